@@ -1,0 +1,1 @@
+"""Distances between practice sites, and hub / MCP territories."""

@@ -1,0 +1,74 @@
+"""Distances between practice sites.
+
+The default travel measure is the great-circle distance by the haversine formula on a sphere of
+the mean Earth radius (IUGG R1 = 6371.0088 km), optionally multiplied by a circuity factor that the
+plan states in its output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def haversine_km(
+    lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike
+) -> NDArray[np.float64]:
+    """Great-circle distance in km between points given in degrees (broadcasts like numpy).
+
+    Examples
+    --------
+    >>> round(float(haversine_km(0.0, 0.0, 0.0, 1.0)), 3)
+    111.195
+    """
+    phi1, lam1, phi2, lam2 = (np.radians(np.asarray(a, dtype=float)) for a in (lat1, lon1, lat2, lon2))
+    h = (
+        np.sin((phi2 - phi1) / 2.0) ** 2
+        + np.cos(phi1) * np.cos(phi2) * np.sin((lam2 - lam1) / 2.0) ** 2
+    )
+    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+@dataclass(frozen=True)
+class TravelMatrix:
+    """Travel between every pair of sites, in the order of ``codes``.
+
+    ``km[i, j]`` is the travel distance from site i to site j (a base). ``minutes`` is set when the
+    source measures drive time. ``source`` says in words how the numbers were made, for reports.
+    """
+
+    codes: tuple[str, ...]
+    km: NDArray[np.float64]
+    source: str
+    minutes: NDArray[np.float64] | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.codes)
+        if self.km.shape != (n, n):
+            raise ValueError(f"km matrix has shape {self.km.shape}, expected ({n}, {n})")
+        if self.minutes is not None and self.minutes.shape != (n, n):
+            raise ValueError(f"minutes matrix has shape {self.minutes.shape}, expected ({n}, {n})")
+
+
+def great_circle_matrix(
+    codes: ArrayLike,
+    latitude: ArrayLike,
+    longitude: ArrayLike,
+    *,
+    circuity: float = 1.0,
+) -> TravelMatrix:
+    """Haversine distances (km) between all pairs of sites, times ``circuity`` (>= 1)."""
+    if not circuity >= 1.0:
+        raise ValueError(f"circuity must be >= 1 (got {circuity!r})")
+    lat = np.asarray(latitude, dtype=float)
+    lon = np.asarray(longitude, dtype=float)
+    km = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :]) * circuity
+    np.fill_diagonal(km, 0.0)
+    source = "great-circle km (haversine, R = 6371.0088 km)"
+    if circuity != 1.0:
+        source += f" x circuity {circuity:g}"
+    return TravelMatrix(codes=tuple(str(c) for c in np.asarray(codes)), km=km, source=source)

@@ -1,0 +1,1 @@
+"""Read, validate and geocode official GP practice data, and select footprints."""
