@@ -1,0 +1,186 @@
+"""The ``mcp-geo`` command line: a thin shell over the package's public functions.
+
+Data goes to stdout (tables, or JSON with ``--json`` and nothing else); progress and logs go to
+stderr. Bad input is a usage error (exit 2) with a clear message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mcp_geo import ATTRIBUTION, __version__
+from mcp_geo._errors import DownloadError, InfeasibleError, McpGeoError, ValidationError
+
+log = logging.getLogger("mcp_geo.cli")
+
+EXIT_USAGE = 2
+EXIT_INFEASIBLE = 3
+EXIT_FAILED = 1
+
+
+def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--snapshot",
+        default=None,
+        help="data snapshot: 2025-04 (default, the newest) or 2021-01 (the CCG era)",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder of official files (as `mcp-geo data download` writes them); "
+        "default: the snapshot shipped with the package",
+    )
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mcp-geo",
+        description="Group GP practices into hubs and multispecialty community providers.",
+        epilog=ATTRIBUTION,
+    )
+    parser.add_argument("--version", action="version", version=f"mcp-geo {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    fp = commands.add_parser("footprints", help="list the built-in footprints with their counts")
+    _add_data_options(fp)
+    fp.add_argument("--json", action="store_true", help="print JSON on stdout and nothing else")
+
+    data = commands.add_parser("data", help="check or download the official data files")
+    data_commands = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    check = data_commands.add_parser("check", help="validate a data folder, summarise exclusions")
+    check.add_argument("dir", nargs="?", type=Path, default=None, metavar="DIR")
+    check.add_argument("--snapshot", default=None)
+    check.add_argument("--json", action="store_true", help="print JSON on stdout and nothing else")
+    download = data_commands.add_parser("download", help="fetch the official files into DIR")
+    download.add_argument("dir", type=Path, metavar="DIR")
+    download.add_argument(
+        "--base-url", default=None, help="fetch from this mirror instead of the publishers"
+    )
+    return parser
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def _open_data(data_dir: Path | None, snapshot: str | None):  # -> PracticeData
+    from mcp_geo.practices import open_data
+
+    return open_data(data_dir, snapshot=snapshot)
+
+
+def _cmd_footprints(args: argparse.Namespace) -> int:
+    from mcp_geo.practices.footprints import footprint_summary
+
+    data = _open_data(args.data, args.snapshot)
+    table = footprint_summary(data)
+    if args.json:
+        records = [
+            {
+                "name": r.name,
+                "practices": int(r.practices),
+                "patients": int(r.patients),
+                "excluded": int(r.excluded),
+            }
+            for r in table.itertuples()
+        ]
+        print(json.dumps(records, indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    out = Table(
+        title=f"Built-in footprints, snapshot {data.snapshot.name} "
+        f"(list sizes of {data.extract_date:%d %B %Y})"
+    )
+    for column, justify in (
+        ("footprint", "left"),
+        ("area", "left"),
+        ("practices", "right"),
+        ("patients", "right"),
+        ("excluded", "right"),
+    ):
+        out.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for r in table.itertuples():
+        out.add_row(r.name, r.title, f"{r.practices:,}", f"{r.patients:,}", f"{r.excluded:,}")
+    console = Console()
+    console.print(out)
+    console.print(
+        f"England: {len(data.practices):,} practices kept, "
+        f"{int(data.practices['patients'].sum()):,} patients; "
+        f"{len(data.exclusions):,} excluded (see `mcp-geo data check`).",
+        highlight=False,
+    )
+    return 0
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    if args.data_command == "download":
+        from mcp_geo.practices.download import download_official_files
+
+        report = download_official_files(args.dir, base_url=args.base_url)
+        print(report)
+        return 0
+    data = _open_data(args.dir, args.snapshot)
+    reasons = data.exclusions.groupby("reason").size().sort_values(ascending=False)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "snapshot": data.snapshot.name,
+                    "extract_date": data.extract_date.isoformat(),
+                    "rows_read": int(data.rows_read),
+                    "kept": len(data.practices),
+                    "patients": int(data.practices["patients"].sum()),
+                    "excluded": {str(k): int(v) for k, v in reasons.items()},
+                },
+                indent=2,
+            )
+        )
+        return 0
+    print(f"snapshot {data.snapshot.name}: list sizes of {data.extract_date.isoformat()}")
+    print(f"practices read: {data.rows_read:,}")
+    print(f"kept: {len(data.practices):,} ({int(data.practices['patients'].sum()):,} patients)")
+    print(f"excluded: {len(data.exclusions):,}")
+    for reason, count in reasons.items():
+        print(f"  {reason}: {count:,}")
+    print(f"notes on kept practices: {len(data.notes):,}")
+    return 0
+
+
+_COMMANDS = {"footprints": _cmd_footprints, "data": _cmd_data}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose, args.quiet)
+    try:
+        return _COMMANDS[args.command](args)
+    except ValidationError as exc:
+        print(f"mcp-geo: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except InfeasibleError as exc:
+        print(f"mcp-geo: the rules cannot be met: {exc.diagnosis}", file=sys.stderr)
+        return EXIT_INFEASIBLE
+    except (DownloadError, McpGeoError) as exc:
+        print(f"mcp-geo: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"mcp-geo: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
