@@ -257,9 +257,11 @@ def select_footprint(data: PracticeData, footprint: str | FootprintSpec) -> Foot
         if level == "sub_icb" and not spec.builtin:
             # ccg:09F on a Sub-ICB-era snapshot: codes that no current org has are 2019 CCGs.
             unknown = _unknown_codes(practices, "sub_icb", codes)
-            if unknown and not _unknown_codes(practices, "ccg19", tuple(unknown)) and len(
+            if (
                 unknown
-            ) == len(codes):
+                and not _unknown_codes(practices, "ccg19", tuple(unknown))
+                and len(unknown) == len(codes)
+            ):
                 level = "ccg19"
         keep = _org_mask(practices, level, codes)
         drop = _org_mask(exclusions, level, codes)
@@ -318,7 +320,13 @@ def _within_polygon(
     polygons = area[area.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polygons.empty:
         raise ValidationError(
-            [Problem("the file holds no polygons", source=str(spec.path), value=sorted(set(area.geom_type)))]
+            [
+                Problem(
+                    "the file holds no polygons",
+                    source=str(spec.path),
+                    value=sorted(set(area.geom_type)),
+                )
+            ]
         )
     shape = polygons.to_crs(practices.crs).union_all()
     return practices.within(shape) | practices.touches(shape), ()
