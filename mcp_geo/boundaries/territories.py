@@ -1,0 +1,422 @@
+"""Hub and MCP territories: Voronoi cells of practice sites, clipped to the footprint's outline.
+
+The pipeline is
+
+1. :func:`footprint_outline`: the area the territories share: the official boundary of the
+   footprint where the data has one (extended to reach any practice that lies just outside the
+   generalised coastline), otherwise the buffered convex hull of the practice sites;
+2. :func:`practice_cells`: one Voronoi cell per distinct site, clipped to the outline; practices
+   at the same coordinates share one cell;
+3. :func:`territories`: cells dissolved per group (a hub, an MCP, a PCN); and
+   :func:`merge_territories`: hub territories dissolved per MCP, so that an MCP's territory is
+   exactly the union of its hubs' territories.
+
+Everything is computed in British National Grid (EPSG:27700), where areas are in m²;
+:func:`to_wgs84` converts a layer for publication (EPSG:4326), as DESIGN.md asks.
+
+The territories of a grouping tile the outline: their union is the outline and two territories
+meet only along edges. When practices at one site belong to different groups, the site's cell
+goes to one group only (see :func:`territories`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from mcp_geo._errors import Problem, ValidationError
+from mcp_geo.boundaries._voronoi import (
+    BNG,
+    EMPTY_POLYGON,
+    as_series,
+    check_labels,
+    distinct_sites,
+    outline_problems,
+    point_labels,
+    polygonal,
+    practice_problems,
+    reach_outside_sites,
+    sort_key,
+    to_bng,
+    voronoi_cells,
+)
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "Outline",
+    "footprint_outline",
+    "merge_territories",
+    "practice_cells",
+    "territories",
+    "to_wgs84",
+]
+
+OutlineSource = Literal["official", "buffered hull"]
+
+
+@dataclass(frozen=True)
+class Outline:
+    """The area a footprint's territories tile, in EPSG:27700.
+
+    Attributes
+    ----------
+    geometry
+        A valid, non-empty Polygon or MultiPolygon in British National Grid metres.
+    source
+        ``"official"`` (a union of official boundary polygons) or ``"buffered hull"``.
+    description
+        One sentence for reports: where the outline came from and how it was adjusted.
+    extended_to
+        Labels of the practice sites outside the official boundary that the outline was
+        extended to reach (empty for a buffered hull).
+    """
+
+    geometry: Polygon | MultiPolygon
+    source: OutlineSource
+    description: str
+    extended_to: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        problems = outline_problems(self.source, self.geometry)
+        if problems:
+            raise ValidationError(problems, context="Outline")
+
+    @property
+    def crs(self) -> str:
+        """The CRS of :attr:`geometry`: always ``"EPSG:27700"``."""
+        return BNG
+
+
+def footprint_outline(
+    points: gpd.GeoSeries | gpd.GeoDataFrame,
+    *,
+    official: BaseGeometry | gpd.GeoSeries | gpd.GeoDataFrame | None = None,
+    hull_buffer_m: float = 5_000,
+    reach_m: float = 500,
+) -> Outline:
+    """The outline a footprint's territories tile.
+
+    Parameters
+    ----------
+    points
+        The practice sites (Point geometries, any CRS that is set; converted to EPSG:27700).
+        Labelled by a ``practice_code`` column if there is one, else by the index.
+    official
+        The footprint's official boundary polygons (CCG, Sub-ICB or ICB): a GeoSeries or
+        GeoDataFrame with its CRS set, or a shapely geometry taken to be in EPSG:27700. ``None``
+        when the data has no boundary for the footprint.
+    hull_buffer_m
+        Without ``official``: the convex hull of the sites is buffered by this many metres (> 0).
+    reach_m
+        With ``official``: a site outside the official union (a few real practices lie just
+        beyond the generalised coastline) is joined to it by a corridor of this half-width in
+        metres (the convex hull of a disc around the site and a disc around its nearest point on
+        the boundary), so every site lies inside the outline and the outline stays connected.
+
+    Returns
+    -------
+    Outline
+        ``source`` is ``"official"`` or ``"buffered hull"``; ``description`` says which boundary
+        was used and names the sites it was extended to reach.
+
+    Raises
+    ------
+    ValidationError
+        No sites, sites that are not points, a missing CRS, an empty or non-polygonal official
+        boundary, or a buffer that is not a positive finite number.
+    """
+    problems = []
+    for name, value in (("hull_buffer_m", hull_buffer_m), ("reach_m", reach_m)):
+        if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+            problems.append(
+                Problem("must be a positive number of metres", source=name, value=value)
+            )
+    if len(points) == 0:
+        problems.append(Problem("no practice sites given", source="points"))
+    elif not (points.geometry.geom_type == "Point").all():
+        bad = sorted(set(points.geometry.geom_type[points.geometry.geom_type != "Point"]))
+        problems.append(Problem("must all be Point geometries", source="points", value=bad))
+    if problems:
+        raise ValidationError(problems, context="footprint_outline")
+    sites = to_bng(points, source="points").geometry
+    labels = point_labels(points)
+
+    if official is None:
+        hull = shapely.convex_hull(shapely.union_all(sites.to_numpy()))
+        geometry = polygonal(hull.buffer(hull_buffer_m))
+        description = (
+            f"convex hull of {len(sites)} practice sites buffered by {hull_buffer_m:g} m "
+            "(no official boundary)"
+        )
+        return Outline(geometry=geometry, source="buffered hull", description=description)
+
+    if isinstance(official, gpd.GeoDataFrame | gpd.GeoSeries):
+        parts = to_bng(official, source="official").geometry.to_numpy()
+        count = len(parts)
+        official_union = polygonal(shapely.union_all([polygonal(g) for g in parts]))
+    else:
+        count = 1
+        official_union = polygonal(official)
+    if official_union.is_empty:
+        raise ValidationError(
+            [
+                Problem(
+                    "has no polygon area",
+                    source="official",
+                    value=getattr(official, "geom_type", type(official).__name__),
+                )
+            ],
+            context="footprint_outline",
+        )
+    geometry, reached, far = reach_outside_sites(
+        official_union, sites.to_numpy(), labels, reach_m=reach_m
+    )
+    description = f"official boundary ({count} polygon{'s' if count != 1 else ''})"
+    if reached:
+        description += (
+            f", extended by {reach_m:g} m corridors to {len(reached)} practice "
+            f"site{'s' if len(reached) != 1 else ''} outside it (up to {far:.0f} m away: "
+            f"{', '.join(reached)})"
+        )
+    return Outline(
+        geometry=geometry, source="official", description=description, extended_to=tuple(reached)
+    )
+
+
+def practice_cells(practices: gpd.GeoDataFrame, *, outline: Outline) -> gpd.GeoDataFrame:
+    """One Voronoi cell per practice site, clipped to the outline.
+
+    Parameters
+    ----------
+    practices
+        A ``practice_code`` column (unique, non-empty) and Point geometries in any set CRS
+        (converted to EPSG:27700).
+    outline
+        From :func:`footprint_outline`; it must cover every site.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per practice, in the input order: ``practice_code``, ``cell_id`` and
+        ``geometry`` (EPSG:27700). Practices at the same coordinates (compared to the millimetre
+        in EPSG:27700: in practice, the same postcode) share one cell: the same geometry and the
+        same ``cell_id``. Cells are numbered 0, 1, ... in order of their sites' first practice in
+        the input. The cells of distinct sites tile the outline.
+
+    Raises
+    ------
+    ValidationError
+        Missing or duplicate codes, non-point geometries, no CRS, or sites outside the outline.
+    """
+    problems = practice_problems(practices)
+    if problems:
+        raise ValidationError(problems, context="practice_cells")
+
+    sites_gdf = to_bng(practices, source="practices")
+    xy = shapely.get_coordinates(sites_gdf.geometry.to_numpy())
+    sites, site_of = distinct_sites(xy)
+    shape = outline.geometry
+    inside = shapely.dwithin(shape, shapely.points(sites), 1e-3)
+    if not inside.all():
+        codes = sites_gdf["practice_code"].astype(str).to_numpy()
+        outside = [
+            Problem(
+                f"site ({sites[s][0]:.0f}, {sites[s][1]:.0f}) lies "
+                f"{shapely.distance(shape, shapely.points(sites[s])):.0f} m outside the outline "
+                f"({outline.description}); build the outline with footprint_outline(practices)",
+                source=f"practice {code}",
+            )
+            for s in np.flatnonzero(~inside)
+            for code in codes[site_of == s]
+        ]
+        raise ValidationError(outside, context="practice_cells")
+    cells = voronoi_cells(sites, outline=shape)
+    log.debug("%d practices, %d distinct sites", len(practices), len(sites))
+    return gpd.GeoDataFrame(
+        {
+            "practice_code": sites_gdf["practice_code"].astype(str).to_numpy(),
+            "cell_id": site_of.astype(np.int64),
+        },
+        geometry=[cells[s] for s in site_of],
+        crs=BNG,
+    )
+
+
+def territories(
+    cells: gpd.GeoDataFrame,
+    labels: pd.Series | Mapping[str, object],
+    *,
+    patients: pd.Series | Mapping[str, float] | None = None,
+) -> gpd.GeoDataFrame:
+    """Dissolve practice cells into one territory per group (hub, MCP, PCN).
+
+    Parameters
+    ----------
+    cells
+        From :func:`practice_cells`: ``practice_code``, ``cell_id``, geometry (EPSG:27700 or any
+        set CRS; converted).
+    labels
+        The group of every practice of ``cells`` (a Series indexed by practice code, or a
+        mapping); a label for a practice without a cell, or a practice without a label, is an
+        error.
+    patients
+        List sizes by practice code, used only when practices of different groups share a site.
+        ``None`` counts every practice as 1.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per group, sorted by group id (numbers numerically, then text):
+        ``group_id``, ``practices`` (how many practices carry the label), ``cells`` (how many
+        cells the territory holds), ``note`` (empty, or why the territory lacks a cell) and
+        ``geometry`` (EPSG:27700, a valid Polygon or MultiPolygon, possibly empty).
+
+    Notes
+    -----
+    A cell belongs to one site, and a site can hold practices of different groups (two
+    practices at one postcode in different hubs). Such a shared cell goes, whole, to the group
+    with the most patients at that site (practices when ``patients`` is None); a tie goes to the
+    group whose id sorts first. The other groups' territories are their remaining cells, and
+    their ``note`` says which cell they did not get and who got it. A group whose every practice
+    sits in cells given away has an empty geometry and a ``note`` saying so. So the territories
+    never overlap and their union is the outline the cells tile.
+
+    Raises
+    ------
+    ValidationError
+        Labels that do not match the cells' practices one to one, missing labels, or missing or
+        negative patient counts.
+    """
+    needed = {"practice_code", "cell_id"} - set(cells.columns)
+    if needed:
+        raise ValidationError(
+            [
+                Problem(
+                    "missing columns (make cells with practice_cells)",
+                    source="cells",
+                    value=sorted(needed),
+                )
+            ],
+            context="territories",
+        )
+    cells = to_bng(cells, source="cells")
+    label_series = as_series(labels, name="group_id")
+    patient_series = None if patients is None else as_series(patients, name="patients")
+    codes = pd.Index(cells["practice_code"].astype(str))
+    check_labels(codes, label_series, patient_series)
+
+    table = pd.DataFrame({"practice_code": codes, "cell_id": cells["cell_id"].to_numpy()})
+    table["group_id"] = label_series.reindex(codes).to_numpy()
+    table["weight"] = (
+        1.0
+        if patient_series is None
+        else pd.to_numeric(patient_series.reindex(codes)).to_numpy(dtype=float)
+    )
+    geometry_of_cell = dict(zip(table["cell_id"], cells.geometry.to_numpy(), strict=True))
+    groups = sorted(table["group_id"].unique(), key=sort_key)
+
+    owner: dict[object, object] = {}
+    lost: dict[object, list[str]] = {g: [] for g in groups}
+    for cell_id, at_site in table.groupby("cell_id", sort=True):
+        weight = at_site.groupby("group_id", sort=False)["weight"].sum()
+        ranked = sorted(weight.index, key=lambda g, w=weight: (-w[g], sort_key(g)))
+        owner[cell_id] = ranked[0]
+        for loser in ranked[1:]:
+            mine = ", ".join(sorted(at_site.loc[at_site["group_id"] == loser, "practice_code"]))
+            lost[loser].append(
+                f"cell {cell_id} ({mine}) went to group {ranked[0]!s}, which has more "
+                f"{'patients' if patient_series is not None else 'practices'} at that site"
+                + (" (a tie, broken by id)" if weight[ranked[0]] == weight[loser] else "")
+            )
+            log.info("territories: shared cell %s goes to %s, not %s", cell_id, ranked[0], loser)
+
+    rows = []
+    for group in groups:
+        owned = [c for c, g in owner.items() if g == group]
+        geometry = (
+            polygonal(shapely.union_all([geometry_of_cell[c] for c in owned]))
+            if owned
+            else EMPTY_POLYGON
+        )
+        note = "; ".join(lost[group])
+        if not owned:
+            note = (
+                "no territory: every practice shares a site whose cell went to another group: "
+                + note
+            )
+        rows.append(
+            {
+                "group_id": group,
+                "practices": int((table["group_id"] == group).sum()),
+                "cells": len(owned),
+                "note": note,
+                "geometry": geometry,
+            }
+        )
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=BNG)
+
+
+def merge_territories(
+    child_territories: gpd.GeoDataFrame, parent_of: pd.Series | Mapping[object, object]
+) -> gpd.GeoDataFrame:
+    """Dissolve group territories into their parents' (hub territories into MCP territories).
+
+    Parameters
+    ----------
+    child_territories
+        From :func:`territories` (``group_id``, ``note``, geometry).
+    parent_of
+        The parent of every child group id (an MCP id per hub id).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per parent, sorted by id: ``group_id``, ``members`` (child groups), ``note``
+        (children without territory, if any) and ``geometry`` (EPSG:27700): exactly the union of
+        the children's territories, so an MCP territory never disagrees with its hubs'.
+    """
+    child_territories = to_bng(child_territories, source="child_territories")
+    parent = pd.Series(
+        parent_of.to_dict() if isinstance(parent_of, pd.Series) else dict(parent_of),
+        dtype=object,
+    )
+    missing = [g for g in child_territories["group_id"] if g not in parent.index]
+    if missing:
+        raise ValidationError(
+            [Problem("groups without a parent", source="parent_of", value=missing)],
+            context="merge_territories",
+        )
+    table = child_territories.assign(parent=[parent[g] for g in child_territories["group_id"]])
+    rows = []
+    for group in sorted(table["parent"].unique(), key=sort_key):
+        members = table[table["parent"] == group]
+        empty = [
+            str(g)
+            for g, geom in zip(members["group_id"], members.geometry, strict=True)
+            if geom.is_empty
+        ]
+        rows.append(
+            {
+                "group_id": group,
+                "members": len(members),
+                "note": f"members without territory: {', '.join(empty)}" if empty else "",
+                "geometry": polygonal(shapely.union_all(members.geometry.to_numpy())),
+            }
+        )
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=BNG)
+
+
+def to_wgs84(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``layer`` in EPSG:4326 (longitude, latitude) for publication: GeoJSON, GeoPackage, maps."""
+    return to_bng(layer, source="layer").to_crs("EPSG:4326")
