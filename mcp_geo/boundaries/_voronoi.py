@@ -77,7 +77,8 @@ def distinct_sites(xy: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArra
     """Distinct site locations and, for each input row, the index of its site.
 
     Coordinates are compared after rounding to the millimetre, so the same postcode projected
-    twice is one site; sites are numbered in order of first appearance.
+    twice is one site; a site is placed at its first practice's coordinates, and sites are
+    numbered in order of first appearance.
     """
     key = np.round(xy, 3)
     _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
@@ -86,7 +87,7 @@ def distinct_sites(xy: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArra
     order = np.argsort(first, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
-    return key[first[order]], rank[inverse]
+    return xy[first[order]], rank[inverse]
 
 
 def voronoi_cells(sites: NDArray[np.float64], *, outline: BaseGeometry) -> list[BaseGeometry]:
