@@ -1,0 +1,223 @@
+"""Read the ODS GP practice register (``epraccur``): names, postcodes, dates, status, commissioner.
+
+The file has no header and 27 quoted fields per row. The fields this package uses (1-based, as
+ODS numbers them)::
+
+     1 organisation code        10 postcode             15 commissioner (CCG / Sub-ICB)
+     2 name                     11 open date (YYYYMMDD) 26 prescribing setting
+                                12 close date
+                                13 status
+
+Two vocabularies are in use. Until 2025 the status was a letter (``A`` active, ``C`` closed,
+``D`` dormant, ``P`` proposed) and the prescribing setting a number (``4`` = GP practice). The
+2026 files write words (``ACTIVE``, ``INACTIVE``, ``DORMANT``) and ODS role codes (``RO76`` = GP
+practice, sometimes ``RO76|RO268``). The reader maps both to :data:`STATUSES` and a boolean
+``is_gp_practice``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from mcp_geo._errors import Problem, ValidationError
+from mcp_geo.practices._csv import (
+    OfficialTable,
+    _common_width,
+    exclusion,
+    exclusions_frame,
+    parse_date,
+    read_rows,
+    split_duplicates,
+)
+
+log = logging.getLogger(__name__)
+
+FIELDS = 27
+"""Fields per row of the standard layout."""
+
+# 0-based positions in a row
+_CODE, _NAME, _POSTCODE, _OPEN, _CLOSE, _STATUS, _COMMISSIONER, _SETTING = (
+    0,
+    1,
+    9,
+    10,
+    11,
+    12,
+    14,
+    25,
+)
+_MIN_FIELDS = _SETTING + 1
+
+STATUSES: dict[str, str] = {
+    "A": "active",
+    "ACTIVE": "active",
+    "C": "closed",
+    "CLOSED": "closed",
+    "D": "dormant",
+    "DORMANT": "dormant",
+    "P": "proposed",
+    "PROPOSED": "proposed",
+    "I": "inactive",
+    "INACTIVE": "inactive",
+}
+"""The publisher's status values (old letters and 2026 words) -> one vocabulary."""
+
+GP_PRACTICE_SETTINGS = frozenset({"4", "RO76"})
+"""Prescribing-setting values that mean "GP practice" (old number, new ODS role code)."""
+
+DATA_COLUMNS: tuple[str, ...] = (
+    "practice_code",
+    "name",
+    "postcode",
+    "open_date",
+    "close_date",
+    "status",
+    "status_raw",
+    "commissioner",
+    "setting",
+    "is_gp_practice",
+    "line",
+)
+
+_HEADER_FIRST_FIELDS = frozenset(
+    {"CODE", "ORGANISATION_CODE", "ORGANISATION CODE", "PRACTICE_CODE"}
+)
+
+
+def normalise_status(value: str) -> str | None:
+    """Return the status in :data:`STATUSES`' vocabulary, or ``None`` if it is not one.
+
+    Examples
+    --------
+    >>> normalise_status("A"), normalise_status("INACTIVE"), normalise_status("x")
+    ('active', 'inactive', None)
+    """
+    return STATUSES.get(value.strip().upper())
+
+
+def is_gp_setting(value: str) -> bool:
+    """Whether a prescribing-setting value means GP practice (``4``, ``RO76``, ``RO76|RO268``).
+
+    Examples
+    --------
+    >>> is_gp_setting("4"), is_gp_setting("RO76|RO268"), is_gp_setting("RO72")
+    (True, True, False)
+    """
+    return any(part.strip().upper() in GP_PRACTICE_SETTINGS for part in value.split("|"))
+
+
+def read_register(path: str | Path) -> OfficialTable:
+    """Read an ``epraccur`` file (``.csv`` or the ODS ``.zip``).
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    OfficialTable
+        ``data`` has the columns :data:`DATA_COLUMNS`: dates as ``datetime.date`` or ``None``,
+        ``status`` normalised, ``status_raw`` as written, ``is_gp_practice`` from the
+        prescribing setting. Every organisation row is kept, GP practice or not (a list-size
+        file, not this register, says which practices a snapshot plans). ``exclusions`` holds
+        rows that cannot be used: too few fields (``malformed_row``), a date that is not
+        YYYYMMDD (``invalid_date``), an unknown status (``invalid_status``), a missing or
+        repeated code (``missing_code``, ``duplicate_code``).
+
+    Raises
+    ------
+    ValidationError
+        If the file is empty or truncated, or its rows do not have the register's layout.
+    """
+    raw = read_rows(path, has_header=False)
+    if raw.rows and raw.rows[0] and raw.rows[0][0].upper() in _HEADER_FIRST_FIELDS:
+        raw.rows.pop(0)
+        raw.lines.pop(0)
+    width = _common_width(raw.rows) if raw.rows else 0
+    if width < _MIN_FIELDS:
+        raise ValidationError(
+            [
+                Problem(
+                    f"expected the ODS register layout of {FIELDS} fields per row without a "
+                    f"header; most rows have {width}",
+                    source=raw.name,
+                    value=",".join(raw.rows[0][:6]) if raw.rows else None,
+                )
+            ],
+            context="not an epraccur file",
+        )
+    rows: list[dict[str, object]] = []
+    dropped: list[dict[str, str]] = []
+    for values, line in zip(raw.rows, raw.lines, strict=True):
+        source = f"{raw.name}:{line}"
+        code = values[_CODE].upper() if values else ""
+        if len(values) < _MIN_FIELDS:
+            dropped.append(
+                exclusion(
+                    code,
+                    "malformed_row",
+                    source,
+                    f"row has {len(values)} fields, expected {FIELDS}",
+                )
+            )
+            continue
+        if not code:
+            dropped.append(exclusion("", "missing_code", source, "field 1 (code) is empty"))
+            continue
+        problems: list[tuple[str, str]] = []
+        dates = {}
+        for index, label in ((_OPEN, "open_date"), (_CLOSE, "close_date")):
+            text = values[index]
+            dates[label] = parse_date(text) if text else None
+            if text and (dates[label] is None or not text.isdigit()):
+                problems.append(("invalid_date", f"field {label!r} is not YYYYMMDD: {text!r}"))
+        status = normalise_status(values[_STATUS])
+        if status is None:
+            problems.append(
+                (
+                    "invalid_status",
+                    f"field 'status' is not one of {sorted(STATUSES)}: {values[_STATUS]!r}",
+                )
+            )
+        if problems:
+            dropped.append(
+                exclusion(code, problems[0][0], source, "; ".join(p[1] for p in problems))
+            )
+            continue
+        rows.append(
+            {
+                "practice_code": code,
+                "name": values[_NAME],
+                "postcode": values[_POSTCODE],
+                "open_date": dates["open_date"],
+                "close_date": dates["close_date"],
+                "status": status,
+                "status_raw": values[_STATUS],
+                "commissioner": values[_COMMISSIONER].upper(),
+                "setting": values[_SETTING],
+                "is_gp_practice": is_gp_setting(values[_SETTING]),
+                "line": line,
+            }
+        )
+    rows, duplicates = split_duplicates(raw, rows)
+    data = pd.DataFrame(rows, columns=list(DATA_COLUMNS)).astype(
+        {"line": "int64", "is_gp_practice": "bool"}
+    )
+    log.info(
+        "%s: %d organisations (%d GP practices), %d rows excluded",
+        raw.name,
+        len(data),
+        int(data["is_gp_practice"].sum()),
+        len(dropped) + len(duplicates),
+    )
+    return OfficialTable(
+        data=data,
+        exclusions=exclusions_frame(dropped + duplicates),
+        path=raw.path,
+        name=raw.name,
+        encoding=raw.encoding,
+    )
