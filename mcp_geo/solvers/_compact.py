@@ -1,0 +1,222 @@
+r"""The compact engine: the textbook capacitated p-median model with a floor and a ceiling.
+
+Items :math:`i \in I` (practices) with integer weights :math:`w_i` (patients), candidate bases
+:math:`J \subseteq I`, pairs :math:`A = \{(i, j): j \in J, i \ne j, d_{ij} \le` ``max_km``
+:math:`\}`, costs :math:`c_{ij} = w_i d_{ij}` (``weighted``) or :math:`d_{ij}` (``distance``),
+window :math:`[L, U]`, optional count :math:`p`.
+
+.. math::
+
+    \min \sum_{(i,j) \in A} c_{ij} x_{ij}                                            && (E1)
+
+    \text{s.t.}\quad [i \in J]\, y_i + \sum_{j:(i,j) \in A} x_{ij} = 1 \quad \forall i \in I
+                                                                                      && (E2)
+
+    x_{ij} \le y_j \quad \forall (i,j) \in A                                          && (E3)
+
+    w_j y_j + \sum_{i:(i,j) \in A} w_i x_{ij} \ge L\, y_j \quad \forall j \in J       && (E4)
+
+    w_j y_j + \sum_{i:(i,j) \in A} w_i x_{ij} \le U\, y_j \quad \forall j \in J       && (E5)
+
+    x_{jj} = y_j \quad \forall j \in J \text{ (a base serves itself; substituted)}    && (E6)
+
+    \sum_{j \in J} y_j = p \quad \text{(when the count is fixed)}                     && (E7)
+
+    x, y \in \{0, 1\}.
+
+Constraint names carry the equation and the base's code: ``assign[E2,P81001]``,
+``link[E3,P81002,P81001]``, ``hub_size_min[E4,P81001]``, ``hub_size_max[E5,P81001]``,
+``hub_count[E7]`` (PuLP writes ``[`` ``]`` ``,`` as ``_`` in files). The columns engine reuses this
+module on a model shrunk by reduced-cost fixing (``bases`` and ``pairs`` restrict J and A).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pulp
+from numpy.typing import NDArray
+
+from ._instance import Instance, Part
+from ._run import Deadline, RunResult, run_mip
+from .certificate import Certificate, ModelSize, relative_gap
+from .rules import SolveOptions
+
+log = logging.getLogger(__name__)
+
+_PLAIN = re.compile(r"[A-Za-z0-9_.]+")
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """A part's plan (``base_of[k]`` = instance index of the base of the part's k-th item)."""
+
+    base_of: NDArray[np.int64] | None
+    certificate: Certificate
+
+
+def objective_name(inst: Instance) -> str:
+    if inst.objective == "weighted":
+        return f"patient-weighted km from {inst.item} to {inst.group} base"
+    return f"km from {inst.item} to {inst.group} base"
+
+
+def plan_cost(inst: Instance, items: NDArray[np.int64], base_of: NDArray[np.int64]) -> float:
+    return float(inst.cost[items, base_of].sum())
+
+
+def build_compact(
+    inst: Instance,
+    part: Part,
+    *,
+    bases: NDArray[np.bool_] | None = None,
+    pairs: NDArray[np.bool_] | None = None,
+) -> tuple[pulp.LpProblem, dict[int, pulp.LpVariable], dict[tuple[int, int], pulp.LpVariable]]:
+    """The model (E1)-(E7) over a part; ``bases``/``pairs`` (part-local masks) restrict J and A."""
+    items = part.items
+    n = len(items)
+    local_allowed = inst.allowed[np.ix_(items, items)].copy()
+    if pairs is not None:
+        local_allowed &= pairs
+    base_ok = np.ones(n, dtype=bool) if bases is None else bases.copy()
+    w = inst.weights[items]
+    cost = inst.cost[np.ix_(items, items)]
+    tags = [
+        c if _PLAIN.fullmatch(c) else f"item{k}"
+        for k, c in zip(items, (inst.codes[i] for i in items), strict=True)
+    ]
+    prob = pulp.LpProblem("hubs_compact", pulp.LpMinimize)
+    y = {j: pulp.LpVariable(f"y_{j}", cat=pulp.LpBinary) for j in range(n) if base_ok[j]}
+    x: dict[tuple[int, int], pulp.LpVariable] = {}
+    for j in y:
+        for i in np.flatnonzero(local_allowed[:, j]):
+            if i != j:
+                x[int(i), j] = pulp.LpVariable(f"x_{i}_{j}", cat=pulp.LpBinary)
+    prob += pulp.LpAffineExpression([(v, float(cost[i, j])) for (i, j), v in x.items()]), "E1"
+    rows: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in range(n)]
+    cols: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in range(n)]
+    for (i, j), v in x.items():
+        rows[i].append((v, 1.0))
+        cols[j].append((v, float(w[i])))
+    for i in range(n):
+        terms = rows[i] + ([(y[i], 1.0)] if i in y else [])
+        prob += pulp.LpConstraint(
+            pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, f"assign[E2,{tags[i]}]", 1.0
+        )
+    for (i, j), v in x.items():
+        prob += pulp.LpConstraint(
+            pulp.LpAffineExpression([(v, 1.0), (y[j], -1.0)]),
+            pulp.LpConstraintLE,
+            f"link[E3,{tags[i]},{tags[j]}]",
+            0.0,
+        )
+    for j, yj in y.items():
+        if part.lo > w[j]:
+            prob += pulp.LpConstraint(
+                pulp.LpAffineExpression([*cols[j], (yj, float(w[j] - part.lo))]),
+                pulp.LpConstraintGE,
+                f"hub_size_min[E4,{tags[j]}]",
+                0.0,
+            )
+        prob += pulp.LpConstraint(
+            pulp.LpAffineExpression([*cols[j], (yj, float(w[j] - inst.hi))]),
+            pulp.LpConstraintLE,
+            f"hub_size_max[E5,{tags[j]}]",
+            0.0,
+        )
+    if part.count is not None:
+        prob += pulp.LpConstraint(
+            pulp.LpAffineExpression([(v, 1.0) for v in y.values()]),
+            pulp.LpConstraintEQ,
+            "hub_count[E7]",
+            float(part.count),
+        )
+    return prob, y, x
+
+
+def model_size(prob: pulp.LpProblem) -> ModelSize:
+    cons = prob.constraints.values()
+    return ModelSize(
+        variables=prob.numVariables(),
+        constraints=len(prob.constraints),
+        nonzeros=sum(len(c) for c in cons),
+        parts=1,
+    )
+
+
+def decode(
+    part: Part,
+    y: dict[int, pulp.LpVariable],
+    x: dict[tuple[int, int], pulp.LpVariable],
+    values: dict[str, float],
+) -> NDArray[np.int64]:
+    """Instance index of each part item's base from the solver's values."""
+    n = len(part.items)
+    base_local = np.full(n, -1)
+    for j, v in y.items():
+        if values.get(v.name, 0.0) > 0.5:
+            base_local[j] = j
+    for (i, j), v in x.items():
+        if values.get(v.name, 0.0) > 0.5:
+            base_local[i] = j
+    if (base_local < 0).any():
+        raise RuntimeError("the solver's plan leaves items unassigned")
+    return part.items[base_local]
+
+
+def solve_compact(
+    inst: Instance,
+    part: Part,
+    *,
+    options: SolveOptions,
+    deadline: Deadline,
+    start: NDArray[np.int64] | None = None,
+    bases: NDArray[np.bool_] | None = None,
+    pairs: NDArray[np.bool_] | None = None,
+    engine: str = "compact",
+) -> tuple[PartResult, RunResult, ModelSize]:
+    """Build and solve the compact model of a part (optionally restricted and warm-started).
+
+    ``start``: instance index of each part item's base in a known plan (a warm start).
+    """
+    prob, y, x = build_compact(inst, part, bases=bases, pairs=pairs)
+    size = model_size(prob)
+    warm = False
+    if start is not None:
+        pos = {int(g): k for k, g in enumerate(part.items)}
+        local = np.array([pos[int(b)] for b in start])
+        if all(j in y for j in set(local.tolist())) and all(
+            (i, j) in x for i, j in enumerate(local.tolist()) if i != j
+        ):
+            for v in y.values():
+                v.setInitialValue(0)
+            for v in x.values():
+                v.setInitialValue(0)
+            for i, j in enumerate(local.tolist()):
+                (y[j] if i == j else x[i, j]).setInitialValue(1)
+            warm = True
+    run = run_mip(prob, options=options, time_limit=deadline.remaining(), warm=warm)
+    base_of = decode(part, y, x, run.values) if run.status in ("optimal", "feasible") else None
+    objective = run.objective
+    if base_of is not None:
+        objective = plan_cost(inst, part.items, base_of)
+    bound = run.bound
+    if bound is not None and objective is not None:
+        bound = min(bound, objective)
+    cert = Certificate(
+        engine=engine,
+        solver=run.solver,
+        solver_version=run.version,
+        status=run.status,  # type: ignore[arg-type]
+        objective=objective,
+        objective_name=objective_name(inst),
+        bound=bound,
+        gap=relative_gap(objective, bound),
+        seconds=run.seconds,
+        ended_by=run.ended_by,
+        model_size=size,
+    )
+    return PartResult(base_of=base_of, certificate=cert), run, size

@@ -1,0 +1,252 @@
+"""Running a PuLP model on HiGHS or CBC and reading the solver's own status and bound.
+
+PuLP labels a time-limited incumbent "Optimal"; here the status comes from the solver: HiGHS's
+model status and ``info`` (``mip_dual_bound``, ``objective_function_value``,
+``primal_solution_status``) read through the ``highspy`` object PuLP keeps, and CBC's own log
+("Result - ...", "Objective value", "Lower bound").
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from functools import cache
+
+import pulp
+
+from mcp_geo._errors import SolverError
+
+from .rules import SolveOptions
+
+log = logging.getLogger(__name__)
+
+
+class Deadline:
+    """Wall-clock budget shared by every part and phase of one solve."""
+
+    def __init__(self, seconds: float) -> None:
+        self.start = time.perf_counter()
+        self.seconds = seconds
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def remaining(self) -> float:
+        return max(0.0, self.seconds - self.elapsed())
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What the solver said: status, objective, bound, what ended it, the variables' values."""
+
+    status: str  # optimal / feasible / no_solution / infeasible
+    objective: float | None
+    bound: float | None
+    ended_by: str
+    values: dict[str, float]
+    solver: str
+    version: str
+    seconds: float
+
+
+def threads_for(options: SolveOptions) -> int:
+    return options.threads or os.cpu_count() or 1
+
+
+@cache
+def highs_version() -> str:
+    from importlib.metadata import version
+
+    return version("highspy")
+
+
+@cache
+def cbc_version() -> str:
+    return "CBC (PuLP bundled)"
+
+
+class _WarmHiGHS(pulp.HiGHS):  # type: ignore[misc]
+    """PuLP's highspy interface, handing the variables' initial values to HiGHS as a start."""
+
+    def __init__(self, *, warm: bool, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self._warm = warm
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
+        if self._warm:
+            import highspy
+
+            variables = lp.variables()
+            idx = [v.index for v in variables if v.varValue is not None]
+            val = [float(v.varValue) for v in variables if v.varValue is not None]
+            if idx:
+                sol = highspy.HighsSolution()
+                n = lp.solverModel.getNumCol()
+                col = [0.0] * n
+                for k, x in zip(idx, val, strict=True):
+                    col[k] = x
+                sol.col_value = col
+                sol.value_valid = True
+                lp.solverModel.setSolution(sol)
+        lp.solverModel.run()
+
+
+def _status(has_solution: bool, objective: float | None, bound: float | None, gap: float) -> str:
+    if not has_solution:
+        return "no_solution"
+    from .certificate import relative_gap
+
+    g = relative_gap(objective, bound)
+    return "optimal" if g is not None and g <= gap + 1e-12 else "feasible"
+
+
+def run_mip(
+    prob: pulp.LpProblem,
+    *,
+    options: SolveOptions,
+    time_limit: float,
+    warm: bool = False,
+) -> RunResult:
+    """Solve ``prob`` with the chosen solver and report the solver's own findings.
+
+    ``warm``: the variables' current values (``setInitialValue``) are a start for the solver.
+    """
+    t0 = time.perf_counter()
+    time_limit = max(0.05, time_limit)
+    if options.solver == "highs":
+        return _run_highs(prob, options=options, time_limit=time_limit, warm=warm, t0=t0)
+    return _run_cbc(prob, options=options, time_limit=time_limit, warm=warm, t0=t0)
+
+
+def _values(prob: pulp.LpProblem) -> dict[str, float]:
+    return {v.name: (v.varValue or 0.0) for v in prob.variables()}
+
+
+def _run_highs(
+    prob: pulp.LpProblem, *, options: SolveOptions, time_limit: float, warm: bool, t0: float
+) -> RunResult:
+    import highspy
+
+    solver = _WarmHiGHS(
+        warm=warm,
+        msg=False,
+        gapRel=options.gap,
+        gapAbs=1e-6,
+        threads=threads_for(options),
+        timeLimit=time_limit,
+        random_seed=options.seed,
+        mip_feasibility_tolerance=1e-7,
+    )
+    try:
+        prob.solve(solver)
+    except pulp.PulpSolverError as exc:  # pragma: no cover - depends on the installation
+        raise SolverError(f"HiGHS failed: {exc}") from exc
+    h = prob.solverModel
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    MS = highspy.HighsModelStatus
+    has_solution = int(info.primal_solution_status) == 2
+    objective = float(info.objective_function_value) if has_solution else None
+    bound = float(info.mip_dual_bound)
+    bound = bound if math.isfinite(bound) else None
+    if ms == MS.kInfeasible:
+        status, ended, objective, bound = "infeasible", "proof", None, None
+    else:
+        if ms == MS.kOptimal:
+            ended = "proof"
+            if bound is None and objective is not None:
+                bound = objective
+        elif ms == MS.kTimeLimit:
+            ended = "time_limit"
+        elif ms in (MS.kIterationLimit, MS.kSolutionLimit):
+            ended = "work_limit"
+        elif ms == MS.kInterrupt:
+            ended = "time_limit"
+        else:
+            raise SolverError(f"HiGHS ended with model status {h.modelStatusToString(ms)!r}")
+        status = _status(has_solution, objective, bound, options.gap)
+    if bound is not None and objective is not None:
+        bound = min(bound, objective)
+    return RunResult(
+        status=status,
+        objective=objective,
+        bound=bound,
+        ended_by=ended,
+        values=_values(prob) if has_solution else {},
+        solver="highs",
+        version=highs_version(),
+        seconds=time.perf_counter() - t0,
+    )
+
+
+_NUM = r"(-?[0-9.eE+-]+|inf|-inf|nan)"
+
+
+def _run_cbc(
+    prob: pulp.LpProblem, *, options: SolveOptions, time_limit: float, warm: bool, t0: float
+) -> RunResult:
+    with tempfile.TemporaryDirectory(prefix="mcp-geo-cbc-") as tmp:
+        log_path = os.path.join(tmp, "cbc.log")
+        solver = pulp.PULP_CBC_CMD(
+            msg=False,
+            timeLimit=time_limit,
+            gapRel=options.gap,
+            threads=threads_for(options),
+            logPath=log_path,
+            warmStart=warm,
+            keepFiles=False,
+            options=[f"randomCbcSeed {options.seed + 1}"],
+        )
+        try:
+            prob.solve(solver)
+        except pulp.PulpSolverError as exc:  # pragma: no cover
+            raise SolverError(f"CBC failed: {exc}") from exc
+        with open(log_path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    result = re.search(r"Result - (.*)", text)
+    verdict = result.group(1).strip() if result else ""
+    version = re.search(r"Version:\s*(\S+)", text)
+    obj_m = re.search(r"Objective value:\s*" + _NUM, text)
+    low_m = re.search(r"Lower bound:\s*" + _NUM, text)
+    objective = float(obj_m.group(1)) if obj_m else None
+    if objective is not None and (not math.isfinite(objective) or abs(objective) > 1e49):
+        objective = None
+    if "infeasible" in verdict.lower():
+        status, ended, objective, bound = "infeasible", "proof", None, None
+    else:
+        has_solution = objective is not None and "No feasible solution" not in text
+        if verdict.startswith("Optimal solution found"):
+            ended = "proof"  # possibly "within gap tolerance": then CBC prints its bound
+            bound = float(low_m.group(1)) if low_m else objective
+        elif "time limit" in verdict.lower():
+            ended = "time_limit"
+            bound = float(low_m.group(1)) if low_m else None
+        elif verdict:
+            ended = "work_limit"
+            bound = float(low_m.group(1)) if low_m else None
+        else:
+            raise SolverError("CBC gave no result line; its log:\n" + text[-2000:])
+        if bound is not None and not math.isfinite(bound):
+            bound = None
+        if not has_solution:
+            objective = None
+        status = _status(has_solution, objective, bound, options.gap)
+        if ended == "proof" and status == "feasible":  # CBC stopped on its own gap
+            status = "optimal"
+    if bound is not None and objective is not None:
+        bound = min(bound, objective)
+    return RunResult(
+        status=status,
+        objective=objective,
+        bound=bound,
+        ended_by=ended,
+        values=_values(prob) if status in ("optimal", "feasible") else {},
+        solver="cbc",
+        version=(version.group(1) if version else cbc_version()),
+        seconds=time.perf_counter() - t0,
+    )

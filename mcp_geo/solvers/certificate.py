@@ -1,0 +1,149 @@
+"""Certificates: what the solver proved about a plan, read from the solver itself.
+
+A certificate says which engine and solver produced the plan, the solver's own status, the plan's
+objective, the best proven lower bound, the relative gap between them, what ended the solve and
+how big the model was. ``status`` is one of
+
+- ``optimal``: an incumbent whose gap to the bound is within the requested tolerance;
+- ``feasible``: an incumbent, but the gap is larger (a time or work limit stopped the solve);
+- ``no_solution``: no plan was found before the limit;
+- ``infeasible``: the solver proved that no plan satisfies the rules.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any, Literal
+
+Status = Literal["optimal", "feasible", "no_solution", "infeasible"]
+STATUSES: tuple[str, ...] = ("optimal", "feasible", "no_solution", "infeasible")
+_WORST = {s: k for k, s in enumerate(STATUSES)}
+ENDED_BY: tuple[str, ...] = ("proof", "time_limit", "work_limit", "infeasible", "no_model")
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """``(objective - bound) / |objective|``, 0 when both are 0, None without an objective."""
+    if objective is None or bound is None or not math.isfinite(bound):
+        return None
+    diff = max(0.0, objective - bound)
+    if diff <= 1e-9 * max(1.0, abs(objective)):
+        return 0.0
+    return diff / abs(objective) if objective != 0 else math.inf
+
+
+@dataclass(frozen=True)
+class ModelSize:
+    """Size of what was solved (summed over parts and phases that built a model)."""
+
+    variables: int = 0
+    constraints: int = 0
+    nonzeros: int = 0
+    columns_generated: int = 0
+    parts: int = 1
+
+    def __add__(self, other: ModelSize) -> ModelSize:
+        return ModelSize(
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        )
+
+    def to_dict(self) -> dict[str, int]:
+        return {f.name: int(getattr(self, f.name)) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """The solver's own account of a solve (see the module docstring for ``status``).
+
+    ``objective`` is the plan's value (None without a plan), ``bound`` a proven lower bound on
+    every plan's value (None if nothing is known), ``gap`` the relative gap as a fraction.
+    ``ended_by`` says what stopped the solve: ``proof`` (optimality or infeasibility proven),
+    ``time_limit``, ``work_limit``, ``infeasible`` (found by the pre-checks) or ``no_model``
+    (nothing left to optimise).
+    """
+
+    engine: str
+    solver: str
+    solver_version: str
+    status: Status
+    objective: float | None
+    objective_name: str
+    bound: float | None
+    gap: float | None
+    seconds: float
+    ended_by: str
+    model_size: ModelSize = ModelSize()
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES} (got {self.status!r})")
+        if self.status in ("optimal", "feasible") and self.objective is None:
+            raise ValueError(f"a {self.status!r} certificate needs an objective")
+        if self.gap is not None and self.gap < 0:
+            raise ValueError(f"gap must be >= 0 (got {self.gap!r})")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report.json form (DESIGN "Outputs"); seconds go under ``timings``, not here."""
+        return {
+            "engine": self.engine,
+            "solver": self.solver,
+            "solver_version": self.solver_version,
+            "status": self.status,
+            "objective": None if self.objective is None else round(self.objective, 6),
+            "objective_name": self.objective_name,
+            "bound": None if self.bound is None else round(self.bound, 6),
+            "gap": None if self.gap is None else round(self.gap, 9),
+            "ended_by": self.ended_by,
+            "model_size": self.model_size.to_dict(),
+        }
+
+
+def combine_certificates(
+    certificates: Sequence[Certificate], *, gap_tolerance: float, seconds: float | None = None
+) -> Certificate:
+    """One certificate for independent parts solved separately.
+
+    The objective is the sum of the parts' objectives (None if any part has no plan), the bound
+    the sum of their bounds, the status the worst of theirs (re-derived from the combined gap:
+    a sum of parts each within the tolerance is within it), engines and solvers listed once each.
+    """
+    if not certificates:
+        raise ValueError("no certificates to combine")
+    if len(certificates) == 1 and seconds is None:
+        return certificates[0]
+    worst = max(certificates, key=lambda c: _WORST[c.status])
+    objective: float | None = None
+    if all(c.objective is not None for c in certificates):
+        objective = float(sum(c.objective for c in certificates))  # type: ignore[misc]
+    bound: float | None = None
+    if all(c.bound is not None for c in certificates):
+        bound = float(sum(c.bound for c in certificates))  # type: ignore[misc]
+    gap = relative_gap(objective, bound)
+    status: Status = worst.status
+    if status in ("optimal", "feasible"):
+        status = "optimal" if gap is not None and gap <= gap_tolerance + 1e-12 else "feasible"
+    ended = [c.ended_by for c in certificates]
+    ended_by = next((e for e in ("infeasible", "time_limit", "work_limit") if e in ended), "proof")
+    if all(e == "no_model" for e in ended):
+        ended_by = "no_model"
+
+    def _join(values: Sequence[str]) -> str:
+        return "+".join(sorted({v for v in values if v}))
+
+    size = ModelSize(parts=0)
+    for c in certificates:
+        size = size + c.model_size
+    return Certificate(
+        engine=_join([c.engine for c in certificates]),
+        solver=_join([c.solver for c in certificates]),
+        solver_version=_join([c.solver_version for c in certificates]),
+        status=status,
+        objective=objective,
+        objective_name=certificates[0].objective_name,
+        bound=bound,
+        gap=gap,
+        seconds=float(sum(c.seconds for c in certificates)) if seconds is None else seconds,
+        ended_by=ended_by,
+        model_size=size,
+    )
