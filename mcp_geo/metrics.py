@@ -1,0 +1,501 @@
+"""Plan metrics as small pure functions of plain inputs (arrays, Series, one DataFrame).
+
+DESIGN.md, "Metrics every plan reports": list totals of hubs and MCPs against their bounds,
+patient-weighted travel to bases (mean, 95th percentile, maximum), the span of each group (its
+"local focus"), and, against today's PCNs, the same metrics for the PCN grouping and the adjusted
+Rand index between a plan and the PCNs.
+
+The functions take arrays and Series rather than a Plan so that they can be used on any grouping
+(a plan's hubs or MCPs, today's PCNs, a user's own grouping).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from mcp_geo._errors import Problem, ValidationError
+from mcp_geo.boundaries.distances import TravelMatrix, haversine_km
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "DistanceStats",
+    "GroupingMetrics",
+    "SizeStats",
+    "adjusted_rand_index",
+    "group_spans_km",
+    "grouping_metrics",
+    "pcn_grouping_metrics",
+    "size_stats",
+    "weighted_distance_stats",
+    "weighted_quantile",
+]
+
+# Relative slack when comparing a cumulative weight with a share of the total, so that a share
+# that is exactly 95% in decimals still counts when float sums of fractional weights round down.
+_SHARE_SLACK = 1e-12
+
+
+def _array(values: ArrayLike, *, name: str, problems: list[Problem]) -> NDArray[np.float64]:
+    try:
+        array = np.asarray(values, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        problems.append(Problem("must be numbers", source=name))
+        return np.empty(0)
+    bad = np.flatnonzero(~np.isfinite(array) | (array < 0))
+    if bad.size:
+        problems.append(
+            Problem(
+                f"must be finite numbers >= 0; bad at positions {bad[:10].tolist()}",
+                source=name,
+                value=array[bad[0]].item(),
+            )
+        )
+    return array
+
+
+def weighted_quantile(values: ArrayLike, weights: ArrayLike, q: float) -> float:
+    """The smallest value d such that a share of at least ``q`` of the weight lies at <= d.
+
+    This is the lower weighted quantile: no interpolation, always one of ``values``. With
+    distances and list sizes, ``weighted_quantile(km, patients, 0.95)`` is the smallest distance
+    within which at least 95% of the patients' practices lie. Entries of weight 0 never decide it.
+    """
+    v = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    order = np.argsort(v, kind="stable")
+    cumulative = np.cumsum(w[order])
+    target = q * cumulative[-1] * (1.0 - _SHARE_SLACK)
+    return float(v[order][np.searchsorted(cumulative, target, side="left")])
+
+
+@dataclass(frozen=True)
+class DistanceStats:
+    """Travel from practices to their bases, in km.
+
+    Attributes
+    ----------
+    mean
+        Patient-weighted mean: sum(patients * km) / sum(patients).
+    p95
+        Patient-weighted 95th percentile: the smallest distance d among the practices' distances
+        such that at least 95% of the patients are registered at practices with km <= d (see
+        :func:`weighted_quantile`).
+    max
+        The largest distance of any practice, whatever its list size.
+    mean_unweighted, p95_unweighted
+        The same with every practice counting once.
+    practices, patients
+        How many practices and patients the figures cover.
+    """
+
+    mean: float
+    p95: float
+    max: float
+    mean_unweighted: float
+    p95_unweighted: float
+    practices: int
+    patients: float
+
+    def __post_init__(self) -> None:
+        if not self.practices > 0:
+            raise ValidationError(
+                [Problem("must be > 0", field="practices", value=self.practices)],
+                context="DistanceStats",
+            )
+
+
+def weighted_distance_stats(km: ArrayLike, weights: ArrayLike) -> DistanceStats:
+    """Mean, 95th percentile and maximum of ``km``, weighted by ``weights`` (list sizes).
+
+    Examples
+    --------
+    >>> s = weighted_distance_stats([0.0, 2.0, 10.0], [90, 6, 4])
+    >>> s.mean, s.p95, s.max
+    (0.52, 2.0, 10.0)
+    """
+    problems: list[Problem] = []
+    d = _array(km, name="km", problems=problems)
+    w = _array(weights, name="weights", problems=problems)
+    if not problems:
+        if d.size == 0:
+            problems.append(Problem("no distances given", source="km"))
+        if d.size != w.size:
+            problems.append(Problem(f"{d.size} distances but {w.size} weights", source="weights"))
+        elif d.size and not w.sum() > 0:
+            problems.append(Problem("the weights add up to 0", source="weights"))
+    if problems:
+        raise ValidationError(problems, context="weighted_distance_stats")
+    ones = np.ones_like(d)
+    return DistanceStats(
+        mean=float(np.dot(d, w) / w.sum()),
+        p95=weighted_quantile(d, w, 0.95),
+        max=float(d.max()),
+        mean_unweighted=float(d.mean()),
+        p95_unweighted=weighted_quantile(d, ones, 0.95),
+        practices=int(d.size),
+        patients=float(w.sum()),
+    )
+
+
+@dataclass(frozen=True)
+class SizeStats:
+    """List totals of groups (hubs, MCPs, PCNs) against their bounds.
+
+    ``median`` is the middle total, or the mean of the two middle totals when ``n`` is even.
+    ``n_below`` counts totals < ``lower`` and ``n_above`` totals > ``upper`` (a bound of
+    ``None`` counts nothing).
+    """
+
+    n: int
+    min: float
+    median: float
+    max: float
+    n_below: int
+    n_above: int
+    lower: float | None
+    upper: float | None
+
+    def __post_init__(self) -> None:
+        if self.lower is not None and self.upper is not None and self.lower > self.upper:
+            raise ValidationError(
+                [Problem("lower bound exceeds upper bound", field="lower", value=self.lower)],
+                context="SizeStats",
+            )
+
+
+def size_stats(totals: ArrayLike, *, lower: float | None, upper: float | None) -> SizeStats:
+    """Minimum, median and maximum of group totals and how many lie outside [lower, upper].
+
+    Examples
+    --------
+    >>> size_stats([28_000, 40_000, 45_000, 52_000], lower=30_000, upper=50_000)
+    SizeStats(n=4, min=28000.0, median=42500.0, max=52000.0, n_below=1, n_above=1, lower=30000, upper=50000)
+    """
+    problems: list[Problem] = []
+    t = _array(totals, name="totals", problems=problems)
+    if not problems and t.size == 0:
+        problems.append(Problem("no group totals given", source="totals"))
+    for name, bound in (("lower", lower), ("upper", upper)):
+        if bound is not None and not (isinstance(bound, int | float) and math.isfinite(bound)):
+            problems.append(Problem("must be a finite number or None", source=name, value=bound))
+    if problems:
+        raise ValidationError(problems, context="size_stats")
+    return SizeStats(
+        n=int(t.size),
+        min=float(t.min()),
+        median=float(np.median(t)),
+        max=float(t.max()),
+        n_below=int((t < lower).sum()) if lower is not None else 0,
+        n_above=int((t > upper).sum()) if upper is not None else 0,
+        lower=lower,
+        upper=upper,
+    )
+
+
+def _labels(values: ArrayLike | pd.Series, *, name: str, problems: list[Problem]) -> pd.Series:
+    series = (
+        values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object))
+    )
+    missing = np.flatnonzero(series.isna().to_numpy())
+    if missing.size:
+        problems.append(
+            Problem(f"labels missing at positions {missing[:10].tolist()}", source=name)
+        )
+    return series
+
+
+def group_spans_km(
+    latitude: ArrayLike, longitude: ArrayLike, labels: ArrayLike | pd.Series
+) -> pd.Series:
+    """The span of each group: the largest great-circle distance (km) between two of its practices.
+
+    The three inputs are aligned by position, one entry per practice. A group of one practice (or
+    of practices at one site) spans 0 km. Distances are haversine km
+    (:func:`mcp_geo.boundaries.distances.haversine_km`).
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by group label (sorted), named ``span_km``.
+    """
+    problems: list[Problem] = []
+    lat = np.asarray(latitude, dtype=float).reshape(-1)
+    lon = np.asarray(longitude, dtype=float).reshape(-1)
+    groups = _labels(labels, name="labels", problems=problems)
+    if not (lat.size == lon.size == len(groups)):
+        problems.append(
+            Problem(
+                f"lengths differ: {lat.size} latitudes, {lon.size} longitudes, "
+                f"{len(groups)} labels",
+                source="labels",
+            )
+        )
+    elif not (np.isfinite(lat).all() and np.isfinite(lon).all() and (np.abs(lat) <= 90).all()):
+        problems.append(Problem("coordinates must be finite degrees", source="latitude"))
+    if problems:
+        raise ValidationError(problems, context="group_spans_km")
+    spans = {}
+    for group, rows in pd.Series(np.arange(lat.size)).groupby(groups.to_numpy(), sort=True):
+        i = rows.to_numpy()
+        km = haversine_km(lat[i][:, None], lon[i][:, None], lat[i][None, :], lon[i][None, :])
+        spans[group] = float(km.max())
+    return pd.Series(spans, name="span_km", dtype=float)
+
+
+def _comb2(counts: NDArray[np.int64]) -> float:
+    """Sum over ``counts`` of n choose 2 (pairs within each count), exact in float64 here."""
+    c = counts.astype(np.float64)
+    return float((c * (c - 1.0) / 2.0).sum())
+
+
+def adjusted_rand_index(labels_a: ArrayLike | pd.Series, labels_b: ArrayLike | pd.Series) -> float:
+    """Adjusted Rand index (Hubert and Arabie, 1985) between two groupings of the same practices.
+
+    1 for identical groupings (up to renaming the groups), about 0 for chance agreement, negative
+    below chance. Two Series are aligned on their index (practice codes), which must hold the
+    same codes; anything else is aligned by position.
+
+    With n_ij the practices in group i of ``a`` and group j of ``b``, a_i and b_j the group
+    sizes, and C(k) = k (k - 1) / 2::
+
+        index    = sum_ij C(n_ij)
+        expected = sum_i C(a_i) * sum_j C(b_j) / C(n)
+        maximum  = (sum_i C(a_i) + sum_j C(b_j)) / 2
+        ARI      = (index - expected) / (maximum - expected)
+
+    The denominator is 0 only when both groupings are all singletons or both are one group,
+    that is when they are identical: the result is then 1.0 (as in scikit-learn).
+
+    Examples
+    --------
+    >>> round(adjusted_rand_index([0, 0, 1, 1], [0, 1, 0, 1]), 12)
+    -0.5
+    """
+    problems: list[Problem] = []
+    a = _labels(labels_a, name="labels_a", problems=problems)
+    b = _labels(labels_b, name="labels_b", problems=problems)
+    if isinstance(labels_a, pd.Series) and isinstance(labels_b, pd.Series):
+        if set(a.index) != set(b.index) or a.index.has_duplicates:
+            only = sorted(map(str, set(a.index) ^ set(b.index)))[:10]
+            problems.append(
+                Problem(
+                    f"the two Series must share one unique index (differ on {only})",
+                    source="labels_b",
+                )
+            )
+        else:
+            b = b.reindex(a.index)
+    elif len(a) != len(b):
+        problems.append(Problem(f"{len(a)} labels against {len(b)}", source="labels_b"))
+    if not problems and len(a) == 0:
+        problems.append(Problem("no labels given", source="labels_a"))
+    if problems:
+        raise ValidationError(problems, context="adjusted_rand_index")
+    codes_a = pd.factorize(a.to_numpy())[0]
+    codes_b = pd.factorize(b.to_numpy())[0]
+    _, n_ij = np.unique(np.stack([codes_a, codes_b]), axis=1, return_counts=True)
+    index = _comb2(n_ij)
+    sum_a = _comb2(np.bincount(codes_a))
+    sum_b = _comb2(np.bincount(codes_b))
+    pairs = _comb2(np.array([len(a)]))
+    expected = sum_a * sum_b / pairs if pairs else 0.0
+    maximum = (sum_a + sum_b) / 2.0
+    if maximum == expected:
+        return 1.0
+    return float((index - expected) / (maximum - expected))
+
+
+@dataclass(frozen=True)
+class GroupingMetrics:
+    """The metrics of one grouping of practices (a plan's hubs or MCPs, or today's PCNs).
+
+    Attributes
+    ----------
+    practices, patients
+        What the grouping covers.
+    groups
+        Number of groups, singletons included.
+    singletons
+        Groups of one made for practices without a group label (practices with no PCN).
+    sizes
+        List totals of the groups against ``lower`` / ``upper``.
+    distance
+        Practice -> base travel (km; see ``distance_source``).
+    max_span_km
+        The largest span of any group (great-circle km).
+    group_of
+        Group id (as text) by practice code; singletons get ``"(no group) <code>"``.
+    base_of
+        Base practice code by group id.
+    km_to_base
+        Practice -> base km by practice code.
+    spans_km
+        Span of each group (great-circle km) by group id.
+    distance_source
+        How the distances were measured, in words.
+    """
+
+    practices: int
+    patients: int
+    groups: int
+    singletons: int
+    sizes: SizeStats
+    distance: DistanceStats
+    max_span_km: float
+    group_of: pd.Series
+    base_of: pd.Series
+    km_to_base: pd.Series
+    spans_km: pd.Series
+    distance_source: str
+
+    def __post_init__(self) -> None:
+        if len(self.group_of) != self.practices or len(self.base_of) != self.groups:
+            raise ValidationError(
+                ["group_of must have one entry per practice and base_of one per group"],
+                context="GroupingMetrics",
+            )
+
+
+_COLUMNS = ("practice_code", "patients", "latitude", "longitude")
+
+
+def _one_median(km: NDArray[np.float64], weights: NDArray[np.float64]) -> int:
+    """Position of the member minimising sum_i weights[i] * km[i, j] (first one on a tie)."""
+    return int(np.argmin(weights @ km))
+
+
+def grouping_metrics(
+    practices: pd.DataFrame,
+    *,
+    group_column: str,
+    bases: pd.Series | None = None,
+    lower: float | None = 30_000,
+    upper: float | None = 50_000,
+    travel: TravelMatrix | None = None,
+) -> GroupingMetrics:
+    """Sizes, travel to bases and spans of the grouping in ``practices[group_column]``.
+
+    Parameters
+    ----------
+    practices
+        Columns ``practice_code`` (unique), ``patients``, ``latitude``, ``longitude`` and
+        ``group_column``; a missing or blank group makes the practice a group of its own.
+    bases
+        The base practice code of each group. ``None`` takes each group's 1-median: the member
+        minimising the patient-weighted distance from the group's practices
+        (sum_i patients_i * km[i, base]); a tie goes to the smallest practice code.
+    lower, upper
+        Bounds for :class:`SizeStats` (the hub bounds by default).
+    travel
+        Distances to use (must hold every practice code); ``None`` uses great-circle km
+        (haversine). Spans are always great-circle km.
+    """
+    problems: list[Problem] = []
+    missing = [c for c in (*_COLUMNS, group_column) if c not in practices.columns]
+    if missing:
+        problems.append(Problem("missing columns", source="practices", value=missing))
+    elif practices["practice_code"].duplicated().any():
+        dup = sorted(practices.loc[practices["practice_code"].duplicated(), "practice_code"])
+        problems.append(Problem("practice codes must be unique", source="practices", value=dup))
+    if not problems and travel is not None:
+        absent = sorted(set(practices["practice_code"].astype(str)) - set(travel.codes))
+        if absent:
+            problems.append(
+                Problem(
+                    "practices missing from the travel matrix", source="travel", value=absent[:10]
+                )
+            )
+    if not problems and len(practices) == 0:
+        problems.append(Problem("no practices given", source="practices"))
+    if problems:
+        raise ValidationError(problems, context="grouping_metrics")
+    table = practices.sort_values("practice_code").reset_index(drop=True)
+    codes = table["practice_code"].astype(str).to_numpy()
+    raw = table[group_column]
+    blank = raw.isna() | (raw.astype(str).str.strip() == "")
+    group = raw.astype(str).where(~blank, pd.Series([f"(no group) {c}" for c in codes]))
+    weights = _array(table["patients"], name="patients", problems=problems)
+    lat = table["latitude"].to_numpy(dtype=float)
+    lon = table["longitude"].to_numpy(dtype=float)
+    if bases is not None:
+        bases = pd.Series(bases.to_numpy(), index=bases.index.astype(str))
+        unknown = sorted(set(map(str, bases.to_numpy())) - set(codes))
+        if unknown:
+            problems.append(
+                Problem("bases that are not practices", source="bases", value=unknown[:10])
+            )
+        nobase = sorted(map(str, set(group) - set(bases.index)))
+        if nobase:
+            problems.append(Problem("groups without a base", source="bases", value=nobase[:10]))
+    if problems:
+        raise ValidationError(problems, context="grouping_metrics")
+    position = {c: i for i, c in enumerate(codes)}
+    if travel is not None:
+        where = {c: i for i, c in enumerate(travel.codes)}
+        lookup = np.array([where[c] for c in codes])
+
+    def km_between(rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray[np.float64]:
+        if travel is None:
+            return haversine_km(
+                lat[rows][:, None], lon[rows][:, None], lat[cols][None, :], lon[cols][None, :]
+            )
+        return travel.km[np.ix_(lookup[rows], lookup[cols])]
+
+    km_to_base = np.zeros(len(codes))
+    base_of = {}
+    for gid, members in pd.Series(np.arange(len(codes))).groupby(group.to_numpy(), sort=False):
+        rows = members.to_numpy()  # sorted by practice code, so argmin's first is the smallest
+        if bases is None:
+            base = rows[_one_median(km_between(rows, rows), weights[rows])]
+        else:
+            base = position[str(bases[gid])]
+        base_of[gid] = codes[base]
+        km_to_base[rows] = km_between(rows, np.array([base]))[:, 0]
+    totals = pd.Series(weights).groupby(group.to_numpy(), sort=False).sum()
+    spans = group_spans_km(lat, lon, group)
+    return GroupingMetrics(
+        practices=len(codes),
+        patients=round(weights.sum()),
+        groups=len(base_of),
+        singletons=int(blank.sum()),
+        sizes=size_stats(totals.to_numpy(), lower=lower, upper=upper),
+        distance=weighted_distance_stats(km_to_base, weights),
+        max_span_km=float(spans.max()),
+        group_of=pd.Series(group.to_numpy(), index=codes, name="group_id"),
+        base_of=pd.Series(base_of, name="base_code").sort_index(),
+        km_to_base=pd.Series(km_to_base, index=codes, name="km_to_base"),
+        spans_km=spans,
+        distance_source=(
+            "great-circle km (haversine, R = 6371.0088 km)" if travel is None else travel.source
+        ),
+    )
+
+
+def pcn_grouping_metrics(
+    practices: pd.DataFrame,
+    *,
+    pcn_column: str = "pcn_code",
+    lower: float | None = 30_000,
+    upper: float | None = 50_000,
+    travel: TravelMatrix | None = None,
+) -> GroupingMetrics:
+    """The plan metrics for today's Primary Care Networks taken as groups.
+
+    A PCN's base is its 1-median practice (the member minimising the patient-weighted distance
+    from the PCN's practices), so that mean / p95 / max travel compares with a plan's hubs.
+    Practices without a PCN (missing or blank ``pcn_column``) are each a group of their own and
+    counted in ``singletons``. See :func:`grouping_metrics` for the inputs and the result.
+    """
+    result = grouping_metrics(
+        practices, group_column=pcn_column, lower=lower, upper=upper, travel=travel
+    )
+    if result.singletons:
+        log.info("%d practices have no PCN; each counts as its own group", result.singletons)
+    return result
