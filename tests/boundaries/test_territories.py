@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -306,11 +307,11 @@ def test_random_sites_tile_the_outline(grid: list[tuple[int, int]], groups: int)
 # --- real data -----------------------------------------------------------------------------
 
 
-def north_staffs_practices() -> gpd.GeoDataFrame:
-    """April 2025 practices of sub-ICB locations 05G and 05W, at their Code-Point Open points."""
+def practices_of(*sub_icbs: str) -> gpd.GeoDataFrame:
+    """April 2025 practices of some sub-ICB locations, at their Code-Point Open points."""
     lists = pd.read_csv(DATA / "nhs" / "gp-reg-pat-prac-all_2025-04.csv")
-    lists = lists[lists["SUB_ICB_LOCATION_CODE"].isin(["05G", "05W"])]
-    areas = sorted({pc.split()[0].rstrip("0123456789").lower() for pc in lists["POSTCODE"]})
+    lists = lists[lists["SUB_ICB_LOCATION_CODE"].isin(sub_icbs)]
+    areas = sorted({re.match("[A-Z]+", pc).group().lower() for pc in lists["POSTCODE"]})
     points = pd.concat(
         pd.read_csv(
             DATA / "geo" / "codepo_gb" / "Data" / "CSV" / f"{area}.csv",
@@ -334,7 +335,7 @@ def north_staffs_practices() -> gpd.GeoDataFrame:
 
 @pytest.mark.skipif(not DATA.is_dir(), reason="needs the shared real data")
 def test_north_staffs_cells_tile_the_official_outline() -> None:
-    practices = north_staffs_practices()
+    practices = practices_of("05G", "05W")
     assert len(practices) == 66
     sub_icbs = gpd.read_file(DATA / "geo" / "SubICB_April_2023_EN_BSC.geojson")
     official = sub_icbs[sub_icbs["SICBL23CD"].isin(["E38000126", "E38000175"])]
@@ -359,3 +360,20 @@ def test_north_staffs_cells_tile_the_official_outline() -> None:
     by_sub_icb = territories(cells, practices.set_index("practice_code")["sub_icb"])
     assert list(by_sub_icb["practices"]) == [30, 36]
     assert_tiles(by_sub_icb.geometry, outline.geometry)
+
+
+@pytest.mark.skipif(not DATA.is_dir(), reason="needs the shared real data")
+def test_cornwall_outline_reaches_the_practice_beyond_the_generalised_coast() -> None:
+    """L82022 (PL13 1HA, Looe) lies just outside the super-generalised Cornwall sub-ICB polygon
+    (11N, E38000089): the outline is extended to it and its cell is not empty."""
+    practices = practices_of("11N")
+    sub_icbs = gpd.read_file(DATA / "geo" / "SubICB_April_2023_EN_BSC.geojson")
+    official = sub_icbs[sub_icbs["SICBL23CD"] == "E38000089"]
+    outline = footprint_outline(practices, official=official)
+    assert outline.extended_to == ("L82022",)
+    assert "500 m corridors to 1 practice site outside it" in outline.description
+    assert outline.geometry.area > official.geometry.iloc[0].area
+    cells = practice_cells(practices, outline=outline)
+    looe = cells.set_index("practice_code").geometry["L82022"]
+    assert looe.covers(practices.set_index("practice_code").geometry["L82022"])
+    assert_tiles(cells.drop_duplicates("cell_id").geometry, outline.geometry)
