@@ -330,7 +330,8 @@ def territories(
     lost: dict[object, list[str]] = {g: [] for g in groups}
     for cell_id, at_site in table.groupby("cell_id", sort=True):
         weight = at_site.groupby("group_id", sort=False)["weight"].sum()
-        ranked = sorted(weight.index, key=lambda g, w=weight: (-w[g], sort_key(g)))
+        rank = {g: (-float(weight[g]), sort_key(g)) for g in weight.index}
+        ranked = sorted(rank, key=rank.__getitem__)
         owner[cell_id] = ranked[0]
         for loser in ranked[1:]:
             mine = ", ".join(sorted(at_site.loc[at_site["group_id"] == loser, "practice_code"]))
