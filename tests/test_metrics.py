@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -233,3 +235,53 @@ def test_grouping_validation() -> None:
     travel = TravelMatrix(codes=("P1",), km=np.zeros((1, 1)), source="road km")
     with pytest.raises(ValidationError, match="practices missing from the travel matrix"):
         pcn_grouping_metrics(practices, travel=travel)
+
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.mark.skipif(not DATA.is_dir(), reason="needs the shared real data")
+def test_north_staffs_pcns() -> None:
+    """Today's 13 PCNs of 05G and 05W (April 2025 lists, October 2025 map): every practice has
+    one; the PCN totals lie between 33,490 and 50,287 (one above 50,000)."""
+    lists = pd.read_csv(DATA / "nhs" / "gp-reg-pat-prac-all_2025-04.csv")
+    lists = lists[lists["SUB_ICB_LOCATION_CODE"].isin(["05G", "05W"])]
+    postcodes = pd.concat(
+        pd.read_csv(
+            DATA / "geo" / "codepo_gb" / "Data" / "CSV" / f"{area}.csv",
+            header=None,
+            usecols=[0, 2, 3],
+            names=["POSTCODE", "easting", "northing"],
+        )
+        for area in ("cw", "st", "tf")
+    )
+    pcns = pd.read_csv(
+        DATA / "nhs" / "gp-reg-pat-prac-map_2025-10.csv", usecols=["PRACTICE_CODE", "PCN_CODE"]
+    )
+    found = lists.merge(postcodes, on="POSTCODE").merge(
+        pcns, left_on="CODE", right_on="PRACTICE_CODE", how="left"
+    )
+    wgs84 = gpd.GeoSeries(
+        gpd.points_from_xy(found["easting"], found["northing"]), crs="EPSG:27700"
+    ).to_crs(4326)
+    practices = pd.DataFrame(
+        {
+            "practice_code": found["CODE"],
+            "patients": found["NUMBER_OF_PATIENTS"],
+            "latitude": wgs84.y.to_numpy(),
+            "longitude": wgs84.x.to_numpy(),
+            "pcn_code": found["PCN_CODE"],
+        }
+    )
+    m = pcn_grouping_metrics(practices)
+    assert (m.practices, m.patients, m.groups, m.singletons) == (66, 531_633, 13, 0)
+    assert (m.sizes.min, m.sizes.max, m.sizes.n_below, m.sizes.n_above) == (
+        33_490,
+        50_287,
+        0,
+        1,
+    )
+    assert round(m.distance.mean, 3) == 1.965
+    assert round(m.distance.p95, 3) == 10.183
+    assert round(m.max_span_km, 3) == 14.967
+    assert adjusted_rand_index(m.group_of, practices.set_index("practice_code")["pcn_code"]) == 1
