@@ -266,17 +266,17 @@ def _fetch_one(item: OfficialFile, target: Path, fetch: Fetcher) -> DownloadedFi
         payload = temp_path(target, temps)
         with payload.open("wb") as sink:
             size, digest = fetch.fetch(url, sink, key=item.key)
-        if size < item.min_bytes:
-            raise FetchError(
-                f"only {size:,} bytes, fewer than the {item.min_bytes:,} expected{snippet(payload)}"
-            )
-        if item.kind == "tree":
-            install_tree(item, payload, target, temps)
-            return DownloadedFile(item.key, target, url, size, digest, "downloaded")
         written = payload
         if item.kind == "csv" and zipfile.is_zipfile(payload):
             written = extract_member(item, payload, target, temps)
             size, digest = sha256_of(written)
+        if size < item.min_bytes:
+            raise FetchError(
+                f"only {size:,} bytes, fewer than the {item.min_bytes:,} expected{snippet(written)}"
+            )
+        if item.kind == "tree":
+            install_tree(item, payload, target, temps)
+            return DownloadedFile(item.key, target, url, size, digest, "downloaded")
         if item.kind == "csv":
             check_csv(item, written)
         else:

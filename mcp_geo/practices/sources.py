@@ -108,8 +108,8 @@ class OfficialFile:
     dated
         True when the URL names one release that the publisher does not overwrite.
     min_bytes
-        The smallest plausible size of what the server sends (catches error pages, stubs and
-        truncations that a missing ``Content-Length`` hides).
+        The smallest plausible size of the file written (for ``tree``, of the archive): catches
+        error pages, stubs and truncations that a missing ``Content-Length`` hides.
     min_records
         The fewest plausible data rows (CSV), features (GeoJSON) or matching members (tree).
     header
