@@ -105,7 +105,10 @@ class Fetcher:
                 length = response.headers.get("Content-Length")
                 total = int(length) if length and length.isdigit() else None
                 while chunk := response.read(CHUNK):
-                    sink.write(chunk)
+                    try:
+                        sink.write(chunk)
+                    except OSError as exc:  # the disk, not the network: no retry
+                        raise FetchError(f"cannot write the download ({exc})") from None
                     digest.update(chunk)
                     size += len(chunk)
                     if self.progress is not None and key is not None:
