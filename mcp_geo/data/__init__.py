@@ -1,0 +1,1 @@
+"""The compact data snapshot shipped with mcp-geo (see scripts/build_snapshot.py)."""

@@ -1,0 +1,183 @@
+"""The compact snapshot shipped inside the package, so that the tool runs out of the box.
+
+It is built by ``scripts/build_snapshot.py`` from the official files (``../shared/data`` or a folder
+``mcp-geo data download`` filled) and holds, for the default snapshot:
+
+- ``practices.csv``: every kept practice with the columns of
+  :data:`~mcp_geo.practices.load.PRACTICE_COLUMNS` (geometry rebuilt from latitude/longitude);
+- ``exclusions.csv`` and ``notes.csv``: what the loader excluded or noted, and why;
+- ``areas.geojson``: the official Sub-ICB, ICB, CCG 2019 and England polygons (EPSG:27700, on a 1 m
+  grid) for footprint outlines;
+- ``meta.json``: snapshot, extract date, rows read, and the name, size and sha256 of every source file;
+- ``PROVENANCE.md``: where the data comes from and its licence.
+
+Building twice from the same files gives byte-identical output; a test checks it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from mcp_geo import ATTRIBUTION
+from mcp_geo.practices._csv import EXCLUSION_COLUMNS, NOTE_COLUMNS
+from mcp_geo.practices.load import PRACTICE_COLUMNS, PracticeData, load_practices
+from mcp_geo.practices.outlines import OfficialAreas, load_official_areas
+from mcp_geo.practices.snapshots import DEFAULT_SNAPSHOT, get_snapshot
+
+BUNDLE_PACKAGE = "mcp_geo.data"
+BUNDLED_SNAPSHOT = DEFAULT_SNAPSHOT
+BUNDLE_FILES = (
+    "practices.csv",
+    "exclusions.csv",
+    "notes.csv",
+    "areas.geojson",
+    "meta.json",
+    "PROVENANCE.md",
+)
+
+_DTYPES = {
+    "patients": "int64",
+    "easting": "float64",
+    "northing": "float64",
+    "latitude": "float64",
+    "longitude": "float64",
+}
+
+
+def bundle_dir() -> Path:
+    """The folder of the shipped snapshot inside the installed package."""
+    return Path(str(resources.files(BUNDLE_PACKAGE))) / BUNDLED_SNAPSHOT
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    if path.is_dir():
+        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(child.relative_to(path).as_posix().encode())
+            digest.update(_sha256(child).encode())
+        return digest.hexdigest()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def build_bundle(data_dir: str | Path, dest: str | Path) -> list[Path]:
+    """Build the compact snapshot from the official files in ``data_dir`` into ``dest``."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    data = load_practices(data_dir, snapshot=BUNDLED_SNAPSHOT)
+    areas = load_official_areas(data_dir)
+
+    table = pd.DataFrame(data.practices.drop(columns="geometry"))
+    table.to_csv(dest / "practices.csv", index=False, lineterminator="\n")
+    data.exclusions.to_csv(dest / "exclusions.csv", index=False, lineterminator="\n")
+    data.notes.to_csv(dest / "notes.csv", index=False, lineterminator="\n")
+
+    geometry = shapely.set_precision(areas.areas.geometry.values, 1.0)
+    compact = gpd.GeoDataFrame(areas.areas[["level", "code", "name"]], geometry=geometry, crs=27700)
+    text = compact.to_json(drop_id=True, to_wgs84=False)
+    (dest / "areas.geojson").write_text(text + "\n", encoding="utf-8")
+
+    meta = {
+        "snapshot": data.snapshot.name,
+        "extract_date": data.extract_date.isoformat(),
+        "rows_read": data.rows_read,
+        "practices": len(data.practices),
+        "patients": int(data.practices["patients"].sum()),
+        "excluded": len(data.exclusions),
+        "areas": areas.description,
+        "sources": [
+            {"file": p.name, "bytes": _size(p), "sha256": _sha256(p)}
+            for p in sorted(set(data.files) | _area_files(data_dir), key=lambda p: p.name)
+        ],
+        "licence": ATTRIBUTION,
+    }
+    (dest / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    (dest / "PROVENANCE.md").write_text(_provenance(meta), encoding="utf-8")
+    return [dest / name for name in BUNDLE_FILES]
+
+
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
+
+
+def _area_files(data_dir: str | Path) -> set[Path]:
+    from mcp_geo.practices.snapshots import CCG19, COUNTRIES, ICB23, SUB_ICB23, locate_files
+
+    specs = {"sub_icb": SUB_ICB23, "icb": ICB23, "ccg19": CCG19, "england": COUNTRIES}
+    return set(locate_files(data_dir, specs).values())
+
+
+def _provenance(meta: dict) -> str:
+    sources = "\n".join(
+        f"- `{s['file']}`: {s['bytes']:,} bytes, sha256 `{s['sha256']}`" for s in meta["sources"]
+    )
+    return f"""# Compact snapshot {meta["snapshot"]}
+
+Built by `scripts/build_snapshot.py` (mcp-geo) from the official files below; rebuild it with
+`python scripts/build_snapshot.py --data DIR`. It holds {meta["practices"]:,} practices
+({meta["patients"]:,} patients) from {meta["rows_read"]:,} practice rows read, and the
+{meta["excluded"]:,} practices excluded with their reasons.
+
+List sizes of {meta["extract_date"]} (NHS Digital, Patients Registered at a GP Practice), the
+practice -> PCN -> Sub-ICB -> ICB map, the ODS practice registers (2026 and 2019), OS Code-Point
+Open postcode coordinates, and ONS boundaries ({meta["areas"]}).
+
+## Licence
+
+{meta["licence"]}
+
+## Source files
+
+{sources}
+"""
+
+
+def load_bundled() -> PracticeData:
+    """The practices of the shipped snapshot, as :func:`load_practices` would return them."""
+    folder = bundle_dir()
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    table = pd.read_csv(
+        folder / "practices.csv",
+        dtype={**{c: "string" for c in PRACTICE_COLUMNS}, **_DTYPES},
+        keep_default_na=False,
+        na_values=[""],
+    )
+    table = table.astype({c: object for c in table.columns if c not in _DTYPES})
+    table = table.where(table.notna(), None)
+    table = table.astype(_DTYPES)
+    practices = gpd.GeoDataFrame(
+        table,
+        geometry=gpd.points_from_xy(table["longitude"], table["latitude"], crs=4326),
+    )[list(PRACTICE_COLUMNS)]
+    exclusions = pd.read_csv(folder / "exclusions.csv", dtype=str, keep_default_na=False)
+    notes = pd.read_csv(folder / "notes.csv", dtype=str, keep_default_na=False)
+    return PracticeData(
+        practices=practices,
+        exclusions=exclusions[list(EXCLUSION_COLUMNS)],
+        notes=notes[list(NOTE_COLUMNS)],
+        snapshot=get_snapshot(meta["snapshot"]),
+        extract_date=date.fromisoformat(meta["extract_date"]),
+        rows_read=int(meta["rows_read"]),
+        files=tuple(folder / name for name in BUNDLE_FILES),
+    )
+
+
+def load_bundled_areas() -> OfficialAreas:
+    """The official polygons shipped with the package (EPSG:27700, 1 m grid)."""
+    areas = gpd.read_file(bundle_dir() / "areas.geojson")
+    areas = areas.set_crs(27700, allow_override=True)
+    return OfficialAreas(
+        areas=areas, description="official boundaries shipped with mcp-geo (1 m grid)"
+    )
