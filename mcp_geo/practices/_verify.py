@@ -86,6 +86,7 @@ def install_tree(item: OfficialFile, payload: Path, target: Path, temps: list[Pa
         raise FetchError(f"not a readable zip archive ({exc})") from None
     for info in data:
         check_csv_head(item, staging.joinpath(*relative[info.filename].parts), info.filename)
+    os.chmod(staging, 0o755)  # temporary folders are created private (0700)
     old = None
     if target.exists():
         old = target.with_name(f"{staging.name}.old")

@@ -283,6 +283,7 @@ def _fetch_one(item: OfficialFile, target: Path, fetch: Fetcher) -> DownloadedFi
             check_geojson(item, written)
         if item.sha256 is not None and digest != item.sha256:
             raise FetchError(f"sha256 {digest} differs from the pinned {item.sha256}")
+        os.chmod(written, 0o644)  # temporary files are created private (0600)
         os.replace(written, target)
         log.info("%s: wrote %s (%s bytes)", item.key, target, f"{size:,}")
         return DownloadedFile(item.key, target, url, size, digest, "downloaded")

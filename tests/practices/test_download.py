@@ -265,6 +265,8 @@ def test_download_writes_every_file_byte_identical(server: Server, tmp_path: Pat
         got = dest / f"geo/codepo_gb/Data/CSV/{area}.csv"
         assert got.read_bytes() == (DATA / f"geo/codepo_gb/Data/CSV/{area}.csv").read_bytes()
     assert (dest / "geo/codepo_gb/Doc/licence.txt").is_file()
+    assert (dest / "geo/codepo_gb").stat().st_mode & 0o777 == 0o755
+    assert (dest / "nhs/epraccur.csv").stat().st_mode & 0o777 == 0o644
     assert _leftovers(dest) == []
     # the NHS pages were followed to their files, and Code-Point through the OS redirect
     assert f"{NHS_PAGES}/october-2025" in server.requests
