@@ -59,6 +59,9 @@ class RawRows:
         The line in the file where each row ends (1-based, counting the header).
     encoding
         The encoding that decoded the file.
+    problems
+        Structural problems found while reading (a truncated last line), raised by
+        :func:`locate_columns` or :func:`raise_problems` together with any others.
     """
 
     path: Path
@@ -67,6 +70,7 @@ class RawRows:
     rows: list[list[str]]
     lines: list[int]
     encoding: str
+    problems: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,7 +190,8 @@ def read_rows(path: str | Path, *, has_header: bool = True) -> RawRows:
     Raises
     ------
     ValidationError
-        If the file is empty, holds a header but no data, or its last line is cut short.
+        If the file is empty or holds a header but no data. A last line that is cut short is
+        recorded in ``problems``, to be raised with the other structural problems.
     """
     path = Path(path)
     data, name = read_bytes(path)
@@ -218,21 +223,26 @@ def read_rows(path: str | Path, *, has_header: bool = True) -> RawRows:
             [Problem("the file has a header but no data rows", source=name)],
             context="cannot read file",
         )
+    problems: list[Problem] = []
     width = len(header) if header else _common_width(rows)
     if len(rows[-1]) < width:
         ending = "" if text.endswith(("\n", "\r")) else " and no line ending"
-        raise ValidationError(
-            [
-                Problem(
-                    f"the file looks truncated: its last line has {len(rows[-1])} of "
-                    f"{width} fields{ending}",
-                    source=f"{name}:{lines[-1]}",
-                    value=",".join(rows[-1]),
-                )
-            ],
-            context="cannot read file",
+        problems.append(
+            Problem(
+                f"the file looks truncated: its last line has {len(rows[-1])} of "
+                f"{width} fields{ending}",
+                source=f"{name}:{lines[-1]}",
+                value=",".join(rows[-1]),
+            )
         )
-    return RawRows(path, name, header, rows, lines, encoding)
+    return RawRows(path, name, header, rows, lines, encoding, tuple(problems))
+
+
+def raise_problems(raw: RawRows, problems: Iterable[Problem] = ()) -> None:
+    """Raise the structural problems of a file, with ``problems`` found by the caller."""
+    every = [*raw.problems, *problems]
+    if every:
+        raise ValidationError(every, context=f"cannot read {raw.name}")
 
 
 def _common_width(rows: Sequence[Sequence[str]]) -> int:
@@ -270,7 +280,7 @@ def locate_columns(
         Naming the file, each missing column with its accepted names, and the columns found.
     """
     where: dict[str, int] = {}
-    problems: list[Problem] = []
+    problems: list[Problem] = list(raw.problems)
     found = ", ".join(raw.header)
     for canonical, names in spec.items():
         index = _find(raw.header, names)
@@ -287,7 +297,7 @@ def locate_columns(
         else:
             where[canonical] = index
     if problems:
-        raise ValidationError(problems, context=f"unexpected columns in {raw.name}")
+        raise ValidationError(problems, context=f"cannot read {raw.name}")
     for canonical, names in (optional or {}).items():
         index = _find(raw.header, names)
         if index is not None:

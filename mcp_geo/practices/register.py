@@ -22,13 +22,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from mcp_geo._errors import Problem, ValidationError
+from mcp_geo._errors import Problem
 from mcp_geo.practices._csv import (
     OfficialTable,
     _common_width,
     exclusion,
     exclusions_frame,
     parse_date,
+    raise_problems,
     read_rows,
     split_duplicates,
 )
@@ -138,18 +139,17 @@ def read_register(path: str | Path) -> OfficialTable:
         raw.rows.pop(0)
         raw.lines.pop(0)
     width = _common_width(raw.rows) if raw.rows else 0
+    layout = []
     if width < _MIN_FIELDS:
-        raise ValidationError(
-            [
-                Problem(
-                    f"expected the ODS register layout of {FIELDS} fields per row without a "
-                    f"header; most rows have {width}",
-                    source=raw.name,
-                    value=",".join(raw.rows[0][:6]) if raw.rows else None,
-                )
-            ],
-            context="not an epraccur file",
+        layout.append(
+            Problem(
+                f"expected the ODS register layout of {FIELDS} fields per row without a "
+                f"header; most rows have {width}",
+                source=raw.name,
+                value=",".join(raw.rows[0][:6]) if raw.rows else None,
+            )
         )
+    raise_problems(raw, layout)
     rows: list[dict[str, object]] = []
     dropped: list[dict[str, str]] = []
     for values, line in zip(raw.rows, raw.lines, strict=True):
