@@ -150,7 +150,7 @@ def load_bundled() -> PracticeData:
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     table = pd.read_csv(
         folder / "practices.csv",
-        dtype={**{c: "string" for c in PRACTICE_COLUMNS}, **_DTYPES},
+        dtype={**dict.fromkeys(PRACTICE_COLUMNS, "string"), **_DTYPES},
         keep_default_na=False,
         na_values=[""],
     )
