@@ -63,7 +63,13 @@ def _build_parser() -> argparse.ArgumentParser:
     download = data_commands.add_parser("download", help="fetch the official files into DIR")
     download.add_argument("dir", type=Path, metavar="DIR")
     download.add_argument(
+        "--snapshot", default=None, help="only the files of this snapshot (default: all)"
+    )
+    download.add_argument(
         "--base-url", default=None, help="fetch from this mirror instead of the publishers"
+    )
+    download.add_argument(
+        "--refresh", action="store_true", help="fetch undated ('latest') files again"
     )
     return parser
 
@@ -132,11 +138,7 @@ def _cmd_footprints(args: argparse.Namespace) -> int:
 
 def _cmd_data(args: argparse.Namespace) -> int:
     if args.data_command == "download":
-        from mcp_geo.practices.download import download_official_files
-
-        report = download_official_files(args.dir, base_url=args.base_url)
-        print(report)
-        return 0
+        return _download(args)
     data = _open_data(args.dir, args.snapshot)
     reasons = data.exclusions.groupby("reason").size().sort_values(ascending=False)
     if args.json:
@@ -162,6 +164,46 @@ def _cmd_data(args: argparse.Namespace) -> int:
         print(f"  {reason}: {count:,}")
     print(f"notes on kept practices: {len(data.notes):,}")
     return 0
+
+
+def _download(args: argparse.Namespace) -> int:
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TransferSpeedColumn,
+    )
+
+    from mcp_geo.practices.download import download_official_files
+    from mcp_geo.practices.sources import official_files
+
+    files = official_files(args.snapshot)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+    )
+    with Progress(*columns, console=_stderr(), disable=args.quiet) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(key: str, done: int, total: int | None) -> None:
+            if key not in tasks:
+                tasks[key] = bar.add_task(key, total=total)
+            bar.update(tasks[key], completed=done, total=total)
+
+        report = download_official_files(
+            args.dir, files=files, base_url=args.base_url, progress=progress, refresh=args.refresh
+        )
+    print(report)
+    return 0
+
+
+def _stderr():  # -> rich.console.Console
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 _COMMANDS = {"footprints": _cmd_footprints, "data": _cmd_data}

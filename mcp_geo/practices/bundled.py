@@ -148,15 +148,8 @@ def load_bundled() -> PracticeData:
     """The practices of the shipped snapshot, as :func:`load_practices` would return them."""
     folder = bundle_dir()
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    table = pd.read_csv(
-        folder / "practices.csv",
-        dtype={**dict.fromkeys(PRACTICE_COLUMNS, "string"), **_DTYPES},
-        keep_default_na=False,
-        na_values=[""],
-    )
-    table = table.astype({c: object for c in table.columns if c not in _DTYPES})
-    table = table.where(table.notna(), None)
-    table = table.astype(_DTYPES)
+    strings = {c: str for c in PRACTICE_COLUMNS if c not in _DTYPES and c != "geometry"}
+    table = pd.read_csv(folder / "practices.csv", dtype={**strings, **_DTYPES})
     practices = gpd.GeoDataFrame(
         table,
         geometry=gpd.points_from_xy(table["longitude"], table["latitude"], crs=4326),
