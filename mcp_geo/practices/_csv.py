@@ -224,7 +224,7 @@ def read_rows(path: str | Path, *, has_header: bool = True) -> RawRows:
             context="cannot read file",
         )
     problems: list[Problem] = []
-    width = len(header) if header else _common_width(rows)
+    width = len(header) if header else common_width(rows)
     if len(rows[-1]) < width:
         ending = "" if text.endswith(("\n", "\r")) else " and no line ending"
         problems.append(
@@ -245,7 +245,7 @@ def raise_problems(raw: RawRows, problems: Iterable[Problem] = ()) -> None:
         raise ValidationError(every, context=f"cannot read {raw.name}")
 
 
-def _common_width(rows: Sequence[Sequence[str]]) -> int:
+def common_width(rows: Sequence[Sequence[str]]) -> int:
     counts: dict[int, int] = {}
     for row in rows:
         counts[len(row)] = counts.get(len(row), 0) + 1

@@ -25,7 +25,7 @@ import pandas as pd
 from mcp_geo._errors import Problem
 from mcp_geo.practices._csv import (
     OfficialTable,
-    _common_width,
+    common_width,
     exclusion,
     exclusions_frame,
     parse_date,
@@ -138,7 +138,7 @@ def read_register(path: str | Path) -> OfficialTable:
     if raw.rows and raw.rows[0] and raw.rows[0][0].upper() in _HEADER_FIRST_FIELDS:
         raw.rows.pop(0)
         raw.lines.pop(0)
-    width = _common_width(raw.rows) if raw.rows else 0
+    width = common_width(raw.rows) if raw.rows else 0
     layout = []
     if width < _MIN_FIELDS:
         layout.append(
