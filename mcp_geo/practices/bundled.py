@@ -27,8 +27,13 @@ import pandas as pd
 import shapely
 
 from mcp_geo import ATTRIBUTION
-from mcp_geo.practices._csv import EXCLUSION_COLUMNS, NOTE_COLUMNS
-from mcp_geo.practices.load import PRACTICE_COLUMNS, PracticeData, load_practices
+from mcp_geo.practices._csv import NOTE_COLUMNS
+from mcp_geo.practices.load import (
+    EXCLUDED_COLUMNS,
+    PRACTICE_COLUMNS,
+    PracticeData,
+    load_practices,
+)
 from mcp_geo.practices.outlines import OfficialAreas, load_official_areas
 from mcp_geo.practices.snapshots import DEFAULT_SNAPSHOT, get_snapshot
 
@@ -158,7 +163,7 @@ def load_bundled() -> PracticeData:
     notes = pd.read_csv(folder / "notes.csv", dtype=str, keep_default_na=False)
     return PracticeData(
         practices=practices,
-        exclusions=exclusions[list(EXCLUSION_COLUMNS)],
+        exclusions=exclusions[list(EXCLUDED_COLUMNS)],
         notes=notes[list(NOTE_COLUMNS)],
         snapshot=get_snapshot(meta["snapshot"]),
         extract_date=date.fromisoformat(meta["extract_date"]),

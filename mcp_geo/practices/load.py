@@ -49,6 +49,13 @@ PRACTICE_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 """The columns of :attr:`PracticeData.practices`, in order."""
 
+EXCLUDED_COLUMNS: tuple[str, ...] = (
+    *EXCLUSION_COLUMNS,
+    "sub_icb_code", "sub_icb_ons_code", "icb_code", "icb_ons_code", "ccg19_code",
+)  # fmt: skip
+"""The columns of :attr:`PracticeData.exclusions`: why, where, and the organisations the files
+give the excluded practice (empty where unknown), so that footprints can count their own."""
+
 _PARENTS = ("sub_icb_name", "icb_code", "icb_ons_code", "icb_name", "region_code", "region_name")
 _Note = Callable[[str, str, str], None]
 _LAST_2019_CLOSURE = date(2020, 3, 31)  # the 2019 register predates the April 2020 CCG mergers
@@ -90,7 +97,7 @@ class PracticeData:
         problems = []
         if tuple(self.practices.columns) != PRACTICE_COLUMNS:
             problems.append(Problem("wrong practice columns", "PracticeData", "practices"))
-        if tuple(self.exclusions.columns) != EXCLUSION_COLUMNS:
+        if tuple(self.exclusions.columns) != EXCLUDED_COLUMNS:
             problems.append(Problem("wrong exclusion columns", "PracticeData", "exclusions"))
         if tuple(self.notes.columns) != NOTE_COLUMNS:
             problems.append(Problem("wrong note columns", "PracticeData", "notes"))
@@ -247,7 +254,12 @@ def load_practices(data_dir: str | Path, *, snapshot: str = DEFAULT_SNAPSHOT) ->
     )
     return PracticeData(
         practices=practices,
-        exclusions=pd.DataFrame(excluded, columns=list(EXCLUSION_COLUMNS)).astype(str),
+        exclusions=_with_organisations(
+            pd.DataFrame(excluded, columns=list(EXCLUSION_COLUMNS)).astype(str),
+            lists.data,
+            pmap.data,
+            register19.data,
+        ),
         notes=notes_frame(notes),
         snapshot=snap,
         extract_date=extract,
@@ -372,3 +384,29 @@ def _add_ccg19(
             f"{register19_name}",
         )
     return df
+
+
+def _with_organisations(
+    exclusions: pd.DataFrame,
+    lists: pd.DataFrame,
+    pmap: pd.DataFrame,
+    register19: pd.DataFrame,
+) -> pd.DataFrame:
+    """Add the organisations the files give each excluded practice (map first, then list file)."""
+    org_columns = ["sub_icb_code", "sub_icb_ons_code", "icb_code", "icb_ons_code"]
+    by_map = pmap.drop_duplicates("practice_code").set_index("practice_code")[org_columns]
+    parents = pmap.drop_duplicates("sub_icb_code").set_index("sub_icb_code")[
+        ["icb_code", "icb_ons_code"]
+    ]
+    by_list = lists.drop_duplicates("practice_code").set_index("practice_code")[
+        ["sub_icb_code", "sub_icb_ons_code"]
+    ]
+    by_list = by_list.join(parents, on="sub_icb_code")
+    known = by_map.combine_first(by_list)
+    ccg19 = register19.drop_duplicates("practice_code").set_index("practice_code")["commissioner"]
+    out = exclusions.copy()
+    codes = out["practice_code"]
+    for column in org_columns:
+        out[column] = codes.map(known[column]) if len(known) else None
+    out["ccg19_code"] = codes.map(ccg19)
+    return out[list(EXCLUDED_COLUMNS)].fillna("").astype(str)

@@ -34,10 +34,29 @@ def test_builtin_footprints_2025(data_2025, name, expected):
     assert fp.practices["practice_code"].is_unique
 
 
+EXCLUDED_2021 = {
+    "north-staffs": 1,
+    "staffs-stoke": 3,
+    "staffs-shropshire": 3,
+    "sussex-east-surrey": 6,
+    "central-sussex-east-surrey": 2,
+}
+
+
 @pytest.mark.parametrize(("name", "expected"), KEPT_2021.items())
 def test_builtin_footprints_2021(data_2021, name, expected):
     fp = select_footprint(data_2021, name)
     assert (len(fp.practices), fp.patients) == expected
+    assert len(fp.exclusions) == EXCLUDED_2021[name]
+    assert set(fp.exclusions["reason"]) <= {"no_list_size", "postcode_not_found"}
+
+
+def test_central_sussex_lost_one_practice_to_an_unknown_postcode(data_2021):
+    fp = select_footprint(data_2021, "central-sussex-east-surrey")
+    lost = fp.exclusions[fp.exclusions["reason"] == "postcode_not_found"]
+    assert len(lost) == 1
+    # 101 practices and 1,069,902 patients in the list-size file, one of them not geocodable
+    assert len(fp.practices) + len(lost) == 101
 
 
 def test_north_staffs_is_the_two_ccgs_on_both_snapshots(data_2025, data_2021):
@@ -86,7 +105,9 @@ def test_ccg_codes_of_2019_resolve_on_the_sub_icb_snapshot(data_2025):
 def test_practice_codes(data_2025):
     fp = select_footprint(data_2025, "practices:M83001, Y01929")
     assert sorted(fp.practices["practice_code"]) == ["M83001", "Y01929"]
-    with pytest.raises(ValidationError, match=r"practice code not in this snapshot \(got 'ZZZ999'\)"):
+    with pytest.raises(
+        ValidationError, match=r"practice code not in this snapshot \(got 'ZZZ999'\)"
+    ):
         select_footprint(data_2025, "practices:M83001,ZZZ999")
 
 
