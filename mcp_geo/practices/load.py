@@ -20,6 +20,7 @@ Every practice code read (list-size rows and map-only practices) is kept or excl
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ import pandas as pd
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.practices._csv import EXCLUSION_COLUMNS, NOTE_COLUMNS, exclusion, notes_frame
 from mcp_geo.practices.areas import ccg19_for_points, read_ccg_2019
+from mcp_geo.practices.ccg2019 import CCG2019_BY_ONS
 from mcp_geo.practices.list_sizes import read_list_sizes
 from mcp_geo.practices.postcodes import ENGLAND, lookup_postcodes, normalise_postcode
 from mcp_geo.practices.practice_map import read_practice_map
@@ -140,15 +142,30 @@ def load_practices(data_dir: str | Path, *, snapshot: str = DEFAULT_SNAPSHOT) ->
     (6234, 6239)
     """
     snap = get_snapshot(snapshot)
-    paths = locate_files(data_dir, snap.load_specs())
+    specs = snap.load_specs()
+    optional = {"register_2019"} if snap.register_2019 != snap.register else set()
+    paths = locate_files(data_dir, {k: v for k, v in specs.items() if k not in optional})
+    for role in optional:
+        try:
+            paths.update(locate_files(data_dir, {role: specs[role]}))
+        except ValidationError:
+            log.warning(
+                "%s not found in %s: every practice's April 2019 CCG comes from the CCG "
+                "April 2019 boundaries",
+                specs[role].stem,
+                data_dir,
+            )
     lists = read_list_sizes(paths["list_sizes"])
     pmap = read_practice_map(paths["practice_map"])
     register = read_register(paths["register"])
-    register19 = (
-        register
-        if paths["register_2019"] == paths["register"]
-        else read_register(paths["register_2019"])
-    )
+    if "register_2019" not in paths:
+        register19 = dataclasses.replace(
+            register, data=register.data.iloc[0:0], name="no 2019 register"
+        )
+    elif paths["register_2019"] == paths["register"]:
+        register19 = register
+    else:
+        register19 = read_register(paths["register_2019"])
     _check_dates(snap, lists.extract_date, register19.data, register19.name)
     extract = lists.extract_date
     assert extract is not None  # read_list_sizes always sets it
@@ -367,8 +384,13 @@ def _add_ccg19(
     names = ccg19.set_index("code")["name"]
     from_register = ods.notna() & (ods != "")
     df["ccg19_source"] = ["register" if r else "boundary" for r in from_register]
-    df["ccg19_code"] = ods.where(from_register, inside["code"].map(ods_by_ons))
-    df["ccg19_name"] = df["ccg19_code"].map(ons_by_ods).map(names)
+    # without the 2019 register's pairings, the documented table names the footprints' CCGs
+    table = pd.Series({ons: c.ods_code for ons, c in CCG2019_BY_ONS.items()})
+    from_boundary = inside["code"].map(ods_by_ons).astype(object)
+    from_boundary = from_boundary.where(from_boundary.notna(), inside["code"].map(table))
+    df["ccg19_code"] = ods.where(from_register, from_boundary)
+    ons = df["ccg19_code"].map(ons_by_ods).where(from_register, inside["code"])
+    df["ccg19_name"] = ons.map(names)
     for row, where in zip(
         df.loc[~from_register].itertuples(), inside.loc[~from_register].itertuples(), strict=True
     ):
@@ -409,4 +431,5 @@ def _with_organisations(
     for column in org_columns:
         out[column] = codes.map(known[column]) if len(known) else None
     out["ccg19_code"] = codes.map(ccg19)
-    return out[list(EXCLUDED_COLUMNS)].fillna("").astype(str)
+    out = out[list(EXCLUDED_COLUMNS)].astype(object)
+    return out.where(out.notna(), "").astype(str)

@@ -85,7 +85,12 @@ COUNTRIES = FileSpec(
     "Countries_December_2022_UK_BUC/CTRY_DEC_2022_UK_BUC",
     "geo",
     (".shp",),
-    ("CTRY_DEC_2022_UK_BUC.shp", "Countries_December_2022_UK_BUC.zip"),
+    (
+        "CTRY_DEC_2022_UK_BUC.shp",
+        "Countries_December_2022_UK_BUC.zip",
+        "Countries_December_2022_UK_BUC.geojson",  # as `mcp-geo data download` writes it
+        "CTRY_DEC_2022_UK_BUC.geojson",
+    ),
 )
 CODEPOINT = FileSpec("codepo_gb", "geo", ("",), ("codepo_gb.zip", "codepo-gb.zip"), True)
 
@@ -146,7 +151,9 @@ SNAPSHOTS: dict[str, Snapshot] = {
         list_sizes=_nhs("gp-reg-pat-prac-all_2025-04"),
         practice_map=_nhs("gp-reg-pat-prac-map_2025-10"),
         register=_nhs("epraccur_2026-06"),
-        register_2019=_nhs("epraccur_2019-11"),
+        # no publisher serves the 2019 register any more, and its plain name would find today's
+        # register: only our dated name is accepted, and the file is optional (see load.py)
+        register_2019=FileSpec("epraccur_2019-11", "nhs"),
         outlines=(SUB_ICB23, ICB23),
         era="sub-icb",
         description="April 2025 list sizes, October 2025 map, June 2026 register",

@@ -482,3 +482,22 @@ def test_official_file_rules() -> None:
     assert {"list-sizes/2025-04", "practice-map/2025-10", "epraccur/latest"} <= newest
     assert all(f.sha256 is None for f in OFFICIAL_FILES if not f.dated)
     assert len({f.filename for f in OFFICIAL_FILES}) == len(OFFICIAL_FILES)
+
+
+def test_downloaded_folder_loads_with_the_readers(server: Server, tmp_path: Path) -> None:
+    """What `data download` writes is what `load_practices` reads (publisher names, layout)."""
+    from mcp_geo.practices import load_practices
+
+    dest = tmp_path / "data"
+    download_official_files(dest, files=_files(), base_url=server.url, timeout=10, backoff_s=0)
+    data = load_practices(dest, snapshot="2025-04")
+    assert data.rows_read == 6_239
+    assert len(data.practices) + len(data.exclusions) == data.rows_read
+    # the test server's Code-Point holds only the ST and WS postcode areas
+    areas = data.practices["postcode"].str.extract(r"^([A-Z]+)")[0]
+    assert set(areas) <= {"ST", "WS"}
+    assert len(data.practices) > 100
+    assert set(data.exclusions["reason"]) == {"postcode_not_found"}
+    # no publisher serves the 2019 register: the 2019 CCG comes from the boundaries
+    assert set(data.practices["ccg19_source"]) == {"boundary"}
+    assert data.practices["ccg19_name"].str.contains("North Staffordshire").any()
