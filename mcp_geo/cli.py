@@ -39,6 +39,93 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+NO_LIMIT = "none"
+
+
+def _km(text: str) -> float | str:
+    if text.strip().lower() == NO_LIMIT:
+        return NO_LIMIT
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a distance in km or 'none': {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0 (or 'none'): {text!r}")
+    return value
+
+
+def _add_plan_options(parser: argparse.ArgumentParser) -> None:
+    """The options of DESIGN.md; unset ones keep the scenario's (or the default) value."""
+    rules = parser.add_argument_group("rules")
+    rules.add_argument("--hub-min", type=int, help="fewest patients in a hub (default 30000)")
+    rules.add_argument("--hub-max", type=int, help="most patients in a hub (default 50000)")
+    rules.add_argument("--hubs", type=int, metavar="N", help="fixed number of hubs")
+    rules.add_argument(
+        "--max-km", type=_km, help="practice to hub base, km, or 'none' (default 15)"
+    )
+    rules.add_argument("--mcp-min", type=int, help="fewest patients in an MCP (default 100000)")
+    rules.add_argument("--mcp-max", type=int, help="most patients in an MCP (default: none)")
+    rules.add_argument("--mcps", type=int, metavar="N", help="fixed number of MCPs")
+    rules.add_argument("--mcp-max-km", type=_km, help="hub base to MCP base, km, or 'none'")
+    rules.add_argument("--no-mcps", action="store_true", default=None, help="hubs only")
+    rules.add_argument(
+        "--objective",
+        choices=("weighted", "distance"),
+        help="patient-weighted km (default) or plain km",
+    )
+    rules.add_argument(
+        "--strict",
+        action="store_true",
+        default=None,
+        help="no exceptions: an oversized practice or an isolated group is an error",
+    )
+    solver = parser.add_argument_group("solver")
+    solver.add_argument("--engine", choices=("auto", "compact", "columns"))
+    solver.add_argument("--solver", choices=("highs", "cbc"), help="MIP solver (default highs)")
+    solver.add_argument("--mode", choices=("staged", "joint"), help="default staged")
+    solver.add_argument("--gap", type=float, help="relative gap to prove (default 0.0001)")
+    solver.add_argument(
+        "--time-limit", type=float, metavar="SECONDS", help="per level (default 600)"
+    )
+    solver.add_argument("--threads", type=int, help="solver threads (default: all cores)")
+
+
+def _scenario_from_args(args: argparse.Namespace):  # -> Scenario
+    from mcp_geo.scenario import Scenario, read_scenario
+
+    if args.footprint.lower().endswith(".toml"):
+        scenario = read_scenario(args.footprint)
+    else:
+        scenario = Scenario(footprint=args.footprint)
+    changes = {
+        "snapshot": args.snapshot,
+        "hub_min": args.hub_min,
+        "hub_max": args.hub_max,
+        "hubs": args.hubs,
+        "max_km": args.max_km,
+        "mcp_min": args.mcp_min,
+        "mcp_max": args.mcp_max,
+        "mcps": args.mcps,
+        "mcp_max_km": args.mcp_max_km,
+        "no_mcps": args.no_mcps,
+        "objective": args.objective,
+        "strict": args.strict,
+        "engine": args.engine,
+        "solver": args.solver,
+        "mode": args.mode,
+        "gap": args.gap,
+        "time_limit": args.time_limit,
+        "threads": args.threads,
+    }
+    unlimited = {k: None for k, v in changes.items() if v == NO_LIMIT}
+    scenario = scenario.with_options(**{k: v for k, v in changes.items() if v != NO_LIMIT})
+    if unlimited:
+        import dataclasses
+
+        scenario = dataclasses.replace(scenario, **unlimited)
+    return scenario
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mcp-geo",
@@ -53,6 +140,18 @@ def _build_parser() -> argparse.ArgumentParser:
     fp = commands.add_parser("footprints", help="list the built-in footprints with their counts")
     _add_data_options(fp)
     fp.add_argument("--json", action="store_true", help="print JSON on stdout and nothing else")
+
+    plan = commands.add_parser(
+        "plan",
+        help="group a footprint's practices into hubs and MCPs, write the plan files",
+        description="FOOTPRINT: a built-in name (north-staffs), codes (sub-icb:05G,05W, "
+        "icb:QNC, ccg19:09D, practices:M83001,M83002), polygon:area.gpkg, england, "
+        "a CSV of your own sites (sites.csv), or a scenario file (scenario.toml).",
+    )
+    plan.add_argument("footprint", metavar="FOOTPRINT")
+    plan.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    _add_plan_options(plan)
+    _add_data_options(plan)
 
     data = commands.add_parser("data", help="check or download the official data files")
     data_commands = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
@@ -206,7 +305,53 @@ def _stderr():  # -> rich.console.Console
     return Console(stderr=True)
 
 
-_COMMANDS = {"footprints": _cmd_footprints, "data": _cmd_data}
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from mcp_geo.exports import prepare_output_dir, write_plan
+    from mcp_geo.planning import run_scenario
+
+    scenario = _scenario_from_args(args)
+    prepare_output_dir(args.out)
+    console = _stderr()
+    with console.status("planning", spinner="dots") as status:
+
+        def step(text: str) -> None:
+            status.update(text)
+            log.info("%s", text)
+
+        plan = run_scenario(scenario, data_dir=args.data, step=step)
+        status.update("writing the plan")
+        write_plan(plan, args.out)
+    _print_summary(plan, args.out)
+    return 0
+
+
+def _print_summary(plan, out: Path) -> None:
+    m = plan.metrics
+    hubs = plan.certificates.hubs
+    lines = [
+        f"{plan.footprint_title}: {m.practices:,} practices, {m.patients:,} patients "
+        f"(list sizes of {plan.extract_date.isoformat()})",
+        f"hubs: {m.hubs.groups} ({m.hubs.sizes.min:,.0f}-{m.hubs.sizes.max:,.0f} patients); "
+        f"certificate {hubs.status}, gap {100 * (hubs.gap or 0):.4f}%",
+    ]
+    if m.mcps is not None and plan.certificates.mcps is not None:
+        mcps = plan.certificates.mcps
+        lines.append(
+            f"MCPs: {m.mcps.groups} ({m.mcps.sizes.min:,.0f}-{m.mcps.sizes.max:,.0f} patients, "
+            f"largest span {m.max_mcp_span_km:.1f} km); certificate {mcps.status}, "
+            f"gap {100 * (mcps.gap or 0):.4f}%"
+        )
+    lines.append(
+        f"travel to hub base: weighted mean {m.hubs.travel.mean:.2f} km, "
+        f"95th percentile {m.hubs.travel.p95:.2f} km, max {m.hubs.travel.max:.2f} km"
+    )
+    for exception in plan.exceptions:
+        lines.append(f"exception: {exception}")
+    lines.append(f"written to {out}/ ({plan.timings.total:.1f} s)")
+    print("\n".join(lines))
+
+
+_COMMANDS = {"footprints": _cmd_footprints, "data": _cmd_data, "plan": _cmd_plan}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

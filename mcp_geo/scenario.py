@@ -128,6 +128,10 @@ class Scenario:
             + tomli_w.dumps(values)
         )
 
+    def report_dict(self) -> dict[str, Any]:
+        """Every option, for report.json (``None`` where unset or unlimited)."""
+        return asdict(self)
+
     def with_options(self, **changes: Any) -> Scenario:
         """A copy with the given options replaced (``None`` values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from mcp_geo.practices.load import PracticeData
 
-Level = Literal["sub_icb", "icb", "ccg19", "practices", "polygon", "england"]
+Level = Literal["sub_icb", "icb", "ccg19", "practices", "polygon", "england", "sites"]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,177 @@
+"""Write a :class:`~mcp_geo.plan.Plan` to files external tools read (DESIGN.md, "Outputs").
+
+``write_plan`` writes practices.csv, hubs.csv, mcps.csv, exclusions.csv, report.json,
+scenario.toml and plan.gpkg into a temporary folder beside the destination and moves it into
+place only when every file is written, so a failed or interrupted run never leaves a half-written
+plan. Numbers are written the same way every time: latitude and longitude with 6 decimals, km
+with 3, patients as integers; a rerun with the same inputs writes byte-identical CSVs and
+report.json (apart from ``timings``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from mcp_geo._errors import Problem, ValidationError
+from mcp_geo.plan import EXCLUSION_COLUMNS, HUB_COLUMNS, MCP_COLUMNS, PRACTICE_COLUMNS, Plan
+
+log = logging.getLogger(__name__)
+
+PLAN_FILES = (
+    "practices.csv",
+    "hubs.csv",
+    "mcps.csv",
+    "exclusions.csv",
+    "report.json",
+    "scenario.toml",
+    "plan.gpkg",
+)
+
+_DECIMALS = {
+    "latitude": 6,
+    "longitude": 6,
+    "km_to_hub_base": 3,
+    "km_to_mcp_base": 3,
+    "span_km": 3,
+    "minutes_to_hub_base": 1,
+}
+_INTEGERS = ("patients", "practices", "hubs")
+
+
+def _formatted(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The columns as text, numbers in their fixed formats, missing values empty."""
+    out = pd.DataFrame(index=frame.index)
+    for column in columns:
+        values = frame[column] if column in frame.columns else pd.Series(None, index=frame.index)
+        if column in _DECIMALS:
+            digits = _DECIMALS[column]
+            numbers = pd.to_numeric(values, errors="coerce")
+            out[column] = [("" if pd.isna(v) else f"{v:.{digits}f}") for v in numbers]
+        elif column in _INTEGERS:
+            out[column] = [("" if pd.isna(v) else str(int(v))) for v in values]
+        else:
+            out[column] = [("" if v is None or pd.isna(v) else str(v)) for v in values]
+    return out
+
+
+def _write_csv(frame: pd.DataFrame, columns: tuple[str, ...], path: Path, sort: str) -> None:
+    table = _formatted(frame.sort_values(sort, kind="mergesort"), columns)
+    table.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def report_json(plan: Plan) -> str:
+    """The report.json text."""
+    return json.dumps(plan.report(), indent=2, ensure_ascii=False, default=_json_default) + "\n"
+
+
+def _json_default(value: object) -> object:
+    if hasattr(value, "item"):
+        return value.item()  # numpy scalars
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def _write_geopackage(plan: Plan, path: Path) -> None:
+    layers: dict[str, gpd.GeoDataFrame] = {
+        "practices": plan.practices,
+        "hubs": plan.hubs,
+        "mcps": plan.mcps,
+        "territories_hubs": plan.territories_hubs,
+        "territories_mcps": plan.territories_mcps,
+    }
+    for name, layer in layers.items():
+        published = layer.to_crs(4326) if layer.crs is not None else layer.set_crs(4326)
+        published = published.copy()
+        for column in published.columns:
+            if column != published.geometry.name and published[column].dtype == object:
+                published[column] = published[column].astype("string")
+        published.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+
+
+def _writers(plan: Plan) -> dict[str, Callable[[Path], None]]:
+    return {
+        "practices.csv": lambda p: _write_csv(
+            plan.practices, _practice_columns(plan), p, "practice_code"
+        ),
+        "hubs.csv": lambda p: _write_csv(plan.hubs, HUB_COLUMNS, p, "hub_id"),
+        "mcps.csv": lambda p: _write_csv(plan.mcps, MCP_COLUMNS, p, "mcp_id"),
+        "exclusions.csv": lambda p: _write_csv(
+            plan.exclusions, EXCLUSION_COLUMNS, p, "practice_code"
+        ),
+        "report.json": lambda p: p.write_text(report_json(plan), encoding="utf-8"),
+        "scenario.toml": lambda p: p.write_text(plan.scenario.to_toml(), encoding="utf-8"),
+        "plan.gpkg": lambda p: _write_geopackage(plan, p),
+    }
+
+
+def _practice_columns(plan: Plan) -> tuple[str, ...]:
+    if "minutes_to_hub_base" in plan.practices.columns:
+        return (*PRACTICE_COLUMNS, "minutes_to_hub_base")
+    return PRACTICE_COLUMNS
+
+
+def prepare_output_dir(out: str | Path) -> Path:
+    """Check that ``out`` can be created or replaced, before any solving starts."""
+    out = Path(out)
+    parent = out.parent if str(out.parent) else Path(".")
+    problems = []
+    if out.exists() and not out.is_dir():
+        problems.append(Problem("exists and is not a folder", source=str(out)))
+    blocker = next((p for p in [parent, *parent.parents] if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        problems.append(
+            Problem(f"cannot be created: {blocker} is a file, not a folder", source=str(out))
+        )
+    elif blocker is not None and not os.access(blocker, os.W_OK):
+        problems.append(Problem(f"cannot be created: {blocker} is not writable", source=str(out)))
+    if problems:
+        raise ValidationError(problems, context="output folder")
+    return out
+
+
+def write_plan(
+    plan: Plan, out: str | Path, *, extra: dict[str, Callable[[Path], None]] | None = None
+) -> Path:
+    """Write every plan file into ``out``, atomically (all files appear, or none change).
+
+    ``extra`` adds files (name -> writer of that path), written in the same transaction.
+    """
+    out = prepare_output_dir(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        for name, writer in {**_writers(plan), **(extra or {})}.items():
+            writer(staging / name)
+        os.chmod(staging, 0o755)
+        _swap_into_place(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    log.info("plan written to %s", out)
+    return out
+
+
+def _swap_into_place(staging: Path, out: Path) -> None:
+    """Replace ``out`` by ``staging`` with renames (atomic on one filesystem)."""
+    if not out.exists():
+        os.replace(staging, out)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+    os.rmdir(retired)
+    os.replace(out, retired)
+    try:
+        os.replace(staging, out)
+    except BaseException:
+        os.replace(retired, out)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)

@@ -1,0 +1,418 @@
+"""Plan a footprint: hubs, then MCPs, territories and metrics, into one :class:`~mcp_geo.plan.Plan`.
+
+This is the one place where the parts meet, in the pipeline's order: the footprint's practices
+-> distances -> hub solver -> MCP solver -> territories -> metrics -> Plan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from mcp_geo import __version__
+from mcp_geo._errors import InfeasibleError, Problem, ValidationError
+from mcp_geo.boundaries.distances import TravelMatrix, great_circle_matrix
+from mcp_geo.boundaries.territories import (
+    footprint_outline,
+    merge_territories,
+    practice_cells,
+    territories,
+)
+from mcp_geo.metrics import (
+    adjusted_rand_index,
+    group_spans_km,
+    pcn_grouping_metrics,
+    size_stats,
+    weighted_distance_stats,
+)
+from mcp_geo.plan import (
+    Certificates,
+    LevelMetrics,
+    PcnComparison,
+    Plan,
+    PlanMetrics,
+    Timings,
+)
+from mcp_geo.practices.footprints import Footprint
+from mcp_geo.practices.outlines import OfficialAreas, official_outline
+from mcp_geo.scenario import Scenario
+from mcp_geo.solvers import HubRule, McpRule, SolveOptions, solve_hubs, solve_mcps
+
+log = logging.getLogger(__name__)
+
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """What a plan is made from, besides its scenario."""
+
+    footprint: Footprint
+    extract_date: object  # datetime.date
+    era: str
+    areas: OfficialAreas | None = None
+    travel: TravelMatrix | None = None
+
+
+def hub_rule(scenario: Scenario) -> HubRule:
+    """The hub rule a scenario asks for."""
+    return HubRule(
+        min_patients=scenario.hub_min,
+        max_patients=scenario.hub_max,
+        max_km=scenario.max_km,
+        n_hubs=scenario.hubs,
+        objective=scenario.objective,
+        strict=scenario.strict,
+    )
+
+
+def mcp_rule(scenario: Scenario) -> McpRule:
+    """The MCP rule a scenario asks for."""
+    return McpRule(
+        min_patients=scenario.mcp_min,
+        max_patients=scenario.mcp_max,
+        max_km=scenario.mcp_max_km,
+        n_mcps=scenario.mcps,
+        objective=scenario.objective,
+        strict=scenario.strict,
+    )
+
+
+def solve_options(scenario: Scenario) -> SolveOptions:
+    """The solver options a scenario asks for (the time limit applies to each level)."""
+    return SolveOptions(
+        engine=scenario.engine,
+        solver=scenario.solver,
+        gap=scenario.gap,
+        time_limit_s=float(scenario.time_limit),
+        threads=scenario.threads,
+    )
+
+
+def fingerprint(practices: pd.DataFrame, scenario: Scenario, travel_source: str) -> str:
+    """sha256 of what determines a plan: the practices, the options and the travel measure."""
+    digest = hashlib.sha256()
+    digest.update(f"mcp-geo {__version__}\n".encode())
+    digest.update(scenario.to_toml().encode())
+    digest.update(travel_source.encode())
+    table = pd.DataFrame(practices[["practice_code", "patients", "latitude", "longitude"]])
+    digest.update(table.to_csv(index=False, float_format="%.6f", lineterminator="\n").encode())
+    return digest.hexdigest()
+
+
+def plan_footprint(
+    inputs: PlanInputs,
+    *,
+    scenario: Scenario,
+    step: Step | None = None,
+) -> Plan:
+    """Solve hubs (and MCPs), draw territories, measure, and return the Plan.
+
+    ``step`` is called with a short description as each stage starts (for progress displays).
+
+    Raises
+    ------
+    InfeasibleError
+        When the rules cannot be met (with the explanation), or no plan was found in time.
+    """
+    started = time.perf_counter()
+    announce = step or (lambda _text: None)
+    footprint = inputs.footprint
+    practices = footprint.practices.sort_values("practice_code").reset_index(drop=True)
+    travel = inputs.travel or great_circle_matrix(
+        practices["practice_code"], practices["latitude"], practices["longitude"]
+    )
+    options = solve_options(scenario)
+
+    announce(f"hubs for {len(practices)} practices")
+    t0 = time.perf_counter()
+    hubs = solve_hubs(practices, rule=hub_rule(scenario), options=options, travel=travel)
+    hub_seconds = time.perf_counter() - t0
+    _require_plan(hubs.certificate, level="hubs", scenario=scenario)
+
+    hub_table = hubs.hubs.copy()
+    names = practices.set_index("practice_code")["practice_name"]
+    position = practices.set_index("practice_code")[["latitude", "longitude"]]
+    hub_table["base_name"] = hub_table["base_code"].map(names)
+    hub_table["latitude"] = hub_table["base_code"].map(position["latitude"])
+    hub_table["longitude"] = hub_table["base_code"].map(position["longitude"])
+
+    mcp_seconds = 0.0
+    mcp_certificate = None
+    if scenario.no_mcps:
+        hub_table["mcp_id"] = None
+        hub_table["km_to_mcp_base"] = np.nan
+        mcp_table = pd.DataFrame(
+            columns=["mcp_id", "base_hub_id", "base_code", "patients", "hubs", "practices"]
+        )
+    else:
+        announce(f"MCPs for {len(hub_table)} hubs")
+        t0 = time.perf_counter()
+        mcps = solve_mcps(
+            hub_table,
+            rule=mcp_rule(scenario),
+            options=options,
+            travel=travel,
+        )
+        mcp_seconds = time.perf_counter() - t0
+        _require_plan(mcps.certificate, level="MCPs", scenario=scenario)
+        mcp_certificate = mcps.certificate
+        hub_table = hub_table.merge(
+            mcps.assignment[["hub_id", "mcp_id", "km_to_base"]].rename(
+                columns={"km_to_base": "km_to_mcp_base"}
+            ),
+            on="hub_id",
+            how="left",
+        )
+        mcp_table = mcps.mcps.copy()
+        practices_per_hub = hub_table.set_index("hub_id")["practices"]
+        mcp_table["practices"] = [
+            int(practices_per_hub[hub_table.loc[hub_table["mcp_id"] == m, "hub_id"]].sum())
+            for m in mcp_table["mcp_id"]
+        ]
+
+    planned = practices.merge(
+        hubs.assignment.rename(
+            columns={"base_code": "hub_base_code", "km_to_base": "km_to_hub_base"}
+        ),
+        on="practice_code",
+        how="left",
+    )
+    planned["mcp_id"] = planned["hub_id"].map(hub_table.set_index("hub_id")["mcp_id"])
+
+    if not scenario.no_mcps:
+        spans = group_spans_km(planned["latitude"], planned["longitude"], planned["mcp_id"])
+        mcp_table["span_km"] = mcp_table["mcp_id"].map(spans).round(3)
+        mcp_table["base_code"] = mcp_table["base_hub_id"].map(
+            hub_table.set_index("hub_id")["base_code"]
+        )
+    else:
+        mcp_table["span_km"] = pd.Series(dtype=float)
+
+    announce("territories")
+    t0 = time.perf_counter()
+    choice = (
+        official_outline(footprint, inputs.areas, era=inputs.era)
+        if inputs.areas is not None
+        else None
+    )
+    points = gpd.GeoDataFrame(practices[["practice_code"]], geometry=practices.geometry, crs=4326)
+    outline = footprint_outline(points, official=None if choice is None else choice.geometry)
+    cells = practice_cells(points, outline=outline)
+    patients = practices.set_index("practice_code")["patients"]
+    hub_of = planned.set_index("practice_code")["hub_id"]
+    hub_territories = territories(cells, hub_of, patients=patients).rename(
+        columns={"group_id": "hub_id"}
+    )
+    if scenario.no_mcps:
+        mcp_territories = hub_territories.iloc[0:0].rename(columns={"hub_id": "mcp_id"})
+    else:
+        mcp_territories = merge_territories(
+            hub_territories.rename(columns={"hub_id": "group_id"}),
+            hub_table.set_index("hub_id")["mcp_id"],
+        ).rename(columns={"group_id": "mcp_id"})
+    territory_seconds = time.perf_counter() - t0
+
+    metrics = _metrics(planned, hub_table, mcp_table, scenario=scenario, travel=travel)
+    exceptions = tuple(_describe_exception(e, hub_table) for e in hubs.exceptions)
+    notes = []
+    if choice is not None:
+        notes.append(f"outline: {choice.description}")
+    return Plan(
+        version=__version__,
+        scenario=scenario,
+        footprint_title=footprint.title,
+        extract_date=inputs.extract_date,  # type: ignore[arg-type]
+        fingerprint=fingerprint(practices, scenario, travel.source),
+        travel=travel.source,
+        practices=_practice_layer(planned),
+        hubs=_point_layer(hub_table, position, "base_code"),
+        mcps=_point_layer(mcp_table, position, "base_code"),
+        exclusions=footprint.exclusions.copy(),
+        outline=outline,
+        territories_hubs=hub_territories,
+        territories_mcps=mcp_territories,
+        metrics=metrics,
+        certificates=Certificates(
+            hubs=hubs.certificate,
+            mcps=mcp_certificate,
+            mode=scenario.mode,
+            hubs_objective=_objective_text(scenario, level="hubs"),
+            mcps_objective=None if scenario.no_mcps else _objective_text(scenario, level="mcps"),
+        ),
+        exceptions=exceptions,
+        notes=tuple(notes),
+        timings=Timings(
+            hubs=hub_seconds,
+            mcps=mcp_seconds,
+            territories=territory_seconds,
+            total=time.perf_counter() - started,
+        ),
+    )
+
+
+def _require_plan(certificate, *, level: str, scenario: Scenario) -> None:
+    if certificate.status == "no_solution":
+        raise InfeasibleError(
+            f"no {level} plan was found within the time limit of {scenario.time_limit:g} s "
+            f"(the solver proved no infeasibility; its bound is {certificate.bound}); "
+            "raise --time-limit",
+            causes=("time_limit",),
+        )
+    if certificate.status == "infeasible":
+        raise InfeasibleError(f"the {level} model is infeasible", causes=("infeasible",))
+
+
+def _objective_text(scenario: Scenario, *, level: str) -> str:
+    weighted = scenario.objective == "weighted"
+    if level == "hubs":
+        return (
+            "sum over practices of patients x km from the practice to its hub base"
+            if weighted
+            else "sum over practices of km from the practice to its hub base"
+        )
+    return (
+        "sum over hubs of the hub's patients x km from its base to its MCP's base hub"
+        if weighted
+        else "sum over hubs of km from the hub base to its MCP's base hub"
+    )
+
+
+def _describe_exception(exception, hubs: pd.DataFrame) -> str:
+    codes = ", ".join(exception.items)
+    hub_of_base = hubs.set_index("base_code")["hub_id"]
+    hub = next((hub_of_base[c] for c in exception.items if c in hub_of_base.index), "?")
+    return f"{hub} ({codes}; {exception.patients:,} patients): {exception.reason}"
+
+
+def _metrics(
+    planned: pd.DataFrame,
+    hubs: pd.DataFrame,
+    mcps: pd.DataFrame,
+    *,
+    scenario: Scenario,
+    travel: TravelMatrix,
+) -> PlanMetrics:
+    hub_level = LevelMetrics(
+        groups=len(hubs),
+        sizes=size_stats(hubs["patients"], lower=scenario.hub_min, upper=scenario.hub_max),
+        travel=weighted_distance_stats(planned["km_to_hub_base"], planned["patients"]),
+    )
+    mcp_level = None
+    max_span = None
+    if not scenario.no_mcps:
+        mcp_level = LevelMetrics(
+            groups=len(mcps),
+            sizes=size_stats(mcps["patients"], lower=scenario.mcp_min, upper=scenario.mcp_max),
+            travel=weighted_distance_stats(hubs["km_to_mcp_base"], hubs["patients"]),
+        )
+        max_span = float(mcps["span_km"].max())
+    pcn = None
+    if "pcn_code" in planned.columns and planned["pcn_code"].notna().any():
+        pcns = pcn_grouping_metrics(
+            planned, lower=scenario.hub_min, upper=scenario.hub_max, travel=travel
+        )
+        ari = adjusted_rand_index(
+            planned.set_index("practice_code")["hub_id"].astype(str), pcns.group_of
+        )
+        pcn = PcnComparison(pcns=pcns, adjusted_rand_index=ari)
+    return PlanMetrics(
+        patients=int(planned["patients"].sum()),
+        practices=len(planned),
+        hubs=hub_level,
+        mcps=mcp_level,
+        max_mcp_span_km=max_span,
+        pcn=pcn,
+    )
+
+
+def _practice_layer(planned: pd.DataFrame) -> gpd.GeoDataFrame:
+    columns = [
+        "practice_code",
+        "practice_name",
+        "postcode",
+        "patients",
+        "latitude",
+        "longitude",
+        "pcn_code",
+        "hub_id",
+        "hub_base_code",
+        "mcp_id",
+        "km_to_hub_base",
+    ]
+    layer = pd.DataFrame(planned[columns])
+    return gpd.GeoDataFrame(
+        layer,
+        geometry=gpd.points_from_xy(layer["longitude"], layer["latitude"], crs=4326),
+    )
+
+
+def _point_layer(table: pd.DataFrame, position: pd.DataFrame, code_column: str) -> gpd.GeoDataFrame:
+    table = table.drop(columns=["latitude", "longitude"], errors="ignore").reset_index(drop=True)
+    lat = table[code_column].map(position["latitude"]) if len(table) else pd.Series(dtype=float)
+    lon = table[code_column].map(position["longitude"]) if len(table) else pd.Series(dtype=float)
+    return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lon, lat, crs=4326))
+
+
+def check_scenario_against_footprint(footprint: Footprint, scenario: Scenario) -> None:
+    """Cheap checks that need both (the solver repeats them with the names)."""
+    problems = []
+    if scenario.hubs is not None and scenario.hubs > len(footprint.practices):
+        problems.append(
+            Problem(
+                f"more hubs than the footprint's {len(footprint.practices)} practices",
+                source="--hubs",
+                value=scenario.hubs,
+            )
+        )
+    if problems:
+        raise ValidationError(problems)
+
+
+def run_scenario(
+    scenario: Scenario,
+    *,
+    data_dir: str | Path | None = None,
+    step: Step | None = None,
+) -> Plan:
+    """Resolve the scenario's footprint in its snapshot (or sites file) and plan it.
+
+    ``data_dir`` holds the official files; without it the snapshot shipped with the package is
+    used. A footprint ending in ``.csv`` is a file of the user's own sites.
+    """
+    from mcp_geo.practices import open_areas, open_data, select_footprint
+    from mcp_geo.practices.sites import read_sites
+
+    announce = step or (lambda _text: None)
+    started = time.perf_counter()
+    if scenario.footprint.lower().endswith(".csv"):
+        footprint = read_sites(scenario.footprint)
+        extract_date = date.today()
+        era = "sites"
+        areas = None
+    else:
+        announce(f"reading the {scenario.snapshot} data")
+        data = open_data(data_dir, snapshot=scenario.snapshot)
+        footprint = select_footprint(data, scenario.footprint)
+        extract_date = data.extract_date
+        era = data.snapshot.era
+        areas = open_areas(data_dir)
+    check_scenario_against_footprint(footprint, scenario)
+    loaded = time.perf_counter() - started
+    plan = plan_footprint(
+        PlanInputs(footprint=footprint, extract_date=extract_date, era=era, areas=areas),
+        scenario=scenario,
+        step=step,
+    )
+    timings = dataclasses.replace(plan.timings, load=loaded, total=plan.timings.total + loaded)
+    return dataclasses.replace(plan, timings=timings)
