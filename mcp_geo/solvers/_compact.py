@@ -22,7 +22,15 @@ window :math:`[L, U]`, optional count :math:`p`.
 
     \sum_{j \in J} y_j = p \quad \text{(when the count is fixed)}                     && (E7)
 
+    \sum_{(i,j) \in A} c_{ij} x_{ij} \ge \ell_k + \sum_{j \in J} r_{kj} y_j \quad
+        \text{(optional Lagrangian cuts)}                                            && (E8)
+
     x, y \in \{0, 1\}.
+
+(E8) is added by the columns engine only: for duals :math:`\pi, \mu` of the set-partitioning
+master, :math:`\ell = \sum_i \pi_i + p\mu` and :math:`r_j` a lower bound on the best reduced
+cost of a column based at j, every plan costs at least :math:`\ell + \sum_{j \text{ open}} r_j`
+(its cost is the sum of its columns' reduced costs plus :math:`\ell`).
 
 Constraint names carry the equation and the base's code: ``assign[E2,P81001]``,
 ``link[E3,P81002,P81001]``, ``hub_size_min[E4,P81001]``, ``hub_size_max[E5,P81001]``,
@@ -34,7 +42,8 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pulp
@@ -74,6 +83,7 @@ def build_compact(
     *,
     bases: NDArray[np.bool_] | None = None,
     pairs: NDArray[np.bool_] | None = None,
+    cuts: Sequence[tuple[float, NDArray[np.float64]]] = (),
 ) -> tuple[pulp.LpProblem, dict[int, pulp.LpVariable], dict[tuple[int, int], pulp.LpVariable]]:
     """The model (E1)-(E7) over a part; ``bases``/``pairs`` (part-local masks) restrict J and A."""
     items = part.items
@@ -134,6 +144,15 @@ def build_compact(
             "hub_count[E7]",
             float(part.count),
         )
+    for k, (ell, r) in enumerate(cuts):
+        terms = [(v, float(cost[i, j])) for (i, j), v in x.items()]
+        terms += [(yj, -float(r[j])) for j, yj in y.items() if r[j] != 0]
+        prob += pulp.LpConstraint(
+            pulp.LpAffineExpression(terms),
+            pulp.LpConstraintGE,
+            f"lagrangian_cut[E8,{k}]",
+            float(ell),
+        )
     return prob, y, x
 
 
@@ -176,13 +195,16 @@ def solve_compact(
     start: NDArray[np.int64] | None = None,
     bases: NDArray[np.bool_] | None = None,
     pairs: NDArray[np.bool_] | None = None,
+    cuts: Sequence[tuple[float, NDArray[np.float64]]] = (),
     engine: str = "compact",
+    time_limit: float | None = None,
+    gap: float | None = None,
 ) -> tuple[PartResult, RunResult, ModelSize]:
     """Build and solve the compact model of a part (optionally restricted and warm-started).
 
     ``start``: instance index of each part item's base in a known plan (a warm start).
     """
-    prob, y, x = build_compact(inst, part, bases=bases, pairs=pairs)
+    prob, y, x = build_compact(inst, part, bases=bases, pairs=pairs, cuts=cuts)
     size = model_size(prob)
     warm = False
     if start is not None:
@@ -198,7 +220,9 @@ def solve_compact(
             for i, j in enumerate(local.tolist()):
                 (y[j] if i == j else x[i, j]).setInitialValue(1)
             warm = True
-    run = run_mip(prob, options=options, time_limit=deadline.remaining(), warm=warm)
+    limit = deadline.remaining() if time_limit is None else min(time_limit, deadline.remaining())
+    opts = options if gap is None else replace(options, gap=gap)
+    run = run_mip(prob, options=opts, time_limit=limit, warm=warm)
     base_of = decode(part, y, x, run.values) if run.status in ("optimal", "feasible") else None
     objective = run.objective
     if base_of is not None:

@@ -66,6 +66,23 @@ def highs_version() -> str:
 
 
 @cache
+def quiet_highs_banner() -> None:
+    """Let HiGHS print its once-per-process banner to stderr, not stdout (``--json`` output)."""
+    import sys
+
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+@cache
 def cbc_version() -> str:
     return "CBC (PuLP bundled)"
 
@@ -118,6 +135,7 @@ def run_mip(
     """
     t0 = time.perf_counter()
     time_limit = max(0.05, time_limit)
+    quiet_highs_banner()
     if options.solver == "highs":
         return _run_highs(prob, options=options, time_limit=time_limit, warm=warm, t0=t0)
     return _run_cbc(prob, options=options, time_limit=time_limit, warm=warm, t0=t0)
