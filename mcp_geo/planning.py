@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from mcp_geo import __version__
-from mcp_geo._errors import InfeasibleError, Problem, ValidationError
+from mcp_geo._errors import InfeasibleError
 from mcp_geo.boundaries.distances import TravelMatrix, great_circle_matrix
 from mcp_geo.boundaries.territories import (
     footprint_outline,
@@ -149,6 +149,7 @@ def plan_footprint(
 
     mcp_seconds = 0.0
     mcp_certificate = None
+    mcp_exceptions: tuple = ()
     if scenario.no_mcps:
         hub_table["mcp_id"] = None
         hub_table["km_to_mcp_base"] = np.nan
@@ -167,6 +168,7 @@ def plan_footprint(
         mcp_seconds = time.perf_counter() - t0
         _require_plan(mcps.certificate, level="MCPs", scenario=scenario)
         mcp_certificate = mcps.certificate
+        mcp_exceptions = mcps.exceptions
         hub_table = hub_table.merge(
             mcps.assignment[["hub_id", "mcp_id", "km_to_base"]].rename(
                 columns={"km_to_base": "km_to_mcp_base"}
@@ -224,7 +226,11 @@ def plan_footprint(
     territory_seconds = time.perf_counter() - t0
 
     metrics = _metrics(planned, hub_table, mcp_table, scenario=scenario, travel=travel)
-    exceptions = tuple(_describe_exception(e, hub_table) for e in hubs.exceptions)
+    exceptions = tuple(
+        _describe_exception(e, hub_table.set_index("base_code")["hub_id"]) for e in hubs.exceptions
+    ) + tuple(
+        _describe_exception(e, mcp_table.set_index("base_hub_id")["mcp_id"]) for e in mcp_exceptions
+    )
     notes = []
     if choice is not None:
         notes.append(f"outline: {choice.description}")
@@ -288,11 +294,11 @@ def _objective_text(scenario: Scenario, *, level: str) -> str:
     )
 
 
-def _describe_exception(exception, hubs: pd.DataFrame) -> str:
-    codes = ", ".join(exception.items)
-    hub_of_base = hubs.set_index("base_code")["hub_id"]
-    hub = next((hub_of_base[c] for c in exception.items if c in hub_of_base.index), "?")
-    return f"{hub} ({codes}; {exception.patients:,} patients): {exception.reason}"
+def _describe_exception(exception, group_of_base: pd.Series) -> str:
+    """``H07 (Y01929; 52,556 patients): why``: the group the exception is, its members, why."""
+    members = ", ".join(exception.items)
+    group = next((group_of_base[c] for c in exception.items if c in group_of_base.index), "?")
+    return f"{group} ({members}; {exception.patients:,} patients): {exception.reason}"
 
 
 def _metrics(
@@ -365,18 +371,29 @@ def _point_layer(table: pd.DataFrame, position: pd.DataFrame, code_column: str) 
 
 
 def check_scenario_against_footprint(footprint: Footprint, scenario: Scenario) -> None:
-    """Cheap checks that need both (the solver repeats them with the names)."""
-    problems = []
-    if scenario.hubs is not None and scenario.hubs > len(footprint.practices):
-        problems.append(
-            Problem(
-                f"more hubs than the footprint's {len(footprint.practices)} practices",
-                source="--hubs",
-                value=scenario.hubs,
-            )
+    """Cheap checks before any model: a footprint too small for one hub or one MCP.
+
+    (An island inside a footprint may be an undersized exception; the whole footprint may not.)
+    """
+    total = footprint.patients
+    name = footprint.name
+    causes = []
+    if total < scenario.hub_min:
+        causes.append(
+            f"{name} has {total:,} patients, fewer than one hub's floor of {scenario.hub_min:,}"
         )
-    if problems:
-        raise ValidationError(problems)
+    elif not scenario.no_mcps and total < scenario.mcp_min:
+        causes.append(
+            f"{name} has {total:,} patients, fewer than one MCP's floor of {scenario.mcp_min:,} "
+            "(lower --mcp-min, or plan hubs only with --no-mcps)"
+        )
+    if scenario.hubs is not None and scenario.hubs > len(footprint.practices):
+        causes.append(
+            f"{scenario.hubs} hubs need at least {scenario.hubs} practices; "
+            f"{name} has {len(footprint.practices)}"
+        )
+    if causes:
+        raise InfeasibleError("; ".join(causes), causes=tuple(causes))
 
 
 def run_scenario(

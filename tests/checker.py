@@ -1,0 +1,194 @@
+"""An independent checker of written plans: it reads only the output files, never the model.
+
+It recomputes from practices.csv / hubs.csv / mcps.csv what the plan claims and returns every
+violation it finds (an empty list means the plan is sound):
+
+- every practice once, columns exactly as DESIGN.md "Outputs" names them;
+- hubs within [hub_min, hub_max], unless report.json names the hub as an exception;
+- distances practice -> hub base recomputed by the haversine formula, and within max_km;
+- MCPs are unions of whole hubs, at least mcp_min (and at most mcp_max), hub -> MCP base km recomputed;
+- hub and MCP totals, counts and spans recomputed; the weighted travel metrics and the hub objective
+  (patients x km) recomputed from the CSV and compared with report.json.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+
+R_KM = 6371.0088
+PRACTICE_COLUMNS = [
+    "practice_code",
+    "practice_name",
+    "postcode",
+    "patients",
+    "latitude",
+    "longitude",
+    "pcn_code",
+    "hub_id",
+    "hub_base_code",
+    "mcp_id",
+    "km_to_hub_base",
+]
+HUB_COLUMNS = [
+    "hub_id",
+    "base_code",
+    "base_name",
+    "patients",
+    "practices",
+    "mcp_id",
+    "km_to_mcp_base",
+]
+MCP_COLUMNS = ["mcp_id", "base_hub_id", "base_code", "patients", "hubs", "practices", "span_km"]
+EXCLUSION_COLUMNS = ["practice_code", "reason", "source"]
+STATUSES = {"optimal", "feasible", "no_solution", "infeasible"}
+
+
+def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * R_KM * math.asin(math.sqrt(min(1.0, h)))
+
+
+def check_plan(folder: str | Path) -> list[str]:
+    """Every violation found in the plan written in ``folder``."""
+    folder = Path(folder)
+    errors: list[str] = []
+    practices = pd.read_csv(folder / "practices.csv", dtype={"practice_code": str, "mcp_id": str})
+    hubs = pd.read_csv(folder / "hubs.csv", dtype={"hub_id": str, "mcp_id": str})
+    mcps = pd.read_csv(folder / "mcps.csv", dtype={"mcp_id": str})
+    exclusions = pd.read_csv(folder / "exclusions.csv", dtype=str)
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    params = report["parameters"]
+
+    for name, frame, columns in (
+        ("practices.csv", practices, PRACTICE_COLUMNS),
+        ("hubs.csv", hubs, HUB_COLUMNS),
+        ("mcps.csv", mcps, MCP_COLUMNS),
+        ("exclusions.csv", exclusions, EXCLUSION_COLUMNS),
+    ):
+        if list(frame.columns)[: len(columns)] != columns:
+            errors.append(f"{name}: columns {list(frame.columns)} != {columns}")
+    if errors:
+        return errors
+
+    codes = practices["practice_code"]
+    if codes.duplicated().any():
+        errors.append(f"practices more than once: {sorted(codes[codes.duplicated()])}")
+    if list(codes) != sorted(codes):
+        errors.append("practices.csv is not sorted by practice_code")
+    if practices["hub_id"].isna().any():
+        errors.append(f"practices without a hub: {list(codes[practices['hub_id'].isna()])}")
+    if set(codes) & set(exclusions["practice_code"]):
+        errors.append("a practice is both planned and excluded")
+
+    excepted = " ".join(report.get("exceptions", []))
+    position = practices.set_index("practice_code")[["latitude", "longitude"]]
+
+    # hubs: totals, counts, bounds, bases
+    hub_of = practices.set_index("practice_code")["hub_id"]
+    totals = practices.groupby("hub_id")["patients"].sum()
+    counts = practices.groupby("hub_id").size()
+    if set(totals.index) != set(hubs["hub_id"]):
+        errors.append("hub ids in practices.csv and hubs.csv differ")
+    for hub in hubs.itertuples():
+        if totals.get(hub.hub_id) != hub.patients:
+            errors.append(f"{hub.hub_id}: patients {hub.patients} != sum {totals.get(hub.hub_id)}")
+        if counts.get(hub.hub_id) != hub.practices:
+            errors.append(
+                f"{hub.hub_id}: practices {hub.practices} != count {counts.get(hub.hub_id)}"
+            )
+        if hub_of.get(hub.base_code) != hub.hub_id:
+            errors.append(f"{hub.hub_id}: base {hub.base_code} is not a practice of the hub")
+        inside = params["hub_min"] <= hub.patients <= params["hub_max"]
+        if not inside and hub.hub_id not in excepted:
+            errors.append(f"{hub.hub_id}: {hub.patients} patients outside the bounds, no exception")
+
+    # practice -> hub base distances, recomputed
+    base_of_hub = hubs.set_index("hub_id")["base_code"]
+    objective = 0.0
+    for row in practices.itertuples():
+        base = base_of_hub.get(row.hub_id)
+        if base != row.hub_base_code:
+            errors.append(f"{row.practice_code}: hub_base_code {row.hub_base_code} != {base}")
+            continue
+        km = haversine(row.latitude, row.longitude, *position.loc[base])
+        if abs(km - row.km_to_hub_base) > 0.0015:
+            errors.append(f"{row.practice_code}: km_to_hub_base {row.km_to_hub_base} != {km:.3f}")
+        limit = params["max_km"]
+        if limit is not None and km > limit + 1e-6 and row.hub_id not in excepted:
+            errors.append(f"{row.practice_code}: {km:.3f} km to its base, over {limit}")
+        objective += row.patients * km if params["objective"] == "weighted" else km
+    cert = report["certificates"]["hubs"]
+    if cert["status"] not in STATUSES:
+        errors.append(f"hub certificate status {cert['status']!r}")
+    if (
+        cert["objective"] is not None
+        and abs(objective - cert["objective"]) > 1e-6 * max(1.0, objective) + 1.0
+    ):
+        errors.append(f"hub objective {cert['objective']} != recomputed {objective:.3f}")
+    if cert["bound"] is not None and cert["objective"] is not None:
+        if cert["bound"] > cert["objective"] * (1 + 1e-9) + 1e-6:
+            errors.append("hub bound above the objective")
+
+    metrics = report["metrics"]
+    weights = practices["patients"]
+    mean = float((practices["km_to_hub_base"] * weights).sum() / weights.sum())
+    if abs(mean - metrics["hubs"]["km_to_base"]["weighted_mean"]) > 0.002:
+        errors.append(
+            f"weighted mean travel {metrics['hubs']['km_to_base']['weighted_mean']} != {mean:.3f}"
+        )
+    if metrics["practices"] != len(practices) or metrics["patients"] != int(weights.sum()):
+        errors.append("practice or patient totals in report.json differ from practices.csv")
+    if metrics["hubs"]["count"] != len(hubs):
+        errors.append("hub count in report.json differs from hubs.csv")
+
+    if params["no_mcps"]:
+        if len(mcps) or practices["mcp_id"].notna().any():
+            errors.append("no_mcps, but MCPs were written")
+        return errors
+
+    # MCPs: unions of whole hubs
+    mcp_of_hub = hubs.set_index("hub_id")["mcp_id"]
+    for row in practices.itertuples():
+        if mcp_of_hub.get(row.hub_id) != row.mcp_id:
+            errors.append(
+                f"{row.practice_code}: mcp {row.mcp_id} != its hub's {mcp_of_hub.get(row.hub_id)}"
+            )
+    for mcp in mcps.itertuples():
+        members = hubs[hubs["mcp_id"] == mcp.mcp_id]
+        if int(members["patients"].sum()) != mcp.patients:
+            errors.append(
+                f"{mcp.mcp_id}: patients {mcp.patients} != its hubs' {members['patients'].sum()}"
+            )
+        if len(members) != mcp.hubs or int(members["practices"].sum()) != mcp.practices:
+            errors.append(f"{mcp.mcp_id}: hub or practice counts differ")
+        if mcp_of_hub.get(mcp.base_hub_id) != mcp.mcp_id:
+            errors.append(f"{mcp.mcp_id}: base hub {mcp.base_hub_id} is not one of its hubs")
+        if base_of_hub.get(mcp.base_hub_id) != mcp.base_code:
+            errors.append(f"{mcp.mcp_id}: base_code {mcp.base_code} is not its base hub's base")
+        too_small = mcp.patients < params["mcp_min"]
+        too_big = params["mcp_max"] is not None and mcp.patients > params["mcp_max"]
+        if (too_small or too_big) and mcp.mcp_id not in excepted:
+            errors.append(f"{mcp.mcp_id}: {mcp.patients} patients outside the MCP bounds")
+        sites = practices[practices["mcp_id"] == mcp.mcp_id][["latitude", "longitude"]].to_numpy()
+        span = max(
+            (haversine(*a, *b) for i, a in enumerate(sites) for b in sites[i + 1 :]), default=0.0
+        )
+        if abs(span - mcp.span_km) > 0.0015:
+            errors.append(f"{mcp.mcp_id}: span_km {mcp.span_km} != {span:.3f}")
+    for hub in hubs.itertuples():
+        mcp_base = mcps.set_index("mcp_id")["base_code"].get(hub.mcp_id)
+        km = haversine(*position.loc[hub.base_code], *position.loc[mcp_base])
+        if abs(km - hub.km_to_mcp_base) > 0.0015:
+            errors.append(f"{hub.hub_id}: km_to_mcp_base {hub.km_to_mcp_base} != {km:.3f}")
+        limit = params["mcp_max_km"]
+        if limit is not None and km > limit + 1e-6:
+            errors.append(f"{hub.hub_id}: {km:.3f} km to its MCP base, over {limit}")
+    if report["certificates"]["mcps"]["status"] not in STATUSES:
+        errors.append("MCP certificate status")
+    return errors
