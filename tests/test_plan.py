@@ -9,8 +9,8 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 import pytest
-
 from checker import check_plan
+
 from mcp_geo.cli import main
 from mcp_geo.exports import PLAN_FILES
 

@@ -1,0 +1,234 @@
+"""One contract every engine passes (like PuLP's tests/solver_common.py).
+
+Each test runs on both engines (``compact`` and ``columns``); the statuses are forced on HiGHS
+and on CBC. Optima of the hand-drawn instances come from a brute-force enumeration.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mcp_geo._errors import InfeasibleError
+from mcp_geo.solvers.hubs import solve_hubs
+from mcp_geo.solvers.rules import HubRule, SolveOptions
+
+from ._helpers import brute_force, line_instance, plane_instance
+
+ENGINES = ["compact", "columns"]
+SOLVERS = ["highs", "cbc"]
+
+
+def check_invariants(sol, frame, travel, rule) -> None:  # noqa: ANN001
+    """Every practice once, hubs within bounds (or named), distances within the limit,
+    the objective recomputed from scratch, bound <= objective."""
+    a = sol.assignment
+    assert list(a["practice_code"]) == sorted(frame["practice_code"])
+    assert a["practice_code"].is_unique
+    assert a["hub_id"].notna().all()
+    pos = {c: k for k, c in enumerate(travel.codes)}
+    pts = dict(zip(frame["practice_code"], frame["patients"], strict=True))
+    total = 0.0
+    for _, row in a.iterrows():
+        km = travel.km[pos[row.practice_code], pos[row.base_code]]
+        assert row.km_to_base == pytest.approx(round(km, 3))
+        weight = pts[row.practice_code] if rule.objective == "weighted" else 1
+        total += weight * km
+        hub = sol.hubs.set_index("hub_id").loc[row.hub_id]
+        if rule.max_km is not None and hub.exception is None:
+            assert km <= rule.max_km + 1e-9
+    for _, hub in sol.hubs.iterrows():
+        members = a[a.hub_id == hub.hub_id]
+        assert hub.patients == sum(pts[c] for c in members.practice_code)
+        assert hub.practices == len(members)
+        assert hub.base_code in set(members.practice_code)
+        if hub.exception is None:
+            assert rule.min_patients <= hub.patients <= rule.max_patients
+    cert = sol.certificate
+    assert cert.objective == pytest.approx(total, rel=1e-9, abs=1e-6)
+    assert cert.bound is not None
+    assert cert.bound <= cert.objective + 1e-6
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+class TestEngineContract:
+    def test_two_towns_on_a_road(self, engine: str) -> None:
+        """Two towns 10 km apart; with a 5 km limit they are independent parts.
+
+        ::
+
+            km:  0    1    2                 10   11   12
+                 A    B    C                  D    E    F
+                10k  15k  10k                12k  10k  14k
+
+        Hubs of 20k-40k: the optimum bases each town on its middle practice.
+        """
+        frame, travel = line_instance(
+            {"A": 0, "B": 1, "C": 2, "D": 10, "E": 11, "F": 12},
+            {"A": 10_000, "B": 15_000, "C": 10_000, "D": 12_000, "E": 10_000, "F": 14_000},
+        )
+        rule = HubRule(min_patients=20_000, max_patients=40_000, max_km=5)
+        sol = solve_hubs(frame, rule=rule, options=SolveOptions(engine=engine), travel=travel)
+        check_invariants(sol, frame, travel, rule)
+        expected = brute_force(frame.patients.to_numpy(), travel.km, 20_000, 40_000, 5)
+        assert sol.certificate.objective == pytest.approx(expected)
+        assert sol.certificate.status == "optimal"
+        assert sol.parts == 2
+        assert list(sol.hubs.base_code) == ["B", "E"]
+        assert list(sol.hubs.hub_id) == ["H01", "H02"]
+
+    def test_floor_forces_a_far_partner(self, engine: str) -> None:
+        """The floor makes A travel past a nearer, full hub.
+
+        ::
+
+            km:  0      3    4    5
+                 A      B    C    D
+                 5k    20k  20k  10k
+
+        Hubs of 25k-35k, no distance limit, patient-weighted.
+        """
+        frame, travel = line_instance(
+            {"A": 0, "B": 3, "C": 4, "D": 5},
+            {"A": 5_000, "B": 20_000, "C": 20_000, "D": 10_000},
+        )
+        rule = HubRule(min_patients=25_000, max_patients=35_000, max_km=None)
+        sol = solve_hubs(frame, rule=rule, options=SolveOptions(engine=engine), travel=travel)
+        check_invariants(sol, frame, travel, rule)
+        expected = brute_force(frame.patients.to_numpy(), travel.km, 25_000, 35_000, None)
+        assert sol.certificate.objective == pytest.approx(expected)
+
+    def test_fixed_count_and_distance_objective(self, engine: str) -> None:
+        """Four practices on a road, exactly 2 hubs, unweighted km.
+
+        ::
+
+            km:  0    2    6    7
+                 A    B    C    D
+                 9k   9k   9k   9k
+        """
+        frame, travel = line_instance(
+            {"A": 0, "B": 2, "C": 6, "D": 7}, {"A": 9_000, "B": 9_000, "C": 9_000, "D": 9_000}
+        )
+        rule = HubRule(min_patients=0, max_patients=27_000, max_km=None, n_hubs=2,
+                       objective="distance")
+        sol = solve_hubs(frame, rule=rule, options=SolveOptions(engine=engine), travel=travel)
+        check_invariants(sol, frame, travel, rule)
+        expected = brute_force(frame.patients.to_numpy(), travel.km, 0, 27_000, None,
+                               weighted=False, count=2)
+        assert sol.certificate.objective == pytest.approx(expected) == 3.0
+        assert len(sol.hubs) == 2
+
+    @settings(max_examples=20, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        seed=st.integers(0, 10_000),
+        n=st.integers(2, 6),
+        lo=st.sampled_from([0, 10_000, 20_000]),
+        width=st.sampled_from([10_000, 25_000]),
+        max_km=st.sampled_from([None, 6.0, 12.0]),
+    )
+    def test_random_instances_match_brute_force(
+        self, engine: str, seed: int, n: int, lo: int, width: int, max_km: float | None
+    ) -> None:
+        rng = np.random.default_rng(seed)
+        xy = rng.uniform(0, 15, size=(n, 2))
+        pts = rng.integers(2_000, 15_000, size=n)
+        frame, travel = plane_instance(xy, pts)
+        hi = max(lo + width, 1)
+        rule = HubRule(min_patients=lo, max_patients=hi, max_km=max_km)
+        best = brute_force(pts, travel.km, lo, hi, max_km)
+        try:
+            sol = solve_hubs(frame, rule=rule, options=SolveOptions(engine=engine),
+                             travel=travel)
+        except InfeasibleError:
+            assert best is None
+            return
+        check_invariants(sol, frame, travel, rule)
+        assert sol.certificate.status == "optimal"
+        if not sol.exceptions:
+            assert best is not None
+            assert sol.certificate.objective == pytest.approx(best, rel=1e-6, abs=1e-6)
+        else:  # exceptions leave the rest optimal: never worse than brute force would allow
+            assert all(e.kind in ("over_ceiling", "island_under_floor") for e in sol.exceptions)
+
+    def test_same_plan_on_a_rerun(self, engine: str) -> None:
+        frame, travel = plane_instance(np.random.default_rng(3).uniform(0, 20, (14, 2)),
+                                       np.random.default_rng(4).integers(3_000, 12_000, 14))
+        rule = HubRule(min_patients=20_000, max_patients=35_000, max_km=12)
+        opts = SolveOptions(engine=engine)
+        one = solve_hubs(frame, rule=rule, options=opts, travel=travel)
+        two = solve_hubs(frame.sample(frac=1, random_state=1), rule=rule, options=opts,
+                         travel=travel)
+        pd.testing.assert_frame_equal(one.assignment, two.assignment)
+        pd.testing.assert_frame_equal(one.hubs, two.hubs)
+        assert one.certificate.ended_by == "proof"
+
+
+def _hard(n: int = 90, seed: int = 11, lo: int = 30_000, hi: int = 50_000):  # noqa: ANN202
+    rng = np.random.default_rng(seed)
+    return plane_instance(rng.uniform(0, 30, (n, 2)), rng.integers(2_000, 16_000, n))
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("engine", ENGINES)
+class TestStatuses:
+    def test_optimal(self, engine: str, solver: str) -> None:
+        frame, travel = line_instance({"A": 0, "B": 1, "C": 5}, {"A": 10, "B": 20, "C": 30})
+        rule = HubRule(min_patients=25, max_patients=60, max_km=None)
+        sol = solve_hubs(frame, rule=rule, options=SolveOptions(engine=engine, solver=solver),
+                         travel=travel)
+        c = sol.certificate
+        assert (c.status, c.ended_by, c.gap) == ("optimal", "proof", 0.0)
+        assert c.objective == pytest.approx(10 * 1)  # A joins B; C alone
+        assert c.solver == solver
+
+    def test_feasible_when_the_time_limit_stops_the_proof(self, engine: str, solver: str) -> None:
+        frame, travel = _hard()
+        rule = HubRule(max_km=None)
+        limit = 1.5
+        t = time.perf_counter()
+        sol = solve_hubs(frame, rule=rule, options=SolveOptions(
+            engine=engine, solver=solver, time_limit_s=limit, threads=1), travel=travel)
+        elapsed = time.perf_counter() - t
+        c = sol.certificate
+        assert c.status == "feasible"
+        assert c.gap is not None and c.gap > 1e-4
+        assert c.ended_by == "time_limit"
+        assert elapsed <= limit * 1.1 + 0.5
+        check_invariants(sol, frame, travel, rule)
+
+    def test_no_solution_when_nothing_is_found_in_time(self, engine: str, solver: str) -> None:
+        frame, travel = _hard(n=150, seed=5)
+        rule = HubRule(min_patients=49_000, max_patients=50_000, max_km=None)
+        sol = solve_hubs(frame, rule=rule, options=SolveOptions(
+            engine=engine, solver=solver, time_limit_s=0.3, threads=1), travel=travel)
+        c = sol.certificate
+        assert c.status == "no_solution"
+        assert c.objective is None
+        assert sol.assignment["hub_id"].isna().all()
+
+    def test_infeasible_proven_by_the_solver(self, engine: str, solver: str) -> None:
+        """Passes every pre-check, yet no plan exists.
+
+        ::
+
+            km:  0    10   20   30   40
+                 A    B    C    D    E
+                30k  10k  20k  10k  30k      hubs of exactly 50k, 10 km limit
+
+        A can only join B's hub, whose reach (A, B, C) weighs 40k or 60k.
+        """
+        frame, travel = line_instance(
+            {"A": 0, "B": 10, "C": 20, "D": 30, "E": 40},
+            {"A": 30_000, "B": 10_000, "C": 20_000, "D": 10_000, "E": 30_000},
+        )
+        rule = HubRule(min_patients=50_000, max_patients=50_000, max_km=10)
+        with pytest.raises(InfeasibleError, match=r"solver proved that the 5 practices A, B, C"):
+            solve_hubs(frame, rule=rule, options=SolveOptions(engine=engine, solver=solver),
+                       travel=travel)
