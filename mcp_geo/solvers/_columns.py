@@ -42,6 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._compact import PartResult, objective_name, plan_cost, solve_compact
+from ._greedy import greedy_plan
 from ._instance import Instance, Part
 from ._pricing import knapsack_window, lp_bounds
 from ._run import Deadline, quiet_highs_banner, run_mip, threads_for
@@ -209,6 +210,11 @@ def solve_columns(
         return len(fresh)
 
     add(pr.initial_columns())
+    greedy = greedy_plan(
+        pr.w, pr.cost, inst.allowed[np.ix_(part.items, part.items)], pr.lo, pr.hi, count
+    )
+    if greedy is not None:
+        add([(int(j), np.flatnonzero(greedy == j)) for j in sorted(set(greedy.tolist()))])
     cg_budget = 0.5 * deadline.remaining()
     per_round = max(8, n // 8)
     best_l, best_pi, best_mu = -np.inf, None, 0.0
@@ -288,13 +294,16 @@ def solve_columns(
     for j in np.flatnonzero(np.isfinite(rcb) & (rcb < theta)):
         rcb[j] = max(rcb[j], pr.exact(int(j), pi, mu, theta)[0])
     ell = float(pi.sum() + (count or 0) * mu)
-    bound = max(best_l, ell + float(np.minimum(rcb, 0).sum()))
+    bound = max(best_l, ell + float(np.minimum(rcb, 0).sum()), 0.0)  # costs are >= 0
     coef = np.where(np.isfinite(rcb), rcb, 0.0)
     cut = (ell, coef)  # sum c x >= ell + sum_j r_j y_j (closed bases have y_j = 0)
 
     # 5. incumbent: the master MIP over the generated columns, else the compact model restricted
     #    to the generated columns' pairs
     inc_base, inc_cost, inc_cert = _column_mip(inst, part, list(pool.values()), options, deadline)
+    if inc_base is None and greedy is not None:
+        inc_base = part.items[greedy]
+        inc_cost = plan_cost(inst, part.items, inc_base)
     if inc_base is None:
         used = np.zeros((n, n), dtype=bool)
         for j, members, _ in pool.values():
@@ -406,8 +415,9 @@ def _column_mip(
     import pulp
 
     n = len(part.items)
+    t_build = time.perf_counter()
     prob = pulp.LpProblem("hubs_columns_master", pulp.LpMinimize)
-    lam = [pulp.LpVariable(f"lam_{k}", cat=pulp.LpBinary) for k in range(len(cols))]
+    lam = [prob.add_variable(f"lam_{k}", 0, 1, cat=pulp.LpInteger) for k in range(len(cols))]
     prob += pulp.LpAffineExpression([(v, c[2]) for v, c in zip(lam, cols, strict=True)])
     cover: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in range(n)]
     for v, (_, members, _) in zip(lam, cols, strict=True):
@@ -424,7 +434,7 @@ def _column_mip(
             "count",
             float(part.count),
         )
-    limit = min(0.1 * deadline.remaining(), 10.0)
+    limit = min(0.1 * deadline.remaining(), 10.0) - 1.5 * (time.perf_counter() - t_build)
     run = run_mip(prob, options=options, time_limit=limit)
     inc_base, inc_cost = None, np.inf
     if run.status in ("optimal", "feasible"):

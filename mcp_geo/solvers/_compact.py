@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -99,12 +100,12 @@ def build_compact(
         for k, c in zip(items, (inst.codes[i] for i in items), strict=True)
     ]
     prob = pulp.LpProblem("hubs_compact", pulp.LpMinimize)
-    y = {j: pulp.LpVariable(f"y_{j}", cat=pulp.LpBinary) for j in range(n) if base_ok[j]}
+    y = {j: prob.add_variable(f"y_{j}", 0, 1, cat=pulp.LpInteger) for j in range(n) if base_ok[j]}
     x: dict[tuple[int, int], pulp.LpVariable] = {}
     for j in y:
         for i in np.flatnonzero(local_allowed[:, j]):
             if i != j:
-                x[int(i), j] = pulp.LpVariable(f"x_{i}_{j}", cat=pulp.LpBinary)
+                x[int(i), j] = prob.add_variable(f"x_{i}_{j}", 0, 1, cat=pulp.LpInteger)
     prob += pulp.LpAffineExpression([(v, float(cost[i, j])) for (i, j), v in x.items()]), "E1"
     rows: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in range(n)]
     cols: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in range(n)]
@@ -157,10 +158,10 @@ def build_compact(
 
 
 def model_size(prob: pulp.LpProblem) -> ModelSize:
-    cons = prob.constraints.values()
+    cons = prob.constraints()
     return ModelSize(
         variables=prob.numVariables(),
-        constraints=len(prob.constraints),
+        constraints=len(cons),
         nonzeros=sum(len(c) for c in cons),
         parts=1,
     )
@@ -204,8 +205,12 @@ def solve_compact(
 
     ``start``: instance index of each part item's base in a known plan (a warm start).
     """
+    t_build = time.perf_counter()
     prob, y, x = build_compact(inst, part, bases=bases, pairs=pairs, cuts=cuts)
     size = model_size(prob)
+    # the solver interface copies the model again (PuLP -> highspy, or an MPS file for CBC):
+    # keep about as long again as building took out of the solver's own limit
+    overhead = (1.5 if options.solver == "highs" else 3.0) * (time.perf_counter() - t_build)
     warm = False
     if start is not None:
         pos = {int(g): k for k, g in enumerate(part.items)}
@@ -220,7 +225,9 @@ def solve_compact(
             for i, j in enumerate(local.tolist()):
                 (y[j] if i == j else x[i, j]).setInitialValue(1)
             warm = True
-    limit = deadline.remaining() if time_limit is None else min(time_limit, deadline.remaining())
+    limit = deadline.remaining() - overhead
+    if time_limit is not None:
+        limit = min(time_limit, limit)
     opts = options if gap is None else replace(options, gap=gap)
     run = run_mip(prob, options=opts, time_limit=limit, warm=warm)
     base_of = decode(part, y, x, run.values) if run.status in ("optimal", "feasible") else None

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 from mcp_geo._errors import InfeasibleError
 
 from ._compact import PartResult, objective_name, plan_cost, solve_compact
+from ._greedy import greedy_plan
 from ._instance import Instance, Part, PlanException, prepare
 from ._run import Deadline
 from .certificate import Certificate, ModelSize, combine_certificates
@@ -68,7 +69,22 @@ def solve_part(
         from ._columns import solve_columns
 
         return solve_columns(inst, part, options=options, deadline=deadline)
-    result, _, _ = solve_compact(inst, part, options=options, deadline=deadline)
+    items = part.items
+    start = greedy_plan(
+        inst.weights[items],
+        inst.cost[np.ix_(items, items)],
+        inst.allowed[np.ix_(items, items)],
+        part.lo,
+        inst.hi,
+        part.count,
+    )
+    result, _, _ = solve_compact(
+        inst,
+        part,
+        options=options,
+        deadline=deadline,
+        start=None if start is None else items[start],
+    )
     return result
 
 

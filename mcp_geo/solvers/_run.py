@@ -54,8 +54,22 @@ class RunResult:
     seconds: float
 
 
+_scheduler_threads: list[int] = []
+
+
 def threads_for(options: SolveOptions) -> int:
-    return options.threads or os.cpu_count() or 1
+    """The thread count, with HiGHS's process-wide scheduler reset when it changes.
+
+    HiGHS refuses to run ("model status Not Set") when ``threads`` differs from the count its
+    global scheduler was started with; ``resetGlobalScheduler`` lets the next run start anew.
+    """
+    threads = options.threads or os.cpu_count() or 1
+    if _scheduler_threads and _scheduler_threads[-1] != threads:
+        import highspy
+
+        highspy.Highs.resetGlobalScheduler(True)
+    _scheduler_threads[:] = [threads]
+    return threads
 
 
 @cache
@@ -80,6 +94,22 @@ def quiet_highs_banner() -> None:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+
+
+@cache
+def _cbc_path() -> str:
+    """CBC on the PATH, else the binary PuLP bundles (PULP_CBC_CMD is deprecated in PuLP 3)."""
+    import shutil
+
+    from pulp.apis import coin_api
+
+    found = shutil.which("cbc")
+    if found:
+        return found
+    path = os.path.normpath(coin_api.COIN_CMD.executableExtension(coin_api.pulp_cbc_path))
+    if not os.path.exists(path):
+        raise SolverError("CBC is not installed: put cbc on the PATH (or pip install pulp[cbc])")
+    return path
 
 
 @cache
@@ -134,7 +164,18 @@ def run_mip(
     ``warm``: the variables' current values (``setInitialValue``) are a start for the solver.
     """
     t0 = time.perf_counter()
-    time_limit = max(0.05, time_limit)
+    if time_limit < 0.02:  # no time left: do not start a solver that would overrun
+        name = options.solver
+        return RunResult(
+            status="no_solution",
+            objective=None,
+            bound=None,
+            ended_by="time_limit",
+            values={},
+            solver=name,
+            version=highs_version() if name == "highs" else cbc_version(),
+            seconds=0.0,
+        )
     quiet_highs_banner()
     if options.solver == "highs":
         return _run_highs(prob, options=options, time_limit=time_limit, warm=warm, t0=t0)
@@ -210,7 +251,8 @@ def _run_cbc(
 ) -> RunResult:
     with tempfile.TemporaryDirectory(prefix="mcp-geo-cbc-") as tmp:
         log_path = os.path.join(tmp, "cbc.log")
-        solver = pulp.PULP_CBC_CMD(
+        solver = pulp.COIN_CMD(
+            path=_cbc_path(),
             msg=False,
             timeLimit=time_limit,
             gapRel=options.gap,
@@ -234,7 +276,9 @@ def _run_cbc(
     objective = float(obj_m.group(1)) if obj_m else None
     if objective is not None and (not math.isfinite(objective) or abs(objective) > 1e49):
         objective = None
-    if "infeasible" in verdict.lower():
+    if "infeasible" in verdict.lower() or re.search(
+        r"Problem (is|proven) infeasible|Pre-processing says infeasible", text
+    ):
         status, ended, objective, bound = "infeasible", "proof", None, None
     else:
         has_solution = objective is not None and "No feasible solution" not in text

@@ -115,17 +115,23 @@ class TestEngineContract:
         frame, travel = line_instance(
             {"A": 0, "B": 2, "C": 6, "D": 7}, {"A": 9_000, "B": 9_000, "C": 9_000, "D": 9_000}
         )
-        rule = HubRule(min_patients=0, max_patients=27_000, max_km=None, n_hubs=2,
-                       objective="distance")
+        rule = HubRule(
+            min_patients=0, max_patients=27_000, max_km=None, n_hubs=2, objective="distance"
+        )
         sol = solve_hubs(frame, rule=rule, options=SolveOptions(engine=engine), travel=travel)
         check_invariants(sol, frame, travel, rule)
-        expected = brute_force(frame.patients.to_numpy(), travel.km, 0, 27_000, None,
-                               weighted=False, count=2)
+        expected = brute_force(
+            frame.patients.to_numpy(), travel.km, 0, 27_000, None, weighted=False, count=2
+        )
         assert sol.certificate.objective == pytest.approx(expected) == 3.0
         assert len(sol.hubs) == 2
 
-    @settings(max_examples=20, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=20,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
     @given(
         seed=st.integers(0, 10_000),
         n=st.integers(2, 6),
@@ -144,8 +150,7 @@ class TestEngineContract:
         rule = HubRule(min_patients=lo, max_patients=hi, max_km=max_km)
         best = brute_force(pts, travel.km, lo, hi, max_km)
         try:
-            sol = solve_hubs(frame, rule=rule, options=SolveOptions(engine=engine),
-                             travel=travel)
+            sol = solve_hubs(frame, rule=rule, options=SolveOptions(engine=engine), travel=travel)
         except InfeasibleError:
             assert best is None
             return
@@ -158,13 +163,16 @@ class TestEngineContract:
             assert all(e.kind in ("over_ceiling", "island_under_floor") for e in sol.exceptions)
 
     def test_same_plan_on_a_rerun(self, engine: str) -> None:
-        frame, travel = plane_instance(np.random.default_rng(3).uniform(0, 20, (14, 2)),
-                                       np.random.default_rng(4).integers(3_000, 12_000, 14))
+        frame, travel = plane_instance(
+            np.random.default_rng(3).uniform(0, 20, (14, 2)),
+            np.random.default_rng(4).integers(3_000, 12_000, 14),
+        )
         rule = HubRule(min_patients=20_000, max_patients=35_000, max_km=12)
         opts = SolveOptions(engine=engine)
         one = solve_hubs(frame, rule=rule, options=opts, travel=travel)
-        two = solve_hubs(frame.sample(frac=1, random_state=1), rule=rule, options=opts,
-                         travel=travel)
+        two = solve_hubs(
+            frame.sample(frac=1, random_state=1), rule=rule, options=opts, travel=travel
+        )
         pd.testing.assert_frame_equal(one.assignment, two.assignment)
         pd.testing.assert_frame_equal(one.hubs, two.hubs)
         assert one.certificate.ended_by == "proof"
@@ -181,8 +189,9 @@ class TestStatuses:
     def test_optimal(self, engine: str, solver: str) -> None:
         frame, travel = line_instance({"A": 0, "B": 1, "C": 5}, {"A": 10, "B": 20, "C": 30})
         rule = HubRule(min_patients=25, max_patients=60, max_km=None)
-        sol = solve_hubs(frame, rule=rule, options=SolveOptions(engine=engine, solver=solver),
-                         travel=travel)
+        sol = solve_hubs(
+            frame, rule=rule, options=SolveOptions(engine=engine, solver=solver), travel=travel
+        )
         c = sol.certificate
         assert (c.status, c.ended_by, c.gap) == ("optimal", "proof", 0.0)
         assert c.objective == pytest.approx(10 * 1)  # A joins B; C alone
@@ -193,22 +202,34 @@ class TestStatuses:
         rule = HubRule(max_km=None)
         limit = 1.5
         t = time.perf_counter()
-        sol = solve_hubs(frame, rule=rule, options=SolveOptions(
-            engine=engine, solver=solver, time_limit_s=limit, threads=1), travel=travel)
+        sol = solve_hubs(
+            frame,
+            rule=rule,
+            options=SolveOptions(engine=engine, solver=solver, time_limit_s=limit, threads=1),
+            travel=travel,
+        )
         elapsed = time.perf_counter() - t
         c = sol.certificate
         assert c.status == "feasible"
         assert c.gap is not None and c.gap > 1e-4
         assert c.ended_by == "time_limit"
-        assert elapsed <= limit * 1.1 + 0.5
+        assert elapsed <= limit * 1.1 + 0.2  # +0.2 s: process start-up on a busy CI machine
         check_invariants(sol, frame, travel, rule)
 
     def test_no_solution_when_nothing_is_found_in_time(self, engine: str, solver: str) -> None:
-        frame, travel = _hard(n=150, seed=5)
+        frame, travel = _hard(n=100, seed=5)
         rule = HubRule(min_patients=49_000, max_patients=50_000, max_km=None)
-        sol = solve_hubs(frame, rule=rule, options=SolveOptions(
-            engine=engine, solver=solver, time_limit_s=0.3, threads=1), travel=travel)
+        limit = 1.0
+        t = time.perf_counter()
+        sol = solve_hubs(
+            frame,
+            rule=rule,
+            options=SolveOptions(engine=engine, solver=solver, time_limit_s=limit, threads=1),
+            travel=travel,
+        )
+        assert time.perf_counter() - t <= limit * 1.1 + 0.2
         c = sol.certificate
+        assert c.ended_by == "time_limit"
         assert c.status == "no_solution"
         assert c.objective is None
         assert sol.assignment["hub_id"].isna().all()
@@ -230,5 +251,6 @@ class TestStatuses:
         )
         rule = HubRule(min_patients=50_000, max_patients=50_000, max_km=10)
         with pytest.raises(InfeasibleError, match=r"solver proved that the 5 practices A, B, C"):
-            solve_hubs(frame, rule=rule, options=SolveOptions(engine=engine, solver=solver),
-                       travel=travel)
+            solve_hubs(
+                frame, rule=rule, options=SolveOptions(engine=engine, solver=solver), travel=travel
+            )
