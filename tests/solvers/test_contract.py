@@ -24,7 +24,7 @@ ENGINES = ["compact", "columns"]
 SOLVERS = ["highs", "cbc"]
 
 
-def check_invariants(sol, frame, travel, rule) -> None:  # noqa: ANN001
+def check_invariants(sol, frame, travel, rule) -> None:
     """Every practice once, hubs within bounds (or named), distances within the limit,
     the objective recomputed from scratch, bound <= objective."""
     a = sol.assignment
@@ -178,7 +178,7 @@ class TestEngineContract:
         assert one.certificate.ended_by == "proof"
 
 
-def _hard(n: int = 90, seed: int = 11, lo: int = 30_000, hi: int = 50_000):  # noqa: ANN202
+def _hard(n: int = 90, seed: int = 11, lo: int = 30_000, hi: int = 50_000):
     rng = np.random.default_rng(seed)
     return plane_instance(rng.uniform(0, 30, (n, 2)), rng.integers(2_000, 16_000, n))
 

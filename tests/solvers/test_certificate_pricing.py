@@ -1,0 +1,104 @@
+"""Certificates (combination, report form) and the knapsack pricing against enumeration."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mcp_geo.solvers._pricing import knapsack_window, lp_bounds
+from mcp_geo.solvers.certificate import Certificate, ModelSize, combine_certificates
+
+
+def _cert(status: str, objective: float | None, bound: float | None, **kw: object) -> Certificate:
+    base = {
+        "engine": "compact",
+        "solver": "highs",
+        "solver_version": "1.16.0",
+        "objective_name": "km",
+        "seconds": 1.0,
+        "ended_by": "proof",
+        "model_size": ModelSize(variables=10, constraints=5, nonzeros=20),
+    }
+    base.update(kw)
+    gap = None if objective is None or bound is None else (objective - bound) / objective
+    return Certificate(status=status, objective=objective, bound=bound, gap=gap, **base)
+
+
+def test_combined_certificate_sums_and_takes_the_worst_status() -> None:
+    one = _cert("optimal", 100.0, 100.0)
+    two = _cert("feasible", 300.0, 270.0, engine="columns", ended_by="time_limit")
+    c = combine_certificates([one, two], gap_tolerance=1e-4)
+    assert (c.objective, c.bound) == (400.0, 370.0)
+    assert c.gap == pytest.approx(30 / 400)
+    assert c.status == "feasible"
+    assert c.ended_by == "time_limit"
+    assert c.engine == "columns+compact"
+    assert c.model_size.variables == 20 and c.model_size.parts == 2  # noqa: PT018
+    assert c.seconds == 2.0
+
+
+def test_parts_each_within_the_tolerance_combine_to_optimal() -> None:
+    parts = [_cert("optimal", 1000.0, 999.95), _cert("optimal", 2000.0, 1999.9)]
+    c = combine_certificates(parts, gap_tolerance=1e-4)
+    assert c.status == "optimal"
+    assert c.gap == pytest.approx(0.15 / 3000)
+
+
+def test_no_solution_part_makes_the_whole_no_solution() -> None:
+    c = combine_certificates(
+        [_cert("optimal", 5.0, 5.0), _cert("no_solution", None, 3.0, ended_by="time_limit")],
+        gap_tolerance=1e-4,
+    )
+    assert (c.status, c.objective, c.bound, c.gap) == ("no_solution", None, 8.0, None)
+
+
+def test_report_form_has_the_design_fields_and_no_seconds() -> None:
+    d = _cert("optimal", 12.3456789, 12.3456789).to_dict()
+    assert {
+        "engine",
+        "solver",
+        "solver_version",
+        "status",
+        "objective",
+        "objective_name",
+        "bound",
+        "gap",
+    } <= set(d)
+    assert "seconds" not in d
+    with pytest.raises(ValueError, match="status must be one of"):
+        _cert("Optimal", 1.0, 1.0)
+    with pytest.raises(ValueError, match="needs an objective"):
+        _cert("feasible", None, 1.0)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    weights=st.lists(st.integers(0, 20), min_size=0, max_size=8),
+    seed=st.integers(0, 1000),
+    lo=st.integers(-5, 30),
+    width=st.integers(0, 30),
+)
+def test_knapsack_matches_enumeration(weights: list[int], seed: int, lo: int, width: int) -> None:
+    w = np.array(weights, dtype=np.int64)
+    p = np.random.default_rng(seed).normal(0, 5, len(w))
+    hi = max(lo, 0) + width
+    best, best_with = -np.inf, np.full(len(w), -np.inf)
+    for bits in itertools.product([0, 1], repeat=len(w)):
+        x = np.array(bits, dtype=bool)
+        if max(lo, 0) <= w[x].sum() <= hi:
+            v = p[x].sum()
+            best = max(best, v)
+            best_with[x] = np.maximum(best_with[x], v)
+    value, chosen = knapsack_window(w, p, lo, hi)
+    assert value == pytest.approx(best) if np.isfinite(best) else value == -np.inf
+    if np.isfinite(value):
+        assert p[chosen].sum() == pytest.approx(value)
+        assert max(lo, 0) <= w[chosen].sum() <= hi
+    bound, forced = lp_bounds(w, p, lo, hi, forced=True)
+    assert bound >= best - 1e-9
+    assert forced is not None
+    assert np.all(forced >= best_with - 1e-9)

@@ -1,0 +1,167 @@
+"""Pre-checks: what no plan can satisfy, explained with names and numbers, before any model."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from mcp_geo._errors import InfeasibleError, ValidationError
+from mcp_geo.solvers.hubs import solve_hubs
+from mcp_geo.solvers.rules import HubRule, McpRule, SolveOptions
+
+from ._helpers import line_instance
+
+
+def _solve(positions, patients, **rule):
+    frame, travel = line_instance(positions, patients)
+    return solve_hubs(frame, rule=HubRule(**rule), travel=travel)
+
+
+def test_practice_over_the_ceiling_is_a_hub_of_its_own() -> None:
+    """::
+
+    km:  0    1    2
+         A    B    C
+        52k  20k  15k     hubs of 30k-50k
+    """
+    sol = _solve({"A": 0, "B": 1, "C": 2}, {"A": 52_000, "B": 20_000, "C": 15_000})
+    hubs = sol.hubs.set_index("base_code")
+    assert hubs.loc["A", "practices"] == 1
+    assert "over the ceiling" in hubs.loc["A", "exception"]
+    assert sorted(sol.hubs.patients) == [35_000, 52_000]
+    assert [e.kind for e in sol.exceptions] == ["over_ceiling"]
+    assert sol.exceptions[0].items == ("A",)
+    assert sol.certificate.status == "optimal"
+
+
+def test_practice_over_the_ceiling_is_an_error_when_strict() -> None:
+    with pytest.raises(InfeasibleError, match=r"over the ceiling \(A has 52,556 patients"):
+        _solve({"A": 0, "B": 1}, {"A": 52_556, "B": 40_000}, strict=True)
+
+
+def test_isolated_group_under_the_floor_is_one_undersized_hub() -> None:
+    """D and E are 40 km from the rest: 20k together, under the floor.
+
+    ::
+
+        km:  0    1    2                                  40   41
+             A    B    C                                   D    E
+            12k  10k  13k                                 9k   11k
+    """
+    sol = _solve(
+        {"A": 0, "B": 1, "C": 2, "D": 40, "E": 41},
+        {"A": 12_000, "B": 10_000, "C": 13_000, "D": 9_000, "E": 11_000},
+    )
+    assert len(sol.hubs) == 2
+    island = sol.hubs[sol.hubs.exception.notna()].iloc[0]
+    assert island.patients == 20_000
+    assert "isolated group under the floor: D, E (20,000 patients)" in island.exception
+    assert sol.exceptions[0].kind == "island_under_floor"
+    with pytest.raises(InfeasibleError, match=r"isolated group under the floor: D, E"):
+        _solve(
+            {"A": 0, "B": 1, "C": 2, "D": 40, "E": 41},
+            {"A": 12_000, "B": 10_000, "C": 13_000, "D": 9_000, "E": 11_000},
+            strict=True,
+        )
+
+
+def test_lone_practice_with_no_partner_within_reach() -> None:
+    sol = _solve({"A": 0, "B": 1, "C": 30}, {"A": 20_000, "B": 20_000, "C": 5_000})
+    exc = sol.hubs.set_index("base_code").loc["C", "exception"]
+    assert "cannot reach 30,000 with anyone within 15 km" in exc
+
+
+def test_group_that_no_split_can_cover_names_the_limit_to_relax() -> None:
+    """Two practices, 55k together: one hub holds at most 50k, two need at least 60k."""
+    with pytest.raises(
+        InfeasibleError,
+        match=(
+            r"the 2 practices A, B \(55,000 patients\).*cannot be split into hubs of "
+            r"30,000-50,000: 1 hubs hold at most 50,000 and 2 need at least 60,000; lower the "
+            r"floor to 27,500 or raise the ceiling to 55,000"
+        ),
+    ):
+        _solve({"A": 0, "B": 1}, {"A": 27_000, "B": 28_000})
+
+
+def test_footprint_under_the_floor_when_strict() -> None:
+    with pytest.raises(
+        InfeasibleError,
+        match=r"the footprint has 25,000 patients, under the "
+        r"hub floor of 30,000",
+    ):
+        _solve({"A": 0, "B": 1}, {"A": 10_000, "B": 15_000}, strict=True)
+
+
+def test_fixed_count_that_cannot_hold_the_footprint() -> None:
+    positions = {f"P{k:02d}": float(k % 5) for k in range(23)}
+    patients = dict.fromkeys(positions, 48584)  # 23 x 48,584 = 1,117,432
+    with pytest.raises(
+        InfeasibleError,
+        match=r"20 hubs of at most 50,000 patients hold at most "
+        r"1,000,000; the footprint has 1,117,432",
+    ):
+        _solve(positions, patients, n_hubs=20, max_km=None)
+
+
+def test_fixed_count_that_the_parts_cannot_reach() -> None:
+    with pytest.raises(
+        InfeasibleError,
+        match=r"3 hubs cannot be reached: the rules allow "
+        r"between 2 and 2",
+    ):
+        _solve(
+            {"A": 0, "B": 1, "C": 50, "D": 51},
+            {"A": 20_000, "B": 20_000, "C": 20_000, "D": 20_000},
+            n_hubs=3,
+            max_km=5,
+            min_patients=25_000,
+        )
+
+
+def test_bad_input_lists_every_problem() -> None:
+    frame = pd.DataFrame(
+        {
+            "practice_code": ["A", "A", ""],
+            "patients": [1, -2, 3.5],
+            "latitude": [52.0, 95.0, 52.0],
+            "longitude": [-2.0, -2.0, -2.0],
+        }
+    )
+    with pytest.raises(
+        ValidationError,
+        match=r"(?s)5 problems.*codes must be non-empty.*"
+        r"codes must be unique.*whole number.*"
+        r"whole number.*latitude",
+    ):
+        solve_hubs(frame)
+    with pytest.raises(ValidationError, match=r"missing column 'patients'"):
+        solve_hubs(pd.DataFrame({"practice_code": ["A"]}))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"min_patients": -1}, r"min_patients.*must be a whole number >= 0"),
+        ({"min_patients": 60_000}, r"max_patients.*must be >= min_patients \(60000\)"),
+        ({"max_km": -3.0}, r"max_km.*finite number >= 0"),
+        ({"n_hubs": 0}, r"n_hubs.*whole number >= 1"),
+        ({"objective": "fastest"}, r"objective.*'weighted' or 'distance'"),
+    ],
+)
+def test_hub_rule_validation(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        HubRule(**kwargs)
+
+
+def test_mcp_rule_and_options_validation() -> None:
+    assert McpRule().max_patients is None
+    assert HubRule(min_patients=0).min_patients == 0  # a floor of 0 is valid
+    with pytest.raises(ValidationError, match=r"2 problems"):
+        SolveOptions(engine="fast", gap=2.0)
+    with pytest.raises(ValidationError, match=r"time_limit_s"):
+        SolveOptions(time_limit_s=0)
+    with pytest.raises(ValidationError, match=r"threads"):
+        SolveOptions(threads=0)
+    with pytest.raises(ValidationError, match=r"solver.*'highs' or 'cbc'"):
+        SolveOptions(solver="gurobi")
