@@ -54,8 +54,8 @@ def _trivial(inst: Instance, part: Part, engine: str) -> PartResult:
 def choose_engine(inst: Instance, part: Part, options: SolveOptions) -> str:
     if options.engine != "auto":
         return options.engine
-    if len(part.items) <= AUTO_COMPACT_MAX_ITEMS or inst.hi > 2_000_000:
-        return "compact"  # tiny parts, or a knapsack too long for exact pricing
+    if len(part.items) <= AUTO_COMPACT_MAX_ITEMS or inst.hi > 200_000:
+        return "compact"  # tiny parts, or windows too wide for exact knapsack pricing (MCPs)
     return "columns"
 
 

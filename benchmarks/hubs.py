@@ -1,0 +1,173 @@
+"""Benchmark the hub engines on the real footprints.
+
+For each footprint and engine, in the same run: practices, hubs, objective, bound, gap, status,
+what ended the solve, seconds, and the speed ratio against the compact engine (compact seconds /
+engine seconds; ``>`` when the compact engine stopped on its time limit before the engine's gap).
+
+    .venv/bin/python benchmarks/hubs.py                        # every footprint, both engines
+    .venv/bin/python benchmarks/hubs.py -f north-staffs -e columns --time-limit 60
+    .venv/bin/python benchmarks/hubs.py --data ../shared/data --json results.json
+
+Defaults are the issue's: hubs of 30,000-50,000, 15 km, patient-weighted great-circle km,
+gap 0.0001, 2 threads. Solves run one after another (never two heavy solves at once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from dataclasses import asdict, dataclass
+
+FOOTPRINTS = {
+    "north-staffs": "north-staffs",
+    "central-sussex-east-surrey": "central-sussex-east-surrey",
+    "staffs-stoke": "staffs-stoke",
+    "sussex-east-surrey": "sussex-east-surrey",
+    "staffs-shropshire": "staffs-shropshire",
+    "greater-manchester": "icb:QOP",
+}
+
+
+@dataclass
+class Row:
+    footprint: str
+    engine: str
+    practices: int
+    hubs: int
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    status: str
+    ended_by: str
+    seconds: float
+    parts: int
+    ratio: str = ""
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument(
+        "-f",
+        "--footprints",
+        default=",".join(FOOTPRINTS),
+        help="comma-separated names (default: all six)",
+    )
+    p.add_argument(
+        "-e",
+        "--engines",
+        default="compact,columns",
+        help="comma-separated engines among compact, columns, auto",
+    )
+    p.add_argument("--time-limit", type=float, default=600.0, help="seconds per solve")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--gap", type=float, default=1e-4)
+    p.add_argument("--max-km", type=float, default=15.0)
+    p.add_argument("--solver", default="highs", choices=["highs", "cbc"])
+    p.add_argument("--data", default=None, help="official data folder (default: shipped copy)")
+    p.add_argument("--json", default=None, help="also write the rows to this JSON file")
+    p.add_argument("-v", "--verbose", action="store_true")
+    return p.parse_args(argv)
+
+
+def _ratio(rows: list[Row]) -> None:
+    compact = {r.footprint: r for r in rows if r.engine == "compact"}
+    for r in rows:
+        c = compact.get(r.footprint)
+        if c is None or r.engine == "compact" or r.gap is None:
+            continue
+        if r.status == "optimal":  # the same gap: the tolerance both were asked for
+            reached = c.status == "optimal"
+        else:
+            reached = c.gap is not None and c.gap <= r.gap + 1e-12
+        r.ratio = f"{'' if reached else '>'}{c.seconds / max(r.seconds, 1e-9):.1f}x"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(relativeCreated)7d %(name)s %(message)s",
+    )
+    from mcp_geo.practices import open_data, select_footprint
+    from mcp_geo.solvers import HubRule, SolveOptions, solve_hubs
+
+    data = open_data(args.data)
+    rule = HubRule(max_km=args.max_km)
+    rows: list[Row] = []
+    for name in args.footprints.split(","):
+        practices = select_footprint(data, FOOTPRINTS.get(name, name)).practices
+        for engine in args.engines.split(","):
+            options = SolveOptions(
+                engine=engine,
+                solver=args.solver,
+                gap=args.gap,
+                time_limit_s=args.time_limit,
+                threads=args.threads,
+            )
+            t0 = time.perf_counter()
+            sol = solve_hubs(practices, rule=rule, options=options)
+            seconds = time.perf_counter() - t0
+            c = sol.certificate
+            rows.append(
+                Row(
+                    name,
+                    engine,
+                    len(practices),
+                    len(sol.hubs),
+                    c.objective,
+                    c.bound,
+                    c.gap,
+                    c.status,
+                    c.ended_by,
+                    round(seconds, 2),
+                    sol.parts,
+                )
+            )
+            print(
+                f"# {name} {engine}: {c.status} gap={c.gap} in {seconds:.1f}s",
+                file=sys.stderr,
+                flush=True,
+            )
+    _ratio(rows)
+    head = (
+        "footprint",
+        "engine",
+        "practices",
+        "hubs",
+        "objective",
+        "bound",
+        "gap",
+        "status",
+        "ended_by",
+        "seconds",
+        "vs compact",
+    )
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for r in rows:
+        cells = (
+            r.footprint,
+            r.engine,
+            r.practices,
+            r.hubs,
+            "" if r.objective is None else f"{r.objective:,.0f}",
+            "" if r.bound is None else f"{r.bound:,.0f}",
+            "" if r.gap is None else f"{100 * r.gap:.4f}%",
+            r.status,
+            r.ended_by,
+            f"{r.seconds:.1f}",
+            r.ratio,
+        )
+        print("| " + " | ".join(str(c) for c in cells) + " |")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump([asdict(r) for r in rows], fh, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
