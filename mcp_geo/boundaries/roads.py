@@ -1,0 +1,473 @@
+"""Travel on roads: road km or drive minutes between practice sites, on a network the user supplies.
+
+A road distance from site i to base j is the snap leg from i to its nearest node of the main
+network (great-circle), the network path, and the snap leg from j's node to j. Networks come from
+an OpenStreetMap extract (PBF or XML), an osmnx GraphML file or a roads layer (see
+:mod:`mcp_geo.boundaries._road_readers`). Drive minutes use each edge's ``maxspeed`` where present
+and a default by road class otherwise (:data:`DEFAULT_SPEEDS_KMH`); snap legs at
+``snap_speed_kmh``. Paths run only from the candidate bases and stop at the limit; results are
+cached on disk, keyed by the file's sha256, the practices, the metric and every option.
+
+Practices that cannot be placed on the network (outside the extract, too far from any road, or by
+a road island not joined to the main network) are returned with a reason, never dropped silently.
+
+Examples
+--------
+>>> road = road_travel_matrix(practices, roads="rutland.osm.pbf",
+...                           options=RoadOptions(metric="minutes", limit=30))  # doctest: +SKIP
+>>> road.travel.minutes.shape, road.unreachable  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from mcp_geo._errors import Problem, ValidationError
+from mcp_geo.boundaries import _road_cache as cache
+from mcp_geo.boundaries._road_graph import Network, add_speeds, network_arrays, paths_to_bases, snap
+from mcp_geo.boundaries._road_readers import RoadFile, read_road_file, require
+from mcp_geo.boundaries.distances import TravelMatrix
+
+log = logging.getLogger(__name__)
+
+Metric = Literal["km", "minutes"]
+
+#: Drive speeds (km/h) by OSM highway class where an edge has no usable ``maxspeed``: the UK
+#: national limits (70 mph motorways, 60 mph single carriageways) lowered for junctions and bends
+#: on the lesser classes, 20 mph-ish for estates.
+DEFAULT_SPEEDS_KMH: Mapping[str, float] = MappingProxyType(
+    {
+        "motorway": 112.0,
+        "motorway_link": 64.0,
+        "trunk": 96.0,
+        "trunk_link": 56.0,
+        "primary": 80.0,
+        "primary_link": 48.0,
+        "secondary": 72.0,
+        "secondary_link": 48.0,
+        "tertiary": 64.0,
+        "tertiary_link": 40.0,
+        "unclassified": 48.0,
+        "residential": 32.0,
+        "living_street": 16.0,
+        "service": 16.0,
+        "road": 40.0,
+    }
+)
+FALLBACK_SPEED_KMH = 40.0
+
+#: The reasons a practice cannot use the network (``RoadTravel.unreachable["reason"]``).
+OUTSIDE = "outside the road network's area"
+TOO_FAR = "too far from a drivable road"
+ISLAND = "by a road island not joined to the main network"
+
+
+@dataclass(frozen=True)
+class RoadOptions:
+    """How road travel is measured.
+
+    Parameters
+    ----------
+    metric
+        ``"km"`` (shortest road distance) or ``"minutes"`` (fastest drive time; ``km`` then holds
+        the length of that fastest path).
+    limit
+        Paths longer than this (in the metric's unit) are not searched and come out as ``inf``;
+        None searches the whole network. Pass the largest limit any level of the plan uses.
+    max_snap_km
+        A practice further than this from the main network is reported as unreachable.
+    snap_speed_kmh
+        The speed of the snap legs for drive minutes.
+    speeds_kmh, fallback_speed_kmh
+        Speeds by OSM highway class for edges without ``maxspeed``, and for other classes.
+    cache_dir
+        Where results are cached; None is ``$XDG_CACHE_HOME/mcp-geo/roads`` (or
+        ``~/.cache/mcp-geo/roads``). ``use_cache=False`` neither reads nor writes it.
+    """
+
+    metric: Metric = "km"
+    limit: float | None = None
+    max_snap_km: float = 1.0
+    snap_speed_kmh: float = 20.0
+    speeds_kmh: Mapping[str, float] = field(default_factory=lambda: DEFAULT_SPEEDS_KMH)
+    fallback_speed_kmh: float = FALLBACK_SPEED_KMH
+    cache_dir: str | Path | None = None
+    use_cache: bool = True
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.metric not in ("km", "minutes"):
+            problems.append(
+                Problem(
+                    "must be 'km' or 'minutes'", source="roads", field="metric", value=self.metric
+                )
+            )
+        if self.limit is not None and not self.limit > 0:
+            problems.append(
+                Problem("must be > 0 or None", source="roads", field="limit", value=self.limit)
+            )
+        for name in ("max_snap_km", "snap_speed_kmh", "fallback_speed_kmh"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and np.isfinite(value) and value > 0):
+                problems.append(
+                    Problem("must be a number > 0", source="roads", field=name, value=value)
+                )
+        bad = {
+            k: v for k, v in self.speeds_kmh.items() if not (isinstance(v, int | float) and v > 0)
+        }
+        if bad:
+            problems.append(
+                Problem(
+                    "every speed must be > 0 km/h", source="roads", field="speeds_kmh", value=bad
+                )
+            )
+        if problems:
+            raise ValidationError(problems, context="road options")
+        object.__setattr__(self, "speeds_kmh", MappingProxyType(dict(self.speeds_kmh)))
+
+    def key(self) -> dict[str, Any]:
+        """Everything that changes the numbers (the cache key and the report hold it)."""
+        return {
+            "metric": self.metric,
+            "limit": self.limit,
+            "max_snap_km": self.max_snap_km,
+            "snap_speed_kmh": self.snap_speed_kmh,
+            "speeds_kmh": dict(sorted(self.speeds_kmh.items())),
+            "fallback_speed_kmh": self.fallback_speed_kmh,
+        }
+
+
+@dataclass(frozen=True)
+class RoadCoverage:
+    """How much of the footprint the network reaches."""
+
+    practices: int
+    practices_reached: int
+    patients: int
+    patients_reached: int
+
+    @property
+    def share_of_patients(self) -> float:
+        return self.patients_reached / self.patients if self.patients else 1.0
+
+    def describe(self) -> str:
+        return (
+            f"the road network reaches {self.practices_reached} of {self.practices} practices "
+            f"({self.patients_reached:,} of {self.patients:,} patients, "
+            f"{100 * self.share_of_patients:.1f}%)"
+        )
+
+
+@dataclass(frozen=True)
+class RoadTravel:
+    """Road travel for the practices the network reaches, and the reasons for the others.
+
+    ``travel`` covers the reached practices in input order: ``km`` road km (``inf`` beyond the
+    limit or without a path) and, for drive minutes, ``minutes``. ``sites`` has one row per input
+    practice: practice_code, node, snap_km, reached. ``unreachable``: practice_code, reason,
+    detail, source (ready for a plan's exclusions). ``report`` is what report.json states.
+    """
+
+    travel: TravelMatrix
+    metric: Metric
+    sites: pd.DataFrame
+    unreachable: pd.DataFrame
+    coverage: RoadCoverage
+    report: Mapping[str, Any]
+    from_cache: bool = False
+
+    @property
+    def values(self) -> np.ndarray:
+        """The chosen metric's matrix (km or minutes)."""
+        matrix = self.travel.km if self.metric == "km" else self.travel.minutes
+        assert matrix is not None
+        return matrix
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/mcp-geo/roads``, else ``~/.cache/mcp-geo/roads``."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mcp-geo" / "roads"
+
+
+def read_road_network(roads: str | os.PathLike[str], *, options: RoadOptions | None = None) -> Any:
+    """The drivable road graph of a file, with osmnx ``speed_kph`` and ``travel_time`` on edges."""
+    options = options or RoadOptions()
+    read = read_road_file(Path(roads))
+    return add_speeds(read.graph, options.speeds_kmh, options.fallback_speed_kmh)
+
+
+def road_travel_matrix(
+    practices: pd.DataFrame,
+    *,
+    roads: str | os.PathLike[str] | Any,
+    options: RoadOptions | None = None,
+    bases: Sequence[str] | None = None,
+) -> RoadTravel:
+    """Road km or drive minutes between practices, from each practice to each candidate base.
+
+    Parameters
+    ----------
+    practices
+        practice_code (unique), patients, latitude and longitude (degrees).
+    roads
+        A road network file (OSM PBF / XML, osmnx GraphML, roads layer), or an osmnx-style
+        ``networkx.MultiDiGraph`` (node ``x``/``y`` in ``graph.graph["crs"]``, edge ``length`` in
+        metres; in-memory graphs are not cached).
+    options
+        The metric, the limit, snapping and speeds; see :class:`RoadOptions`.
+    bases
+        The candidate bases (practice codes); every practice when None. Columns of other
+        practices are ``inf``.
+
+    Raises
+    ------
+    ValidationError
+        Bad practices or bases, a missing or unreadable file, or no practice on the network.
+    ImportError
+        The optional extra ``roads`` is not installed.
+    """
+    options = options or RoadOptions()
+    frame = _validated(practices, bases)
+    codes = frame["practice_code"].tolist()
+    base_codes = codes if bases is None else [str(b) for b in bases]
+    is_file = isinstance(roads, str | os.PathLike)
+    path = Path(roads) if is_file else None
+    key = ""
+    folder = Path(options.cache_dir) if options.cache_dir is not None else default_cache_dir()
+    if path is not None and options.use_cache:
+        if not path.is_file():
+            raise ValidationError(
+                [Problem("road network file not found", source="roads", value=str(path))]
+            )
+        key = cache.cache_key(path, frame, base_codes, options.key())
+        hit = cache.load(folder, key)
+        if hit is not None:
+            log.info("road travel for %d practices from the cache (%s)", len(codes), key[:12])
+            return _assemble(frame, hit, options, from_cache=True)
+    if path is not None:
+        read = read_road_file(path)
+    else:
+        read = RoadFile(graph=roads.copy(), format="networkx graph (in memory)")
+    graph = add_speeds(read.graph, options.speeds_kmh, options.fallback_speed_kmh)
+    network = network_arrays(graph)
+    parts = _compute(frame, network, base_codes, options)
+    parts["report"] = _report(path, read, network, options, parts)
+    if key:
+        cache.save(folder, key, parts)
+    return _assemble(frame, parts, options, from_cache=False)
+
+
+def _validated(practices: pd.DataFrame, bases: Sequence[str] | None) -> pd.DataFrame:
+    problems = []
+    missing = [c for c in ("practice_code", "latitude", "longitude") if c not in practices]
+    if missing:
+        raise ValidationError(
+            [Problem("missing columns", source="practices", value=missing)], context="road travel"
+        )
+    frame = practices.reset_index(drop=True).copy()
+    frame["practice_code"] = frame["practice_code"].astype(str)
+    if "patients" not in frame:
+        frame["patients"] = 0
+    duplicated = frame["practice_code"][frame["practice_code"].duplicated()].tolist()
+    if duplicated:
+        problems.append(Problem("codes must be unique", source="practices", value=duplicated))
+    bad = frame.loc[
+        ~(
+            np.isfinite(frame["latitude"].astype(float))
+            & np.isfinite(frame["longitude"].astype(float))
+        ),
+        "practice_code",
+    ].tolist()
+    if bad:
+        problems.append(Problem("latitude/longitude must be finite", source="practices", value=bad))
+    if bases is not None:
+        unknown = sorted(set(map(str, bases)) - set(frame["practice_code"]))
+        if unknown:
+            problems.append(Problem("bases must be practice codes", source="bases", value=unknown))
+    if len(frame) == 0:
+        problems.append(Problem("no practices", source="practices"))
+    if problems:
+        raise ValidationError(problems, context="road travel")
+    return frame
+
+
+def _compute(
+    frame: pd.DataFrame, network: Network, base_codes: list[str], options: RoadOptions
+) -> dict[str, Any]:
+    """The snapped sites, the reasons, and the site x base matrices (reached practices only)."""
+    lat = frame["latitude"].to_numpy(dtype=float)
+    lon = frame["longitude"].to_numpy(dtype=float)
+    snapped = snap(network, lat, lon)
+    inside = _inside_hull(network, lat, lon)
+    reason = np.full(len(frame), "", dtype=object)
+    detail = np.full(len(frame), "", dtype=object)
+    for i in np.flatnonzero(snapped.km > options.max_snap_km):
+        if not inside[i]:
+            reason[i] = OUTSIDE
+        elif snapped.any_km[i] <= options.max_snap_km and not network.main[snapped.any_node[i]]:
+            reason[i] = ISLAND
+        else:
+            reason[i] = TOO_FAR
+        detail[i] = (
+            f"nearest node of the main network {snapped.km[i]:.3f} km away "
+            f"(limit {options.max_snap_km:g} km)"
+        )
+        if reason[i] == ISLAND:
+            detail[i] += (
+                f"; a road {snapped.any_km[i]:.3f} km away belongs to a part of "
+                f"{int(network.component_size[snapped.any_node[i]])} nodes cut off from it"
+            )
+    reached = reason == ""
+    position = {c: i for i, c in enumerate(frame["practice_code"])}
+    rows = np.flatnonzero(reached)
+    cols = np.array([position[b] for b in base_codes if reached[position[b]]], dtype=np.int64)
+    n = len(rows)
+    km = np.full((n, n), np.inf)
+    minutes = np.full((n, n), np.inf) if options.metric == "minutes" else None
+    if n and len(cols):
+        value, path_km = paths_to_bases(
+            network,
+            sites=snapped.node[rows],
+            bases=snapped.node[cols],
+            metric=options.metric,
+            limit=options.limit,
+        )
+        leg_km = snapped.km
+        total_km = leg_km[rows][:, None] + path_km + leg_km[cols][None, :]
+        if minutes is None:
+            total = total_km
+        else:
+            leg_min = leg_km * 60.0 / options.snap_speed_kmh
+            total = leg_min[rows][:, None] + value + leg_min[cols][None, :]
+        if options.limit is not None:
+            beyond = total > options.limit + 1e-9
+            total = np.where(beyond, np.inf, total)
+            total_km = np.where(beyond, np.inf, total_km)
+        column = np.searchsorted(rows, cols)
+        km[:, column] = total_km
+        if minutes is not None:
+            minutes[:, column] = total
+        np.fill_diagonal(km, 0.0)
+        if minutes is not None:
+            np.fill_diagonal(minutes, 0.0)
+    return {
+        "node": snapped.node,
+        "snap_km": snapped.km,
+        "reason": reason.astype(str),
+        "detail": detail.astype(str),
+        "km": km,
+        "minutes": minutes,
+    }
+
+
+def _inside_hull(network: Network, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    shapely = require("shapely")
+    hull = shapely.convex_hull(shapely.multipoints(np.column_stack([network.lon, network.lat])))
+    return np.asarray(
+        shapely.contains_xy(hull, lon, lat) | shapely.touches(hull, shapely.points(lon, lat))
+    )
+
+
+def _report(
+    path: Path | None,
+    read: RoadFile,
+    network: Network,
+    options: RoadOptions,
+    parts: Mapping[str, Any],
+) -> dict[str, Any]:
+    snap_km = np.asarray(parts["snap_km"])[np.asarray(parts["reason"]) == ""]
+    report: dict[str, Any] = {
+        "file": None if path is None else path.name,
+        "sha256": None if path is None else cache.file_sha256(path),
+        "format": read.format,
+        "network": "drivable roads (osmnx 'drive' classes), main part = largest strongly "
+        "connected component",
+        "nodes": network.nodes,
+        "edges": network.edges,
+        "main_network_nodes": int(network.main.sum()),
+        **options.key(),
+        "speeds": "edge maxspeed where present (mph converted), else speeds_kmh by highway "
+        "class, else fallback_speed_kmh (osmnx add_edge_speeds)",
+        "snap_legs": "great-circle km from the practice to its nearest main-network node",
+        "snap_km_max": round(float(snap_km.max()), 3) if len(snap_km) else None,
+        "snap_km_mean": round(float(snap_km.mean()), 3) if len(snap_km) else None,
+        "notes": list(read.notes),
+    }
+    return report
+
+
+def _assemble(
+    frame: pd.DataFrame, parts: Mapping[str, Any], options: RoadOptions, *, from_cache: bool
+) -> RoadTravel:
+    reason = np.asarray(parts["reason"]).astype(str)
+    reached = reason == ""
+    codes = frame["practice_code"].to_numpy()
+    patients = frame["patients"].fillna(0).astype(int).to_numpy()
+    report = dict(parts["report"])
+    source_name = report.get("file") or "an in-memory graph"
+    unreachable = pd.DataFrame(
+        {
+            "practice_code": codes[~reached],
+            "reason": reason[~reached],
+            "detail": np.asarray(parts["detail"]).astype(str)[~reached],
+            "source": f"roads {source_name}",
+        }
+    )
+    coverage = RoadCoverage(
+        practices=len(frame),
+        practices_reached=int(reached.sum()),
+        patients=int(patients.sum()),
+        patients_reached=int(patients[reached].sum()),
+    )
+    report["coverage"] = coverage.describe()
+    report["unreachable"] = {
+        str(k): int(v) for k, v in unreachable["reason"].value_counts().sort_index().items()
+    }
+    if not reached.any():
+        raise ValidationError(
+            [
+                Problem(
+                    f"no practice can be placed on the road network: {report['unreachable']}",
+                    source=str(source_name),
+                )
+            ],
+            context="road travel",
+        )
+    what = "road km (shortest paths)" if options.metric == "km" else "drive minutes (fastest paths)"
+    limit = "" if options.limit is None else f", searched to {options.limit:g} {options.metric}"
+    source = (
+        f"{what} on {source_name}{limit}; snap legs great-circle, up to {options.max_snap_km:g} km"
+    )
+    travel = TravelMatrix(
+        codes=tuple(str(c) for c in codes[reached]),
+        km=np.asarray(parts["km"], dtype=float),
+        source=source,
+        minutes=None if parts["minutes"] is None else np.asarray(parts["minutes"], dtype=float),
+    )
+    sites = pd.DataFrame(
+        {
+            "practice_code": codes,
+            "node": np.asarray(parts["node"], dtype=np.int64),
+            "snap_km": np.round(np.asarray(parts["snap_km"], dtype=float), 3),
+            "reached": reached,
+        }
+    )
+    return RoadTravel(
+        travel=travel,
+        metric=options.metric,
+        sites=sites,
+        unreachable=unreachable,
+        coverage=coverage,
+        report=MappingProxyType(report),
+        from_cache=from_cache,
+    )
