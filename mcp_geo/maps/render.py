@@ -1,0 +1,164 @@
+"""Publishable maps of a plan: :func:`render_plan` and :func:`write_map`.
+
+A plan map shows the hub territories coloured by hub, the MCP outlines, the practices sized by
+list size, the hub and MCP bases, today's PCNs as a layer to switch on, the footprint outline, a
+legend, a layer control and a panel of headline numbers. :func:`write_map` writes it as one
+self-contained HTML file: Leaflet, Bootstrap, jQuery and the plugins are inlined (see
+:mod:`mcp_geo.maps._assets`), so only the base map tiles need a network, and the map stays
+readable without them. Geometry is simplified for display only (the plan is not changed).
+
+Examples
+--------
+>>> from mcp_geo.plan_io import read_plan  # doctest: +SKIP
+>>> write_map(read_plan("plans/north-staffs"), "plans/north-staffs/map.html")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import folium
+import folium.plugins
+
+from mcp_geo._errors import Problem, ValidationError
+from mcp_geo.maps._assets import UNUSED_DEFAULTS, inline_assets
+from mcp_geo.maps._layers import STYLE, LayerCounts, add_plan_layers, legend_html, panel_html
+from mcp_geo.plan import Plan
+
+log = logging.getLogger(__name__)
+
+CANVAS_ABOVE = 2_000
+"""Plans with more practices than this draw with Leaflet's canvas renderer (national maps)."""
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """How a map is drawn.
+
+    Attributes
+    ----------
+    tiles
+        A folium tile name (``"OpenStreetMap"``, ``"CartoDB positron"``) or None for no base
+        map (the only part of the page that needs a network).
+    simplify_m
+        Tolerance in metres for simplifying territories for display (0 keeps every vertex).
+    canvas
+        Draw with the canvas renderer; None chooses it for plans of more than
+        :data:`CANVAS_ABOVE` practices (SVG otherwise).
+    """
+
+    tiles: str | None = "OpenStreetMap"
+    simplify_m: float = 25.0
+    canvas: bool | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not isinstance(self.simplify_m, int | float) or not self.simplify_m >= 0:
+            problems.append(
+                Problem(
+                    "must be a number of metres >= 0", field="simplify_m", value=self.simplify_m
+                )
+            )
+        if self.tiles is not None and (not isinstance(self.tiles, str) or not self.tiles.strip()):
+            problems.append(Problem("must be a tile name or None", field="tiles", value=self.tiles))
+        if problems:
+            raise ValidationError(problems, context="MapOptions")
+
+    def use_canvas(self, practices: int) -> bool:
+        return self.canvas if self.canvas is not None else practices > CANVAS_ABOVE
+
+
+@dataclass(frozen=True)
+class MapFile:
+    """A written map: where, how big, and whether it works offline."""
+
+    path: Path
+    bytes: int
+    self_contained: bool
+    missing_assets: tuple[str, ...]
+    counts: tuple[LayerCounts, ...]
+
+
+def new_map(plan: Plan, *, options: MapOptions, **kwargs: object) -> folium.Map:
+    """An empty map framing the plan, without folium's unused marker assets."""
+    fmap = folium.Map(
+        tiles=options.tiles,
+        prefer_canvas=options.use_canvas(len(plan.practices)),
+        control_scale=True,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    drop_unused_assets(fmap)
+    return fmap
+
+
+def drop_unused_assets(fmap: folium.Map) -> None:
+    """Leave out folium's assets for icon markers (never used here), for this map only."""
+    fmap.default_js = [(n, u) for n, u in fmap.default_js if n not in UNUSED_DEFAULTS]
+    fmap.default_css = [(n, u) for n, u in fmap.default_css if n not in UNUSED_DEFAULTS]
+
+
+def fit(fmap: folium.Map, plan: Plan) -> None:
+    west, south, east, north = plan.practices.to_crs(4326).total_bounds
+    fmap.fit_bounds([[south, west], [north, east]], padding=(20, 20))
+
+
+def _render(plan: Plan, options: MapOptions) -> tuple[folium.Map, LayerCounts]:
+    fmap = new_map(plan, options=options)
+    counts = add_plan_layers(fmap, plan, simplify_m=options.simplify_m)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    folium.plugins.Fullscreen(position="topleft").add_to(fmap)
+    root = fmap.get_root()
+    root.header.add_child(folium.Element(STYLE), name="mcp_geo_style")
+    root.html.add_child(folium.Element(panel_html(plan)), name="mcp_geo_panel")
+    root.html.add_child(folium.Element(legend_html()), name="mcp_geo_legend")
+    fit(fmap, plan)
+    return fmap, counts
+
+
+def render_plan(plan: Plan, *, options: MapOptions | None = None) -> folium.Map:
+    """The plan's map (see the module docstring for what it shows)."""
+    return _render(plan, options or MapOptions())[0]
+
+
+def write_html(figure_html: str, path: str | Path) -> tuple[Path, int, tuple[str, ...]]:
+    """Inline the assets of a rendered page and write it atomically; warn if not offline-ready."""
+    page = inline_assets(figure_html)
+    if page.missing:
+        log.warning(
+            "the map is NOT self-contained: %d browser assets load from the network (%s); "
+            "install them with `scripts/ensure-venv.sh` (npm ci into .cache/assets) or set "
+            "MCP_GEO_ASSETS to a node_modules folder holding them",
+            len(page.missing),
+            ", ".join(page.missing),
+        )
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(page.html)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    size = path.stat().st_size
+    log.info("map written to %s (%d bytes)", path, size)
+    return path, size, page.missing
+
+
+def write_map(plan: Plan, path: str | Path, *, options: MapOptions | None = None) -> MapFile:
+    """Write the plan's map as one HTML file (assets inlined where available)."""
+    fmap, counts = _render(plan, options or MapOptions())
+    written, size, missing = write_html(fmap.get_root().render(), path)
+    return MapFile(
+        path=written,
+        bytes=size,
+        self_contained=not missing,
+        missing_assets=missing,
+        counts=(counts,),
+    )
