@@ -1,0 +1,358 @@
+"""Compare two plans, or a plan with today's PCNs, on the practices they share.
+
+:func:`compare_plans` puts two plans side by side (say ``north-staffs`` against
+``staffs-shropshire``: the seed dispute about a "huge and unwieldy" provider), and
+:func:`compare_with_pcns` a plan against today's Primary Care Networks. Both look only at the
+practices both sides hold and return a :class:`Comparison`: one row per metric (hubs and MCPs
+holding the shared practices, their sizes, spans and travel, practices whose partners change,
+adjusted Rand index) and one row per shared practice (its hub and MCP on each side).
+
+"Partners" are counted among the shared practices: a practice's MCP partners change when the
+shared practices in its MCP under A are not the same set as under B. Hub and MCP sizes and spans
+are those of the whole groups (an MCP of staffs-shropshire that reaches beyond north-staffs counts
+all its patients), travel is that of the shared practices.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from mcp_geo._errors import Problem, ValidationError
+from mcp_geo.metrics import adjusted_rand_index, pcn_grouping_metrics, weighted_distance_stats
+from mcp_geo.plan import Plan
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["count", "patients", "km", "fraction"]
+MOVES_COLUMNS = ("practice_code", "a_hub", "a_mcp", "b_hub", "b_mcp", "mcp_partners_changed")
+PCN_LABEL = "today's PCNs"
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One metric for both sides (None where it does not apply, e.g. MCPs of PCNs)."""
+
+    metric: str
+    a: float | None
+    b: float | None
+    kind: Kind = "count"
+
+    def formatted(self, value: float | None) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return ""
+        if self.kind in ("count", "patients"):
+            return str(round(value))
+        return f"{value:.3f}" if self.kind == "km" else f"{value:.6f}"
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Two plans (or a plan and today's PCNs) measured on the practices they share.
+
+    Attributes
+    ----------
+    a, b
+        The plans; ``b`` is None when A is compared with today's PCNs.
+    a_label, b_label
+        Names for tables and maps (the footprints, or "today's PCNs").
+    shared
+        Codes of the practices both sides hold, sorted.
+    rows
+        The metrics (see :func:`compare_plans`).
+    moves
+        One row per shared practice: :data:`MOVES_COLUMNS` (``mcp_partners_changed`` is None
+        against PCNs, which have no MCP level).
+    """
+
+    a: Plan
+    b: Plan | None
+    a_label: str
+    b_label: str
+    shared: tuple[str, ...]
+    rows: tuple[ComparisonRow, ...]
+    moves: pd.DataFrame
+
+    def table(self) -> pd.DataFrame:
+        """comparison.csv: metric, a, b (numbers as text in fixed formats)."""
+        return pd.DataFrame(
+            {
+                "metric": [r.metric for r in self.rows],
+                "a": [r.formatted(r.a) for r in self.rows],
+                "b": [r.formatted(r.b) for r in self.rows],
+            }
+        )
+
+    def value(self, metric: str) -> tuple[float | None, float | None]:
+        """The (a, b) values of one metric, by its name."""
+        for row in self.rows:
+            if row.metric == metric:
+                return row.a, row.b
+        raise KeyError(metric)
+
+    @property
+    def mcp_partners_changed(self) -> int:
+        return int(self.moves["mcp_partners_changed"].fillna(False).astype(bool).sum())
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One side's grouping of the shared practices, with its groups' sizes and spans."""
+
+    hub: pd.Series  # practice code -> hub (or PCN)
+    mcp: pd.Series | None
+    hub_patients: pd.Series  # hub -> patients (whole hub)
+    hub_bounds: tuple[float | None, float | None]
+    mcp_patients: pd.Series | None
+    mcp_bounds: tuple[float | None, float | None]
+    mcp_span: pd.Series | None
+    km_to_hub_base: pd.Series  # practice code -> km
+    km_hub_to_mcp: pd.Series | None  # practice code -> km from its hub base to its MCP base
+    patients: pd.Series  # practice code -> patients
+
+
+def _plan_side(plan: Plan, shared: pd.Index) -> _Side:
+    p = plan.practices.set_index("practice_code").loc[shared]
+    hubs = plan.hubs.set_index("hub_id")
+    has_mcps = len(plan.mcps) > 0
+    mcps = plan.mcps.set_index("mcp_id") if has_mcps else None
+    s = plan.scenario
+    return _Side(
+        hub=p["hub_id"].astype(str),
+        mcp=p["mcp_id"].astype(str) if has_mcps else None,
+        hub_patients=hubs["patients"].astype(float),
+        hub_bounds=(s.hub_min, s.hub_max),
+        mcp_patients=None if mcps is None else mcps["patients"].astype(float),
+        mcp_bounds=(s.mcp_min, s.mcp_max),
+        mcp_span=None if mcps is None else mcps["span_km"].astype(float),
+        km_to_hub_base=p["km_to_hub_base"].astype(float),
+        km_hub_to_mcp=p["hub_id"].map(hubs["km_to_mcp_base"]).astype(float) if has_mcps else None,
+        patients=p["patients"].astype(float),
+    )
+
+
+def _pcn_side(plan: Plan, shared: pd.Index) -> _Side:
+    s = plan.scenario
+    pcns = pcn_grouping_metrics(plan.practices, lower=s.hub_min, upper=s.hub_max)
+    p = plan.practices.set_index("practice_code").loc[shared]
+    group = pcns.group_of.loc[shared].astype(str)
+    totals = plan.practices.set_index("practice_code")["patients"].groupby(pcns.group_of).sum()
+    return _Side(
+        hub=group,
+        mcp=None,
+        hub_patients=totals.astype(float),
+        hub_bounds=(s.hub_min, s.hub_max),
+        mcp_patients=None,
+        mcp_bounds=(None, None),
+        mcp_span=None,
+        km_to_hub_base=pcns.km_to_base.loc[shared].astype(float),
+        km_hub_to_mcp=None,
+        patients=p["patients"].astype(float),
+    )
+
+
+def _within(totals: pd.Series, bounds: tuple[float | None, float | None]) -> float:
+    low, high = bounds
+    ok = pd.Series(True, index=totals.index)
+    if low is not None:
+        ok &= totals >= low
+    if high is not None:
+        ok &= totals <= high
+    return float(ok.mean()) if len(ok) else float("nan")
+
+
+def _changed(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Per practice: is the set of practices sharing its group different under a and b?"""
+    members_a = a.groupby(a).apply(lambda g: frozenset(g.index))
+    members_b = b.groupby(b).apply(lambda g: frozenset(g.index))
+    return pd.Series(
+        [members_a[a[c]] != members_b[b[c]] for c in a.index], index=a.index, dtype=bool
+    )
+
+
+def _side_rows(side: _Side) -> dict[str, tuple[float | None, Kind]]:
+    hubs = side.hub_patients.loc[sorted(set(side.hub))]
+    travel = weighted_distance_stats(side.km_to_hub_base, side.patients)
+    rows: dict[str, tuple[float | None, Kind]] = {
+        "hubs": (len(hubs), "count"),
+        "share of hubs within bounds": (_within(hubs, side.hub_bounds), "fraction"),
+        "patients per hub, median": (float(hubs.median()), "patients"),
+        "MCPs": (None, "count"),
+        "share of MCPs within bounds": (None, "fraction"),
+        "patients per MCP, min": (None, "patients"),
+        "patients per MCP, median": (None, "patients"),
+        "patients per MCP, max": (None, "patients"),
+        "MCP span km, median": (None, "km"),
+        "MCP span km, max": (None, "km"),
+        "km to hub base, patient-weighted mean": (travel.mean, "km"),
+        "km to hub base, patient-weighted p95": (travel.p95, "km"),
+        "km to hub base, max": (travel.max, "km"),
+        "km hub base to MCP base, patient-weighted mean": (None, "km"),
+    }
+    if side.mcp is not None and side.mcp_patients is not None and side.mcp_span is not None:
+        ids = sorted(set(side.mcp))
+        sizes = side.mcp_patients.loc[ids]
+        spans = side.mcp_span.loc[ids]
+        rows["MCPs"] = (len(ids), "count")
+        rows["share of MCPs within bounds"] = (_within(sizes, side.mcp_bounds), "fraction")
+        rows["patients per MCP, min"] = (float(sizes.min()), "patients")
+        rows["patients per MCP, median"] = (float(sizes.median()), "patients")
+        rows["patients per MCP, max"] = (float(sizes.max()), "patients")
+        rows["MCP span km, median"] = (float(spans.median()), "km")
+        rows["MCP span km, max"] = (float(spans.max()), "km")
+    if side.km_hub_to_mcp is not None:
+        km = side.km_hub_to_mcp.fillna(0.0)
+        rows["km hub base to MCP base, patient-weighted mean"] = (
+            float(np.dot(km, side.patients) / side.patients.sum()),
+            "km",
+        )
+    return rows
+
+
+def _shared(a: Plan, b_codes: pd.Index, b_label: str) -> pd.Index:
+    codes_a = pd.Index(a.practices["practice_code"].astype(str))
+    shared = codes_a.intersection(b_codes).sort_values()
+    if len(shared) == 0:
+        raise ValidationError(
+            [
+                Problem(
+                    f"the plans share no practice ({a.footprint} and {b_label})", source="compare"
+                )
+            ],
+            context="compare_plans",
+        )
+    return shared
+
+
+def _compare(a: Plan, b: Plan | None, a_side: _Side, b_side: _Side, **kw) -> Comparison:
+    shared: pd.Index = kw["shared"]
+    rows_a, rows_b = _side_rows(a_side), _side_rows(b_side)
+    only_a, only_b = kw["only"]
+    rows = [
+        ComparisonRow("practices shared", len(shared), len(shared)),
+        ComparisonRow("practices in this plan only", only_a, only_b),
+        ComparisonRow("patients of the shared practices", *[a_side.patients.sum()] * 2, "patients"),
+    ]
+    rows += [ComparisonRow(m, rows_a[m][0], rows_b[m][0], rows_a[m][1]) for m in rows_a]
+    hub_changed = _changed(a_side.hub, b_side.hub)
+    rows.append(ComparisonRow("practices whose hub partners change", *[hub_changed.sum()] * 2))
+    mcp_changed = None
+    if a_side.mcp is not None and b_side.mcp is not None:
+        mcp_changed = _changed(a_side.mcp, b_side.mcp)
+        rows.append(ComparisonRow("practices whose MCP partners change", *[mcp_changed.sum()] * 2))
+        ari_mcps = adjusted_rand_index(a_side.mcp, b_side.mcp.loc[a_side.mcp.index])
+    else:
+        rows.append(ComparisonRow("practices whose MCP partners change", None, None))
+        ari_mcps = None
+    ari_hubs = adjusted_rand_index(a_side.hub, b_side.hub.loc[a_side.hub.index])
+    rows.append(ComparisonRow("adjusted Rand index, hubs", ari_hubs, ari_hubs, "fraction"))
+    rows.append(ComparisonRow("adjusted Rand index, MCPs", ari_mcps, ari_mcps, "fraction"))
+    moves = pd.DataFrame(
+        {
+            "practice_code": shared,
+            "a_hub": a_side.hub.loc[shared].to_numpy(),
+            "a_mcp": None if a_side.mcp is None else a_side.mcp.loc[shared].to_numpy(),
+            "b_hub": b_side.hub.loc[shared].to_numpy(),
+            "b_mcp": None if b_side.mcp is None else b_side.mcp.loc[shared].to_numpy(),
+            "mcp_partners_changed": None
+            if mcp_changed is None
+            else mcp_changed.loc[shared].to_numpy(),
+        }
+    )
+    return Comparison(
+        a=a,
+        b=b,
+        a_label=kw["a_label"],
+        b_label=kw["b_label"],
+        shared=tuple(shared),
+        rows=tuple(rows),
+        moves=moves,
+    )
+
+
+def compare_plans(
+    a: Plan, b: Plan, *, a_label: str | None = None, b_label: str | None = None
+) -> Comparison:
+    """Compare two plans on the practices both hold.
+
+    Raises
+    ------
+    ValidationError
+        The plans share no practice.
+    """
+    b_codes = pd.Index(b.practices["practice_code"].astype(str))
+    shared = _shared(a, b_codes, b.footprint)
+    a_codes = pd.Index(a.practices["practice_code"].astype(str))
+    a_label = a_label or a.footprint
+    b_label = b_label or b.footprint
+    if a_label == b_label:
+        a_label, b_label = f"{a_label} (A)", f"{b_label} (B)"
+    return _compare(
+        a,
+        b,
+        _plan_side(a, shared),
+        _plan_side(b, shared),
+        shared=shared,
+        only=(len(a_codes.difference(shared)), len(b_codes.difference(shared))),
+        a_label=a_label,
+        b_label=b_label,
+    )
+
+
+def compare_with_pcns(plan: Plan, *, label: str | None = None) -> Comparison:
+    """Compare a plan's hubs with today's PCNs (practices without a PCN count alone).
+
+    Raises
+    ------
+    ValidationError
+        The plan's practices carry no PCN codes (a sites file, or a snapshot without them).
+    """
+    if "pcn_code" not in plan.practices.columns or plan.practices["pcn_code"].isna().all():
+        raise ValidationError(
+            [Problem("no practice of the plan has a PCN code", source=plan.footprint)],
+            context="compare_with_pcns",
+        )
+    shared = pd.Index(plan.practices["practice_code"].astype(str)).sort_values()
+    return _compare(
+        plan,
+        None,
+        _plan_side(plan, shared),
+        _pcn_side(plan, shared),
+        shared=shared,
+        only=(0, 0),
+        a_label=label or plan.footprint,
+        b_label=PCN_LABEL,
+    )
+
+
+def write_comparison(
+    comparison: Comparison, out: str | Path, *, map_html: bool = True
+) -> dict[str, Path]:
+    """Write comparison.csv, moves.csv and (unless ``map_html`` is False) map.html into ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = {}
+    table = out / "comparison.csv"
+    comparison.table().to_csv(table, index=False, lineterminator="\n")
+    written["comparison.csv"] = table
+    moves = comparison.moves.copy()
+    moves["mcp_partners_changed"] = [
+        "" if v is None or pd.isna(v) else str(bool(v)).lower()
+        for v in moves["mcp_partners_changed"]
+    ]
+    moves = moves.fillna("")
+    moves_path = out / "moves.csv"
+    moves[list(MOVES_COLUMNS)].to_csv(moves_path, index=False, lineterminator="\n")
+    written["moves.csv"] = moves_path
+    if map_html:
+        from mcp_geo.maps.compare_map import write_comparison_map
+
+        written["map.html"] = write_comparison_map(comparison, out / "map.html").path
+    log.info("comparison written to %s", out)
+    return written
