@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mcp_geo import ATTRIBUTION, __version__
-from mcp_geo._errors import DownloadError, InfeasibleError, McpGeoError, ValidationError
+from mcp_geo._errors import (
+    DownloadError,
+    InfeasibleError,
+    McpGeoError,
+    Problem,
+    ValidationError,
+)
 
 log = logging.getLogger("mcp_geo.cli")
 
@@ -150,8 +156,40 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("footprint", metavar="FOOTPRINT")
     plan.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    plan.add_argument(
+        "--map", action="store_true", help="also write DIR/map.html (see `mcp-geo map`)"
+    )
     _add_plan_options(plan)
     _add_data_options(plan)
+
+    map_ = commands.add_parser(
+        "map",
+        help="draw a written plan as one self-contained HTML map (DIR/map.html)",
+        description="Hub territories, MCP outlines, practices, bases, today's PCNs, a legend "
+        "and the headline numbers. Only the base map tiles need a network.",
+    )
+    map_.add_argument("dir", type=Path, metavar="DIR", help="a plan folder (`mcp-geo plan`)")
+    map_.add_argument("--out", type=Path, metavar="FILE", help="default: DIR/map.html")
+    map_.add_argument(
+        "--tiles", default="OpenStreetMap", help="base map tiles, or 'none' (default OpenStreetMap)"
+    )
+
+    compare = commands.add_parser(
+        "compare",
+        help="compare two plans (folders or footprints), or a plan with today's PCNs",
+        description="A and B: plan folders, or footprints planned on the fly with the options "
+        "given. Writes DIR/comparison.csv, DIR/moves.csv and DIR/map.html (side by side), "
+        "and prints the comparison.",
+    )
+    compare.add_argument("a", metavar="A")
+    compare.add_argument("b", metavar="B", nargs="?")
+    compare.add_argument(
+        "--against", choices=("pcn",), help="compare A with today's PCNs instead of B"
+    )
+    compare.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    compare.add_argument("--no-map", action="store_true", help="skip map.html")
+    _add_plan_options(compare)
+    _add_data_options(compare)
 
     data = commands.add_parser("data", help="check or download the official data files")
     data_commands = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
@@ -320,17 +358,97 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
         plan = run_scenario(scenario, data_dir=args.data, step=step)
         status.update("writing the plan")
-        write_plan(plan, args.out)
+        extra = None
+        if args.map:
+            from mcp_geo.maps.render import write_map
+
+            def map_file(path: Path) -> None:
+                write_map(plan, path)
+
+            extra = {"map.html": map_file}
+        write_plan(plan, args.out, extra=extra)
     _print_summary(plan, args.out)
     return 0
+
+
+def _cmd_map(args: argparse.Namespace) -> int:
+    from mcp_geo.maps.render import MapOptions, write_map
+    from mcp_geo.plan_io import read_plan
+
+    tiles = None if args.tiles.strip().lower() == "none" else args.tiles
+    plan = read_plan(args.dir)
+    written = write_map(plan, args.out or args.dir / "map.html", options=MapOptions(tiles=tiles))
+    offline = "self-contained" if written.self_contained else "NOT self-contained (see warning)"
+    print(f"map written to {written.path} ({written.bytes:,} bytes, {offline})")
+    return 0
+
+
+def _plan_for_compare(spec: str, args: argparse.Namespace, out: Path, console):  # -> Plan
+    """A plan folder is read; anything else is a footprint, planned and written to ``out``."""
+    from mcp_geo.exports import write_plan
+    from mcp_geo.plan_io import is_plan_dir, read_plan
+    from mcp_geo.planning import run_scenario
+
+    if is_plan_dir(spec):
+        return read_plan(spec)
+    scenario = _scenario_from_args(argparse.Namespace(**{**vars(args), "footprint": spec}))
+    with console.status(f"planning {spec}", spinner="dots") as status:
+        plan = run_scenario(scenario, data_dir=args.data, step=status.update)
+        write_plan(plan, out)
+    log.info("plan of %s written to %s", spec, out)
+    return plan
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from mcp_geo.compare import compare_plans, compare_with_pcns, write_comparison
+    from mcp_geo.exports import prepare_output_dir
+
+    if (args.b is None) == (args.against is None):
+        raise ValidationError(
+            [Problem("give either B or --against pcn (one, not both)", source="compare")],
+            context="mcp-geo compare",
+        )
+    prepare_output_dir(args.out)
+    console = _stderr()
+    a = _plan_for_compare(args.a, args, args.out / "plan-a", console)
+    if args.against == "pcn":
+        comparison = compare_with_pcns(a)
+    else:
+        b = _plan_for_compare(args.b, args, args.out / "plan-b", console)
+        comparison = compare_plans(a, b)
+    with console.status("writing the comparison", spinner="dots"):
+        write_comparison(comparison, args.out, map_html=not args.no_map)
+    _print_comparison(comparison, args.out)
+    return 0
+
+
+def _print_comparison(comparison, out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=f"{comparison.a_label} (A) against {comparison.b_label} (B), "
+        f"on the {len(comparison.shared):,} practices both hold"
+    )
+    table.add_column("metric")
+    table.add_column("A", justify="right")
+    table.add_column("B", justify="right")
+    for row in comparison.rows:
+        a, b = row.formatted(row.a), row.formatted(row.b)
+        if row.kind == "patients":
+            a, b = (f"{int(v):,}" if v else v for v in (a, b))
+        table.add_row(row.metric, a or "-", b or "-")
+    console = Console()
+    console.print(table)
+    console.print(f"written to {out}/", highlight=False)
 
 
 def _print_summary(plan, out: Path) -> None:
     m = plan.metrics
     hubs = plan.certificates.hubs
     lines = [
-        f"{plan.footprint_title}: {m.practices:,} practices, {m.patients:,} patients "
-        f"(list sizes of {plan.extract_date.isoformat()})",
+        f"{plan.footprint_title}: {m.practices:,} practices, {m.patients:,} patients"
+        + (f" (list sizes of {plan.extract_date.isoformat()})" if plan.extract_date else ""),
         f"hubs: {m.hubs.groups} ({m.hubs.sizes.min:,.0f}-{m.hubs.sizes.max:,.0f} patients); "
         f"certificate {hubs.status}, gap {100 * (hubs.gap or 0):.4f}%",
     ]
@@ -351,7 +469,13 @@ def _print_summary(plan, out: Path) -> None:
     print("\n".join(lines))
 
 
-_COMMANDS = {"footprints": _cmd_footprints, "data": _cmd_data, "plan": _cmd_plan}
+_COMMANDS = {
+    "footprints": _cmd_footprints,
+    "data": _cmd_data,
+    "plan": _cmd_plan,
+    "map": _cmd_map,
+    "compare": _cmd_compare,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

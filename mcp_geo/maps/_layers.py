@@ -245,8 +245,10 @@ STYLE = f"""<style>
 """CSS of the base markers, legend and panel (no script)."""
 
 
-def legend_html(*, left: str | None = None, right: str | None = "10px") -> str:
-    """The legend: what each symbol means (static HTML)."""
+def legend_html(
+    *, left: str | None = None, right: str | None = "10px", changed: bool = False
+) -> str:
+    """The legend: what each symbol means (static HTML); ``changed`` adds the red ring."""
     where = f"left: {left};" if left is not None else f"right: {right};"
     circles = "".join(
         f'<svg width="{2 * practice_radius(n) + 4:.0f}" height="30">'
@@ -276,6 +278,14 @@ def legend_html(*, left: str | None = None, right: str | None = "10px") -> str:
             "MCP base",
         ),
     ]
+    if changed:
+        rows.append(
+            (
+                '<span style="display:inline-block;width:14px;height:14px;border-radius:50%;'
+                'border:2.5px solid #d50000"></span>',
+                "practice whose MCP partners change",
+            )
+        )
     body = "".join(f"<tr><td>{symbol}</td><td>{text}</td></tr>" for symbol, text in rows)
     return (
         f'<div class="mcp-geo-box mcp-geo-legend" style="bottom: 28px; {where}">'

@@ -170,7 +170,7 @@ def render_comparison(
         folium.Element(panel_html(a, title=comparison.a_label)), name="mcp_geo_panel_a"
     )
     root.html.add_child(folium.Element(right_panel), name="mcp_geo_panel_b")
-    root.html.add_child(folium.Element(legend_html()), name="mcp_geo_legend")
+    root.html.add_child(folium.Element(legend_html(changed=b is not None)), name="mcp_geo_legend")
     frame = a.practices.to_crs(4326)
     west, south, east, north = frame[frame["practice_code"].isin(comparison.shared)].total_bounds
     dual.m1.fit_bounds([[south, west], [north, east]], padding=(20, 20))
