@@ -1,0 +1,337 @@
+"""Road travel: a hand-built network whose paths are worked out here, and the real OSM extracts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, box
+
+from mcp_geo._errors import ValidationError
+from mcp_geo.boundaries.distances import TravelMatrix, great_circle_matrix
+from mcp_geo.boundaries.roads import (
+    ISLAND,
+    OUTSIDE,
+    TOO_FAR,
+    RoadOptions,
+    default_cache_dir,
+    nearest_base_changes,
+    road_travel_matrix,
+)
+
+ox = pytest.importorskip("osmnx", reason="the optional extra 'roads' is not installed")
+
+E0, N0 = 500_000.0, 250_000.0  # British National Grid origin of the hand-built town
+
+
+def town() -> nx.MultiDiGraph:
+    """A town cut by a river with one bridge (J-K), one one-way street and a trunk bypass.
+
+    Nodes sit 900 m apart (British National Grid metres from E0, N0); every street is 1,000 m
+    long (streets bend), all residential two-way streets, except::
+
+        y=1800  A --- B ~~~~~~~~~~~~~~~~~ C --- D        F -> B one-way (north only)
+                |     ^      M (island)   |     |        M - N: an island in the river,
+        y=900   E --- F      N            G --- H               joined to nothing else
+                |     |   \\               |     |        F - L: trunk bypass, 3,500 m,
+        y=0     I --- J ===bridge======== K --- L               maxspeed 60 mph, two-way
+               x=0   900                 1800  2700
+    """
+    xy = {
+        "A": (0, 1800),
+        "B": (900, 1800),
+        "C": (1800, 1800),
+        "D": (2700, 1800),
+        "E": (0, 900),
+        "F": (900, 900),
+        "G": (1800, 900),
+        "H": (2700, 900),
+        "I": (0, 0),
+        "J": (900, 0),
+        "K": (1800, 0),
+        "L": (2700, 0),
+        "M": (1350, 1700),
+        "N": (1350, 1500),
+    }
+    g = nx.MultiDiGraph(crs="EPSG:27700")
+    for name, (x, y) in xy.items():
+        g.add_node(name, x=E0 + x, y=N0 + y)
+    two_way = ["AB", "AE", "EF", "EI", "FJ", "IJ", "JK", "KL", "KG", "GH", "LH", "GC", "CD", "DH"]
+    for u, v in two_way:
+        highway = "primary" if u + v == "JK" else "residential"
+        g.add_edge(u, v, length=1000.0, highway=highway)
+        g.add_edge(v, u, length=1000.0, highway=highway)
+    g.add_edge("F", "B", length=1000.0, highway="residential", oneway=True)
+    g.add_edge("M", "N", length=200.0, highway="residential")
+    g.add_edge("N", "M", length=200.0, highway="residential")
+    for u, v in ("FL", "LF"):
+        g.add_edge(u, v, length=3500.0, highway="trunk", maxspeed="60 mph")
+    return nx.relabel_nodes(g, ord)  # osmnx GraphML wants integer node ids
+
+
+def sites(rows: list[tuple[str, float, float]]) -> pd.DataFrame:
+    """Practices at BNG offsets (metres from E0, N0), 10,000 patients each."""
+    pts = gpd.GeoSeries(
+        gpd.points_from_xy([E0 + x for _, x, _ in rows], [N0 + y for *_, y in rows])
+    )
+    ll = pts.set_crs(27700).to_crs(4326)
+    return pd.DataFrame(
+        {
+            "practice_code": [c for c, _, _ in rows],
+            "patients": 10_000,
+            "latitude": ll.y.to_numpy(),
+            "longitude": ll.x.to_numpy(),
+        }
+    )
+
+
+# pB 50 m east of B, pC on C, pF on F, pL 30 m south of L
+TOWN = [("pB", 950, 1800), ("pC", 1800, 1800), ("pF", 900, 900), ("pL", 2700, -30)]
+# road km from row to column worked out by hand on the drawing (snap legs 0.05 and 0.03 km):
+# B -> F must go round B-A-E-F (3 km), F -> B is 1 km; crossing the river is only by J-K
+EXPECTED_KM = np.array(
+    [
+        [0.0, 0.05 + 7, 0.05 + 3, 0.05 + 6 + 0.03],  # pB: B-A-E-I-J-K-G-C / B-A-E-F / ..-K-L
+        [5 + 0.05, 0.0, 4.0, 3 + 0.03],  # pC: C-G-K-J-F-B / C-G-K-J-F / C-G-K-L
+        [1 + 0.05, 4.0, 0.0, 3 + 0.03],  # pF: F-B / F-J-K-G-C / F-J-K-L (bypass is longer)
+        [0.03 + 4 + 0.05, 0.03 + 3, 0.03 + 3, 0.0],  # pL: L-K-J-F-B / L-K-G-C / L-K-J-F
+    ]
+)
+
+
+def test_hand_built_road_km_follow_one_way_streets_and_the_bridge():
+    road = road_travel_matrix(sites(TOWN), roads=town(), options=RoadOptions(use_cache=False))
+    assert road.travel.codes == ("pB", "pC", "pF", "pL")
+    np.testing.assert_allclose(road.travel.km, EXPECTED_KM, atol=1e-3)
+    assert road.travel.minutes is None
+    assert road.sites["snap_km"].tolist() == pytest.approx([0.05, 0.0, 0.0, 0.03], abs=1e-3)
+    assert road.unreachable.empty
+    assert road.coverage.practices_reached == 4
+    assert "road km" in road.travel.source
+
+
+def test_hand_built_drive_minutes_take_the_fast_bypass_and_report_its_km():
+    opts = RoadOptions(metric="minutes", use_cache=False)
+    road = road_travel_matrix(sites(TOWN), roads=town(), options=opts)
+    minutes, km = road.travel.minutes, road.travel.km
+    assert minutes is not None
+    mph60 = 60 * 1.60934  # osmnx converts "60 mph" to km/h
+    snap_min = 0.03 * 60 / 20.0  # pL's 30 m snap leg at 20 km/h
+    # F -> L: the 3.5 km bypass at 60 mph beats 3 km of streets (2 km at 32, the bridge at 80)
+    assert minutes[2, 3] == pytest.approx(3.5 / mph60 * 60 + snap_min, abs=1e-3)
+    assert km[2, 3] == pytest.approx(3.53, abs=1e-3)  # the km of that fastest path
+    # C -> F has no faster way than its 4 km of streets: 3 residential km and the bridge
+    assert minutes[1, 2] == pytest.approx(3 / 32 * 60 + 1 / 80 * 60, abs=1e-3)
+    assert km[1, 2] == pytest.approx(4.0, abs=1e-3)
+    assert road.values is minutes
+
+
+def test_limit_cuts_paths_off_and_bases_restrict_the_columns():
+    opts = RoadOptions(limit=3.5, use_cache=False)
+    road = road_travel_matrix(sites(TOWN), roads=town(), options=opts)
+    expected = np.where(EXPECTED_KM > 3.5, np.inf, EXPECTED_KM)
+    np.testing.assert_allclose(road.travel.km, expected, atol=1e-3)
+    only_c = road_travel_matrix(
+        sites(TOWN), roads=town(), options=RoadOptions(use_cache=False), bases=["pC"]
+    )
+    finite = np.isfinite(only_c.travel.km)
+    assert finite[:, 1].all()
+    assert finite.sum() == 4 + 3  # pC's column plus the zero diagonal of the others
+    np.testing.assert_allclose(only_c.travel.km[:, 1], EXPECTED_KM[:, 1], atol=1e-3)
+
+
+def test_practices_off_the_network_are_reported_with_a_reason():
+    extra = [("pIsle", 1350, 1650), ("pRiver", 1350, 1000), ("pAway", 9000, 9000)]
+    frame = sites(TOWN + extra)
+    frame.loc[frame["practice_code"] == "pAway", "patients"] = 5_000
+    road = road_travel_matrix(
+        frame, roads=town(), options=RoadOptions(max_snap_km=0.4, use_cache=False)
+    )
+    reasons = dict(zip(road.unreachable["practice_code"], road.unreachable["reason"], strict=True))
+    assert reasons == {"pIsle": ISLAND, "pRiver": TOO_FAR, "pAway": OUTSIDE}
+    isle = road.unreachable.set_index("practice_code").loc["pIsle", "detail"]
+    assert "part of 2 nodes" in isle
+    assert road.travel.codes == ("pB", "pC", "pF", "pL")
+    np.testing.assert_allclose(road.travel.km, EXPECTED_KM, atol=1e-3)
+    cover = road.coverage
+    assert (cover.practices, cover.practices_reached) == (7, 4)
+    assert (cover.patients, cover.patients_reached) == (65_000, 40_000)
+    assert "reaches 4 of 7 practices (40,000 of 65,000 patients" in road.report["coverage"]
+    assert road.report["unreachable"] == {ISLAND: 1, OUTSIDE: 1, TOO_FAR: 1}
+
+
+def test_no_practice_on_the_network_is_an_error():
+    with pytest.raises(ValidationError, match="no practice can be placed on the road network"):
+        road_travel_matrix(
+            sites([("far", 50_000, 50_000)]), roads=town(), options=RoadOptions(use_cache=False)
+        )
+
+
+def test_road_km_are_never_shorter_than_great_circle_on_the_hand_graph():
+    road = road_travel_matrix(sites(TOWN), roads=town(), options=RoadOptions(use_cache=False))
+    frame = sites(TOWN)
+    gc = great_circle_matrix(frame["practice_code"], frame["latitude"], frame["longitude"])
+    assert (road.travel.km >= gc.km - 1e-6).all()
+
+
+def test_cache_is_keyed_by_file_practices_and_metric(tmp_path):
+    graphml = tmp_path / "town.graphml"
+    ox.save_graphml(town(), graphml)
+    cache = tmp_path / "cache"
+    opts = RoadOptions(cache_dir=cache)
+    first = road_travel_matrix(sites(TOWN), roads=graphml, options=opts)
+    again = road_travel_matrix(sites(TOWN), roads=graphml, options=opts)
+    assert (first.from_cache, again.from_cache) == (False, True)
+    np.testing.assert_allclose(first.travel.km, EXPECTED_KM, atol=1e-3)
+    np.testing.assert_array_equal(again.travel.km, first.travel.km)
+    assert again.unreachable.equals(first.unreachable)
+    assert dict(again.report) == dict(first.report)
+    assert len(list(cache.glob("*.npz"))) == 1
+    minutes = road_travel_matrix(
+        sites(TOWN), roads=graphml, options=RoadOptions(cache_dir=cache, metric="minutes")
+    )
+    moved = road_travel_matrix(sites(TOWN[:3]), roads=graphml, options=opts)
+    assert (minutes.from_cache, moved.from_cache) == (False, False)
+    ox.save_graphml(town().reverse(), graphml)  # a different file: one-way F -> B becomes B -> F
+    changed = road_travel_matrix(sites(TOWN), roads=graphml, options=opts)
+    assert not changed.from_cache
+    assert changed.travel.km[0, 2] == pytest.approx(1.05, abs=1e-3)
+    (cache / "bad.npz").write_bytes(b"not a zip")
+    assert len(list(cache.glob("*.npz"))) == 5
+
+
+def test_damaged_cache_file_is_ignored(tmp_path):
+    graphml = tmp_path / "town.graphml"
+    ox.save_graphml(town(), graphml)
+    opts = RoadOptions(cache_dir=tmp_path)
+    road_travel_matrix(sites(TOWN), roads=graphml, options=opts)
+    (target,) = tmp_path.glob("*.npz")
+    target.write_bytes(b"damaged")
+    again = road_travel_matrix(sites(TOWN), roads=graphml, options=opts)
+    assert not again.from_cache
+    np.testing.assert_allclose(again.travel.km, EXPECTED_KM, atol=1e-3)
+
+
+def test_default_cache_dir_respects_xdg(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert default_cache_dir() == tmp_path / "mcp-geo" / "roads"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_cache_dir() == tmp_path / "home" / ".cache" / "mcp-geo" / "roads"
+
+
+def test_roads_layer_lines_join_only_at_shared_vertices(tmp_path):
+    """Four lines (lon/lat): W-E road P1-P2, an overpass Q1-Q2 over its middle (no shared
+    vertex), a two-way link P2-Q2, and a one-way lane drawn P1 -> Q1 with oneway T (traffic
+    against the drawing only, Q1 -> P1)::
+
+        Q2 ------ P2          P1 -> Q1 must go round P1-P2-Q2-Q1: neither through the
+        |         |           crossing nor down the lane;
+        P1 ---+---+           Q1 -> P1 takes the lane
+        |  (bridge)
+        Q1   (lane P1-Q1 runs straight, beside the overpass)
+    """
+    p1, p2 = (0.0, 52.0), (0.02, 52.0)
+    q1, q2 = (0.01, 51.99), (0.01, 52.01)
+    lines = gpd.GeoDataFrame(
+        {
+            "osm_id": ["1", "2", "3", "4"],
+            "fclass": ["residential", "tertiary", "unclassified", "residential"],
+            "oneway": ["B", "B", "B", "T"],
+            "maxspeed": [0, 48, 0, 0],
+            "geometry": [
+                LineString([p1, p2]),
+                LineString([q1, q2]),
+                LineString([p2, q2]),
+                LineString([p1, q1]),
+            ],
+        },
+        crs=4326,
+    )
+    path = tmp_path / "roads.gpkg"
+    lines.to_file(path, layer="gis_osm_roads_free_1")
+    frame = pd.DataFrame(
+        {
+            "practice_code": ["P1", "Q1"],
+            "patients": 1,
+            "latitude": [p1[1], q1[1]],
+            "longitude": [p1[0], q1[0]],
+        }
+    )
+    road = road_travel_matrix(frame, roads=path, options=RoadOptions(use_cache=False))
+    corners = [p1, p2, q2, q1]
+    legs = great_circle_matrix(
+        ["P1", "P2", "Q2", "Q1"], [c[1] for c in corners], [c[0] for c in corners]
+    )
+    expected = legs.km[0, 1] + legs.km[1, 2] + legs.km[2, 3]
+    assert road.travel.km[0, 1] == pytest.approx(expected, rel=1e-9)
+    assert road.travel.km[1, 0] == pytest.approx(legs.km[0, 3], rel=1e-9)
+    assert road.report["format"] == "roads layer (pyogrio)"
+
+
+def test_missing_extra_names_it(monkeypatch, tmp_path):
+    graphml = tmp_path / "town.graphml"
+    ox.save_graphml(town(), graphml)
+    monkeypatch.setitem(sys.modules, "osmnx", None)
+    with pytest.raises(
+        ImportError, match=r"optional extra 'roads'.*pip install 'mcp-geo\[roads\]'"
+    ):
+        road_travel_matrix(sites(TOWN), roads=graphml, options=RoadOptions(use_cache=False))
+
+
+def test_options_and_inputs_are_validated(tmp_path):
+    with pytest.raises(ValidationError, match=r"3 problems") as caught:
+        RoadOptions(metric="miles", limit=0, max_snap_km=-1)  # type: ignore[arg-type]
+    text = str(caught.value)
+    assert "'metric': must be 'km' or 'minutes' (got 'miles')" in text
+    assert "'limit': must be > 0 or None (got 0)" in text
+    assert "'max_snap_km': must be a number > 0 (got -1)" in text
+    with pytest.raises(ValidationError, match=r"'speeds_kmh': every speed must be > 0"):
+        RoadOptions(speeds_kmh={"residential": 0})
+    with pytest.raises(ValidationError, match="road network file not found"):
+        road_travel_matrix(sites(TOWN), roads=tmp_path / "none.osm.pbf")
+    frame = sites([*TOWN, ("pB", 0, 0)])
+    with pytest.raises(ValidationError, match=r"2 problems") as caught:
+        road_travel_matrix(frame, roads=town(), bases=["nope"])
+    assert "codes must be unique (got ['pB'])" in str(caught.value)
+    with pytest.raises(ValidationError, match=r"bases must be practice codes \(got \['nope'\]\)"):
+        road_travel_matrix(sites(TOWN), roads=town(), bases=["nope"])
+
+
+def test_nearest_base_changes_counts_flipped_pairs():
+    codes = ("a", "b", "c")
+    gc = TravelMatrix(codes, np.array([[0, 1, 2], [1, 0, 3], [2, 3, 0]], float), "gc")
+    road = TravelMatrix(codes, np.array([[0, 5, 2], [1, 0, 3], [2, 3, 0]], float), "road")
+    change = nearest_base_changes(road, gc)
+    # only a's order of b and c flips (b nearer by great-circle, c by road)
+    assert (change.practices, change.nearest_changed, change.pairs, change.pairs_flipped) == (
+        3,
+        1,
+        3,
+        1,
+    )
+    assert change.share_flipped == pytest.approx(1 / 3)
+
+
+# ---------------------------------------------------------------- real OpenStreetMap extracts
+
+
+def extract_box(path: Path, tmp_path: Path) -> Path:
+    """The extract's area as a polygon file: the PBF header's box, else the nodes' bounds."""
+    if path.suffix == ".pbf":
+        osmium = pytest.importorskip("osmium")
+        b = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING).header().box()
+        bounds = (b.bottom_left.lon, b.bottom_left.lat, b.top_right.lon, b.top_right.lat)
+    else:
+        nodes = ox.load_graphml(path).nodes(data=True)
+        lon = [float(d["lon"]) for _, d in nodes]
+        lat = [float(d["lat"]) for _, d in nodes]
+        bounds = (min(lon), min(lat), max(lon), max(lat))
+    area = tmp_path / f"{path.stem}-area.gpkg"
+    gpd.GeoDataFrame({"name": [path.stem]}, geometry=[box(*bounds)], crs=4326).to_file(area)
+    return area
