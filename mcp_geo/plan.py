@@ -195,7 +195,7 @@ class Plan:
     version: str
     scenario: Scenario
     footprint_title: str
-    extract_date: date
+    extract_date: date | None  # None for a footprint of the user's own sites
     fingerprint: str
     travel: str
     practices: gpd.GeoDataFrame
@@ -227,7 +227,12 @@ class Plan:
         return {
             "version": self.version,
             "footprint": {"name": self.footprint, "title": self.footprint_title},
-            "snapshot": {"name": self.snapshot, "extract_date": self.extract_date.isoformat()},
+            "snapshot": {
+                "name": None if self.extract_date is None else self.snapshot,
+                "extract_date": None
+                if self.extract_date is None
+                else self.extract_date.isoformat(),
+            },
             "fingerprint": self.fingerprint,
             "parameters": {**self.scenario.report_dict(), "travel": self.travel},
             "outline": {"source": self.outline.source, "description": self.outline.description},

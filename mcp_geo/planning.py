@@ -16,11 +16,11 @@ from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from mcp_geo import __version__
 from mcp_geo._errors import InfeasibleError
+from mcp_geo._levels import solve_levels
 from mcp_geo.boundaries.distances import TravelMatrix, great_circle_matrix
 from mcp_geo.boundaries.territories import (
     footprint_outline,
@@ -46,7 +46,7 @@ from mcp_geo.plan import (
 from mcp_geo.practices.footprints import Footprint
 from mcp_geo.practices.outlines import OfficialAreas, official_outline
 from mcp_geo.scenario import Scenario
-from mcp_geo.solvers import HubRule, McpRule, SolveOptions, solve_hubs, solve_mcps
+from mcp_geo.solvers.joint import OBJECTIVE as JOINT_OBJECTIVE
 
 log = logging.getLogger(__name__)
 
@@ -58,45 +58,10 @@ class PlanInputs:
     """What a plan is made from, besides its scenario."""
 
     footprint: Footprint
-    extract_date: object  # datetime.date
+    extract_date: date | None  # None for the user's own sites
     era: str
     areas: OfficialAreas | None = None
     travel: TravelMatrix | None = None
-
-
-def hub_rule(scenario: Scenario) -> HubRule:
-    """The hub rule a scenario asks for."""
-    return HubRule(
-        min_patients=scenario.hub_min,
-        max_patients=scenario.hub_max,
-        max_km=scenario.max_km,
-        n_hubs=scenario.hubs,
-        objective=scenario.objective,
-        strict=scenario.strict,
-    )
-
-
-def mcp_rule(scenario: Scenario) -> McpRule:
-    """The MCP rule a scenario asks for."""
-    return McpRule(
-        min_patients=scenario.mcp_min,
-        max_patients=scenario.mcp_max,
-        max_km=scenario.mcp_max_km,
-        n_mcps=scenario.mcps,
-        objective=scenario.objective,
-        strict=scenario.strict,
-    )
-
-
-def solve_options(scenario: Scenario) -> SolveOptions:
-    """The solver options a scenario asks for (the time limit applies to each level)."""
-    return SolveOptions(
-        engine=scenario.engine,
-        solver=scenario.solver,
-        gap=scenario.gap,
-        time_limit_s=float(scenario.time_limit),
-        threads=scenario.threads,
-    )
 
 
 def fingerprint(practices: pd.DataFrame, scenario: Scenario, travel_source: str) -> str:
@@ -132,74 +97,23 @@ def plan_footprint(
     travel = inputs.travel or great_circle_matrix(
         practices["practice_code"], practices["latitude"], practices["longitude"]
     )
-    options = solve_options(scenario)
-
-    announce(f"hubs for {len(practices)} practices")
-    t0 = time.perf_counter()
-    hubs = solve_hubs(practices, rule=hub_rule(scenario), options=options, travel=travel)
-    hub_seconds = time.perf_counter() - t0
-    _require_plan(hubs.certificate, level="hubs", scenario=scenario)
-
-    hub_table = hubs.hubs.copy()
-    names = practices.set_index("practice_code")["practice_name"]
+    levels = solve_levels(practices, scenario=scenario, travel=travel, announce=announce)
+    hub_table, mcp_table = levels.hubs, levels.mcps
     position = practices.set_index("practice_code")[["latitude", "longitude"]]
-    hub_table["base_name"] = hub_table["base_code"].map(names)
-    hub_table["latitude"] = hub_table["base_code"].map(position["latitude"])
-    hub_table["longitude"] = hub_table["base_code"].map(position["longitude"])
-
-    mcp_seconds = 0.0
-    mcp_certificate = None
-    mcp_exceptions: tuple = ()
-    if scenario.no_mcps:
-        hub_table["mcp_id"] = None
-        hub_table["km_to_mcp_base"] = np.nan
-        mcp_table = pd.DataFrame(
-            columns=["mcp_id", "base_hub_id", "base_code", "patients", "hubs", "practices"]
-        )
-    else:
-        announce(f"MCPs for {len(hub_table)} hubs")
-        t0 = time.perf_counter()
-        mcps = solve_mcps(
-            hub_table,
-            rule=mcp_rule(scenario),
-            options=options,
-            travel=travel,
-        )
-        mcp_seconds = time.perf_counter() - t0
-        _require_plan(mcps.certificate, level="MCPs", scenario=scenario)
-        mcp_certificate = mcps.certificate
-        mcp_exceptions = mcps.exceptions
-        hub_table = hub_table.merge(
-            mcps.assignment[["hub_id", "mcp_id", "km_to_base"]].rename(
-                columns={"km_to_base": "km_to_mcp_base"}
-            ),
-            on="hub_id",
-            how="left",
-        )
-        mcp_table = mcps.mcps.copy()
-        practices_per_hub = hub_table.set_index("hub_id")["practices"]
-        mcp_table["practices"] = [
-            int(practices_per_hub[hub_table.loc[hub_table["mcp_id"] == m, "hub_id"]].sum())
-            for m in mcp_table["mcp_id"]
-        ]
-
     planned = practices.merge(
-        hubs.assignment.rename(
+        levels.assignment.rename(
             columns={"base_code": "hub_base_code", "km_to_base": "km_to_hub_base"}
         ),
         on="practice_code",
         how="left",
     )
     planned["mcp_id"] = planned["hub_id"].map(hub_table.set_index("hub_id")["mcp_id"])
-
-    if not scenario.no_mcps:
-        spans = group_spans_km(planned["latitude"], planned["longitude"], planned["mcp_id"])
-        mcp_table["span_km"] = mcp_table["mcp_id"].map(spans).round(3)
-        mcp_table["base_code"] = mcp_table["base_hub_id"].map(
-            hub_table.set_index("hub_id")["base_code"]
-        )
-    else:
-        mcp_table["span_km"] = pd.Series(dtype=float)
+    spans = (
+        group_spans_km(planned["latitude"], planned["longitude"], planned["mcp_id"])
+        if len(mcp_table)
+        else pd.Series(dtype=float)
+    )
+    mcp_table = mcp_table.assign(span_km=mcp_table["mcp_id"].map(spans).astype(float).round(3))
 
     announce("territories")
     t0 = time.perf_counter()
@@ -226,11 +140,6 @@ def plan_footprint(
     territory_seconds = time.perf_counter() - t0
 
     metrics = _metrics(planned, hub_table, mcp_table, scenario=scenario, travel=travel)
-    exceptions = tuple(
-        _describe_exception(e, hub_table.set_index("base_code")["hub_id"]) for e in hubs.exceptions
-    ) + tuple(
-        _describe_exception(e, mcp_table.set_index("base_hub_id")["mcp_id"]) for e in mcp_exceptions
-    )
     notes = []
     if choice is not None:
         notes.append(f"outline: {choice.description}")
@@ -238,7 +147,7 @@ def plan_footprint(
         version=__version__,
         scenario=scenario,
         footprint_title=footprint.title,
-        extract_date=inputs.extract_date,  # type: ignore[arg-type]
+        extract_date=inputs.extract_date,
         fingerprint=fingerprint(practices, scenario, travel.source),
         travel=travel.source,
         practices=_practice_layer(planned),
@@ -250,36 +159,26 @@ def plan_footprint(
         territories_mcps=mcp_territories,
         metrics=metrics,
         certificates=Certificates(
-            hubs=hubs.certificate,
-            mcps=mcp_certificate,
+            hubs=levels.hub_certificate,
+            mcps=levels.mcp_certificate,
             mode=scenario.mode,
             hubs_objective=_objective_text(scenario, level="hubs"),
             mcps_objective=None if scenario.no_mcps else _objective_text(scenario, level="mcps"),
         ),
-        exceptions=exceptions,
+        exceptions=levels.exceptions,
         notes=tuple(notes),
         timings=Timings(
-            hubs=hub_seconds,
-            mcps=mcp_seconds,
+            hubs=levels.hub_seconds,
+            mcps=levels.mcp_seconds,
             territories=territory_seconds,
             total=time.perf_counter() - started,
         ),
     )
 
 
-def _require_plan(certificate, *, level: str, scenario: Scenario) -> None:
-    if certificate.status == "no_solution":
-        raise InfeasibleError(
-            f"no {level} plan was found within the time limit of {scenario.time_limit:g} s "
-            f"(the solver proved no infeasibility; its bound is {certificate.bound}); "
-            "raise --time-limit",
-            causes=("time_limit",),
-        )
-    if certificate.status == "infeasible":
-        raise InfeasibleError(f"the {level} model is infeasible", causes=("infeasible",))
-
-
 def _objective_text(scenario: Scenario, *, level: str) -> str:
+    if scenario.mode == "joint" and not scenario.no_mcps:
+        return f"one model for both levels ({JOINT_OBJECTIVE})"
     weighted = scenario.objective == "weighted"
     if level == "hubs":
         return (
@@ -292,13 +191,6 @@ def _objective_text(scenario: Scenario, *, level: str) -> str:
         if weighted
         else "sum over hubs of km from the hub base to its MCP's base hub"
     )
-
-
-def _describe_exception(exception, group_of_base: pd.Series) -> str:
-    """``H07 (Y01929; 52,556 patients): why``: the group the exception is, its members, why."""
-    members = ", ".join(exception.items)
-    group = next((group_of_base[c] for c in exception.items if c in group_of_base.index), "?")
-    return f"{group} ({members}; {exception.patients:,} patients): {exception.reason}"
 
 
 def _metrics(
@@ -414,7 +306,7 @@ def run_scenario(
     started = time.perf_counter()
     if scenario.footprint.lower().endswith(".csv"):
         footprint = read_sites(scenario.footprint)
-        extract_date = date.today()
+        extract_date = None
         era = "sites"
         areas = None
     else:
