@@ -1,0 +1,69 @@
+"""Headless Chromium opens the maps with the network off: no errors, everything drawn."""
+
+from __future__ import annotations
+
+import pytest
+
+from ._browser import CHROMIUM, open_offline
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"
+    ),
+]
+
+
+def _check_clean(report) -> None:
+    assert report.page_errors == []
+    assert report.unexpected_console_errors() == []
+    # the page asked the network for nothing but base map tiles
+    assert all("tile.openstreetmap.org" in url for url in report.blocked), report.blocked
+
+
+def test_plan_map_draws_offline(ns_plan, tmp_path):
+    from mcp_geo.maps.render import write_map
+
+    written = write_map(ns_plan, tmp_path / "map.html")
+    assert written.self_contained
+    shot = tmp_path / "map.png"
+    report = open_offline(
+        written.path,
+        screenshot=shot,
+        profile=tmp_path / "profile",
+        clicks=[".leaflet-control-layers-overlays label:has-text('PCNs') input"],
+    )
+    _check_clean(report)
+    c = report.counts
+    assert c["maps"] == 1
+    assert c["canvases"] == 0  # SVG renderer
+    assert c["weight_0.8"] == len(ns_plan.hubs) == 16  # hub territories
+    assert c["weight_3"] == len(ns_plan.mcps) == 4  # MCP outlines
+    assert c["weight_4"] == 1  # footprint outline
+    assert c["weight_1.6"] == 13  # PCNs, switched on by the click
+    assert c["weight_1"] == len(ns_plan.practices) == 66  # practice markers
+    assert c["hub_bases"] == 16
+    assert c["mcp_bases"] == 4
+    assert c["layer_rows"] == 7
+    assert c["panels"] == 1
+    assert c["legends"] == 1
+    assert shot.stat().st_size > 20_000
+
+
+def test_comparison_map_draws_offline(ns_plan, tmp_path):
+    from mcp_geo.compare import compare_with_pcns
+    from mcp_geo.maps.compare_map import write_comparison_map
+
+    written = write_comparison_map(compare_with_pcns(ns_plan), tmp_path / "map.html")
+    assert written.self_contained
+    report = open_offline(
+        written.path, screenshot=tmp_path / "compare.png", profile=tmp_path / "profile"
+    )
+    _check_clean(report)
+    c = report.counts
+    assert c["maps"] == 2
+    assert c["weight_0.8"] == 16 + 13  # hubs left, PCNs right
+    assert c["weight_1"] == 2 * 66
+    assert c["weight_4"] == 2
+    assert c["panels"] == 2
+    assert (tmp_path / "compare.png").stat().st_size > 20_000

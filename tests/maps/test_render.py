@@ -1,0 +1,122 @@
+"""The plan map's HTML: layers, feature counts, popups, panel, size, offline assets."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import shapely
+
+from mcp_geo._errors import ValidationError
+from mcp_geo.maps._geometry import colour_groups, simplified_coverage
+from mcp_geo.maps._layers import LAYER_NAMES, practice_radius
+from mcp_geo.maps.render import CANVAS_ABOVE, MapOptions, write_map
+
+
+@pytest.fixture(scope="module")
+def ns_map(ns_plan, tmp_path_factory):
+    written = write_map(ns_plan, tmp_path_factory.mktemp("map") / "map.html")
+    return written, written.path.read_text(encoding="utf-8")
+
+
+def _geojson_layers(html: str) -> list[dict]:
+    """The GeoJSON objects folium embedded (``geo_json_<id>_add({...});``)."""
+    out = []
+    for match in re.finditer(r"geo_json_\w+_add\((\{.*\})\);$", html, flags=re.MULTILINE):
+        out.append(json.loads(match.group(1)))
+    return out
+
+
+def test_map_is_small_self_contained_and_offline(ns_map):
+    written, html = ns_map
+    assert written.self_contained, written.missing_assets
+    assert written.bytes < 3_000_000
+    assert "<script src=" not in html
+    assert '<link rel="stylesheet" href="http' not in html
+    assert "cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js */" in html  # inlined, named
+    assert "fontawesome" not in html.lower().replace("/*", "")  # unused icon fonts left out
+    # the only network addresses left are the tile template and attribution links
+    assert set(re.findall(r"https://([a-z.{}]+)/\{z\}", html)) == {"tile.openstreetmap.org"}
+
+
+def test_layers_hold_one_feature_per_hub_mcp_pcn_and_practice(ns_plan, ns_map):
+    written, html = ns_map
+    for name in LAYER_NAMES.values():
+        assert json.dumps(name).replace("'", "\\u0027") in html, name
+    counts = written.counts[0]
+    assert counts.hubs == len(ns_plan.hubs) == 16
+    assert counts.mcps == len(ns_plan.mcps) == 4
+    assert counts.pcns == ns_plan.metrics.pcn.pcns.groups == 13
+    assert counts.practices == len(ns_plan.practices) == 66
+    layers = _geojson_layers(html)
+    sizes = sorted(len(layer["features"]) for layer in layers)
+    assert sizes == sorted([16, 4, 13, 1, 66, 16, 4])
+    practices = next(x for x in layers if len(x["features"]) == 66)
+    codes = {f["properties"]["practice_code"] for f in practices["features"]}
+    assert codes == set(ns_plan.practices["practice_code"])
+    radius = {
+        f["properties"]["practice_code"]: f["properties"]["radius"] for f in practices["features"]
+    }
+    big = ns_plan.practices.loc[ns_plan.practices["patients"].idxmax(), "practice_code"]
+    small = ns_plan.practices.loc[ns_plan.practices["patients"].idxmin(), "practice_code"]
+    assert radius[big] > radius[small]
+
+
+def test_popups_and_panel_carry_the_numbers(ns_plan, ns_map):
+    _, html = ns_map
+    for alias in ("Patients", "To hub base", "Span", "Base hub", "Hubs"):
+        assert f'"{alias}"' in html, alias
+    assert "<b>16 hubs</b>: 100% within 30,000-50,000 patients" in html
+    assert "<b>4 MCPs</b>" in html
+    gap = 100 * ns_plan.certificates.hubs.gap
+    assert f"certificate (hubs): <b>{ns_plan.certificates.hubs.status}</b>, gap {gap:.4f}%" in html
+    assert f"mean {ns_plan.metrics.hubs.travel.mean:.2f} km" in html
+    assert "mcp-geo-legend" in html
+    assert '"preferCanvas": false' in html  # a footprint map draws with SVG
+
+
+def test_display_simplification_leaves_the_plan_alone(ns_plan):
+    before = ns_plan.territories_hubs.geometry.copy()
+    shown = simplified_coverage(ns_plan.territories_hubs, tolerance_m=25)
+    assert ns_plan.territories_hubs.geometry.equals(before)
+    vertices = shapely.get_num_coordinates(shown.geometry.to_numpy()).sum()
+    assert vertices < shapely.get_num_coordinates(before.to_numpy()).sum()
+    # simplified together: no gaps or overlaps open between neighbours
+    union = shapely.union_all(shown.geometry.to_numpy())
+    assert abs(union.area - shown.geometry.area.sum()) < 1e-6 * union.area
+    assert abs(union.area - ns_plan.outline.geometry.area) < 0.005 * union.area
+
+
+def test_touching_territories_get_different_colours(ns_plan):
+    colours = colour_groups(ns_plan.territories_hubs, "hub_id")
+    layer = ns_plan.territories_hubs
+    touching = 0
+    for i, a in layer.iterrows():
+        for j, b in layer.iterrows():
+            if i < j and a.geometry.intersects(b.geometry):
+                touching += 1
+                assert colours[a["hub_id"]] != colours[b["hub_id"]]
+    assert touching > 16
+    assert len(set(colours.values())) > 4
+
+
+def test_practice_radius_area_follows_list_size():
+    assert practice_radius(10_000) == 7.0
+    assert practice_radius(40_000) == 14.0
+    assert practice_radius(0) == 2.5
+
+
+def test_map_options():
+    assert MapOptions().use_canvas(CANVAS_ABOVE + 1)
+    assert not MapOptions().use_canvas(66)
+    assert MapOptions(canvas=True).use_canvas(66)
+    with pytest.raises(ValidationError, match=r"simplify_m.*must be a number of metres >= 0"):
+        MapOptions(simplify_m=-1)
+    with pytest.raises(ValidationError, match="must be a tile name or None"):
+        MapOptions(tiles=" ")
+
+
+def test_map_without_tiles(ns_plan, tmp_path):
+    written = write_map(ns_plan, tmp_path / "m.html", options=MapOptions(tiles=None))
+    assert "tile.openstreetmap.org" not in written.path.read_text()
