@@ -1,0 +1,254 @@
+"""Merge the footprints' written plans (parts) into one national :class:`~mcp_geo.plan.Plan`.
+
+Every solved footprint is read back from its part folder (so a fresh run and a resumed one merge
+the very same files), its hub and MCP ids are prefixed by the footprint's code (``QOC-H01``,
+``QOC-M01``), and the tables are stacked. The national metrics are computed again over all
+practices; the national certificate of each level combines the footprints' certificates (the sum
+of independent objectives and the sum of their bounds: a valid bound for the whole). Practices of
+a footprint that failed are listed in the exclusions with the footprint's failure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from mcp_geo import __version__
+from mcp_geo.boundaries.territories import Outline
+from mcp_geo.metrics import (
+    adjusted_rand_index,
+    pcn_grouping_metrics,
+    size_stats,
+    weighted_distance_stats,
+)
+from mcp_geo.plan import Certificates, LevelMetrics, PcnComparison, Plan, PlanMetrics, Timings
+from mcp_geo.plan_io import read_plan
+from mcp_geo.scenario import Scenario
+from mcp_geo.solvers.certificate import Certificate, combine_certificates
+
+from mcp_geo._national_tasks import FootprintResult  # isort: skip
+
+log = logging.getLogger(__name__)
+
+BNG = "EPSG:27700"
+_ID_COLUMNS = {
+    "practices": ("hub_id", "mcp_id"),
+    "hubs": ("hub_id", "mcp_id"),
+    "mcps": ("mcp_id", "base_hub_id"),
+    "territories_hubs": ("hub_id",),
+    "territories_mcps": ("mcp_id",),
+}
+_LEADING_ID = re.compile(r"^([HM]\d+)\b")
+
+
+def prefixed(frame: pd.DataFrame, columns: Sequence[str], code: str) -> pd.DataFrame:
+    """A copy of ``frame`` with the ids in ``columns`` prefixed by ``code-`` (missing ids stay)."""
+    out = frame.copy()
+    for column in columns:
+        if column in out.columns:
+            out[column] = [
+                None if v is None or (isinstance(v, float) and pd.isna(v)) else f"{code}-{v}"
+                for v in out[column]
+            ]
+    return out
+
+
+def _exception(code: str, text: str) -> str:
+    """``H03 (...)`` becomes ``QT6-H03 (...)``; other texts are labelled with the code."""
+    if _LEADING_ID.match(text):
+        return f"{code}-{text}"
+    return f"{code}: {text}"
+
+
+def national_fingerprint(results: Sequence[FootprintResult], *, by: str) -> str:
+    """sha256 over the partition and each footprint's own fingerprint and outcome."""
+    digest = hashlib.sha256()
+    digest.update(f"mcp-geo {__version__} national by {by}\n".encode())
+    for r in sorted(results, key=lambda r: r.code):
+        digest.update(f"{r.code} {r.job.fingerprint} {r.status}\n".encode())
+    return digest.hexdigest()
+
+
+def merge_parts(
+    results: Sequence[FootprintResult],
+    *,
+    scenario: Scenario,
+    by: str,
+    title: str,
+    extract_date: date | None,
+    exclusions: pd.DataFrame,
+    unplanned: pd.DataFrame,
+    wall_seconds: float,
+) -> Plan:
+    """One national Plan from the solved footprints' parts.
+
+    Parameters
+    ----------
+    results
+        Every footprint's result; the solved ones have a written part.
+    exclusions
+        The practices the data excluded (practice_code, reason, source, detail).
+    unplanned
+        The practices of the failed footprints, with their footprint code in ``footprint``.
+    """
+    solved = sorted((r for r in results if r.status == "solved"), key=lambda r: r.code)
+    if not solved:
+        raise ValueError("no footprint was solved: nothing to merge")
+    tables: dict[str, list[pd.DataFrame]] = {name: [] for name in _ID_COLUMNS}
+    outlines = []
+    sources: set[str] = set()
+    hub_certs: list[Certificate] = []
+    mcp_certs: list[Certificate] = []
+    exceptions: list[str] = []
+    notes: list[str] = []
+    objectives: tuple[str, str | None] | None = None
+    for r in solved:
+        assert r.part is not None
+        part = read_plan(r.part)
+        for name, columns in _ID_COLUMNS.items():
+            tables[name].append(prefixed(getattr(part, name), columns, r.code))
+        outlines.append(part.outline.geometry)
+        sources.add(part.outline.source)
+        hub_certs.append(part.certificates.hubs)
+        if part.certificates.mcps is not None:
+            mcp_certs.append(part.certificates.mcps)
+        objectives = objectives or (
+            part.certificates.hubs_objective,
+            part.certificates.mcps_objective,
+        )
+        exceptions += [_exception(r.code, e) for e in part.exceptions]
+        notes += [f"{r.code} {n}" for n in part.notes]
+
+    practices = _stack(tables["practices"], crs=4326).sort_values("practice_code", kind="mergesort")
+    practices = practices.reset_index(drop=True)
+    hubs = _stack(tables["hubs"], crs=4326)
+    mcps = _stack(tables["mcps"], crs=4326)
+    territories_hubs = _stack(tables["territories_hubs"], crs=BNG)
+    territories_mcps = _stack(tables["territories_mcps"], crs=BNG)
+    outline = Outline(
+        geometry=gpd.GeoSeries(outlines, crs=BNG).union_all(),
+        source="official" if sources == {"official"} else "buffered hull",
+        description=f"union of the outlines of the {len(solved)} solved footprints (by {by})",
+    )
+    failed_rows = unplanned.assign(
+        reason=[f"its footprint {f} was not planned" for f in unplanned["footprint"]],
+        source=[f"national run by {by}" for _ in range(len(unplanned))],
+    )
+    all_exclusions = pd.concat(
+        [exclusions, failed_rows[[c for c in exclusions.columns if c in failed_rows.columns]]],
+        ignore_index=True,
+    ).sort_values("practice_code", kind="mergesort")
+    gap = scenario.gap
+    hubs_objective, mcps_objective = objectives or ("", None)
+    certificates = Certificates(
+        hubs=combine_certificates(hub_certs, gap_tolerance=gap, seconds=_sum_seconds(hub_certs)),
+        mcps=combine_certificates(mcp_certs, gap_tolerance=gap, seconds=_sum_seconds(mcp_certs))
+        if mcp_certs
+        else None,
+        mode=scenario.mode,
+        hubs_objective=hubs_objective,
+        mcps_objective=mcps_objective,
+    )
+    return Plan(
+        version=__version__,
+        scenario=scenario,
+        footprint_title=title,
+        extract_date=extract_date,
+        fingerprint=national_fingerprint(results, by=by),
+        travel=part.travel,
+        practices=practices,
+        hubs=hubs,
+        mcps=mcps,
+        exclusions=all_exclusions.reset_index(drop=True),
+        outline=outline,
+        territories_hubs=territories_hubs,
+        territories_mcps=territories_mcps,
+        metrics=national_metrics(practices, hubs, mcps, scenario=scenario),
+        certificates=certificates,
+        exceptions=tuple(exceptions),
+        notes=tuple(notes),
+        timings=Timings(
+            hubs=_sum_seconds(hub_certs),
+            mcps=_sum_seconds(mcp_certs),
+            total=wall_seconds,
+        ),
+    )
+
+
+def _sum_seconds(certificates: Sequence[Certificate]) -> float:
+    return float(sum(c.seconds for c in certificates))
+
+
+def _stack(frames: list[pd.DataFrame], *, crs: Any) -> gpd.GeoDataFrame:
+    frames = [f for f in frames if len(f)] or frames[:1]
+    stacked = pd.concat([f.to_crs(crs) for f in frames], ignore_index=True)
+    return gpd.GeoDataFrame(stacked, geometry=frames[0].geometry.name, crs=crs)
+
+
+def national_metrics(
+    practices: pd.DataFrame, hubs: pd.DataFrame, mcps: pd.DataFrame, *, scenario: Scenario
+) -> PlanMetrics:
+    """The plan metrics over every planned practice of the nation (great-circle km for PCNs)."""
+    hub_level = LevelMetrics(
+        groups=len(hubs),
+        sizes=size_stats(hubs["patients"], lower=scenario.hub_min, upper=scenario.hub_max),
+        travel=weighted_distance_stats(practices["km_to_hub_base"], practices["patients"]),
+    )
+    mcp_level = None
+    max_span = None
+    if not scenario.no_mcps and len(mcps):
+        mcp_level = LevelMetrics(
+            groups=len(mcps),
+            sizes=size_stats(mcps["patients"], lower=scenario.mcp_min, upper=scenario.mcp_max),
+            travel=weighted_distance_stats(hubs["km_to_mcp_base"], hubs["patients"]),
+        )
+        max_span = float(mcps["span_km"].max())
+    pcn = None
+    if practices["pcn_code"].notna().any():
+        pcns = pcn_grouping_metrics(practices, lower=scenario.hub_min, upper=scenario.hub_max)
+        ari = adjusted_rand_index(
+            practices.set_index("practice_code")["hub_id"].astype(str), pcns.group_of
+        )
+        pcn = PcnComparison(pcns=pcns, adjusted_rand_index=ari)
+    return PlanMetrics(
+        patients=int(practices["patients"].sum()),
+        practices=len(practices),
+        hubs=hub_level,
+        mcps=mcp_level,
+        max_mcp_span_km=max_span,
+        pcn=pcn,
+    )
+
+
+def national_report(plan: Plan, results: Sequence[FootprintResult], *, by: str) -> dict[str, Any]:
+    """report.json of a national run: the plan's report plus ``partition`` and ``footprints``."""
+    report = plan.report()
+    ordered = sorted(results, key=lambda r: r.code)
+    report["footprint"] = {**report["footprint"], "by": by}
+    report["footprints"] = {r.code: r.report() for r in ordered}
+    report["national"] = {
+        "footprints": len(ordered),
+        "solved": sum(r.status == "solved" for r in ordered),
+        "failed": sum(r.status == "failed" for r in ordered),
+        "hubs_optimal": sum(_level_status(r, "hubs") == "optimal" for r in ordered),
+        "mcps_optimal": sum(_level_status(r, "mcps") == "optimal" for r in ordered),
+    }
+    return report
+
+
+def _level_status(result: FootprintResult, level: str) -> str | None:
+    level_cert = (result.certificates or {}).get(level)
+    return None if level_cert is None else level_cert.get("status")
+
+
+def with_wall_time(plan: Plan, seconds: float) -> Plan:
+    """The plan with its total time replaced (after the map and files are written)."""
+    return replace(plan, timings=replace(plan.timings, total=seconds))
