@@ -25,3 +25,22 @@ if [ "$want" = "dev" ] && [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
   $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq chromium >&2
 fi
+# Browser assets inlined into offline maps (Leaflet, Bootstrap, jQuery, plugins): the versions
+# folium's templates name, pinned in package.json / package-lock.json, installed from the npm
+# registry into the git-ignored .cache/assets (never committed). Without them maps still work
+# but load these files from CDNs, and mcp-geo says so.
+assets=".cache/assets"
+lockhash="$(cat package.json package-lock.json | sha256sum | cut -c1-16)"
+if [ ! -f "$assets/.installed" ] || [ "$(cat "$assets/.installed")" != "$lockhash" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    mkdir -p "$assets"
+    cp package.json package-lock.json "$assets/"
+    if (cd "$assets" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2); then
+      echo "$lockhash" > "$assets/.installed"
+    else
+      echo "warning: npm ci failed; maps will load their browser assets from CDNs" >&2
+    fi
+  else
+    echo "warning: npm not found; maps will load their browser assets from CDNs" >&2
+  fi
+fi
