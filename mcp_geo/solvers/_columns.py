@@ -42,10 +42,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._compact import PartResult, objective_name, plan_cost, solve_compact
+from ._enumerate import MAX_COLUMNS, subsets_within
 from ._greedy import greedy_plan
+from ._incumbent import column_mip, dive, local_polish
 from ._instance import Instance, Part
 from ._pricing import knapsack_window, lp_bounds
-from ._run import Deadline, quiet_highs_banner, run_mip, threads_for
+from ._run import Deadline, quiet_highs_banner, threads_for
 from .certificate import Certificate, ModelSize, relative_gap
 from .rules import SolveOptions
 
@@ -124,6 +126,15 @@ class _Pricer:
             self.nbr.append(cand)
             self.openable[j] = self.w[j] <= self.hi and self.w[j] + self.w[cand].sum() >= self.lo
         self.dp_calls = 0
+        self.active: NDArray[np.bool_] | None = None  # items still to cover (while diving)
+
+    def _nb(self, j: int) -> NDArray[np.int64]:
+        nb = self.nbr[j]
+        return nb if self.active is None else nb[self.active[nb]]
+
+    def _bases(self) -> NDArray[np.int64]:
+        ok = self.openable if self.active is None else self.openable & self.active
+        return np.flatnonzero(ok)
 
     def initial_columns(self) -> list[tuple[int, NDArray[np.int64]]]:
         out = []
@@ -146,8 +157,8 @@ class _Pricer:
     def lp_rc(self, pi: NDArray[np.float64], mu: float) -> NDArray[np.float64]:
         """Lower bounds on every base's best reduced cost (LP-relaxed knapsacks)."""
         rc = np.full(self.n, np.inf)
-        for j in np.flatnonzero(self.openable):
-            nb = self.nbr[j]
+        for j in self._bases():
+            nb = self._nb(j)
             lo, hi = self.window(j)
             value, _ = lp_bounds(self.w[nb], pi[nb] - self.cost[nb, j], lo, hi)
             rc[j] = -(pi[j] + value + mu)
@@ -162,7 +173,7 @@ class _Pricer:
         are left out of the dynamic programme: the value returned is then exact when it is below
         ``theta`` and a valid lower bound (at least ``theta``, or the DP value) otherwise.
         """
-        nb = self.nbr[j]
+        nb = self._nb(j)
         lo, hi = self.window(j)
         profits = pi[nb] - self.cost[nb, j]
         base_value, forced = lp_bounds(self.w[nb], profits, lo, hi, forced=True)
@@ -179,6 +190,38 @@ class _Pricer:
             return lower, None
         members = np.sort(np.concatenate([[j], nb[keep][chosen]])).astype(np.int64)
         return lower, members
+
+    def greedy_column(
+        self, j: int, pi: NDArray[np.float64], mu: float
+    ) -> tuple[float, NDArray[np.int64] | None]:
+        """A cheap column for base j (rounding the LP knapsack): reduced cost and members."""
+        nb = self._nb(j)
+        lo, hi = self.window(j)
+        w = self.w[nb]
+        p = pi[nb] - self.cost[nb, j]
+        ratio = p / np.maximum(w, 1)
+        order = np.lexsort((np.arange(len(nb)), -ratio))
+        take = np.zeros(len(nb), dtype=bool)
+        tot, val = 0, 0.0
+        for k in order:  # profitable items by ratio, while they fit
+            if p[k] <= 0:
+                break
+            if tot + w[k] <= hi:
+                take[k] = True
+                tot += int(w[k])
+                val += p[k]
+        if tot < lo:  # then the least costly per patient up to the floor
+            for k in order:
+                if tot >= lo:
+                    break
+                if not take[k] and tot + w[k] <= hi:
+                    take[k] = True
+                    tot += int(w[k])
+                    val += p[k]
+        if tot < lo:
+            return np.inf, None
+        members = np.sort(np.concatenate([[j], nb[take]])).astype(np.int64)
+        return -(pi[j] + val + mu), members
 
     def column_cost(self, j: int, members: NDArray[np.int64]) -> float:
         return float(self.cost[members, j].sum())
@@ -198,6 +241,7 @@ def solve_columns(
     )
     master = _Master(n, count, big_m, threads_for(options))
     pool: dict[tuple[int, tuple[int, ...]], tuple[int, NDArray[np.int64], float]] = {}
+    order: list[tuple[int, NDArray[np.int64], float]] = []  # master column n_art + k
 
     def add(cols: list[tuple[int, NDArray[np.int64]]]) -> int:
         fresh = []
@@ -205,6 +249,7 @@ def solve_columns(
             key = (j, tuple(members.tolist()))
             if key not in pool:
                 pool[key] = (j, members, pr.column_cost(j, members))
+                order.append(pool[key])
                 fresh.append((members, pool[key][2]))
         master.add(fresh)
         return len(fresh)
@@ -231,10 +276,24 @@ def solve_columns(
         mu = mu_rmp  # the count's dual is not smoothed
         rcb = pr.lp_rc(pi, mu)
         tol = 1e-9 * max(1.0, abs(z))
-        order = [int(j) for j in np.lexsort((np.arange(n), rcb)) if rcb[j] < -tol]
+        queue = [int(j) for j in np.lexsort((np.arange(n), rcb)) if rcb[j] < -tol]
         found: list[tuple[int, NDArray[np.int64]]] = []
+        for j in queue[: 2 * per_round]:  # cheap columns first; exact pricing when none
+            rc_g, members = pr.greedy_column(j, pi, mu)
+            if members is not None and rc_g < -tol:
+                rc_rmp = pr.column_cost(j, members) - pi_rmp[members].sum() - mu_rmp
+                if rc_rmp < -tol:
+                    found.append((j, members))
+        if found:
+            lag = float(pi.sum() + (count or 0) * mu + np.minimum(rcb, 0).sum())
+            if lag > best_l:
+                best_l, best_pi, best_mu = lag, pi.copy(), mu
+                pi_stab = pi.copy()
+            add(found)
+            alpha = 0.5 if pi_stab is not None else 0.0
+            continue
         done = 0
-        for j in order:
+        for j in queue:
             if deadline.elapsed() >= cg_budget:
                 break
             rc_j, members = pr.exact(j, pi, mu)
@@ -247,7 +306,7 @@ def solve_columns(
                     found.append((j, members))
             if len(found) >= per_round and done >= per_round:
                 break
-        complete = done == len(order)
+        complete = done == len(queue)
         lag = float(pi.sum() + (count or 0) * mu + np.minimum(rcb, 0).sum())
         if lag > best_l:
             best_l, best_pi, best_mu = lag, pi.copy(), mu
@@ -295,18 +354,32 @@ def solve_columns(
         rcb[j] = max(rcb[j], pr.exact(int(j), pi, mu, theta)[0])
     ell = float(pi.sum() + (count or 0) * mu)
     bound = max(best_l, ell + float(np.minimum(rcb, 0).sum()), 0.0)  # costs are >= 0
-    coef = np.where(np.isfinite(rcb), rcb, 0.0)
-    cut = (ell, coef)  # sum c x >= ell + sum_j r_j y_j (closed bases have y_j = 0)
 
-    # 5. incumbent: the master MIP over the generated columns, else the compact model restricted
-    #    to the generated columns' pairs
-    inc_base, inc_cost, inc_cert = _column_mip(inst, part, list(pool.values()), options, deadline)
-    if inc_base is None and greedy is not None:
-        inc_base = part.items[greedy]
-        inc_cost = plan_cost(inst, part.items, inc_base)
+    # 5. incumbents: price-and-dive, the master MIP over the generated columns, the greedy plan;
+    #    each polished by local search; the best one is kept
+    plans: list[NDArray[np.int64]] = [] if greedy is None else [greedy]
+    dived = dive(master, pr, order, add, deadline, deadline.elapsed() + 0.15 * deadline.remaining())
+    log.info("columns: dive %s", "found a plan" if dived is not None else "stuck")
+    if dived is not None:
+        plans.append(dived)
+    mip_base, _, inc_run = column_mip(
+        inst, part, order, options, deadline, time_limit=min(0.1 * deadline.remaining(), 10.0)
+    )
+    if mip_base is not None:
+        pos = {int(g): k for k, g in enumerate(part.items)}
+        plans.append(np.array([pos[int(g)] for g in mip_base]))
+    inc_base, inc_cost = None, np.inf
+    for plan in plans:
+        polished = part.items[local_polish(inst, part, plan)]
+        cost = plan_cost(inst, part.items, polished)
+        log.info(
+            "columns: plan %.1f, polished %.1f", plan_cost(inst, part.items, part.items[plan]), cost
+        )
+        if cost < inc_cost - 1e-9:
+            inc_base, inc_cost = polished, cost
     if inc_base is None:
         used = np.zeros((n, n), dtype=bool)
-        for j, members, _ in pool.values():
+        for j, members, _ in order:
             used[members, j] = True
         heur, _, _ = solve_compact(
             inst,
@@ -315,17 +388,17 @@ def solve_columns(
             deadline=deadline,
             bases=used.any(axis=0),
             pairs=used,
-            cuts=[cut],
             engine="columns",
             time_limit=0.25 * deadline.remaining(),
             gap=max(options.gap, 0.005),
         )
-        inc_base, inc_cert = heur.base_of, heur.certificate
-        inc_cost = inc_cert.objective if inc_base is not None else np.inf
+        inc_base = heur.base_of
+        inc_cost = heur.certificate.objective if inc_base is not None else np.inf
     log.info("columns: bound %.1f, incumbent %.1f", bound, inc_cost)
 
-    # 6. reduced-cost fixing against the incumbent, then the shrunken compact model
+    # 6. reduced-cost fixing against the incumbent
     bases = pairs = None
+    lag = bound
     if inc_base is not None:
         slack = inc_cost * (1 + 1e-9) + 1e-6
         lag = ell + float(np.minimum(rcb, 0).sum())
@@ -346,24 +419,70 @@ def solve_columns(
             int(pairs.sum()),
             int(sum(len(x) for x in pr.nbr)) + n,
         )
+
+    def finish(
+        objective: float | None,
+        base_of: NDArray[np.int64] | None,
+        solver_bound: float | None,
+        solver: str,
+        version: str,
+        ended_by: str,
+        msize: ModelSize,
+    ) -> PartResult:
+        final = bound if solver_bound is None else max(bound, solver_bound)
+        if objective is not None:
+            final = min(final, objective)
+        gap = relative_gap(objective, final if np.isfinite(final) else None)
+        if objective is None:
+            status = "no_solution"
+        else:
+            status = "optimal" if gap is not None and gap <= options.gap + 1e-12 else "feasible"
+        cert = Certificate(
+            engine="columns",
+            solver=solver,
+            solver_version=version,
+            status=status,
+            objective=objective,
+            objective_name=objective_name(inst),
+            bound=final if np.isfinite(final) else None,
+            gap=gap,
+            seconds=time.perf_counter() - t0,
+            ended_by="proof" if status == "optimal" else ended_by,
+            model_size=msize + size,
+        )
+        return PartResult(base_of=base_of, certificate=cert)
+
+    if inc_base is not None:
         gap_now = relative_gap(inc_cost, bound)
         if gap_now is not None and gap_now <= options.gap:
-            c = inc_cert
-            cert = Certificate(
-                engine="columns",
-                solver=c.solver,
-                solver_version=c.solver_version,
-                status="optimal",
-                objective=inc_cost,
-                objective_name=objective_name(inst),
-                bound=min(bound, inc_cost),
-                gap=gap_now,
-                seconds=time.perf_counter() - t0,
-                ended_by="proof",
-                model_size=size + c.model_size,
+            return finish(
+                inc_cost, inc_base, None, inc_run.solver, inc_run.version, "proof", ModelSize()
             )
-            return PartResult(base_of=inc_base, certificate=cert)
+        # 7a. few columns can still improve: list them all, solve the set partitioning MIP
+        listed = _enumerate(pr, pi, mu, rcb, lag, inc_cost, bases, pairs)  # type: ignore[arg-type]
+        if listed is not None:
+            pos = {int(g): k for k, g in enumerate(part.items)}
+            start = np.array([pos[int(g)] for g in inc_base])
+            cols = [(j, m, pr.column_cost(j, m)) for j, m in listed]
+            for j in sorted(set(start.tolist())):  # the incumbent's columns, for the warm start
+                m = np.flatnonzero(start == j)
+                cols.append((j, m, pr.column_cost(j, m)))
+            log.info("columns: %d columns can still improve; set partitioning MIP", len(cols))
+            base_of, cost, run = column_mip(inst, part, cols, options, deadline, start=start)
+            objective = inc_cost if base_of is None or cost > inc_cost else cost
+            best = inc_base if base_of is None or cost > inc_cost else base_of
+            sp_bound = None if run.status == "infeasible" else run.bound
+            return finish(
+                objective,
+                best,
+                sp_bound,
+                run.solver,
+                run.version,
+                run.ended_by,
+                ModelSize(variables=len(cols), constraints=n + (count is not None)),
+            )
 
+    # 7b. otherwise the shrunken compact model, warm-started with the incumbent
     result, crun, csize = solve_compact(
         inst,
         part,
@@ -379,83 +498,39 @@ def solve_columns(
     if inc_base is not None and (base_of is None or (objective or np.inf) > inc_cost):
         objective, base_of = inc_cost, inc_base
     if c.status == "infeasible" and inc_base is None:
-        return result  # the model was the whole part (with a valid cut): a proof
-    final_bound = bound if c.bound is None or c.status == "infeasible" else max(bound, c.bound)
-    if objective is not None:
-        final_bound = min(final_bound, objective)
-    gap = relative_gap(objective, final_bound if np.isfinite(final_bound) else None)
-    if objective is None:
-        status = "no_solution"
-    else:
-        status = "optimal" if gap is not None and gap <= options.gap + 1e-12 else "feasible"
-    cert = Certificate(
-        engine="columns",
-        solver=crun.solver,
-        solver_version=crun.version,
-        status=status,
-        objective=objective,
-        objective_name=objective_name(inst),
-        bound=final_bound if np.isfinite(final_bound) else None,
-        gap=gap,
-        seconds=time.perf_counter() - t0,
-        ended_by="proof" if status == "optimal" else c.ended_by,
-        model_size=csize + size,
+        return result  # the model was the whole part: a proof of infeasibility
+    return finish(
+        objective,
+        base_of,
+        None if c.status == "infeasible" else c.bound,
+        crun.solver,
+        crun.version,
+        c.ended_by,
+        csize,
     )
-    return PartResult(base_of=base_of, certificate=cert)
 
 
-def _column_mip(
-    inst: Instance,
-    part: Part,
-    cols: list[tuple[int, NDArray[np.int64], float]],
-    options: SolveOptions,
-    deadline: Deadline,
-) -> tuple[NDArray[np.int64] | None, float, Certificate]:
-    """The set-partitioning master as a MIP over the generated columns (PuLP), a quick plan."""
-    import pulp
-
-    n = len(part.items)
-    t_build = time.perf_counter()
-    prob = pulp.LpProblem("hubs_columns_master", pulp.LpMinimize)
-    lam = [prob.add_variable(f"lam_{k}", 0, 1, cat=pulp.LpInteger) for k in range(len(cols))]
-    prob += pulp.LpAffineExpression([(v, c[2]) for v, c in zip(lam, cols, strict=True)])
-    cover: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in range(n)]
-    for v, (_, members, _) in zip(lam, cols, strict=True):
-        for i in members.tolist():
-            cover[i].append((v, 1.0))
-    for i in range(n):
-        prob += pulp.LpConstraint(
-            pulp.LpAffineExpression(cover[i]), pulp.LpConstraintEQ, f"cover[{i}]", 1.0
-        )
-    if part.count is not None:
-        prob += pulp.LpConstraint(
-            pulp.LpAffineExpression(list(zip(lam, [1.0] * len(lam), strict=True))),
-            pulp.LpConstraintEQ,
-            "count",
-            float(part.count),
-        )
-    limit = min(0.1 * deadline.remaining(), 10.0) - 1.5 * (time.perf_counter() - t_build)
-    run = run_mip(prob, options=options, time_limit=limit)
-    inc_base, inc_cost = None, np.inf
-    if run.status in ("optimal", "feasible"):
-        base_local = np.full(n, -1)
-        for v, (j, members, _) in zip(lam, cols, strict=True):
-            if run.values.get(v.name, 0.0) > 0.5:
-                base_local[members] = j
-        if (base_local >= 0).all():
-            inc_base = part.items[base_local]
-            inc_cost = plan_cost(inst, part.items, inc_base)
-    cert = Certificate(
-        engine="columns",
-        solver=run.solver,
-        solver_version=run.version,
-        status=run.status if inc_base is not None else "no_solution",  # type: ignore[arg-type]
-        objective=None if inc_base is None else inc_cost,
-        objective_name=objective_name(inst),
-        bound=None,
-        gap=None,
-        seconds=run.seconds,
-        ended_by=run.ended_by,
-        model_size=ModelSize(variables=len(cols), constraints=n, parts=0),
-    )
-    return inc_base, inc_cost, cert
+def _enumerate(
+    pr: _Pricer,
+    pi: NDArray[np.float64],
+    mu: float,
+    rcb: NDArray[np.float64],
+    lag: float,
+    incumbent: float,
+    bases: NDArray[np.bool_],
+    pairs: NDArray[np.bool_],
+) -> list[tuple[int, NDArray[np.int64]]] | None:
+    """Every column whose reduced cost allows a better plan (see :mod:`._enumerate`), or None."""
+    out: list[tuple[int, NDArray[np.int64]]] = []
+    slack = incumbent * (1 + 1e-9) + 1e-6
+    for j in np.flatnonzero(bases):
+        nb = np.flatnonzero(pairs[:, j])
+        nb = nb[nb != j]
+        lo, hi = pr.window(j)
+        delta = slack - lag + min(0.0, rcb[j])
+        threshold = -(pi[j] + mu) - delta  # rc = -(pi_j + p(S) + mu) <= delta
+        subs = subsets_within(pr.w[nb], pi[nb] - pr.cost[nb, j], lo, hi, threshold)
+        if subs is None or len(out) + len(subs) > MAX_COLUMNS:
+            return None
+        out.extend((int(j), np.sort(np.concatenate([[j], nb[s]])).astype(np.int64)) for s in subs)
+    return out

@@ -225,7 +225,9 @@ def solve_compact(
             for i, j in enumerate(local.tolist()):
                 (y[j] if i == j else x[i, j]).setInitialValue(1)
             warm = True
-    limit = deadline.remaining() - overhead
+    # HiGHS checks its clock between phases and overruns by a few seconds on big models: keep
+    # a fifth of the remaining time in reserve so the whole solve stays within limit + 10%
+    limit = 0.8 * (deadline.remaining() - overhead)
     if time_limit is not None:
         limit = min(time_limit, limit)
     opts = options if gap is None else replace(options, gap=gap)
@@ -235,6 +237,8 @@ def solve_compact(
     if base_of is not None:
         objective = plan_cost(inst, part.items, base_of)
     bound = run.bound
+    if bound is None and run.status != "infeasible":
+        bound = 0.0  # costs are >= 0: the trivial bound, when the solver stopped before its own
     if bound is not None and objective is not None:
         bound = min(bound, objective)
     cert = Certificate(

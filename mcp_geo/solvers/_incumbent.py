@@ -1,0 +1,171 @@
+"""Plans for the columns engine: a diving heuristic on the master LP, the master as a MIP over
+the generated columns, and a local search that polishes them. They only provide incumbents:
+every bound and proof comes from the column generation and the solver.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pulp
+from numpy.typing import NDArray
+
+from ._compact import plan_cost
+from ._instance import Instance, Part
+from ._run import Deadline, RunResult, run_mip
+from .rules import SolveOptions
+
+if TYPE_CHECKING:
+    from ._columns import _Master, _Pricer
+
+log = logging.getLogger(__name__)
+
+Column = tuple[int, NDArray[np.int64], float]
+
+
+def dive(
+    master: _Master,
+    pr: _Pricer,
+    order: list[Column],
+    add: Callable[[list[tuple[int, NDArray[np.int64]]]], int],
+    deadline: Deadline,
+    until: float,
+) -> NDArray[np.int64] | None:
+    """Price-and-dive: fix the master's largest fractional column, re-price the rest, repeat.
+
+    Returns the local base of every item, or None when the dive gets stuck or runs out of time.
+    Changes the master's bounds (the master is not used for bounds afterwards).
+    """
+    n = pr.n
+    covered = np.zeros(n, dtype=bool)
+    fixed = np.zeros(0, dtype=np.int64)
+    base_local = np.full(n, -1)
+    per_round = max(8, n // 8)
+    try:
+        while not covered.all() and deadline.elapsed() < until:
+            pr.active = ~covered
+            for _ in range(3):
+                z, pi, mu = master.solve()
+                tol = 1e-9 * max(1.0, abs(z))
+                rcb = pr.lp_rc(pi, mu)
+                found = []
+                for j in np.lexsort((np.arange(n), rcb))[:per_round]:
+                    if rcb[j] >= -tol:
+                        break
+                    rc, members = pr.exact(int(j), pi, mu)
+                    if rc < -tol and members is not None:
+                        found.append((int(j), members))
+                if not add(found) or deadline.elapsed() >= until:
+                    break
+            master.solve()
+            vals = np.array(master.h.getSolution().col_value)[master.n_art :]
+            vals[fixed] = -1.0
+            if len(vals) == 0:
+                break
+            k = int(np.argmax(vals))  # the first of the largest: deterministic
+            if vals[k] <= 1e-9:  # the rest cannot make a group: repair below
+                break
+            j, members, _ = order[k]
+            if covered[members].any():
+                log.info("dive: column %d overlaps (value %g)", k, vals[k])
+                return None
+            master.h.changeColBounds(master.n_art + k, 1.0, 1.0)
+            fixed = np.append(fixed, k)
+            covered[members] = True
+            base_local[members] = j
+    finally:
+        pr.active = None
+    return _repair(pr, base_local)
+
+
+def _repair(pr: _Pricer, base_local: NDArray[np.int64]) -> NDArray[np.int64] | None:
+    """Put items the dive left over into the nearest group with room within reach."""
+    load = {int(b): int(pr.w[base_local == b].sum()) for b in set(base_local.tolist()) if b >= 0}
+    for i in np.flatnonzero(base_local < 0):
+        fits = [
+            (pr.cost[i, b], b)
+            for b in sorted(load)
+            if i in set(pr.nbr[b].tolist()) and load[b] + pr.w[i] <= pr.hi
+        ]
+        if not fits:
+            return None
+        _, b = min(fits)
+        base_local[i] = b
+        load[b] += int(pr.w[i])
+    return base_local
+
+
+def local_polish(inst: Instance, part: Part, base_local: NDArray[np.int64]) -> NDArray[np.int64]:
+    """:func:`._greedy.local_search` on a part's plan (local base indices in and out)."""
+    from ._greedy import local_search
+
+    items = part.items
+    return local_search(
+        base_local,
+        inst.weights[items],
+        inst.cost[np.ix_(items, items)],
+        inst.allowed[np.ix_(items, items)],
+        part.lo,
+        inst.hi,
+    )
+
+
+def column_mip(
+    inst: Instance,
+    part: Part,
+    cols: list[Column],
+    options: SolveOptions,
+    deadline: Deadline,
+    *,
+    time_limit: float | None = None,
+    start: NDArray[np.int64] | None = None,
+) -> tuple[NDArray[np.int64] | None, float, RunResult]:
+    """The set-partitioning master as a MIP over ``cols`` (PuLP); ``start``: local bases.
+
+    Returns the plan (instance indices of the bases, or None), its cost and the solver's result.
+    """
+    n = len(part.items)
+    t_build = time.perf_counter()
+    prob = pulp.LpProblem("hubs_set_partitioning", pulp.LpMinimize)
+    lam = [prob.add_variable(f"lam_{k}", 0, 1, cat=pulp.LpInteger) for k in range(len(cols))]
+    prob += pulp.LpAffineExpression([(v, c[2]) for v, c in zip(lam, cols, strict=True)])
+    cover: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in range(n)]
+    for v, (_, members, _) in zip(lam, cols, strict=True):
+        for i in members.tolist():
+            cover[i].append((v, 1.0))
+    for i in range(n):
+        prob += pulp.LpConstraint(
+            pulp.LpAffineExpression(cover[i]), pulp.LpConstraintEQ, f"cover[{i}]", 1.0
+        )
+    if part.count is not None:
+        prob += pulp.LpConstraint(
+            pulp.LpAffineExpression([(v, 1.0) for v in lam]),
+            pulp.LpConstraintEQ,
+            "count",
+            float(part.count),
+        )
+    warm = False
+    if start is not None:
+        chosen = {(int(j), tuple(np.flatnonzero(start == j).tolist())) for j in set(start.tolist())}
+        for v, (j, members, _) in zip(lam, cols, strict=True):
+            v.setInitialValue(1 if (j, tuple(members.tolist())) in chosen else 0)
+        warm = True
+    overhead = (1.5 if options.solver == "highs" else 3.0) * (time.perf_counter() - t_build)
+    limit = 0.8 * (deadline.remaining() - overhead)
+    if time_limit is not None:
+        limit = min(limit, time_limit)
+    run = run_mip(prob, options=options, time_limit=limit, warm=warm)
+    inc_base, inc_cost = None, np.inf
+    if run.status in ("optimal", "feasible"):
+        base_local = np.full(n, -1)
+        for v, (j, members, _) in zip(lam, cols, strict=True):
+            if run.values.get(v.name, 0.0) > 0.5:
+                base_local[members] = j
+        if (base_local >= 0).all():
+            inc_base = part.items[base_local]
+            inc_cost = plan_cost(inst, part.items, inc_base)
+    return inc_base, inc_cost, run
