@@ -335,3 +335,186 @@ def extract_box(path: Path, tmp_path: Path) -> Path:
     area = tmp_path / f"{path.stem}-area.gpkg"
     gpd.GeoDataFrame({"name": [path.stem]}, geometry=[box(*bounds)], crs=4326).to_file(area)
     return area
+
+
+OSM = "osm"
+RUTLAND_PBF = "rutland-latest_2022-07-20.osm.pbf"
+RUTLAND_SHP = "rutland-latest-free_2022-08-18.shp.zip"
+CAMBRIDGE = "Cambridge_Graph_2021-04-10.graphml"
+
+
+@pytest.fixture(scope="module")
+def osm_dir(shared_data) -> Path:
+    folder = shared_data / OSM
+    if not (folder / RUTLAND_PBF).is_file():
+        pytest.skip(f"the OSM extracts are not in {folder}")
+    pytest.importorskip("osmium")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def rutland(osm_dir, bundled_data, tmp_path_factory):
+    """The practices whose sites lie in the box of the Rutland PBF's header."""
+    from mcp_geo.practices import select_footprint
+
+    area = extract_box(osm_dir / RUTLAND_PBF, tmp_path_factory.mktemp("rutland"))
+    return select_footprint(bundled_data, f"polygon:{area}").practices
+
+
+@pytest.fixture(scope="module")
+def rutland_pbf_km(osm_dir, rutland, tmp_path_factory):
+    cache = tmp_path_factory.mktemp("road-cache")
+    return road_travel_matrix(
+        rutland, roads=osm_dir / RUTLAND_PBF, options=RoadOptions(cache_dir=cache)
+    ), cache
+
+
+def great_circle_of(practices: pd.DataFrame, codes: tuple[str, ...]) -> TravelMatrix:
+    rows = practices.set_index("practice_code").loc[list(codes)]
+    return great_circle_matrix(list(codes), rows["latitude"], rows["longitude"])
+
+
+def check_against_great_circle(road: TravelMatrix, practices: pd.DataFrame) -> np.ndarray:
+    """Every road km is at least the great-circle km; returns the finite off-diagonal ratios."""
+    gc = great_circle_of(practices, road.codes)
+    finite = np.isfinite(road.km)
+    assert (road.km[finite] >= gc.km[finite] - 1e-6).all()
+    off = finite & ~np.eye(len(road.codes), dtype=bool) & (gc.km > 0)
+    return road.km[off] / gc.km[off]
+
+
+def test_rutland_box_holds_six_practices_four_in_rutland(rutland):
+    assert len(rutland) == 6
+    assert int(rutland["patients"].sum()) == pytest.approx(74_000, rel=0.02)
+    llr = rutland["icb_name"].str.contains("Rutland", case=False)
+    assert int(llr.sum()) == 4
+
+
+def test_rutland_pbf_road_km_and_a_hub_plan(rutland, rutland_pbf_km, osm_dir):
+    from mcp_geo.solvers import HubRule, SolveOptions, solve_hubs
+
+    road, cache = rutland_pbf_km
+    assert not road.from_cache
+    assert road.unreachable.empty
+    assert road.coverage.patients_reached == int(rutland["patients"].sum())
+    assert road.report["sha256"] == (
+        "85f7540a52772856e61fca49c257ebdf653e62b4a552a9c59fc65b626582e387"
+    )
+    assert road.report["snap_km_max"] == road.sites["snap_km"].max() < 1.0  # within the limit
+    ratios = check_against_great_circle(road.travel, rutland)
+    assert 1.05 < float(np.median(ratios)) < 1.8  # roads bend, but not wildly
+    again = road_travel_matrix(
+        rutland, roads=osm_dir / RUTLAND_PBF, options=RoadOptions(cache_dir=cache)
+    )
+    assert again.from_cache
+    np.testing.assert_array_equal(again.travel.km, road.travel.km)
+    rule = HubRule(min_patients=10_000, max_patients=50_000, max_km=25.0)
+    plan = solve_hubs(rutland, rule=rule, options=SolveOptions(time_limit_s=60), travel=road.travel)
+    assert plan.certificate.status == "optimal"
+    assert sorted(plan.assignment["practice_code"]) == sorted(rutland["practice_code"])
+    pos = {c: k for k, c in enumerate(road.travel.codes)}
+    for row in plan.assignment.itertuples():
+        km = road.travel.km[pos[row.practice_code], pos[row.base_code]]
+        assert row.km_to_base == pytest.approx(km, abs=5e-4)
+        assert km <= 25.0
+    assert "road km" in plan.distance_source
+
+
+def test_rutland_shapefiles_agree_with_the_pbf(rutland, rutland_pbf_km, osm_dir):
+    pbf, _ = rutland_pbf_km
+    layer = road_travel_matrix(
+        rutland, roads=osm_dir / RUTLAND_SHP, options=RoadOptions(use_cache=False)
+    )
+    assert layer.unreachable.empty
+    assert layer.travel.codes == pbf.travel.codes
+    check_against_great_circle(layer.travel, rutland)
+    off = ~np.eye(len(pbf.travel.codes), dtype=bool)
+    ratio = layer.travel.km[off] / pbf.travel.km[off]
+    # the same roads a month apart, one graph from OSM ways and one from the lines' vertices
+    assert np.median(ratio) == pytest.approx(1.0, abs=0.03)
+    assert ratio.min() > 0.85
+    assert ratio.max() < 1.15
+    minutes = road_travel_matrix(
+        rutland,
+        roads=osm_dir / RUTLAND_SHP,
+        options=RoadOptions(metric="minutes", use_cache=False),
+    )
+    assert minutes.travel.minutes is not None
+    speed = 60 * minutes.travel.km[off] / minutes.travel.minutes[off]
+    assert 30 < float(np.median(speed)) < 100  # km/h over the whole trip
+
+
+def test_cambridge_graphml(osm_dir, bundled_data, tmp_path):
+    from mcp_geo.practices import select_footprint
+    from mcp_geo.solvers import HubRule, SolveOptions, solve_hubs
+
+    area = extract_box(osm_dir / CAMBRIDGE, tmp_path)
+    practices = select_footprint(bundled_data, f"polygon:{area}").practices
+    assert 8 <= len(practices) <= 13
+    road = road_travel_matrix(
+        practices, roads=osm_dir / CAMBRIDGE, options=RoadOptions(metric="minutes", use_cache=False)
+    )
+    assert "undirected" in road.report["notes"][0]
+    assert road.report["nodes"] == 2588
+    assert len(road.travel.codes) + len(road.unreachable) == len(practices)
+    assert road.coverage.practices_reached >= len(practices) - 2
+    ratios = check_against_great_circle(road.travel, practices)
+    assert float(np.median(ratios)) > 1.0
+    np.testing.assert_allclose(road.travel.km, road.travel.km.T, atol=1e-6)  # undirected
+    reached = practices[practices["practice_code"].isin(road.travel.codes)]
+    rule = HubRule(min_patients=20_000, max_patients=60_000, max_km=6.0)
+    plan = solve_hubs(reached, rule=rule, options=SolveOptions(time_limit_s=60), travel=road.travel)
+    assert plan.certificate.status == "optimal"
+    assert plan.assignment["km_to_base"].max() <= 6.0
+
+
+def test_two_hundred_synthetic_sites_planned_on_rutland_roads(osm_dir):
+    from mcp_geo.boundaries.roads import read_road_network
+    from mcp_geo.solvers import HubRule, SolveOptions, solve_hubs
+
+    graph = read_road_network(osm_dir / RUTLAND_PBF)
+    frame = synthetic_sites(graph, 200, seed=20221118)
+    road = road_travel_matrix(frame, roads=graph, options=RoadOptions(limit=10.0, use_cache=False))
+    # every site starts within 150 m of a road; one sampled road is a cut-off fragment
+    assert road.coverage.practices_reached >= 195
+    assert set(road.unreachable["reason"]) <= {ISLAND}
+    ratios = check_against_great_circle(road.travel, frame)
+    assert 1.1 < float(np.median(ratios)) < 1.6
+    full = road_travel_matrix(frame, roads=graph, options=RoadOptions(use_cache=False))
+    change = nearest_base_changes(full.travel, great_circle_of(frame, full.travel.codes))
+    # the road changes which base is nearer for a real share of pairs, but not most of them
+    assert 0.02 < change.share_flipped < 0.3
+    assert 0.1 < change.share_nearest_changed < 0.7
+    reached = frame[frame["practice_code"].isin(road.travel.codes)]
+    rule = HubRule(min_patients=30_000, max_patients=50_000, max_km=10.0)
+    plan = solve_hubs(
+        reached, rule=rule, options=SolveOptions(time_limit_s=10, gap=0.01), travel=road.travel
+    )
+    assert plan.certificate.status in {"optimal", "feasible"}
+    assign = plan.assignment.set_index("practice_code")
+    assert sorted(assign.index) == sorted(reached["practice_code"])
+    pos = {c: k for k, c in enumerate(road.travel.codes)}
+    km = [road.travel.km[pos[c], pos[b]] for c, b in assign["base_code"].items()]
+    np.testing.assert_allclose(assign["km_to_base"], km, atol=5e-4)
+    assert max(km) <= 10.0
+    sizes = reached.set_index("practice_code")["patients"].groupby(assign["hub_id"]).sum()
+    hubs = plan.hubs.set_index("hub_id")
+    assert (sizes == hubs["patients"]).all()
+    assert hubs.loc[hubs["exception"].isna(), "patients"].between(30_000, 50_000).all()
+
+
+def synthetic_sites(graph: nx.MultiDiGraph, n: int, *, seed: int) -> pd.DataFrame:
+    """``n`` sites within about 100 m of distinct random nodes of ``graph`` (lon/lat nodes)."""
+    rng = np.random.default_rng(seed)
+    ids = list(graph.nodes)
+    pick = rng.choice(len(ids), n, replace=False)
+    lat = np.array([graph.nodes[ids[i]]["y"] for i in pick]) + rng.uniform(-8e-4, 8e-4, n)
+    lon = np.array([graph.nodes[ids[i]]["x"] for i in pick]) + rng.uniform(-1.2e-3, 1.2e-3, n)
+    return pd.DataFrame(
+        {
+            "practice_code": [f"S{i:03d}" for i in range(n)],
+            "patients": rng.integers(1_500, 9_000, n),
+            "latitude": lat,
+            "longitude": lon,
+        }
+    )
