@@ -1,35 +1,44 @@
-"""The columns engine: set partitioning by column generation, closed by reduced-cost fixing.
+"""The columns engine: set partitioning by column generation, closed honestly.
 
 A column is a base j and the set S of items it serves (j in S, every item within ``max_km`` of
 j, weight of S within [L, U]); its cost is ``sum_{i in S} c_ij``. The master problem chooses
 columns covering every item exactly once (and, with a fixed count, exactly p columns).
 
-1. **Initial columns**: for every base, its nearest items until the floor is reached (a greedy
-   plan in pieces); artificial columns (cost M) keep the first master feasible.
-2. **Column generation**: the restricted master LP is solved with HiGHS (``highspy``, warm
-   started as columns are added) for its duals; pricing is one knapsack per base
-   (:mod:`._pricing`), exact by dynamic programming over the integer list sizes. Bases whose
-   LP-relaxed knapsack already shows no negative reduced cost are skipped (partial pricing, in
-   order of the relaxed bound). Duals are smoothed (Wentges: price at a convex combination of
-   the best-bound duals and the master's, falling back to the master's on a mis-price).
-3. **Lower bound**: at any duals (pi, mu), the Lagrangian bound
-   ``L = sum pi + p mu + sum_j min(0, rc_j)`` is valid when ``rc_j`` is a lower bound on the
-   best reduced cost of a column with base j (exact DP value, or the LP-relaxed knapsack's); at
-   convergence it equals the master LP value, the set-partitioning bound.
-4. **Incumbent**: the master as a MIP over the generated columns (PuLP, HiGHS or CBC).
-5. **Closing the gap honestly** (the hybrid, rather than branch-and-price): any plan that opens
-   base j costs at least ``L - min(0, rc_j) + rc_j``, and any plan assigning item i to base j at
-   least ``L - min(0, rc_j) + rc_ij`` with ``rc_ij`` a lower bound with i forced in (LP-relaxed
-   knapsack). Bases and pairs whose bound exceeds the incumbent cannot be in a better plan and
-   are removed; the shrunken compact model (:mod:`._compact`, same equations) is solved by the
-   MIP solver warm-started with the incumbent. A plan outside it costs more than the incumbent,
-   so its proof (and its bound) holds for the whole part; the certificate's bound is the larger
-   of that bound and L.
+1. **Initial columns**: for every base its nearest items up to the floor, and the groups of a
+   greedy plan (:mod:`._greedy`); artificial columns (cost M) keep the first master feasible.
+2. **Column generation** (:mod:`._master`): the restricted master LP is solved with HiGHS
+   (``highspy``, warm started as columns are added) for its duals. Pricing is one knapsack per
+   base (:mod:`._pricing`): first a cheap rounding of its LP relaxation; when that finds no
+   negative column, exact dynamic programming over the integer list sizes, on the bases whose
+   LP-relaxed bound still allows a negative reduced cost (in order of that bound), leaving out
+   the items that the LP bound with the item forced in rules out. Duals are smoothed (Wentges:
+   price at a convex combination of the best-bound duals and the master's; on a mis-price, the
+   master's). Convergence = exact pricing of every base finds nothing.
+3. **Lower bound**: at any duals (pi, mu), ``L = sum pi + p mu + sum_j min(0, r_j)`` is a valid
+   bound when ``r_j`` is a lower bound on the best reduced cost of a column based at j (the DP
+   value, or the LP-relaxed knapsack's); at convergence it is the set-partitioning LP bound.
+4. **Incumbents** (:mod:`._incumbent`): price-and-dive on the master, the master MIP over the
+   generated columns, the greedy plan; each polished by local search; the best is kept.
+5. **Reduced-cost fixing**: a plan that opens base j costs at least ``L - min(0, r_j) + r_j``;
+   one that assigns i to j at least ``L - min(0, r_j) + r_ij`` (``r_ij``: LP-relaxed knapsack
+   with i forced in). Bases and pairs whose bound exceeds the incumbent cannot be in a better
+   plan and are removed.
+6. **Closing**: if every remaining base has few candidate items, every column that could still
+   be in a better plan is listed (:mod:`._enumerate`) and the set-partitioning MIP over them
+   (PuLP, HiGHS or CBC, warm-started with the incumbent) decides the part. Otherwise the shrunken
+   compact model (:mod:`._compact`, the same equations on fewer pairs) is solved, warm-started
+   with the incumbent. Either way a plan outside the final model costs more than the incumbent,
+   so the solver's proof and bound hold for the whole part; the certificate's bound is the
+   larger of the solver's and L.
 
-Why this and not branch-and-price: the set-partitioning bound is what makes the difference
-(within about 1% of the optimum, against >10% for the compact LP), and reduced-cost fixing turns
-it into a much smaller compact model that HiGHS closes quickly, while keeping every proof the
-solver's own. Branch-and-price in Python would need its own tree search and node management.
+Why this and not branch-and-price: the set-partitioning bound is the strength of the method and
+reduced-cost fixing plus enumeration turns it into proofs that the MIP solver itself certifies,
+without a tree search of our own in Python. Measured limits (see the README's performance
+table): on the 2025 footprints the set-partitioning bound is 1-5% below the optimum (not the
+0.9% of the prototype), so enumeration closes the small-gap parts (north-staffs) and the larger
+gaps fall back to the shrunken compact model, where the gain over the textbook model comes from
+the incumbent and the fixing, not from the bound. Real branching (Ryan-Foster on pairs) is the
+next step for those.
 """
 
 from __future__ import annotations
@@ -37,7 +46,6 @@ from __future__ import annotations
 import logging
 import time
 
-import highspy
 import numpy as np
 from numpy.typing import NDArray
 
@@ -46,185 +54,13 @@ from ._enumerate import MAX_COLUMNS, subsets_within
 from ._greedy import greedy_plan
 from ._incumbent import column_mip, dive, local_polish
 from ._instance import Instance, Part
-from ._pricing import knapsack_window, lp_bounds
-from ._run import Deadline, quiet_highs_banner, threads_for
+from ._master import Master, Pricer
+from ._pricing import lp_bounds
+from ._run import Deadline, threads_for
 from .certificate import Certificate, ModelSize, relative_gap
 from .rules import SolveOptions
 
 log = logging.getLogger(__name__)
-
-
-class _Master:
-    """The restricted master LP in highspy, with artificial columns."""
-
-    def __init__(self, n: int, count: int | None, big_m: float, threads: int) -> None:
-        self.n = n
-        self.count = count
-        quiet_highs_banner()
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("threads", threads)
-        rows = n + (count is not None)
-        rhs = np.ones(rows)
-        if count is not None:
-            rhs[n] = float(count)
-        h.addRows(rows, rhs, rhs, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
-        for r in range(rows):
-            h.addCol(big_m, 0.0, highspy.kHighsInf, 1, np.array([r], np.int32), np.array([1.0]))
-        if count is not None:
-            h.addCol(big_m, 0.0, highspy.kHighsInf, 1, np.array([n], np.int32), np.array([-1.0]))
-        self.h = h
-        self.n_art = rows + (count is not None)
-
-    def add(self, columns: list[tuple[NDArray[np.int64], float]]) -> None:
-        if not columns:
-            return
-        starts, idx, vals, costs = [], [], [], []
-        for members, cost in columns:
-            starts.append(len(idx))
-            rows = members.tolist() + ([self.n] if self.count is not None else [])
-            idx.extend(rows)
-            vals.extend([1.0] * len(rows))
-            costs.append(cost)
-        k = len(columns)
-        self.h.addCols(
-            k,
-            np.array(costs),
-            np.zeros(k),
-            np.full(k, highspy.kHighsInf),
-            len(idx),
-            np.array(starts, np.int32),
-            np.array(idx, np.int32),
-            np.array(vals),
-        )
-
-    def solve(self) -> tuple[float, NDArray[np.float64], float]:
-        self.h.run()
-        sol = self.h.getSolution()
-        duals = np.array(sol.row_dual)
-        z = float(self.h.getInfo().objective_function_value)
-        mu = float(duals[self.n]) if self.count is not None else 0.0
-        return z, duals[: self.n], mu
-
-
-class _Pricer:
-    """Per-base knapsack data of one part."""
-
-    def __init__(self, inst: Instance, part: Part) -> None:
-        items = part.items
-        self.n = n = len(items)
-        self.w = inst.weights[items].astype(np.int64)
-        self.cost = inst.cost[np.ix_(items, items)]
-        allowed = inst.allowed[np.ix_(items, items)]
-        self.lo, self.hi = part.lo, inst.hi
-        self.nbr: list[NDArray[np.int64]] = []
-        self.openable = np.zeros(n, dtype=bool)
-        for j in range(n):
-            cand = np.flatnonzero(allowed[:, j])
-            cand = cand[cand != j]
-            cand = cand[np.lexsort((cand, self.cost[cand, j]))]  # nearest first, then by code
-            self.nbr.append(cand)
-            self.openable[j] = self.w[j] <= self.hi and self.w[j] + self.w[cand].sum() >= self.lo
-        self.dp_calls = 0
-        self.active: NDArray[np.bool_] | None = None  # items still to cover (while diving)
-
-    def _nb(self, j: int) -> NDArray[np.int64]:
-        nb = self.nbr[j]
-        return nb if self.active is None else nb[self.active[nb]]
-
-    def _bases(self) -> NDArray[np.int64]:
-        ok = self.openable if self.active is None else self.openable & self.active
-        return np.flatnonzero(ok)
-
-    def initial_columns(self) -> list[tuple[int, NDArray[np.int64]]]:
-        out = []
-        for j in np.flatnonzero(self.openable):
-            tot = int(self.w[j])
-            members = [int(j)]
-            for i in self.nbr[j]:
-                if tot >= self.lo:
-                    break
-                if tot + self.w[i] <= self.hi:
-                    members.append(int(i))
-                    tot += int(self.w[i])
-            if self.lo <= tot <= self.hi:
-                out.append((int(j), np.array(sorted(members), dtype=np.int64)))
-        return out
-
-    def window(self, j: int) -> tuple[int, int]:
-        return self.lo - int(self.w[j]), self.hi - int(self.w[j])
-
-    def lp_rc(self, pi: NDArray[np.float64], mu: float) -> NDArray[np.float64]:
-        """Lower bounds on every base's best reduced cost (LP-relaxed knapsacks)."""
-        rc = np.full(self.n, np.inf)
-        for j in self._bases():
-            nb = self._nb(j)
-            lo, hi = self.window(j)
-            value, _ = lp_bounds(self.w[nb], pi[nb] - self.cost[nb, j], lo, hi)
-            rc[j] = -(pi[j] + value + mu)
-        return rc
-
-    def exact(
-        self, j: int, pi: NDArray[np.float64], mu: float, theta: float = 0.0
-    ) -> tuple[float, NDArray[np.int64] | None]:
-        """A lower bound on the best reduced cost of a column with base j, and a best column.
-
-        Items whose LP bound with the item forced in already gives a reduced cost >= ``theta``
-        are left out of the dynamic programme: the value returned is then exact when it is below
-        ``theta`` and a valid lower bound (at least ``theta``, or the DP value) otherwise.
-        """
-        nb = self._nb(j)
-        lo, hi = self.window(j)
-        profits = pi[nb] - self.cost[nb, j]
-        base_value, forced = lp_bounds(self.w[nb], profits, lo, hi, forced=True)
-        if not np.isfinite(base_value):
-            return np.inf, None
-        t = -(pi[j] + forced + mu)  # type: ignore[operator]
-        keep = t < theta
-        self.dp_calls += 1
-        value, chosen = knapsack_window(self.w[nb[keep]], profits[keep], lo, hi)
-        rc = -(pi[j] + value + mu) if np.isfinite(value) else np.inf
-        dropped = float(t[~keep].min()) if (~keep).any() else np.inf
-        lower = max(min(rc, dropped), -(pi[j] + base_value + mu))
-        if not np.isfinite(value):
-            return lower, None
-        members = np.sort(np.concatenate([[j], nb[keep][chosen]])).astype(np.int64)
-        return lower, members
-
-    def greedy_column(
-        self, j: int, pi: NDArray[np.float64], mu: float
-    ) -> tuple[float, NDArray[np.int64] | None]:
-        """A cheap column for base j (rounding the LP knapsack): reduced cost and members."""
-        nb = self._nb(j)
-        lo, hi = self.window(j)
-        w = self.w[nb]
-        p = pi[nb] - self.cost[nb, j]
-        ratio = p / np.maximum(w, 1)
-        order = np.lexsort((np.arange(len(nb)), -ratio))
-        take = np.zeros(len(nb), dtype=bool)
-        tot, val = 0, 0.0
-        for k in order:  # profitable items by ratio, while they fit
-            if p[k] <= 0:
-                break
-            if tot + w[k] <= hi:
-                take[k] = True
-                tot += int(w[k])
-                val += p[k]
-        if tot < lo:  # then the least costly per patient up to the floor
-            for k in order:
-                if tot >= lo:
-                    break
-                if not take[k] and tot + w[k] <= hi:
-                    take[k] = True
-                    tot += int(w[k])
-                    val += p[k]
-        if tot < lo:
-            return np.inf, None
-        members = np.sort(np.concatenate([[j], nb[take]])).astype(np.int64)
-        return -(pi[j] + val + mu), members
-
-    def column_cost(self, j: int, members: NDArray[np.int64]) -> float:
-        return float(self.cost[members, j].sum())
 
 
 def solve_columns(
@@ -232,14 +68,14 @@ def solve_columns(
 ) -> PartResult:
     """Solve one part with the columns engine (see the module docstring)."""
     t0 = time.perf_counter()
-    pr = _Pricer(inst, part)
+    pr = Pricer(inst, part)
     n = pr.n
     count = part.count
     big_m = (
         float(np.where(inst.allowed[np.ix_(part.items, part.items)], pr.cost, 0).max(axis=1).sum())
         + 1.0
     )
-    master = _Master(n, count, big_m, threads_for(options))
+    master = Master(n, count, big_m, threads_for(options))
     pool: dict[tuple[int, tuple[int, ...]], tuple[int, NDArray[np.int64], float]] = {}
     order: list[tuple[int, NDArray[np.int64], float]] = []  # master column n_art + k
 
@@ -511,7 +347,7 @@ def solve_columns(
 
 
 def _enumerate(
-    pr: _Pricer,
+    pr: Pricer,
     pi: NDArray[np.float64],
     mu: float,
     rcb: NDArray[np.float64],

@@ -85,8 +85,13 @@ def build_compact(
     bases: NDArray[np.bool_] | None = None,
     pairs: NDArray[np.bool_] | None = None,
     cuts: Sequence[tuple[float, NDArray[np.float64]]] = (),
+    elastic: str = "",
 ) -> tuple[pulp.LpProblem, dict[int, pulp.LpVariable], dict[tuple[int, int], pulp.LpVariable]]:
-    """The model (E1)-(E7) over a part; ``bases``/``pairs`` (part-local masks) restrict J and A."""
+    """The model (E1)-(E7) over a part; ``bases``/``pairs`` (part-local masks) restrict J and A.
+
+    ``elastic="floor"`` (or ``"ceiling"``) relaxes every (E4) (or (E5)) row by one variable and
+    minimises it instead of (E1); see :mod:`._elastic`.
+    """
     items = part.items
     n = len(items)
     local_allowed = inst.allowed[np.ix_(items, items)].copy()
@@ -106,7 +111,11 @@ def build_compact(
         for i in np.flatnonzero(local_allowed[:, j]):
             if i != j:
                 x[int(i), j] = prob.add_variable(f"x_{i}_{j}", 0, 1, cat=pulp.LpInteger)
-    prob += pulp.LpAffineExpression([(v, float(cost[i, j])) for (i, j), v in x.items()]), "E1"
+    slack = prob.add_variable("elastic", 0, None) if elastic else None
+    if slack is None:
+        prob += pulp.LpAffineExpression([(v, float(cost[i, j])) for (i, j), v in x.items()]), "E1"
+    else:
+        prob += pulp.LpAffineExpression([(slack, 1.0)]), "elastic"
     rows: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in range(n)]
     cols: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in range(n)]
     for (i, j), v in x.items():
@@ -125,15 +134,17 @@ def build_compact(
             0.0,
         )
     for j, yj in y.items():
+        floor_slack = [(slack, 1.0)] if slack is not None and elastic == "floor" else []
+        ceiling_slack = [(slack, -1.0)] if slack is not None and elastic == "ceiling" else []
         if part.lo > w[j]:
             prob += pulp.LpConstraint(
-                pulp.LpAffineExpression([*cols[j], (yj, float(w[j] - part.lo))]),
+                pulp.LpAffineExpression([*cols[j], (yj, float(w[j] - part.lo)), *floor_slack]),
                 pulp.LpConstraintGE,
                 f"hub_size_min[E4,{tags[j]}]",
                 0.0,
             )
         prob += pulp.LpConstraint(
-            pulp.LpAffineExpression([*cols[j], (yj, float(w[j] - inst.hi))]),
+            pulp.LpAffineExpression([*cols[j], (yj, float(w[j] - inst.hi)), *ceiling_slack]),
             pulp.LpConstraintLE,
             f"hub_size_max[E5,{tags[j]}]",
             0.0,

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 from mcp_geo._errors import InfeasibleError
 
 from ._compact import PartResult, objective_name, plan_cost, solve_compact
+from ._elastic import relaxation_advice
 from ._greedy import greedy_plan
 from ._instance import Instance, Part, PlanException, prepare
 from ._run import Deadline
@@ -131,7 +132,8 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
                 f"{inst.names(part.items)} cannot be split into {inst.group}s of "
                 f"{inst.lo:,}-{inst.hi:,} within the distance limit"
                 + ("" if part.count is None else f" with {part.count} {inst.group}s")
-                + "; relax the floor, the ceiling or the distance limit",
+                + "; "
+                + relaxation_advice(inst, part, options=options, deadline=deadline),
                 causes=(f"{inst.group} rules infeasible for {inst.names(part.items)}",),
             )
         certs.append(cert)

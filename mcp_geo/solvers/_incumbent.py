@@ -20,7 +20,7 @@ from ._run import Deadline, RunResult, run_mip
 from .rules import SolveOptions
 
 if TYPE_CHECKING:
-    from ._columns import _Master, _Pricer
+    from ._master import Master, Pricer
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,8 @@ Column = tuple[int, NDArray[np.int64], float]
 
 
 def dive(
-    master: _Master,
-    pr: _Pricer,
+    master: Master,
+    pr: Pricer,
     order: list[Column],
     add: Callable[[list[tuple[int, NDArray[np.int64]]]], int],
     deadline: Deadline,
@@ -82,7 +82,7 @@ def dive(
     return _repair(pr, base_local)
 
 
-def _repair(pr: _Pricer, base_local: NDArray[np.int64]) -> NDArray[np.int64] | None:
+def _repair(pr: Pricer, base_local: NDArray[np.int64]) -> NDArray[np.int64] | None:
     """Put items the dive left over into the nearest group with room within reach."""
     load = {int(b): int(pr.w[base_local == b].sum()) for b in set(base_local.tolist()) if b >= 0}
     for i in np.flatnonzero(base_local < 0):
