@@ -27,6 +27,7 @@ log = logging.getLogger("mcp_geo.cli")
 EXIT_USAGE = 2
 EXIT_INFEASIBLE = 3
 EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
 
 
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
@@ -343,6 +344,37 @@ def _stderr():  # -> rich.console.Console
     return Console(stderr=True)
 
 
+def _interruptible(function, *args, **kwargs):
+    """Run ``function`` in a worker thread so that Ctrl-C stops the command at once.
+
+    A solver busy in compiled code does not see Python's KeyboardInterrupt until it returns; the
+    main thread does. Nothing has been written while a plan is being solved (plans are written
+    atomically afterwards), so the process can end straight away.
+    """
+    import os
+    import threading
+
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = function(*args, **kwargs)
+        except BaseException as exc:  # handed to the main thread below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=target, name="mcp-geo-solve", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        print("mcp-geo: interrupted; nothing was written", file=sys.stderr, flush=True)
+        os._exit(EXIT_INTERRUPTED)  # the solver thread cannot be stopped from Python
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["value"]
+
+
 def _cmd_plan(args: argparse.Namespace) -> int:
     from mcp_geo.exports import prepare_output_dir, write_plan
     from mcp_geo.planning import run_scenario
@@ -356,7 +388,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             status.update(text)
             log.info("%s", text)
 
-        plan = run_scenario(scenario, data_dir=args.data, step=step)
+        plan = _interruptible(run_scenario, scenario, data_dir=args.data, step=step)
         status.update("writing the plan")
         extra = None
         if args.map:
@@ -497,6 +529,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"mcp-geo: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("mcp-geo: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

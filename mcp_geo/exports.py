@@ -148,6 +148,7 @@ def write_plan(
     """
     out = prepare_output_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     try:
         for name, writer in {**_writers(plan), **(extra or {})}.items():
@@ -159,6 +160,14 @@ def write_plan(
         raise
     log.info("plan written to %s", out)
     return out
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Remove what a killed run left beside ``out``: its staging and retired folders."""
+    for pattern in (f".{out.name}.*.partial", f".{out.name}.*.old"):
+        for leftover in out.parent.glob(pattern):
+            log.info("removing %s, left by an interrupted run", leftover)
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _swap_into_place(staging: Path, out: Path) -> None:
