@@ -31,7 +31,7 @@ from mcp_geo.maps._layers import (
     panel_html,
     practice_radius,
 )
-from mcp_geo.maps.render import MapFile, MapOptions, drop_unused_assets, write_html
+from mcp_geo.maps.render import MapFile, MapOptions, drop_unused_assets, fit, write_html
 from mcp_geo.plan import Plan
 
 log = logging.getLogger(__name__)
@@ -144,7 +144,10 @@ def render_comparison(
     a, b = comparison.a, comparison.b
     practices = len(a.practices) + (0 if b is None else len(b.practices))
     dual = folium.plugins.DualMap(
-        tiles=options.tiles, prefer_canvas=options.use_canvas(practices), control_scale=True
+        tiles=options.tiles,
+        prefer_canvas=options.use_canvas(practices),
+        control_scale=True,
+        zoom_snap=0.25,
     )
     drop_unused_assets(dual.m1)
     drop_unused_assets(dual.m2)
@@ -171,10 +174,8 @@ def render_comparison(
     )
     root.html.add_child(folium.Element(right_panel), name="mcp_geo_panel_b")
     root.html.add_child(folium.Element(legend_html(changed=b is not None)), name="mcp_geo_legend")
-    frame = a.practices.to_crs(4326)
-    west, south, east, north = frame[frame["practice_code"].isin(comparison.shared)].total_bounds
-    dual.m1.fit_bounds([[south, west], [north, east]], padding=(20, 20))
-    dual.m2.fit_bounds([[south, west], [north, east]], padding=(20, 20))
+    fit(dual.m1, a)  # the maps are synchronised: both frame plan A
+    fit(dual.m2, a)
     return dual, (left, right)
 
 

@@ -89,6 +89,7 @@ def new_map(plan: Plan, *, options: MapOptions, **kwargs: object) -> folium.Map:
         tiles=options.tiles,
         prefer_canvas=options.use_canvas(len(plan.practices)),
         control_scale=True,
+        zoom_snap=0.25,  # fit the footprint closely, not to the nearest whole zoom level
         **kwargs,  # type: ignore[arg-type]
     )
     drop_unused_assets(fmap)
@@ -102,8 +103,10 @@ def drop_unused_assets(fmap: folium.Map) -> None:
 
 
 def fit(fmap: folium.Map, plan: Plan) -> None:
-    west, south, east, north = plan.practices.to_crs(4326).total_bounds
-    fmap.fit_bounds([[south, west], [north, east]], padding=(20, 20))
+    """Frame the footprint: its territories (or its practices, without territories)."""
+    frame = plan.territories_hubs if len(plan.territories_hubs) else plan.practices
+    west, south, east, north = frame.to_crs(4326).total_bounds
+    fmap.fit_bounds([[south, west], [north, east]], padding=(10, 10))
 
 
 def _render(plan: Plan, options: MapOptions) -> tuple[folium.Map, LayerCounts]:

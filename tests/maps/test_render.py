@@ -120,3 +120,28 @@ def test_map_options():
 def test_map_without_tiles(ns_plan, tmp_path):
     written = write_map(ns_plan, tmp_path / "m.html", options=MapOptions(tiles=None))
     assert "tile.openstreetmap.org" not in written.path.read_text()
+
+
+def test_cli_map_writes_dir_map_html(ns_plan_dir, tmp_path, capsys):
+    import shutil
+
+    from mcp_geo.cli import main
+
+    folder = tmp_path / "plan"
+    shutil.copytree(ns_plan_dir, folder)
+    assert main(["map", str(folder)]) == 0
+    assert "self-contained" in capsys.readouterr().out
+    assert "Hub territories" in (folder / "map.html").read_text()
+    assert main(["map", str(tmp_path / "nowhere")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+
+
+def test_cli_plan_with_map(tmp_path):
+    from mcp_geo.cli import main
+
+    out = tmp_path / "ns"
+    assert (
+        main(["-q", "plan", "north-staffs", "--out", str(out), "--engine", "compact", "--map"]) == 0
+    )
+    assert (out / "map.html").stat().st_size < 3_000_000
+    assert (out / "practices.csv").is_file()
