@@ -33,11 +33,27 @@ import pandas as pd
 
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.boundaries import _road_cache as cache
-from mcp_geo.boundaries._road_graph import Network, add_speeds, network_arrays, paths_to_bases, snap
-from mcp_geo.boundaries._road_readers import RoadFile, read_road_file, require
+from mcp_geo.boundaries._road_graph import add_speeds, network_arrays
+from mcp_geo.boundaries._road_readers import RoadFile, read_road_file
+from mcp_geo.boundaries._road_travel import ISLAND, OUTSIDE, TOO_FAR, compute, report
 from mcp_geo.boundaries.distances import TravelMatrix
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "DEFAULT_SPEEDS_KMH",
+    "ISLAND",
+    "OUTSIDE",
+    "TOO_FAR",
+    "NearestBaseChanges",
+    "RoadCoverage",
+    "RoadOptions",
+    "RoadTravel",
+    "default_cache_dir",
+    "nearest_base_changes",
+    "read_road_network",
+    "road_travel_matrix",
+]
 
 Metric = Literal["km", "minutes"]
 
@@ -64,11 +80,6 @@ DEFAULT_SPEEDS_KMH: Mapping[str, float] = MappingProxyType(
     }
 )
 FALLBACK_SPEED_KMH = 40.0
-
-#: The reasons a practice cannot use the network (``RoadTravel.unreachable["reason"]``).
-OUTSIDE = "outside the road network's area"
-TOO_FAR = "too far from a drivable road"
-ISLAND = "by a road island not joined to the main network"
 
 
 @dataclass(frozen=True)
@@ -260,8 +271,8 @@ def road_travel_matrix(
         read = RoadFile(graph=roads.copy(), format="networkx graph (in memory)")
     graph = add_speeds(read.graph, options.speeds_kmh, options.fallback_speed_kmh)
     network = network_arrays(graph)
-    parts = _compute(frame, network, base_codes, options)
-    parts["report"] = _report(path, read, network, options, parts)
+    parts = compute(frame, network, base_codes, options)
+    parts["report"] = report(path, read, network, options, parts)
     if key:
         cache.save(folder, key, parts)
     return _assemble(frame, parts, options, from_cache=False)
@@ -299,111 +310,6 @@ def _validated(practices: pd.DataFrame, bases: Sequence[str] | None) -> pd.DataF
     if problems:
         raise ValidationError(problems, context="road travel")
     return frame
-
-
-def _compute(
-    frame: pd.DataFrame, network: Network, base_codes: list[str], options: RoadOptions
-) -> dict[str, Any]:
-    """The snapped sites, the reasons, and the site x base matrices (reached practices only)."""
-    lat = frame["latitude"].to_numpy(dtype=float)
-    lon = frame["longitude"].to_numpy(dtype=float)
-    snapped = snap(network, lat, lon)
-    inside = _inside_hull(network, lat, lon)
-    reason = np.full(len(frame), "", dtype=object)
-    detail = np.full(len(frame), "", dtype=object)
-    for i in np.flatnonzero(snapped.km > options.max_snap_km):
-        if not inside[i]:
-            reason[i] = OUTSIDE
-        elif snapped.any_km[i] <= options.max_snap_km and not network.main[snapped.any_node[i]]:
-            reason[i] = ISLAND
-        else:
-            reason[i] = TOO_FAR
-        detail[i] = (
-            f"nearest node of the main network {snapped.km[i]:.3f} km away "
-            f"(limit {options.max_snap_km:g} km)"
-        )
-        if reason[i] == ISLAND:
-            detail[i] += (
-                f"; a road {snapped.any_km[i]:.3f} km away belongs to a part of "
-                f"{int(network.component_size[snapped.any_node[i]])} nodes cut off from it"
-            )
-    reached = reason == ""
-    position = {c: i for i, c in enumerate(frame["practice_code"])}
-    rows = np.flatnonzero(reached)
-    cols = np.array([position[b] for b in base_codes if reached[position[b]]], dtype=np.int64)
-    n = len(rows)
-    km = np.full((n, n), np.inf)
-    minutes = np.full((n, n), np.inf) if options.metric == "minutes" else None
-    if n and len(cols):
-        value, path_km = paths_to_bases(
-            network,
-            sites=snapped.node[rows],
-            bases=snapped.node[cols],
-            metric=options.metric,
-            limit=options.limit,
-        )
-        leg_km = snapped.km
-        total_km = leg_km[rows][:, None] + path_km + leg_km[cols][None, :]
-        if minutes is None:
-            total = total_km
-        else:
-            leg_min = leg_km * 60.0 / options.snap_speed_kmh
-            total = leg_min[rows][:, None] + value + leg_min[cols][None, :]
-        if options.limit is not None:
-            beyond = total > options.limit + 1e-9
-            total = np.where(beyond, np.inf, total)
-            total_km = np.where(beyond, np.inf, total_km)
-        column = np.searchsorted(rows, cols)
-        km[:, column] = total_km
-        if minutes is not None:
-            minutes[:, column] = total
-        np.fill_diagonal(km, 0.0)
-        if minutes is not None:
-            np.fill_diagonal(minutes, 0.0)
-    return {
-        "node": snapped.node,
-        "snap_km": snapped.km,
-        "reason": reason.astype(str),
-        "detail": detail.astype(str),
-        "km": km,
-        "minutes": minutes,
-    }
-
-
-def _inside_hull(network: Network, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    shapely = require("shapely")
-    hull = shapely.convex_hull(shapely.multipoints(np.column_stack([network.lon, network.lat])))
-    return np.asarray(
-        shapely.contains_xy(hull, lon, lat) | shapely.touches(hull, shapely.points(lon, lat))
-    )
-
-
-def _report(
-    path: Path | None,
-    read: RoadFile,
-    network: Network,
-    options: RoadOptions,
-    parts: Mapping[str, Any],
-) -> dict[str, Any]:
-    snap_km = np.asarray(parts["snap_km"])[np.asarray(parts["reason"]) == ""]
-    report: dict[str, Any] = {
-        "file": None if path is None else path.name,
-        "sha256": None if path is None else cache.file_sha256(path),
-        "format": read.format,
-        "network": "drivable roads (osmnx 'drive' classes), main part = largest strongly "
-        "connected component",
-        "nodes": network.nodes,
-        "edges": network.edges,
-        "main_network_nodes": int(network.main.sum()),
-        **options.key(),
-        "speeds": "edge maxspeed where present (mph converted), else speeds_kmh by highway "
-        "class, else fallback_speed_kmh (osmnx add_edge_speeds)",
-        "snap_legs": "great-circle km from the practice to its nearest main-network node",
-        "snap_km_max": round(float(snap_km.max()), 3) if len(snap_km) else None,
-        "snap_km_mean": round(float(snap_km.mean()), 3) if len(snap_km) else None,
-        "notes": list(read.notes),
-    }
-    return report
 
 
 def _assemble(
@@ -470,4 +376,56 @@ def _assemble(
         coverage=coverage,
         report=MappingProxyType(report),
         from_cache=from_cache,
+    )
+
+
+@dataclass(frozen=True)
+class NearestBaseChanges:
+    """How often road travel changes which of two bases is nearer, against another measure.
+
+    For every practice i and every pair of other sites {j, k} both reachable by each measure, the
+    pair is *flipped* when one measure puts j nearer and the other k. ``nearest_changed`` counts
+    the practices whose single nearest other site differs.
+    """
+
+    practices: int
+    nearest_changed: int
+    pairs: int
+    pairs_flipped: int
+
+    @property
+    def share_flipped(self) -> float:
+        return self.pairs_flipped / self.pairs if self.pairs else 0.0
+
+    @property
+    def share_nearest_changed(self) -> float:
+        return self.nearest_changed / self.practices if self.practices else 0.0
+
+
+def nearest_base_changes(road: TravelMatrix, reference: TravelMatrix) -> NearestBaseChanges:
+    """Compare the base orderings of ``road`` and ``reference`` (say great-circle) on shared codes."""
+    position = {c: k for k, c in enumerate(reference.codes)}
+    shared = [c for c in road.codes if c in position]
+    mine = {c: k for k, c in enumerate(road.codes)}
+    a_idx = np.array([mine[c] for c in shared], dtype=np.int64)
+    b_idx = np.array([position[c] for c in shared], dtype=np.int64)
+    a = road.km[np.ix_(a_idx, a_idx)].astype(float)
+    b = reference.km[np.ix_(b_idx, b_idx)].astype(float)
+    n = len(shared)
+    off = ~np.eye(n, dtype=bool)
+    pairs = flipped = changed = compared = 0
+    for i in range(n):
+        ok = off[i] & np.isfinite(a[i]) & np.isfinite(b[i])
+        if ok.sum() < 2:
+            continue
+        ra, rb = a[i, ok], b[i, ok]
+        compared += 1
+        changed += int(np.argmin(ra) != np.argmin(rb))
+        da = np.sign(ra[:, None] - ra[None, :])
+        db = np.sign(rb[:, None] - rb[None, :])
+        upper = np.triu(np.ones(da.shape, dtype=bool), k=1)
+        pairs += int(upper.sum())
+        flipped += int((upper & (da * db < 0)).sum())
+    return NearestBaseChanges(
+        practices=compared, nearest_changed=changed, pairs=pairs, pairs_flipped=flipped
     )
