@@ -268,7 +268,8 @@ def road_travel_matrix(
     if path is not None:
         read = read_road_file(path)
     else:
-        read = RoadFile(graph=roads.copy(), format="networkx graph (in memory)")
+        graph_in: Any = roads
+        read = RoadFile(graph=graph_in.copy(), format="networkx graph (in memory)")
     graph = add_speeds(read.graph, options.speeds_kmh, options.fallback_speed_kmh)
     network = network_arrays(graph)
     parts = compute(frame, network, base_codes, options)
