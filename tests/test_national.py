@@ -85,7 +85,8 @@ def test_same_plans_as_each_footprint_alone(national_run, alone):
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     for code, folder in alone.items():
         own = report["footprints"][code]
-        assert own["status"] == "solved" and own["reason"] is None
+        assert own["status"] == "solved"
+        assert own["reason"] is None
         expected = json.loads((folder / "report.json").read_text(encoding="utf-8"))
         assert own["certificates"] == expected["certificates"]
         for name, table, columns in (
@@ -107,7 +108,8 @@ def test_national_files_cover_every_practice_once(national_run, bundled_data):
     out = national.out
     practices = _rows(out / "practices.csv")
     codes = [r["practice_code"] for r in practices]
-    assert codes == sorted(codes) and len(codes) == len(set(codes))
+    assert codes == sorted(codes)
+    assert len(codes) == len(set(codes))
     expected = {
         c: set(select_footprint(bundled_data, f"icb:{c}").practices["practice_code"]) for c in CODES
     }
@@ -128,7 +130,8 @@ def test_failed_footprint_reported_and_others_solved(national_run):
     national, calls = national_run
     report = json.loads((national.out / "report.json").read_text(encoding="utf-8"))
     qoc = report["footprints"]["QOC"]
-    assert qoc["status"] == "failed" and qoc["failure"] == "infeasible"
+    assert qoc["status"] == "failed"
+    assert qoc["failure"] == "infeasible"
     assert "cannot be split into hubs of 30,000-50,000" in qoc["reason"]
     assert qoc["name"] == "NHS Shropshire, Telford and Wrekin Integrated Care Board"
     assert report["national"] == {
@@ -182,8 +185,10 @@ def test_rerun_resumes_solved_footprints(national_run, cluster, tmp_path):
         map_html=False,
     )
     by_code = {r.code: r for r in again.footprints}
-    assert by_code["QT6"].resumed and not by_code["QSL"].resumed
-    assert not by_code["QOC"].resumed and by_code["QOC"].status == "failed"
+    assert by_code["QT6"].resumed
+    assert not by_code["QSL"].resumed
+    assert not by_code["QOC"].resumed
+    assert by_code["QOC"].status == "failed"
     for name in ("practices.csv", "hubs.csv", "mcps.csv", "exclusions.csv"):
         assert (out / name).read_bytes() == (first.out / name).read_bytes(), name
     reports = [json.loads((d / "report.json").read_text()) for d in (first.out, out)]
@@ -197,7 +202,8 @@ def test_changed_options_change_every_fingerprint(bundled_data):
     from mcp_geo.national import partition_jobs
 
     jobs, problems = partition_jobs(bundled_data, by="icb", scenario=SCENARIO)
-    assert problems == [] and len(jobs) == 42
+    assert problems == []
+    assert len(jobs) == 42
     assert sum(j.practices for j in jobs) == 6239
     assert (jobs[0].code, jobs[0].practices) == ("QOP", 407)
     assert [j.practices for j in jobs] == sorted((j.practices for j in jobs), reverse=True)
@@ -246,8 +252,10 @@ def test_sub_icbs_on_its_own_local_cluster(tmp_path):
         map_html=False,
     )
     by_code = {r.code: r for r in national.footprints}
-    assert by_code["05V"].status == "solved" and national.workers == 1
+    assert by_code["05V"].status == "solved"
+    assert national.workers == 1
     assert by_code["02Q"].failure == "infeasible"
     assert "128,168 patients, fewer than one MCP's floor of 150,000" in by_code["02Q"].reason
     hubs = _rows(tmp_path / "subs" / "hubs.csv")
-    assert hubs and all(h["hub_id"].startswith("05V-H") for h in hubs)
+    assert hubs
+    assert all(h["hub_id"].startswith("05V-H") for h in hubs)
