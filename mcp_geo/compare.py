@@ -237,7 +237,12 @@ def _compare(a: Plan, b: Plan | None, a_side: _Side, b_side: _Side, **kw) -> Com
     rows = [
         ComparisonRow("practices shared", len(shared), len(shared)),
         ComparisonRow("practices in this plan only", only_a, only_b),
-        ComparisonRow("patients of the shared practices", *[a_side.patients.sum()] * 2, "patients"),
+        ComparisonRow(
+            "patients of the shared practices",
+            float(a_side.patients.sum()),
+            float(b_side.patients.sum()),
+            "patients",
+        ),
     ]
     rows += [ComparisonRow(m, rows_a[m][0], rows_b[m][0], rows_a[m][1]) for m in rows_a]
     hub_changed = _changed(a_side.hub, b_side.hub)

@@ -220,10 +220,11 @@ def _metrics(m: dict[str, Any], scenario, practices: pd.DataFrame) -> PlanMetric
     against = m.get("against_pcns")
     if against and practices["pcn_code"].notna().any():
         recomputed = pcn_grouping_metrics(practices, lower=scenario.hub_min, upper=scenario.hub_max)
+        distance = _travel(against["km_to_base"], len(practices), patients)
         pcns = replace(
             recomputed,
             sizes=_sizes(against["patients"], scenario.hub_min, scenario.hub_max),
-            distance=_travel(against["km_to_base"], len(practices), patients),
+            distance=recomputed.distance if distance is None else distance,
             max_span_km=float(against["max_span_km"]),
         )
         ari = adjusted_rand_index(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -67,11 +68,11 @@ def practice_radius(patients: float) -> float:
     return round(max(2.5, 7.0 * float(np.sqrt(max(patients, 0) / 10_000))), 2)
 
 
-def _thousands(value: object) -> str:
+def _thousands(value: Any) -> str:
     return "" if value is None or pd.isna(value) else f"{int(value):,}"
 
 
-def _km(value: object) -> str:
+def _km(value: Any) -> str:
     return "" if value is None or pd.isna(value) else f"{float(value):.2f} km"
 
 

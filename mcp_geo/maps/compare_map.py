@@ -22,7 +22,6 @@ from mcp_geo.maps._layers import (
     HUB_WEIGHT,
     OUTLINE_WEIGHT,
     PRACTICE_WEIGHT,
-    STYLE,
     LayerCounts,
     _json_frame,
     _thousands,
@@ -31,7 +30,14 @@ from mcp_geo.maps._layers import (
     panel_html,
     practice_radius,
 )
-from mcp_geo.maps.render import MapFile, MapOptions, drop_unused_assets, fit, write_html
+from mcp_geo.maps.render import (
+    MapFile,
+    MapOptions,
+    add_page_html,
+    drop_unused_assets,
+    fit,
+    write_html,
+)
 from mcp_geo.plan import Plan
 
 log = logging.getLogger(__name__)
@@ -167,13 +173,12 @@ def render_comparison(
         right_panel = panel_html(b, left="calc(50% + 10px)", title=comparison.b_label)
     for side in (dual.m1, dual.m2):
         folium.LayerControl(collapsed=True).add_to(side)
-    root = dual.m1.get_root()
-    root.header.add_child(folium.Element(STYLE), name="mcp_geo_style")
-    root.html.add_child(
-        folium.Element(panel_html(a, title=comparison.a_label)), name="mcp_geo_panel_a"
+    add_page_html(
+        dual.m1,
+        panel_html(a, title=comparison.a_label),
+        right_panel,
+        legend_html(changed=b is not None),
     )
-    root.html.add_child(folium.Element(right_panel), name="mcp_geo_panel_b")
-    root.html.add_child(folium.Element(legend_html(changed=b is not None)), name="mcp_geo_legend")
     fit(dual.m1, a)  # the maps are synchronised: both frame plan A
     fit(dual.m2, a)
     return dual, (left, right)

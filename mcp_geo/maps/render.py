@@ -23,6 +23,7 @@ from pathlib import Path
 
 import folium
 import folium.plugins
+from branca.element import Figure
 
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.maps._assets import UNUSED_DEFAULTS, inline_assets
@@ -109,15 +110,21 @@ def fit(fmap: folium.Map, plan: Plan) -> None:
     fmap.fit_bounds([[south, west], [north, east]], padding=(10, 10))
 
 
+def add_page_html(fmap: folium.Map, *boxes: str) -> None:
+    """Add the map's CSS to the page head and the boxes (panels, legend) to its body."""
+    root = fmap.get_root()
+    assert isinstance(root, Figure)  # folium puts every map in a Figure
+    root.header.add_child(folium.Element(STYLE), name="mcp_geo_style")
+    for number, box in enumerate(boxes):
+        root.html.add_child(folium.Element(box), name=f"mcp_geo_box_{number}")
+
+
 def _render(plan: Plan, options: MapOptions) -> tuple[folium.Map, LayerCounts]:
     fmap = new_map(plan, options=options)
     counts = add_plan_layers(fmap, plan, simplify_m=options.simplify_m)
     folium.LayerControl(collapsed=False).add_to(fmap)
     folium.plugins.Fullscreen(position="topleft").add_to(fmap)
-    root = fmap.get_root()
-    root.header.add_child(folium.Element(STYLE), name="mcp_geo_style")
-    root.html.add_child(folium.Element(panel_html(plan)), name="mcp_geo_panel")
-    root.html.add_child(folium.Element(legend_html()), name="mcp_geo_legend")
+    add_page_html(fmap, panel_html(plan), legend_html())
     fit(fmap, plan)
     return fmap, counts
 
