@@ -4,7 +4,8 @@ Formats, each read by the ecosystem's own reader:
 
 - OpenStreetMap PBF or XML (``.osm.pbf``, ``.pbf``, ``.osm``, ``.osm.bz2``, ``.osm.gz``), as
   Geofabrik publishes them: osmium keeps the drivable ways (the osmnx ``"drive"`` network type) and
-  the nodes they use, and :func:`osmnx.graph_from_xml` builds the simplified graph.
+  the nodes they use, and :func:`osmnx.graph_from_xml` builds the graph (unsimplified, so that
+  practices snap to any vertex of a road, not only to junctions).
 - osmnx GraphML (``.graphml``): :func:`osmnx.load_graphml`. An undirected graph is used both ways.
 - A roads layer (shapefile, a zip of shapefiles such as Geofabrik's ``-free.shp.zip``,
   GeoPackage, any line layer GDAL reads) with OSM ``fclass`` (or ``highway``), ``oneway`` and
@@ -151,7 +152,8 @@ def _read_osm(path: Path) -> RoadFile:
                 [Problem("the OSM file holds no drivable road", source=str(path))],
                 context="road network",
             )
-        graph = ox.graph_from_xml(xml, bidirectional=False, simplify=True, retain_all=True)
+        # not simplified: every vertex of a road is a node a practice can snap to
+        graph = ox.graph_from_xml(xml, bidirectional=False, simplify=False, retain_all=True)
     log.info("%s: %d drivable ways, %d nodes", path.name, ways, len(graph))
     return RoadFile(graph=graph, format="OpenStreetMap (osmium + osmnx.graph_from_xml)")
 
@@ -163,6 +165,10 @@ def _read_graphml(path: Path) -> RoadFile:
     if not graph.is_directed():
         graph = graph.to_directed()
         notes.append("the GraphML graph is undirected: every street is used both ways")
+    if graph.graph.get("simplified") in (True, "True"):
+        notes.append(
+            "the GraphML graph is simplified: practices snap to junctions and dead ends only"
+        )
     if "length" not in next(iter(graph.edges(data=True)), (0, 0, {}))[2]:
         raise ValidationError(
             [Problem("GraphML edges have no 'length' (metres)", source=str(path), field="length")],

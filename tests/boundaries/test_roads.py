@@ -274,6 +274,89 @@ def test_roads_layer_lines_join_only_at_shared_vertices(tmp_path):
     assert road.report["format"] == "roads layer (pyogrio)"
 
 
+OSM_XML = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6" generator="hand">
+  <node id="1" version="1" lat="52.00" lon="0.00"/>
+  <node id="2" version="1" lat="52.00" lon="0.01"/>
+  <node id="3" version="1" lat="52.00" lon="0.02"/>
+  <node id="4" version="1" lat="52.01" lon="0.02"/>
+  <node id="5" version="1" lat="52.01" lon="0.00"/>
+  <way id="10" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/>
+    <tag k="highway" v="residential"/></way>
+  <way id="11" version="1"><nd ref="3"/><nd ref="4"/>
+    <tag k="highway" v="residential"/><tag k="oneway" v="yes"/></way>
+  <way id="12" version="1"><nd ref="5"/><nd ref="4"/>
+    <tag k="highway" v="residential"/><tag k="oneway" v="-1"/></way>
+  <way id="13" version="1"><nd ref="5"/><nd ref="1"/>
+    <tag k="highway" v="unclassified"/><tag k="maxspeed" v="30 mph"/></way>
+  <way id="14" version="1"><nd ref="1"/><nd ref="4"/><tag k="highway" v="footway"/></way>
+  <way id="15" version="1"><nd ref="2"/><nd ref="4"/>
+    <tag k="highway" v="primary"/><tag k="access" v="private"/></way>
+</osm>
+"""
+
+
+@pytest.mark.parametrize("suffix", [".osm", ".osm.pbf"])
+def test_osm_extract_keeps_drivable_ways_and_their_directions(tmp_path, suffix):
+    """A square 1-2-3 / 3-4 / 4-5 / 5-1 (lon/lat in OSM_XML) with a footway 1-4 and a private
+    road 2-4 (both left out); 3 -> 4 is oneway=yes and 5-4 is oneway=-1 (so 4 -> 5 only)::
+
+        5 <----- 4          P1 -> P4: 1-2-3-4 (no diagonal: footway, private road)
+        |        ^          P4 -> P1: 4-5-1
+        1 --2--- 3          P4 -> P3: 4-5-1-2-3 (3 -> 4 is one-way)
+    """
+    osmium = pytest.importorskip("osmium")
+    xml = tmp_path / "town.osm"
+    xml.write_text(OSM_XML)
+    path = xml
+    if suffix == ".osm.pbf":
+        path = tmp_path / "town.osm.pbf"
+        with osmium.SimpleWriter(str(path)) as writer:
+            for item in osmium.FileProcessor(str(xml)):
+                writer.add(item)
+    frame = pd.DataFrame(
+        {
+            "practice_code": ["P1", "P3", "P4"],
+            "patients": 1,
+            "latitude": [52.00, 52.00, 52.01],
+            "longitude": [0.00, 0.02, 0.02],
+        }
+    )
+    road = road_travel_matrix(frame, roads=path, options=RoadOptions(use_cache=False))
+    a = float(great_circle_matrix(["x", "y"], [52.0, 52.0], [0.0, 0.01]).km[0, 1])
+    top = float(great_circle_matrix(["x", "y"], [52.01, 52.01], [0.0, 0.02]).km[0, 1])
+    b = float(great_circle_matrix(["x", "y"], [52.0, 52.01], [0.02, 0.02]).km[0, 1])
+    expected = np.array(
+        [
+            [0.0, 2 * a, 2 * a + b],
+            [2 * a, 0.0, b],
+            [top + b, top + b + 2 * a, 0.0],
+        ]
+    )
+    np.testing.assert_allclose(road.travel.km, expected, rtol=1e-5)
+    assert road.report["format"].startswith("OpenStreetMap")
+    fast = road_travel_matrix(
+        frame, roads=path, options=RoadOptions(metric="minutes", use_cache=False)
+    )
+    assert fast.travel.minutes is not None
+    # 5 -> 1 has maxspeed 30 mph; the residential streets take the default 32 km/h
+    assert fast.travel.minutes[2, 0] == pytest.approx(
+        top / 32 * 60 + b / (30 * 1.60934) * 60, rel=1e-4
+    )
+
+
+def test_osm_extract_without_roads_is_an_error(tmp_path):
+    pytest.importorskip("osmium")
+    xml = tmp_path / "paths.osm"
+    xml.write_text(
+        OSM_XML.replace('v="residential"', 'v="footway"')
+        .replace('v="unclassified"', 'v="path"')
+        .replace('v="primary"', 'v="cycleway"')
+    )
+    with pytest.raises(ValidationError, match="the OSM file holds no drivable road"):
+        road_travel_matrix(sites(TOWN), roads=xml, options=RoadOptions(use_cache=False))
+
+
 def test_missing_extra_names_it(monkeypatch, tmp_path):
     graphml = tmp_path / "town.graphml"
     ox.save_graphml(town(), graphml)
