@@ -33,6 +33,7 @@ import pandas as pd
 
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.boundaries import _road_cache as cache
+from mcp_geo.boundaries._road_compare import NearestBaseChanges, nearest_base_changes
 from mcp_geo.boundaries._road_graph import add_speeds, network_arrays
 from mcp_geo.boundaries._road_readers import RoadFile, read_road_file
 from mcp_geo.boundaries._road_travel import ISLAND, OUTSIDE, TOO_FAR, compute, report
@@ -322,12 +323,12 @@ def _assemble(
     patients = frame["patients"].fillna(0).astype(int).to_numpy()
     report = dict(parts["report"])
     source_name = report.get("file") or "an in-memory graph"
-    unreachable = pd.DataFrame(
+    unreachable = pd.DataFrame(  # the columns of a plan's exclusions
         {
             "practice_code": codes[~reached],
             "reason": reason[~reached],
-            "detail": np.asarray(parts["detail"]).astype(str)[~reached],
             "source": f"roads {source_name}",
+            "detail": np.asarray(parts["detail"]).astype(str)[~reached],
         }
     )
     coverage = RoadCoverage(
@@ -377,56 +378,4 @@ def _assemble(
         coverage=coverage,
         report=MappingProxyType(report),
         from_cache=from_cache,
-    )
-
-
-@dataclass(frozen=True)
-class NearestBaseChanges:
-    """How often road travel changes which of two bases is nearer, against another measure.
-
-    For every practice i and every pair of other sites {j, k} both reachable by each measure, the
-    pair is *flipped* when one measure puts j nearer and the other k. ``nearest_changed`` counts
-    the practices whose single nearest other site differs.
-    """
-
-    practices: int
-    nearest_changed: int
-    pairs: int
-    pairs_flipped: int
-
-    @property
-    def share_flipped(self) -> float:
-        return self.pairs_flipped / self.pairs if self.pairs else 0.0
-
-    @property
-    def share_nearest_changed(self) -> float:
-        return self.nearest_changed / self.practices if self.practices else 0.0
-
-
-def nearest_base_changes(road: TravelMatrix, reference: TravelMatrix) -> NearestBaseChanges:
-    """Compare the base orderings of ``road`` and ``reference`` (say great-circle) on shared codes."""
-    position = {c: k for k, c in enumerate(reference.codes)}
-    shared = [c for c in road.codes if c in position]
-    mine = {c: k for k, c in enumerate(road.codes)}
-    a_idx = np.array([mine[c] for c in shared], dtype=np.int64)
-    b_idx = np.array([position[c] for c in shared], dtype=np.int64)
-    a = road.km[np.ix_(a_idx, a_idx)].astype(float)
-    b = reference.km[np.ix_(b_idx, b_idx)].astype(float)
-    n = len(shared)
-    off = ~np.eye(n, dtype=bool)
-    pairs = flipped = changed = compared = 0
-    for i in range(n):
-        ok = off[i] & np.isfinite(a[i]) & np.isfinite(b[i])
-        if ok.sum() < 2:
-            continue
-        ra, rb = a[i, ok], b[i, ok]
-        compared += 1
-        changed += int(np.argmin(ra) != np.argmin(rb))
-        da = np.sign(ra[:, None] - ra[None, :])
-        db = np.sign(rb[:, None] - rb[None, :])
-        upper = np.triu(np.ones(da.shape, dtype=bool), k=1)
-        pairs += int(upper.sum())
-        flipped += int((upper & (da * db < 0)).sum())
-    return NearestBaseChanges(
-        practices=compared, nearest_changed=changed, pairs=pairs, pairs_flipped=flipped
     )
