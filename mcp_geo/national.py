@@ -74,6 +74,8 @@ class NationalPlan:
         Dask workers the run used.
     seconds
         Wall time of the whole run, including reading the data and writing the files.
+    solve_seconds
+        Wall time of the Dask part: starting the cluster and solving every footprint not resumed.
     """
 
     plan: Any  # mcp_geo.plan.Plan | None (imported lazily)
@@ -82,6 +84,7 @@ class NationalPlan:
     out: Path
     workers: int
     seconds: float
+    solve_seconds: float = 0.0
 
     @property
     def solved(self) -> tuple[FootprintResult, ...]:
@@ -260,6 +263,7 @@ def plan_england(
         "%d footprints by %s: %d to solve, %d resumed", total, by, len(todo), total - len(todo)
     )
     used_workers = 0
+    solve_started = time.perf_counter()
     if todo:
         from mcp_geo._national_dask import run_on_dask
 
@@ -273,6 +277,7 @@ def plan_england(
             workers=workers,
             finished=finished,
         )
+    solve_seconds = time.perf_counter() - solve_started
     results.sort(key=lambda r: r.code)
     national = dataclasses.replace(scenario, footprint="england", threads=scenario.threads or 1)
     failed_codes = {r.code: r.job.spec for r in results if r.status == "failed"}
@@ -299,6 +304,7 @@ def plan_england(
         out=out,
         workers=used_workers,
         seconds=time.perf_counter() - started,
+        solve_seconds=solve_seconds,
     )
 
 
