@@ -11,17 +11,23 @@ a footprint that failed are listed in the exclusions with the footprint's failur
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import os
 import re
+import shutil
+import time
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
 from mcp_geo import __version__
+from mcp_geo._errors import InfeasibleError
+from mcp_geo._national_tasks import PARTS, FootprintJob, FootprintResult
 from mcp_geo.boundaries.territories import Outline
 from mcp_geo.metrics import (
     adjusted_rand_index,
@@ -33,8 +39,6 @@ from mcp_geo.plan import Certificates, LevelMetrics, PcnComparison, Plan, PlanMe
 from mcp_geo.plan_io import read_plan
 from mcp_geo.scenario import Scenario
 from mcp_geo.solvers.certificate import Certificate, combine_certificates
-
-from mcp_geo._national_tasks import FootprintResult  # isort: skip
 
 log = logging.getLogger(__name__)
 
@@ -249,6 +253,80 @@ def _level_status(result: FootprintResult, level: str) -> str | None:
     return None if level_cert is None else level_cert.get("status")
 
 
-def with_wall_time(plan: Plan, seconds: float) -> Plan:
-    """The plan with its total time replaced (after the map and files are written)."""
-    return replace(plan, timings=replace(plan.timings, total=seconds))
+def unplanned_practices(data: Any, jobs: Sequence[FootprintJob], failed: dict[str, str]) -> Any:
+    """The practices of the failed footprints, with the footprint's spec."""
+    from mcp_geo.practices import select_footprint
+
+    frames = []
+    for job in jobs:
+        if job.code in failed:
+            rows = select_footprint(data, job.spec).practices[["practice_code"]]
+            frames.append(rows.assign(footprint=job.spec, detail=""))
+    if not frames:
+        return pd.DataFrame(columns=["practice_code", "footprint", "detail"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def write_national(
+    results: list[FootprintResult],
+    *,
+    scenario: Scenario,
+    by: str,
+    title: str,
+    data: Any,
+    exclusions: Any,
+    unplanned: Any,
+    out: Path,
+    started: float,
+    map_options: Any = None,
+) -> Plan:
+    """Merge the parts and write the national files (atomically, keeping this run's parts)."""
+    from mcp_geo.exports import _json_default, write_plan
+
+    if not any(r.status == "solved" for r in results):
+        causes = tuple(f"{r.code}: {r.reason}" for r in results)
+        raise InfeasibleError(
+            f"no footprint of the {len(results)} could be planned: " + "; ".join(causes),
+            causes=causes,
+        )
+    merge_started = time.perf_counter()
+    plan = merge_parts(
+        results,
+        scenario=scenario,
+        by=by,
+        title=title,
+        extract_date=data.extract_date,
+        exclusions=exclusions,
+        unplanned=unplanned,
+        wall_seconds=time.perf_counter() - started,
+    )
+    log.info("merged %d parts in %.1f s", len(results), time.perf_counter() - merge_started)
+
+    def report_file(path: Path) -> None:
+        report = national_report(plan, results, by=by)
+        text = json.dumps(report, indent=2, ensure_ascii=False, default=_json_default)
+        path.write_text(text + "\n", encoding="utf-8")
+
+    keep = {r.part.name for r in results if r.part is not None}
+
+    def parts_folder(path: Path) -> None:
+        _link_parts(out / PARTS, path, keep=keep)
+
+    extra = {"report.json": report_file, PARTS: parts_folder}
+    if map_options is not None:
+        from mcp_geo.maps.render import write_map
+
+        extra["map.html"] = lambda path: write_map(plan, path, options=map_options)
+    write_plan(plan, out, extra=extra)
+    return plan
+
+
+def _link_parts(source: Path, target: Path, *, keep: set[str]) -> None:
+    """Carry this run's parts into the staged folder, as hard links where the disk allows."""
+    target.mkdir()
+    for name in sorted(keep):
+        try:
+            shutil.copytree(source / name, target / name, copy_function=os.link)
+        except OSError:
+            shutil.rmtree(target / name, ignore_errors=True)
+            shutil.copytree(source / name, target / name)

@@ -24,6 +24,9 @@ from mcp_geo.scenario import Scenario
 
 log = logging.getLogger(__name__)
 
+PARTS = ".parts"
+"""The folder inside a national run's ``out`` holding each footprint's written plan."""
+
 Status = Literal["solved", "failed"]
 Failure = Literal["infeasible", "no_solution", "error"]
 """Why a footprint failed: rules proven impossible, no plan within the time limit, or an error."""

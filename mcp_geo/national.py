@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,13 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from mcp_geo._errors import Problem, ValidationError
-from mcp_geo._national_tasks import FootprintJob, FootprintResult, solve_footprint
+from mcp_geo._national_tasks import PARTS, FootprintJob, FootprintResult, solve_footprint
 from mcp_geo.scenario import Scenario
 
 log = logging.getLogger(__name__)
-
-PARTS = ".parts"
-"""The folder inside ``out`` holding each footprint's written plan."""
 
 PARTITIONS: dict[str, dict[str, tuple[str, str]]] = {
     "sub-icb": {"icb": ("icb", "icb"), "sub-icb": ("sub_icb", "sub-icb")},
@@ -97,6 +92,43 @@ class NationalPlan:
     @property
     def resumed(self) -> tuple[FootprintResult, ...]:
         return tuple(r for r in self.footprints if r.resumed)
+
+    def summary(self) -> list[str]:
+        """Lines for people: counts, certificates per level, failures, where and how long."""
+        lines = [
+            f"{self.title}: {len(self.footprints)} footprints, {len(self.solved)} solved"
+            + (f" ({len(self.resumed)} resumed)" if self.resumed else "")
+            + f", {len(self.failed)} failed"
+        ]
+        if self.plan is not None:
+            m = self.plan.metrics
+            lines.append(f"{m.practices:,} practices planned, {m.patients:,} patients")
+            levels = [("hubs", m.hubs, self.plan.certificates.hubs)]
+            if m.mcps is not None and self.plan.certificates.mcps is not None:
+                levels.append(("MCPs", m.mcps, self.plan.certificates.mcps))
+            for label, level, cert in levels:
+                key = "hubs" if label == "hubs" else "mcps"
+                counts: dict[str, int] = {}
+                for r in self.solved:
+                    status = ((r.certificates or {}).get(key) or {}).get("status", "none")
+                    counts[status] = counts.get(status, 0) + 1
+                per = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+                lines.append(
+                    f"{label}: {level.groups:,} ({level.sizes.min:,.0f}-{level.sizes.max:,.0f} "
+                    f"patients); national certificate {cert.status}, gap "
+                    f"{100 * (cert.gap or 0):.4f}%; footprints: {per}"
+                )
+        for r in self.failed:
+            lines.append(f"failed: {r.code} ({r.job.name}): {r.reason}")
+        lines.append(
+            f"written to {self.out}/ ({self.seconds:.1f} s; solving {self.solve_seconds:.1f} s "
+            f"on {self.workers} Dask worker{'s' if self.workers != 1 else ''})"
+        )
+        return lines
+
+    @property
+    def title(self) -> str:
+        return self.plan.footprint_title if self.plan is not None else f"England, by {self.by}"
 
     def report(self) -> dict[str, Any]:
         """The report.json content."""
@@ -215,6 +247,7 @@ def plan_england(
     InfeasibleError
         When no footprint at all could be planned (each footprint's reason is listed).
     """
+    from mcp_geo._national_merge import unplanned_practices, write_national
     from mcp_geo.exports import prepare_output_dir
     from mcp_geo.practices import open_data, select_footprint
 
@@ -281,11 +314,11 @@ def plan_england(
     results.sort(key=lambda r: r.code)
     national = dataclasses.replace(scenario, footprint="england", threads=scenario.threads or 1)
     failed_codes = {r.code: r.job.spec for r in results if r.status == "failed"}
-    unplanned = _unplanned(data, jobs, failed_codes)
+    unplanned = unplanned_practices(data, jobs, failed_codes)
     england = select_footprint(data, "england")
     title = "England" if codes is None else f"England (part: {', '.join(j.code for j in jobs)})"
     title += f", by {by}"
-    plan = _write_national(
+    plan = write_national(
         results,
         scenario=national,
         by=by,
@@ -295,7 +328,7 @@ def plan_england(
         unplanned=unplanned,
         out=out,
         started=started,
-        map_html=map_html,
+        map_options=national_map_options() if map_html else None,
     )
     return NationalPlan(
         plan=plan,
@@ -334,93 +367,22 @@ def _resumed(job: FootprintJob, part: Path, report: dict[str, Any]) -> Footprint
     )
 
 
-def _unplanned(data: Any, jobs: Sequence[FootprintJob], failed: dict[str, str]) -> Any:
-    """The practices of the failed footprints, with the footprint's spec."""
-    import pandas as pd
-
-    from mcp_geo.practices import select_footprint
-
-    frames = []
-    for job in jobs:
-        if job.code in failed:
-            rows = select_footprint(data, job.spec).practices[["practice_code"]]
-            frames.append(rows.assign(footprint=job.spec, detail=""))
-    if not frames:
-        return pd.DataFrame(columns=["practice_code", "footprint", "detail"])
-    return pd.concat(frames, ignore_index=True)
-
-
-def _write_national(
-    results: list[FootprintResult],
-    *,
-    scenario: Scenario,
-    by: str,
-    title: str,
-    data: Any,
-    exclusions: Any,
-    unplanned: Any,
-    out: Path,
-    started: float,
-    map_html: bool,
-) -> Any:
-    """Merge the parts and write the national files (atomically, keeping this run's parts)."""
-    from mcp_geo._errors import InfeasibleError
-    from mcp_geo._national_merge import merge_parts, national_report
-    from mcp_geo.exports import _json_default, write_plan
-
-    if not any(r.status == "solved" for r in results):
-        causes = tuple(f"{r.code}: {r.reason}" for r in results)
-        raise InfeasibleError(
-            f"no footprint of the {len(results)} could be planned: " + "; ".join(causes),
-            causes=causes,
-        )
-    merge_started = time.perf_counter()
-    plan = merge_parts(
-        results,
-        scenario=scenario,
-        by=by,
-        title=title,
-        extract_date=data.extract_date,
-        exclusions=exclusions,
-        unplanned=unplanned,
-        wall_seconds=time.perf_counter() - started,
-    )
-    log.info("merged %d parts in %.1f s", len(results), time.perf_counter() - merge_started)
-
-    def report_file(path: Path) -> None:
-        import json
-
-        report = national_report(plan, results, by=by)
-        text = json.dumps(report, indent=2, ensure_ascii=False, default=_json_default)
-        path.write_text(text + "\n", encoding="utf-8")
-
-    keep = {r.part.name for r in results if r.part is not None}
-
-    def parts_folder(path: Path) -> None:
-        _link_parts(out / PARTS, path, keep=keep)
-
-    extra = {"report.json": report_file, PARTS: parts_folder}
-    if map_html:
-        from mcp_geo.maps.render import write_map
-
-        extra["map.html"] = lambda path: write_map(plan, path, options=national_map_options())
-    write_plan(plan, out, extra=extra)
-    return plan
-
-
-def _link_parts(source: Path, target: Path, *, keep: set[str]) -> None:
-    """Carry this run's parts into the staged folder, as hard links where the disk allows."""
-    target.mkdir()
-    for name in sorted(keep):
-        try:
-            shutil.copytree(source / name, target / name, copy_function=os.link)
-        except OSError:
-            shutil.rmtree(target / name, ignore_errors=True)
-            shutil.copytree(source / name, target / name)
-
-
 def national_map_options() -> Any:  # -> mcp_geo.maps.render.MapOptions
     """How the national map is drawn: territories simplified to 250 m, the canvas renderer."""
     from mcp_geo.maps.render import MapOptions
 
     return MapOptions(simplify_m=250.0, canvas=True)
+
+
+__all__ = [
+    "PARTITIONS",
+    "PARTS",
+    "FootprintJob",
+    "FootprintResult",
+    "NationalPlan",
+    "Progress",
+    "footprint_scenario",
+    "national_map_options",
+    "partition_jobs",
+    "plan_england",
+]
