@@ -54,6 +54,8 @@ __all__ = [
     "nearest_base_changes",
     "read_road_network",
     "road_travel_matrix",
+    "search_limit",
+    "travel_to_base",
 ]
 
 Metric = Literal["km", "minutes"]
@@ -203,6 +205,58 @@ class RoadTravel:
         matrix = self.travel.km if self.metric == "km" else self.travel.minutes
         assert matrix is not None
         return matrix
+
+    def notes(self) -> tuple[str, ...]:
+        """Sentences for a plan's notes: coverage, speeds, snapping, and the graph's caveats."""
+        r = self.report
+        lines = [f"roads: {self.coverage.describe()}"]
+        if len(self.unreachable):
+            counts = ", ".join(f"{n} {reason}" for reason, n in r["unreachable"].items())
+            lines.append(f"roads: practices left out: {counts}")
+        lines.append(
+            f"roads: {r['file'] or 'in-memory graph'} ({r['format']}), {r['nodes']:,} nodes, "
+            f"{r['edges']:,} edges; snap legs up to {r['max_snap_km']:g} km "
+            f"(largest used {r['snap_km_max']} km, mean {r['snap_km_mean']} km)"
+        )
+        if self.metric == "minutes":
+            speeds = ", ".join(f"{k} {v:g}" for k, v in sorted(r["speeds_kmh"].items()))
+            lines.append(
+                "roads: drive minutes from each edge's maxspeed where present, else by road "
+                f"class (km/h: {speeds}; other classes {r['fallback_speed_kmh']:g}); snap legs "
+                f"at {r['snap_speed_kmh']:g} km/h"
+            )
+        lines.extend(f"roads: {note}" for note in r["notes"])
+        return tuple(lines)
+
+
+def search_limit(*limits: float | None) -> float | None:
+    """The limit to search paths to when several levels use one matrix: the largest, or None
+    (search everything) when any level has no limit."""
+    if not limits or any(limit is None for limit in limits):
+        return None
+    return max(float(limit) for limit in limits if limit is not None)
+
+
+def travel_to_base(
+    travel: TravelMatrix, codes: Sequence[str], base_codes: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Road km (and minutes, when measured) from each code to its base, rounded to 3 decimals.
+
+    For a plan in drive minutes the solvers report the minutes; this gives the km of the same
+    (fastest) paths for ``km_to_hub_base`` and the minutes for ``minutes_to_hub_base``. A
+    missing base (NaN / None) gives NaN.
+    """
+    position = {c: k for k, c in enumerate(travel.codes)}
+    rows = np.array([position.get(str(c), -1) for c in codes])
+    cols = np.array([position.get(str(b), -1) if isinstance(b, str) else -1 for b in base_codes])
+    known = (rows >= 0) & (cols >= 0)
+
+    def pick(matrix: np.ndarray) -> np.ndarray:
+        out = np.full(len(rows), np.nan)
+        out[known] = np.round(matrix[rows[known], cols[known]], 3)
+        return out
+
+    return pick(travel.km), None if travel.minutes is None else pick(travel.minutes)
 
 
 def default_cache_dir() -> Path:

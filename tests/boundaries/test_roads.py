@@ -22,6 +22,8 @@ from mcp_geo.boundaries.roads import (
     default_cache_dir,
     nearest_base_changes,
     road_travel_matrix,
+    search_limit,
+    travel_to_base,
 )
 
 ox = pytest.importorskip("osmnx", reason="the optional extra 'roads' is not installed")
@@ -163,6 +165,30 @@ def test_practices_off_the_network_are_reported_with_a_reason():
     assert (cover.patients, cover.patients_reached) == (65_000, 40_000)
     assert "reaches 4 of 7 practices (40,000 of 65,000 patients" in road.report["coverage"]
     assert road.report["unreachable"] == {ISLAND: 1, OUTSIDE: 1, TOO_FAR: 1}
+
+
+def test_helpers_for_a_plan_notes_limits_and_travel_to_base():
+    extra = [("pAway", 9000, 9000)]
+    opts = RoadOptions(metric="minutes", use_cache=False)
+    road = road_travel_matrix(sites(TOWN + extra), roads=town(), options=opts)
+    notes = road.notes()
+    assert notes[0] == (
+        "roads: the road network reaches 4 of 5 practices (40,000 of 50,000 patients, 80.0%)"
+    )
+    assert notes[1] == f"roads: practices left out: 1 {OUTSIDE}"
+    assert "14 nodes" in notes[2]
+    assert "largest used 0.05 km" in notes[2]
+    assert "residential 32" in notes[3]
+    assert "snap legs at 20 km/h" in notes[3]
+    assert search_limit(15.0, 30.0) == 30.0
+    assert search_limit(15.0, None) is None
+    assert search_limit() is None
+    km, minutes = travel_to_base(road.travel, ["pF", "pC", "pB", "pAway"], ["pL", "pC", None, "pB"])
+    assert minutes is not None
+    assert km[:2].tolist() == pytest.approx([3.53, 0.0])  # F -> L by the fast bypass
+    assert minutes[0] == pytest.approx(road.travel.minutes[2, 3], abs=1e-3)
+    assert np.isnan(km[2:]).all()
+    assert np.isnan(minutes[2:]).all()
 
 
 def test_no_practice_on_the_network_is_an_error():
