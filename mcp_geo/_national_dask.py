@@ -9,9 +9,10 @@ failed footprint; it does not stop the others.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from mcp_geo._national_tasks import FootprintJob, FootprintResult
@@ -51,6 +52,43 @@ def run_on_dask(
 
     ``solve(job, scenario=..., data_dir=..., parts=...)`` runs in a worker process.
     """
+    with _quiet_distributed():
+        return _run(
+            jobs,
+            solve=solve,
+            scenarios=scenarios,
+            data_dir=data_dir,
+            parts=parts,
+            scheduler=scheduler,
+            workers=workers,
+            finished=finished,
+        )
+
+
+@contextlib.contextmanager
+def _quiet_distributed() -> Iterator[None]:
+    """Dask's INFO chatter (nannies starting and closing) only when mcp_geo logs at DEBUG."""
+    logger = logging.getLogger("distributed")
+    before = logger.level
+    if not log.isEnabledFor(logging.DEBUG):
+        logger.setLevel(max(before, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
+
+
+def _run(
+    jobs: Sequence[FootprintJob],
+    *,
+    solve: Callable[..., FootprintResult],
+    scenarios: dict[str, Scenario],
+    data_dir: str | None,
+    parts: Path,
+    scheduler: str | None,
+    workers: int | None,
+    finished: Callable[[FootprintResult], None],
+) -> int:
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
