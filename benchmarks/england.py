@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -149,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
 
             print(f"{n} worker(s) -> {out}", file=sys.stderr)
+            load_before = [round(x, 2) for x in os.getloadavg()]
             national = plan_england(
                 scenario,
                 by=args.by,
@@ -160,7 +162,13 @@ def main(argv: list[str] | None = None) -> int:
                 resume=False,
                 map_html=args.map,
             )
-            runs.append(_summary(national, within=args.within))
+            runs.append(
+                {
+                    **_summary(national, within=args.within),
+                    "load_average_before": load_before,
+                    "load_average_after": [round(x, 2) for x in os.getloadavg()],
+                }
+            )
             print(json.dumps(runs[-1], indent=1), file=sys.stderr)
     finally:
         if args.out is None:
@@ -173,9 +181,11 @@ def main(argv: list[str] | None = None) -> int:
         "runs": runs,
     }
     if len(runs) >= 2:
-        first, last = runs[0], runs[-1]
-        result["speedup_solve"] = round(first["solve_seconds"] / last["solve_seconds"], 2)
-        result["speedup_total"] = round(first["seconds"] / last["seconds"], 2)
+        fewest = min(runs, key=lambda r: r["workers"])
+        most = max(runs, key=lambda r: r["workers"])
+        result["speedup"] = f"{fewest['workers']} -> {most['workers']} workers"
+        result["speedup_solve"] = round(fewest["solve_seconds"] / most["solve_seconds"], 2)
+        result["speedup_total"] = round(fewest["seconds"] / most["seconds"], 2)
     print(json.dumps(result, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
