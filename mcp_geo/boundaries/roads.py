@@ -407,8 +407,10 @@ def _assemble(
         )
     what = "road km (shortest paths)" if options.metric == "km" else "drive minutes (fastest paths)"
     limit = "" if options.limit is None else f", searched to {options.limit:g} {options.metric}"
+    digest = f" (sha256 {report['sha256'][:12]})" if report.get("sha256") else ""
     source = (
-        f"{what} on {source_name}{limit}; snap legs great-circle, up to {options.max_snap_km:g} km"
+        f"{what} on {source_name}{digest}{limit}; snap legs great-circle, "
+        f"up to {options.max_snap_km:g} km"
     )
     travel = TravelMatrix(
         codes=tuple(str(c) for c in codes[reached]),

@@ -577,6 +577,7 @@ def test_cambridge_graphml(osm_dir, bundled_data, tmp_path):
     assert plan.assignment["km_to_base"].max() <= 6.0
 
 
+@pytest.mark.slow
 def test_two_hundred_synthetic_sites_planned_on_rutland_roads(osm_dir):
     from mcp_geo.boundaries.roads import read_road_network
     from mcp_geo.solvers import HubRule, SolveOptions, solve_hubs
