@@ -22,7 +22,8 @@ from mcp_geo.boundaries.distances import haversine_km
 log = logging.getLogger(__name__)
 
 BNG = "EPSG:27700"
-CHUNK = 64  # sources per Dijkstra call: bounds memory at CHUNK x nodes
+CHUNK = 64  # sources per Dijkstra call at most
+CELLS = 4_000_000  # and at most this many (source, node) cells per call: bounds memory
 
 
 @dataclass(frozen=True)
@@ -165,8 +166,9 @@ def paths_to_bases(
     values = np.full((len(sites), len(sources)), np.inf)
     lengths = np.full((len(sites), len(sources)), np.inf)
     cutoff = np.inf if limit is None else float(limit)
-    for start in range(0, len(sources), CHUNK):
-        chunk = sources[start : start + CHUNK]
+    size = max(1, min(CHUNK, CELLS // max(n, 1)))
+    for start in range(0, len(sources), size):
+        chunk = sources[start : start + size]
         if metric == "km":
             dist = csgraph.dijkstra(reverse, directed=True, indices=chunk, limit=cutoff)
             values[:, start : start + len(chunk)] = dist[:, sites].T
@@ -190,16 +192,20 @@ def _tree_km(
     km: NDArray[np.float64],
     n: int,
 ) -> NDArray[np.float64]:
-    """km from each site node up the shortest-path tree of each source (rows of ``pred``)."""
-    rows = np.arange(pred.shape[0])[:, None]
-    current = np.broadcast_to(sites[None, :], (pred.shape[0], len(sites))).copy()
-    total = np.zeros(current.shape)
+    """km from each site node up the shortest-path tree of each source (rows of ``pred``).
+
+    Pointer jumping: each node's distance to its ancestor 2^k steps up is doubled until every
+    node points at its tree's root, in about log2(depth) vectorised steps.
+    """
+    nodes = np.broadcast_to(np.arange(n), pred.shape)
+    tree = pred >= 0
+    parent = np.where(tree, pred, nodes).astype(np.int64)  # roots and unreached: themselves
+    up = np.zeros(pred.shape)
+    # the tree edge parent -> node of the reversed graph is node -> parent on the roads
+    up[tree] = km[np.searchsorted(keys, nodes[tree].astype(np.int64) * n + pred[tree])]
     while True:
-        parent = pred[rows, current]
-        moving = parent >= 0
-        if not moving.any():
-            return total
-        # the tree edge parent -> current of the reversed graph is current -> parent on the roads
-        where = np.searchsorted(keys, current[moving].astype(np.int64) * n + parent[moving])
-        total[moving] += km[where]
-        current[moving] = parent[moving]
+        grand = np.take_along_axis(parent, parent, axis=1)
+        if np.array_equal(grand, parent):
+            return up[:, sites]
+        up = up + np.take_along_axis(up, parent, axis=1)
+        parent = grand
