@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 
@@ -189,6 +190,47 @@ def test_helpers_for_a_plan_notes_limits_and_travel_to_base():
     assert minutes[0] == pytest.approx(road.travel.minutes[2, 3], abs=1e-3)
     assert np.isnan(km[2:]).all()
     assert np.isnan(minutes[2:]).all()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_paths_to_bases_match_networkx_on_random_graphs(seed):
+    """Shortest km and fastest minutes (with the km of that path) from every node to 12 bases,
+    against networkx's Dijkstra on random directed graphs with parallel edges."""
+    from mcp_geo.boundaries._road_graph import network_arrays, paths_to_bases
+
+    rng = np.random.default_rng(seed)
+    g = nx.gnm_random_graph(60, 200, seed=seed, directed=True)
+    m = nx.MultiDiGraph(crs="EPSG:4326")
+    for node in g.nodes:
+        m.add_node(node, x=float(rng.uniform(0, 0.1)), y=float(52 + rng.uniform(0, 0.1)))
+    for u, v in list(g.edges) + [tuple(e) for e in rng.integers(0, 60, (20, 2))]:
+        if u != v:
+            m.add_edge(
+                u, v, length=float(rng.uniform(100, 3000)), travel_time=float(rng.uniform(10, 300))
+            )
+    net = network_arrays(m)
+    ids = list(m.nodes)
+    bases = rng.choice(60, 12, replace=False)
+    sites = np.arange(60)
+    value, km = paths_to_bases(net, sites=sites, bases=bases, metric="km", limit=None)
+    minutes, fast_km = paths_to_bases(net, sites=sites, bases=bases, metric="minutes", limit=None)
+    for j, b in enumerate(bases):
+        by_km = nx.single_source_dijkstra_path_length(m.reverse(), ids[b], weight="length")
+        by_time, paths = nx.single_source_dijkstra(m.reverse(), ids[b], weight="travel_time")
+        for i in sites:
+            if ids[i] not in by_km:
+                assert value[i, j] == np.inf
+                assert minutes[i, j] == np.inf
+                continue
+            assert value[i, j] == pytest.approx(by_km[ids[i]] / 1000)
+            assert km[i, j] == value[i, j]
+            assert minutes[i, j] == pytest.approx(by_time[ids[i]] / 60)
+            path = paths[ids[i]][::-1]  # site -> base on the roads
+            fastest = sum(  # the km of the fastest parallel edge along the path
+                min(m[u][v].values(), key=lambda d: d["travel_time"])["length"]
+                for u, v in itertools.pairwise(path)
+            )
+            assert fast_km[i, j] == pytest.approx(fastest / 1000)
 
 
 def test_no_practice_on_the_network_is_an_error():
