@@ -56,7 +56,7 @@ from ._incumbent import column_mip, dive, local_polish
 from ._instance import Instance, Part
 from ._master import Master, Pricer
 from ._pricing import lp_bounds
-from ._run import Deadline, threads_for
+from ._run import Deadline, cbc_version, highs_version, threads_for
 from .certificate import Certificate, ModelSize, relative_gap
 from .rules import SolveOptions
 
@@ -198,9 +198,13 @@ def solve_columns(
     log.info("columns: dive %s", "found a plan" if dived is not None else "stuck")
     if dived is not None:
         plans.append(dived)
-    mip_base, _, inc_run = column_mip(
-        inst, part, order, options, deadline, time_limit=min(0.1 * deadline.remaining(), 10.0)
-    )
+    # the master MIP over the generated columns: quick on small parts; on large ones HiGHS
+    # spends its time without finding a plan, so it runs only when the dive found none
+    mip_base = None
+    if dived is None or n <= 200:
+        mip_base, _, _ = column_mip(
+            inst, part, order, options, deadline, time_limit=min(0.1 * deadline.remaining(), 10.0)
+        )
     if mip_base is not None:
         pos = {int(g): k for k, g in enumerate(part.items)}
         plans.append(np.array([pos[int(g)] for g in mip_base]))
@@ -292,7 +296,13 @@ def solve_columns(
         gap_now = relative_gap(inc_cost, bound)
         if gap_now is not None and gap_now <= options.gap:
             return finish(
-                inc_cost, inc_base, None, inc_run.solver, inc_run.version, "proof", ModelSize()
+                inc_cost,
+                inc_base,
+                None,
+                options.solver,
+                highs_version() if options.solver == "highs" else cbc_version(),
+                "proof",
+                ModelSize(),
             )
         # 7a. few columns can still improve: list them all, solve the set partitioning MIP
         listed = _enumerate(pr, pi, mu, rcb, lag, inc_cost, bases, pairs)  # type: ignore[arg-type]

@@ -236,13 +236,19 @@ def solve_compact(
             for i, j in enumerate(local.tolist()):
                 (y[j] if i == j else x[i, j]).setInitialValue(1)
             warm = True
-    # HiGHS checks its clock between phases and overruns by a few seconds on big models: keep
-    # a fifth of the remaining time in reserve so the whole solve stays within limit + 10%
-    limit = 0.8 * (deadline.remaining() - overhead)
+    # HiGHS is interrupted at its limit (see _run); a little is kept for reading the solution
+    limit = (0.95 if options.solver == "highs" else 0.8) * (deadline.remaining() - overhead)
     if time_limit is not None:
         limit = min(time_limit, limit)
     opts = options if gap is None else replace(options, gap=gap)
+    log.info(
+        "compact: %d variables built in %.1fs; solver limit %.1fs",
+        size.variables,
+        time.perf_counter() - t_build,
+        limit,
+    )
     run = run_mip(prob, options=opts, time_limit=limit, warm=warm)
+    log.info("compact: solver %s after %.1fs", run.status, run.seconds)
     base_of = decode(part, y, x, run.values) if run.status in ("optimal", "feasible") else None
     objective = run.objective
     if base_of is not None:

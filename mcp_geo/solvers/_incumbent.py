@@ -48,13 +48,13 @@ def dive(
     try:
         while not covered.all() and deadline.elapsed() < until:
             pr.active = ~covered
-            for _ in range(3):
+            for _ in range(3 if n <= 200 else 1):
                 z, pi, mu = master.solve()
                 tol = 1e-9 * max(1.0, abs(z))
                 rcb = pr.lp_rc(pi, mu)
                 found = []
                 for j in np.lexsort((np.arange(n), rcb))[:per_round]:
-                    if rcb[j] >= -tol:
+                    if rcb[j] >= -tol or deadline.elapsed() >= until:
                         break
                     rc, members = pr.exact(int(j), pi, mu)
                     if rc < -tol and members is not None:
@@ -83,9 +83,22 @@ def dive(
 
 
 def _repair(pr: Pricer, base_local: NDArray[np.int64]) -> NDArray[np.int64] | None:
-    """Put items the dive left over into the nearest group with room within reach."""
+    """Complete a dive: the greedy plan on the items left over, else the nearest group with room."""
+    from ._greedy import greedy_plan
+
+    left = np.flatnonzero(base_local < 0)
+    if len(left) == 0:
+        return base_local
+    allowed = np.zeros((len(left), len(left)), dtype=bool)
+    for k, j in enumerate(left):
+        allowed[np.isin(left, pr.nbr[j]), k] = True
+    np.fill_diagonal(allowed, True)
+    sub = greedy_plan(pr.w[left], pr.cost[np.ix_(left, left)], allowed, pr.lo, pr.hi)
+    if sub is not None:
+        base_local[left] = left[sub]
+        return base_local
     load = {int(b): int(pr.w[base_local == b].sum()) for b in set(base_local.tolist()) if b >= 0}
-    for i in np.flatnonzero(base_local < 0):
+    for i in left:
         fits = [
             (pr.cost[i, b], b)
             for b in sorted(load)

@@ -13,6 +13,7 @@ import math
 import os
 import re
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -54,7 +55,7 @@ class RunResult:
     seconds: float
 
 
-_scheduler_threads: list[int] = []
+_scheduler_threads: list[tuple[int, int]] = []
 
 
 def threads_for(options: SolveOptions) -> int:
@@ -64,11 +65,14 @@ def threads_for(options: SolveOptions) -> int:
     global scheduler was started with; ``resetGlobalScheduler`` lets the next run start anew.
     """
     threads = options.threads or os.cpu_count() or 1
-    if _scheduler_threads and _scheduler_threads[-1] != threads:
+    # the scheduler is also bound to the thread that started it: a run from another thread (the
+    # CLI solves in a worker thread) needs a reset too
+    key = (threading.get_ident(), threads)
+    if _scheduler_threads and _scheduler_threads[-1] != key:
         import highspy
 
         highspy.Highs.resetGlobalScheduler(True)
-    _scheduler_threads[:] = [threads]
+    _scheduler_threads[:] = [key]
     return threads
 
 
@@ -120,9 +124,10 @@ def cbc_version() -> str:
 class _WarmHiGHS(pulp.HiGHS):  # type: ignore[misc]
     """PuLP's highspy interface, handing the variables' initial values to HiGHS as a start."""
 
-    def __init__(self, *, warm: bool, **kwargs: object) -> None:
+    def __init__(self, *, warm: bool, stop_at: float | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._warm = warm
+        self._stop_at = stop_at
 
     def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
         if self._warm:
@@ -140,6 +145,23 @@ class _WarmHiGHS(pulp.HiGHS):  # type: ignore[misc]
                 sol.col_value = col
                 sol.value_valid = True
                 lp.solverModel.setSolution(sol)
+        if self._stop_at is not None:  # HiGHS's own limit is checked too rarely on big models
+            import highspy
+
+            stop_at = self._stop_at
+
+            def interrupt(_type, _msg, _out, data_in, _user):
+                if time.perf_counter() > stop_at:
+                    data_in.user_interrupt = True
+
+            lp.solverModel.setCallback(interrupt, None)
+            kinds = highspy.cb.HighsCallbackType
+            for kind in (
+                kinds.kCallbackMipInterrupt,
+                kinds.kCallbackSimplexInterrupt,
+                kinds.kCallbackIpmInterrupt,
+            ):
+                lp.solverModel.startCallback(kind)
         lp.solverModel.run()
 
 
@@ -193,6 +215,7 @@ def _run_highs(
 
     solver = _WarmHiGHS(
         warm=warm,
+        stop_at=time.perf_counter() + time_limit,
         msg=False,
         gapRel=options.gap,
         gapAbs=1e-6,

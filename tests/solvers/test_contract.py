@@ -214,7 +214,7 @@ class TestStatuses:
         assert c.gap is not None
         assert c.gap > 1e-4
         assert c.ended_by == "time_limit"
-        assert elapsed <= limit * 1.1 + 0.2  # +0.2 s: process start-up on a busy CI machine
+        assert elapsed <= limit * 1.1 + 0.5  # +0.5 s: start-up and other jobs on a 2-core machine
         check_invariants(sol, frame, travel, rule)
 
     def test_no_solution_when_nothing_is_found_in_time(self, engine: str, solver: str) -> None:
@@ -228,7 +228,7 @@ class TestStatuses:
             options=SolveOptions(engine=engine, solver=solver, time_limit_s=limit, threads=1),
             travel=travel,
         )
-        assert time.perf_counter() - t <= limit * 1.1 + 0.2
+        assert time.perf_counter() - t <= limit * 1.1 + 0.5
         c = sol.certificate
         assert c.ended_by == "time_limit"
         assert c.status == "no_solution"
