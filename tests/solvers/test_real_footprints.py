@@ -14,19 +14,27 @@ practices_api = pytest.importorskip("mcp_geo.practices")
 
 
 @pytest.fixture(scope="module")
-def data():  # noqa: ANN201
+def data():
     return practices_api.open_data()
 
 
-def _instance(frame, rule: HubRule) -> Instance:  # noqa: ANN001
+def _instance(frame, rule: HubRule) -> Instance:
     frame = frame.sort_values("practice_code")
     tm = great_circle_matrix(frame.practice_code, frame.latitude, frame.longitude)
-    return Instance(codes=tuple(frame.practice_code), weights=frame.patients.to_numpy(np.int64),
-                    km=tm.km, lo=rule.min_patients, hi=rule.max_patients, max_km=rule.max_km,
-                    count=rule.n_hubs, objective=rule.objective, strict=rule.strict)
+    return Instance(
+        codes=tuple(frame.practice_code),
+        weights=frame.patients.to_numpy(np.int64),
+        km=tm.km,
+        lo=rule.min_patients,
+        hi=rule.max_patients,
+        max_km=rule.max_km,
+        count=rule.n_hubs,
+        objective=rule.objective,
+        strict=rule.strict,
+    )
 
 
-def test_shropshire_has_the_one_practice_over_the_ceiling(data) -> None:  # noqa: ANN001
+def test_shropshire_has_the_one_practice_over_the_ceiling(data) -> None:
     frame = practices_api.select_footprint(data, "staffs-shropshire").practices
     prepared = prepare(_instance(frame, HubRule()))
     over = [e for e in prepared.exceptions if e.kind == "over_ceiling"]
@@ -35,17 +43,20 @@ def test_shropshire_has_the_one_practice_over_the_ceiling(data) -> None:  # noqa
     assert "Y01929 has 52,556 patients, more than 50,000" in over[0].reason
 
 
-def test_central_sussex_cannot_fit_twenty_hubs(data) -> None:  # noqa: ANN001
+def test_central_sussex_cannot_fit_twenty_hubs(data) -> None:
     frame = practices_api.select_footprint(data, "central-sussex-east-surrey").practices
     from mcp_geo._errors import InfeasibleError
 
-    with pytest.raises(InfeasibleError, match=r"20 hubs of at most 50,000 patients hold at most "
-                                              r"1,000,000; the footprint has 1,117,425"):
+    with pytest.raises(
+        InfeasibleError,
+        match=r"20 hubs of at most 50,000 patients hold at most "
+        r"1,000,000; the footprint has 1,117,425",
+    ):
         prepare(_instance(frame, HubRule(n_hubs=20)))
 
 
 @pytest.mark.slow
-def test_north_staffs_proven_optimal_by_both_engines(data) -> None:  # noqa: ANN001
+def test_north_staffs_proven_optimal_by_both_engines(data) -> None:
     frame = practices_api.select_footprint(data, "north-staffs").practices
     results = {}
     for engine in ("columns", "compact"):
