@@ -95,13 +95,20 @@ class RoadFile:
     notes: tuple[str, ...] = ()
 
 
+FORMAT_NAMES = {"osm": "OpenStreetMap data", "graphml": "GraphML", "layer": "a roads layer"}
+
+
 def file_format(path: Path) -> str:
-    """``"osm"``, ``"graphml"`` or ``"layer"`` from the file name."""
+    """``"osm"``, ``"graphml"`` or ``"layer"`` from the file name (an ``.xml`` file by its root)."""
     name = path.name.lower()
     if name.endswith(OSM_SUFFIXES):
         return "osm"
     if name.endswith(GRAPHML_SUFFIXES):
         return "graphml"
+    if name.endswith(".xml") and path.is_file():
+        with path.open("rb") as handle:
+            head = handle.read(4096).lower()
+        return "graphml" if b"<graphml" in head else "osm"
     return "layer"
 
 
@@ -126,11 +133,23 @@ def read_road_file(path: Path) -> RoadFile:
             [Problem("road network file not found", source="roads", value=str(path))]
         )
     kind = file_format(path)
-    if kind == "osm":
-        return _read_osm(path)
-    if kind == "graphml":
-        return _read_graphml(path)
-    return _read_layer(path)
+    readers = {"osm": _read_osm, "graphml": _read_graphml, "layer": _read_layer}
+    try:
+        return readers[kind](path)
+    except (ValidationError, ImportError):
+        raise
+    except (RuntimeError, OSError, ValueError, KeyError, SyntaxError) as exc:  # readers' errors
+        raise ValidationError(
+            [
+                Problem(
+                    f"cannot read it as {FORMAT_NAMES[kind]}: {exc}; road networks are "
+                    "OpenStreetMap .osm.pbf / .osm, osmnx .graphml, or a roads layer "
+                    "(.shp, .shp.zip, .gpkg) with an fclass or highway field",
+                    source=str(path),
+                )
+            ],
+            context="road network",
+        ) from None
 
 
 def _read_osm(path: Path) -> RoadFile:
@@ -249,8 +268,9 @@ def _read_layer(path: Path) -> RoadFile:
         if u == v:
             continue
         attrs = {"length": float(m), "highway": highway[row]}
-        if _number(speed[row]) > 0:
-            attrs["maxspeed"] = f"{_number(speed[row]):g}"  # Geofabrik: km/h, 0 = unknown
+        limit = _maxspeed(speed[row])
+        if limit:
+            attrs["maxspeed"] = limit
         direction = oneway[row]
         if direction in {"B", "NO", "FALSE", "0", "NONE", "NAN"}:
             graph.add_edge(u, v, **attrs)
@@ -262,9 +282,12 @@ def _read_layer(path: Path) -> RoadFile:
     return RoadFile(graph=graph, format="roads layer (pyogrio)")
 
 
-def _number(value: object) -> float:
+def _maxspeed(value: object) -> str:
+    """An OSM-style maxspeed text: Geofabrik's km/h numbers (0 = unknown) or OSM's own text."""
+    if value is None:
+        return ""
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        return 0.0
-    return number if np.isfinite(number) else 0.0
+        return str(value).strip()  # "30 mph", "GB:nsl_single": osmnx reads what it can
+    return f"{number:g}" if np.isfinite(number) and number > 0 else ""

@@ -425,6 +425,64 @@ def test_osm_extract_without_roads_is_an_error(tmp_path):
         road_travel_matrix(sites(TOWN), roads=xml, options=RoadOptions(use_cache=False))
 
 
+def test_roads_layer_maxspeed_as_osm_text(tmp_path):
+    """P1 -> P2 signed "30 mph" (OSM text, not Geofabrik's km/h number), P2 -> P3 unsigned."""
+    p1, p2, p3 = (0.0, 52.0), (0.01, 52.0), (0.02, 52.0)
+    lines = gpd.GeoDataFrame(
+        {
+            "highway": ["residential", "residential"],
+            "oneway": ["no", "no"],
+            "maxspeed": ["30 mph", ""],
+            "geometry": [LineString([p1, p2]), LineString([p2, p3])],
+        },
+        crs=4326,
+    )
+    path = tmp_path / "roads.gpkg"
+    lines.to_file(path)
+    frame = pd.DataFrame(
+        {"practice_code": ["A", "C"], "patients": 1, "latitude": 52.0, "longitude": [0.0, 0.02]}
+    )
+    road = road_travel_matrix(
+        frame, roads=path, options=RoadOptions(metric="minutes", use_cache=False)
+    )
+    leg = float(great_circle_matrix(["a", "b"], [52.0, 52.0], [0.0, 0.01]).km[0, 1])
+    assert road.travel.minutes[0, 1] == pytest.approx(
+        leg / (30 * 1.60934) * 60 + leg / 32 * 60, rel=1e-6
+    )
+
+
+def test_xml_files_are_told_apart_by_their_root(tmp_path):
+    graphml = tmp_path / "Cambridge_Graph.xml"  # osmnx GraphML under another name
+    ox.save_graphml(town(), graphml)
+    road = road_travel_matrix(sites(TOWN), roads=graphml, options=RoadOptions(use_cache=False))
+    assert road.report["format"].startswith("osmnx GraphML")
+    np.testing.assert_allclose(road.travel.km, EXPECTED_KM, atol=1e-3)
+    pytest.importorskip("osmium")
+    osm = tmp_path / "town.xml"
+    osm.write_text(OSM_XML)
+    frame = pd.DataFrame(
+        {"practice_code": ["P1"], "patients": 1, "latitude": [52.0], "longitude": [0.0]}
+    )
+    road = road_travel_matrix(frame, roads=osm, options=RoadOptions(use_cache=False))
+    assert road.report["format"].startswith("OpenStreetMap")
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("bad.gpkg", "a roads layer"),
+        ("bad.osm.pbf", "OpenStreetMap data"),
+        ("bad.graphml", "GraphML"),
+    ],
+)
+def test_unreadable_files_are_validation_errors(tmp_path, name, kind):
+    pytest.importorskip("osmium")
+    path = tmp_path / name
+    path.write_bytes(b"this is not a road network\n" * 10)
+    with pytest.raises(ValidationError, match=f"cannot read it as {kind}: .*road networks are"):
+        road_travel_matrix(sites(TOWN), roads=path, options=RoadOptions(use_cache=False))
+
+
 def test_missing_extra_names_it(monkeypatch, tmp_path):
     graphml = tmp_path / "town.graphml"
     ox.save_graphml(town(), graphml)
