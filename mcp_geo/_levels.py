@@ -51,7 +51,7 @@ def hub_rule(scenario: Scenario) -> HubRule:
     return HubRule(
         min_patients=scenario.hub_min,
         max_patients=scenario.hub_max,
-        max_km=scenario.max_km,
+        max_km=scenario.max_minutes if scenario.metric == "minutes" else scenario.max_km,
         n_hubs=scenario.hubs,
         objective=scenario.objective,
         strict=scenario.strict,
@@ -63,7 +63,7 @@ def mcp_rule(scenario: Scenario) -> McpRule:
     return McpRule(
         min_patients=scenario.mcp_min,
         max_patients=scenario.mcp_max,
-        max_km=scenario.mcp_max_km,
+        max_km=scenario.mcp_max_minutes if scenario.metric == "minutes" else scenario.mcp_max_km,
         n_mcps=scenario.mcps,
         objective=scenario.objective,
         strict=scenario.strict,

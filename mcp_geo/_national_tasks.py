@@ -134,7 +134,12 @@ def solve_footprint(
     Never raises for a footprint that cannot be planned: the result says ``failed`` and why.
     """
     from mcp_geo.exports import write_plan
-    from mcp_geo.planning import PlanInputs, check_scenario_against_footprint, plan_footprint
+    from mcp_geo.planning import (
+        PlanInputs,
+        check_scenario_against_footprint,
+        plan_footprint,
+        road_footprint,
+    )
     from mcp_geo.practices import select_footprint
 
     worker = f"pid {os.getpid()}"
@@ -142,6 +147,9 @@ def solve_footprint(
     try:
         data = _data(data_dir, scenario.snapshot)
         footprint = select_footprint(data, job.spec)
+        travel, notes = None, ()
+        if scenario.travel == "road":  # one road file for the nation: each footprint its part
+            footprint, travel, notes = road_footprint(footprint, scenario)
         check_scenario_against_footprint(footprint, scenario)
         areas = _areas(data_dir)
         loaded = time.perf_counter() - started
@@ -151,6 +159,8 @@ def solve_footprint(
                 extract_date=data.extract_date,
                 era=data.snapshot.era,
                 areas=areas,
+                travel=travel,
+                notes=notes,
             ),
             scenario=scenario,
         )

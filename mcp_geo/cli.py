@@ -86,6 +86,30 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="no exceptions: an oversized practice or an isolated group is an error",
     )
+    travel = parser.add_argument_group("travel")
+    travel.add_argument(
+        "--travel", choices=("great-circle", "road"), help="distance measure (default great-circle)"
+    )
+    travel.add_argument(
+        "--roads",
+        metavar="FILE",
+        help="road network for --travel road: OpenStreetMap .osm.pbf / .osm, osmnx .graphml, "
+        "or a roads layer (.shp, Geofabrik -free.shp.zip, .gpkg) with fclass/maxspeed",
+    )
+    travel.add_argument(
+        "--metric", choices=("km", "minutes"), help="road km or drive minutes (default km)"
+    )
+    travel.add_argument(
+        "--max-minutes",
+        type=_km,
+        help="practice to hub base, drive minutes, or 'none' (default 20)",
+    )
+    travel.add_argument(
+        "--mcp-max-minutes", type=_km, help="hub base to MCP base, drive minutes, or 'none'"
+    )
+    travel.add_argument(
+        "--circuity", type=float, help="great-circle km times this factor >= 1 (default 1)"
+    )
     solver = parser.add_argument_group("solver")
     solver.add_argument("--engine", choices=("auto", "compact", "columns"))
     solver.add_argument("--solver", choices=("highs", "cbc"), help="MIP solver (default highs)")
@@ -123,6 +147,12 @@ def _scenario_from_args(args: argparse.Namespace):  # -> Scenario
         "gap": args.gap,
         "time_limit": args.time_limit,
         "threads": args.threads,
+        "travel": args.travel,
+        "roads": args.roads,
+        "metric": args.metric,
+        "max_minutes": args.max_minutes,
+        "mcp_max_minutes": args.mcp_max_minutes,
+        "circuity": args.circuity,
     }
     unlimited = {k: None for k, v in changes.items() if v == NO_LIMIT}
     scenario = scenario.with_options(**{k: v for k, v in changes.items() if v != NO_LIMIT})
@@ -519,6 +549,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _COMMANDS[args.command](args)
     except ValidationError as exc:
         print(f"mcp-geo: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ImportError as exc:
+        if "optional extra" not in str(exc):
+            raise
+        print(f"mcp-geo: error: {exc}", file=sys.stderr)  # e.g. --travel road without [roads]
         return EXIT_USAGE
     except InfeasibleError as exc:
         print(f"mcp-geo: the rules cannot be met: {exc.diagnosis}", file=sys.stderr)

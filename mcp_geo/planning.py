@@ -62,6 +62,7 @@ class PlanInputs:
     era: str
     areas: OfficialAreas | None = None
     travel: TravelMatrix | None = None
+    notes: tuple[str, ...] = ()  # about the travel measure (road coverage, speeds, snapping)
 
 
 def fingerprint(practices: pd.DataFrame, scenario: Scenario, travel_source: str) -> str:
@@ -95,7 +96,10 @@ def plan_footprint(
     footprint = inputs.footprint
     practices = footprint.practices.sort_values("practice_code").reset_index(drop=True)
     travel = inputs.travel or great_circle_matrix(
-        practices["practice_code"], practices["latitude"], practices["longitude"]
+        practices["practice_code"],
+        practices["latitude"],
+        practices["longitude"],
+        circuity=scenario.circuity,
     )
     levels = solve_levels(practices, scenario=scenario, travel=travel, announce=announce)
     hub_table, mcp_table = levels.hubs, levels.mcps
@@ -108,6 +112,8 @@ def plan_footprint(
         how="left",
     )
     planned["mcp_id"] = planned["hub_id"].map(hub_table.set_index("hub_id")["mcp_id"])
+    if travel.metric == "minutes":  # the solvers reported minutes: km and minutes of those paths
+        planned, hub_table = _drive_minutes(planned, hub_table, mcp_table, travel)
     spans = (
         group_spans_km(planned["latitude"], planned["longitude"], planned["mcp_id"])
         if len(mcp_table)
@@ -140,7 +146,7 @@ def plan_footprint(
     territory_seconds = time.perf_counter() - t0
 
     metrics = _metrics(planned, hub_table, mcp_table, scenario=scenario, travel=travel)
-    notes = []
+    notes = list(inputs.notes)
     if choice is not None:
         notes.append(f"outline: {choice.description}")
     return Plan(
@@ -174,6 +180,48 @@ def plan_footprint(
             total=time.perf_counter() - started,
         ),
     )
+
+
+def _drive_minutes(
+    planned: pd.DataFrame, hubs: pd.DataFrame, mcps: pd.DataFrame, travel: TravelMatrix
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """km_to_hub_base / km_to_mcp_base as road km, and minutes_to_hub_base, for a minutes plan."""
+    from mcp_geo.boundaries.roads import travel_to_base
+
+    km, minutes = travel_to_base(travel, planned["practice_code"], planned["hub_base_code"])
+    planned = planned.assign(km_to_hub_base=km, minutes_to_hub_base=minutes)
+    if len(mcps) and "base_code" in mcps:
+        mcp_base = hubs["mcp_id"].map(mcps.set_index("mcp_id")["base_code"])
+        km, _ = travel_to_base(travel, hubs["base_code"], mcp_base)
+        hubs = hubs.assign(km_to_mcp_base=km)
+    return planned, hubs
+
+
+def road_footprint(
+    footprint: Footprint, scenario: Scenario
+) -> tuple[Footprint, TravelMatrix, tuple[str, ...]]:
+    """Road travel for a footprint: the practices the network reaches, the others excluded
+    with their reason, the matrix (searched to the largest limit the plan uses) and notes."""
+    from mcp_geo.boundaries.roads import RoadOptions, road_travel_matrix, search_limit
+
+    minutes = scenario.metric == "minutes"
+    limits = [scenario.max_minutes if minutes else scenario.max_km]
+    if not scenario.no_mcps:
+        limits.append(scenario.mcp_max_minutes if minutes else scenario.mcp_max_km)
+    road = road_travel_matrix(
+        footprint.practices,
+        roads=scenario.roads,
+        options=RoadOptions(metric=scenario.metric, limit=search_limit(*limits)),
+    )
+    practices = footprint.practices
+    kept = practices[practices["practice_code"].isin(road.travel.codes)]
+    left_out = road.unreachable.reindex(columns=footprint.exclusions.columns).fillna("")
+    exclusions = pd.concat([footprint.exclusions, left_out], ignore_index=True)
+    reduced = dataclasses.replace(footprint, practices=kept, exclusions=exclusions)
+    notes = road.notes()
+    if minutes and (scenario.max_km is not None or scenario.mcp_max_km is not None):
+        notes += ("roads: the limits are in drive minutes; --max-km and --mcp-max-km are unused",)
+    return reduced, road.travel, notes
 
 
 def _objective_text(scenario: Scenario, *, level: str) -> str:
@@ -248,6 +296,8 @@ def _practice_layer(planned: pd.DataFrame) -> gpd.GeoDataFrame:
         "mcp_id",
         "km_to_hub_base",
     ]
+    if "minutes_to_hub_base" in planned:
+        columns.append("minutes_to_hub_base")
     layer = pd.DataFrame(planned[columns])
     return gpd.GeoDataFrame(
         layer,
@@ -316,10 +366,21 @@ def run_scenario(
         extract_date = data.extract_date
         era = data.snapshot.era
         areas = open_areas(data_dir)
+    travel, notes = None, ()
+    if scenario.travel == "road":
+        announce(f"road travel on {Path(str(scenario.roads)).name}")
+        footprint, travel, notes = road_footprint(footprint, scenario)
     check_scenario_against_footprint(footprint, scenario)
     loaded = time.perf_counter() - started
     plan = plan_footprint(
-        PlanInputs(footprint=footprint, extract_date=extract_date, era=era, areas=areas),
+        PlanInputs(
+            footprint=footprint,
+            extract_date=extract_date,
+            era=era,
+            areas=areas,
+            travel=travel,
+            notes=notes,
+        ),
         scenario=scenario,
         step=step,
     )

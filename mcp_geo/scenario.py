@@ -51,6 +51,12 @@ class Scenario:
     time_limit: float = 600.0
     threads: int | None = None
     strict: bool = False
+    travel: Literal["great-circle", "road"] = "great-circle"
+    roads: str | None = None
+    metric: Literal["km", "minutes"] = "km"
+    max_minutes: float | None = 20.0
+    mcp_max_minutes: float | None = None
+    circuity: float = 1.0
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
@@ -110,6 +116,7 @@ class Scenario:
             or self.time_limit <= 0
         ):
             bad("time_limit", "must be seconds > 0")
+        _check_travel(self, bad)
         if problems:
             raise ValidationError(problems, context="scenario")
 
@@ -119,7 +126,9 @@ class Scenario:
 
         values: dict[str, Any] = {}
         for key, value in asdict(self).items():
-            if key in ("max_km", "mcp_max_km") and value is None:
+            if key in TRAVEL_DEFAULTS and self.travel == "great-circle" and self.circuity == 1.0:
+                continue  # great-circle plans write the files they wrote before road travel
+            if key in UNLIMITED_KEYS and value is None:
                 values[key] = "none"
             elif value is not None:
                 values[key] = value
@@ -130,7 +139,10 @@ class Scenario:
 
     def report_dict(self) -> dict[str, Any]:
         """Every option, for report.json (``None`` where unset or unlimited)."""
-        return asdict(self)
+        values = asdict(self)
+        if self.travel == "great-circle" and self.circuity == 1.0:
+            values = {k: v for k, v in values.items() if k not in TRAVEL_DEFAULTS}
+        return values
 
     def with_options(self, **changes: Any) -> Scenario:
         """A copy with the given options replaced (``None`` values are ignored)."""
@@ -138,6 +150,32 @@ class Scenario:
 
 
 _KNOWN = {f.name for f in fields(Scenario)}
+UNLIMITED_KEYS = ("max_km", "mcp_max_km", "max_minutes", "mcp_max_minutes")
+TRAVEL_DEFAULTS = ("travel", "roads", "metric", "max_minutes", "mcp_max_minutes", "circuity")
+
+
+def _check_travel(s: Scenario, bad: Any) -> None:
+    """The travel options: great-circle (with circuity) or a road network (km or drive minutes)."""
+    if s.travel not in ("great-circle", "road"):
+        bad("travel", "must be 'great-circle' or 'road'")
+    if s.travel == "road" and not (isinstance(s.roads, str) and s.roads.strip()):
+        bad("roads", "travel 'road' needs a road network file (--roads FILE)")
+    if s.travel == "great-circle" and s.roads is not None:
+        bad("roads", "a road network file needs travel 'road' (--travel road)")
+    if s.metric not in ("km", "minutes"):
+        bad("metric", "must be 'km' or 'minutes'")
+    elif s.metric == "minutes" and s.travel != "road":
+        bad("metric", "drive minutes need travel 'road' (--travel road --roads FILE)")
+    for name in ("max_minutes", "mcp_max_minutes"):
+        value = getattr(s, name)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+        ):
+            bad(name, "must be minutes > 0, or none for no limit")
+    if isinstance(s.circuity, bool) or not isinstance(s.circuity, int | float) or s.circuity < 1:
+        bad("circuity", "must be a factor >= 1")
+    elif s.circuity != 1 and s.travel == "road":
+        bad("circuity", "applies to great-circle travel only")
 
 
 def scenario_from_mapping(values: dict[str, Any], *, source: str = "scenario") -> Scenario:
@@ -153,7 +191,7 @@ def scenario_from_mapping(values: dict[str, Any], *, source: str = "scenario") -
             ]
         )
     cleaned = dict(values)
-    for key in ("max_km", "mcp_max_km"):
+    for key in UNLIMITED_KEYS:
         if isinstance(cleaned.get(key), str) and cleaned[key].lower() == "none":
             cleaned[key] = None
     if "footprint" not in cleaned:

@@ -14,7 +14,7 @@ stamp=".venv/.mcp-geo-installed${want:+-$want}"
 hash="$(sha256sum pyproject.toml | cut -c1-16)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
   if [ "$want" = "dev" ]; then
-    .venv/bin/python -m pip install --quiet -e ".[dev]" >&2
+    .venv/bin/python -m pip install --quiet -e ".[dev,roads]" >&2
   else
     .venv/bin/python -m pip install --quiet -e . >&2
   fi

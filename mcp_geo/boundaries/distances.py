@@ -8,6 +8,7 @@ plan states in its output.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -25,7 +26,9 @@ def haversine_km(
     >>> round(float(haversine_km(0.0, 0.0, 0.0, 1.0)), 3)
     111.195
     """
-    phi1, lam1, phi2, lam2 = (np.radians(np.asarray(a, dtype=float)) for a in (lat1, lon1, lat2, lon2))
+    phi1, lam1, phi2, lam2 = (
+        np.radians(np.asarray(a, dtype=float)) for a in (lat1, lon1, lat2, lon2)
+    )
     h = (
         np.sin((phi2 - phi1) / 2.0) ** 2
         + np.cos(phi1) * np.cos(phi2) * np.sin((lam2 - lam1) / 2.0) ** 2
@@ -37,14 +40,18 @@ def haversine_km(
 class TravelMatrix:
     """Travel between every pair of sites, in the order of ``codes``.
 
-    ``km[i, j]`` is the travel distance from site i to site j (a base). ``minutes`` is set when the
-    source measures drive time. ``source`` says in words how the numbers were made, for reports.
+    ``km[i, j]`` is the travel distance from site i to site j (a base); ``inf`` where there is no
+    way (or none within the limit the source searched to). ``minutes`` is set when the source
+    measures drive time; ``km`` then holds the length of the same (fastest) path. ``metric`` says
+    which of the two the solvers limit and minimise (:attr:`values`). ``source`` says in words how
+    the numbers were made, for reports.
     """
 
     codes: tuple[str, ...]
     km: NDArray[np.float64]
     source: str
     minutes: NDArray[np.float64] | None = None
+    metric: Literal["km", "minutes"] = "km"
 
     def __post_init__(self) -> None:
         n = len(self.codes)
@@ -52,6 +59,23 @@ class TravelMatrix:
             raise ValueError(f"km matrix has shape {self.km.shape}, expected ({n}, {n})")
         if self.minutes is not None and self.minutes.shape != (n, n):
             raise ValueError(f"minutes matrix has shape {self.minutes.shape}, expected ({n}, {n})")
+        if self.metric not in ("km", "minutes"):
+            raise ValueError(f"metric must be 'km' or 'minutes' (got {self.metric!r})")
+        if self.metric == "minutes" and self.minutes is None:
+            raise ValueError("metric 'minutes' needs a minutes matrix")
+
+    @property
+    def values(self) -> NDArray[np.float64]:
+        """The matrix of the chosen metric: ``km``, or ``minutes`` for drive time."""
+        if self.metric == "minutes":
+            assert self.minutes is not None
+            return self.minutes
+        return self.km
+
+    @property
+    def unit(self) -> str:
+        """``"km"`` or ``"minutes"``: the unit of :attr:`values` (and of the solvers' limits)."""
+        return self.metric
 
 
 def great_circle_matrix(

@@ -202,9 +202,7 @@ class RoadTravel:
     @property
     def values(self) -> np.ndarray:
         """The chosen metric's matrix (km or minutes)."""
-        matrix = self.travel.km if self.metric == "km" else self.travel.minutes
-        assert matrix is not None
-        return matrix
+        return self.travel.values
 
     def notes(self) -> tuple[str, ...]:
         """Sentences for a plan's notes: coverage, speeds, snapping, and the graph's caveats."""
@@ -417,6 +415,7 @@ def _assemble(
         km=np.asarray(parts["km"], dtype=float),
         source=source,
         minutes=None if parts["minutes"] is None else np.asarray(parts["minutes"], dtype=float),
+        metric=options.metric,
     )
     sites = pd.DataFrame(
         {

@@ -173,6 +173,11 @@ def add_plan_layers(
     practices["km"] = practices["km_to_hub_base"].map(_km)
     practices["mcp_id"] = practices["mcp_id"].fillna("")
     columns = ["practice_code", "practice_name", "patients_text", "hub_id", "mcp_id", "km"]
+    if "minutes_to_hub_base" in practices:  # drive minutes on roads
+        practices["minutes"] = practices["minutes_to_hub_base"].map(
+            lambda v: "" if pd.isna(v) else f"{v:.1f}"
+        )
+        columns.append("minutes")
     point_layer = _json_frame(practices, [*columns, "radius"])
     point_layer["radius"] = practices["radius"].to_numpy()
     folium.GeoJson(
@@ -189,7 +194,9 @@ def add_plan_layers(
         tooltip=folium.GeoJsonTooltip(["practice_name"], labels=False),
         popup=folium.GeoJsonPopup(
             columns,
-            aliases=["Practice", "Name", "Patients", "Hub", "MCP", "To hub base"],
+            aliases=["Practice", "Name", "Patients", "Hub", "MCP", "To hub base", "Minutes"][
+                : len(columns)
+            ],
         ),
     ).add_to(target)
 
@@ -327,6 +334,7 @@ def panel_html(plan: Plan, *, left: str = "10px", title: str | None = None) -> s
             f"to hub base: mean {m.hubs.travel.mean:.2f} km (patient-weighted), "
             f"max {m.hubs.travel.max:.2f} km"
         )
+    lines.append(f"travel: {esc(plan.travel)}")
     for level, certificate in (("hubs", plan.certificates.hubs), ("MCPs", plan.certificates.mcps)):
         if certificate is not None:
             gap = "gap n/a" if certificate.gap is None else f"gap {100 * certificate.gap:.4f}%"

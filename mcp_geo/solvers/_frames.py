@@ -66,7 +66,8 @@ def validated_items(
         return df, tm.km, tm.source
     pos = {c: k for k, c in enumerate(travel.codes)}
     idx = np.array([pos[c] for c in (df[travel_codes] if travel_codes else df[code]).astype(str)])
-    return df, travel.km[np.ix_(idx, idx)], travel.source
+    # the chosen metric (km, or drive minutes), inf where there is no way within the source's limit
+    return df, travel.values[np.ix_(idx, idx)], travel.source
 
 
 def group_ids(prefix: str, bases: list[str]) -> dict[str, str]:

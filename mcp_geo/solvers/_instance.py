@@ -53,12 +53,15 @@ class Instance:
 
     def __post_init__(self) -> None:
         w = self.weights.astype(float)
-        cost = w[:, None] * self.km if self.objective == "weighted" else self.km.copy()
+        reachable = np.isfinite(self.km)  # road travel: inf where there is no way
+        with np.errstate(invalid="ignore"):  # 0 patients x inf
+            cost = w[:, None] * self.km if self.objective == "weighted" else self.km.copy()
+        cost[~reachable] = np.inf
         object.__setattr__(self, "cost", cost)
         if self.max_km is None:
-            allowed = np.ones(self.km.shape, dtype=bool)
+            allowed = reachable.copy()
         else:
-            allowed = self.km <= self.max_km + 1e-9
+            allowed = reachable & (self.km <= self.max_km + 1e-9)
         np.fill_diagonal(allowed, True)
         object.__setattr__(self, "allowed", allowed)
 

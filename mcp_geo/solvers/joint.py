@@ -105,8 +105,9 @@ def solve_joint(
     mlo = mcp_rule.min_patients
     mhi = mcp_rule.max_patients if mcp_rule.max_patients is not None else int(w.sum())
     weighted = hub_rule.objective == "weighted"
-    hub_ok = km <= (hub_rule.max_km if hub_rule.max_km is not None else np.inf) + 1e-9
-    mcp_ok = km <= (mcp_rule.max_km if mcp_rule.max_km is not None else np.inf) + 1e-9
+    reachable = np.isfinite(km)  # road travel: inf where there is no way
+    hub_ok = reachable & (km <= (hub_rule.max_km if hub_rule.max_km is not None else np.inf) + 1e-9)
+    mcp_ok = reachable & (km <= (mcp_rule.max_km if mcp_rule.max_km is not None else np.inf) + 1e-9)
     big = w > hi  # practices over the ceiling: hubs of their own
 
     prob = pulp.LpProblem("hubs_mcps_joint", pulp.LpMinimize)

@@ -233,6 +233,49 @@ def test_paths_to_bases_match_networkx_on_random_graphs(seed):
             assert fast_km[i, j] == pytest.approx(fastest / 1000)
 
 
+def test_solvers_limit_and_minimise_the_chosen_metric_and_skip_pairs_without_a_way():
+    """Hubs of at most 20,000 (two practices of 10,000) on the town, by km and by minutes."""
+    from mcp_geo.solvers import HubRule, McpRule, SolveOptions, solve_hubs, solve_mcps
+
+    frame = sites(TOWN)
+    options = SolveOptions(time_limit_s=30)
+    by_km = road_travel_matrix(frame, roads=town(), options=RoadOptions(use_cache=False))
+    assert by_km.travel.metric == "km"
+    rule = HubRule(min_patients=20_000, max_patients=20_000, max_km=None)
+    plan = solve_hubs(frame, rule=rule, options=options, travel=by_km.travel)
+    pairs = dict(zip(plan.assignment["practice_code"], plan.assignment["base_code"], strict=True))
+    # pF joins pB (F -> B 1.05 km, B -> F 3.05) and pL with pC (3.03 both ways): 4.08 in all
+    assert {frozenset((c, b)) for c, b in pairs.items() if c != b} == {
+        frozenset(("pB", "pF")),
+        frozenset(("pC", "pL")),
+    }
+    assert pairs["pF"] == "pB"
+    by_minutes = road_travel_matrix(
+        frame, roads=town(), options=RoadOptions(metric="minutes", limit=8.0, use_cache=False)
+    )
+    assert by_minutes.travel.metric == "minutes"
+    assert not np.isfinite(by_minutes.travel.minutes).all()  # some pairs beyond 8 minutes
+    rule = HubRule(min_patients=20_000, max_patients=20_000, max_km=8.0)  # a limit in minutes
+    plan = solve_hubs(frame, rule=rule, options=options, travel=by_minutes.travel)
+    values = by_minutes.travel.minutes
+    pos = {c: k for k, c in enumerate(by_minutes.travel.codes)}
+    for row in plan.assignment.itertuples():
+        assert row.km_to_base == pytest.approx(
+            values[pos[row.practice_code], pos[row.base_code]], abs=1e-3
+        )
+        assert row.km_to_base <= 8.0
+    # MCPs with no distance limit over a matrix with inf entries: no inf in the objective
+    hubs = plan.hubs[["hub_id", "patients", "base_code"]]
+    mcps = solve_mcps(
+        hubs,
+        rule=McpRule(min_patients=40_000, max_km=None),
+        options=options,
+        travel=by_minutes.travel,
+    )
+    assert mcps.certificate.status == "optimal"
+    assert np.isfinite(mcps.certificate.objective)
+
+
 def test_no_practice_on_the_network_is_an_error():
     with pytest.raises(ValidationError, match="no practice can be placed on the road network"):
         road_travel_matrix(
@@ -728,3 +771,88 @@ def synthetic_sites(graph: nx.MultiDiGraph, n: int, *, seed: int) -> pd.DataFram
             "longitude": lon,
         }
     )
+
+
+# ---------------------------------------------------------------- the plan command on roads
+
+
+def test_scenario_travel_options_are_validated():
+    from mcp_geo.scenario import Scenario
+
+    with pytest.raises(ValidationError, match="4 problems") as caught:
+        Scenario(footprint="x", travel="road", metric="hours", max_minutes=0, circuity=1.2)  # type: ignore[arg-type]
+    text = str(caught.value)
+    assert "'roads': travel 'road' needs a road network file (--roads FILE)" in text
+    assert "'metric': must be 'km' or 'minutes' (got 'hours')" in text
+    assert "'max_minutes': must be minutes > 0, or none for no limit (got 0)" in text
+    assert "'circuity': applies to great-circle travel only (got 1.2)" in text
+    with pytest.raises(ValidationError, match="2 problems") as caught:
+        Scenario(footprint="x", roads="r.osm.pbf", metric="minutes")
+    assert "a road network file needs travel 'road' (--travel road)" in str(caught.value)
+    assert "drive minutes need travel 'road'" in str(caught.value)
+    with pytest.raises(ValidationError, match="'circuity': must be a factor >= 1"):
+        Scenario(footprint="x", circuity=0.9)
+    plain = Scenario(footprint="x")
+    assert "travel" not in plain.to_toml()  # great-circle scenario files are as before
+    road = Scenario(footprint="x", travel="road", roads="r.osm.pbf", max_minutes=None)
+    assert 'travel = "road"' in road.to_toml()
+    assert 'max_minutes = "none"' in road.to_toml()
+
+
+def test_plan_command_in_drive_minutes_on_the_rutland_pbf(osm_dir, tmp_path, monkeypatch):
+    import json
+
+    from mcp_geo.cli import main
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    area = extract_box(osm_dir / RUTLAND_PBF, tmp_path)
+    args = [
+        "plan",
+        f"polygon:{area}",
+        "--travel",
+        "road",
+        "--roads",
+        str(osm_dir / RUTLAND_PBF),
+        "--metric",
+        "minutes",
+        "--max-minutes",
+        "30",
+        "--no-mcps",
+        "--hub-min",
+        "10000",
+    ]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    assert main([*args, "--out", str(tmp_path / "b")]) == 0  # from the cache
+    for name in ("practices.csv", "hubs.csv", "exclusions.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    planned = pd.read_csv(tmp_path / "a" / "practices.csv")
+    assert len(planned) == 6
+    assert planned["minutes_to_hub_base"].max() <= 30.0
+    road = planned[planned["hub_base_code"] != planned["practice_code"]]
+    assert len(road) > 0
+    bases = planned.set_index("practice_code").loc[road["hub_base_code"]]
+    from mcp_geo.boundaries.distances import haversine_km
+
+    gc = haversine_km(road["latitude"], road["longitude"], bases["latitude"], bases["longitude"])
+    assert (road["km_to_hub_base"].to_numpy() >= np.round(gc, 3) - 1e-3).all()
+    report = json.loads((tmp_path / "a" / "report.json").read_text())
+    assert report["parameters"]["travel"].startswith("drive minutes (fastest paths) on rutland")
+    assert report["parameters"]["metric"] == "minutes"
+    assert any(n.startswith("roads: the road network reaches 6 of 6") for n in report["notes"])
+    assert 'travel = "road"' in (tmp_path / "a" / "scenario.toml").read_text()
+
+
+def test_plan_command_reports_road_problems_as_usage_errors(tmp_path, monkeypatch, capsys):
+    from mcp_geo.cli import main
+
+    graphml = tmp_path / "town.graphml"
+    ox.save_graphml(town(), graphml)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    base = ["plan", "practices:C82010,C82044", "--out", str(tmp_path / "out"), "--no-mcps"]
+    assert main([*base, "--metric", "minutes"]) == 2
+    assert "drive minutes need travel 'road'" in capsys.readouterr().err
+    assert main([*base, "--travel", "road", "--roads", str(tmp_path / "none.pbf")]) == 2
+    assert "road network file not found" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "osmnx", None)
+    assert main([*base, "--travel", "road", "--roads", str(graphml)]) == 2
+    assert "pip install 'mcp-geo[roads]'" in capsys.readouterr().err
