@@ -36,6 +36,7 @@ from mcp_geo.metrics import (
     weighted_distance_stats,
 )
 from mcp_geo.plan import (
+    PRACTICE_COLUMNS,
     Certificates,
     LevelMetrics,
     PcnComparison,
@@ -283,19 +284,7 @@ def _metrics(
 
 
 def _practice_layer(planned: pd.DataFrame) -> gpd.GeoDataFrame:
-    columns = [
-        "practice_code",
-        "practice_name",
-        "postcode",
-        "patients",
-        "latitude",
-        "longitude",
-        "pcn_code",
-        "hub_id",
-        "hub_base_code",
-        "mcp_id",
-        "km_to_hub_base",
-    ]
+    columns = list(PRACTICE_COLUMNS)
     if "minutes_to_hub_base" in planned:
         columns.append("minutes_to_hub_base")
     layer = pd.DataFrame(planned[columns])
