@@ -58,6 +58,8 @@ from .rules import SolveOptions
 log = logging.getLogger(__name__)
 
 _PLAIN = re.compile(r"[A-Za-z0-9_.]+")
+WARM_START_MAX_VARIABLES = 20_000
+PRESOLVE_MAX_VARIABLES = 40_000
 
 
 @dataclass(frozen=True)
@@ -222,13 +224,16 @@ def solve_compact(
     # the solver interface copies the model again (PuLP -> highspy, or an MPS file for CBC):
     # keep about as long again as building took out of the solver's own limit
     overhead = (1.5 if options.solver == "highs" else 3.0) * (time.perf_counter() - t_build)
-    warm = False
+    warm = start_ok = False
     if start is not None:
         pos = {int(g): k for k, g in enumerate(part.items)}
         local = np.array([pos[int(b)] for b in start])
-        if all(j in y for j in set(local.tolist())) and all(
+        start_ok = all(j in y for j in set(local.tolist())) and all(
             (i, j) in x for i, j in enumerate(local.tolist()) if i != j
-        ):
+        )
+        # HiGHS 1.16 overruns its time limit by minutes when handed a start on a model this big
+        # (e.g. Greater Manchester): there the start is kept aside as the fallback plan instead
+        if start_ok and size.variables <= WARM_START_MAX_VARIABLES:
             for v in y.values():
                 v.setInitialValue(0)
             for v in x.values():
@@ -247,12 +252,20 @@ def solve_compact(
         time.perf_counter() - t_build,
         limit,
     )
-    run = run_mip(prob, options=opts, time_limit=limit, warm=warm)
+    # HiGHS's presolve does not watch the clock: on very big models it alone can take minutes
+    presolve = size.variables <= PRESOLVE_MAX_VARIABLES
+    run = run_mip(prob, options=opts, time_limit=limit, warm=warm, presolve=presolve)
     log.info("compact: solver %s after %.1fs", run.status, run.seconds)
     base_of = decode(part, y, x, run.values) if run.status in ("optimal", "feasible") else None
     objective = run.objective
     if base_of is not None:
         objective = plan_cost(inst, part.items, base_of)
+    status = run.status
+    if start_ok and start is not None and run.status != "infeasible":
+        start_cost = plan_cost(inst, part.items, start)
+        if objective is None or start_cost < objective - 1e-9:
+            base_of, objective = start.copy(), start_cost
+            status = "feasible"
     bound = run.bound
     if bound is None and run.status != "infeasible":
         bound = 0.0  # costs are >= 0: the trivial bound, when the solver stopped before its own
@@ -262,7 +275,11 @@ def solve_compact(
         engine=engine,
         solver=run.solver,
         solver_version=run.version,
-        status=run.status,  # type: ignore[arg-type]
+        status=(  # type: ignore[arg-type]
+            "optimal"
+            if status == "feasible" and (relative_gap(objective, bound) or 0.0) <= options.gap
+            else status
+        ),
         objective=objective,
         objective_name=objective_name(inst),
         bound=bound,

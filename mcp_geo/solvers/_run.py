@@ -180,6 +180,7 @@ def run_mip(
     options: SolveOptions,
     time_limit: float,
     warm: bool = False,
+    presolve: bool = True,
 ) -> RunResult:
     """Solve ``prob`` with the chosen solver and report the solver's own findings.
 
@@ -200,7 +201,9 @@ def run_mip(
         )
     quiet_highs_banner()
     if options.solver == "highs":
-        return _run_highs(prob, options=options, time_limit=time_limit, warm=warm, t0=t0)
+        return _run_highs(
+            prob, options=options, time_limit=time_limit, warm=warm, t0=t0, presolve=presolve
+        )
     return _run_cbc(prob, options=options, time_limit=time_limit, warm=warm, t0=t0)
 
 
@@ -209,7 +212,13 @@ def _values(prob: pulp.LpProblem) -> dict[str, float]:
 
 
 def _run_highs(
-    prob: pulp.LpProblem, *, options: SolveOptions, time_limit: float, warm: bool, t0: float
+    prob: pulp.LpProblem,
+    *,
+    options: SolveOptions,
+    time_limit: float,
+    warm: bool,
+    t0: float,
+    presolve: bool = True,
 ) -> RunResult:
     import highspy
 
@@ -223,6 +232,7 @@ def _run_highs(
         timeLimit=time_limit,
         random_seed=options.seed,
         mip_feasibility_tolerance=1e-7,
+        presolve="on" if presolve else "off",
     )
     try:
         prob.solve(solver)
