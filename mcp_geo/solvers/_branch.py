@@ -1,0 +1,433 @@
+"""Branch-and-price for the columns engine: closing the gap the set-partitioning bound leaves.
+
+A node of the tree is the part with some assignments decided: ``x_ij = 0`` (item i is not served
+by base j; with ``i == j``, base j is closed) and ``x_ij = 1`` (item i is served by base j, which
+is then open). Both keep pricing a bounded knapsack per base:
+
+- ``x_ij = 0`` removes i from base j's knapsack;
+- ``x_ij = 1`` puts i in every column of base j (the knapsack's window shifts by ``w_i`` and its
+  value by ``pi_i - c_ij``) and removes i from every other base's knapsack (so base i, if
+  ``i != j``, is closed).
+
+At a node, column generation runs on the restricted master (one highspy LP for the whole tree,
+warm started; columns of the shared pool that break the node's decisions get an upper bound 0).
+At every iteration the Lagrangian bound ``L = sum pi + p mu + sum_j min(0, r_j)`` (``r_j``: the
+LP-relaxed knapsack's bound on base j's best reduced cost, or the exact one where it was priced)
+is valid for the node, so a node is pruned as soon as ``L`` reaches the incumbent (within the
+gap tolerance), converged or not. A node whose LP solution is integral gives a plan. Otherwise
+the tree branches on the most fractional ``x_ij = sum of lambda over columns of base j holding
+i``: a base ``y_j = x_jj`` first, else a pair; ties go to the smallest indices. Nodes are explored
+best bound first (ties: deeper, then older), so the search is deterministic when it ends by proof.
+
+When the deadline comes the best plan is returned with the smallest bound of the nodes still
+open or pruned within the tolerance: an honest certificate for the part.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+from numpy.typing import NDArray
+
+from ._greedy import local_search
+from ._master import Master, Pricer
+from ._pricing import knapsack_window, lp_bounds
+from ._run import Deadline
+from .certificate import relative_gap
+
+log = logging.getLogger(__name__)
+
+Column = tuple[int, NDArray[np.int64], float]
+BRANCH_ON_BASES = False
+PLUNGE = 0.25  # plunge into a child while its bound is within this share of the gap
+_EPS = 1e-6  # a value of x or lambda this close to 0 or 1 counts as integral
+
+
+@dataclass(frozen=True)
+class TreeResult:
+    """The outcome of a branch-and-price search.
+
+    Attributes
+    ----------
+    base_local : NDArray[np.int64] | None
+        The best plan (local base of every item), or None when none is known.
+    objective : float
+        Its cost (``inf`` without a plan).
+    bound : float
+        A valid lower bound on the part's optimum (at most ``objective``).
+    nodes : int
+        Nodes whose column generation ran.
+    open_nodes : int
+        Nodes left when the search stopped (0 after a proof).
+    columns : int
+        Columns in the tree's pool at the end.
+    ended_by : str
+        ``"proof"`` or ``"time_limit"``.
+    """
+
+    base_local: NDArray[np.int64] | None
+    objective: float
+    bound: float
+    nodes: int
+    open_nodes: int
+    columns: int
+    ended_by: str
+
+    def __post_init__(self) -> None:
+        if self.nodes < 0 or self.open_nodes < 0:
+            raise ValueError(f"node counts must be >= 0, got {self.nodes}, {self.open_nodes}")
+        if self.ended_by not in ("proof", "time_limit"):
+            raise ValueError(f"ended_by must be 'proof' or 'time_limit', got {self.ended_by!r}")
+
+
+@dataclass(frozen=True)
+class _Node:
+    bound: float
+    depth: int
+    forbid: tuple[tuple[int, int], ...]  # x_ij = 0
+    force: tuple[tuple[int, int], ...]  # x_ij = 1
+
+
+class _Tree:
+    """The shared master, the column pool and per-node pricing."""
+
+    def __init__(
+        self,
+        pr: Pricer,
+        cols: list[Column],
+        pairs: NDArray[np.bool_],
+        count: int | None,
+        big_m: float,
+        threads: int,
+    ) -> None:
+        self.pr = pr
+        self.n = pr.n
+        self.count = count
+        self.pairs = pairs  # pairs[i, j]: i may be served by j in a better plan
+        self.master = Master(self.n, count, big_m, threads)
+        self.base = np.zeros(0, dtype=np.int64)
+        self.member = np.zeros((0, self.n), dtype=bool)
+        self.cols: list[Column] = []
+        self.keys: set[tuple[int, tuple[int, ...]]] = set()
+        self.add(cols)
+
+    def add(self, cols: list[Column]) -> int:
+        fresh: list[Column] = []
+        for j, members, cost in cols:
+            key = (int(j), tuple(members.tolist()))
+            if key in self.keys or not self.pairs[members, j].all():
+                continue
+            self.keys.add(key)
+            fresh.append((int(j), members, cost))
+        if not fresh:
+            return 0
+        rows = np.zeros((len(fresh), self.n), dtype=bool)
+        for k, (_, members, _) in enumerate(fresh):
+            rows[k, members] = True
+        self.base = np.concatenate([self.base, np.array([c[0] for c in fresh], dtype=np.int64)])
+        self.member = np.concatenate([self.member, rows])
+        self.cols.extend(fresh)
+        self.master.add([(m, c) for _, m, c in fresh])
+        return len(fresh)
+
+    def allowed(self, node: _Node) -> NDArray[np.bool_]:
+        """``a[i, j]``: item i may be served by base j at this node."""
+        a = self.pairs.copy()
+        for i, j in node.forbid:
+            a[i, j] = False
+        for i, j in node.force:
+            a[i, :] = False
+            a[i, j] = True
+        return a
+
+    def restrict(self, node: _Node, a: NDArray[np.bool_]) -> None:
+        """Bound to 0 the pool's columns that break the node's decisions."""
+        bad = (self.member & ~a[:, self.base].T).any(axis=1)
+        for i, j in node.force:
+            bad |= (self.base == j) & ~self.member[:, i]
+        k = len(self.cols)
+        off = self.master.n_art
+        idx = np.arange(off, off + k, dtype=np.int32)
+        upper = np.where(bad, 0.0, highspy.kHighsInf)
+        self.master.h.changeColsBounds(k, idx, np.zeros(k), upper)
+
+    def knapsacks(
+        self, node: _Node, a: NDArray[np.bool_]
+    ) -> list[tuple[NDArray[np.int64], NDArray[np.int64], int, int] | None]:
+        """Per base: free items (nearest first), forced items, window; None when closed."""
+        pr = self.pr
+        forced: dict[int, list[int]] = {}
+        for i, j in node.force:
+            if i != j:
+                forced.setdefault(j, []).append(i)
+        out: list[tuple[NDArray[np.int64], NDArray[np.int64], int, int] | None] = []
+        for j in range(self.n):
+            if not (pr.openable[j] and a[j, j]):
+                out.append(None)
+                continue
+            f = np.array(sorted(forced.get(j, [])), dtype=np.int64)
+            nb = pr.nbr[j]
+            nb = nb[a[nb, j]]
+            nb = nb[~np.isin(nb, f)]
+            lo, hi = pr.window(j)
+            wf = int(pr.w[f].sum())
+            lo, hi = lo - wf, hi - wf
+            if hi < 0 or int(pr.w[nb].sum()) < lo:
+                out.append(None)
+                continue
+            out.append((nb, f, lo, hi))
+        return out
+
+
+def _lp_rc(tree: _Tree, ks: list, pi: NDArray[np.float64], mu: float) -> NDArray[np.float64]:
+    pr = tree.pr
+    rc = np.full(tree.n, np.inf)
+    for j, k in enumerate(ks):
+        if k is None:
+            continue
+        nb, f, lo, hi = k
+        value, _ = lp_bounds(pr.w[nb], pi[nb] - pr.cost[nb, j], lo, hi)
+        const = float((pi[f] - pr.cost[f, j]).sum())
+        rc[j] = -(pi[j] + const + value + mu)
+    return rc
+
+
+def _exact(
+    tree: _Tree, ks: list, j: int, pi: NDArray[np.float64], mu: float
+) -> tuple[float, NDArray[np.int64] | None]:
+    """A lower bound on base j's best reduced cost at the node, and a best column when < 0."""
+    pr = tree.pr
+    nb, f, lo, hi = ks[j]
+    profits = pi[nb] - pr.cost[nb, j]
+    const = float((pi[f] - pr.cost[f, j]).sum())
+    base_value, forced = lp_bounds(pr.w[nb], profits, lo, hi, forced=True)
+    if not np.isfinite(base_value):
+        return np.inf, None
+    t = -(pi[j] + const + forced + mu)  # type: ignore[operator]
+    keep = t < 0.0  # items that cannot be in a negative column are left out of the DP
+    pr.dp_calls += 1
+    value, chosen = knapsack_window(pr.w[nb[keep]], profits[keep], lo, hi)
+    rc = -(pi[j] + const + value + mu) if np.isfinite(value) else np.inf
+    dropped = float(t[~keep].min()) if (~keep).any() else np.inf
+    lower = max(min(rc, dropped), -(pi[j] + const + base_value + mu))
+    if not np.isfinite(value):
+        return lower, None
+    members = np.sort(np.concatenate([[j], f, nb[keep][chosen]])).astype(np.int64)
+    return lower, members
+
+
+def _fixings(
+    tree: _Tree,
+    ks: list,
+    pi: NDArray[np.float64],
+    mu: float,
+    rcb: NDArray[np.float64],
+    lag: float,
+    best: float,
+) -> tuple[tuple[int, int], ...]:
+    """Pairs no plan of the node cheaper than ``best`` uses (as in :mod:`._columns`, step 5).
+
+    A plan that assigns i to j costs at least ``lag - min(0, r_j) + r_ij`` (``r_ij``: the
+    LP-relaxed knapsack of base j with i forced in); ``(j, j)`` closes base j.
+    """
+    pr = tree.pr
+    limit = best - 1e-9 * max(1.0, abs(best))
+    out: list[tuple[int, int]] = []
+    for j, k in enumerate(ks):
+        if k is None:
+            continue
+        rest = lag - min(0.0, rcb[j])
+        if rest + rcb[j] > limit:
+            out.append((j, j))
+            continue
+        nb, f, lo, hi = k
+        const = float((pi[f] - pr.cost[f, j]).sum())
+        _, forced = lp_bounds(pr.w[nb], pi[nb] - pr.cost[nb, j], lo, hi, forced=True)
+        rc_pair = np.maximum(-(pi[j] + const + forced + mu), rcb[j])  # type: ignore[operator]
+        out.extend((int(i), j) for i in nb[rest + rc_pair > limit])
+    return tuple(out)
+
+
+def branch_and_price(
+    pr: Pricer,
+    cols: list[Column],
+    *,
+    pairs: NDArray[np.bool_],
+    count: int | None,
+    big_m: float,
+    incumbent: NDArray[np.int64] | None,
+    incumbent_cost: float,
+    root_bound: float,
+    gap: float,
+    threads: int,
+    deadline: Deadline,
+) -> TreeResult:
+    """Search the branch-and-price tree of one part.
+
+    Parameters
+    ----------
+    pr : Pricer
+        The part's knapsack data.
+    cols : list of (base, members, cost)
+        Columns to start from (the pool of the root's column generation).
+    pairs : NDArray[np.bool_]
+        ``pairs[i, j]``: item i may be served by base j in a plan better than the incumbent
+        (after reduced-cost fixing); pairs outside are never used.
+    count : int | None
+        The fixed number of groups, if any.
+    big_m : float
+        Cost of the master's artificial columns.
+    incumbent, incumbent_cost : NDArray[np.int64] | None, float
+        The best known plan (local bases) and its cost (``inf`` without one).
+    root_bound : float
+        A valid lower bound on the part's optimum (the root's Lagrangian bound).
+    gap : float
+        Relative gap at which a node counts as closed.
+    threads : int
+        Threads for HiGHS.
+    deadline : Deadline
+        The shared wall-clock budget; the only thing that can stop the search early.
+
+    Returns
+    -------
+    TreeResult
+    """
+    n = pr.n
+    tree = _Tree(pr, cols, pairs, count, big_m, threads)
+    best_plan = None if incumbent is None else incumbent.copy()
+    best = float(incumbent_cost)
+    closed_min = np.inf  # smallest bound of nodes pruned within the tolerance
+    per_round = max(8, n // 8)
+    heap: list[tuple[float, int, int, _Node]] = []
+    serial = 0
+    heapq.heappush(heap, (root_bound, 0, serial, _Node(root_bound, 0, (), ())))
+    nodes = 0
+
+    def closes(bound: float) -> bool:
+        if not np.isfinite(best):
+            return bound >= big_m  # no plan: only a node needing artificial columns is closed
+        g = relative_gap(best, bound)
+        return g is not None and g <= gap
+
+    reach = np.zeros((n, n), dtype=bool)  # for the local search
+    for j in range(n):
+        reach[pr.nbr[j], j] = True
+    np.fill_diagonal(reach, True)
+    plunge: _Node | None = None  # the child to explore next (depth first while promising)
+
+    while (heap or plunge is not None) and deadline.remaining() > 0:
+        if plunge is not None:
+            node, bound0, plunge = plunge, plunge.bound, None
+        else:
+            bound0, _, _, node = heapq.heappop(heap)
+        if closes(bound0):
+            closed_min = min(closed_min, bound0)
+            continue
+        nodes += 1
+        a = tree.allowed(node)
+        ks = tree.knapsacks(node, a)
+        tree.restrict(node, a)
+        node_bound = bound0
+        converged = False
+        z = np.inf
+        while deadline.remaining() > 0:
+            z, pi, mu = tree.master.solve()
+            tol = 1e-9 * max(1.0, abs(z))
+            rcb = _lp_rc(tree, ks, pi, mu)
+            ell = float(pi.sum() + (count or 0) * mu)
+            node_bound = max(node_bound, ell + float(np.minimum(rcb, 0).sum()))
+            if closes(node_bound):
+                break
+            queue = [int(j) for j in np.lexsort((np.arange(n), rcb)) if rcb[j] < -tol]
+            found: list[Column] = []
+            for j in queue:
+                if deadline.remaining() <= 0:
+                    break
+                rc_j, members = _exact(tree, ks, j, pi, mu)
+                rcb[j] = max(rcb[j], rc_j)
+                if rc_j < -tol and members is not None:
+                    found.append((j, members, pr.column_cost(j, members)))
+                if len(found) >= per_round:
+                    break
+            else:
+                node_bound = max(node_bound, ell + float(np.minimum(rcb, 0).sum()))
+                if not found:
+                    converged = True
+                    node_bound = max(node_bound, z)
+                    break
+            if closes(node_bound):
+                break
+            tree.add(found)
+        if closes(node_bound):
+            closed_min = min(closed_min, node_bound)
+            continue
+        if not converged:  # out of time: the node stays open
+            serial += 1
+            heapq.heappush(heap, (node_bound, -node.depth, serial, node))
+            break
+        lam = np.array(tree.master.h.getSolution().col_value)
+        art, lam = lam[: tree.master.n_art], lam[tree.master.n_art :]
+        use = np.flatnonzero(lam > 1e-9)
+        x = np.zeros((n, n))
+        for k in use.tolist():
+            x[tree.cols[k][1], tree.cols[k][0]] += lam[k]
+        frac = np.minimum(x, 1.0 - x)
+        diag = np.diagonal(frac).copy()
+        if art.sum() <= _EPS and frac.max() <= _EPS:  # integral: a plan
+            plan = np.argmax(x, axis=1).astype(np.int64)
+            plan = local_search(plan, pr.w, pr.cost, reach, pr.lo, pr.hi)
+            cost = float(pr.cost[np.arange(n), plan].sum())
+            if cost < best - 1e-9:
+                best, best_plan = cost, plan
+                log.info("branch: node %d, plan %.1f (bound %.1f)", nodes, cost, node_bound)
+            continue
+        if frac.max() <= _EPS:  # artificial columns used, nothing to branch on: left open
+            log.info("branch: node %d has no branching pair (artificials %.3g)", nodes, art.sum())
+            closed_min = min(closed_min, node_bound)
+            continue
+        if BRANCH_ON_BASES and diag.max() > _EPS:
+            i = j = int(np.argmax(diag))
+        else:
+            i, j = (int(v) for v in np.unravel_index(int(np.argmax(frac)), frac.shape))
+        forbid = node.forbid
+        if np.isfinite(best):  # reduced-cost fixing for the subtree
+            lag = ell + float(np.minimum(rcb, 0).sum())
+            forbid = forbid + _fixings(tree, ks, pi, mu, rcb, lag, best)
+        one = _Node(node_bound, node.depth + 1, forbid, (*node.force, (i, j)))
+        zero = _Node(node_bound, node.depth + 1, (*forbid, (i, j)), node.force)
+        first, second = one, zero  # forcing fixes more: plunges reach plans
+        low = min((h[0] for h in heap), default=node_bound)
+        if not np.isfinite(best) or node_bound <= low + PLUNGE * (best - low):
+            plunge = first  # SCIP's rule: plunge while the node is near the best bound
+        else:
+            serial += 1
+            heapq.heappush(heap, (node_bound, -first.depth, serial, first))
+        serial += 1
+        heapq.heappush(heap, (node_bound, -second.depth, serial, second))
+    if plunge is not None:
+        heapq.heappush(heap, (plunge.bound, -plunge.depth, serial + 1, plunge))
+    open_min = min((h[0] for h in heap), default=np.inf)
+    bound = min(best, closed_min, open_min)
+    ended = "proof" if not heap else "time_limit"
+    log.info(
+        "branch: %d nodes, %d open, %d columns, plan %.1f, bound %.1f (%s)",
+        nodes,
+        len(heap),
+        len(tree.cols),
+        best,
+        bound,
+        ended,
+    )
+    return TreeResult(
+        base_local=best_plan,
+        objective=best,
+        bound=bound,
+        nodes=nodes,
+        open_nodes=len(heap),
+        columns=len(tree.cols),
+        ended_by=ended,
+    )
