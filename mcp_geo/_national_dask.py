@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -68,6 +69,8 @@ def run_on_dask(
 @contextlib.contextmanager
 def _quiet_distributed() -> Iterator[None]:
     """Dask's INFO chatter (nannies starting and closing) only when mcp_geo logs at DEBUG."""
+    import distributed  # noqa: F401 (its first import sets its loggers' levels)
+
     logger = logging.getLogger("distributed")
     before = logger.level
     if not log.isEnabledFor(logging.DEBUG):
@@ -95,12 +98,15 @@ def _run(
     if scheduler is None:
         n_workers = min(workers or available_cores(), len(jobs))
         log.info("starting a local Dask cluster of %d worker processes", n_workers)
-        cluster = LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        )
+        with warnings.catch_warnings():
+            # on a shared machine another cluster may hold Dask's default port; any port will do
+            warnings.filterwarnings("ignore", "Port .* is already in use", UserWarning)
+            cluster = LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
         client = Client(cluster)
         client.run(_stdout_to_stderr)
     else:

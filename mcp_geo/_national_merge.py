@@ -314,11 +314,22 @@ def write_national(
 
     extra = {"report.json": report_file, PARTS: parts_folder}
     if map_options is not None:
-        from mcp_geo.maps.render import write_map
-
-        extra["map.html"] = lambda path: write_map(plan, path, options=map_options)
+        extra["map.html"] = lambda path: _national_map(plan, path, options=map_options)
     write_plan(plan, out, extra=extra)
     return plan
+
+
+def _national_map(plan: Plan, path: Path, *, options: Any) -> None:
+    """Write the national map; a map that cannot be drawn is logged, never loses the plan."""
+    from shapely.errors import GEOSException
+
+    from mcp_geo.maps.render import write_map
+
+    try:
+        write_map(plan, path, options=options)
+    except (GEOSException, ValueError) as exc:
+        path.unlink(missing_ok=True)
+        log.warning("the national map was not written (%s: %s)", type(exc).__name__, exc)
 
 
 def _link_parts(source: Path, target: Path, *, keep: set[str]) -> None:

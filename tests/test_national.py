@@ -259,3 +259,25 @@ def test_sub_icbs_on_its_own_local_cluster(tmp_path):
     hubs = _rows(tmp_path / "subs" / "hubs.csv")
     assert hubs
     assert all(h["hub_id"].startswith("05V-H") for h in hubs)
+
+
+def test_a_lost_task_is_one_failed_footprint(cluster, tmp_path):
+    """A task that raises in the worker (here: a callable that refuses the task's arguments)."""
+    from mcp_geo._national_dask import run_on_dask
+    from mcp_geo._national_tasks import FootprintJob
+
+    job = FootprintJob("QT6", "icb:QT6", "Cornwall", practices=56, patients=1, fingerprint="0" * 64)
+    ended = []
+    used = run_on_dask(
+        [job],
+        solve=len,
+        scenarios={"QT6": SCENARIO},
+        data_dir=None,
+        parts=tmp_path,
+        scheduler=cluster.scheduler_address,
+        workers=None,
+        finished=ended.append,
+    )
+    assert used == 2
+    assert [(r.code, r.status, r.failure) for r in ended] == [("QT6", "failed", "error")]
+    assert ended[0].reason.startswith("the Dask task was lost: TypeError")
