@@ -278,7 +278,7 @@ def write_national(
     unplanned: Any,
     out: Path,
     started: float,
-    map_options: Any = None,
+    map_html: bool = True,
 ) -> Plan:
     """Merge the parts and write the national files (atomically, keeping this run's parts)."""
     from mcp_geo.exports import _json_default, write_plan
@@ -313,20 +313,20 @@ def write_national(
         _link_parts(out / PARTS, path, keep=keep)
 
     extra = {"report.json": report_file, PARTS: parts_folder}
-    if map_options is not None:
-        extra["map.html"] = lambda path: _national_map(plan, path, options=map_options)
+    if map_html:
+        extra["map.html"] = lambda path: _national_map(plan, path)
     write_plan(plan, out, extra=extra)
     return plan
 
 
-def _national_map(plan: Plan, path: Path, *, options: Any) -> None:
+def _national_map(plan: Plan, path: Path) -> None:
     """Write the national map; a map that cannot be drawn is logged, never loses the plan."""
     from shapely.errors import GEOSException
 
-    from mcp_geo.maps.render import write_map
+    from mcp_geo._national_map import write_national_map
 
     try:
-        write_map(plan, path, options=options)
+        write_national_map(plan, path)
     except (GEOSException, ValueError) as exc:
         path.unlink(missing_ok=True)
         log.warning("the national map was not written (%s: %s)", type(exc).__name__, exc)

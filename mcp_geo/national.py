@@ -328,7 +328,7 @@ def plan_england(
         unplanned=unplanned,
         out=out,
         started=started,
-        map_options=national_map_options() if map_html else None,
+        map_html=map_html,
     )
     return NationalPlan(
         plan=plan,
@@ -367,13 +367,6 @@ def _resumed(job: FootprintJob, part: Path, report: dict[str, Any]) -> Footprint
     )
 
 
-def national_map_options() -> Any:  # -> mcp_geo.maps.render.MapOptions
-    """How the national map is drawn: territories simplified to 250 m, the canvas renderer."""
-    from mcp_geo.maps.render import MapOptions
-
-    return MapOptions(simplify_m=250.0, canvas=True)
-
-
 __all__ = [
     "PARTITIONS",
     "PARTS",
@@ -382,7 +375,6 @@ __all__ = [
     "NationalPlan",
     "Progress",
     "footprint_scenario",
-    "national_map_options",
     "partition_jobs",
     "plan_england",
 ]

@@ -281,3 +281,34 @@ def test_a_lost_task_is_one_failed_footprint(cluster, tmp_path):
     assert used == 2
     assert [(r.code, r.status, r.failure) for r in ended] == [("QT6", "failed", "error")]
     assert ended[0].reason.startswith("the Dask task was lost: TypeError")
+
+
+def test_display_coverage_nodes_the_borders_between_footprints():
+    """Two footprints side by side whose shared border is noded differently on each side.
+
+    A-H01 | B-H01      A's polygons end at x=1000 with a vertex at (1000, 500) on the border;
+    ------+------      B's polygon starts at x=1000 without it; A-H02 overlaps B by 1 m.
+    A-H02 | B-H01
+    """
+    import geopandas as gpd
+    import shapely
+    from shapely.geometry import Polygon
+
+    from mcp_geo._national_map import display_coverage
+
+    layer = gpd.GeoDataFrame(
+        {"hub_id": ["A-H01", "A-H02", "B-H01"]},
+        geometry=[
+            Polygon([(0, 500), (1000, 500), (1000, 1000), (0, 1000)]),
+            Polygon([(0, 0), (1001, 0), (1001, 500), (0, 500)]),
+            Polygon([(1000, 0), (2000, 0), (2000, 1000), (1000, 1000)]),
+        ],
+        crs=27700,
+    )
+    with pytest.raises(shapely.errors.GEOSException):
+        shapely.coverage_union_all(layer.geometry.to_numpy())
+    shown = display_coverage(layer, group="-", id_column="hub_id")
+    assert list(shown["hub_id"]) == ["A-H01", "A-H02", "B-H01"]
+    whole = shapely.coverage_union_all(shown.geometry.to_numpy())
+    assert whole.area == pytest.approx(2_000_000, rel=1e-9)
+    assert shapely.intersection(shown.geometry[1], shown.geometry[2]).area == 0
