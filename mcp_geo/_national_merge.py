@@ -17,7 +17,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -312,7 +312,10 @@ def write_national(
     def parts_folder(path: Path) -> None:
         _link_parts(out / PARTS, path, keep=keep)
 
-    extra = {"report.json": report_file, PARTS: parts_folder}
+    extra: dict[str, Callable[[Path], None]] = {
+        "report.json": report_file,
+        PARTS: parts_folder,
+    }
     if map_html:
         extra["map.html"] = lambda path: _national_map(plan, path)
     write_plan(plan, out, extra=extra)

@@ -147,7 +147,8 @@ def solve_footprint(
     try:
         data = _data(data_dir, scenario.snapshot)
         footprint = select_footprint(data, job.spec)
-        travel, notes = None, ()
+        travel = None
+        notes: tuple[str, ...] = ()
         if scenario.travel == "road":  # one road file for the nation: each footprint its part
             footprint, travel, notes = road_footprint(footprint, scenario)
         check_scenario_against_footprint(footprint, scenario)
@@ -164,10 +165,10 @@ def solve_footprint(
             ),
             scenario=scenario,
         )
-        if plan.fingerprint != job.fingerprint:
+        if travel is None and plan.fingerprint != job.fingerprint:
             log.warning(
-                "%s: the plan's fingerprint %s differs from the one the run predicted (%s); "
-                "a re-run will not reuse it",
+                "%s: the plan's fingerprint %s differs from the one the run keys its part by "
+                "(%s): the caller and the worker read different practices",
                 job.code,
                 plan.fingerprint[:16],
                 job.fingerprint[:16],
