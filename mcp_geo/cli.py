@@ -190,6 +190,24 @@ def _build_parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--map", action="store_true", help="also write DIR/map.html (see `mcp-geo map`)"
     )
+    national = plan.add_argument_group("england (one task per footprint on Dask)")
+    national.add_argument(
+        "--by",
+        choices=("icb", "sub-icb", "stp", "ccg"),
+        help="with FOOTPRINT england: split by icb or sub-icb (stp or ccg on 2021-01)",
+    )
+    national.add_argument(
+        "--scheduler", metavar="ADDRESS", help="a running Dask scheduler (default: a local cluster)"
+    )
+    national.add_argument(
+        "--workers", type=int, metavar="N", help="local cluster workers (default: all cores)"
+    )
+    national.add_argument(
+        "--only", metavar="CODES", help="only these footprints of the partition (QT6,QSL)"
+    )
+    national.add_argument(
+        "--no-resume", action="store_true", help="solve every footprint again (ignore DIR/.parts)"
+    )
     _add_plan_options(plan)
     _add_data_options(plan)
 
@@ -410,6 +428,17 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     from mcp_geo.planning import run_scenario
 
     scenario = _scenario_from_args(args)
+    if scenario.footprint.strip().lower() == "england":
+        return _plan_england(args, scenario)
+    given = [
+        f"--{k}" for k in ("by", "scheduler", "workers", "only") if getattr(args, k) is not None
+    ]
+    given += ["--no-resume"] if args.no_resume else []
+    if given:
+        raise ValidationError(
+            [Problem("applies to FOOTPRINT england only", source=o) for o in given],
+            context="mcp-geo plan",
+        )
     prepare_output_dir(args.out)
     console = _stderr()
     with console.status("planning", spinner="dots") as status:
@@ -431,6 +460,55 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         write_plan(plan, args.out, extra=extra)
     _print_summary(plan, args.out)
     return 0
+
+
+def _plan_england(args: argparse.Namespace, scenario) -> int:
+    """`plan england --by ...`: every footprint on Dask, a progress bar over footprints."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from mcp_geo.national import plan_england
+
+    if args.by is None:
+        raise ValidationError(
+            [
+                Problem(
+                    "england needs --by icb|sub-icb (stp|ccg on the 2021-01 snapshot)",
+                    source="--by",
+                )
+            ],
+            context="mcp-geo plan england",
+        )
+    console = _stderr()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=args.quiet,
+    ) as bar:
+        task = bar.add_task(f"footprints by {args.by}", total=None)
+
+        def progress(result, done: int, total: int) -> None:
+            how = "resumed" if result.resumed else result.status
+            bar.update(task, completed=done, total=total, description=f"{result.code} {how}")
+            if result.status == "failed":
+                bar.console.print(f"{result.code} failed: {result.reason}", highlight=False)
+
+        national = plan_england(
+            scenario,
+            by=args.by,
+            out=args.out,
+            data_dir=args.data,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            progress=progress,
+            codes=None if args.only is None else args.only.split(","),
+            resume=not args.no_resume,
+            map_html=True,
+        )
+    print("\n".join(national.summary()))
+    return EXIT_FAILED if national.failed else 0
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
