@@ -312,3 +312,19 @@ def test_display_coverage_nodes_the_borders_between_footprints():
     whole = shapely.coverage_union_all(shown.geometry.to_numpy())
     assert whole.area == pytest.approx(2_000_000, rel=1e-9)
     assert shapely.intersection(shown.geometry[1], shown.geometry[2]).area == 0
+
+
+def test_cli_plan_england_writes_the_national_plan(tmp_path, capsys):
+    from mcp_geo.cli import main
+
+    out = tmp_path / "england"
+    argv = ["plan", "england", "--by", "sub-icb", "--only", "05V", "--workers", "1"]
+    assert main([*argv, "--mcp-min", "100000", "--out", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["footprints"]["05V"]["status"] == "solved"
+    assert {"practices.csv", "hubs.csv", "mcps.csv", "report.json", "plan.gpkg"} <= {
+        p.name for p in out.iterdir()
+    }
+    assert "05V" in capsys.readouterr().out
+    assert main(["plan", "england", "--out", str(tmp_path / "x")]) == 2
+    assert "--by" in capsys.readouterr().err
