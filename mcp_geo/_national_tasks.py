@@ -199,11 +199,25 @@ def _failed(
     job: FootprintJob, reason: str, kind: Failure, started: float, worker: str
 ) -> FootprintResult:
     log.warning("%s (%s) failed: %s", job.code, job.name, reason)
+    certificates = None
+    if kind in ("infeasible", "no_solution"):
+        # what the solver (or the pre-checks) proved, as the certificate of the level that failed
+        proof = {
+            "status": kind,
+            "ended_by": "proof" if kind == "infeasible" else "time_limit",
+            "objective": None,
+            "bound": None,
+            "gap": None,
+            "diagnosis": reason,
+        }
+        level = "mcps" if "MCP" in reason else "hubs"
+        certificates = {"hubs": None, "mcps": None, level: proof}
     return FootprintResult(
         job=job,
         status="failed",
         reason=reason,
         failure=kind,
+        certificates=certificates,
         timings={"total": round(time.perf_counter() - started, 3)},
         worker=worker,
     )

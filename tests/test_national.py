@@ -133,6 +133,8 @@ def test_failed_footprint_reported_and_others_solved(national_run):
     assert qoc["status"] == "failed"
     assert qoc["failure"] == "infeasible"
     assert "cannot be split into hubs of 30,000-50,000" in qoc["reason"]
+    assert qoc["certificates"]["hubs"]["status"] == "infeasible"  # what the solver proved
+    assert qoc["certificates"]["hubs"]["diagnosis"] == qoc["reason"]
     assert qoc["name"] == "NHS Shropshire, Telford and Wrekin Integrated Care Board"
     assert report["national"] == {
         "footprints": 3,
