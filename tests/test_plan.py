@@ -131,3 +131,18 @@ def test_output_folder_under_a_file_is_a_usage_error(capsys, tmp_path):
     blocker.write_text("x")
     assert main(["plan", "north-staffs", "--out", str(blocker / "plan")]) == 2
     assert "is a file, not a folder" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_staffs_shropshire_seed_scenario(tmp_path):
+    """The STP-wide footprint the North Staffordshire GPs argued against, default rules."""
+    out = tmp_path / "staffs-shropshire"
+    assert main(["plan", "staffs-shropshire", "--out", str(out), "--time-limit", "300"]) == 0
+    assert check_plan(out) == []
+    report = json.loads((out / "report.json").read_text())
+    assert report["metrics"]["practices"] == 191
+    assert report["metrics"]["patients"] == 1_743_667
+    # Y01929 (52,556 patients) is over the ceiling: a hub of its own, named as an exception
+    assert any("Y01929" in e and "52,556" in e for e in report["exceptions"])
+    assert report["certificates"]["hubs"]["status"] == "optimal"
+    assert report["metrics"]["mcps"]["patients"]["min"] >= 100_000
