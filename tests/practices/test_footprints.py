@@ -157,3 +157,27 @@ def test_summary_lists_every_builtin(data_2025):
     table = footprint_summary(data_2025)
     assert list(table["name"]) == list(KEPT_2025)
     assert (table["practices"] > 0).all()
+
+
+def test_sussex_boundary_fallback_on_a_synthetic_practice(shared_data, tmp_path):
+    """A Brighton practice the 2019 register does not hold: its 2019 CCG comes from the CCG
+    April 2019 boundary, and it belongs to the Sussex footprints."""
+    from mcp_geo.practices import load_practices
+
+    root = tmp_path / "data"
+    for folder in ("nhs", "geo"):
+        (root / folder).mkdir(parents=True)
+        for source in (shared_data / folder).iterdir():
+            (root / folder / source.name).symlink_to(source)
+    name = "nhs/gp-reg-pat-prac-all_2025-04.csv"
+    (root / name).unlink()
+    text = (shared_data / name).read_text()
+    new = "GP_PRAC_PAT_LIST,2025-04-01,GP,09D,E38000021,Y99996,BN1 1AA,ALL,ALL,7000"
+    (root / name).write_text(text.rstrip("\r\n") + "\r\n" + new + "\r\n")
+    data = load_practices(root)
+    practice = data.practices.set_index("practice_code").loc["Y99996"]
+    assert practice["ccg19_source"] == "boundary"
+    assert practice["ccg19_code"] == "09D"
+    assert practice["ccg19_name"] == "NHS Brighton and Hove CCG"
+    for footprint in ("central-sussex-east-surrey", "sussex-east-surrey"):
+        assert "Y99996" in set(select_footprint(data, footprint).practices["practice_code"])
