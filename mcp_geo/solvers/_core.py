@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
@@ -126,6 +127,10 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
         sub = Deadline(max(0.05, deadline.remaining() * share))
         result = solve_part(inst, part, options=options, deadline=sub)
         cert = result.certificate
+        if cert.status == "feasible" and cert.ended_by == "proof":
+            # a sub-model was solved to the end but the part's gap is still open: the engine's
+            # phases run on shares of the wall-clock limit, so the time stopped the proof
+            cert = dataclasses.replace(cert, ended_by="time_limit")
         if cert.status == "infeasible":
             raise InfeasibleError(
                 f"the solver proved that the {len(part.items)} {inst.item}s "
