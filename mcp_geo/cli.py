@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from mcp_geo import ATTRIBUTION, __version__
+from mcp_geo._cli_parser import build_parser, scenario_from_args
 from mcp_geo._errors import (
     DownloadError,
     InfeasibleError,
@@ -28,236 +28,6 @@ EXIT_USAGE = 2
 EXIT_INFEASIBLE = 3
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
-
-
-def _add_data_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--snapshot",
-        default=None,
-        help="data snapshot: 2025-04 (default, the newest) or 2021-01 (the CCG era)",
-    )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="folder of official files (as `mcp-geo data download` writes them); "
-        "default: the snapshot shipped with the package",
-    )
-
-
-NO_LIMIT = "none"
-
-
-def _km(text: str) -> float | str:
-    if text.strip().lower() == NO_LIMIT:
-        return NO_LIMIT
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a distance in km or 'none': {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0 (or 'none'): {text!r}")
-    return value
-
-
-def _add_plan_options(parser: argparse.ArgumentParser) -> None:
-    """The options of DESIGN.md; unset ones keep the scenario's (or the default) value."""
-    rules = parser.add_argument_group("rules")
-    rules.add_argument("--hub-min", type=int, help="fewest patients in a hub (default 30000)")
-    rules.add_argument("--hub-max", type=int, help="most patients in a hub (default 50000)")
-    rules.add_argument("--hubs", type=int, metavar="N", help="fixed number of hubs")
-    rules.add_argument(
-        "--max-km", type=_km, help="practice to hub base, km, or 'none' (default 15)"
-    )
-    rules.add_argument("--mcp-min", type=int, help="fewest patients in an MCP (default 100000)")
-    rules.add_argument("--mcp-max", type=int, help="most patients in an MCP (default: none)")
-    rules.add_argument("--mcps", type=int, metavar="N", help="fixed number of MCPs")
-    rules.add_argument("--mcp-max-km", type=_km, help="hub base to MCP base, km, or 'none'")
-    rules.add_argument("--no-mcps", action="store_true", default=None, help="hubs only")
-    rules.add_argument(
-        "--objective",
-        choices=("weighted", "distance"),
-        help="patient-weighted km (default) or plain km",
-    )
-    rules.add_argument(
-        "--strict",
-        action="store_true",
-        default=None,
-        help="no exceptions: an oversized practice or an isolated group is an error",
-    )
-    travel = parser.add_argument_group("travel")
-    travel.add_argument(
-        "--travel", choices=("great-circle", "road"), help="distance measure (default great-circle)"
-    )
-    travel.add_argument(
-        "--roads",
-        metavar="FILE",
-        help="road network for --travel road: OpenStreetMap .osm.pbf / .osm, osmnx .graphml, "
-        "or a roads layer (.shp, Geofabrik -free.shp.zip, .gpkg) with fclass/maxspeed",
-    )
-    travel.add_argument(
-        "--metric", choices=("km", "minutes"), help="road km or drive minutes (default km)"
-    )
-    travel.add_argument(
-        "--max-minutes",
-        type=_km,
-        help="practice to hub base, drive minutes, or 'none' (default 20)",
-    )
-    travel.add_argument(
-        "--mcp-max-minutes", type=_km, help="hub base to MCP base, drive minutes, or 'none'"
-    )
-    travel.add_argument(
-        "--circuity", type=float, help="great-circle km times this factor >= 1 (default 1)"
-    )
-    solver = parser.add_argument_group("solver")
-    solver.add_argument("--engine", choices=("auto", "compact", "columns"))
-    solver.add_argument("--solver", choices=("highs", "cbc"), help="MIP solver (default highs)")
-    solver.add_argument("--mode", choices=("staged", "joint"), help="default staged")
-    solver.add_argument("--gap", type=float, help="relative gap to prove (default 0.0001)")
-    solver.add_argument(
-        "--time-limit", type=float, metavar="SECONDS", help="per level (default 600)"
-    )
-    solver.add_argument("--threads", type=int, help="solver threads (default: all cores)")
-
-
-def _scenario_from_args(args: argparse.Namespace):  # -> Scenario
-    from mcp_geo.scenario import Scenario, read_scenario
-
-    if args.footprint.lower().endswith(".toml"):
-        scenario = read_scenario(args.footprint)
-    else:
-        scenario = Scenario(footprint=args.footprint)
-    changes = {
-        "snapshot": args.snapshot,
-        "hub_min": args.hub_min,
-        "hub_max": args.hub_max,
-        "hubs": args.hubs,
-        "max_km": args.max_km,
-        "mcp_min": args.mcp_min,
-        "mcp_max": args.mcp_max,
-        "mcps": args.mcps,
-        "mcp_max_km": args.mcp_max_km,
-        "no_mcps": args.no_mcps,
-        "objective": args.objective,
-        "strict": args.strict,
-        "engine": args.engine,
-        "solver": args.solver,
-        "mode": args.mode,
-        "gap": args.gap,
-        "time_limit": args.time_limit,
-        "threads": args.threads,
-        "travel": args.travel,
-        "roads": args.roads,
-        "metric": args.metric,
-        "max_minutes": args.max_minutes,
-        "mcp_max_minutes": args.mcp_max_minutes,
-        "circuity": args.circuity,
-    }
-    unlimited = {k: None for k, v in changes.items() if v == NO_LIMIT}
-    scenario = scenario.with_options(**{k: v for k, v in changes.items() if v != NO_LIMIT})
-    if unlimited:
-        import dataclasses
-
-        scenario = dataclasses.replace(scenario, **unlimited)
-    return scenario
-
-
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mcp-geo",
-        description="Group GP practices into hubs and multispecialty community providers.",
-        epilog=ATTRIBUTION,
-    )
-    parser.add_argument("--version", action="version", version=f"mcp-geo {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
-    parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    fp = commands.add_parser("footprints", help="list the built-in footprints with their counts")
-    _add_data_options(fp)
-    fp.add_argument("--json", action="store_true", help="print JSON on stdout and nothing else")
-
-    plan = commands.add_parser(
-        "plan",
-        help="group a footprint's practices into hubs and MCPs, write the plan files",
-        description="FOOTPRINT: a built-in name (north-staffs), codes (sub-icb:05G,05W, "
-        "icb:QNC, ccg19:09D, practices:M83001,M83002), polygon:area.gpkg, england, "
-        "a CSV of your own sites (sites.csv), or a scenario file (scenario.toml).",
-    )
-    plan.add_argument("footprint", metavar="FOOTPRINT")
-    plan.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
-    plan.add_argument(
-        "--map", action="store_true", help="also write DIR/map.html (see `mcp-geo map`)"
-    )
-    national = plan.add_argument_group("england (one task per footprint on Dask)")
-    national.add_argument(
-        "--by",
-        choices=("icb", "sub-icb", "stp", "ccg"),
-        help="with FOOTPRINT england: split by icb or sub-icb (stp or ccg on 2021-01)",
-    )
-    national.add_argument(
-        "--scheduler", metavar="ADDRESS", help="a running Dask scheduler (default: a local cluster)"
-    )
-    national.add_argument(
-        "--workers", type=int, metavar="N", help="local cluster workers (default: all cores)"
-    )
-    national.add_argument(
-        "--only", metavar="CODES", help="only these footprints of the partition (QT6,QSL)"
-    )
-    national.add_argument(
-        "--no-resume", action="store_true", help="solve every footprint again (ignore DIR/.parts)"
-    )
-    _add_plan_options(plan)
-    _add_data_options(plan)
-
-    map_ = commands.add_parser(
-        "map",
-        help="draw a written plan as one self-contained HTML map (DIR/map.html)",
-        description="Hub territories, MCP outlines, practices, bases, today's PCNs, a legend "
-        "and the headline numbers. Only the base map tiles need a network.",
-    )
-    map_.add_argument("dir", type=Path, metavar="DIR", help="a plan folder (`mcp-geo plan`)")
-    map_.add_argument("--out", type=Path, metavar="FILE", help="default: DIR/map.html")
-    map_.add_argument(
-        "--tiles", default="OpenStreetMap", help="base map tiles, or 'none' (default OpenStreetMap)"
-    )
-
-    compare = commands.add_parser(
-        "compare",
-        help="compare two plans (folders or footprints), or a plan with today's PCNs",
-        description="A and B: plan folders, or footprints planned on the fly with the options "
-        "given. Writes DIR/comparison.csv, DIR/moves.csv and DIR/map.html (side by side), "
-        "and prints the comparison.",
-    )
-    compare.add_argument("a", metavar="A")
-    compare.add_argument("b", metavar="B", nargs="?")
-    compare.add_argument(
-        "--against", choices=("pcn",), help="compare A with today's PCNs instead of B"
-    )
-    compare.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
-    compare.add_argument("--no-map", action="store_true", help="skip map.html")
-    _add_plan_options(compare)
-    _add_data_options(compare)
-
-    data = commands.add_parser("data", help="check or download the official data files")
-    data_commands = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
-    check = data_commands.add_parser("check", help="validate a data folder, summarise exclusions")
-    check.add_argument("dir", nargs="?", type=Path, default=None, metavar="DIR")
-    check.add_argument("--snapshot", default=None)
-    check.add_argument("--json", action="store_true", help="print JSON on stdout and nothing else")
-    download = data_commands.add_parser("download", help="fetch the official files into DIR")
-    download.add_argument("dir", type=Path, metavar="DIR")
-    download.add_argument(
-        "--snapshot", default=None, help="only the files of this snapshot (default: all)"
-    )
-    download.add_argument(
-        "--base-url", default=None, help="fetch from this mirror instead of the publishers"
-    )
-    download.add_argument(
-        "--refresh", action="store_true", help="fetch undated ('latest') files again"
-    )
-    return parser
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
@@ -427,7 +197,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     from mcp_geo.exports import prepare_output_dir, write_plan
     from mcp_geo.planning import run_scenario
 
-    scenario = _scenario_from_args(args)
+    scenario = scenario_from_args(args)
     if scenario.footprint.strip().lower() == "england":
         return _plan_england(args, scenario)
     given = [
@@ -531,7 +301,7 @@ def _plan_for_compare(spec: str, args: argparse.Namespace, out: Path, console): 
 
     if is_plan_dir(spec):
         return read_plan(spec)
-    scenario = _scenario_from_args(argparse.Namespace(**{**vars(args), "footprint": spec}))
+    scenario = scenario_from_args(argparse.Namespace(**{**vars(args), "footprint": spec}))
     with console.status(f"planning {spec}", spinner="dots") as status:
         plan = run_scenario(scenario, data_dir=args.data, step=status.update)
         write_plan(plan, out)
@@ -620,7 +390,7 @@ _COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = _build_parser()
+    parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
     try:
