@@ -29,13 +29,7 @@ from mcp_geo import __version__
 from mcp_geo._errors import InfeasibleError
 from mcp_geo._national_tasks import PARTS, FootprintJob, FootprintResult
 from mcp_geo.boundaries.territories import Outline
-from mcp_geo.metrics import (
-    adjusted_rand_index,
-    pcn_grouping_metrics,
-    size_stats,
-    weighted_distance_stats,
-)
-from mcp_geo.plan import Certificates, LevelMetrics, PcnComparison, Plan, PlanMetrics, Timings
+from mcp_geo.plan import Certificates, Plan, Timings, plan_metrics
 from mcp_geo.plan_io import read_plan
 from mcp_geo.scenario import Scenario
 from mcp_geo.solvers.certificate import Certificate, combine_certificates
@@ -175,7 +169,7 @@ def merge_parts(
         outline=outline,
         territories_hubs=territories_hubs,
         territories_mcps=territories_mcps,
-        metrics=national_metrics(practices, hubs, mcps, scenario=scenario),
+        metrics=plan_metrics(practices, hubs, mcps, scenario=scenario),
         certificates=certificates,
         exceptions=tuple(exceptions),
         notes=tuple(notes),
@@ -195,41 +189,6 @@ def _stack(frames: list[pd.DataFrame], *, crs: Any) -> gpd.GeoDataFrame:
     frames = [f for f in frames if len(f)] or frames[:1]
     stacked = pd.concat([f.to_crs(crs) for f in frames], ignore_index=True)
     return gpd.GeoDataFrame(stacked, geometry=frames[0].geometry.name, crs=crs)
-
-
-def national_metrics(
-    practices: pd.DataFrame, hubs: pd.DataFrame, mcps: pd.DataFrame, *, scenario: Scenario
-) -> PlanMetrics:
-    """The plan metrics over every planned practice of the nation (great-circle km for PCNs)."""
-    hub_level = LevelMetrics(
-        groups=len(hubs),
-        sizes=size_stats(hubs["patients"], lower=scenario.hub_min, upper=scenario.hub_max),
-        travel=weighted_distance_stats(practices["km_to_hub_base"], practices["patients"]),
-    )
-    mcp_level = None
-    max_span = None
-    if not scenario.no_mcps and len(mcps):
-        mcp_level = LevelMetrics(
-            groups=len(mcps),
-            sizes=size_stats(mcps["patients"], lower=scenario.mcp_min, upper=scenario.mcp_max),
-            travel=weighted_distance_stats(hubs["km_to_mcp_base"], hubs["patients"]),
-        )
-        max_span = float(mcps["span_km"].max())
-    pcn = None
-    if practices["pcn_code"].notna().any():
-        pcns = pcn_grouping_metrics(practices, lower=scenario.hub_min, upper=scenario.hub_max)
-        ari = adjusted_rand_index(
-            practices.set_index("practice_code")["hub_id"].astype(str), pcns.group_of
-        )
-        pcn = PcnComparison(pcns=pcns, adjusted_rand_index=ari)
-    return PlanMetrics(
-        patients=int(practices["patients"].sum()),
-        practices=len(practices),
-        hubs=hub_level,
-        mcps=mcp_level,
-        max_mcp_span_km=max_span,
-        pcn=pcn,
-    )
 
 
 def national_report(plan: Plan, results: Sequence[FootprintResult], *, by: str) -> dict[str, Any]:

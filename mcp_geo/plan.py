@@ -16,8 +16,17 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from mcp_geo.boundaries.distances import TravelMatrix
 from mcp_geo.boundaries.territories import Outline
-from mcp_geo.metrics import DistanceStats, GroupingMetrics, SizeStats
+from mcp_geo.metrics import (
+    DistanceStats,
+    GroupingMetrics,
+    SizeStats,
+    adjusted_rand_index,
+    pcn_grouping_metrics,
+    size_stats,
+    weighted_distance_stats,
+)
 from mcp_geo.scenario import Scenario
 from mcp_geo.solvers.certificate import Certificate
 
@@ -244,3 +253,50 @@ class Plan:
             "timings": self.timings.to_dict(),
             "licence": ATTRIBUTION,
         }
+
+
+def plan_metrics(
+    planned: pd.DataFrame,
+    hubs: pd.DataFrame,
+    mcps: pd.DataFrame,
+    *,
+    scenario: Scenario,
+    travel: TravelMatrix | None = None,
+) -> PlanMetrics:
+    """The metrics of DESIGN.md for planned practices and their hubs and MCPs.
+
+    ``planned``: practice_code, patients, latitude, longitude, pcn_code, hub_id,
+    km_to_hub_base; ``hubs``: patients, km_to_mcp_base; ``mcps``: patients, span_km. Today's PCNs
+    are measured with ``travel`` (great-circle km when None).
+    """
+    hub_level = LevelMetrics(
+        groups=len(hubs),
+        sizes=size_stats(hubs["patients"], lower=scenario.hub_min, upper=scenario.hub_max),
+        travel=weighted_distance_stats(planned["km_to_hub_base"], planned["patients"]),
+    )
+    mcp_level = None
+    max_span = None
+    if not scenario.no_mcps and len(mcps):
+        mcp_level = LevelMetrics(
+            groups=len(mcps),
+            sizes=size_stats(mcps["patients"], lower=scenario.mcp_min, upper=scenario.mcp_max),
+            travel=weighted_distance_stats(hubs["km_to_mcp_base"], hubs["patients"]),
+        )
+        max_span = float(mcps["span_km"].max())
+    pcn = None
+    if "pcn_code" in planned.columns and planned["pcn_code"].notna().any():
+        pcns = pcn_grouping_metrics(
+            planned, lower=scenario.hub_min, upper=scenario.hub_max, travel=travel
+        )
+        ari = adjusted_rand_index(
+            planned.set_index("practice_code")["hub_id"].astype(str), pcns.group_of
+        )
+        pcn = PcnComparison(pcns=pcns, adjusted_rand_index=ari)
+    return PlanMetrics(
+        patients=int(planned["patients"].sum()),
+        practices=len(planned),
+        hubs=hub_level,
+        mcps=mcp_level,
+        max_mcp_span_km=max_span,
+        pcn=pcn,
+    )

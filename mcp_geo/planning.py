@@ -29,20 +29,14 @@ from mcp_geo.boundaries.territories import (
     territories,
 )
 from mcp_geo.metrics import (
-    adjusted_rand_index,
     group_spans_km,
-    pcn_grouping_metrics,
-    size_stats,
-    weighted_distance_stats,
 )
 from mcp_geo.plan import (
     PRACTICE_COLUMNS,
     Certificates,
-    LevelMetrics,
-    PcnComparison,
     Plan,
-    PlanMetrics,
     Timings,
+    plan_metrics,
 )
 from mcp_geo.practices.footprints import Footprint
 from mcp_geo.practices.outlines import OfficialAreas, official_outline
@@ -146,7 +140,7 @@ def plan_footprint(
         ).rename(columns={"group_id": "mcp_id"})
     territory_seconds = time.perf_counter() - t0
 
-    metrics = _metrics(planned, hub_table, mcp_table, scenario=scenario, travel=travel)
+    metrics = plan_metrics(planned, hub_table, mcp_table, scenario=scenario, travel=travel)
     notes = list(inputs.notes)
     if choice is not None:
         notes.append(f"outline: {choice.description}")
@@ -239,47 +233,6 @@ def _objective_text(scenario: Scenario, *, level: str) -> str:
         "sum over hubs of the hub's patients x km from its base to its MCP's base hub"
         if weighted
         else "sum over hubs of km from the hub base to its MCP's base hub"
-    )
-
-
-def _metrics(
-    planned: pd.DataFrame,
-    hubs: pd.DataFrame,
-    mcps: pd.DataFrame,
-    *,
-    scenario: Scenario,
-    travel: TravelMatrix,
-) -> PlanMetrics:
-    hub_level = LevelMetrics(
-        groups=len(hubs),
-        sizes=size_stats(hubs["patients"], lower=scenario.hub_min, upper=scenario.hub_max),
-        travel=weighted_distance_stats(planned["km_to_hub_base"], planned["patients"]),
-    )
-    mcp_level = None
-    max_span = None
-    if not scenario.no_mcps:
-        mcp_level = LevelMetrics(
-            groups=len(mcps),
-            sizes=size_stats(mcps["patients"], lower=scenario.mcp_min, upper=scenario.mcp_max),
-            travel=weighted_distance_stats(hubs["km_to_mcp_base"], hubs["patients"]),
-        )
-        max_span = float(mcps["span_km"].max())
-    pcn = None
-    if "pcn_code" in planned.columns and planned["pcn_code"].notna().any():
-        pcns = pcn_grouping_metrics(
-            planned, lower=scenario.hub_min, upper=scenario.hub_max, travel=travel
-        )
-        ari = adjusted_rand_index(
-            planned.set_index("practice_code")["hub_id"].astype(str), pcns.group_of
-        )
-        pcn = PcnComparison(pcns=pcns, adjusted_rand_index=ari)
-    return PlanMetrics(
-        patients=int(planned["patients"].sum()),
-        practices=len(planned),
-        hubs=hub_level,
-        mcps=mcp_level,
-        max_mcp_span_km=max_span,
-        pcn=pcn,
     )
 
 
