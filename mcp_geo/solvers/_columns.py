@@ -25,20 +25,22 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    plan and are removed.
 6. **Closing**: if every remaining base has few candidate items, every column that could still
    be in a better plan is listed (:mod:`._enumerate`) and the set-partitioning MIP over them
-   (PuLP, HiGHS or CBC, warm-started with the incumbent) decides the part. Otherwise the shrunken
-   compact model (:mod:`._compact`, the same equations on fewer pairs) is solved, warm-started
-   with the incumbent. Either way a plan outside the final model costs more than the incumbent,
-   so the solver's proof and bound hold for the whole part; the certificate's bound is the
-   larger of the solver's and L.
+   (PuLP, HiGHS or CBC, warm-started with the incumbent) decides the part. Otherwise, when the
+   gap is at most :data:`BRANCH_MAX_GAP`, branch-and-price (:mod:`._branch`) on the pairs that
+   fixing kept, with :data:`BRANCH_SHARE` of the time left; if it has not proven the plan by
+   then (or the gap was larger), the shrunken compact model (:mod:`._compact`, the same
+   equations on fewer pairs) is solved, warm-started with the best plan. Every way, a plan
+   outside the final model costs more than the incumbent, so the proof and bound hold for the
+   whole part; the certificate's bound is the largest valid one.
 
-Why this and not branch-and-price: the set-partitioning bound is the strength of the method and
-reduced-cost fixing plus enumeration turns it into proofs that the MIP solver itself certifies,
-without a tree search of our own in Python. Measured limits (see the README's performance
-table): on the 2025 footprints the set-partitioning bound is 1-5% below the optimum (not the
-0.9% of the prototype), so enumeration closes the small-gap parts (north-staffs) and the larger
-gaps fall back to the shrunken compact model, where the gain over the textbook model comes from
-the incumbent and the fixing, not from the bound. Real branching (Ryan-Foster on pairs) is the
-next step for those.
+Measured limits (April 2025 footprints, 30-50k, 15 km): the set-partitioning LP bound is 1.0%
+(staffs-shropshire), 1.2% (north-staffs), 2.8% (staffs-stoke), 4.9% (sussex-east-surrey) and
+5.3% (central-sussex-east-surrey) below the optimum (the compact LP: 19% on the last); fixing
+the hub count at the LP's rounded values raised it by 0.1% there. Branch-and-price on
+assignments proves north-staffs in about 180 nodes (2-3 s), but on 190 items with a 1% gap and
+the optimum as incumbent it raised the bound by 0.3% in 60 s (1,700 nodes): HiGHS on the
+shrunken compact model closes such gaps faster, from a much weaker LP, with its cuts. Hence
+branch-and-price only for small gaps.
 """
 
 from __future__ import annotations
