@@ -26,9 +26,9 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
 6. **Closing**: if every remaining base has few candidate items, every column that could still
    be in a better plan is listed (:mod:`._enumerate`) and the set-partitioning MIP over them
    (PuLP, HiGHS or CBC, warm-started with the incumbent) decides the part. Otherwise, when the
-   gap is at most :data:`BRANCH_MAX_GAP`, branch-and-price (:mod:`._branch`) on the pairs that
-   fixing kept, with :data:`BRANCH_SHARE` of the time left; if it has not proven the plan by
-   then (or the gap was larger), the shrunken compact model (:mod:`._compact`, the same
+   gap is at most :data:`BRANCH_MAX_GAP` on a part of at most :data:`BRANCH_MAX_ITEMS` items,
+   branch-and-price (:mod:`._branch`) on the pairs that fixing kept, with :data:`BRANCH_SHARE`
+   of the time left; if it has not proven the plan by then (or was not tried), the shrunken compact model (:mod:`._compact`, the same
    equations on fewer pairs) is solved, warm-started with the best plan. Every way, a plan
    outside the final model costs more than the incumbent, so the proof and bound hold for the
    whole part; the certificate's bound is the largest valid one.
@@ -66,6 +66,7 @@ from .rules import SolveOptions
 log = logging.getLogger(__name__)
 
 BRANCH_MAX_GAP = 0.02  # branch-and-price closes gaps up to this (measured: not 3% on 141 items)
+BRANCH_MAX_ITEMS = 120  # and parts up to this size (190 items, 1% gap: not closed in 60 s)
 BRANCH_SHARE = 0.5  # of the time left; the shrunken compact model gets the rest if needed
 
 
@@ -336,7 +337,7 @@ def solve_columns(
             )
 
         # 7b. a small gap: branch-and-price on the pairs that fixing kept (see :mod:`._branch`)
-        if gap_now is not None and gap_now <= BRANCH_MAX_GAP:
+        if gap_now is not None and gap_now <= BRANCH_MAX_GAP and n <= BRANCH_MAX_ITEMS:
             res = branch_and_price(
                 pr,
                 order,

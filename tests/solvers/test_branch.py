@@ -140,3 +140,37 @@ def test_deterministic() -> None:
     assert one.base_local is not None
     assert two.base_local is not None
     assert (one.base_local == two.base_local).all()
+
+
+def test_columns_engine_closes_with_the_tree_then_the_compact_model(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Forced through the tree (any gap); with no time for it the compact model finishes."""
+    import mcp_geo.solvers._columns as columns
+    from mcp_geo.solvers import HubRule, solve_hubs
+
+    from ._helpers import plane_instance
+
+    monkeypatch.setattr(columns, "BRANCH_MAX_GAP", 1.0)
+    rng = np.random.default_rng(1)  # 165 nodes
+    frame, travel = plane_instance(rng.uniform(0, 30, (36, 2)), rng.integers(2_000, 16_000, 36))
+    rule = HubRule(max_km=25.0)  # too many neighbours to list every column
+    caplog.set_level("INFO", logger="mcp_geo.solvers._branch")
+    results = {}
+    for engine, share in (("columns", 0.5), ("columns", 0.0), ("compact", 0.5)):
+        monkeypatch.setattr(columns, "BRANCH_SHARE", share)
+        caplog.clear()
+        options = SolveOptions(engine=engine, threads=1, time_limit_s=60)
+        c = solve_hubs(frame, rule=rule, options=options, travel=travel).certificate
+        trees = [r.getMessage() for r in caplog.records if " nodes, " in r.getMessage()]
+        results[engine, share] = c, trees
+    reference = results["compact", 0.5][0]
+    assert reference.status == "optimal"
+    for share, proof in ((0.5, True), (0.0, False)):
+        c, trees = results["columns", share]
+        assert c.status == "optimal"
+        assert c.objective == pytest.approx(reference.objective, rel=2e-4)
+        assert c.bound <= reference.objective + 1e-6
+        assert reference.bound <= c.objective + 1e-6
+        assert len(trees) == 1  # the tree ran, and proved the plan only when it had time
+        assert ("(proof)" in trees[0]) == proof
