@@ -28,10 +28,11 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    (PuLP, HiGHS or CBC, warm-started with the incumbent) decides the part. Otherwise, when the
    gap is at most :data:`BRANCH_MAX_GAP` on a part of at most :data:`BRANCH_MAX_ITEMS` items,
    branch-and-price (:mod:`._branch`) on the pairs that fixing kept, with :data:`BRANCH_SHARE`
-   of the time left; if it has not proven the plan by then (or was not tried), the shrunken compact model (:mod:`._compact`, the same
-   equations on fewer pairs) is solved, warm-started with the best plan. Every way, a plan
-   outside the final model costs more than the incumbent, so the proof and bound hold for the
-   whole part; the certificate's bound is the largest valid one.
+   of the time left; if it has not proven the plan by then (or was not tried), the shrunken
+   compact model (:mod:`._compact`, the same equations on fewer pairs) is solved, warm-started
+   with the best plan. Every way, a plan outside the final model costs more than the incumbent,
+   so the proof and bound hold for the whole part; the certificate's bound is the largest valid
+   one.
 
 Measured limits (April 2025 footprints, 30-50k, 15 km): the set-partitioning LP bound is 1.0%
 (staffs-shropshire), 1.2% (north-staffs), 2.8% (staffs-stoke), 4.9% (sussex-east-surrey) and
