@@ -38,34 +38,6 @@ def _stdout_to_stderr() -> None:
     os.dup2(2, 1)
 
 
-def run_on_dask(
-    jobs: Sequence[FootprintJob],
-    *,
-    solve: Callable[..., FootprintResult],
-    scenarios: dict[str, Scenario],
-    data_dir: str | None,
-    parts: Path,
-    scheduler: str | None,
-    workers: int | None,
-    finished: Callable[[FootprintResult], None],
-) -> int:
-    """Solve ``jobs`` with ``solve`` on Dask, calling ``finished`` as each ends; return the workers.
-
-    ``solve(job, scenario=..., data_dir=..., parts=...)`` runs in a worker process.
-    """
-    with _quiet_distributed():
-        return _run(
-            jobs,
-            solve=solve,
-            scenarios=scenarios,
-            data_dir=data_dir,
-            parts=parts,
-            scheduler=scheduler,
-            workers=workers,
-            finished=finished,
-        )
-
-
 @contextlib.contextmanager
 def _quiet_distributed() -> Iterator[None]:
     """Dask's INFO chatter (nannies starting and closing) only when mcp_geo logs at DEBUG."""
@@ -81,7 +53,8 @@ def _quiet_distributed() -> Iterator[None]:
         logger.setLevel(before)
 
 
-def _run(
+@_quiet_distributed()
+def run_on_dask(
     jobs: Sequence[FootprintJob],
     *,
     solve: Callable[..., FootprintResult],
@@ -92,6 +65,10 @@ def _run(
     workers: int | None,
     finished: Callable[[FootprintResult], None],
 ) -> int:
+    """Solve ``jobs`` with ``solve`` on Dask, calling ``finished`` as each ends; return the workers.
+
+    ``solve(job, scenario=..., data_dir=..., parts=...)`` runs in a worker process.
+    """
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None

@@ -21,6 +21,7 @@ import logging
 import mimetypes
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,25 +176,21 @@ def inline_assets(html: str, *, folders: list[Path] | None = None) -> InlinedPag
     missing: list[str] = []
     used: set[Path] = set()
 
-    def script(match: re.Match[str]) -> str:
-        url = match.group("url")
-        path = find_asset(url, folders)
-        if path is None:
-            missing.append(url)
-            return match.group(0)
-        inlined.append(url)
-        used.add(path)
-        return f"<script>/* {url} */\n{_script_text(path)}\n</script>"
+    def replacer(tag: str, text_of: Callable[[Path], str]) -> Callable[[re.Match[str]], str]:
+        def replace(match: re.Match[str]) -> str:
+            url = match.group("url")
+            path = find_asset(url, folders)
+            if path is None:
+                missing.append(url)
+                return match.group(0)
+            inlined.append(url)
+            used.add(path)
+            return f"<{tag}>/* {url} */\n{text_of(path)}\n</{tag}>"
 
-    def style(match: re.Match[str]) -> str:
-        url = match.group("url")
-        path = find_asset(url, folders)
-        if path is None:
-            missing.append(url)
-            return match.group(0)
-        inlined.append(url)
-        used.add(path)
-        return f"<style>/* {url} */\n{_css_text(path)}\n</style>"
+        return replace
+
+    script = replacer("script", _script_text)
+    style = replacer("style", _css_text)
 
     out = _STYLE.sub(style, _SCRIPT.sub(script, html))
     source = _node_modules_of(min(used)) if used else None
