@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,25 @@ def bundled_data():
     from mcp_geo.practices import open_data
 
     return open_data()
+
+
+@pytest.fixture
+def data_folder(shared_data: Path, tmp_path: Path) -> Callable[..., Path]:
+    """``data_folder({relative path: edit(text) -> text or bytes})``: a folder of symlinks to the
+    real files, with the named files replaced by edited copies."""
+
+    def make(edits: dict[str, Callable[[str], str | bytes]]) -> Path:
+        root = tmp_path / "data"
+        for folder in ("nhs", "geo"):
+            (root / folder).mkdir(parents=True)
+            for source in (shared_data / folder).iterdir():
+                (root / folder / source.name).symlink_to(source)
+        for relative, edit in edits.items():
+            target = root / relative
+            text = (shared_data / relative).read_bytes().decode("utf-8")
+            target.unlink()
+            new = edit(text)
+            target.write_bytes(new if isinstance(new, bytes) else new.encode("utf-8"))
+        return root
+
+    return make

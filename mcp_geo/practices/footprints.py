@@ -248,7 +248,7 @@ def select_footprint(data: PracticeData, footprint: str | FootprintSpec) -> Foot
             if c not in found
         ]
     elif spec.level == "polygon":
-        keep, area_codes = _within_polygon(practices, spec)
+        keep = _within_polygon(practices, spec)
         drop = pd.Series(False, index=exclusions.index)
         area_level = "polygon"
     else:
@@ -296,9 +296,7 @@ def select_footprint(data: PracticeData, footprint: str | FootprintSpec) -> Foot
     )
 
 
-def _within_polygon(
-    practices: gpd.GeoDataFrame, spec: FootprintSpec
-) -> tuple[pd.Series, tuple[str, ...]]:
+def _within_polygon(practices: gpd.GeoDataFrame, spec: FootprintSpec) -> pd.Series:
     import geopandas as gpd
 
     assert spec.path is not None
@@ -329,7 +327,7 @@ def _within_polygon(
             ]
         )
     shape = polygons.to_crs(practices.crs).union_all()
-    return practices.within(shape) | practices.touches(shape), ()
+    return practices.within(shape) | practices.touches(shape)
 
 
 def footprint_summary(data: PracticeData) -> pd.DataFrame:

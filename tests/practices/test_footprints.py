@@ -159,21 +159,15 @@ def test_summary_lists_every_builtin(data_2025):
     assert (table["practices"] > 0).all()
 
 
-def test_sussex_boundary_fallback_on_a_synthetic_practice(shared_data, tmp_path):
+def test_sussex_boundary_fallback_on_a_synthetic_practice(data_folder):
     """A Brighton practice the 2019 register does not hold: its 2019 CCG comes from the CCG
     April 2019 boundary, and it belongs to the Sussex footprints."""
     from mcp_geo.practices import load_practices
 
-    root = tmp_path / "data"
-    for folder in ("nhs", "geo"):
-        (root / folder).mkdir(parents=True)
-        for source in (shared_data / folder).iterdir():
-            (root / folder / source.name).symlink_to(source)
-    name = "nhs/gp-reg-pat-prac-all_2025-04.csv"
-    (root / name).unlink()
-    text = (shared_data / name).read_text()
     new = "GP_PRAC_PAT_LIST,2025-04-01,GP,09D,E38000021,Y99996,BN1 1AA,ALL,ALL,7000"
-    (root / name).write_text(text.rstrip("\r\n") + "\r\n" + new + "\r\n")
+    root = data_folder(
+        {"nhs/gp-reg-pat-prac-all_2025-04.csv": lambda t: t.rstrip("\r\n") + "\r\n" + new + "\r\n"}
+    )
     data = load_practices(root)
     practice = data.practices.set_index("practice_code").loc["Y99996"]
     assert practice["ccg19_source"] == "boundary"
