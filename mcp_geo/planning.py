@@ -258,6 +258,8 @@ def check_scenario_against_footprint(footprint: Footprint, scenario: Scenario) -
     """Cheap checks before any model: a footprint too small for one hub or one MCP.
 
     (An island inside a footprint may be an undersized exception; the whole footprint may not.)
+    The solvers' pre-checks refuse the same for API callers; here the message names the
+    footprint and the MCP floor before any hub is solved.
     """
     total = footprint.patients
     name = footprint.name

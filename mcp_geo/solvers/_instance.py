@@ -141,7 +141,7 @@ def prepare(inst: Instance) -> Prepared:
 
     total = int(w.sum())
     if total < lo:
-        causes.append(
+        hard.append(
             f"the footprint has {_fmt(total)} patients, under the {inst.group} floor of {_fmt(lo)}"
         )
 
