@@ -54,12 +54,12 @@ from numpy.typing import NDArray
 
 from ._branch import branch_and_price
 from ._compact import PartResult, objective_name, plan_cost, solve_compact
-from ._enumerate import MAX_COLUMNS, subsets_within
+from ._cuts import MAX_CUTS_PER_ITEM, separate_sr3
+from ._enumerate import Duals, fix_by_reduced_cost, list_columns
 from ._greedy import greedy_plan
 from ._incumbent import column_mip, dive, local_polish
 from ._instance import Instance, Part
 from ._master import Master, Pricer
-from ._pricing import lp_bounds
 from ._run import Deadline, cbc_version, highs_version, threads_for
 from .certificate import Certificate, ModelSize, relative_gap
 from .rules import SolveOptions
@@ -68,6 +68,9 @@ log = logging.getLogger(__name__)
 
 BRANCH_MAX_GAP = 0.02  # branch-and-price closes gaps up to this (measured: not 3% on 141 items)
 BRANCH_MAX_ITEMS = 120  # and parts up to this size (190 items, 1% gap: not closed in 60 s)
+MAX_CUT_ROUNDS = 20  # subset-row cut rounds (see :mod:`._cuts`)
+CUT_MIN_GAIN = 1e-4  # another round only while the last one raised the LP by this fraction
+TARGET_STEPS = (0.002, 0.005, 0.01, 0.02, np.inf)  # enumeration targets above the bound
 BRANCH_SHARE = 0.5  # of the time left; the shrunken compact model gets the rest if needed
 
 
@@ -76,7 +79,7 @@ def solve_columns(
 ) -> PartResult:
     """Solve one part with the columns engine (see the module docstring)."""
     t0 = time.perf_counter()
-    pr = Pricer(inst, part)
+    pr = Pricer(inst, part, threads_for(options))
     n = pr.n
     count = part.count
     big_m = (
@@ -106,7 +109,8 @@ def solve_columns(
         add([(int(j), np.flatnonzero(greedy == j)) for j in sorted(set(greedy.tolist()))])
     cg_budget = 0.5 * deadline.remaining()
     per_round = max(8, n // 8)
-    best_l, best_pi, best_mu = -np.inf, None, 0.0
+    best_l, best_pi, best_mu, best_sigma = -np.inf, None, 0.0, np.zeros(0)
+    cut_rounds, z_round = 0, -np.inf
     pi_stab: NDArray[np.float64] | None = None
     alpha = 0.5
     converged = False
@@ -118,6 +122,9 @@ def solve_columns(
         smooth = pi_stab is not None and alpha > 0
         pi = alpha * pi_stab + (1 - alpha) * pi_rmp if smooth else pi_rmp  # type: ignore[operator]
         mu = mu_rmp  # the count's dual is not smoothed
+        sigma = master.sigma  # nor the cuts' duals (<= 0: every such bound below is valid)
+        cuts = (master.cuts, sigma) if len(sigma) else None
+        ell = float(pi.sum() + (count or 0) * mu + sigma.sum())
         rcb = pr.lp_rc(pi, mu)
         tol = 1e-9 * max(1.0, abs(z))
         queue = [int(j) for j in np.lexsort((np.arange(n), rcb)) if rcb[j] < -tol]
@@ -126,56 +133,74 @@ def solve_columns(
             rc_g, members = pr.greedy_column(j, pi, mu)
             if members is not None and rc_g < -tol:
                 rc_rmp = pr.column_cost(j, members) - pi_rmp[members].sum() - mu_rmp
+                if cuts is not None:
+                    rc_rmp += pr.penalty(members, cuts)
                 if rc_rmp < -tol:
                     found.append((j, members))
         if found:
-            lag = float(pi.sum() + (count or 0) * mu + np.minimum(rcb, 0).sum())
+            lag = ell + float(np.minimum(rcb, 0).sum())
             if lag > best_l:
-                best_l, best_pi, best_mu = lag, pi.copy(), mu
+                best_l, best_pi, best_mu, best_sigma = lag, pi.copy(), mu, sigma.copy()
                 pi_stab = pi.copy()
             add(found)
             alpha = 0.5 if pi_stab is not None else 0.0
             continue
-        done = 0
-        for j in queue:
-            if deadline.elapsed() >= cg_budget:
+        done, priced_with = 0, cuts
+        for priced_with in [None, cuts] if cuts is not None else [None]:
+            done = 0  # plain knapsacks first; with the cuts (MIPs) only when they find nothing
+            for j in queue:
+                if deadline.elapsed() >= cg_budget:
+                    break
+                rc_j, members = pr.exact(j, pi, mu, cuts=priced_with)
+                rcb[j] = max(rcb[j], rc_j)
+                done += 1
+                if rc_j < -tol and members is not None:
+                    # keep it if it prices out at the master's duals
+                    rc_rmp = pr.column_cost(j, members) - pi_rmp[members].sum() - mu_rmp
+                    if cuts is not None:
+                        rc_rmp += pr.penalty(members, cuts)
+                    if rc_rmp < -tol:
+                        found.append((j, members))
+                if len(found) >= per_round and done >= per_round:
+                    break
+            if found:
                 break
-            rc_j, members = pr.exact(j, pi, mu)
-            rcb[j] = max(rcb[j], rc_j)
-            done += 1
-            if rc_j < -tol and members is not None:
-                # keep it if it prices out at the master's duals
-                rc_rmp = pr.column_cost(j, members) - pi_rmp[members].sum() - mu_rmp
-                if rc_rmp < -tol:
-                    found.append((j, members))
-            if len(found) >= per_round and done >= per_round:
-                break
-        complete = done == len(queue)
-        lag = float(pi.sum() + (count or 0) * mu + np.minimum(rcb, 0).sum())
+        complete = done == len(queue) and priced_with is cuts
+        lag = ell + float(np.minimum(rcb, 0).sum())
         if lag > best_l:
-            best_l, best_pi, best_mu = lag, pi.copy(), mu
+            best_l, best_pi, best_mu, best_sigma = lag, pi.copy(), mu, sigma.copy()
             pi_stab = pi.copy()
         added = add(found)
-        if added == 0:
-            if smooth:
-                alpha = 0.0  # mis-price: next round at the master's duals
-                continue
-            if complete:
+        at_bound = z - best_l <= 1e-7 * max(1.0, abs(z))
+        if added == 0 and smooth and not at_bound:
+            alpha = 0.0  # mis-price: next round at the master's duals
+            continue
+        if (added == 0 and complete) or at_bound:
+            # the LP over every column is solved: its value is a bound; then cut it, or stop
+            if z >= best_l:
+                best_l, best_pi, best_mu, best_sigma = z, pi_rmp.copy(), mu_rmp, sigma.copy()
+            gain = z - z_round
+            z_round = z
+            triples = []
+            if cut_rounds < MAX_CUT_ROUNDS and gain > CUT_MIN_GAIN * max(1.0, abs(z)):
+                room = MAX_CUTS_PER_ITEM * n - len(master.cuts)
+                triples = separate_sr3(master.members, master.values(), n, min(room, n // 2 + 1))
+            if not triples:
                 converged = True
-                best_l = max(best_l, z)
-                best_pi, best_mu = pi_rmp.copy(), mu_rmp
                 break
-        else:
+            master.add_cuts(triples)
+            cut_rounds += 1
+            pi_stab, alpha = None, 0.0  # re-price at the master's duals with the cuts
+            continue
+        if added:
             alpha = 0.5 if pi_stab is not None else 0.0
-        if z - best_l <= 1e-7 * max(1.0, abs(z)):
-            converged = True
-            break
     log.info(
-        "columns: %d items, %d iterations, %d columns, %d knapsacks, LP %.1f, bound %.1f"
-        " (%s) in %.2fs",
+        "columns: %d items, %d iterations, %d columns, %d cuts, %d knapsacks, LP %.1f,"
+        " bound %.1f (%s) in %.2fs",
         n,
         iters,
         len(pool),
+        len(master.cuts),
         pr.dp_calls,
         z,
         best_l,
@@ -183,7 +208,7 @@ def solve_columns(
         time.perf_counter() - t0,
     )
 
-    size = ModelSize(columns_generated=len(pool), parts=0)
+    size = ModelSize(columns_generated=len(pool), cuts=len(master.cuts), parts=0)
     if best_pi is None:  # not even one pricing round: the plain compact model
         result, _, _ = solve_compact(
             inst, part, options=options, deadline=deadline, engine="columns"
@@ -192,11 +217,15 @@ def solve_columns(
 
     # 4. exact reduced costs at the best duals: the bound L and the Lagrangian cut (E8)
     pi, mu = best_pi, best_mu
+    sigma = np.concatenate([best_sigma, np.zeros(len(master.cuts) - len(best_sigma))])
+    cuts = (master.cuts, sigma) if (sigma < 0).any() else None
     rcb = pr.lp_rc(pi, mu)
     theta = 0.05 * abs(best_l) + 1.0
     for j in np.flatnonzero(np.isfinite(rcb) & (rcb < theta)):
-        rcb[j] = max(rcb[j], pr.exact(int(j), pi, mu, theta)[0])
-    ell = float(pi.sum() + (count or 0) * mu)
+        if deadline.remaining() <= 0:
+            break  # the LP-relaxed bounds are valid too
+        rcb[j] = max(rcb[j], pr.exact(int(j), pi, mu, theta, cuts=cuts)[0])
+    ell = float(pi.sum() + (count or 0) * mu + sigma.sum())
     bound = max(best_l, ell + float(np.minimum(rcb, 0).sum()), 0.0)  # costs are >= 0
 
     # 5. incumbents: price-and-dive, the master MIP over the generated columns, the greedy plan;
@@ -247,26 +276,10 @@ def solve_columns(
     # 6. reduced-cost fixing against the incumbent
     bases = pairs = None
     lag = bound
+    duals = Duals(pi, mu, cuts, rcb, ell + float(np.minimum(rcb, 0).sum()))
     if inc_base is not None:
-        slack = inc_cost * (1 + 1e-9) + 1e-6
-        lag = ell + float(np.minimum(rcb, 0).sum())
-        bases = np.array([lag - min(0.0, r) + r <= slack for r in rcb])
-        pairs = np.zeros((n, n), dtype=bool)
-        for j in np.flatnonzero(bases):
-            nb = pr.nbr[j]
-            lo, hi = pr.window(j)
-            _, forced = lp_bounds(pr.w[nb], pi[nb] - pr.cost[nb, j], lo, hi, forced=True)
-            rc_pair = np.maximum(-(pi[j] + forced + mu), rcb[j])  # type: ignore[operator]
-            keep = lag - min(0.0, rcb[j]) + rc_pair <= slack
-            pairs[nb[keep], j] = True
-            pairs[j, j] = True
-        log.info(
-            "columns: kept %d of %d bases and %d of %d pairs",
-            int(bases.sum()),
-            n,
-            int(pairs.sum()),
-            int(sum(len(x) for x in pr.nbr)) + n,
-        )
+        lag = duals.lag
+        bases, pairs = fix_by_reduced_cost(pr, duals, inc_cost)
 
     def finish(
         objective: float | None,
@@ -313,29 +326,40 @@ def solve_columns(
                 "proof",
                 ModelSize(),
             )
-        # 7a. few columns can still improve: list them all, solve the set partitioning MIP
-        listed = _enumerate(pr, pi, mu, rcb, lag, inc_cost, bases, pairs)  # type: ignore[arg-type]
-        if listed is not None:
-            pos = {int(g): k for k, g in enumerate(part.items)}
-            start = np.array([pos[int(g)] for g in inc_base])
+        # 7a. few columns can still improve on a target: list them all, solve the set
+        #     partitioning MIP; raise the target until a plan meets it (see :mod:`._enumerate`)
+        start = np.array([pos_of[int(g)] for g in inc_base])
+        target = bound
+        for step in TARGET_STEPS:
+            if deadline.remaining() <= 0:
+                break
+            target = min(inc_cost, max(target, bound * (1 + step)))
+            listed = list_columns(pr, duals, target, *fix_by_reduced_cost(pr, duals, target))
+            if listed is None:
+                break
             cols = [(j, m, pr.column_cost(j, m)) for j, m in listed]
-            for j in sorted(set(start.tolist())):  # the incumbent's columns, for the warm start
-                m = np.flatnonzero(start == j)
-                cols.append((j, m, pr.column_cost(j, m)))
-            log.info("columns: %d columns can still improve; set partitioning MIP", len(cols))
-            base_of, cost, run = column_mip(inst, part, cols, options, deadline, start=start)
-            objective = inc_cost if base_of is None or cost > inc_cost else cost
-            best = inc_base if base_of is None or cost > inc_cost else base_of
-            sp_bound = None if run.status == "infeasible" else run.bound
-            return finish(
-                objective,
-                best,
-                sp_bound,
-                run.solver,
-                run.version,
-                run.ended_by,
-                ModelSize(variables=len(cols), constraints=n + (count is not None)),
+            warm = target >= inc_cost
+            if warm:  # the incumbent's columns, for the warm start
+                cols += [(j, m, pr.column_cost(j, m)) for j, m in _columns_of(start)]
+            log.info("columns: %d columns can beat %.1f; set partitioning MIP", len(cols), target)
+            base_of, cost, run = column_mip(
+                inst, part, cols, options, deadline, start=start if warm else None
             )
+            msize = ModelSize(variables=len(cols), constraints=n + (count is not None))
+            if base_of is not None and cost < inc_cost:
+                inc_base, inc_cost = base_of, cost
+            # every plan up to the target is made of listed columns: the bound is the MIP's,
+            # capped by the target
+            sp_bound = target if run.status == "infeasible" else min(run.bound or 0.0, target)
+            if run.status in ("infeasible", "optimal") and cost > target:
+                bound = max(bound, sp_bound)  # no plan costs less: raise the target
+                if target < inc_cost:
+                    continue
+            return finish(
+                inc_cost, inc_base, sp_bound, run.solver, run.version, run.ended_by, msize
+            )
+        start = np.array([pos_of[int(g)] for g in inc_base])
+        gap_now = relative_gap(inc_cost, bound)
 
         # 7b. a small gap: branch-and-price on the pairs that fixing kept (see :mod:`._branch`)
         if gap_now is not None and gap_now <= BRANCH_MAX_GAP and n <= BRANCH_MAX_ITEMS:
@@ -363,6 +387,10 @@ def solve_columns(
 
     # 7c. otherwise, or when the tree ran out of its share of the time, the shrunken compact
     #     model, warm-started with the incumbent
+    if inc_base is not None and deadline.remaining() <= 0:
+        solver = options.solver
+        version = highs_version() if solver == "highs" else cbc_version()
+        return finish(inc_cost, inc_base, None, solver, version, "time_limit", ModelSize())
     result, crun, csize = solve_compact(
         inst,
         part,
@@ -390,27 +418,5 @@ def solve_columns(
     )
 
 
-def _enumerate(
-    pr: Pricer,
-    pi: NDArray[np.float64],
-    mu: float,
-    rcb: NDArray[np.float64],
-    lag: float,
-    incumbent: float,
-    bases: NDArray[np.bool_],
-    pairs: NDArray[np.bool_],
-) -> list[tuple[int, NDArray[np.int64]]] | None:
-    """Every column whose reduced cost allows a better plan (see :mod:`._enumerate`), or None."""
-    out: list[tuple[int, NDArray[np.int64]]] = []
-    slack = incumbent * (1 + 1e-9) + 1e-6
-    for j in np.flatnonzero(bases):
-        nb = np.flatnonzero(pairs[:, j])
-        nb = nb[nb != j]
-        lo, hi = pr.window(j)
-        delta = slack - lag + min(0.0, rcb[j])
-        threshold = -(pi[j] + mu) - delta  # rc = -(pi_j + p(S) + mu) <= delta
-        subs = subsets_within(pr.w[nb], pi[nb] - pr.cost[nb, j], lo, hi, threshold)
-        if subs is None or len(out) + len(subs) > MAX_COLUMNS:
-            return None
-        out.extend((int(j), np.sort(np.concatenate([[j], nb[s]])).astype(np.int64)) for s in subs)
-    return out
+def _columns_of(base_local: NDArray[np.int64]) -> list[tuple[int, NDArray[np.int64]]]:
+    return [(int(j), np.flatnonzero(base_local == j)) for j in sorted(set(base_local.tolist()))]

@@ -1,24 +1,36 @@
-"""Closing the gap by enumeration: every column that can still be in a better plan.
+"""Closing the gap by enumeration: every column that can still be in a plan up to a target.
 
-At duals (pi, mu) with ``L = ell + sum_j min(0, r_j)`` (see :mod:`._columns`), a plan cheaper
-than the incumbent U uses only columns whose reduced cost is at most
+At duals (pi, mu, sigma) with ``L = ell + sum_j min(0, r_j)`` (see :mod:`._columns`), a plan
+costing at most a target U uses only columns whose reduced cost is at most
 ``Delta_j = U - L + min(0, r_j)`` (the other columns of the plan contribute at least
-``sum min(0, r)``), and only pairs that reduced-cost fixing kept. When, after fixing, every base
-has few candidate items, all such columns are listed (meet in the middle: the subsets of each
-half of the items, combined with numpy) and the set-partitioning MIP over them, warm-started
-with the incumbent, decides the part: its optimum is the part's optimum, its bound a valid bound.
+``sum min(0, r)``), and only the bases and pairs that reduced-cost fixing against U keeps. When,
+after fixing, every base has few candidate items, all such columns are listed (meet in the
+middle: the subsets of each half of the items, combined with numpy) and the set-partitioning MIP
+over them decides: a plan it finds at or under U is optimal; if it finds none, no plan costs
+less than U, which becomes a bound. With the incumbent's cost as U this is exact at once; a
+lower target (just above the bound) lists far fewer columns, and the engine raises it step by
+step (:data:`._columns.TARGET_STEPS`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.typing import NDArray
 
+from ._pricing import lp_bounds
+
+if TYPE_CHECKING:
+    from ._master import Pricer
+
 MAX_ITEMS = 22  # per base: 2^11 x 2^11 combinations at most
 MAX_COLUMNS = 200_000
+MAX_FRONTIER = 2_000_000
 
 
-def _subsets(k: int) -> NDArray[np.bool_]:
+def all_subsets(k: int) -> NDArray[np.bool_]:
     return ((np.arange(2**k)[:, None] >> np.arange(k)) & 1).astype(bool)
 
 
@@ -27,19 +39,21 @@ def subsets_within(
 ) -> list[NDArray[np.int64]] | None:
     """Every subset S (positions) with ``lo <= w(S) <= hi`` and ``p(S) >= threshold``.
 
-    None when there are more than :data:`MAX_ITEMS` items or :data:`MAX_COLUMNS` subsets.
+    Meet in the middle up to :data:`MAX_ITEMS` items, else a pruned breadth-first search. None
+    when there are more than :data:`MAX_COLUMNS` subsets (or the search would pass
+    :data:`MAX_FRONTIER` partial subsets).
     """
     m = len(w)
     if m > MAX_ITEMS:
-        return None
+        return _subsets_by_search(w, p, lo, hi, threshold)
     h = m // 2
-    bits_a, bits_b = _subsets(h), _subsets(m - h)
+    bits_a, bits_b = all_subsets(h), all_subsets(m - h)
     wf = w.astype(float)
     wa, pa = bits_a @ wf[:h], bits_a @ p[:h]
     wb, pb = bits_b @ wf[h:], bits_b @ p[h:]
     total_w = wa[:, None] + wb[None, :]
     ok = (total_w >= lo) & (total_w <= hi)
-    ok &= pa[:, None] + pb[None, :] >= threshold - 1e-9 * max(1.0, abs(threshold))
+    ok &= pa[:, None] + pb[None, :] >= threshold - _tol(threshold)
     ia, ib = np.nonzero(ok)
     if len(ia) > MAX_COLUMNS:
         return None
@@ -48,3 +62,107 @@ def subsets_within(
         np.concatenate([idx[:h][bits_a[a]], idx[h:][bits_b[b]]])
         for a, b in zip(ia.tolist(), ib.tolist(), strict=True)
     ]
+
+
+def _tol(threshold: float) -> float:
+    return 1e-9 * max(1.0, abs(threshold))
+
+
+def _subsets_by_search(
+    w: NDArray[np.int64], p: NDArray[np.float64], lo: int, hi: int, threshold: float
+) -> list[NDArray[np.int64]] | None:
+    """:func:`subsets_within` by extending subsets one item at a time (items by profit, largest
+    first), dropping a partial subset when even every profitable item left cannot reach the
+    threshold, or every item left cannot reach the floor."""
+    order = np.lexsort((np.arange(len(w)), -p))
+    w, p = w[order].astype(np.int64), p[order]
+    m = len(w)
+    gain_left = np.concatenate([np.cumsum(np.maximum(p, 0)[::-1])[::-1], [0.0]])
+    weight_left = np.concatenate([np.cumsum(w[::-1])[::-1], [0]])
+    cut = threshold - _tol(threshold)
+    out: list[NDArray[np.int64]] = []
+    if lo <= 0 <= hi and cut <= 0.0:
+        out.append(np.zeros(0, dtype=np.int64))
+    members = np.zeros((1, 0), dtype=np.int64)
+    last, weight, profit = np.array([-1]), np.array([0]), np.array([0.0])
+    k = np.arange(m)
+    while len(last):
+        nw = weight[:, None] + w[None, :]
+        npf = profit[:, None] + p[None, :]
+        ok = (k[None, :] > last[:, None]) & (nw <= hi)
+        ok &= npf + gain_left[1:][None, :] >= cut
+        ok &= nw + weight_left[1:][None, :] >= lo
+        rows, cols = np.nonzero(ok)
+        if len(rows) > MAX_FRONTIER:
+            return None
+        members = np.column_stack([members[rows], cols])
+        last, weight, profit = cols, nw[rows, cols], npf[rows, cols]
+        done = (weight >= lo) & (profit >= cut)
+        out.extend(order[members[done]])
+        if len(out) > MAX_COLUMNS:
+            return None
+    return [np.sort(s) for s in out]
+
+
+@dataclass(frozen=True)
+class Duals:
+    """Duals of the master (cover rows, count row, cuts with their duals), the bounds ``r_j`` on
+    each base's best reduced cost there, and the Lagrangian bound ``lag`` they give."""
+
+    pi: NDArray[np.float64]
+    mu: float
+    cuts: tuple[NDArray[np.int64], NDArray[np.float64]] | None
+    rc: NDArray[np.float64]
+    lag: float
+
+
+def fix_by_reduced_cost(
+    pr: Pricer, duals: Duals, target: float
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """The bases and (item, base) pairs that a plan costing at most ``target`` can use.
+
+    A plan that opens base j costs at least ``lag - min(0, r_j) + r_j``; one that assigns i to j
+    at least ``lag - min(0, r_j) + r_ij`` (``r_ij``: the LP-relaxed knapsack with i forced in).
+    """
+    n = pr.n
+    pi, mu, rcb, lag = duals.pi, duals.mu, duals.rc, duals.lag
+    slack = target * (1 + 1e-9) + 1e-6
+    bases = np.array([lag - min(0.0, r) + r <= slack for r in rcb])
+    pairs = np.zeros((n, n), dtype=bool)
+    for j in np.flatnonzero(bases):
+        nb = pr.nbr[j]
+        lo, hi = pr.window(j)
+        _, forced = lp_bounds(pr.w[nb], pi[nb] - pr.cost[nb, j], lo, hi, forced=True)
+        rc_pair = np.maximum(-(pi[j] + forced + mu), rcb[j])  # type: ignore[operator]
+        keep = lag - min(0.0, rcb[j]) + rc_pair <= slack
+        pairs[nb[keep], j] = True
+        pairs[j, j] = True
+    return bases, pairs
+
+
+def list_columns(
+    pr: Pricer,
+    duals: Duals,
+    target: float,
+    bases: NDArray[np.bool_],
+    pairs: NDArray[np.bool_],
+) -> list[tuple[int, NDArray[np.int64]]] | None:
+    """Every column a plan costing at most ``target`` can use, or None when too many."""
+    pi, mu, cuts = duals.pi, duals.mu, duals.cuts
+    out: list[tuple[int, NDArray[np.int64]]] = []
+    slack = target * (1 + 1e-9) + 1e-6
+    for j in np.flatnonzero(bases):
+        nb = np.flatnonzero(pairs[:, j])
+        nb = nb[nb != j]
+        lo, hi = pr.window(j)
+        delta = slack - duals.lag + min(0.0, duals.rc[j])
+        threshold = -(pi[j] + mu) - delta  # rc = -(pi_j + p(S) + mu) <= delta
+        subs = subsets_within(pr.w[nb], pi[nb] - pr.cost[nb, j], lo, hi, threshold)
+        if subs is None or len(out) + len(subs) > MAX_COLUMNS:
+            return None
+        for s in subs:  # the knapsack's reduced cost leaves out the cuts' penalties: add them
+            members = np.sort(np.concatenate([[j], nb[s]])).astype(np.int64)
+            rc = pr.column_cost(j, members) - pi[members].sum() - mu
+            if cuts is None or rc + pr.penalty(members, cuts) <= delta:
+                out.append((int(j), members))
+    return out

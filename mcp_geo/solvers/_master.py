@@ -6,6 +6,7 @@ import highspy
 import numpy as np
 from numpy.typing import NDArray
 
+from ._cuts import held, price_with_cuts
 from ._instance import Instance, Part
 from ._pricing import knapsack_window, lp_bounds
 from ._run import quiet_highs_banner
@@ -32,6 +33,10 @@ class Master:
             h.addCol(big_m, 0.0, highspy.kHighsInf, 1, np.array([n], np.int32), np.array([-1.0]))
         self.h = h
         self.n_art = rows + (count is not None)
+        self.cut_row0 = rows
+        self.cuts = np.zeros((0, 3), dtype=np.int64)  # subset-row cuts (see :mod:`._cuts`)
+        self.sigma = np.zeros(0)  # their duals at the last solve
+        self.members: list[NDArray[np.int64]] = []  # master column n_art + k holds members[k]
 
     def add(self, columns: list[tuple[NDArray[np.int64], float]]) -> None:
         if not columns:
@@ -39,7 +44,9 @@ class Master:
         starts, idx, vals, costs = [], [], [], []
         for members, cost in columns:
             starts.append(len(idx))
+            self.members.append(members)
             rows = members.tolist() + ([self.n] if self.count is not None else [])
+            rows += (self.cut_row0 + held(self.cuts, members, self.n)).tolist()
             idx.extend(rows)
             vals.extend([1.0] * len(rows))
             costs.append(cost)
@@ -55,19 +62,38 @@ class Master:
             np.array(vals),
         )
 
+    def add_cuts(self, triples: list[NDArray[np.int64]]) -> None:
+        """Add subset-row cuts (rows ``<= 1`` over the columns holding two items or more)."""
+        holds = np.zeros((len(self.members), self.n), dtype=np.int8)
+        for k, members in enumerate(self.members):
+            holds[k, members] = 1
+        for t in triples:
+            idx = self.n_art + np.flatnonzero(holds[:, t].sum(axis=1) >= 2)
+            self.h.addRow(
+                -highspy.kHighsInf, 1.0, len(idx), np.array(idx, np.int32), np.ones(len(idx))
+            )
+        if triples:
+            self.cuts = np.vstack([self.cuts, np.array(triples, dtype=np.int64)])
+
+    def values(self) -> NDArray[np.float64]:
+        """The columns' values at the last solve (artificials left out)."""
+        return np.array(self.h.getSolution().col_value)[self.n_art :]
+
     def solve(self) -> tuple[float, NDArray[np.float64], float]:
         self.h.run()
         sol = self.h.getSolution()
         duals = np.array(sol.row_dual)
         z = float(self.h.getInfo().objective_function_value)
         mu = float(duals[self.n]) if self.count is not None else 0.0
+        self.sigma = np.minimum(duals[self.cut_row0 :], 0.0)
         return z, duals[: self.n], mu
 
 
 class Pricer:
     """Per-base knapsack data of one part."""
 
-    def __init__(self, inst: Instance, part: Part) -> None:
+    def __init__(self, inst: Instance, part: Part, threads: int = 1) -> None:
+        self.threads = threads  # for the pricing MIPs: HiGHS wants one count per process
         items = part.items
         self.n = n = len(items)
         self.w = inst.weights[items].astype(np.int64)
@@ -122,13 +148,20 @@ class Pricer:
         return rc
 
     def exact(
-        self, j: int, pi: NDArray[np.float64], mu: float, theta: float = 0.0
+        self,
+        j: int,
+        pi: NDArray[np.float64],
+        mu: float,
+        theta: float = 0.0,
+        cuts: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None,
     ) -> tuple[float, NDArray[np.int64] | None]:
         """A lower bound on the best reduced cost of a column with base j, and a best column.
 
         Items whose LP bound with the item forced in already gives a reduced cost >= ``theta``
         are left out of the dynamic programme: the value returned is then exact when it is below
         ``theta`` and a valid lower bound (at least ``theta``, or the DP value) otherwise.
+        ``cuts``: subset-row cuts and their duals (:mod:`._cuts`); when the knapsack's best
+        column meets a cut with a non-zero dual, a small MIP prices the base with the cuts.
         """
         nb = self._nb(j)
         lo, hi = self.window(j)
@@ -140,10 +173,16 @@ class Pricer:
         keep = t < theta
         self.dp_calls += 1
         value, chosen = knapsack_window(self.w[nb[keep]], profits[keep], lo, hi)
+        if cuts is not None and np.isfinite(value) and -(pi[j] + value + mu) < theta:
+            members = np.sort(np.concatenate([[j], nb[keep][chosen]])).astype(np.int64)
+            if self.penalty(members, cuts) > 0:  # the knapsack's column is not exact
+                value, chosen = price_with_cuts(
+                    self.w[nb[keep]], profits[keep], nb[keep], j, lo, hi, *cuts, self.threads
+                )
         rc = -(pi[j] + value + mu) if np.isfinite(value) else np.inf
         dropped = float(t[~keep].min()) if (~keep).any() else np.inf
         lower = max(min(rc, dropped), -(pi[j] + base_value + mu))
-        if not np.isfinite(value):
+        if not np.isfinite(value) or chosen is None:
             return lower, None
         members = np.sort(np.concatenate([[j], nb[keep][chosen]])).astype(np.int64)
         return lower, members
@@ -182,3 +221,10 @@ class Pricer:
 
     def column_cost(self, j: int, members: NDArray[np.int64]) -> float:
         return float(self.cost[members, j].sum())
+
+    def penalty(
+        self, members: NDArray[np.int64], cuts: tuple[NDArray[np.int64], NDArray[np.float64]]
+    ) -> float:
+        """What the cuts add to a column's reduced cost (``-sum sigma`` over the cuts it holds)."""
+        triples, sigma = cuts
+        return float(-sigma[held(triples, members, self.n)].sum())

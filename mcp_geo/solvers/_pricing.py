@@ -19,19 +19,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 
-def knapsack_window(
-    weights: NDArray[np.int64], profits: NDArray[np.float64], lo: int, hi: int
-) -> tuple[float, NDArray[np.int64]]:
-    """Exact ``max p.x`` s.t. ``lo <= w.x <= hi``, x binary; returns (value, chosen positions).
+def knapsack_table(
+    weights: NDArray[np.int64], profits: NDArray[np.float64], cap: int
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """The 0/1 knapsack's dynamic programme: ``f[c]`` = best profit at total weight exactly c.
 
-    Ties go to the smallest total weight, then to the items taken first (deterministic).
-    Returns ``(-inf, [])`` when the window cannot be met.
+    ``take[k, c]``: item k improved ``f[c]`` when it was added; :func:`knapsack_items` reads
+    the items back.
     """
-    lo = max(0, int(lo))
-    hi = int(hi)
-    if hi < lo or int(weights.sum()) < lo:
-        return -np.inf, np.zeros(0, dtype=np.int64)
-    cap = min(hi, int(weights.sum()))
     f = np.full(cap + 1, -np.inf)
     f[0] = 0.0
     m = len(weights)
@@ -49,17 +44,40 @@ def knapsack_window(
         better = cand > f[wk:]
         np.copyto(f[wk:], cand, where=better)
         take[k, wk:] = better
-    window = f[lo : cap + 1]
-    c = lo + int(np.argmax(window))
-    best = float(f[c])
-    if not np.isfinite(best):
-        return -np.inf, np.zeros(0, dtype=np.int64)
+    return f, take
+
+
+def knapsack_items(
+    weights: NDArray[np.int64], take: NDArray[np.bool_], c: int
+) -> NDArray[np.int64]:
+    """The items of the best subset of total weight ``c`` (positions, sorted)."""
     chosen = []
-    for k in range(m - 1, -1, -1):
+    for k in range(len(weights) - 1, -1, -1):
         if take[k, c]:
             chosen.append(k)
             c -= int(weights[k])
-    return best, np.array(sorted(chosen), dtype=np.int64)
+    return np.array(sorted(chosen), dtype=np.int64)
+
+
+def knapsack_window(
+    weights: NDArray[np.int64], profits: NDArray[np.float64], lo: int, hi: int
+) -> tuple[float, NDArray[np.int64]]:
+    """Exact ``max p.x`` s.t. ``lo <= w.x <= hi``, x binary; returns (value, chosen positions).
+
+    Ties go to the smallest total weight, then to the items taken first (deterministic).
+    Returns ``(-inf, [])`` when the window cannot be met.
+    """
+    lo = max(0, int(lo))
+    hi = int(hi)
+    if hi < lo or int(weights.sum()) < lo:
+        return -np.inf, np.zeros(0, dtype=np.int64)
+    cap = min(hi, int(weights.sum()))
+    f, take = knapsack_table(weights, profits, cap)
+    c = lo + int(np.argmax(f[lo : cap + 1]))
+    best = float(f[c])
+    if not np.isfinite(best):
+        return -np.inf, np.zeros(0, dtype=np.int64)
+    return best, knapsack_items(weights, take, c)
 
 
 def lp_bounds(

@@ -41,6 +41,7 @@ class ModelSize:
     constraints: int = 0
     nonzeros: int = 0
     columns_generated: int = 0
+    cuts: int = 0  # subset-row cuts added to the columns engine's master
     parts: int = 1
 
     def __add__(self, other: ModelSize) -> ModelSize:

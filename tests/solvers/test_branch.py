@@ -152,9 +152,10 @@ def test_columns_engine_closes_with_the_tree_then_the_compact_model(
     from ._helpers import plane_instance
 
     monkeypatch.setattr(columns, "BRANCH_MAX_GAP", 1.0)
+    monkeypatch.setattr(columns, "TARGET_STEPS", ())  # no listing of columns
     rng = np.random.default_rng(1)  # 165 nodes
     frame, travel = plane_instance(rng.uniform(0, 30, (36, 2)), rng.integers(2_000, 16_000, 36))
-    rule = HubRule(max_km=25.0)  # too many neighbours to list every column
+    rule = HubRule(max_km=25.0)
     caplog.set_level("INFO", logger="mcp_geo.solvers._branch")
     results = {}
     for engine, share in (("columns", 0.5), ("columns", 0.0), ("compact", 0.5)):
