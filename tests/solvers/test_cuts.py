@@ -11,6 +11,7 @@ import mcp_geo.solvers._columns as columns
 import mcp_geo.solvers._cuts as cuts_module
 from mcp_geo.solvers._cuts import price_with_cuts, separate_sr3
 from mcp_geo.solvers._enumerate import subsets_within
+from mcp_geo.solvers._run import threads_for
 from mcp_geo.solvers.hubs import solve_hubs
 from mcp_geo.solvers.rules import SolveOptions
 
@@ -46,10 +47,11 @@ def _random_pricing(rng: np.random.Generator):
 @pytest.mark.parametrize("max_cut_items", [cuts_module.MAX_CUT_ITEMS, 0], ids=["dp", "mip"])
 def test_pricing_with_cuts_is_exact(monkeypatch: pytest.MonkeyPatch, max_cut_items: int) -> None:
     monkeypatch.setattr(cuts_module, "MAX_CUT_ITEMS", max_cut_items)
+    threads = threads_for(SolveOptions(threads=1))  # HiGHS's scheduler, as the engine sets it
     rng = np.random.default_rng(7)
     for _ in range(150):
         w, p, items, base, lo, hi, cuts, sigma = _random_pricing(rng)
-        value, chosen = price_with_cuts(w, p, items, base, lo, hi, cuts, sigma, 1)
+        value, chosen = price_with_cuts(w, p, items, base, lo, hi, cuts, sigma, threads)
         expected = _brute_force(w, p, items, base, lo, hi, cuts, sigma)
         if expected == -np.inf:
             assert (value, chosen) == (-np.inf, None)
