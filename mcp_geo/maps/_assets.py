@@ -32,7 +32,8 @@ ASSETS_ENV = "MCP_GEO_ASSETS"
 
 # CDN address (as folium 0.20's templates write it) -> (npm package, version, file in package).
 # Versions are the ones in the addresses; Leaflet.Sync's address names no version (the
-# repository's default branch), and 0.2.4 is its newest release on npm.
+# repository's default branch), and 0.2.4 is its newest release on npm. Leaflet.markercluster's
+# addresses (cdnjs) name the version in the path, not as package@version.
 CDN_FILES: dict[str, tuple[str, str, str]] = {
     "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": (
         "leaflet",
@@ -69,6 +70,21 @@ CDN_FILES: dict[str, tuple[str, str, str]] = {
         "leaflet.sync",
         "0.2.4",
         "L.Map.Sync.js",
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js": (
+        "leaflet.markercluster",
+        "1.1.0",
+        "dist/leaflet.markercluster.js",
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css": (
+        "leaflet.markercluster",
+        "1.1.0",
+        "dist/MarkerCluster.css",
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css": (
+        "leaflet.markercluster",
+        "1.1.0",
+        "dist/MarkerCluster.Default.css",
     ),
 }
 

@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _folium_assets() -> list[tuple[str, str]]:
     out = []
-    for cls in (folium.Map, folium.plugins.Fullscreen, folium.plugins.DualMap):
+    plugins = (folium.plugins.Fullscreen, folium.plugins.DualMap, folium.plugins.MarkerCluster)
+    for cls in (folium.Map, *plugins):
         out += list(cls.default_js) + list(getattr(cls, "default_css", []))
     return out
 
@@ -37,6 +38,8 @@ def test_package_json_pins_the_versions_folium_names():
         assert lock[f"node_modules/{package}"]["version"] == version, url
         if "@" in url.split("/npm/")[-1]:  # jsdelivr npm addresses carry package@version
             assert f"{package}@{version}" in url
+        if "cdnjs.cloudflare.com" in url:  # cdnjs addresses carry /package/version/
+            assert f"/{package}/{version}/" in url
 
 
 def _fake_node_modules(root: Path, version: str = "1.9.3") -> Path:
