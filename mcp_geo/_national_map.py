@@ -60,7 +60,7 @@ def display_coverage(layer: gpd.GeoDataFrame, *, group: str, id_column: str) -> 
 
 
 def write_national_map(plan: Plan, path: Path) -> Any:
-    """Write the national plan's map (canvas renderer, territories as one display coverage)."""
+    """Write the national plan's map (canvas, clustered practices, one display coverage)."""
     from mcp_geo.maps.render import MapOptions, write_map
 
     shown = display_coverage(plan.territories_hubs.to_crs(27700), group="-", id_column="hub_id")
@@ -70,4 +70,6 @@ def write_national_map(plan: Plan, path: Path) -> Any:
         # maps' for_display asks notna() of layers holding empty PCN cells (England has some);
         # geopandas warns that empties count as present there, which is what the map wants
         warnings.filterwarnings("ignore", "GeoSeries.notna", UserWarning)
-        return write_map(display, path, options=MapOptions(simplify_m=0.0, canvas=True))
+        return write_map(
+            display, path, options=MapOptions(simplify_m=0.0, canvas=True, cluster=True)
+        )

@@ -124,6 +124,8 @@ def test_national_files_cover_every_practice_once(national_run, bundled_data):
     excluded = {r["practice_code"]: r["reason"] for r in _rows(out / "exclusions.csv")}
     assert {c for c, why in excluded.items() if "icb:QOC" in why} == expected["QOC"]
     assert {"plan.gpkg", "map.html", "scenario.toml"} <= {p.name for p in out.iterdir()}
+    national_map = (out / "map.html").read_text(encoding="utf-8")
+    assert national_map.count("L.markerClusterGroup(") == 1  # a national map clusters practices
 
 
 def test_failed_footprint_reported_and_others_solved(national_run):

@@ -1,9 +1,10 @@
 """The layers of a plan map: territories, outlines, practices, bases, PCNs, legend and panel.
 
 Everything is drawn with folium's own classes (``GeoJson`` with ``GeoJsonPopup`` /
-``GeoJsonTooltip``, ``CircleMarker`` and ``DivIcon`` markers); the legend and the panel of
-headline numbers are static HTML. Each layer has its own stroke width, which tests use to count
-what the browser drew.
+``GeoJsonTooltip``, ``CircleMarker`` and ``DivIcon`` markers; on large maps the practices are a
+``FastMarkerCluster``, see :mod:`mcp_geo.maps._cluster`); the legend and the panel of headline
+numbers are static HTML. Each layer has its own stroke width, which tests use to count what the
+browser drew.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from mcp_geo.maps._cluster import add_clustered_practices
 from mcp_geo.maps._geometry import (
     BNG,
     colour_groups,
@@ -36,6 +38,13 @@ MCP_WEIGHT = 3.0
 OUTLINE_WEIGHT = 4.0
 PCN_WEIGHT = 1.6
 PRACTICE_WEIGHT = 1.0
+PRACTICE_STYLE = {
+    "fillColor": "#ffffff",
+    "fillOpacity": 0.85,
+    "color": "#222222",
+    "weight": PRACTICE_WEIGHT,
+}
+"""Leaflet path options of a practice's circle (its radius follows the list size)."""
 HUB_BASE_CLASS = "mcp-geo-hub-base"
 MCP_BASE_CLASS = "mcp-geo-mcp-base"
 
@@ -81,9 +90,17 @@ def _json_frame(layer: gpd.GeoDataFrame, columns: list[str]) -> gpd.GeoDataFrame
 
 
 def add_plan_layers(
-    target: folium.Map, plan: Plan, *, simplify_m: float = 25.0, label: str = ""
+    target: folium.Map,
+    plan: Plan,
+    *,
+    simplify_m: float = 25.0,
+    label: str = "",
+    cluster: bool = False,
 ) -> LayerCounts:
-    """Add one plan's layers to ``target``; ``label`` prefixes the layer names."""
+    """Add one plan's layers to ``target``; ``label`` prefixes the layer names.
+
+    ``cluster`` groups the practices into clusters (large maps, see :mod:`._cluster`).
+    """
     prefix = f"{label}: " if label else ""
     hubs = plan.hubs.set_index("hub_id")
     shown = simplified_coverage(plan.territories_hubs, tolerance_m=simplify_m)
@@ -180,25 +197,26 @@ def add_plan_layers(
         columns.append("minutes")
     point_layer = _json_frame(practices, [*columns, "radius"])
     point_layer["radius"] = practices["radius"].to_numpy()
-    folium.GeoJson(
-        point_layer,
-        name=prefix + LAYER_NAMES["practices"],
-        marker=folium.CircleMarker(),
-        style_function=lambda f: {
-            "radius": f["properties"]["radius"],
-            "fillColor": "#ffffff",
-            "fillOpacity": 0.85,
-            "color": "#222222",
-            "weight": PRACTICE_WEIGHT,
-        },
-        tooltip=folium.GeoJsonTooltip(["practice_name"], labels=False),
-        popup=folium.GeoJsonPopup(
-            columns,
-            aliases=["Practice", "Name", "Patients", "Hub", "MCP", "To hub base", "Minutes"][
-                : len(columns)
-            ],
-        ),
-    ).add_to(target)
+    aliases = ["Practice", "Name", "Patients", "Hub", "MCP", "To hub base", "Minutes"]
+    if cluster:
+        add_clustered_practices(
+            target,
+            point_layer,
+            columns=columns,
+            aliases=aliases[: len(columns)],
+            tooltip="practice_name",
+            style=PRACTICE_STYLE,
+            name=prefix + LAYER_NAMES["practices"],
+        )
+    else:
+        folium.GeoJson(
+            point_layer,
+            name=prefix + LAYER_NAMES["practices"],
+            marker=folium.CircleMarker(),
+            style_function=lambda f: {"radius": f["properties"]["radius"], **PRACTICE_STYLE},
+            tooltip=folium.GeoJsonTooltip(["practice_name"], labels=False),
+            popup=folium.GeoJsonPopup(columns, aliases=aliases[: len(columns)]),
+        ).add_to(target)
 
     bases = plan.hubs.copy()
     bases["name"] = bases["base_code"] + " " + bases["base_name"].fillna("")

@@ -1,11 +1,12 @@
 """Publishable maps of a plan: :func:`render_plan` and :func:`write_map`.
 
 A plan map shows the hub territories coloured by hub, the MCP outlines, the practices sized by
-list size, the hub and MCP bases, today's PCNs as a layer to switch on, the footprint outline, a
-legend, a layer control and a panel of headline numbers. :func:`write_map` writes it as one
-self-contained HTML file: Leaflet, Bootstrap, jQuery and the plugins are inlined (see
-:mod:`mcp_geo.maps._assets`), so only the base map tiles need a network, and the map stays
-readable without them. Geometry is simplified for display only (the plan is not changed).
+list size (grouped into clusters on large maps), the hub and MCP bases, today's PCNs as a layer
+to switch on, the footprint outline, a legend, a layer control and a panel of headline numbers.
+:func:`write_map` writes it as one self-contained HTML file: Leaflet, Bootstrap, jQuery and the
+plugins are inlined (see :mod:`mcp_geo.maps._assets`), so only the base map tiles need a network,
+and the map stays readable without them. Geometry is simplified for display only (the plan is
+not changed).
 
 Examples
 --------
@@ -32,8 +33,9 @@ from mcp_geo.plan import Plan
 
 log = logging.getLogger(__name__)
 
-CANVAS_ABOVE = 2_000
-"""Plans with more practices than this draw with Leaflet's canvas renderer (national maps)."""
+LARGE_MAP_ABOVE = 2_000
+"""Plans with more practices than this (national maps) draw with Leaflet's canvas renderer and
+group their practices into clusters."""
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,17 @@ class MapOptions:
         Tolerance in metres for simplifying territories for display (0 keeps every vertex).
     canvas
         Draw with the canvas renderer; None chooses it for plans of more than
-        :data:`CANVAS_ABOVE` practices (SVG otherwise).
+        :data:`LARGE_MAP_ABOVE` practices (SVG otherwise).
+    cluster
+        Group the practices into numbered clusters that split up on zooming in
+        (Leaflet.markercluster); None chooses it for plans of more than
+        :data:`LARGE_MAP_ABOVE` practices.
     """
 
     tiles: str | None = "OpenStreetMap"
     simplify_m: float = 25.0
     canvas: bool | None = None
+    cluster: bool | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -66,11 +73,17 @@ class MapOptions:
             )
         if self.tiles is not None and (not isinstance(self.tiles, str) or not self.tiles.strip()):
             problems.append(Problem("must be a tile name or None", field="tiles", value=self.tiles))
+        for name, value in (("canvas", self.canvas), ("cluster", self.cluster)):
+            if value is not None and not isinstance(value, bool):
+                problems.append(Problem("must be True, False or None", field=name, value=value))
         if problems:
             raise ValidationError(problems, context="MapOptions")
 
     def use_canvas(self, practices: int) -> bool:
-        return self.canvas if self.canvas is not None else practices > CANVAS_ABOVE
+        return self.canvas if self.canvas is not None else practices > LARGE_MAP_ABOVE
+
+    def use_cluster(self, practices: int) -> bool:
+        return self.cluster if self.cluster is not None else practices > LARGE_MAP_ABOVE
 
 
 @dataclass(frozen=True)
@@ -121,7 +134,12 @@ def add_page_html(fmap: folium.Map, *boxes: str) -> None:
 
 def _render(plan: Plan, options: MapOptions) -> tuple[folium.Map, LayerCounts]:
     fmap = new_map(plan, options=options)
-    counts = add_plan_layers(fmap, plan, simplify_m=options.simplify_m)
+    counts = add_plan_layers(
+        fmap,
+        plan,
+        simplify_m=options.simplify_m,
+        cluster=options.use_cluster(len(plan.practices)),
+    )
     folium.LayerControl(collapsed=False).add_to(fmap)
     folium.plugins.Fullscreen(position="topleft").add_to(fmap)
     add_page_html(fmap, panel_html(plan), legend_html())

@@ -26,6 +26,7 @@ class PageReport:
     console_errors: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    evaluated: object = None
 
     def unexpected_console_errors(self) -> list[str]:
         """Console errors other than the failed resource loads a closed network implies."""
@@ -59,6 +60,31 @@ COUNT_SCRIPT = """() => {
 }"""
 
 
+CLUSTER_SCRIPT = """() => {
+  // Leaflet.markercluster: what the clustered practice layer shows at the opening view, and the
+  // tooltip and popup of one practice drawn on its own.
+  const map = Object.values(window).find((v) => v instanceof L.Map);
+  const groups = Object.values(window).filter((v) => v instanceof L.MarkerClusterGroup);
+  const markers = groups.length === 1 ? groups[0].getLayers() : [];
+  const singles = markers.filter((m) => map.hasLayer(m));
+  const icons = [...document.querySelectorAll('.leaflet-marker-pane .marker-cluster')];
+  const out = {
+    groups: groups.length,
+    markers: markers.length,
+    singles: singles.length,
+    cluster_icons: icons.length,
+    in_cluster_icons: icons.reduce((sum, e) => sum + parseInt(e.textContent, 10), 0),
+  };
+  if (singles.length) {
+    singles[0].openTooltip();
+    out.tooltip = document.querySelector('.leaflet-tooltip').innerText;
+    singles[0].openPopup();
+    out.popup = document.querySelector('.leaflet-popup-content').innerText;
+  }
+  return out;
+}"""
+
+
 def open_offline(
     html: Path,
     *,
@@ -66,8 +92,13 @@ def open_offline(
     profile: Path,
     size: tuple[int, int] = (1400, 900),
     clicks: list[str] | None = None,
+    evaluate: str | None = None,
 ) -> PageReport:
-    """Load ``html`` with every non-file request aborted; count what was drawn."""
+    """Load ``html`` with every non-file request aborted; count what was drawn.
+
+    ``evaluate`` is a script run after the counts (``CLUSTER_SCRIPT``); its result is kept in
+    ``evaluated``.
+    """
     from playwright.sync_api import sync_playwright
 
     report = PageReport()
@@ -103,6 +134,8 @@ def open_offline(
             report.counts = page.evaluate(COUNT_SCRIPT)
             if screenshot is not None:
                 page.screenshot(path=str(screenshot))
+            if evaluate is not None:
+                report.evaluated = page.evaluate(evaluate)
         finally:
             context.close()
     return report

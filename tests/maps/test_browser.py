@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ._browser import CHROMIUM, open_offline
+from ._browser import CHROMIUM, CLUSTER_SCRIPT, open_offline
 
 pytestmark = [
     pytest.mark.browser,
@@ -47,6 +47,36 @@ def test_plan_map_draws_offline(ns_plan, tmp_path):
     assert c["layer_rows"] == 7
     assert c["panels"] == 1
     assert c["legends"] == 1
+    assert shot.stat().st_size > 20_000
+
+
+def test_large_map_draws_its_practices_in_clusters_offline(ns_plan, tmp_path, monkeypatch):
+    """A map above the large-map threshold (lowered to 50: north-staffs' 66 practices count)."""
+    from mcp_geo.maps import render
+
+    monkeypatch.setattr(render, "LARGE_MAP_ABOVE", 50)
+    written = render.write_map(ns_plan, tmp_path / "map.html")
+    assert written.self_contained
+    shot = tmp_path / "clustered.png"
+    report = open_offline(
+        written.path, screenshot=shot, profile=tmp_path / "profile", evaluate=CLUSTER_SCRIPT
+    )
+    _check_clean(report)
+    c = report.counts
+    assert c["canvases"] == 1  # canvas renderer: territories and single practices
+    assert c["hub_bases"] == 16
+    assert c["layer_rows"] == 7
+    k = report.evaluated
+    assert k["groups"] == 1
+    assert k["markers"] == len(ns_plan.practices) == 66
+    # every practice is drawn: in a numbered cluster icon or on its own
+    assert k["cluster_icons"] > 0
+    assert k["singles"] > 0
+    assert k["in_cluster_icons"] + k["singles"] == 66
+    names = set(ns_plan.practices["practice_name"])
+    assert k["tooltip"] in names
+    assert k["popup"].startswith("Practice\t")
+    assert "To hub base\t" in k["popup"]
     assert shot.stat().st_size > 20_000
 
 

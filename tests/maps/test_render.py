@@ -11,7 +11,7 @@ import shapely
 from mcp_geo._errors import ValidationError
 from mcp_geo.maps._geometry import colour_groups, simplified_coverage
 from mcp_geo.maps._layers import LAYER_NAMES, practice_radius
-from mcp_geo.maps.render import CANVAS_ABOVE, MapOptions, write_map
+from mcp_geo.maps.render import LARGE_MAP_ABOVE, MapOptions, write_map
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +38,7 @@ def test_map_is_small_self_contained_and_offline(ns_map):
     assert "fontawesome" not in html.lower().replace("/*", "")  # unused icon fonts left out
     # the only network addresses left are the tile template and attribution links
     assert set(re.findall(r"https://([a-z.{}]+)/\{z\}", html)) == {"tile.openstreetmap.org"}
+    assert "markercluster" not in html.lower()  # a footprint's practices are not clustered
 
 
 def test_layers_hold_one_feature_per_hub_mcp_pcn_and_practice(ns_plan, ns_map):
@@ -61,6 +62,51 @@ def test_layers_hold_one_feature_per_hub_mcp_pcn_and_practice(ns_plan, ns_map):
     big = ns_plan.practices.loc[ns_plan.practices["patients"].idxmax(), "practice_code"]
     small = ns_plan.practices.loc[ns_plan.practices["patients"].idxmin(), "practice_code"]
     assert radius[big] > radius[small]
+
+
+def _cluster_rows(html: str) -> list[list]:
+    """The practice rows of each ``FastMarkerCluster`` (``var data = [...];``)."""
+    return [
+        json.loads(match.group(1))
+        for match in re.finditer(r"^\s*var data = (\[.*\]);$", html, flags=re.MULTILINE)
+    ]
+
+
+def test_a_large_map_clusters_its_practices_with_the_plugin_inlined(ns_plan, tmp_path, monkeypatch):
+    """Above the large-map threshold (lowered to 50: north-staffs' 66 practices count)."""
+    from mcp_geo.maps import render
+
+    monkeypatch.setattr(render, "LARGE_MAP_ABOVE", 50)
+    written = write_map(ns_plan, tmp_path / "map.html")
+    html = written.path.read_text(encoding="utf-8")
+    assert written.self_contained, written.missing_assets
+    assert "<script src=" not in html
+    assert '<link rel="stylesheet" href="http' not in html
+    for name in ("leaflet.markercluster.js", "MarkerCluster.css", "MarkerCluster.Default.css"):
+        assert f"/ajax/libs/leaflet.markercluster/1.1.0/{name} */" in html, name  # inlined
+    assert "L.markerClusterGroup(" in html
+    assert '"preferCanvas": true' in html
+    (rows,) = _cluster_rows(html)
+    assert len(rows) == written.counts[0].practices == len(ns_plan.practices) == 66
+    # a row per practice: latitude, longitude, radius, then the popup's values
+    by_code = {row[3]: row for row in rows}
+    assert set(by_code) == set(ns_plan.practices["practice_code"])
+    for _, practice in ns_plan.practices.iterrows():
+        row = by_code[practice["practice_code"]]
+        assert row[:2] == pytest.approx([practice.geometry.y, practice.geometry.x], abs=1e-5)
+        assert row[2] == practice_radius(practice["patients"])
+        assert row[4:] == [
+            practice["practice_name"],
+            f"{practice['patients']:,}",
+            practice["hub_id"],
+            practice["mcp_id"],
+            f"{practice['km_to_hub_base']:.2f} km",
+        ]
+    assert json.dumps(["Practice", "Name", "Patients", "Hub", "MCP", "To hub base"]) in html
+    # the practices are no longer a GeoJSON layer; the other layers are as before
+    sizes = sorted(len(layer["features"]) for layer in _geojson_layers(html))
+    assert sizes == sorted([16, 4, 13, 1, 16, 4])
+    assert json.dumps(LAYER_NAMES["practices"]) in html
 
 
 def test_popups_and_panel_carry_the_numbers(ns_plan, ns_map):
@@ -108,9 +154,15 @@ def test_practice_radius_area_follows_list_size():
 
 
 def test_map_options():
-    assert MapOptions().use_canvas(CANVAS_ABOVE + 1)
+    assert MapOptions().use_canvas(LARGE_MAP_ABOVE + 1)
     assert not MapOptions().use_canvas(66)
     assert MapOptions(canvas=True).use_canvas(66)
+    assert MapOptions().use_cluster(LARGE_MAP_ABOVE + 1)
+    assert not MapOptions().use_cluster(LARGE_MAP_ABOVE)
+    assert MapOptions(cluster=True).use_cluster(66)
+    assert not MapOptions(cluster=False).use_cluster(LARGE_MAP_ABOVE + 1)
+    with pytest.raises(ValidationError, match=r"cluster.*must be True, False or None"):
+        MapOptions(cluster="yes")
     with pytest.raises(ValidationError, match=r"simplify_m.*must be a number of metres >= 0"):
         MapOptions(simplify_m=-1)
     with pytest.raises(ValidationError, match="must be a tile name or None"):
