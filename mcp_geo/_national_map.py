@@ -25,7 +25,7 @@ from mcp_geo.plan import Plan
 log = logging.getLogger(__name__)
 
 DISPLAY_TOLERANCE_M = 250.0
-"""Simplification of the national map's territories, in metres."""
+"""Simplification of the national map's territories and PCNs, in metres."""
 
 
 def display_coverage(layer: gpd.GeoDataFrame, *, group: str, id_column: str) -> gpd.GeoDataFrame:
@@ -70,6 +70,8 @@ def write_national_map(plan: Plan, path: Path) -> Any:
         # maps' for_display asks notna() of layers holding empty PCN cells (England has some);
         # geopandas warns that empties count as present there, which is what the map wants
         warnings.filterwarnings("ignore", "GeoSeries.notna", UserWarning)
-        return write_map(
-            display, path, options=MapOptions(simplify_m=0.0, canvas=True, cluster=True)
-        )
+        # the territories are simplified already; the tolerance here simplifies today's PCNs
+        # (drawn from the practices' cells) as much, and removes next to nothing more from the
+        # territories (all England: PCNs 1.06 -> 0.85 MB, territories 1.19 -> 1.18 MB)
+        options = MapOptions(simplify_m=DISPLAY_TOLERANCE_M, canvas=True, cluster=True)
+        return write_map(display, path, options=options)
