@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -69,9 +70,10 @@ log = logging.getLogger(__name__)
 BRANCH_MAX_GAP = 0.02  # branch-and-price closes gaps up to this (measured: not 3% on 141 items)
 BRANCH_MAX_ITEMS = 120  # and parts up to this size (190 items, 1% gap: not closed in 60 s)
 MAX_CUT_ROUNDS = 20  # subset-row cut rounds (see :mod:`._cuts`)
-CUT_MIN_GAIN = 1e-4  # another round only while the last one raised the LP by this fraction
+CUT_MIN_GAIN = 5e-4  # another round only while the last one raised the LP by this fraction
 TARGET_STEPS = (0.002, 0.005, 0.01, 0.02, np.inf)  # enumeration targets above the bound
 BRANCH_SHARE = 0.5  # of the time left; the shrunken compact model gets the rest if needed
+LARGE_PART = 200  # items: above, the master MIP over the generated columns only without a dive
 
 
 def solve_columns(
@@ -190,6 +192,13 @@ def solve_columns(
                 break
             master.add_cuts(triples)
             cut_rounds += 1
+            log.info(
+                "columns: LP %.1f after %d rounds of cuts; %d more cuts (%.2fs)",
+                z,
+                cut_rounds - 1,
+                len(triples),
+                deadline.elapsed(),
+            )
             pi_stab, alpha = None, 0.0  # re-price at the master's duals with the cuts
             continue
         if added:
@@ -220,7 +229,7 @@ def solve_columns(
     sigma = np.concatenate([best_sigma, np.zeros(len(master.cuts) - len(best_sigma))])
     cuts = (master.cuts, sigma) if (sigma < 0).any() else None
     rcb = pr.lp_rc(pi, mu)
-    theta = 0.05 * abs(best_l) + 1.0
+    theta = 0.01 * abs(best_l) + 1.0  # exact up to here: enough for fixing and listing
     for j in np.flatnonzero(np.isfinite(rcb) & (rcb < theta)):
         if deadline.remaining() <= 0:
             break  # the LP-relaxed bounds are valid too
@@ -231,46 +240,8 @@ def solve_columns(
     # 5. incumbents: price-and-dive, the master MIP over the generated columns, the greedy plan;
     #    each polished by local search; the best one is kept
     plans: list[NDArray[np.int64]] = [] if greedy is None else [greedy]
-    dived = dive(master, pr, order, add, deadline, deadline.elapsed() + 0.15 * deadline.remaining())
-    log.info("columns: dive %s", "found a plan" if dived is not None else "stuck")
-    if dived is not None:
-        plans.append(dived)
-    # the master MIP over the generated columns: quick on small parts; on large ones HiGHS
-    # spends its time without finding a plan, so it runs only when the dive found none
-    mip_base = None
-    if dived is None or n <= 200:
-        mip_base, _, _ = column_mip(
-            inst, part, order, options, deadline, time_limit=min(0.1 * deadline.remaining(), 10.0)
-        )
-    if mip_base is not None:
-        pos = {int(g): k for k, g in enumerate(part.items)}
-        plans.append(np.array([pos[int(g)] for g in mip_base]))
-    inc_base, inc_cost = None, np.inf
-    for plan in plans:
-        polished = part.items[local_polish(inst, part, plan)]
-        cost = plan_cost(inst, part.items, polished)
-        log.info(
-            "columns: plan %.1f, polished %.1f", plan_cost(inst, part.items, part.items[plan]), cost
-        )
-        if cost < inc_cost - 1e-9:
-            inc_base, inc_cost = polished, cost
-    if inc_base is None:
-        used = np.zeros((n, n), dtype=bool)
-        for j, members, _ in order:
-            used[members, j] = True
-        heur, _, _ = solve_compact(
-            inst,
-            part,
-            options=options,
-            deadline=deadline,
-            bases=used.any(axis=0),
-            pairs=used,
-            engine="columns",
-            time_limit=0.25 * deadline.remaining(),
-            gap=max(options.gap, 0.005),
-        )
-        inc_base = heur.base_of
-        inc_cost = heur.certificate.objective if inc_base is not None else np.inf
+    plans += _more_plans(inst, part, options, master, pr, order, add, deadline)
+    inc_base, inc_cost = _best_polished(inst, part, plans)
     log.info("columns: bound %.1f, incumbent %.1f", bound, inc_cost)
 
     # 6. reduced-cost fixing against the incumbent
@@ -337,17 +308,16 @@ def solve_columns(
             listed = list_columns(pr, duals, target, *fix_by_reduced_cost(pr, duals, target))
             if listed is None:
                 break
+            # with the incumbent's columns (its warm start): the MIP always has a plan, and any
+            # plan up to the target is still made of listed columns
             cols = [(j, m, pr.column_cost(j, m)) for j, m in listed]
-            warm = target >= inc_cost
-            if warm:  # the incumbent's columns, for the warm start
-                cols += [(j, m, pr.column_cost(j, m)) for j, m in _columns_of(start)]
-            log.info("columns: %d columns can beat %.1f; set partitioning MIP", len(cols), target)
-            base_of, cost, run = column_mip(
-                inst, part, cols, options, deadline, start=start if warm else None
-            )
+            cols += [(j, m, pr.column_cost(j, m)) for j, m in _columns_of(start)]
+            log.info("columns: %d columns can beat %.1f; set partitioning MIP", len(listed), target)
+            base_of, cost, run = column_mip(inst, part, cols, options, deadline, start=start)
             msize = ModelSize(variables=len(cols), constraints=n + (count is not None))
             if base_of is not None and cost < inc_cost:
                 inc_base, inc_cost = base_of, cost
+                start = np.array([pos_of[int(g)] for g in inc_base])
             # every plan up to the target is made of listed columns: the bound is the MIP's,
             # capped by the target
             sp_bound = target if run.status == "infeasible" else min(run.bound or 0.0, target)
@@ -358,6 +328,7 @@ def solve_columns(
             return finish(
                 inc_cost, inc_base, sp_bound, run.solver, run.version, run.ended_by, msize
             )
+        bases, pairs = fix_by_reduced_cost(pr, duals, inc_cost)
         start = np.array([pos_of[int(g)] for g in inc_base])
         gap_now = relative_gap(inc_cost, bound)
 
@@ -420,3 +391,47 @@ def solve_columns(
 
 def _columns_of(base_local: NDArray[np.int64]) -> list[tuple[int, NDArray[np.int64]]]:
     return [(int(j), np.flatnonzero(base_local == j)) for j in sorted(set(base_local.tolist()))]
+
+
+def _more_plans(
+    inst: Instance,
+    part: Part,
+    options: SolveOptions,
+    master: Master,
+    pr: Pricer,
+    order: list[tuple[int, NDArray[np.int64], float]],
+    add: Callable[[list[tuple[int, NDArray[np.int64]]]], int],
+    deadline: Deadline,
+) -> list[NDArray[np.int64]]:
+    """Price-and-dive, and the master MIP over the generated columns (local bases)."""
+    plans = []
+    dived = dive(master, pr, order, add, deadline, deadline.elapsed() + 0.15 * deadline.remaining())
+    log.info("columns: dive %s", "found a plan" if dived is not None else "stuck")
+    if dived is not None:
+        plans.append(dived)
+    # the master MIP over the generated columns: quick on small parts; on large ones HiGHS
+    # spends its time without finding a plan, so it runs only when the dive found none
+    if dived is None or len(part.items) <= LARGE_PART:
+        mip_base, _, _ = column_mip(
+            inst, part, order, options, deadline, time_limit=min(0.1 * deadline.remaining(), 10.0)
+        )
+        if mip_base is not None:
+            pos = {int(g): k for k, g in enumerate(part.items)}
+            plans.append(np.array([pos[int(g)] for g in mip_base]))
+    return plans
+
+
+def _best_polished(
+    inst: Instance, part: Part, plans: list[NDArray[np.int64]]
+) -> tuple[NDArray[np.int64] | None, float]:
+    """The best of the plans (local bases) after local search, as instance indices, and its cost."""
+    best, best_cost = None, np.inf
+    for plan in plans:
+        polished = part.items[local_polish(inst, part, plan)]
+        cost = plan_cost(inst, part.items, polished)
+        log.info(
+            "columns: plan %.1f, polished %.1f", plan_cost(inst, part.items, part.items[plan]), cost
+        )
+        if cost < best_cost - 1e-9:
+            best, best_cost = polished, cost
+    return best, best_cost

@@ -33,7 +33,7 @@ from ._pricing import knapsack_items, knapsack_table
 
 MAX_CUTS_PER_ITEM = 2  # new cuts an item may take part in per separation round
 MIN_VIOLATION = 1e-3
-MAX_CUT_ITEMS = 14  # pricing by subsets of the items the cuts touch (2^14), else a MIP
+MAX_CUT_ITEMS = 16  # pricing by subsets of the items the cuts touch (2^16), else a MIP
 
 
 def separate_sr3(

@@ -111,7 +111,7 @@ def test_cuts_raise_the_bound_on_central_sussex(
         if rounds:
             assert c.status == "optimal"
             assert c.objective == pytest.approx(1_366_838.2, rel=1e-4)  # the compact optimum
-        line = next(r.getMessage() for r in caplog.records if " LP " in r.getMessage())
+        line = next(r.getMessage() for r in caplog.records if " items, " in r.getMessage())
         roots[rounds] = float(line.split(" LP ")[1].split(",")[0])
     plain, cut = roots[0], roots[columns.MAX_CUT_ROUNDS]
     assert plain < 0.96 * 1_366_838.2
