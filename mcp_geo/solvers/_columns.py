@@ -14,34 +14,35 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    the items that the LP bound with the item forced in rules out. Duals are smoothed (Wentges:
    price at a convex combination of the best-bound duals and the master's; on a mis-price, the
    master's). Convergence = exact pricing of every base finds nothing.
-3. **Lower bound**: at any duals (pi, mu), ``L = sum pi + p mu + sum_j min(0, r_j)`` is a valid
-   bound when ``r_j`` is a lower bound on the best reduced cost of a column based at j (the DP
-   value, or the LP-relaxed knapsack's); at convergence it is the set-partitioning LP bound.
-4. **Incumbents** (:mod:`._incumbent`): price-and-dive on the master, the master MIP over the
+3. **Subset-row cuts** (:mod:`._cuts`): at convergence, violated cuts on triples of items are
+   added to the master and the columns re-priced exactly with their duals (the knapsack first;
+   where its column meets a cut, a dynamic programme over the cut items' subsets, or a small MIP),
+   for up to :data:`MAX_CUT_ROUNDS` rounds while a round raises the LP by
+   :data:`CUT_MIN_GAIN`.
+4. **Lower bound**: at any duals (pi, mu, sigma <= 0), ``L = sum pi + p mu + sum sigma +
+   sum_j min(0, r_j)`` is a valid bound when ``r_j`` is a lower bound on the best reduced cost of
+   a column based at j (the knapsack without the cuts' penalties is one); at convergence it is
+   the LP bound of the master with its cuts.
+5. **Incumbents** (:mod:`._incumbent`): price-and-dive on the master, the master MIP over the
    generated columns, the greedy plan; each polished by local search; the best is kept.
-5. **Reduced-cost fixing**: a plan that opens base j costs at least ``L - min(0, r_j) + r_j``;
-   one that assigns i to j at least ``L - min(0, r_j) + r_ij`` (``r_ij``: LP-relaxed knapsack
-   with i forced in). Bases and pairs whose bound exceeds the incumbent cannot be in a better
-   plan and are removed.
-6. **Closing**: if every remaining base has few candidate items, every column that could still
-   be in a better plan is listed (:mod:`._enumerate`) and the set-partitioning MIP over them
-   (PuLP, HiGHS or CBC, warm-started with the incumbent) decides the part. Otherwise, when the
-   gap is at most :data:`BRANCH_MAX_GAP` on a part of at most :data:`BRANCH_MAX_ITEMS` items,
-   branch-and-price (:mod:`._branch`) on the pairs that fixing kept, with :data:`BRANCH_SHARE`
-   of the time left; if it has not proven the plan by then (or was not tried), the shrunken
-   compact model (:mod:`._compact`, the same equations on fewer pairs) is solved, warm-started
-   with the best plan. Every way, a plan outside the final model costs more than the incumbent,
-   so the proof and bound hold for the whole part; the certificate's bound is the largest valid
-   one.
+6. **Closing by listing** (:mod:`._enumerate`): for a target U a little above the bound, every
+   column a plan costing at most U can use is listed (reduced-cost fixing of bases and pairs,
+   then a search over subsets) and the set-partitioning MIP over them (with the incumbent's
+   columns, its warm start) decides: a plan at or under U is optimal; none means no plan costs
+   less than U, which becomes the bound, and the target rises (:data:`TARGET_STEPS`).
+7. **Otherwise** (too many columns to list): when the gap is at most :data:`BRANCH_MAX_GAP` on a
+   part of at most :data:`BRANCH_MAX_ITEMS` items, branch-and-price (:mod:`._branch`) on the
+   pairs that fixing kept, with :data:`BRANCH_SHARE` of the time left; else, or if the tree has
+   not proven the plan, the shrunken compact model (:mod:`._compact`, the same equations on fewer
+   pairs), warm-started with the best plan. Every way, a plan outside the final model costs more
+   than the incumbent, so the proof and bound hold for the whole part; the certificate's bound
+   is the largest valid one.
 
-Measured limits (April 2025 footprints, 30-50k, 15 km): the set-partitioning LP bound is 1.0%
-(staffs-shropshire), 1.2% (north-staffs), 2.8% (staffs-stoke), 4.9% (sussex-east-surrey) and
-5.3% (central-sussex-east-surrey) below the optimum (the compact LP: 19% on the last); fixing
-the hub count at the LP's rounded values raised it by 0.1% there. Branch-and-price on
-assignments proves north-staffs in about 180 nodes (2-3 s), but on 190 items with a 1% gap and
-the optimum as incumbent it raised the bound by 0.3% in 60 s (1,700 nodes): HiGHS on the
-shrunken compact model closes such gaps faster, from a much weaker LP, with its cuts. Hence
-branch-and-price only for small gaps.
+Measured (April 2025 footprints, 30-50k, 15 km): the set-partitioning LP bound alone is 1.0%
+(staffs-shropshire) to 5.3% (central-sussex-east-surrey) below the optimum; with the cuts 0.2-0.6%
+(central-sussex-east-surrey 0.45%, staffs-stoke 0.56%), close enough for step 6 to list a few
+thousand columns and prove every seed footprint optimal in 1-8 s. Greater Manchester (406 items)
+spends most of a 60 s limit in column generation with cuts.
 """
 
 from __future__ import annotations
