@@ -305,10 +305,12 @@ def solve_columns(
         start = np.array([pos_of[int(g)] for g in inc_base])
         target = bound
         for step in TARGET_STEPS:
-            if deadline.remaining() <= 0:
-                break
+            if deadline.remaining() <= 0.05 * deadline.seconds:
+                break  # no time to list and build another MIP
             target = min(inc_cost, max(target, bound * (1 + step)))
-            listed = list_columns(pr, duals, target, *fix_by_reduced_cost(pr, duals, target))
+            fixed = fix_by_reduced_cost(pr, duals, target)
+            until = time.perf_counter() + 0.5 * deadline.remaining()  # and half for the MIP
+            listed = list_columns(pr, duals, target, *fixed, until=until)
             if listed is None:
                 break
             # with the incumbent's columns (its warm start): the MIP always has a plan, and any
@@ -408,7 +410,9 @@ def _more_plans(
 ) -> list[NDArray[np.int64]]:
     """Price-and-dive, and the master MIP over the generated columns (local bases)."""
     plans = []
-    dived = dive(master, pr, order, add, deadline, deadline.elapsed() + DIVE_SHARE * deadline.remaining())
+    dived = dive(
+        master, pr, order, add, deadline, deadline.elapsed() + DIVE_SHARE * deadline.remaining()
+    )
     log.info("columns: dive %s", "found a plan" if dived is not None else "stuck")
     if dived is not None:
         plans.append(dived)

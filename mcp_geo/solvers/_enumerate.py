@@ -14,6 +14,7 @@ step (:data:`._columns.TARGET_STEPS`).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -146,12 +147,16 @@ def list_columns(
     target: float,
     bases: NDArray[np.bool_],
     pairs: NDArray[np.bool_],
+    until: float = np.inf,
 ) -> list[tuple[int, NDArray[np.int64]]] | None:
-    """Every column a plan costing at most ``target`` can use, or None when too many."""
+    """Every column a plan costing at most ``target`` can use, or None when too many (or when
+    ``time.perf_counter()`` passes ``until``)."""
     pi, mu, cuts = duals.pi, duals.mu, duals.cuts
     out: list[tuple[int, NDArray[np.int64]]] = []
     slack = target * (1 + 1e-9) + 1e-6
     for j in np.flatnonzero(bases):
+        if time.perf_counter() > until:
+            return None
         nb = np.flatnonzero(pairs[:, j])
         nb = nb[nb != j]
         lo, hi = pr.window(j)
