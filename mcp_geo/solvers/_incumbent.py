@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 Column = tuple[int, NDArray[np.int64], float]
 
+PRESOLVE_MAX_COLUMNS = 60_000  # the set-partitioning MIP is presolved up to this many columns
+
 
 def dive(
     master: Master,
@@ -171,7 +173,11 @@ def column_mip(
     limit = 0.8 * (deadline.remaining() - overhead)
     if time_limit is not None:
         limit = min(limit, time_limit)
-    run = run_mip(prob, options=options, time_limit=limit, warm=warm)
+    # HiGHS's presolve ignores the time limit and takes minutes on the largest listings
+    # (measured: 158,000 columns, 47 s in presolve against a 12 s limit; 30,000 columns: quick,
+    # and twice as fast to the proof as without presolve)
+    presolve = len(cols) <= PRESOLVE_MAX_COLUMNS
+    run = run_mip(prob, options=options, time_limit=limit, warm=warm, presolve=presolve)
     inc_base, inc_cost = None, np.inf
     if run.status in ("optimal", "feasible"):
         base_local = np.full(n, -1)

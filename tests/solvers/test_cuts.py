@@ -116,3 +116,41 @@ def test_cuts_raise_the_bound_on_central_sussex(
     plain, cut = roots[0], roots[columns.MAX_CUT_ROUNDS]
     assert plain < 0.96 * 1_366_838.2
     assert 0.99 * 1_366_838.2 < cut <= 1_366_838.2 * (1 + 1e-9)
+
+
+def test_large_listings_are_solved_without_presolve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS's presolve overruns the time limit on the largest listings (47 s against 12 s)."""
+    import mcp_geo.solvers._incumbent as incumbent
+    from mcp_geo.solvers._instance import Instance, Part
+    from mcp_geo.solvers._run import Deadline
+
+    km = np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 1.0], [2.0, 1.0, 0.0]])
+    inst = Instance(
+        codes=("A", "B", "C"),
+        weights=np.array([10, 20, 30]),
+        km=km,
+        lo=0,
+        hi=100,
+        max_km=None,
+        count=None,
+        objective="weighted",
+        strict=False,
+    )
+    part = Part(items=np.arange(3), lo=0)
+    cols = [(0, np.array([0, 1, 2]), 80.0), (1, np.array([0, 1]), 10.0), (2, np.array([2]), 0.0)]
+    seen = []
+    real = incumbent.run_mip
+
+    def spy(*args, presolve: bool = True, **kwargs):
+        seen.append(presolve)
+        return real(*args, presolve=presolve, **kwargs)
+
+    monkeypatch.setattr(incumbent, "run_mip", spy)
+    options = SolveOptions(threads=1)
+    for limit in (len(cols), len(cols) - 1):
+        monkeypatch.setattr(incumbent, "PRESOLVE_MAX_COLUMNS", limit)
+        base_of, cost, _ = incumbent.column_mip(inst, part, cols, options, Deadline(10))
+        assert cost == pytest.approx(10.0)  # {A, B} at B, {C} alone
+        assert base_of is not None
+        assert base_of.tolist() == [1, 1, 2]
+    assert seen == [True, False]
