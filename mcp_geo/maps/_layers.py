@@ -99,7 +99,8 @@ def add_plan_layers(
 ) -> LayerCounts:
     """Add one plan's layers to ``target``; ``label`` prefixes the layer names.
 
-    ``cluster`` groups the practices into clusters (large maps, see :mod:`._cluster`).
+    ``cluster`` groups the practices into clusters (large maps, see :mod:`._cluster`) and
+    leaves the hub bases off until the reader switches their layer on.
     """
     prefix = f"{label}: " if label else ""
     hubs = plan.hubs.set_index("hub_id")
@@ -223,6 +224,7 @@ def add_plan_layers(
     folium.GeoJson(
         _json_frame(bases, ["hub_id", "name"]),
         name=prefix + LAYER_NAMES["hub_bases"],
+        show=not cluster,  # on large maps a base per hub would hide the clusters: a layer to add
         marker=folium.Marker(icon=_base_icon(HUB_BASE_CLASS, 12)),
         tooltip=folium.GeoJsonTooltip(["hub_id", "name"], aliases=["Hub base", "Practice"]),
     ).add_to(target)

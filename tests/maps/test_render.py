@@ -197,3 +197,20 @@ def test_cli_plan_with_map(tmp_path):
     )
     assert (out / "map.html").stat().st_size < 3_000_000
     assert (out / "practices.csv").is_file()
+
+
+@pytest.mark.parametrize("cluster", [False, True])
+def test_hub_bases_start_hidden_on_large_maps(ns_plan, cluster: bool) -> None:
+    """A base per hub (1,600 on the national map) would hide the clusters: a layer to add."""
+    import folium
+
+    from mcp_geo.maps.render import render_plan
+
+    fmap = render_plan(ns_plan, options=MapOptions(cluster=cluster))
+    shown = {
+        layer.layer_name: layer.show
+        for layer in fmap._children.values()
+        if isinstance(layer, folium.GeoJson)
+    }
+    assert shown[LAYER_NAMES["hub_bases"]] is not cluster
+    assert shown[LAYER_NAMES["hubs"]] is True
