@@ -45,7 +45,7 @@ def separate_sr3(
     violate a cut (a column at 1 covers its items, so every other column holding two of them is 0).
     """
     frac = np.flatnonzero((x > 1e-6) & (x < 1 - 1e-6))
-    if len(frac) == 0:
+    if len(frac) == 0 or max_cuts <= 0:
         return []
     a_mat = np.zeros((len(frac), n))
     for r, k in enumerate(frac):

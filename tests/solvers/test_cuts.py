@@ -68,6 +68,7 @@ def test_separation_finds_the_odd_cycle() -> None:
     members = [np.array([0, 1]), np.array([1, 2]), np.array([0, 2]), np.array([3, 4])]
     half = np.array([0.5, 0.5, 0.5, 1.0])
     assert [t.tolist() for t in separate_sr3(members, half, 5, max_cuts=10)] == [[0, 1, 2]]
+    assert separate_sr3(members, half, 5, max_cuts=0) == []  # no room left for cuts
     whole = np.array([1.0, 0.0, 0.0, 1.0])
     assert separate_sr3(members, whole, 5, max_cuts=10) == []
 
