@@ -76,7 +76,7 @@ MAX_CUT_ROUNDS = 20  # subset-row cut rounds (see :mod:`._cuts`)
 CUT_MIN_GAIN = 5e-4  # another round only while the last one raised the LP by this fraction
 TARGET_STEPS = (0.002, 0.005, 0.01, 0.02, np.inf)  # enumeration targets above the bound
 BRANCH_SHARE = 0.5  # of the time left; the shrunken compact model gets the rest if needed
-LARGE_PART = 200  # items: above, the master MIP over the generated columns only without a dive
+LARGE_PART = 200  # items: above, the dive comes after the listing (step 5)
 
 
 def solve_columns(
@@ -241,9 +241,13 @@ def solve_columns(
     bound = max(best_l, ell + float(np.minimum(rcb, 0).sum()), 0.0)  # costs are >= 0
 
     # 5. incumbents: price-and-dive, the master MIP over the generated columns, the greedy plan;
-    #    each polished by local search; the best one is kept
+    #    each polished by local search; the best one is kept. On parts of more than LARGE_PART
+    #    items the dive waits until the listing (7a) has had its turn: there it costs 5-10 s and
+    #    ends 7-10% above the optimum, while the listing's MIP finds the optimum itself
+    #    (Greater Manchester at 60 s: 0.49% instead of 7.2%)
     plans: list[NDArray[np.int64]] = [] if greedy is None else [greedy]
-    plans += _more_plans(inst, part, options, master, pr, order, add, deadline)
+    if n <= LARGE_PART or greedy is None:
+        plans += _more_plans(inst, part, options, master, pr, order, add, deadline)
     inc_base, inc_cost = _best_polished(inst, part, plans)
     log.info("columns: bound %.1f, incumbent %.1f", bound, inc_cost)
 
@@ -333,6 +337,12 @@ def solve_columns(
             return finish(
                 inc_cost, inc_base, sp_bound, run.solver, run.version, run.ended_by, msize
             )
+        if n > LARGE_PART and greedy is not None and deadline.remaining() > 0:
+            base, cost = _best_polished(
+                inst, part, _more_plans(inst, part, options, master, pr, order, add, deadline)
+            )
+            if base is not None and cost < inc_cost - 1e-9:
+                inc_base, inc_cost = base, cost
         bases, pairs = fix_by_reduced_cost(pr, duals, inc_cost)
         start = np.array([pos_of[int(g)] for g in inc_base])
         gap_now = relative_gap(inc_cost, bound)
