@@ -253,10 +253,8 @@ def solve_columns(
 
     # 6. reduced-cost fixing against the incumbent
     bases = pairs = None
-    lag = bound
     duals = Duals(pi, mu, cuts, rcb, ell + float(np.minimum(rcb, 0).sum()))
     if inc_base is not None:
-        lag = duals.lag
         bases, pairs = fix_by_reduced_cost(pr, duals, inc_cost)
 
     def finish(

@@ -24,7 +24,16 @@ def _start(out: Path) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # as from a terminal: a child inherits an ignored or blocked SIGINT (Python then installs
+        # no KeyboardInterrupt handler); in two full runs on fresh clones the SIGINT case
+        # returned 0, not reproduced alone, so the child starts with SIGINT as a terminal has it
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
 
 
 def _wait_until_solving(process: subprocess.Popen, seconds: float = 6.0) -> None:
