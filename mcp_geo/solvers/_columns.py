@@ -111,7 +111,7 @@ def solve_columns(
         pr.w, pr.cost, inst.allowed[np.ix_(part.items, part.items)], pr.lo, pr.hi, count
     )
     if greedy is not None:
-        add([(int(j), np.flatnonzero(greedy == j)) for j in sorted(set(greedy.tolist()))])
+        add(_columns_of(greedy))
     cg_budget = CG_SHARE * deadline.remaining()
     per_round = max(8, n // 8)
     best_l, best_pi, best_mu, best_sigma = -np.inf, None, 0.0, np.zeros(0)
