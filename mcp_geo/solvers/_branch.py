@@ -224,7 +224,7 @@ def _exact(
     rc = -(pi[j] + const + value + mu) if np.isfinite(value) else np.inf
     dropped = float(t[~keep].min()) if (~keep).any() else np.inf
     lower = max(min(rc, dropped), -(pi[j] + const + base_value + mu))
-    if not np.isfinite(value):
+    if chosen is None:
         return lower, None
     members = np.sort(np.concatenate([[j], f, nb[keep][chosen]])).astype(np.int64)
     return lower, members

@@ -9,27 +9,30 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
 2. **Column generation** (:mod:`._master`): the restricted master LP is solved with HiGHS
    (``highspy``, warm started as columns are added) for its duals. Pricing is one knapsack per
    base (:mod:`._pricing`): first a cheap rounding of its LP relaxation; when that finds no
-   negative column, exact dynamic programming over the integer list sizes, on the bases whose
-   LP-relaxed bound still allows a negative reduced cost (in order of that bound), leaving out
-   the items that the LP bound with the item forced in rules out. Duals are smoothed (Wentges:
+   negative column, exact pricing (every subset of a few items, else dynamic programming over
+   the integer list sizes), on the bases whose LP-relaxed bound still allows a negative reduced
+   cost (in order of that bound), leaving out the items that the LP bound with the item forced
+   in rules out. Duals are smoothed (Wentges:
    price at a convex combination of the best-bound duals and the master's; on a mis-price, the
    master's). Convergence = exact pricing of every base finds nothing.
 3. **Subset-row cuts** (:mod:`._cuts`): at convergence, violated cuts on triples of items are
    added to the master and the columns re-priced exactly with their duals (the knapsack first;
-   where its column meets a cut, a dynamic programme over the cut items' subsets, or a small MIP),
-   for up to :data:`MAX_CUT_ROUNDS` rounds while a round raises the LP by
+   where its column meets a cut, a dynamic programme over the cut items' subsets, or a small MIP
+   for the bases that need one, once the others price out), for up to :data:`MAX_CUT_ROUNDS` rounds while a round raises the LP by
    :data:`CUT_MIN_GAIN`.
 4. **Lower bound**: at any duals (pi, mu, sigma <= 0), ``L = sum pi + p mu + sum sigma +
    sum_j min(0, r_j)`` is a valid bound when ``r_j`` is a lower bound on the best reduced cost of
    a column based at j (the knapsack without the cuts' penalties is one); at convergence it is
-   the LP bound of the master with its cuts.
-5. **Incumbents** (:mod:`._incumbent`): price-and-dive on the master, the master MIP over the
-   generated columns, the greedy plan; each polished by local search; the best is kept.
+   the LP bound of the master with its cuts. The ``r_j`` are made exact only as far as the
+   fixing and the listing of step 6 need (a little above their target).
+5. **Incumbents** (:mod:`._incumbent`): the greedy plan, polished by local search; when step 6
+   does not close the gap, price-and-dive and the master MIP over the generated columns.
 6. **Closing by listing** (:mod:`._enumerate`): for a target U a little above the bound, every
    column a plan costing at most U can use is listed (reduced-cost fixing of bases and pairs,
    then a search over subsets) and the set-partitioning MIP over them (with the incumbent's
    columns, its warm start) decides: a plan at or under U is optimal; none means no plan costs
-   less than U, which becomes the bound, and the target rises (:data:`TARGET_STEPS`).
+   less than U, which becomes the bound, and the target rises (:data:`TARGET_STEPS`) unless the
+   best plan is already within the gap of it.
 7. **Otherwise** (too many columns to list): when the gap is at most :data:`BRANCH_MAX_GAP` on a
    part of at most :data:`BRANCH_MAX_ITEMS` items, branch-and-price (:mod:`._branch`) on the
    pairs that fixing kept, with :data:`BRANCH_SHARE` of the time left; else, or if the tree has
@@ -76,7 +79,8 @@ MAX_CUT_ROUNDS = 20  # subset-row cut rounds (see :mod:`._cuts`)
 CUT_MIN_GAIN = 5e-4  # another round only while the last one raised the LP by this fraction
 TARGET_STEPS = (0.002, 0.005, 0.01, 0.02, np.inf)  # enumeration targets above the bound
 BRANCH_SHARE = 0.5  # of the time left; the shrunken compact model gets the rest if needed
-LARGE_PART = 200  # items: above, the dive comes after the listing (step 5)
+THETA_MAX = 0.01  # of the bound: reduced costs are priced exactly up to this (fixing)
+LARGE_PART = 200  # items: above, the MIP over the generated columns runs only if the dive fails
 
 
 def solve_columns(
@@ -150,15 +154,19 @@ def solve_columns(
             add(found)
             alpha = 0.5 if pi_stab is not None else 0.0
             continue
-        done, priced_with = 0, cuts
-        for priced_with in [None, cuts] if cuts is not None else [None]:
-            done = 0  # plain knapsacks first; with the cuts (MIPs) only when they find nothing
-            for j in queue:
+        # exact pricing with the cuts' duals; the bases whose cut pricing needs a MIP wait (their
+        # plain knapsack is a valid bound meanwhile) until the others find nothing
+        deferred: list[int] = []
+        done = [0, 0]  # bases priced from the queue, and from the deferred ones
+        for step, (batch, wait) in enumerate(((queue, deferred), (deferred, None))):
+            if found:
+                break
+            for j in batch:
                 if deadline.elapsed() >= cg_budget:
                     break
-                rc_j, members = pr.exact(j, pi, mu, cuts=priced_with)
+                rc_j, members = pr.exact(j, pi, mu, cuts=cuts, deferred=wait)
                 rcb[j] = max(rcb[j], rc_j)
-                done += 1
+                done[step] += 1
                 if rc_j < -tol and members is not None:
                     # keep it if it prices out at the master's duals
                     rc_rmp = pr.column_cost(j, members) - pi_rmp[members].sum() - mu_rmp
@@ -166,11 +174,9 @@ def solve_columns(
                         rc_rmp += pr.penalty(members, cuts)
                     if rc_rmp < -tol:
                         found.append((j, members))
-                if len(found) >= per_round and done >= per_round:
+                if len(found) >= per_round and done[step] >= per_round:
                     break
-            if found:
-                break
-        complete = done == len(queue) and priced_with is cuts
+        complete = done == [len(queue), len(deferred)]
         lag = ell + float(np.minimum(rcb, 0).sum())
         if lag > best_l:
             best_l, best_pi, best_mu, best_sigma = lag, pi.copy(), mu, sigma.copy()
@@ -227,35 +233,46 @@ def solve_columns(
         )
         return result
 
-    # 4. exact reduced costs at the best duals: the bound L and the Lagrangian cut (E8)
+    # 4. reduced costs at the best duals: the bound L and the Lagrangian cut (E8). Exact
+    #    pricing is needed only up to what a target asks (the fixing and the listing below):
+    #    sharpened on demand, up to THETA_MAX
     pi, mu = best_pi, best_mu
     sigma = np.concatenate([best_sigma, np.zeros(len(master.cuts) - len(best_sigma))])
     cuts = (master.cuts, sigma) if (sigma < 0).any() else None
     rcb = pr.lp_rc(pi, mu)
-    theta = 0.01 * abs(best_l) + 1.0  # exact up to here: enough for fixing and listing
-    for j in np.flatnonzero(np.isfinite(rcb) & (rcb < theta)):
-        if deadline.remaining() <= 0:
-            break  # the LP-relaxed bounds are valid too
-        rcb[j] = max(rcb[j], pr.exact(int(j), pi, mu, theta, cuts=cuts)[0])
+    exact_below = np.full(n, -np.inf)  # rcb[j] is exact where it is below this
     ell = float(pi.sum() + (count or 0) * mu + sigma.sum())
-    bound = max(best_l, ell + float(np.minimum(rcb, 0).sum()), 0.0)  # costs are >= 0
+    theta_max = THETA_MAX * abs(best_l) + 1.0
+
+    def duals_for(target: float) -> Duals:
+        """The duals with every base's reduced cost exact up to what ``target`` needs."""
+        lag = max(best_l, ell + float(np.minimum(rcb, 0).sum()))  # best_l: what exact rcb give
+        theta = min(target - lag, theta_max) + 1.0
+        todo = np.isfinite(rcb) & (rcb < theta) & (rcb >= exact_below) & (exact_below < theta)
+        for j in np.flatnonzero(todo):
+            if deadline.remaining() <= 0:
+                break  # the bounds so far are valid too
+            rcb[j] = max(rcb[j], pr.exact(int(j), pi, mu, theta, cuts=cuts)[0])
+            exact_below[j] = theta
+        return Duals(pi, mu, cuts, rcb, ell + float(np.minimum(rcb, 0).sum()))
+
+    duals = duals_for(best_l)  # exact where negative: the Lagrangian bound
+    bound = max(best_l, duals.lag, 0.0)  # costs are >= 0
 
     # 5. incumbents: price-and-dive, the master MIP over the generated columns, the greedy plan;
-    #    each polished by local search; the best one is kept. On parts of more than LARGE_PART
-    #    items the dive waits until the listing (7a) has had its turn: there it costs 5-10 s and
-    #    ends 7-10% above the optimum, while the listing's MIP finds the optimum itself
-    #    (Greater Manchester at 60 s: 0.49% instead of 7.2%)
-    plans: list[NDArray[np.int64]] = [] if greedy is None else [greedy]
-    if n <= LARGE_PART or greedy is None:
-        plans += _more_plans(inst, part, options, master, pr, order, add, deadline)
+    #    each polished by local search; the best one is kept. With a greedy plan the dive waits
+    #    until the listing (7a) has had its turn: the listing's MIP finds the optimum itself,
+    #    while the dive costs 0.3-1 s on the seeds and 5-10 s on Greater Manchester, ending
+    #    7-10% above the optimum there (GM at 60 s: 0.49% instead of 7.2%)
+    plans = (
+        [greedy]
+        if greedy is not None
+        else _more_plans(inst, part, options, master, pr, order, add, deadline)
+    )
     inc_base, inc_cost = _best_polished(inst, part, plans)
     log.info("columns: bound %.1f, incumbent %.1f", bound, inc_cost)
 
-    # 6. reduced-cost fixing against the incumbent
     bases = pairs = None
-    duals = Duals(pi, mu, cuts, rcb, ell + float(np.minimum(rcb, 0).sum()))
-    if inc_base is not None:
-        bases, pairs = fix_by_reduced_cost(pr, duals, inc_cost)
 
     def finish(
         objective: float | None,
@@ -310,6 +327,8 @@ def solve_columns(
             if deadline.remaining() <= 0.05 * deadline.seconds:
                 break  # no time to list and build another MIP
             target = min(inc_cost, max(target, bound * (1 + step)))
+            duals = duals_for(target)
+            bound = max(bound, duals.lag)
             fixed = fix_by_reduced_cost(pr, duals, target)
             until = time.perf_counter() + 0.5 * deadline.remaining()  # and half for the MIP
             listed = list_columns(pr, duals, target, *fixed, until=until)
@@ -330,17 +349,20 @@ def solve_columns(
             sp_bound = target if run.status == "infeasible" else min(run.bound or 0.0, target)
             if run.status in ("infeasible", "optimal") and cost > target:
                 bound = max(bound, sp_bound)  # no plan costs less: raise the target
-                if target < inc_cost:
+                closed = (relative_gap(inc_cost, bound) or 0.0) <= options.gap
+                if target < inc_cost and not closed:
                     continue
             return finish(
                 inc_cost, inc_base, sp_bound, run.solver, run.version, run.ended_by, msize
             )
-        if n > LARGE_PART and greedy is not None and deadline.remaining() > 0:
+        if greedy is not None and deadline.remaining() > 0:
             base, cost = _best_polished(
                 inst, part, _more_plans(inst, part, options, master, pr, order, add, deadline)
             )
             if base is not None and cost < inc_cost - 1e-9:
                 inc_base, inc_cost = base, cost
+        duals = duals_for(inc_cost)
+        bound = max(bound, duals.lag)
         bases, pairs = fix_by_reduced_cost(pr, duals, inc_cost)
         start = np.array([pos_of[int(g)] for g in inc_base])
         gap_now = relative_gap(inc_cost, bound)

@@ -28,8 +28,7 @@ from numpy.typing import NDArray
 
 from mcp_geo._errors import SolverError
 
-from ._enumerate import all_subsets
-from ._pricing import knapsack_items, knapsack_table
+from ._pricing import ENUMERATE_MAX, knapsack_items, knapsack_table, subset_matrix
 
 MAX_CUTS_PER_ITEM = 2  # new cuts an item may take part in per separation round
 MIN_VIOLATION = 1e-3
@@ -99,7 +98,10 @@ def price_with_cuts(
     cuts: NDArray[np.int64],
     sigma: NDArray[np.float64],
     threads: int,
-) -> tuple[float, NDArray[np.int64] | None]:
+    *,
+    mip: bool = True,
+    min_value: float = -np.inf,
+) -> tuple[float, NDArray[np.int64] | None] | None:
     """Best ``profit(S) + sum sigma_c [S + base holds two of cut c]`` over S within the window.
 
     ``items``: the candidate items (ids as in ``cuts``) with weights ``w`` and profits; the base
@@ -107,10 +109,12 @@ def price_with_cuts(
     unless a MIP's dual bound (see below), and the positions of a best S, or ``(-inf, None)``
     when none fits.
 
-    Exact by dynamic programming when the items the cuts touch are few (at most
+    Exact by checking every subset when there are at most :data:`ENUMERATE_MAX` items; else
+    by dynamic programming when the items the cuts touch are few (at most
     :data:`MAX_CUT_ITEMS`): every subset T of them (with its penalty) is completed by the best
     knapsack of the other items in the window left, read from one table by range maxima.
-    Otherwise a small MIP (highspy) with one variable per cut.
+    Otherwise a small MIP (highspy) with one variable per cut; ``None`` instead if not ``mip``.
+    No positions are read back (None) when the value is below ``min_value``.
     """
     pos = {int(i): k for k, i in enumerate(items)}
     relevant: list[tuple[int, list[int], bool]] = []
@@ -120,24 +124,44 @@ def price_with_cuts(
         if len(inside) + has_base >= 2:
             relevant.append((int(c), inside, has_base))
     touched = sorted({k for _, inside, _ in relevant for k in inside})
-    if len(touched) > MAX_CUT_ITEMS:
+    few_items = len(items) <= ENUMERATE_MAX
+    if len(touched) > MAX_CUT_ITEMS and not few_items:
+        if not mip:
+            return None
         return _price_mip(w, profits, lo, hi, relevant, sigma, threads)
     lo = max(0, int(lo))
+    duals = np.array([sigma[c] for c, _, _ in relevant])
+    has_base = np.array([hb for _, _, hb in relevant], dtype=float)
+
+    def penalties(subs: NDArray[np.float64], positions: list[int]) -> NDArray[np.float64]:
+        """The cuts' duals each subset (rows of ``subs``, over ``positions``) takes on."""
+        holds = np.zeros((len(positions), len(relevant)))
+        col_of = {k: r for r, k in enumerate(positions)}
+        for q, (_, inside, _) in enumerate(relevant):
+            holds[[col_of[k] for k in inside], q] = 1.0
+        return ((subs @ holds + has_base) >= 2) @ duals  # type: ignore[no-any-return]
+
+    if few_items:  # every subset, penalties and all
+        subs = subset_matrix(len(items))
+        total = subs @ w.astype(float)
+        value = subs @ profits + penalties(subs, list(range(len(items))))
+        value[(total < lo) | (total > hi)] = -np.inf
+        k = int(np.argmax(value))
+        if not np.isfinite(value[k]):
+            return -np.inf, None
+        ties = np.flatnonzero(value == value[k])
+        k = int(ties[np.argmin(total[ties])])
+        chosen = np.flatnonzero(subs[k]).astype(np.int64) if value[k] >= min_value else None
+        return float(value[k]), chosen
     rest = np.setdiff1d(np.arange(len(items)), touched)
     cap = min(int(hi), int(w[rest].sum()))
     if cap < 0:
         return -np.inf, None
-    f, take = knapsack_table(w[rest], profits[rest], cap)
+    f, _ = knapsack_table(w[rest], profits[rest], cap, items=False)
     t_pos = np.array(touched, dtype=np.int64)
-    subs = all_subsets(len(t_pos)).astype(float)
-    w_t, p_t = subs @ w[t_pos].astype(float), subs @ profits[t_pos]
-    holds = np.zeros((len(t_pos), len(relevant)))
-    col_of = {k: r for r, k in enumerate(touched)}
-    for q, (_, inside, _) in enumerate(relevant):
-        holds[[col_of[k] for k in inside], q] = 1.0
-    has_base = np.array([hb for _, _, hb in relevant], dtype=float)
-    duals = np.array([sigma[c] for c, _, _ in relevant])
-    value = p_t + ((subs @ holds + has_base) >= 2) @ duals
+    subs = subset_matrix(len(t_pos))
+    w_t = subs @ w[t_pos].astype(float)
+    value = subs @ profits[t_pos] + penalties(subs, touched)
     a = np.maximum(lo - w_t, 0).astype(np.int64)
     b = np.minimum(hi - w_t, cap).astype(np.int64)
     fits = a <= b
@@ -146,7 +170,11 @@ def price_with_cuts(
     k = int(np.argmax(value))
     if not np.isfinite(value[k]):
         return -np.inf, None
+    if value[k] < min_value:
+        return float(value[k]), None
     c_best = int(a[k] + np.argmax(f[a[k] : b[k] + 1]))
+    _, take = knapsack_table(w[rest], profits[rest], cap)  # again, to read the items back
+    assert take is not None
     chosen = np.concatenate([t_pos[subs[k] > 0], rest[knapsack_items(w[rest], take, c_best)]])
     return float(value[k]), np.sort(chosen)
 
@@ -154,20 +182,30 @@ def price_with_cuts(
 def _range_max(
     f: NDArray[np.float64], a: NDArray[np.int64], b: NDArray[np.int64]
 ) -> NDArray[np.float64]:
-    """``max f[a_q..b_q]`` for every query q (a sparse table: log n levels of pairwise maxima)."""
-    levels = [f]
-    span = 1
-    while 2 * span <= len(f):
-        prev = levels[-1]
-        levels.append(np.maximum(prev[: len(prev) - span], prev[span:]))
-        span *= 2
-    length = b - a + 1
-    k = np.floor(np.log2(length)).astype(np.int64)
-    out = np.empty(len(a))
-    for lv in np.unique(k):
-        q = k == lv
-        table = levels[lv]
-        out[q] = np.maximum(table[a[q]], table[b[q] - (1 << lv) + 1])
+    """``max f[a_q..b_q]`` for every query q (van Herk / Gil-Werman block maxima).
+
+    With blocks as long as the longest query, a query spanning two blocks is the larger of a
+    suffix maximum and a prefix maximum; one inside a block is a prefix or a suffix maximum when
+    it touches the block's start or end (in pricing every query does: the window's ranges all
+    have the same length unless clipped at 0 or at the end); any other is read directly.
+    """
+    if len(a) == 0:
+        return np.zeros(0)
+    size = int((b - a).max()) + 1
+    blocks = -(-len(f) // size)
+    padded = np.full(blocks * size, -np.inf)
+    padded[: len(f)] = f
+    grid = padded.reshape(blocks, size)
+    prefix = np.maximum.accumulate(grid, axis=1).ravel()
+    suffix = np.maximum.accumulate(grid[:, ::-1], axis=1)[:, ::-1].ravel()
+    out = np.maximum(suffix[a], prefix[b])  # right when a and b lie in adjacent blocks
+    same = a // size == b // size
+    starts = same & (a % size == 0)
+    out[starts] = prefix[b[starts]]
+    ends = same & ~starts & ((b % size == size - 1) | (b == len(f) - 1))
+    out[ends] = suffix[a[ends]]
+    for q in np.flatnonzero(same & ~starts & ~ends):
+        out[q] = f[a[q] : b[q] + 1].max()
     return out
 
 

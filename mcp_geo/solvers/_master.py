@@ -8,7 +8,7 @@ from numpy.typing import NDArray
 
 from ._cuts import held, price_with_cuts
 from ._instance import Instance, Part
-from ._pricing import knapsack_window, lp_bounds
+from ._pricing import knapsack_window, lp_bound_rows, lp_bounds
 from ._run import quiet_highs_banner
 
 
@@ -108,6 +108,13 @@ class Pricer:
             cand = cand[np.lexsort((cand, self.cost[cand, j]))]  # nearest first, then by code
             self.nbr.append(cand)
             self.openable[j] = self.w[j] <= self.hi and self.w[j] + self.w[cand].sum() >= self.lo
+        degree = max((len(nb) for nb in self.nbr), default=0)
+        self.nb_pad = np.zeros((n, degree), dtype=np.int64)  # neighbours, padded: lp_rc in one go
+        self.nb_valid = np.zeros((n, degree), dtype=bool)
+        for j, nb in enumerate(self.nbr):
+            self.nb_pad[j, : len(nb)] = nb
+            self.nb_valid[j, : len(nb)] = True
+        self.nb_cost = self.cost[self.nb_pad, np.arange(n)[:, None]]
         self.dp_calls = 0
         self.active: NDArray[np.bool_] | None = None  # items still to cover (while diving)
 
@@ -140,11 +147,13 @@ class Pricer:
     def lp_rc(self, pi: NDArray[np.float64], mu: float) -> NDArray[np.float64]:
         """Lower bounds on every base's best reduced cost (LP-relaxed knapsacks)."""
         rc = np.full(self.n, np.inf)
-        for j in self._bases():
-            nb = self._nb(j)
-            lo, hi = self.window(j)
-            value, _ = lp_bounds(self.w[nb], pi[nb] - self.cost[nb, j], lo, hi)
-            rc[j] = -(pi[j] + value + mu)
+        js = self._bases()
+        nb = self.nb_pad[js]
+        valid = self.nb_valid[js] if self.active is None else self.nb_valid[js] & self.active[nb]
+        profits = pi[nb] - self.nb_cost[js]
+        wj = self.w[js]
+        value = lp_bound_rows(self.w[nb], profits, valid, self.lo - wj, self.hi - wj)
+        rc[js] = -(pi[js] + value + mu)
         return rc
 
     def exact(
@@ -154,14 +163,18 @@ class Pricer:
         mu: float,
         theta: float = 0.0,
         cuts: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None,
+        deferred: list[int] | None = None,
     ) -> tuple[float, NDArray[np.int64] | None]:
-        """A lower bound on the best reduced cost of a column with base j, and a best column.
+        """A lower bound on the best reduced cost of a column with base j, and a best column
+        (None when its reduced cost is at least ``theta``).
 
         Items whose LP bound with the item forced in already gives a reduced cost >= ``theta``
         are left out of the dynamic programme: the value returned is then exact when it is below
         ``theta`` and a valid lower bound (at least ``theta``, or the DP value) otherwise.
         ``cuts``: subset-row cuts and their duals (:mod:`._cuts`); when the knapsack's best
-        column meets a cut with a non-zero dual, a small MIP prices the base with the cuts.
+        column meets a cut with a non-zero dual, the base is priced with the cuts: by dynamic
+        programming, or by a small MIP; given a ``deferred`` list, a base that needs the MIP is
+        appended to it instead and the knapsack's bound and column are returned.
         """
         nb = self._nb(j)
         lo, hi = self.window(j)
@@ -172,13 +185,27 @@ class Pricer:
         t = -(pi[j] + forced + mu)  # type: ignore[operator]
         keep = t < theta
         self.dp_calls += 1
-        value, chosen = knapsack_window(self.w[nb[keep]], profits[keep], lo, hi)
-        if cuts is not None and np.isfinite(value) and -(pi[j] + value + mu) < theta:
+        wanted = -(pi[j] + mu) - theta  # a column is read back only when rc < theta
+        value, chosen = knapsack_window(self.w[nb[keep]], profits[keep], lo, hi, min_value=wanted)
+        if cuts is not None and chosen is not None:
             members = np.sort(np.concatenate([[j], nb[keep][chosen]])).astype(np.int64)
             if self.penalty(members, cuts) > 0:  # the knapsack's column is not exact
-                value, chosen = price_with_cuts(
-                    self.w[nb[keep]], profits[keep], nb[keep], j, lo, hi, *cuts, self.threads
+                priced = price_with_cuts(
+                    self.w[nb[keep]],
+                    profits[keep],
+                    nb[keep],
+                    j,
+                    lo,
+                    hi,
+                    *cuts,
+                    self.threads,
+                    mip=deferred is None,
+                    min_value=wanted,
                 )
+                if priced is None:
+                    deferred.append(j)  # type: ignore[union-attr]
+                else:
+                    value, chosen = priced
         rc = -(pi[j] + value + mu) if np.isfinite(value) else np.inf
         dropped = float(t[~keep].min()) if (~keep).any() else np.inf
         lower = max(min(rc, dropped), -(pi[j] + base_value + mu))

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mcp_geo.solvers._pricing import knapsack_window, lp_bounds
+import mcp_geo.solvers._pricing as pricing
+from mcp_geo.solvers._pricing import knapsack_window, lp_bound_rows, lp_bounds
 from mcp_geo.solvers.certificate import Certificate, ModelSize, combine_certificates
 
 
@@ -93,12 +94,46 @@ def test_knapsack_matches_enumeration(weights: list[int], seed: int, lo: int, wi
             v = p[x].sum()
             best = max(best, v)
             best_with[x] = np.maximum(best_with[x], v)
-    value, chosen = knapsack_window(w, p, lo, hi)
-    assert value == pytest.approx(best) if np.isfinite(best) else value == -np.inf
-    if np.isfinite(value):
-        assert p[chosen].sum() == pytest.approx(value)
-        assert max(lo, 0) <= w[chosen].sum() <= hi
+    for enumerate_max in (pricing.ENUMERATE_MAX, -1):  # every subset, and the table
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(pricing, "ENUMERATE_MAX", enumerate_max)
+            value, chosen = knapsack_window(w, p, lo, hi)
+            above, none = knapsack_window(w, p, lo, hi, min_value=value + 1e-6)
+        assert value == pytest.approx(best) if np.isfinite(best) else value == -np.inf
+        if np.isfinite(value):
+            assert chosen is not None
+            assert p[chosen].sum() == pytest.approx(value)
+            assert max(lo, 0) <= w[chosen].sum() <= hi
+            assert (above, none) == (value, None)  # below min_value: no items read back
     bound, forced = lp_bounds(w, p, lo, hi, forced=True)
     assert bound >= best - 1e-9
     assert forced is not None
     assert np.all(forced >= best_with - 1e-9)
+
+
+def test_lp_bounds_of_many_rows_match_one_at_a_time() -> None:
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        rows, width = int(rng.integers(1, 8)), int(rng.integers(1, 12))
+        w = rng.integers(0, 20, (rows, width))
+        p = rng.normal(0, 10, (rows, width))
+        valid = rng.random((rows, width)) < 0.8
+        lo = rng.integers(-10, 60, rows)
+        hi = lo + rng.integers(-5, 40, rows)
+        together = lp_bound_rows(w, p, valid, lo, hi)
+        for r in range(rows):
+            alone, _ = lp_bounds(w[r][valid[r]], p[r][valid[r]], int(lo[r]), int(hi[r]))
+            assert together[r] == (pytest.approx(alone, abs=1e-9) if np.isfinite(alone) else alone)
+
+
+def test_range_maxima_match_slices() -> None:
+    from mcp_geo.solvers._cuts import _range_max
+
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        n = int(rng.integers(1, 200))
+        f = np.where(rng.random(n) < 0.2, -np.inf, rng.normal(size=n))
+        a = rng.integers(0, n, int(rng.integers(1, 50)))
+        b = np.minimum(a + rng.integers(0, n, len(a)), n - 1)
+        expected = [f[x : y + 1].max() for x, y in zip(a, b, strict=True)]
+        assert _range_max(f, a, b).tolist() == expected

@@ -44,8 +44,15 @@ def _random_pricing(rng: np.random.Generator):
     return w, p, items, base, lo, hi, cuts.reshape(-1, 3).astype(np.int64), sigma
 
 
-@pytest.mark.parametrize("max_cut_items", [cuts_module.MAX_CUT_ITEMS, 0], ids=["dp", "mip"])
-def test_pricing_with_cuts_is_exact(monkeypatch: pytest.MonkeyPatch, max_cut_items: int) -> None:
+@pytest.mark.parametrize(
+    ("enumerate_max", "max_cut_items"),
+    [(cuts_module.ENUMERATE_MAX, 0), (0, cuts_module.MAX_CUT_ITEMS), (0, 0)],
+    ids=["subsets", "dp", "mip"],
+)
+def test_pricing_with_cuts_is_exact(
+    monkeypatch: pytest.MonkeyPatch, enumerate_max: int, max_cut_items: int
+) -> None:
+    monkeypatch.setattr(cuts_module, "ENUMERATE_MAX", enumerate_max)
     monkeypatch.setattr(cuts_module, "MAX_CUT_ITEMS", max_cut_items)
     threads = threads_for(SolveOptions(threads=1))  # HiGHS's scheduler, as the engine sets it
     rng = np.random.default_rng(7)
@@ -57,6 +64,14 @@ def test_pricing_with_cuts_is_exact(monkeypatch: pytest.MonkeyPatch, max_cut_ite
             assert (value, chosen) == (-np.inf, None)
             continue
         assert value == pytest.approx(expected, abs=1e-6)
+        if max_cut_items == 0 and enumerate_max == 0:  # a MIP: waits when the caller says so
+            waits = price_with_cuts(w, p, items, base, lo, hi, cuts, sigma, threads, mip=False)
+            assert waits is None or waits[0] == pytest.approx(value)  # no cut holds two: no MIP
+        else:  # no items read back below min_value
+            below = price_with_cuts(
+                w, p, items, base, lo, hi, cuts, sigma, threads, min_value=value + 1e-6
+            )
+            assert below == (value, None)
         assert chosen is not None
         assert lo <= w[chosen].sum() <= hi
         held = set(items[chosen].tolist()) | {base}
@@ -155,3 +170,67 @@ def test_large_listings_are_solved_without_presolve(monkeypatch: pytest.MonkeyPa
         assert base_of is not None
         assert base_of.tolist() == [1, 1, 2]
     assert seen == [True, False]
+
+
+def test_a_base_needing_a_pricing_mip_waits_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Column generation prices the bases that need a MIP last: meanwhile the knapsack's bound."""
+    from mcp_geo.solvers._instance import Instance, Part
+    from mcp_geo.solvers._master import Pricer
+
+    rng = np.random.default_rng(4)
+    n = 14
+    xy = rng.uniform(0, 10, (n, 2))
+    inst = Instance(
+        codes=tuple(f"P{k:03d}" for k in range(n)),
+        weights=rng.integers(2, 17, n).astype(np.int64),
+        km=np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)),
+        lo=30,
+        hi=50,
+        max_km=20.0,
+        count=None,
+        objective="weighted",
+        strict=False,
+    )
+    pr = Pricer(inst, Part(items=np.arange(n, dtype=np.int64), lo=30, count=None))
+    pi = np.full(n, 100.0)
+    rc_plain, column = pr.exact(0, pi, 0.0)
+    assert column is not None
+    triples = np.array([column[:3], column[-3:]], dtype=np.int64)
+    cuts = (triples, np.array([-50.0, -50.0]))
+    monkeypatch.setattr(cuts_module, "ENUMERATE_MAX", 0)
+    monkeypatch.setattr(cuts_module, "MAX_CUT_ITEMS", 0)
+    waiting: list[int] = []
+    rc_wait, same = pr.exact(0, pi, 0.0, cuts=cuts, deferred=waiting)
+    assert rc_wait == rc_plain
+    assert same is not None
+    assert same.tolist() == column.tolist()
+    assert waiting == [0]
+    rc_mip, priced = pr.exact(0, pi, 0.0, cuts=cuts)
+    assert priced is not None
+    assert rc_plain <= rc_mip <= rc_plain + 100.0  # the cuts cost at most their duals
+    assert rc_mip == pytest.approx(
+        pr.column_cost(0, priced) - pi[priced].sum() + pr.penalty(priced, cuts), abs=1e-6
+    )
+
+
+def test_listing_stops_once_the_gap_is_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """staffs-shropshire: the first listing's MIP finds a plan above its target but within the
+    gap of the raised bound; no second listing is needed."""
+    from mcp_geo.practices import open_data, select_footprint
+
+    calls = []
+    listing = columns.list_columns
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(args[2])
+        return listing(*args, **kwargs)
+
+    monkeypatch.setattr(columns, "list_columns", counted)
+    frame = select_footprint(open_data(), "staffs-shropshire").practices
+    options = SolveOptions(engine="columns", threads=2, gap=1e-4, time_limit_s=60)
+    c = solve_hubs(frame, options=options).certificate
+    assert c.status == "optimal"
+    assert c.gap is not None
+    assert 0 < c.gap <= 1e-4  # closed within the tolerance, not to zero
+    assert len(calls) == 1
+    assert c.objective > calls[0]  # above the target the listing was made for
