@@ -88,6 +88,11 @@ def held(cuts: NDArray[np.int64], members: NDArray[np.int64], n: int) -> NDArray
     return np.flatnonzero(mask[cuts].sum(axis=1) >= 2)
 
 
+def held_rows(cuts: NDArray[np.int64], holds: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """:func:`held` for many columns: ``holds`` has a row per column (which items it holds)."""
+    return holds[:, cuts].sum(axis=2) >= 2  # type: ignore[no-any-return]
+
+
 def price_with_cuts(
     w: NDArray[np.int64],
     profits: NDArray[np.float64],
@@ -116,13 +121,16 @@ def price_with_cuts(
     Otherwise a small MIP (highspy) with one variable per cut; ``None`` instead if not ``mip``.
     No positions are read back (None) when the value is below ``min_value``.
     """
-    pos = {int(i): k for k, i in enumerate(items)}
-    relevant: list[tuple[int, list[int], bool]] = []
-    for c in np.flatnonzero(sigma < 0):
-        inside = [pos[int(t)] for t in cuts[c] if int(t) in pos]
-        has_base = bool((cuts[c] == base).any())
-        if len(inside) + has_base >= 2:
-            relevant.append((int(c), inside, has_base))
+    active = np.flatnonzero(sigma < 0)
+    pos = np.full(max(int(cuts.max(initial=0)), int(items.max(initial=0)), base) + 1, -1)
+    pos[items] = np.arange(len(items))
+    where = pos[cuts[active]]  # positions of the cuts' items among the candidates, or -1
+    with_base = (cuts[active] == base).any(axis=1)
+    counts = (where >= 0).sum(axis=1) + with_base
+    relevant: list[tuple[int, list[int], bool]] = [
+        (int(active[r]), [int(k) for k in where[r] if k >= 0], bool(with_base[r]))
+        for r in np.flatnonzero(counts >= 2)
+    ]
     touched = sorted({k for _, inside, _ in relevant for k in inside})
     few_items = len(items) <= ENUMERATE_MAX
     if len(touched) > MAX_CUT_ITEMS and not few_items:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from ._cuts import held_rows
 from ._pricing import lp_bounds
 
 if TYPE_CHECKING:
@@ -152,6 +153,7 @@ def list_columns(
     """Every column a plan costing at most ``target`` can use, or None when too many (or when
     ``time.perf_counter()`` passes ``until``)."""
     pi, mu, cuts = duals.pi, duals.mu, duals.cuts
+    n = pr.n
     out: list[tuple[int, NDArray[np.int64]]] = []
     slack = target * (1 + 1e-9) + 1e-6
     for j in np.flatnonzero(bases):
@@ -165,9 +167,13 @@ def list_columns(
         subs = subsets_within(pr.w[nb], pi[nb] - pr.cost[nb, j], lo, hi, threshold)
         if subs is None or len(out) + len(subs) > MAX_COLUMNS:
             return None
-        for s in subs:  # the knapsack's reduced cost leaves out the cuts' penalties: add them
-            members = np.sort(np.concatenate([[j], nb[s]])).astype(np.int64)
-            rc = pr.column_cost(j, members) - pi[members].sum() - mu
-            if cuts is None or rc + pr.penalty(members, cuts) <= delta:
-                out.append((int(j), members))
+        if not subs:
+            continue
+        holds = np.zeros((len(subs), n), dtype=bool)  # one row per column
+        holds[np.repeat(np.arange(len(subs)), [len(s) for s in subs]), nb[np.concatenate(subs)]] = 1
+        holds[:, j] = True
+        if cuts is not None:  # the knapsack's reduced cost leaves out the cuts' penalties
+            rc = holds @ (pr.cost[:, j] - pi) - mu
+            holds = holds[rc + held_rows(cuts[0], holds) @ -cuts[1] <= delta]
+        out.extend((int(j), np.flatnonzero(row)) for row in holds)
     return out
