@@ -79,6 +79,7 @@ MAX_CUT_ROUNDS = 20  # subset-row cut rounds (see :mod:`._cuts`)
 CUT_MIN_GAIN = 5e-4  # another round only while the last one raised the LP by this fraction
 TARGET_STEPS = (0.002, 0.005, 0.01, 0.02, np.inf)  # enumeration targets above the bound
 BRANCH_SHARE = 0.5  # of the time left; the shrunken compact model gets the rest if needed
+WARM_START_WITHIN = 0.01  # the listing's MIP starts from the incumbent if this close to target
 THETA_MAX = 0.01  # of the bound: reduced costs are priced exactly up to this (fixing)
 LARGE_PART = 200  # items: above, the MIP over the generated columns runs only if the dive fails
 
@@ -336,10 +337,14 @@ def solve_columns(
                 break
             # with the incumbent's columns (its warm start): the MIP always has a plan, and any
             # plan up to the target is still made of listed columns
+            # (once each: a column listed twice would make the warm start cover its items twice)
+            keys = {(j, tuple(m.tolist())) for j, m in listed}
+            listed += [(j, m) for j, m in _columns_of(start) if (j, tuple(m.tolist())) not in keys]
             cols = [(j, m, pr.column_cost(j, m)) for j, m in listed]
-            cols += [(j, m, pr.column_cost(j, m)) for j, m in _columns_of(start)]
             log.info("columns: %d columns can beat %.1f; set partitioning MIP", len(listed), target)
-            base_of, cost, run = column_mip(inst, part, cols, options, deadline, start=start)
+            # a start far above the target prunes little: presolve does more (see column_mip)
+            warm = start if inc_cost <= target * (1 + WARM_START_WITHIN) else None
+            base_of, cost, run = column_mip(inst, part, cols, options, deadline, start=warm)
             msize = ModelSize(variables=len(cols), constraints=n + (count is not None))
             if base_of is not None and cost < inc_cost:
                 inc_base, inc_cost = base_of, cost

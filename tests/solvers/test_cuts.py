@@ -234,3 +234,15 @@ def test_listing_stops_once_the_gap_is_closed(monkeypatch: pytest.MonkeyPatch) -
     assert 0 < c.gap <= 1e-4  # closed within the tolerance, not to zero
     assert len(calls) == 1
     assert c.objective > calls[0]  # above the target the listing was made for
+
+
+def test_cuts_held_by_many_columns_match_one_at_a_time() -> None:
+    from mcp_geo.solvers._cuts import held, held_rows
+
+    rng = np.random.default_rng(8)
+    n = 12
+    cuts = np.array([np.sort(rng.choice(n, 3, replace=False)) for _ in range(9)])
+    holds = rng.random((40, n)) < 0.3
+    together = held_rows(cuts, holds)
+    for row, column in zip(together, holds, strict=True):
+        assert np.flatnonzero(row).tolist() == held(cuts, np.flatnonzero(column), n).tolist()

@@ -1,0 +1,50 @@
+"""HiGHS 1.16 misvalues a MIP start after presolve: the run must not trust it (real data)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mcp_geo.solvers._columns as columns
+import mcp_geo.solvers._incumbent as incumbent
+from mcp_geo.solvers._run import Deadline
+from mcp_geo.solvers.hubs import solve_hubs
+from mcp_geo.solvers.rules import SolveOptions
+
+STOKE_OPTIMUM = 1_810_426.6  # staffs-stoke, 30-50k, 15 km (the compact engine proves it too)
+
+
+def test_a_start_misvalued_after_presolve_is_solved_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """staffs-stoke's last listing (4,106 columns) with its incumbent as the start: with presolve,
+    HiGHS reported 1,662,183 (optimal) for a plan of 1,810,635 and pruned the optimum away."""
+    from mcp_geo.practices import open_data, select_footprint
+
+    calls = []
+    mip = columns.column_mip
+
+    def keep(*args: object, **kwargs: object) -> object:
+        calls.append((args, kwargs))
+        return mip(*args, **kwargs)
+
+    monkeypatch.setattr(columns, "column_mip", keep)
+    frame = select_footprint(open_data(), "staffs-stoke").practices
+    options = SolveOptions(engine="columns", threads=2, gap=1e-4, time_limit_s=60)
+    assert solve_hubs(frame, options=options).certificate.status == "optimal"
+    (inst, part, cols, *_), kwargs = max(calls, key=lambda c: len(c[0][2]))  # type: ignore[arg-type]
+    start = kwargs["start"]
+    assert start is not None
+    keys = [(j, tuple(m.tolist())) for j, m, _ in cols]  # type: ignore[attr-defined]
+    assert len(set(keys)) == len(keys)  # a column twice would make the start cover items twice
+
+    run_mip = incumbent.run_mip
+    monkeypatch.setattr(
+        incumbent, "run_mip", lambda prob, **kw: run_mip(prob, **kw | {"presolve": True})
+    )
+    base_of, cost, run = incumbent.column_mip(inst, part, cols, options, Deadline(60), start=start)
+    assert base_of is not None
+    assert run.status == "optimal"
+    assert run.objective == pytest.approx(cost, rel=1e-9)  # what HiGHS says is what the plan costs
+    assert cost == pytest.approx(STOKE_OPTIMUM, rel=1e-7)
+    assert run.bound is not None
+    assert run.bound <= cost * (1 + 1e-9)
+    assert np.isfinite(cost)
