@@ -12,14 +12,14 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    negative column, exact pricing (every subset of a few items, else dynamic programming over
    the integer list sizes), on the bases whose LP-relaxed bound still allows a negative reduced
    cost (in order of that bound), leaving out the items that the LP bound with the item forced
-   in rules out. Duals are smoothed (Wentges:
-   price at a convex combination of the best-bound duals and the master's; on a mis-price, the
-   master's). Convergence = exact pricing of every base finds nothing.
+   in rules out. Duals are smoothed (Wentges: price at a convex combination of the best-bound
+   duals and the master's; on a mis-price, the master's). Convergence = exact pricing of every
+   base finds nothing.
 3. **Subset-row cuts** (:mod:`._cuts`): at convergence, violated cuts on triples of items are
    added to the master and the columns re-priced exactly with their duals (the knapsack first;
    where its column meets a cut, a dynamic programme over the cut items' subsets, or a small MIP
-   for the bases that need one, once the others price out), for up to :data:`MAX_CUT_ROUNDS` rounds while a round raises the LP by
-   :data:`CUT_MIN_GAIN`.
+   for the bases that need one, once the others price out), for up to :data:`MAX_CUT_ROUNDS`
+   rounds while a round raises the LP by :data:`CUT_MIN_GAIN`.
 4. **Lower bound**: at any duals (pi, mu, sigma <= 0), ``L = sum pi + p mu + sum sigma +
    sum_j min(0, r_j)`` is a valid bound when ``r_j`` is a lower bound on the best reduced cost of
    a column based at j (the knapsack without the cuts' penalties is one); at convergence it is
@@ -260,11 +260,10 @@ def solve_columns(
     duals = duals_for(best_l)  # exact where negative: the Lagrangian bound
     bound = max(best_l, duals.lag, 0.0)  # costs are >= 0
 
-    # 5. incumbents: price-and-dive, the master MIP over the generated columns, the greedy plan;
-    #    each polished by local search; the best one is kept. With a greedy plan the dive waits
-    #    until the listing (7a) has had its turn: the listing's MIP finds the optimum itself,
-    #    while the dive costs 0.3-1 s on the seeds and 5-10 s on Greater Manchester, ending
-    #    7-10% above the optimum there (GM at 60 s: 0.49% instead of 7.2%)
+    # 5. the incumbent: the greedy plan, polished. Price-and-dive and the master MIP over the
+    #    generated columns wait until the listing (7a) has had its turn (first only without a
+    #    greedy plan): the listing's MIP finds the optimum itself, while the dive costs 0.3-1 s
+    #    on the seeds and 5-10 s on Greater Manchester, ending 7-10% above the optimum there
     plans = (
         [greedy]
         if greedy is not None
@@ -338,10 +337,10 @@ def solve_columns(
             # with the incumbent's columns (its warm start): the MIP always has a plan, and any
             # plan up to the target is still made of listed columns
             # (once each: a column listed twice would make the warm start cover its items twice)
+            log.info("columns: %d columns can beat %.1f; set partitioning MIP", len(listed), target)
             keys = {(j, tuple(m.tolist())) for j, m in listed}
             listed += [(j, m) for j, m in _columns_of(start) if (j, tuple(m.tolist())) not in keys]
             cols = [(j, m, pr.column_cost(j, m)) for j, m in listed]
-            log.info("columns: %d columns can beat %.1f; set partitioning MIP", len(listed), target)
             # a start far above the target prunes little: presolve does more (see column_mip)
             warm = start if inc_cost <= target * (1 + WARM_START_WITHIN) else None
             base_of, cost, run = column_mip(inst, part, cols, options, deadline, start=warm)
@@ -354,8 +353,8 @@ def solve_columns(
             sp_bound = target if run.status == "infeasible" else min(run.bound or 0.0, target)
             if run.status in ("infeasible", "optimal") and cost > target:
                 bound = max(bound, sp_bound)  # no plan costs less: raise the target
-                closed = (relative_gap(inc_cost, bound) or 0.0) <= options.gap
-                if target < inc_cost and not closed:
+                gap_now = relative_gap(inc_cost, bound)
+                if target < inc_cost and (gap_now is None or gap_now > options.gap):
                     continue
             return finish(
                 inc_cost, inc_base, sp_bound, run.solver, run.version, run.ended_by, msize

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._cuts import held_rows
-from ._pricing import lp_bounds
+from ._pricing import lp_bounds, subset_matrix
 
 if TYPE_CHECKING:
     from ._master import Pricer
@@ -30,10 +30,6 @@ if TYPE_CHECKING:
 MAX_ITEMS = 22  # per base: 2^11 x 2^11 combinations at most
 MAX_COLUMNS = 200_000
 MAX_FRONTIER = 2_000_000
-
-
-def all_subsets(k: int) -> NDArray[np.bool_]:
-    return ((np.arange(2**k)[:, None] >> np.arange(k)) & 1).astype(bool)
 
 
 def subsets_within(
@@ -49,7 +45,7 @@ def subsets_within(
     if m > MAX_ITEMS:
         return _subsets_by_search(w, p, lo, hi, threshold)
     h = m // 2
-    bits_a, bits_b = all_subsets(h), all_subsets(m - h)
+    bits_a, bits_b = subset_matrix(h) > 0, subset_matrix(m - h) > 0
     wf = w.astype(float)
     wa, pa = bits_a @ wf[:h], bits_a @ p[:h]
     wb, pb = bits_b @ wf[h:], bits_b @ p[h:]
