@@ -28,7 +28,13 @@ from numpy.typing import NDArray
 
 from mcp_geo._errors import SolverError
 
-from ._pricing import ENUMERATE_MAX, knapsack_items, knapsack_table, subset_matrix
+from ._pricing import (
+    ENUMERATE_MAX,
+    best_subset,
+    knapsack_items,
+    knapsack_table,
+    subset_matrix,
+)
 
 MAX_CUTS_PER_ITEM = 2  # new cuts an item may take part in per separation round
 MIN_VIOLATION = 1e-3
@@ -150,17 +156,9 @@ def price_with_cuts(
         return ((subs @ holds + has_base) >= 2) @ duals  # type: ignore[no-any-return]
 
     if few_items:  # every subset, penalties and all
-        subs = subset_matrix(len(items))
-        total = subs @ w.astype(float)
-        value = subs @ profits + penalties(subs, list(range(len(items))))
-        value[(total < lo) | (total > hi)] = -np.inf
-        k = int(np.argmax(value))
-        if not np.isfinite(value[k]):
-            return -np.inf, None
-        ties = np.flatnonzero(value == value[k])
-        k = int(ties[np.argmin(total[ties])])
-        chosen = np.flatnonzero(subs[k]).astype(np.int64) if value[k] >= min_value else None
-        return float(value[k]), chosen
+        extra = penalties(subset_matrix(len(items)), list(range(len(items))))
+        best, chosen = best_subset(w, profits, lo, int(hi), extra)
+        return best, chosen if best >= min_value else None
     rest = np.setdiff1d(np.arange(len(items)), touched)
     cap = min(int(hi), int(w[rest].sum()))
     if cap < 0:

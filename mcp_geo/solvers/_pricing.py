@@ -34,12 +34,18 @@ def subset_matrix(k: int) -> NDArray[np.float64]:
 
 
 def best_subset(
-    weights: NDArray[np.int64], profits: NDArray[np.float64], lo: int, hi: int
+    weights: NDArray[np.int64],
+    profits: NDArray[np.float64],
+    lo: int,
+    hi: int,
+    extra: NDArray[np.float64] | None = None,
 ) -> tuple[float, NDArray[np.int64] | None]:
-    """:func:`knapsack_window` by checking every subset (few items)."""
+    """:func:`knapsack_window` by checking every subset (few items); ``extra``: a value added to
+    each subset (rows of :func:`subset_matrix`)."""
     subs = subset_matrix(len(weights))
     total = subs @ weights.astype(float)
-    value = np.where((total >= lo) & (total <= hi), subs @ profits, -np.inf)
+    value = subs @ profits if extra is None else subs @ profits + extra
+    value = np.where((total >= lo) & (total <= hi), value, -np.inf)
     best = float(value.max())
     if not np.isfinite(best):
         return -np.inf, None

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from mcp_geo.boundaries.distances import TravelMatrix
+from mcp_geo.solvers._instance import Instance, Part
 
 
 def line_instance(
@@ -30,6 +31,27 @@ def plane_instance(
     d = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
     frame = pd.DataFrame({"practice_code": codes, "patients": patients.astype(int)})
     return frame, TravelMatrix(codes=tuple(codes), km=d, source="test plane km")
+
+
+def scattered_instance(
+    n: int, seed: int, *, count: int | None = None, side: float = 20.0, max_km: float = 12.0
+) -> tuple[Instance, Part]:
+    """Items scattered on a square of ``side`` km, 2-16 units each, groups of 30-50."""
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, side, (n, 2))
+    km = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+    inst = Instance(
+        codes=tuple(f"P{k:03d}" for k in range(n)),
+        weights=rng.integers(2, 17, n).astype(np.int64),
+        km=km,
+        lo=30,
+        hi=50,
+        max_km=max_km,
+        count=count,
+        objective="weighted",
+        strict=False,
+    )
+    return inst, Part(items=np.arange(n, dtype=np.int64), lo=30, count=count)
 
 
 def brute_force(

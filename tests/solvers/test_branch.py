@@ -12,24 +12,7 @@ from mcp_geo.solvers._master import Pricer
 from mcp_geo.solvers._run import Deadline
 from mcp_geo.solvers.rules import SolveOptions
 
-
-def _instance(n: int, seed: int, count: int | None = None) -> tuple[Instance, Part]:
-    """Items scattered on a 20 km square, 2-16 units each, groups of 30-50 within 12 km."""
-    rng = np.random.default_rng(seed)
-    xy = rng.uniform(0, 20, (n, 2))
-    km = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
-    inst = Instance(
-        codes=tuple(f"P{k:03d}" for k in range(n)),
-        weights=rng.integers(2, 17, n).astype(np.int64),
-        km=km,
-        lo=30,
-        hi=50,
-        max_km=12.0,
-        count=count,
-        objective="weighted",
-        strict=False,
-    )
-    return inst, Part(items=np.arange(n, dtype=np.int64), lo=30, count=count)
+from ._helpers import scattered_instance
 
 
 def _tree(inst: Instance, part: Part, seconds: float = 60.0) -> tuple[TreeResult, Pricer]:
@@ -75,7 +58,7 @@ def _check_plan(inst: Instance, pr: Pricer, plan: np.ndarray, cost: float) -> No
 
 @pytest.mark.parametrize("seed", range(6))
 def test_proves_the_compact_optimum(seed: int) -> None:
-    inst, part = _instance(18, seed)
+    inst, part = scattered_instance(18, seed)
     optimum = _compact_optimum(inst, part)
     res, pr = _tree(inst, part)
     assert res.ended_by == "proof"
@@ -92,7 +75,7 @@ def test_proves_the_compact_optimum(seed: int) -> None:
 
 
 def test_a_fixed_count_is_kept() -> None:
-    inst, part = _instance(18, 2, count=5)
+    inst, part = scattered_instance(18, 2, count=5)
     optimum = _compact_optimum(inst, part)
     assert optimum is not None
     res, pr = _tree(inst, part)
@@ -104,7 +87,7 @@ def test_a_fixed_count_is_kept() -> None:
 
 
 def test_out_of_time_returns_the_incumbent_and_an_honest_bound() -> None:
-    inst, part = _instance(18, 1)
+    inst, part = scattered_instance(18, 1)
     optimum = _compact_optimum(inst, part)
     assert optimum is not None
     pr = Pricer(inst, part)
@@ -131,7 +114,7 @@ def test_out_of_time_returns_the_incumbent_and_an_honest_bound() -> None:
 
 
 def test_deterministic() -> None:
-    inst, part = _instance(18, 2)  # 65 nodes
+    inst, part = scattered_instance(18, 2)  # 65 nodes
     one, _ = _tree(inst, part)
     two, _ = _tree(inst, part)
     assert one.ended_by == two.ended_by == "proof"

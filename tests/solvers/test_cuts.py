@@ -11,9 +11,12 @@ import mcp_geo.solvers._columns as columns
 import mcp_geo.solvers._cuts as cuts_module
 from mcp_geo.solvers._cuts import price_with_cuts, separate_sr3
 from mcp_geo.solvers._enumerate import subsets_within
+from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import threads_for
 from mcp_geo.solvers.hubs import solve_hubs
 from mcp_geo.solvers.rules import SolveOptions
+
+from ._helpers import scattered_instance
 
 
 def _brute_force(w, p, items, base, lo, hi, cuts, sigma) -> float:
@@ -137,7 +140,6 @@ def test_cuts_raise_the_bound_on_central_sussex(
 def test_large_listings_are_solved_without_presolve(monkeypatch: pytest.MonkeyPatch) -> None:
     """HiGHS's presolve overruns the time limit on the largest listings (47 s against 12 s)."""
     import mcp_geo.solvers._incumbent as incumbent
-    from mcp_geo.solvers._instance import Instance, Part
     from mcp_geo.solvers._run import Deadline
 
     km = np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 1.0], [2.0, 1.0, 0.0]])
@@ -174,25 +176,11 @@ def test_large_listings_are_solved_without_presolve(monkeypatch: pytest.MonkeyPa
 
 def test_a_base_needing_a_pricing_mip_waits_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     """Column generation prices the bases that need a MIP last: meanwhile the knapsack's bound."""
-    from mcp_geo.solvers._instance import Instance, Part
     from mcp_geo.solvers._master import Pricer
 
-    rng = np.random.default_rng(4)
-    n = 14
-    xy = rng.uniform(0, 10, (n, 2))
-    inst = Instance(
-        codes=tuple(f"P{k:03d}" for k in range(n)),
-        weights=rng.integers(2, 17, n).astype(np.int64),
-        km=np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)),
-        lo=30,
-        hi=50,
-        max_km=20.0,
-        count=None,
-        objective="weighted",
-        strict=False,
-    )
-    pr = Pricer(inst, Part(items=np.arange(n, dtype=np.int64), lo=30, count=None))
-    pi = np.full(n, 100.0)
+    inst, part = scattered_instance(14, 4, side=10.0, max_km=20.0)
+    pr = Pricer(inst, part)
+    pi = np.full(len(part.items), 100.0)
     rc_plain, column = pr.exact(0, pi, 0.0)
     assert column is not None
     triples = np.array([column[:3], column[-3:]], dtype=np.int64)
