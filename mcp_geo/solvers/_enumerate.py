@@ -169,7 +169,8 @@ def list_columns(
         holds[np.repeat(np.arange(len(subs)), [len(s) for s in subs]), nb[np.concatenate(subs)]] = 1
         holds[:, j] = True
         if cuts is not None:  # the knapsack's reduced cost leaves out the cuts' penalties
-            rc = holds @ (pr.cost[:, j] - pi) - mu
+            reach = np.append(nb, j)  # costs elsewhere may be infinite (out of reach)
+            rc = holds[:, reach] @ (pr.cost[reach, j] - pi[reach]) - mu
             holds = holds[rc + held_rows(cuts[0], holds) @ -cuts[1] <= delta]
         out.extend((int(j), np.flatnonzero(row)) for row in holds)
     return out
