@@ -31,8 +31,9 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    column a plan costing at most U can use is listed (reduced-cost fixing of bases and pairs,
    then a search over subsets) and the set-partitioning MIP over them (with the incumbent's
    columns, its warm start) decides: a plan at or under U is optimal; none means no plan costs
-   less than U, which becomes the bound, and the target rises (:data:`TARGET_STEPS`) unless the
-   best plan is already within the gap of it.
+   less than U, which becomes the bound, and the target rises (:data:`TARGET_GROWTH`) unless the
+   best plan is already within the gap of it. A listing too long to solve (Greater Manchester:
+   one central base has 10^5 columns within 0.3% of the bound) halves the step instead.
 7. **Otherwise** (too many columns to list): when the gap is at most :data:`BRANCH_MAX_GAP` on a
    part of at most :data:`BRANCH_MAX_ITEMS` items, branch-and-price (:mod:`._branch`) on the
    pairs that fixing kept, with :data:`BRANCH_SHARE` of the time left; else, or if the tree has
@@ -66,7 +67,7 @@ from ._incumbent import column_mip, dive, local_polish
 from ._instance import Instance, Part
 from ._master import Master, Pricer
 from ._run import Deadline, cbc_version, highs_version, threads_for
-from .certificate import Certificate, ModelSize, relative_gap
+from .certificate import Certificate, ModelSize, relative_gap, within_gap
 from .rules import SolveOptions
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,9 @@ BRANCH_MAX_GAP = 0.02  # branch-and-price closes gaps up to this (measured: not 
 BRANCH_MAX_ITEMS = 120  # and parts up to this size (190 items, 1% gap: not closed in 60 s)
 MAX_CUT_ROUNDS = 20  # subset-row cut rounds (see :mod:`._cuts`)
 CUT_MIN_GAIN = 5e-4  # another round only while the last one raised the LP by this fraction
-TARGET_STEPS = (0.002, 0.005, 0.01, 0.02, np.inf)  # enumeration targets above the bound
+FIRST_TARGET_STEP = 0.002  # the first listing's target: this far above the bound
+TARGET_GROWTH = 2.5  # the next target's step, when a listing's MIP raised the bound to its target
+MIN_TARGET_STEP = 2e-4  # too long a listing halves the step, down to this
 BRANCH_SHARE = 0.5  # of the time left; the shrunken compact model gets the rest if needed
 WARM_START_WITHIN = 0.01  # the listing's MIP starts from the incumbent if this close to target
 THETA_MAX = 0.01  # of the bound: reduced costs are priced exactly up to this (fixing)
@@ -290,7 +293,7 @@ def solve_columns(
         if objective is None:
             status = "no_solution"
         else:
-            status = "optimal" if gap is not None and gap <= options.gap + 1e-12 else "feasible"
+            status = "optimal" if within_gap(gap, options.gap) else "feasible"
         cert = Certificate(
             engine="columns",
             solver=solver,
@@ -309,7 +312,7 @@ def solve_columns(
     if inc_base is not None:
         pos_of = {int(g): k for k, g in enumerate(part.items)}
         gap_now = relative_gap(inc_cost, bound)
-        if gap_now is not None and gap_now <= options.gap:
+        if within_gap(gap_now, options.gap):
             return finish(
                 inc_cost,
                 inc_base,
@@ -322,18 +325,24 @@ def solve_columns(
         # 7a. few columns can still improve on a target: list them all, solve the set
         #     partitioning MIP; raise the target until a plan meets it (see :mod:`._enumerate`)
         start = np.array([pos_of[int(g)] for g in inc_base])
-        target = bound
-        for step in TARGET_STEPS:
-            if deadline.remaining() <= 0.05 * deadline.seconds:
-                break  # no time to list and build another MIP
-            target = min(inc_cost, max(target, bound * (1 + step)))
+        step, too_long = FIRST_TARGET_STEP, np.inf  # listings up to too_long are too long
+        while deadline.remaining() > 0.05 * deadline.seconds:  # else no time for another MIP
+            # no plan under inc_cost * (1 - gap) proves the incumbent: no need to list further
+            target = min(inc_cost * (1 - options.gap), bound * (1 + step))
+            if target >= too_long:  # halfway to the last target that was too long
+                target = bound + 0.5 * (too_long - bound)
+                if target - bound <= MIN_TARGET_STEP * bound:
+                    break  # the listings stay too long
+            if target <= bound:
+                break
             duals = duals_for(target)
             bound = max(bound, duals.lag)
             fixed = fix_by_reduced_cost(pr, duals, target)
             until = time.perf_counter() + 0.5 * deadline.remaining()  # and half for the MIP
             listed = list_columns(pr, duals, target, *fixed, until=until)
             if listed is None:
-                break
+                too_long = target
+                continue
             # with the incumbent's columns (its warm start): the MIP always has a plan, and any
             # plan up to the target is still made of listed columns
             # (once each: a column listed twice would make the warm start cover its items twice)
@@ -354,7 +363,8 @@ def solve_columns(
             if run.status in ("infeasible", "optimal") and cost > target:
                 bound = max(bound, sp_bound)  # no plan costs less: raise the target
                 gap_now = relative_gap(inc_cost, bound)
-                if target < inc_cost and (gap_now is None or gap_now > options.gap):
+                if target < inc_cost and not within_gap(gap_now, options.gap):
+                    step *= TARGET_GROWTH
                     continue
             return finish(
                 inc_cost, inc_base, sp_bound, run.solver, run.version, run.ended_by, msize

@@ -52,7 +52,7 @@ from numpy.typing import NDArray
 
 from ._instance import Instance, Part
 from ._run import Deadline, RunResult, run_mip
-from .certificate import Certificate, ModelSize, relative_gap
+from .certificate import Certificate, ModelSize, relative_gap, within_gap
 from .rules import SolveOptions
 
 log = logging.getLogger(__name__)
@@ -253,7 +253,7 @@ def solve_compact(
         limit,
     )
     # HiGHS's presolve does not watch the clock: on very big models it alone can take minutes
-    presolve = size.variables <= PRESOLVE_MAX_VARIABLES
+    presolve = "on" if size.variables <= PRESOLVE_MAX_VARIABLES else "off"
     run = run_mip(prob, options=opts, time_limit=limit, warm=warm, presolve=presolve)
     log.info("compact: solver %s after %.1fs", run.status, run.seconds)
     base_of = decode(part, y, x, run.values) if run.status in ("optimal", "feasible") else None
@@ -277,7 +277,7 @@ def solve_compact(
         solver_version=run.version,
         status=(  # type: ignore[arg-type]
             "optimal"
-            if status == "feasible" and (relative_gap(objective, bound) or 0.0) <= options.gap
+            if status == "feasible" and within_gap(relative_gap(objective, bound), options.gap)
             else status
         ),
         objective=objective,

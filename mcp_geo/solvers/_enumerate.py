@@ -9,7 +9,7 @@ middle: the subsets of each half of the items, combined with numpy) and the set-
 over them decides: a plan it finds at or under U is optimal; if it finds none, no plan costs
 less than U, which becomes a bound. With the incumbent's cost as U this is exact at once; a
 lower target (just above the bound) lists far fewer columns, and the engine raises it step by
-step (:data:`._columns.TARGET_STEPS`).
+step (:data:`._columns.TARGET_GROWTH`).
 """
 
 from __future__ import annotations
@@ -28,22 +28,29 @@ if TYPE_CHECKING:
     from ._master import Pricer
 
 MAX_ITEMS = 22  # per base: 2^11 x 2^11 combinations at most
-MAX_COLUMNS = 200_000
+MAX_COLUMNS = 200_000  # listed (after the cuts' penalties): more, and the MIP would not end
+MAX_SUBSETS = 1_000_000  # per base, before the cuts' penalties
 MAX_FRONTIER = 2_000_000
 
 
 def subsets_within(
-    w: NDArray[np.int64], p: NDArray[np.float64], lo: int, hi: int, threshold: float
-) -> list[NDArray[np.int64]] | None:
-    """Every subset S (positions) with ``lo <= w(S) <= hi`` and ``p(S) >= threshold``.
+    w: NDArray[np.int64],
+    p: NDArray[np.float64],
+    lo: int,
+    hi: int,
+    threshold: float,
+    limit: int = MAX_SUBSETS,
+) -> NDArray[np.bool_] | None:
+    """Every subset S with ``lo <= w(S) <= hi`` and ``p(S) >= threshold``, one row each (which
+    of the items it holds).
 
     Meet in the middle up to :data:`MAX_ITEMS` items, else a pruned breadth-first search. None
-    when there are more than :data:`MAX_COLUMNS` subsets (or the search would pass
-    :data:`MAX_FRONTIER` partial subsets).
+    when there are more than ``limit`` subsets (or the search would pass :data:`MAX_FRONTIER`
+    partial subsets).
     """
     m = len(w)
     if m > MAX_ITEMS:
-        return _subsets_by_search(w, p, lo, hi, threshold)
+        return _subsets_by_search(w, p, lo, hi, threshold, limit)
     h = m // 2
     bits_a, bits_b = subset_matrix(h) > 0, subset_matrix(m - h) > 0
     wf = w.astype(float)
@@ -53,13 +60,9 @@ def subsets_within(
     ok = (total_w >= lo) & (total_w <= hi)
     ok &= pa[:, None] + pb[None, :] >= threshold - _tol(threshold)
     ia, ib = np.nonzero(ok)
-    if len(ia) > MAX_COLUMNS:
+    if len(ia) > limit:
         return None
-    idx = np.arange(m)
-    return [
-        np.concatenate([idx[:h][bits_a[a]], idx[h:][bits_b[b]]])
-        for a, b in zip(ia.tolist(), ib.tolist(), strict=True)
-    ]
+    return np.hstack([bits_a[ia], bits_b[ib]])
 
 
 def _tol(threshold: float) -> float:
@@ -67,8 +70,8 @@ def _tol(threshold: float) -> float:
 
 
 def _subsets_by_search(
-    w: NDArray[np.int64], p: NDArray[np.float64], lo: int, hi: int, threshold: float
-) -> list[NDArray[np.int64]] | None:
+    w: NDArray[np.int64], p: NDArray[np.float64], lo: int, hi: int, threshold: float, limit: int
+) -> NDArray[np.bool_] | None:
     """:func:`subsets_within` by extending subsets one item at a time (items by profit, largest
     first), dropping a partial subset when even every profitable item left cannot reach the
     threshold, or every item left cannot reach the floor."""
@@ -78,9 +81,8 @@ def _subsets_by_search(
     gain_left = np.concatenate([np.cumsum(np.maximum(p, 0)[::-1])[::-1], [0.0]])
     weight_left = np.concatenate([np.cumsum(w[::-1])[::-1], [0]])
     cut = threshold - _tol(threshold)
-    out: list[NDArray[np.int64]] = []
-    if lo <= 0 <= hi and cut <= 0.0:
-        out.append(np.zeros(0, dtype=np.int64))
+    found = [np.zeros((int(lo <= 0 <= hi and cut <= 0.0), m), dtype=bool)]  # the empty set
+    count = len(found[0])
     members = np.zeros((1, 0), dtype=np.int64)
     last, weight, profit = np.array([-1]), np.array([0]), np.array([0.0])
     k = np.arange(m)
@@ -95,11 +97,14 @@ def _subsets_by_search(
             return None
         members = np.column_stack([members[rows], cols])
         last, weight, profit = cols, nw[rows, cols], npf[rows, cols]
-        done = (weight >= lo) & (profit >= cut)
-        out.extend(order[members[done]])
-        if len(out) > MAX_COLUMNS:
+        done = np.flatnonzero((weight >= lo) & (profit >= cut))
+        count += len(done)
+        if count > limit:
             return None
-    return [np.sort(s) for s in out]
+        block = np.zeros((len(done), m), dtype=bool)
+        block[np.arange(len(done))[:, None], order[members[done]]] = True
+        found.append(block)
+    return np.vstack(found)
 
 
 @dataclass(frozen=True)
@@ -149,7 +154,6 @@ def list_columns(
     """Every column a plan costing at most ``target`` can use, or None when too many (or when
     ``time.perf_counter()`` passes ``until``)."""
     pi, mu, cuts = duals.pi, duals.mu, duals.cuts
-    n = pr.n
     out: list[tuple[int, NDArray[np.int64]]] = []
     slack = target * (1 + 1e-9) + 1e-6
     for j in np.flatnonzero(bases):
@@ -161,16 +165,40 @@ def list_columns(
         delta = slack - duals.lag + min(0.0, duals.rc[j])
         threshold = -(pi[j] + mu) - delta  # rc = -(pi_j + p(S) + mu) <= delta
         subs = subsets_within(pr.w[nb], pi[nb] - pr.cost[nb, j], lo, hi, threshold)
-        if subs is None or len(out) + len(subs) > MAX_COLUMNS:
+        if subs is None:
             return None
-        if not subs:
-            continue
-        holds = np.zeros((len(subs), n), dtype=bool)  # one row per column
-        holds[np.repeat(np.arange(len(subs)), [len(s) for s in subs]), nb[np.concatenate(subs)]] = 1
-        holds[:, j] = True
-        if cuts is not None:  # the knapsack's reduced cost leaves out the cuts' penalties
-            reach = np.append(nb, j)  # costs elsewhere may be infinite (out of reach)
-            rc = holds[:, reach] @ (pr.cost[reach, j] - pi[reach]) - mu
-            holds = holds[rc + held_rows(cuts[0], holds) @ -cuts[1] <= delta]
-        out.extend((int(j), np.flatnonzero(row)) for row in holds)
+        if cuts is not None and len(subs):
+            subs = subs[_within_with_cuts(subs, nb, j, pr.cost[:, j] - pi, mu, cuts, delta)]
+        if len(out) + len(subs) > MAX_COLUMNS:
+            return None
+        out.extend((int(j), np.sort(np.append(nb[row], j))) for row in subs)
     return out
+
+
+def _within_with_cuts(
+    subs: NDArray[np.bool_],
+    nb: NDArray[np.int64],
+    j: int,
+    gain: NDArray[np.float64],
+    mu: float,
+    cuts: tuple[NDArray[np.int64], NDArray[np.float64]],
+    delta: float,
+) -> NDArray[np.bool_]:
+    """Which columns (base j, items ``nb[row]``) have a reduced cost with the cuts' penalties
+    of at most ``delta`` (``gain``: cost to j minus the item's dual). Over the base's reach
+    only (costs elsewhere may be infinite), in blocks of rows to bound the memory."""
+    reach = np.append(nb, j)
+    local = np.full(len(gain), len(reach))  # items out of reach: a column of zeros
+    local[reach] = np.arange(len(reach))
+    rows, sigma = local[cuts[0]], cuts[1]
+    near = (rows < len(reach)).sum(axis=1) >= 2  # only these cuts can be held
+    rows, sigma = rows[near], sigma[near]
+    keep = np.zeros(len(subs), dtype=bool)
+    for start in range(0, len(subs), 50_000):
+        block = subs[start : start + 50_000]
+        holds = np.zeros((len(block), len(reach) + 1), dtype=bool)
+        holds[:, : len(nb)] = block
+        holds[:, len(nb)] = True  # the base
+        rc = holds[:, :-1] @ gain[reach] - mu
+        keep[start : start + len(block)] = rc + held_rows(rows, holds) @ -sigma <= delta
+    return keep

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from ._compact import plan_cost
 from ._instance import Instance, Part
-from ._run import Deadline, RunResult, run_mip
+from ._run import Deadline, Presolve, RunResult, run_mip
 from .rules import SolveOptions
 
 if TYPE_CHECKING:
@@ -175,10 +175,12 @@ def column_mip(
         limit = min(limit, time_limit)
     # HiGHS's presolve ignores the time limit and takes minutes on the largest listings
     # (measured: 158,000 columns, 47 s in presolve against a 12 s limit; 30,000 columns: quick,
-    # and twice as fast to the proof as without presolve). With a start, no presolve: HiGHS
-    # 1.16 misvalues starts after presolve (see :func:`._run.run_mip`), and the start prunes
-    # more than presolve does (staffs-stoke's last listing: 0.25 s against 1.2 s)
-    presolve = len(cols) <= PRESOLVE_MAX_COLUMNS and not warm
+    # and twice as fast to the proof as without presolve). Light: its full presolve spent 7 of
+    # 15 s on Greater Manchester's first listing (27,000 columns; light: 0.6 of 9 s). With a
+    # start, no presolve: HiGHS 1.16 misvalues starts after presolve (see
+    # :func:`._run.run_mip`), and the start prunes more than presolve does (staffs-stoke's last
+    # listing: 0.25 s against 1.2 s)
+    presolve: Presolve = "light" if len(cols) <= PRESOLVE_MAX_COLUMNS and not warm else "off"
     run = run_mip(prob, options=options, time_limit=limit, warm=warm, presolve=presolve)
     inc_base, inc_cost = None, np.inf
     if run.status in ("optimal", "feasible"):

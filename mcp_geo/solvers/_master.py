@@ -6,7 +6,7 @@ import highspy
 import numpy as np
 from numpy.typing import NDArray
 
-from ._cuts import held, price_with_cuts
+from ._cuts import held, penalised_knapsack, price_with_cuts
 from ._instance import Instance, Part
 from ._pricing import knapsack_window, lp_bound_rows, lp_bounds
 from ._run import quiet_highs_banner
@@ -174,7 +174,8 @@ class Pricer:
         ``cuts``: subset-row cuts and their duals (:mod:`._cuts`); when the knapsack's best
         column meets a cut with a non-zero dual, the base is priced with the cuts: by dynamic
         programming, or by a small MIP; given a ``deferred`` list, a base that needs the MIP is
-        appended to it instead and the knapsack's bound and column are returned.
+        appended to it instead, with the knapsack's bound and the best column that knapsacks with
+        penalised profits find (:func:`._cuts.penalised_knapsack`).
         """
         nb = self._nb(j)
         lo, hi = self.window(j)
@@ -202,8 +203,11 @@ class Pricer:
                     mip=deferred is None,
                     min_value=wanted,
                 )
-                if priced is None:
-                    deferred.append(j)  # type: ignore[union-attr]
+                if priced is None:  # the knapsack's bound, and the best column a cheap search
+                    deferred.append(j)  # type: ignore[union-attr]  # finds
+                    chosen = penalised_knapsack(
+                        self.w[nb[keep]], profits[keep], nb[keep], j, lo, hi, *cuts
+                    )[1]
                 else:
                     value, chosen = priced
         rc = -(pi[j] + value + mu) if np.isfinite(value) else np.inf

@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import cache
+from typing import Literal
 
 import pulp
 
@@ -25,6 +26,8 @@ from mcp_geo._errors import SolverError
 from .rules import SolveOptions
 
 log = logging.getLogger(__name__)
+
+Presolve = Literal["on", "light", "off"]
 
 
 class Deadline:
@@ -168,10 +171,9 @@ class _WarmHiGHS(pulp.HiGHS):  # type: ignore[misc]
 def _status(has_solution: bool, objective: float | None, bound: float | None, gap: float) -> str:
     if not has_solution:
         return "no_solution"
-    from .certificate import relative_gap
+    from .certificate import relative_gap, within_gap
 
-    g = relative_gap(objective, bound)
-    return "optimal" if g is not None and g <= gap + 1e-12 else "feasible"
+    return "optimal" if within_gap(relative_gap(objective, bound), gap) else "feasible"
 
 
 def run_mip(
@@ -180,11 +182,13 @@ def run_mip(
     options: SolveOptions,
     time_limit: float,
     warm: bool = False,
-    presolve: bool = True,
+    presolve: Presolve = "on",
 ) -> RunResult:
     """Solve ``prob`` with the chosen solver and report the solver's own findings.
 
     ``warm``: the variables' current values (``setInitialValue``) are a start for the solver.
+    ``presolve`` (HiGHS): ``light`` leaves out the reductions that cost most (HiGHS's
+    ``presolve_mode`` 2).
     """
     t0 = time.perf_counter()
     if time_limit < 0.02:  # no time left: do not start a solver that would overrun
@@ -218,7 +222,7 @@ def _run_highs(
     time_limit: float,
     warm: bool,
     t0: float,
-    presolve: bool = True,
+    presolve: Presolve = "on",
 ) -> RunResult:
     import highspy
 
@@ -232,7 +236,8 @@ def _run_highs(
         timeLimit=time_limit,
         random_seed=options.seed,
         mip_feasibility_tolerance=1e-7,
-        presolve="on" if presolve else "off",
+        presolve="off" if presolve == "off" else "on",
+        presolve_mode=2 if presolve == "light" else 0,
     )
     try:
         prob.solve(solver)
@@ -244,7 +249,7 @@ def _run_highs(
     MS = highspy.HighsModelStatus
     has_solution = int(info.primal_solution_status) == 2
     objective = float(info.objective_function_value) if has_solution else None
-    if warm and objective is not None and presolve:
+    if warm and objective is not None and presolve != "off":
         recomputed = float(pulp.value(prob.objective) or 0.0)  # of the values PuLP read back
         if abs(recomputed - objective) > 1e-7 * max(1.0, abs(recomputed)):
             # HiGHS 1.16 can misvalue a start after presolve (measured on set partitioning:
@@ -258,7 +263,7 @@ def _run_highs(
             )
             left = time_limit - (time.perf_counter() - t0)
             return _run_highs(
-                prob, options=options, time_limit=left, warm=True, t0=t0, presolve=False
+                prob, options=options, time_limit=left, warm=True, t0=t0, presolve="off"
             )
     bound = float(info.mip_dual_bound)
     bound = bound if math.isfinite(bound) else None

@@ -33,6 +33,12 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     return diff / abs(objective) if objective != 0 else math.inf
 
 
+def within_gap(gap: float | None, tolerance: float) -> bool:
+    """Whether a relative gap meets the tolerance (rounding aside: a bound set to
+    ``objective * (1 - tolerance)`` meets it)."""
+    return gap is not None and gap <= tolerance + 1e-12
+
+
 @dataclass(frozen=True)
 class ModelSize:
     """Size of what was solved (summed over parts and phases that built a model)."""
@@ -123,7 +129,7 @@ def combine_certificates(
     gap = relative_gap(objective, bound)
     status: Status = worst.status
     if status in ("optimal", "feasible"):
-        status = "optimal" if gap is not None and gap <= gap_tolerance + 1e-12 else "feasible"
+        status = "optimal" if within_gap(gap, gap_tolerance) else "feasible"
     ended = [c.ended_by for c in certificates]
     ended_by = next((e for e in ("infeasible", "time_limit", "work_limit") if e in ended), "proof")
     if all(e == "no_model" for e in ended):

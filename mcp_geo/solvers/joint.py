@@ -54,7 +54,7 @@ from mcp_geo.boundaries.distances import TravelMatrix
 from ._compact import model_size
 from ._frames import group_ids, validated_items
 from ._run import run_mip
-from .certificate import Certificate, relative_gap
+from .certificate import Certificate, relative_gap, within_gap
 from .rules import HubRule, McpRule, SolveOptions
 
 log = logging.getLogger(__name__)
@@ -214,7 +214,7 @@ def solve_joint(
     objective = _objective(w, km, hub_of, mcp_of, weighted=weighted)
     bound = None if run.bound is None else min(run.bound, objective)
     gap = relative_gap(objective, bound)
-    status = "optimal" if gap is not None and gap <= options.gap + 1e-12 else "feasible"
+    status = "optimal" if within_gap(gap, options.gap) else "feasible"
     cert = Certificate(
         engine="joint",
         solver=run.solver,

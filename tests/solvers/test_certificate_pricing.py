@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 import mcp_geo.solvers._pricing as pricing
 from mcp_geo.solvers._pricing import knapsack_window, lp_bound_rows, lp_bounds
-from mcp_geo.solvers.certificate import Certificate, ModelSize, combine_certificates
+from mcp_geo.solvers.certificate import (
+    Certificate,
+    ModelSize,
+    combine_certificates,
+    relative_gap,
+    within_gap,
+)
 
 
 def _cert(status: str, objective: float | None, bound: float | None, **kw: object) -> Certificate:
@@ -47,6 +53,18 @@ def test_parts_each_within_the_tolerance_combine_to_optimal() -> None:
     c = combine_certificates(parts, gap_tolerance=1e-4)
     assert c.status == "optimal"
     assert c.gap == pytest.approx(0.15 / 3000)
+
+
+def test_a_bound_set_at_the_tolerance_meets_it() -> None:
+    """The listing proves no plan under objective * (1 - gap): rounding must not undo that (it
+    made Greater Manchester list the same target again and again)."""
+    objective, tolerance = 2_288_515.1314106407, 0.005
+    gap = relative_gap(objective, objective * (1 - tolerance))
+    assert gap is not None
+    assert gap > tolerance  # by rounding
+    assert within_gap(gap, tolerance)
+    assert not within_gap(1.001 * tolerance, tolerance)
+    assert not within_gap(None, tolerance)
 
 
 def test_no_solution_part_makes_the_whole_no_solution() -> None:

@@ -82,6 +82,89 @@ def test_pricing_with_cuts_is_exact(
         assert p[chosen].sum() + penalty == pytest.approx(value, abs=1e-6)
 
 
+def test_penalised_knapsack_finds_plans_not_bounds() -> None:
+    """Its value is the true value of its column, never above the optimum, never below the
+    plain knapsack's column; and it steps around a cut the knapsack's column holds."""
+    from mcp_geo.solvers._cuts import penalised_knapsack
+    from mcp_geo.solvers._pricing import knapsack_window
+
+    def true_value(w, p, items, base, cuts, sigma, chosen) -> float:
+        held = set(items[chosen].tolist()) | {base}
+        return p[chosen].sum() + sum(
+            sigma[c] for c in range(len(cuts)) if len(held & set(cuts[c])) >= 2
+        )
+
+    rng = np.random.default_rng(11)
+    for _ in range(150):
+        w, p, items, base, lo, hi, cuts, sigma = _random_pricing(rng)
+        value, chosen = penalised_knapsack(w, p, items, base, lo, hi, cuts, sigma)
+        _, plain = knapsack_window(w, p, lo, hi)
+        if plain is None:
+            assert chosen is None
+            continue
+        assert chosen is not None
+        assert lo <= w[chosen].sum() <= hi
+        assert value == pytest.approx(true_value(w, p, items, base, cuts, sigma, chosen))
+        assert value <= _brute_force(w, p, items, base, lo, hi, cuts, sigma) + 1e-9
+        assert value >= true_value(w, p, items, base, cuts, sigma, plain) - 1e-9
+    # three items of 10 in a window of [20, 20]: the knapsack takes the two best, {0, 1}, but a
+    # cut on them costs 5; {0, 2} is worth 4 + 2 = 6 against 4 + 3 - 5 = 2
+    w, p, items = np.array([10, 10, 10]), np.array([4.0, 3.0, 2.0]), np.array([0, 1, 2])
+    cut = (np.array([[0, 1, 9]]), np.array([-5.0]))
+    value, chosen = penalised_knapsack(w, p, items, 8, 20, 20, *cut)
+    assert chosen is not None
+    assert (chosen.tolist(), value) == ([0, 2], 6.0)
+
+
+def test_listing_with_cuts_is_every_column_within_reach_of_the_target(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Against brute force: every column whose reduced cost with the cuts' penalties is within
+    what the target allows, and no other; the column cap counts the columns the cuts leave."""
+    import mcp_geo.solvers._enumerate as enumerate_module
+    from mcp_geo.solvers._enumerate import Duals, list_columns
+    from mcp_geo.solvers._master import Pricer
+
+    inst, part = scattered_instance(12, 5, side=8.0, max_km=6.0)
+    pr = Pricer(inst, part)
+    rng = np.random.default_rng(5)
+    pi = rng.uniform(0, 30, pr.n)
+    triples = np.array([np.sort(rng.choice(pr.n, 3, replace=False)) for _ in range(6)])
+    cuts = (triples.astype(np.int64), -rng.uniform(1, 20, 6))
+    rc = np.array([pr.exact(j, pi, 0.0)[0] for j in range(pr.n)])  # without the cuts: bounds
+    duals = Duals(pi, 0.0, cuts, rc, float(pi.sum() + cuts[1].sum() + np.minimum(rc, 0).sum()))
+    target = duals.lag + 40.0
+    bases = np.ones(pr.n, dtype=bool)
+    pairs = np.zeros((pr.n, pr.n), dtype=bool)
+    for j in range(pr.n):
+        pairs[pr.nbr[j], j] = pairs[j, j] = True
+    listed = list_columns(pr, duals, target, bases, pairs)
+    assert listed is not None
+    expected = set()
+    for j in range(pr.n):
+        lo, hi = pr.window(j)
+        delta = target - duals.lag + min(0.0, rc[j])
+        nb = pr.nbr[j]
+        for r in range(len(nb) + 1):
+            for chosen in itertools.combinations(nb.tolist(), r):
+                if not lo <= pr.w[list(chosen)].sum() <= hi:
+                    continue
+                members = np.sort(np.array([j, *chosen]))
+                full = pr.column_cost(j, members) - pi[members].sum() + pr.penalty(members, cuts)
+                if full <= delta + 1e-6:
+                    expected.add((j, tuple(members.tolist())))
+    got = {(j, tuple(m.tolist())) for j, m in listed}
+    assert len(got) == len(listed)
+    assert got == expected
+    without_cuts = list_columns(pr, Duals(pi, 0.0, None, rc, duals.lag), target, bases, pairs)
+    assert without_cuts is not None
+    assert len(without_cuts) > len(listed) > 0  # the cuts' penalties leave out columns
+    monkeypatch.setattr(enumerate_module, "MAX_COLUMNS", len(listed))
+    assert list_columns(pr, duals, target, bases, pairs) is not None
+    monkeypatch.setattr(enumerate_module, "MAX_COLUMNS", len(listed) - 1)
+    assert list_columns(pr, duals, target, bases, pairs) is None
+
+
 def test_separation_finds_the_odd_cycle() -> None:
     members = [np.array([0, 1]), np.array([1, 2]), np.array([0, 2]), np.array([3, 4])]
     half = np.array([0.5, 0.5, 0.5, 1.0])
@@ -109,6 +192,11 @@ def test_listing_by_search_equals_meet_in_the_middle(monkeypatch: pytest.MonkeyP
         assert halves is not None
         assert search is not None
         assert sorted(map(tuple, halves)) == sorted(map(tuple, search))
+        assert halves.shape[1] == m
+        within = (lo <= halves @ w) & (halves @ w <= hi) & (halves @ p >= threshold - 1e-9)
+        assert within.all()
+        if len(halves):  # one subset fewer than found is too many
+            assert subsets_within(w, p, lo, hi, threshold, limit=len(halves) - 1) is None
 
 
 @pytest.mark.slow
@@ -159,7 +247,7 @@ def test_large_listings_are_solved_without_presolve(monkeypatch: pytest.MonkeyPa
     seen = []
     real = incumbent.run_mip
 
-    def spy(*args, presolve: bool = True, **kwargs):
+    def spy(*args, presolve: str = "on", **kwargs):
         seen.append(presolve)
         return real(*args, presolve=presolve, **kwargs)
 
@@ -171,7 +259,23 @@ def test_large_listings_are_solved_without_presolve(monkeypatch: pytest.MonkeyPa
         assert cost == pytest.approx(10.0)  # {A, B} at B, {C} alone
         assert base_of is not None
         assert base_of.tolist() == [1, 1, 2]
-    assert seen == [True, False]
+    assert seen == ["light", "off"]
+
+
+@pytest.mark.parametrize(("presolve", "mode"), [("on", 0), ("light", 2)])
+def test_light_presolve_is_highs_presolve_mode_2(presolve: str, mode: int) -> None:
+    import pulp
+
+    from mcp_geo.solvers._run import run_mip
+
+    prob = pulp.LpProblem("tiny", pulp.LpMinimize)
+    x = prob.add_variable("x", 0, 3, cat=pulp.LpInteger)
+    prob += x
+    prob += x >= 1.5
+    run = run_mip(prob, options=SolveOptions(threads=1), time_limit=10, presolve=presolve)
+    assert run.status == "optimal"
+    assert run.objective == pytest.approx(2.0)
+    assert prob.solverModel.getOptionValue("presolve_mode")[1] == mode
 
 
 def test_a_base_needing_a_pricing_mip_waits_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -188,10 +292,11 @@ def test_a_base_needing_a_pricing_mip_waits_when_asked(monkeypatch: pytest.Monke
     monkeypatch.setattr(cuts_module, "ENUMERATE_MAX", 0)
     monkeypatch.setattr(cuts_module, "MAX_CUT_ITEMS", 0)
     waiting: list[int] = []
-    rc_wait, same = pr.exact(0, pi, 0.0, cuts=cuts, deferred=waiting)
+    rc_wait, found = pr.exact(0, pi, 0.0, cuts=cuts, deferred=waiting)
     assert rc_wait == rc_plain
-    assert same is not None
-    assert same.tolist() == column.tolist()
+    assert found is not None  # a column at least as good as the knapsack's, with the cuts
+    full_rc = pr.column_cost(0, found) - pi[found].sum() + pr.penalty(found, cuts)
+    assert full_rc <= pr.column_cost(0, column) - pi[column].sum() + 100.0 + 1e-9
     assert waiting == [0]
     rc_mip, priced = pr.exact(0, pi, 0.0, cuts=cuts)
     assert priced is not None
@@ -222,6 +327,33 @@ def test_listing_stops_once_the_gap_is_closed(monkeypatch: pytest.MonkeyPatch) -
     assert 0 < c.gap <= 1e-4  # closed within the tolerance, not to zero
     assert len(calls) == 1
     assert c.objective > calls[0]  # above the target the listing was made for
+
+
+def test_a_listing_too_long_halves_the_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    """north-staffs with its first two listings declared too long: the targets come down by
+    halves to one that lists, and the plan is still proven optimal."""
+    from mcp_geo.practices import open_data, select_footprint
+
+    targets: list[tuple[float, bool]] = []
+    listing = columns.list_columns
+
+    def short_only(pr, duals, target, *args, **kwargs):
+        too_long = len(targets) < 2
+        targets.append((target, too_long))
+        return None if too_long else listing(pr, duals, target, *args, **kwargs)
+
+    frame = select_footprint(open_data(), "north-staffs").practices
+    options = SolveOptions(engine="columns", threads=2, gap=1e-4, time_limit_s=60)
+    reference = solve_hubs(frame, options=options).certificate
+    monkeypatch.setattr(columns, "list_columns", short_only)
+    c = solve_hubs(frame, options=options).certificate
+    assert c.status == reference.status == "optimal"
+    assert c.objective == pytest.approx(reference.objective, rel=1e-4)
+    assert [too_long for _, too_long in targets[:3]] == [True, True, False]
+    first, second, third = (t for t, _ in targets[:3])
+    bound = first / (1 + columns.FIRST_TARGET_STEP)
+    assert second - bound == pytest.approx((first - bound) / 2)
+    assert third - bound == pytest.approx((first - bound) / 4)
 
 
 def test_cuts_held_by_many_columns_match_one_at_a_time() -> None:
