@@ -18,7 +18,8 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
 3. **Subset-row cuts** (:mod:`._cuts`): at convergence, violated cuts on triples of items are
    added to the master and the columns re-priced exactly with their duals (the knapsack first;
    where its column meets a cut, a dynamic programme over the cut items' subsets, or a small MIP
-   for the bases that need one, once the others price out), for up to :data:`MAX_CUT_ROUNDS`
+   for the bases that need one, once neither the others nor knapsacks with penalised profits
+   find a column), for up to :data:`MAX_CUT_ROUNDS`
    rounds while a round raises the LP by :data:`CUT_MIN_GAIN`.
 4. **Lower bound**: at any duals (pi, mu, sigma <= 0), ``L = sum pi + p mu + sum sigma +
    sum_j min(0, r_j)`` is a valid bound when ``r_j`` is a lower bound on the best reduced cost of

@@ -14,8 +14,10 @@ below the optimum with about 50 cuts.
 With cut duals sigma <= 0 a column's reduced cost gains ``-sigma_c`` for every cut it holds two
 items of; pricing is then no longer a plain knapsack. The plain knapsack's value still bounds it
 from below (the penalties are >= 0), so: a base whose plain best column meets no cut is priced
-exactly by the dynamic programme; otherwise a small MIP (highspy) prices it, with one variable per
-cut that the base's items can trigger.
+exactly by the dynamic programme; otherwise the subsets of the items the cuts touch, each
+completed by the knapsack of the others, or, when they are many, a small MIP (highspy) with one
+variable per cut that the base's items can trigger. Column generation calls the MIP last: until
+then knapsacks with penalised profits (:func:`penalised_knapsack`) find columns without proof.
 """
 
 from __future__ import annotations

@@ -203,8 +203,9 @@ class Pricer:
                     mip=deferred is None,
                     min_value=wanted,
                 )
-                if priced is None:  # the knapsack's bound, and the best column a cheap search
-                    deferred.append(j)  # type: ignore[union-attr]  # finds
+                if priced is None:
+                    # the knapsack's bound stays; the column is the best a cheap search finds
+                    deferred.append(j)  # type: ignore[union-attr]
                     chosen = penalised_knapsack(
                         self.w[nb[keep]], profits[keep], nb[keep], j, lo, hi, *cuts
                     )[1]
