@@ -83,6 +83,7 @@ FIRST_TARGET_STEP = 0.002  # the first listing's target: this far above the boun
 TARGET_GROWTH = 2.5  # the next target's step, when a listing's MIP raised the bound to its target
 MIN_TARGET_STEP = 2e-4  # too long a listing halves the step, down to this
 BRANCH_SHARE = 0.5  # of the time left; the shrunken compact model gets the rest if needed
+DIVE_FIRST_GAP = 0.02  # a greedy plan further than this above the bound: dive before listing
 WARM_START_WITHIN = 0.01  # the listing's MIP starts from the incumbent if this close to target
 THETA_MAX = 0.01  # of the bound: reduced costs are priced exactly up to this (fixing)
 LARGE_PART = 200  # items: above, the MIP over the generated columns runs only if the dive fails
@@ -268,12 +269,16 @@ def solve_columns(
     #    generated columns wait until the listing (7a) has had its turn (first only without a
     #    greedy plan): the listing's MIP finds the optimum itself, while the dive costs 0.3-1 s
     #    on the seeds and 5-10 s on Greater Manchester, ending 7-10% above the optimum there
-    plans = (
-        [greedy]
-        if greedy is not None
-        else _more_plans(inst, part, options, master, pr, order, add, deadline)
-    )
-    inc_base, inc_cost = _best_polished(inst, part, plans)
+    inc_base, inc_cost = _best_polished(inst, part, [greedy] if greedy is not None else [])
+    if not within_gap(relative_gap(inc_cost, bound), DIVE_FIRST_GAP):
+        base, cost = _best_polished(
+            inst, part, _more_plans(inst, part, options, master, pr, order, add, deadline)
+        )
+        if base is not None and cost < inc_cost - 1e-9:
+            inc_base, inc_cost = base, cost
+        dived = True
+    else:
+        dived = False
     log.info("columns: bound %.1f, incumbent %.1f", bound, inc_cost)
 
     bases = pairs = None
@@ -310,67 +315,69 @@ def solve_columns(
         )
         return PartResult(base_of=base_of, certificate=cert)
 
-    if inc_base is not None:
-        pos_of = {int(g): k for k, g in enumerate(part.items)}
-        gap_now = relative_gap(inc_cost, bound)
-        if within_gap(gap_now, options.gap):
-            return finish(
-                inc_cost,
-                inc_base,
-                None,
-                options.solver,
-                highs_version() if options.solver == "highs" else cbc_version(),
-                "proof",
-                ModelSize(),
-            )
-        # 7a. few columns can still improve on a target: list them all, solve the set
-        #     partitioning MIP; raise the target until a plan meets it (see :mod:`._enumerate`)
-        start = np.array([pos_of[int(g)] for g in inc_base])
-        step, too_long = FIRST_TARGET_STEP, np.inf  # listings up to too_long are too long
-        while deadline.remaining() > 0.05 * deadline.seconds:  # else no time for another MIP
-            # no plan under inc_cost * (1 - gap) proves the incumbent: no need to list further
-            target = min(inc_cost * (1 - options.gap), bound * (1 + step))
-            if target >= too_long:  # halfway to the last target that was too long
-                target = bound + 0.5 * (too_long - bound)
-                if target - bound <= MIN_TARGET_STEP * bound:
-                    break  # the listings stay too long
-            if target <= bound:
-                break
-            duals = duals_for(target)
-            bound = max(bound, duals.lag)
-            fixed = fix_by_reduced_cost(pr, duals, target)
-            until = time.perf_counter() + 0.5 * deadline.remaining()  # and half for the MIP
-            listed = list_columns(pr, duals, target, *fixed, until=until)
-            if listed is None:
-                too_long = target
-                continue
-            # with the incumbent's columns (its warm start): the MIP always has a plan, and any
-            # plan up to the target is still made of listed columns
-            # (once each: a column listed twice would make the warm start cover its items twice)
-            log.info("columns: %d columns can beat %.1f; set partitioning MIP", len(listed), target)
+    pos_of = {int(g): k for k, g in enumerate(part.items)}
+    if inc_base is not None and within_gap(relative_gap(inc_cost, bound), options.gap):
+        return finish(
+            inc_cost,
+            inc_base,
+            None,
+            options.solver,
+            highs_version() if options.solver == "highs" else cbc_version(),
+            "proof",
+            ModelSize(),
+        )
+    # 7a. few columns can still improve on a target: list them all, solve the set partitioning
+    #     MIP; raise the target until a plan meets it (see :mod:`._enumerate`). Without a plan
+    #     yet too: the MIP finds one, or proves the target a bound
+    step, too_long = FIRST_TARGET_STEP, np.inf  # listings up to too_long are too long
+    while deadline.remaining() > 0.05 * deadline.seconds:  # else no time for another MIP
+        # no plan under inc_cost * (1 - gap) proves the incumbent: no need to list further
+        target = min(inc_cost * (1 - options.gap), bound * (1 + step))
+        if target >= too_long:  # halfway to the last target that was too long
+            target = bound + 0.5 * (too_long - bound)
+            if target - bound <= MIN_TARGET_STEP * bound:
+                break  # the listings stay too long
+        if target <= bound:
+            break
+        duals = duals_for(target)
+        bound = max(bound, duals.lag)
+        fixed = fix_by_reduced_cost(pr, duals, target)
+        until = time.perf_counter() + 0.5 * deadline.remaining()  # and half for the MIP
+        listed = list_columns(pr, duals, target, *fixed, until=until)
+        if listed is None:
+            too_long = target
+            continue
+        # with the incumbent's columns (its warm start): the MIP always has a plan, and any plan
+        # up to the target is still made of listed columns (once each: a column listed twice
+        # would make the warm start cover its items twice)
+        log.info("columns: %d columns can beat %.1f; set partitioning MIP", len(listed), target)
+        start = None if inc_base is None else np.array([pos_of[int(g)] for g in inc_base])
+        if start is not None:
             keys = {(j, tuple(m.tolist())) for j, m in listed}
             listed += [(j, m) for j, m in _columns_of(start) if (j, tuple(m.tolist())) not in keys]
-            cols = [(j, m, pr.column_cost(j, m)) for j, m in listed]
-            # a start far above the target prunes little: presolve does more (see column_mip)
-            warm = start if inc_cost <= target * (1 + WARM_START_WITHIN) else None
-            base_of, cost, run = column_mip(inst, part, cols, options, deadline, start=warm)
-            msize = ModelSize(variables=len(cols), constraints=n + (count is not None))
-            if base_of is not None and cost < inc_cost:
-                inc_base, inc_cost = base_of, cost
-                start = np.array([pos_of[int(g)] for g in inc_base])
-            # every plan up to the target is made of listed columns: the bound is the MIP's,
-            # capped by the target
-            sp_bound = target if run.status == "infeasible" else min(run.bound or 0.0, target)
-            if run.status in ("infeasible", "optimal") and cost > target:
-                bound = max(bound, sp_bound)  # no plan costs less: raise the target
-                gap_now = relative_gap(inc_cost, bound)
-                if target < inc_cost and not within_gap(gap_now, options.gap):
-                    step *= TARGET_GROWTH
-                    continue
+        cols = [(j, m, pr.column_cost(j, m)) for j, m in listed]
+        # a start far above the target prunes little: presolve does more (see column_mip)
+        warm = start if inc_cost <= target * (1 + WARM_START_WITHIN) else None
+        base_of, cost, run = column_mip(inst, part, cols, options, deadline, start=warm)
+        msize = ModelSize(variables=len(cols), constraints=n + (count is not None))
+        if base_of is not None and cost < inc_cost:
+            inc_base, inc_cost = base_of, cost
+        # every plan up to the target is made of listed columns: the bound is the MIP's, capped
+        # by the target
+        sp_bound = target if run.status == "infeasible" else min(run.bound or 0.0, target)
+        if run.status in ("infeasible", "optimal") and cost > target:
+            bound = max(bound, sp_bound)  # no plan costs less: raise the target
+            if target < inc_cost and not within_gap(relative_gap(inc_cost, bound), options.gap):
+                step *= TARGET_GROWTH
+                continue
+        if inc_base is not None:
             return finish(
                 inc_cost, inc_base, sp_bound, run.solver, run.version, run.ended_by, msize
             )
-        if greedy is not None and deadline.remaining() > 0:
+        break  # the MIP ran out of time without a plan
+
+    if inc_base is not None:
+        if not dived and deadline.remaining() > 0:
             base, cost = _best_polished(
                 inst, part, _more_plans(inst, part, options, master, pr, order, add, deadline)
             )

@@ -25,8 +25,12 @@ ENDED_BY: tuple[str, ...] = ("proof", "time_limit", "work_limit", "infeasible", 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
     """``(objective - bound) / |objective|``, 0 when both are 0, None without an objective."""
-    if objective is None or bound is None or not math.isfinite(bound):
-        return None
+    if (
+        objective is None
+        or bound is None
+        or not (math.isfinite(bound) and math.isfinite(objective))
+    ):
+        return None  # no plan (an infinite cost), or no bound
     diff = max(0.0, objective - bound)
     if diff <= 1e-9 * max(1.0, abs(objective)):
         return 0.0

@@ -65,6 +65,7 @@ def test_a_bound_set_at_the_tolerance_meets_it() -> None:
     assert within_gap(gap, tolerance)
     assert not within_gap(1.001 * tolerance, tolerance)
     assert not within_gap(None, tolerance)
+    assert relative_gap(float("inf"), 1.0) is None  # no plan yet: no gap, never "optimal"
 
 
 def test_no_solution_part_makes_the_whole_no_solution() -> None:

@@ -356,6 +356,28 @@ def test_a_listing_too_long_halves_the_step(monkeypatch: pytest.MonkeyPatch) -> 
     assert third - bound == pytest.approx((first - bound) / 4)
 
 
+def test_the_listing_finds_the_plan_when_no_heuristic_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """north-staffs with neither a greedy plan nor a dive: the listing's MIP finds the optimum
+    itself (no compact model), and a part with no plan yet is never called optimal."""
+    from mcp_geo.practices import open_data, select_footprint
+
+    frame = select_footprint(open_data(), "north-staffs").practices
+    options = SolveOptions(engine="columns", threads=2, gap=1e-4, time_limit_s=60)
+    reference = solve_hubs(frame, options=options)
+    monkeypatch.setattr(columns, "greedy_plan", lambda *args, **kwargs: None)
+    monkeypatch.setattr(columns, "_more_plans", lambda *args, **kwargs: [])
+
+    def no_compact(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the compact model ran")
+
+    monkeypatch.setattr(columns, "solve_compact", no_compact)
+    solution = solve_hubs(frame, options=options)
+    c = solution.certificate
+    assert c.status == reference.certificate.status == "optimal"
+    assert c.objective == pytest.approx(reference.certificate.objective, rel=1e-4)
+    assert len(solution.hubs) == len(reference.hubs)
+
+
 def test_cuts_held_by_many_columns_match_one_at_a_time() -> None:
     from mcp_geo.solvers._cuts import held, held_rows
 
