@@ -82,6 +82,7 @@ CUT_MIN_GAIN = 5e-4  # another round only while the last one raised the LP by th
 FIRST_TARGET_STEP = 0.002  # the first listing's target: this far above the bound
 TARGET_GROWTH = 2.5  # the next target's step, when a listing's MIP raised the bound to its target
 MIN_TARGET_STEP = 2e-4  # too long a listing halves the step, down to this
+MAX_STEP_WITHOUT_PLAN = 0.02  # no plan yet: listings up to this far above the bound, then compact
 BRANCH_SHARE = 0.5  # of the time left; the shrunken compact model gets the rest if needed
 DIVE_FIRST_GAP = 0.02  # a greedy plan further than this above the bound: dive before listing
 WARM_START_WITHIN = 0.01  # the listing's MIP starts from the incumbent if this close to target
@@ -337,8 +338,8 @@ def solve_columns(
             target = bound + 0.5 * (too_long - bound)
             if target - bound <= MIN_TARGET_STEP * bound:
                 break  # the listings stay too long
-        if target <= bound:
-            break
+        if target <= bound or (inc_base is None and step > MAX_STEP_WITHOUT_PLAN):
+            break  # (without a plan, an infeasible part would be listed for ever)
         duals = duals_for(target)
         bound = max(bound, duals.lag)
         fixed = fix_by_reduced_cost(pr, duals, target)
