@@ -378,6 +378,28 @@ def test_the_listing_finds_the_plan_when_no_heuristic_does(monkeypatch: pytest.M
     assert len(solution.hubs) == len(reference.hubs)
 
 
+def test_an_infeasible_part_is_not_listed_for_ever(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shropshire, Telford and Wrekin (QOC) cannot make hubs of 30,000 within 15 km: with no
+    plan to prove, a few listings, then the compact model proves it (it once listed for 116 s)."""
+    from mcp_geo._errors import InfeasibleError
+    from mcp_geo.practices import open_data, select_footprint
+
+    targets: list[float] = []
+    listing = columns.list_columns
+
+    def counted(*args: object, **kwargs: object) -> object:
+        targets.append(args[2])  # type: ignore[arg-type]
+        return listing(*args, **kwargs)
+
+    monkeypatch.setattr(columns, "list_columns", counted)
+    frame = select_footprint(open_data(), "icb:QOC").practices
+    options = SolveOptions(engine="columns", threads=2, gap=5e-3, time_limit_s=60)
+    with pytest.raises(InfeasibleError, match="lowering the floor to 28,737"):
+        solve_hubs(frame, options=options)
+    assert 1 <= len(targets) <= 3
+    assert max(targets) <= min(targets) * 1.03
+
+
 def test_cuts_held_by_many_columns_match_one_at_a_time() -> None:
     from mcp_geo.solvers._cuts import held, held_rows
 
