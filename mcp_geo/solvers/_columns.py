@@ -34,7 +34,7 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    columns, its warm start) decides: a plan at or under U is optimal; none means no plan costs
    less than U, which becomes the bound, and the target rises (:data:`TARGET_GROWTH`) unless the
    best plan is already within the gap of it. A listing too long to solve (Greater Manchester:
-   one central base has 10^5 columns within 0.3% of the bound) halves the step instead.
+   830,000 columns within 0.5% of the bound) halves the step instead.
 7. **Otherwise** (too many columns to list): when the gap is at most :data:`BRANCH_MAX_GAP` on a
    part of at most :data:`BRANCH_MAX_ITEMS` items, branch-and-price (:mod:`._branch`) on the
    pairs that fixing kept, with :data:`BRANCH_SHARE` of the time left; else, or if the tree has
