@@ -15,9 +15,15 @@ import os
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import dask
 
 from mcp_geo._national_tasks import FootprintJob, FootprintResult
 from mcp_geo.scenario import Scenario
+
+if TYPE_CHECKING:
+    from distributed import LocalCluster
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +34,29 @@ def available_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def local_cluster(n_workers: int) -> LocalCluster:
+    """A LocalCluster of ``n_workers`` processes of one thread, without Dask's malloc setting.
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which makes glibc hand
+    memory back to the system at every free of more than 64 KiB. The columns engine allocates
+    and frees such arrays by the thousand (knapsack tables): measured on North West London (QRV,
+    one thread, 120 s), 46 s of system time against 7 s, column generation 57 s against 18 s, and
+    a 13.6% gap against 4.6% at the time limit.
+    """
+    from distributed import LocalCluster
+
+    no_trim = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+    with dask.config.set(no_trim), warnings.catch_warnings():
+        # on a shared machine another cluster may hold Dask's default port; any port will do
+        warnings.filterwarnings("ignore", "Port .* is already in use", UserWarning)
+        return LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
 
 
 def _stdout_to_stderr() -> None:
@@ -69,21 +98,13 @@ def run_on_dask(
 
     ``solve(job, scenario=..., data_dir=..., parts=...)`` runs in a worker process.
     """
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, as_completed
 
     cluster = None
     if scheduler is None:
         n_workers = min(workers or available_cores(), len(jobs))
         log.info("starting a local Dask cluster of %d worker processes", n_workers)
-        with warnings.catch_warnings():
-            # on a shared machine another cluster may hold Dask's default port; any port will do
-            warnings.filterwarnings("ignore", "Port .* is already in use", UserWarning)
-            cluster = LocalCluster(
-                n_workers=n_workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-            )
+        cluster = local_cluster(n_workers)
         client = Client(cluster)
         client.run(_stdout_to_stderr)
     else:

@@ -332,3 +332,22 @@ def test_cli_plan_england_writes_the_national_plan(tmp_path, capsys):
     assert "05V" in capsys.readouterr().out
     assert main(["plan", "england", "--out", str(tmp_path / "x")]) == 2
     assert "--by" in capsys.readouterr().err
+
+
+def test_local_workers_run_without_dask_malloc_trim():
+    """Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which tripled the columns
+    engine's time there (system calls at every free of a knapsack table); ours unset it."""
+    import os
+
+    from distributed import Client, LocalCluster
+
+    from mcp_geo._national_dask import local_cluster
+
+    def trim_setting(cluster) -> list[str | None]:
+        with Client(cluster) as client:
+            return list(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values())
+
+    with local_cluster(1) as cluster:
+        assert trim_setting(cluster) == [os.environ.get("MALLOC_TRIM_THRESHOLD_")]
+    with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None) as cluster:
+        assert trim_setting(cluster) == ["65536"]  # Dask's default, which the test guards against
