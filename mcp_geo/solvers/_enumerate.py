@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from ._cuts import held_rows
+from ._cuts import cuts_within_reach
 from ._pricing import lp_bounds, subset_matrix
 
 if TYPE_CHECKING:
@@ -187,18 +187,13 @@ def _within_with_cuts(
     """Which columns (base j, items ``nb[row]``) have a reduced cost with the cuts' penalties
     of at most ``delta`` (``gain``: cost to j minus the item's dual). Over the base's reach
     only (costs elsewhere may be infinite), in blocks of rows to bound the memory."""
-    reach = np.append(nb, j)
-    local = np.full(len(gain), len(reach))  # items out of reach: a column of zeros
-    local[reach] = np.arange(len(reach))
-    rows, sigma = local[cuts[0]], cuts[1]
-    near = (rows < len(reach)).sum(axis=1) >= 2  # only these cuts can be held
-    rows, sigma = rows[near], sigma[near]
+    where, with_base, active = cuts_within_reach(nb, j, *cuts)
+    base_rc = gain[j] - mu
     keep = np.zeros(len(subs), dtype=bool)
     for start in range(0, len(subs), 50_000):
         block = subs[start : start + 50_000]
-        holds = np.zeros((len(block), len(reach) + 1), dtype=bool)
-        holds[:, : len(nb)] = block
-        holds[:, len(nb)] = True  # the base
-        rc = holds[:, :-1] @ gain[reach] - mu
-        keep[start : start + len(block)] = rc + held_rows(rows, holds) @ -sigma <= delta
+        holds = np.hstack([block, np.zeros((len(block), 1), dtype=bool)])  # -1: not in reach
+        held = holds[:, where].sum(axis=2) + with_base >= 2
+        rc = block @ gain[nb] + base_rc + held @ -cuts[1][active]
+        keep[start : start + len(block)] = rc <= delta
     return keep
