@@ -99,46 +99,42 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
     solver.add_argument("--threads", type=int, help="solver threads (default: all cores)")
 
 
+SCENARIO_OPTIONS = (
+    "snapshot", "hub_min", "hub_max", "hubs", "max_km", "mcp_min", "mcp_max", "mcps",
+    "mcp_max_km", "no_mcps", "objective", "strict", "engine", "solver", "mode", "gap",
+    "time_limit", "threads", "travel", "roads", "metric", "max_minutes", "mcp_max_minutes",
+    "circuity",
+)  # fmt: skip
+"""The options of ``plan`` and ``compare`` that are scenario keys (``--max-km`` is ``max_km``)."""
+
+
 def scenario_from_args(args: argparse.Namespace):  # -> Scenario
-    from mcp_geo.scenario import Scenario, read_scenario
+    """The scenario of FOOTPRINT (a scenario file, or a footprint) and the options given.
 
-    if args.footprint.lower().endswith(".toml"):
-        scenario = read_scenario(args.footprint)
-    else:
-        scenario = Scenario(footprint=args.footprint)
-    changes = {
-        "snapshot": args.snapshot,
-        "hub_min": args.hub_min,
-        "hub_max": args.hub_max,
-        "hubs": args.hubs,
-        "max_km": args.max_km,
-        "mcp_min": args.mcp_min,
-        "mcp_max": args.mcp_max,
-        "mcps": args.mcps,
-        "mcp_max_km": args.mcp_max_km,
-        "no_mcps": args.no_mcps,
-        "objective": args.objective,
-        "strict": args.strict,
-        "engine": args.engine,
-        "solver": args.solver,
-        "mode": args.mode,
-        "gap": args.gap,
-        "time_limit": args.time_limit,
-        "threads": args.threads,
-        "travel": args.travel,
-        "roads": args.roads,
-        "metric": args.metric,
-        "max_minutes": args.max_minutes,
-        "mcp_max_minutes": args.mcp_max_minutes,
-        "circuity": args.circuity,
-    }
-    unlimited = {k: None for k, v in changes.items() if v == NO_LIMIT}
-    scenario = scenario.with_options(**{k: v for k, v in changes.items() if v != NO_LIMIT})
-    if unlimited:
-        import dataclasses
+    Options not given keep the scenario file's (or the default) value; messages name the option
+    (``--max-km``), or the file and key for values that came from a scenario file.
+    """
+    from mcp_geo.scenario import Scenario
 
-        scenario = dataclasses.replace(scenario, **unlimited)
-    return scenario
+    options = {key: getattr(args, key) for key in SCENARIO_OPTIONS}
+    return Scenario.from_command_line(args.footprint, options)
+
+
+def _add_output_options(parser: argparse.ArgumentParser, *, default: bool) -> None:
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0 if default else argparse.SUPPRESS,
+        help="more logging (-vv: debugging)",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=False if default else argparse.SUPPRESS,
+        help="nothing on stderr but errors (no progress, no solver banners)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -148,9 +144,18 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=ATTRIBUTION,
     )
     parser.add_argument("--version", action="version", version=f"mcp-geo {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
-    parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    _add_output_options(parser, default=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # -v and -q are also accepted after the command (`mcp-geo plan ... -q`); unset there, they
+    # leave what was given before it
+    shared = argparse.ArgumentParser(add_help=False)
+    _add_output_options(shared, default=False)
+    add_parser = commands.add_parser
+
+    def add_command(name: str, **kwargs):  # -> argparse.ArgumentParser
+        return add_parser(name, parents=[shared], **kwargs)
+
+    commands.add_parser = add_command  # type: ignore[method-assign]
 
     fp = commands.add_parser("footprints", help="list the built-in footprints with their counts")
     _add_data_options(fp)
