@@ -1,9 +1,10 @@
 """Shared helpers for reading the publishers' CSV files.
 
 The NHS and ODS files have been published with CRLF or LF line endings, with or without a UTF-8
-byte-order mark, now and then re-saved in Windows-1252, quoted or not, and with column names that
-changed between the CCG era and the Sub-ICB era. The helpers here take those variants in their
-stride and turn everything else into one :class:`~mcp_geo._errors.ValidationError` that lists
+byte-order mark, now and then re-saved in Windows-1252 (or, from a spreadsheet, UTF-16), quoted or
+not, and with column names that changed between the CCG era and the Sub-ICB era. The helpers here
+take those variants in their stride and turn everything else (a zip archive or another binary file
+given for a CSV is named as such) into one :class:`~mcp_geo._errors.ValidationError` that lists
 every structural problem, or into row-level exclusions that name file, line, field and value.
 """
 
@@ -119,6 +120,25 @@ def normalise_header(name: str) -> str:
     return re.sub(r"[^0-9A-Z]+", "_", text.upper()).strip("_")
 
 
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "a zip archive"),
+    (b"PK\x05\x06", "a zip archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook or other OLE file"),
+    (b"%PDF", "a PDF document"),
+    (b"PAR1", "a Parquet file"),
+    (b"SQLite format 3", "an SQLite database (a GeoPackage?)"),
+)
+"""Signatures of the binary files most often given where a CSV is expected."""
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
 def read_bytes(path: Path) -> tuple[bytes, str]:
     """Return the bytes of a CSV file, or of the one CSV inside a publisher's ``.zip``.
 
@@ -126,9 +146,28 @@ def read_bytes(path: Path) -> tuple[bytes, str]:
     -------
     tuple of bytes and str
         The content and the name to use in messages.
+
+    Raises
+    ------
+    ValidationError
+        If ``path`` is a folder, cannot be read, or is a zip without exactly one CSV.
     """
+    if path.is_dir():
+        raise ValidationError(
+            [Problem("is a folder, not a file", source=str(path))], context="cannot read file"
+        )
     if path.suffix.lower() != ".zip":
-        return path.read_bytes(), path.name
+        try:
+            return path.read_bytes(), path.name
+        except FileNotFoundError:
+            raise ValidationError(
+                [Problem("file not found", source=str(path))], context="cannot read file"
+            ) from None
+        except OSError as exc:
+            raise ValidationError(
+                [Problem(f"cannot be read ({exc.strerror})", source=str(path))],
+                context="cannot read file",
+            ) from None
     try:
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.namelist() if m.lower().endswith(".csv")]
@@ -151,14 +190,63 @@ def read_bytes(path: Path) -> tuple[bytes, str]:
         ) from exc
 
 
+def binary_kind(data: bytes) -> str | None:
+    """What a file is when it is not text: ``"a zip archive"``, ``"a binary file"``, or None.
+
+    A file that starts with a UTF-16 or UTF-32 byte-order mark is text.
+
+    Examples
+    --------
+    >>> binary_kind(b"PK\x03\x04..."), binary_kind(b"a,b\x00c"), binary_kind(b"a,b\n")
+    ('a zip archive', 'a binary file', None)
+    """
+    if any(data.startswith(bom) for bom, _ in _BOMS):
+        return None
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    if b"\x00" in data[:65536]:
+        return "a binary file"
+    return None
+
+
 def decode(data: bytes, *, name: str) -> tuple[str, str]:
-    """Decode a file's bytes: UTF-8 (with or without BOM), else Windows-1252, else Latin-1.
+    """Decode a file's bytes as text.
+
+    UTF-16 or UTF-32 with a byte-order mark, else UTF-8 (with or without BOM), else Windows-1252
+    (with a warning, as the publishers have re-saved files), else Latin-1.
 
     Returns
     -------
     tuple of str and str
         The text and the encoding used.
+
+    Raises
+    ------
+    ValidationError
+        If the bytes are a zip archive or another binary file (named as such), or a file with a
+        UTF-16 byte-order mark that is not UTF-16.
     """
+    kind = binary_kind(data)
+    if kind is not None:
+        raise ValidationError(
+            [Problem(f"is {kind}, not a CSV text file", source=name)], context="cannot read file"
+        )
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                raise ValidationError(
+                    [
+                        Problem(
+                            f"starts with a {encoding.upper()} byte-order mark but is not "
+                            f"{encoding.upper()} text (byte {exc.start})",
+                            source=name,
+                        )
+                    ],
+                    context="cannot read file",
+                ) from None
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as exc:
