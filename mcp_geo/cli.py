@@ -194,7 +194,8 @@ def _interruptible(function, *args, **kwargs):
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from mcp_geo.exports import prepare_output_dir, write_plan
+    from mcp_geo._folders import claim_output_dir
+    from mcp_geo.exports import write_plan
     from mcp_geo.planning import run_scenario
 
     scenario = scenario_from_args(args)
@@ -209,9 +210,11 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             [Problem("applies to FOOTPRINT england only", source=o) for o in given],
             context="mcp-geo plan",
         )
-    prepare_output_dir(args.out)
     console = _stderr()
-    with console.status("planning", spinner="dots") as status:
+    with (
+        claim_output_dir(args.out, kind="plan"),
+        console.status("planning", spinner="dots") as status,
+    ):
 
         def step(text: str) -> None:
             status.update(text)
@@ -282,52 +285,54 @@ def _plan_england(args: argparse.Namespace, scenario) -> int:
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
+    from mcp_geo._folders import check_output_file
     from mcp_geo.maps.render import MapOptions, write_map
     from mcp_geo.plan_io import read_plan
 
     tiles = None if args.tiles.strip().lower() == "none" else args.tiles
+    target = args.out or args.dir / "map.html"
+    check_output_file(target)  # before the plan is read and drawn
     plan = read_plan(args.dir)
-    written = write_map(plan, args.out or args.dir / "map.html", options=MapOptions(tiles=tiles))
+    written = write_map(plan, target, options=MapOptions(tiles=tiles))
     offline = "self-contained" if written.self_contained else "NOT self-contained (see warning)"
     print(f"map written to {written.path} ({written.bytes:,} bytes, {offline})")
     return 0
 
 
-def _plan_for_compare(spec: str, args: argparse.Namespace, out: Path, console):  # -> Plan
-    """A plan folder is read; anything else is a footprint, planned and written to ``out``."""
-    from mcp_geo.exports import write_plan
+def _plan_for_compare(spec: str, args: argparse.Namespace, console):  # -> (Plan, bool)
+    """A plan folder is read; anything else is a footprint, planned (True: to be written)."""
     from mcp_geo.plan_io import is_plan_dir, read_plan
     from mcp_geo.planning import run_scenario
 
     if is_plan_dir(spec):
-        return read_plan(spec)
+        return read_plan(spec), False
     scenario = scenario_from_args(argparse.Namespace(**{**vars(args), "footprint": spec}))
     with console.status(f"planning {spec}", spinner="dots") as status:
         plan = run_scenario(scenario, data_dir=args.data, step=status.update)
-        write_plan(plan, out)
-    log.info("plan of %s written to %s", spec, out)
-    return plan
+    return plan, True
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
+    from mcp_geo._folders import claim_output_dir
     from mcp_geo.compare import compare_plans, compare_with_pcns, write_comparison
-    from mcp_geo.exports import prepare_output_dir
 
     if (args.b is None) == (args.against is None):
         raise ValidationError(
             [Problem("give either B or --against pcn (one, not both)", source="compare")],
             context="mcp-geo compare",
         )
-    prepare_output_dir(args.out)
     console = _stderr()
-    a = _plan_for_compare(args.a, args, args.out / "plan-a", console)
-    if args.against == "pcn":
-        comparison = compare_with_pcns(a)
-    else:
-        b = _plan_for_compare(args.b, args, args.out / "plan-b", console)
-        comparison = compare_plans(a, b)
-    with console.status("writing the comparison", spinner="dots"):
-        write_comparison(comparison, args.out, map_html=not args.no_map)
+    with claim_output_dir(args.out, kind="comparison"):
+        a, planned_a = _plan_for_compare(args.a, args, console)
+        plans = {"plan-a": a} if planned_a else {}
+        if args.against == "pcn":
+            comparison = compare_with_pcns(a)
+        else:
+            b, planned_b = _plan_for_compare(args.b, args, console)
+            plans |= {"plan-b": b} if planned_b else {}
+            comparison = compare_plans(a, b)
+        with console.status("writing the comparison", spinner="dots"):
+            write_comparison(comparison, args.out, map_html=not args.no_map, plans=plans)
     _print_comparison(comparison, args.out)
     return 0
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -337,27 +338,43 @@ def compare_with_pcns(plan: Plan, *, label: str | None = None) -> Comparison:
 
 
 def write_comparison(
-    comparison: Comparison, out: str | Path, *, map_html: bool = True
+    comparison: Comparison,
+    out: str | Path,
+    *,
+    map_html: bool = True,
+    plans: Mapping[str, Plan] | None = None,
 ) -> dict[str, Path]:
-    """Write comparison.csv, moves.csv and (unless ``map_html`` is False) map.html into ``out``."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    written = {}
-    table = out / "comparison.csv"
-    comparison.table().to_csv(table, index=False, lineterminator="\n")
-    written["comparison.csv"] = table
+    """Write comparison.csv, moves.csv and (unless ``map_html`` is False) map.html into ``out``.
+
+    ``plans`` adds plan folders (name -> plan, e.g. ``{"plan-a": a}``) for the plans the
+    comparison made. The folder is written atomically and, like a plan folder, only a new, empty
+    or earlier comparison folder of this tool is replaced.
+    """
+    from mcp_geo._folders import write_output_dir
+    from mcp_geo.exports import write_plan_files
+
+    writers: dict[str, Callable[[Path], object]] = {
+        "comparison.csv": lambda path: comparison.table().to_csv(
+            path, index=False, lineterminator="\n"
+        ),
+        "moves.csv": lambda path: _write_moves(comparison, path),
+    }
+    if map_html:
+        from mcp_geo.maps.compare_map import write_comparison_map
+
+        writers["map.html"] = lambda path: write_comparison_map(comparison, path)
+    for name, plan in (plans or {}).items():
+        writers[name] = lambda path, plan=plan: write_plan_files(plan, path)
+    folder = write_output_dir(out, writers, kind="comparison")
+    log.info("comparison written to %s", folder)
+    return {name: folder / name for name in writers}
+
+
+def _write_moves(comparison: Comparison, path: Path) -> None:
     moves = comparison.moves.copy()
     moves["mcp_partners_changed"] = [
         "" if v is None or pd.isna(v) else str(bool(v)).lower()
         for v in moves["mcp_partners_changed"]
     ]
     moves = moves.fillna("")
-    moves_path = out / "moves.csv"
-    moves[list(MOVES_COLUMNS)].to_csv(moves_path, index=False, lineterminator="\n")
-    written["moves.csv"] = moves_path
-    if map_html:
-        from mcp_geo.maps.compare_map import write_comparison_map
-
-        written["map.html"] = write_comparison_map(comparison, out / "map.html").path
-    log.info("comparison written to %s", out)
-    return written
+    moves[list(MOVES_COLUMNS)].to_csv(path, index=False, lineterminator="\n")

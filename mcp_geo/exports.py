@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from mcp_geo._errors import Problem, ValidationError
+from mcp_geo._folders import write_marker, write_output_dir
 from mcp_geo.plan import EXCLUSION_COLUMNS, HUB_COLUMNS, MCP_COLUMNS, PRACTICE_COLUMNS, Plan
 
 log = logging.getLogger(__name__)
@@ -120,67 +117,23 @@ def _practice_columns(plan: Plan) -> tuple[str, ...]:
     return PRACTICE_COLUMNS
 
 
-def prepare_output_dir(out: str | Path) -> Path:
-    """Check that ``out`` can be created or replaced, before any solving starts."""
-    out = Path(out)
-    parent = out.parent if str(out.parent) else Path(".")
-    problems = []
-    if out.exists() and not out.is_dir():
-        problems.append(Problem("exists and is not a folder", source=str(out)))
-    blocker = next((p for p in [parent, *parent.parents] if p.exists()), None)
-    if blocker is not None and not blocker.is_dir():
-        problems.append(
-            Problem(f"cannot be created: {blocker} is a file, not a folder", source=str(out))
-        )
-    elif blocker is not None and not os.access(blocker, os.W_OK):
-        problems.append(Problem(f"cannot be created: {blocker} is not writable", source=str(out)))
-    if problems:
-        raise ValidationError(problems, context="output folder")
-    return out
-
-
 def write_plan(
     plan: Plan, out: str | Path, *, extra: dict[str, Callable[[Path], None]] | None = None
 ) -> Path:
     """Write every plan file into ``out``, atomically (all files appear, or none change).
 
-    ``extra`` adds files (name -> writer of that path), written in the same transaction.
+    ``out`` must be new, empty, or a folder this tool wrote (see :mod:`mcp_geo._folders`): a
+    folder holding anything else is refused and left as it is. ``extra`` adds entries (name ->
+    writer of that path), written in the same transaction.
     """
-    out = prepare_output_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(out)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    try:
-        for name, writer in {**_writers(plan), **(extra or {})}.items():
-            writer(staging / name)
-        os.chmod(staging, 0o755)
-        _swap_into_place(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    log.info("plan written to %s", out)
-    return out
+    written = write_output_dir(out, {**_writers(plan), **(extra or {})}, kind="plan")
+    log.info("plan written to %s", written)
+    return written
 
 
-def _remove_leftovers(out: Path) -> None:
-    """Remove what a killed run left beside ``out``: its staging and retired folders."""
-    for pattern in (f".{out.name}.*.partial", f".{out.name}.*.old"):
-        for leftover in out.parent.glob(pattern):
-            log.info("removing %s, left by an interrupted run", leftover)
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _swap_into_place(staging: Path, out: Path) -> None:
-    """Replace ``out`` by ``staging`` with renames (atomic on one filesystem)."""
-    if not out.exists():
-        os.replace(staging, out)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-    os.rmdir(retired)
-    os.replace(out, retired)
-    try:
-        os.replace(staging, out)
-    except BaseException:
-        os.replace(retired, out)
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
+def write_plan_files(plan: Plan, folder: Path) -> None:
+    """Write the plan files into the new folder ``folder`` (inside a staged folder of the tool)."""
+    folder.mkdir()
+    for name, writer in _writers(plan).items():
+        writer(folder / name)
+    write_marker(folder, kind="plan", entries=_writers(plan))

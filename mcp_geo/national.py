@@ -247,8 +247,8 @@ def plan_england(
     InfeasibleError
         When no footprint at all could be planned (each footprint's reason is listed).
     """
+    from mcp_geo._folders import check_output_dir, claim_output_dir, open_output_dir
     from mcp_geo._national_merge import unplanned_practices, write_national
-    from mcp_geo.exports import prepare_output_dir
     from mcp_geo.practices import open_data, select_footprint
 
     started = time.perf_counter()
@@ -265,7 +265,7 @@ def plan_england(
                 value=workers,
             )
         )
-    out = prepare_output_dir(out)
+    check_output_dir(out, kind="national")  # refused before the data is read
     data = open_data(data_dir, snapshot=scenario.snapshot)
     jobs, found = partition_jobs(data, by=by, scenario=scenario, codes=codes)
     problems += found
@@ -274,71 +274,73 @@ def plan_england(
     if problems:
         raise ValidationError(problems, context=f"mcp-geo plan england --by {by}")
 
-    parts = out / PARTS
-    parts.mkdir(parents=True, exist_ok=True)
-    data_key = None if data_dir is None else str(Path(data_dir).resolve())
-    total = len(jobs)
-    results: list[FootprintResult] = []
+    with claim_output_dir(out, kind="national") as folder:
+        out = folder.path
+        parts = open_output_dir(folder, entries=[PARTS]) / PARTS
+        parts.mkdir(exist_ok=True)
+        data_key = None if data_dir is None else str(Path(data_dir).resolve())
+        total = len(jobs)
+        results: list[FootprintResult] = []
 
-    def finished(result: FootprintResult) -> None:
-        results.append(result)
-        if progress is not None:
-            progress(result, len(results), total)
+        def finished(result: FootprintResult) -> None:
+            results.append(result)
+            if progress is not None:
+                progress(result, len(results), total)
 
-    todo = []
-    for job in jobs:
-        reused = _reusable(parts / job.part_name) if resume else None
-        if reused is not None:
-            finished(_resumed(job, parts / job.part_name, reused))
-        else:
-            todo.append(job)
-    log.info(
-        "%d footprints by %s: %d to solve, %d resumed", total, by, len(todo), total - len(todo)
-    )
-    used_workers = 0
-    solve_started = time.perf_counter()
-    if todo:
-        from mcp_geo._national_dask import run_on_dask
-
-        used_workers = run_on_dask(
-            todo,
-            solve=solve_footprint,
-            scenarios={j.code: footprint_scenario(scenario, j.spec) for j in todo},
-            data_dir=data_key,
-            parts=parts,
-            scheduler=scheduler,
-            workers=workers,
-            finished=finished,
+        todo = []
+        for job in jobs:
+            reused = _reusable(parts / job.part_name) if resume else None
+            if reused is not None:
+                finished(_resumed(job, parts / job.part_name, reused))
+            else:
+                todo.append(job)
+        log.info(
+            "%d footprints by %s: %d to solve, %d resumed", total, by, len(todo), total - len(todo)
         )
-    solve_seconds = time.perf_counter() - solve_started
-    results.sort(key=lambda r: r.code)
-    national = dataclasses.replace(scenario, footprint="england", threads=scenario.threads or 1)
-    failed_codes = {r.code: r.job.spec for r in results if r.status == "failed"}
-    unplanned = unplanned_practices(data, jobs, failed_codes)
-    england = select_footprint(data, "england")
-    title = "England" if codes is None else f"England (part: {', '.join(j.code for j in jobs)})"
-    title += f", by {by}"
-    plan = write_national(
-        results,
-        scenario=national,
-        by=by,
-        title=title,
-        data=data,
-        exclusions=england.exclusions,
-        unplanned=unplanned,
-        out=out,
-        started=started,
-        map_html=map_html,
-    )
-    return NationalPlan(
-        plan=plan,
-        by=by,
-        footprints=tuple(results),
-        out=out,
-        workers=used_workers,
-        seconds=time.perf_counter() - started,
-        solve_seconds=solve_seconds,
-    )
+        used_workers = 0
+        solve_started = time.perf_counter()
+        if todo:
+            from mcp_geo._national_dask import run_on_dask
+
+            used_workers = run_on_dask(
+                todo,
+                solve=solve_footprint,
+                scenarios={j.code: footprint_scenario(scenario, j.spec) for j in todo},
+                data_dir=data_key,
+                parts=parts,
+                scheduler=scheduler,
+                workers=workers,
+                finished=finished,
+            )
+        solve_seconds = time.perf_counter() - solve_started
+        results.sort(key=lambda r: r.code)
+        national = dataclasses.replace(scenario, footprint="england", threads=scenario.threads or 1)
+        failed_codes = {r.code: r.job.spec for r in results if r.status == "failed"}
+        unplanned = unplanned_practices(data, jobs, failed_codes)
+        england = select_footprint(data, "england")
+        title = "England" if codes is None else f"England (part: {', '.join(j.code for j in jobs)})"
+        title += f", by {by}"
+        plan = write_national(
+            results,
+            scenario=national,
+            by=by,
+            title=title,
+            data=data,
+            exclusions=england.exclusions,
+            unplanned=unplanned,
+            out=out,
+            started=started,
+            map_html=map_html,
+        )
+        return NationalPlan(
+            plan=plan,
+            by=by,
+            footprints=tuple(results),
+            out=out,
+            workers=used_workers,
+            seconds=time.perf_counter() - started,
+            solve_seconds=solve_seconds,
+        )
 
 
 def _reusable(part: Path) -> dict[str, Any] | None:

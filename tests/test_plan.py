@@ -11,6 +11,7 @@ import pyogrio
 import pytest
 from checker import check_plan
 
+from mcp_geo._folders import MARKER, read_marker
 from mcp_geo.cli import main
 from mcp_geo.exports import PLAN_FILES
 
@@ -25,7 +26,8 @@ def north_staffs(tmp_path_factory) -> Path:
 
 
 def test_north_staffs_plan_is_sound(north_staffs):
-    assert sorted(p.name for p in north_staffs.iterdir()) == sorted(PLAN_FILES)
+    assert sorted(p.name for p in north_staffs.iterdir()) == sorted([*PLAN_FILES, MARKER])
+    assert read_marker(north_staffs) == set(PLAN_FILES)
     assert check_plan(north_staffs) == []
     report = json.loads((north_staffs / "report.json").read_text())
     assert report["metrics"]["practices"] == 66

@@ -27,6 +27,7 @@ import folium.plugins
 from branca.element import Figure
 
 from mcp_geo._errors import Problem, ValidationError
+from mcp_geo._folders import GENERATOR, check_output_file, record_entry
 from mcp_geo.maps._assets import UNUSED_DEFAULTS, inline_assets
 from mcp_geo.maps._layers import STYLE, LayerCounts, add_plan_layers, legend_html, panel_html
 from mcp_geo.plan import Plan
@@ -163,17 +164,18 @@ def write_html(figure_html: str, path: str | Path) -> tuple[Path, int, tuple[str
             len(page.missing),
             ", ".join(page.missing),
         )
-    path = Path(path)
+    path = check_output_file(path)  # never overwrites a file the tool did not write
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(page.html)
+            out.write(page.html.replace("<head>", f"<head>\n{GENERATOR}", 1))
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    record_entry(path.parent, path.name)
     size = path.stat().st_size
     log.info("map written to %s (%d bytes)", path, size)
     return path, size, page.missing

@@ -87,6 +87,15 @@ def install_tree(item: OfficialFile, payload: Path, target: Path, temps: list[Pa
     for info in data:
         check_csv_head(item, staging.joinpath(*relative[info.filename].parts), info.filename)
     os.chmod(staging, 0o755)  # temporary folders are created private (0700)
+    foreign = _files_under(target) - _files_under(staging)
+    if foreign:
+        shown = ", ".join(sorted(foreign)[:5]) + (
+            f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        )
+        raise FetchError(
+            f"{target} holds files that are not in the official archive ({shown}); they were "
+            "left as they are and the folder was not replaced: move them away and download again"
+        )
     old = None
     if target.exists():
         old = target.with_name(f"{staging.name}.old")
@@ -98,6 +107,13 @@ def install_tree(item: OfficialFile, payload: Path, target: Path, temps: list[Pa
         if old is not None:
             os.replace(old, target)
         raise
+
+
+def _files_under(folder: Path) -> set[str]:
+    """The paths of the files (and links) under ``folder``, relative to it; empty if missing."""
+    if not folder.is_dir():
+        return set()
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir()}
 
 
 def check_csv_head(item: OfficialFile, path: Path, name: str = "") -> None:

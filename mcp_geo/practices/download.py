@@ -182,7 +182,7 @@ def download_official_files(
     )
     results: list[DownloadedFile] = []
     for item in files:
-        target = dest.joinpath(*PurePosixPath(item.filename).parts)
+        target = _target(dest, item)
         present = None if refresh and item.sha256 is None else _present(item, target)
         if present is not None:
             log.info("%s: %s already present (%s)", item.key, target, present.status)
@@ -227,6 +227,18 @@ def _validate(
             problems.append(
                 Problem("must have no query or fragment", source="base_url", value=base)
             )
+    for item in files:
+        if not isinstance(item, OfficialFile):
+            continue
+        target = _target(dest, item)
+        if item.kind == "tree" and target.exists() and not target.is_dir():
+            problems.append(
+                Problem(f"is a file where the folder of {item.key} goes", source=str(target))
+            )
+        elif item.kind != "tree" and target.is_dir():
+            problems.append(
+                Problem(f"is a folder where the file of {item.key} goes", source=str(target))
+            )
     if progress is not None and not callable(progress):
         problems.append(Problem("must be callable or None", source="progress", value=progress))
     if not timeout > 0:
@@ -237,6 +249,12 @@ def _validate(
         problems.append(Problem("must be >= 0 seconds", source="backoff_s", value=backoff_s))
     if problems:
         raise ValidationError(problems, context="download_official_files")
+
+
+def _target(dest: Path, item: OfficialFile) -> Path:
+    """Where ``item`` goes in ``dest``; a symbolic link there is written through, not replaced."""
+    target = dest.joinpath(*PurePosixPath(item.filename).parts)
+    return target.resolve() if target.is_symlink() else target
 
 
 def _present(item: OfficialFile, target: Path) -> DownloadedFile | None:

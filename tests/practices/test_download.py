@@ -288,17 +288,47 @@ def test_download_writes_every_file_byte_identical(server: Server, tmp_path: Pat
     assert status["epraccur/latest"] == status["codepoint/latest"] == "kept"
     assert again.downloaded == ()
 
-    # refresh fetches the unpinned files again, swapping the Code-Point folder whole
-    stale = dest / "geo/codepo_gb/Data/CSV/zz.csv"
-    stale.write_text("stale\n")
+    # a file of the user's in the Code-Point folder: the refresh neither deletes it nor
+    # replaces the folder, and says which file stops it
+    mine = dest / "geo/codepo_gb/Data/CSV/zz.csv"
+    mine.write_text("my notes\n")
+    with pytest.raises(DownloadError, match=r"not in the official archive \(Data/CSV/zz\.csv\)"):
+        download_official_files(dest, files=_files(), base_url=server.url, timeout=10, refresh=True)
+    assert mine.read_text() == "my notes\n"
+    assert _leftovers(dest) == []
+
+    # without it, refresh fetches the unpinned files again, swapping the Code-Point folder whole
+    mine.unlink()
     fresh = download_official_files(
         dest, files=_files(), base_url=server.url, timeout=10, refresh=True
     )
     status = {f.key: f.status for f in fresh.files}
     assert status["list-sizes/2025-04"] == "verified"
     assert status["epraccur/latest"] == status["codepoint/latest"] == "downloaded"
-    assert not stale.exists()
     assert _leftovers(dest) == []
+
+
+def test_download_writes_through_links_and_never_replaces_a_folder(server: Server, tmp_path: Path):
+    """A symbolic link where an official file goes is written through, never replaced; a
+    folder where a file goes is refused before anything is fetched."""
+    item = next(f for f in _files() if f.key == "epraccur/latest")
+    dest = tmp_path / "data"
+    (dest / "nhs").mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere.csv"
+    elsewhere.write_text("old\n")
+    (dest / item.filename).symlink_to(elsewhere)
+    download_official_files(dest, files=[item], base_url=server.url, timeout=10, refresh=True)
+    assert (dest / item.filename).is_symlink()
+    assert elsewhere.read_bytes() == (DATA / "nhs/epraccur_2026-06.csv").read_bytes()
+
+    (dest / item.filename).unlink()
+    (dest / item.filename).mkdir()
+    (dest / item.filename / "keep.txt").write_text("mine\n")
+    before = len(server.requests)
+    with pytest.raises(ValidationError, match="is a folder where the file of epraccur/latest"):
+        download_official_files(dest, files=[item], base_url=server.url, timeout=10)
+    assert len(server.requests) == before
+    assert (dest / item.filename / "keep.txt").read_text() == "mine\n"
 
 
 def _assert_fails(

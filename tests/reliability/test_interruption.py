@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from checker import check_plan
 
+from mcp_geo._folders import MARKER, read_marker
 from mcp_geo.exports import PLAN_FILES
 
 # staffs-stoke takes long enough to be interrupted while the solver runs
@@ -58,7 +59,8 @@ def test_killed_run_leaves_no_partial_plan_and_a_rerun_succeeds(tmp_path, sig):
     from mcp_geo.cli import main
 
     assert main(["plan", "sub-icb:05W", "--no-mcps", "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == sorted(PLAN_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*PLAN_FILES, MARKER])
+    assert read_marker(out) == set(PLAN_FILES)
     assert check_plan(out) == []
     assert [p.name for p in tmp_path.iterdir()] == ["plan"]
 
