@@ -150,19 +150,16 @@ def build_parser() -> argparse.ArgumentParser:
     # leave what was given before it
     shared = argparse.ArgumentParser(add_help=False)
     _add_output_options(shared, default=False)
-    add_parser = commands.add_parser
 
-    def add_command(name: str, **kwargs):  # -> argparse.ArgumentParser
-        return add_parser(name, parents=[shared], **kwargs)
-
-    commands.add_parser = add_command  # type: ignore[method-assign]
-
-    fp = commands.add_parser("footprints", help="list the built-in footprints with their counts")
+    fp = commands.add_parser(
+        "footprints", parents=[shared], help="list the built-in footprints with their counts"
+    )
     _add_data_options(fp)
     fp.add_argument("--json", action="store_true", help="print JSON on stdout and nothing else")
 
     plan = commands.add_parser(
         "plan",
+        parents=[shared],
         help="group a footprint's practices into hubs and MCPs, write the plan files",
         description="FOOTPRINT: a built-in name (north-staffs), codes (sub-icb:05G,05W, "
         "icb:QNC, ccg19:09D, practices:M83001,M83002), polygon:area.gpkg, england, "
@@ -196,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     map_ = commands.add_parser(
         "map",
+        parents=[shared],
         help="draw a written plan as one self-contained HTML map (DIR/map.html)",
         description="Hub territories, MCP outlines, practices, bases, today's PCNs, a legend "
         "and the headline numbers. Only the base map tiles need a network.",
@@ -208,28 +206,38 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = commands.add_parser(
         "compare",
+        parents=[shared],
         help="compare two plans (folders or footprints), or a plan with today's PCNs",
         description="A and B: plan folders, or footprints planned on the fly with the options "
-        "given. Writes DIR/comparison.csv, DIR/moves.csv and DIR/map.html (side by side), "
-        "and prints the comparison.",
+        "given (built-in names, codes, a CSV of your own sites, a scenario file). Writes "
+        "DIR/comparison.csv, DIR/moves.csv and DIR/map.html (side by side), and prints the "
+        "comparison.",
     )
     compare.add_argument("a", metavar="A")
     compare.add_argument("b", metavar="B", nargs="?")
     compare.add_argument(
-        "--against", choices=("pcn",), help="compare A with today's PCNs instead of B"
+        "--against",
+        choices=("pcn",),
+        help="compare A with today's PCNs instead of B (for sites: their pcn_code column)",
     )
     compare.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     compare.add_argument("--no-map", action="store_true", help="skip map.html")
     _add_plan_options(compare)
     _add_data_options(compare)
 
-    data = commands.add_parser("data", help="check or download the official data files")
+    data = commands.add_parser(
+        "data", parents=[shared], help="check or download the official data files"
+    )
     data_commands = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
-    check = data_commands.add_parser("check", help="validate a data folder, summarise exclusions")
+    check = data_commands.add_parser(
+        "check", parents=[shared], help="validate a data folder, summarise exclusions"
+    )
     check.add_argument("dir", nargs="?", type=Path, default=None, metavar="DIR")
     check.add_argument("--snapshot", default=None)
     check.add_argument("--json", action="store_true", help="print JSON on stdout and nothing else")
-    download = data_commands.add_parser("download", help="fetch the official files into DIR")
+    download = data_commands.add_parser(
+        "download", parents=[shared], help="fetch the official files into DIR"
+    )
     download.add_argument("dir", type=Path, metavar="DIR")
     download.add_argument(
         "--snapshot", default=None, help="only the files of this snapshot (default: all)"

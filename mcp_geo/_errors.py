@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -48,13 +49,43 @@ class ValidationError(McpGeoError, ValueError):
         super().__init__(text)
 
 
-class InfeasibleError(McpGeoError):
-    """The rules cannot be met; ``diagnosis`` says why, with names and numbers."""
+Level = Literal["hubs", "mcps", "joint"]
+"""The level of a plan an error is about (``joint``: hubs and MCPs in one model)."""
 
-    def __init__(self, diagnosis: str, *, causes: Iterable[str] = ()) -> None:
+
+class InfeasibleError(McpGeoError):
+    """The rules cannot be met, and this is proven; ``diagnosis`` says why, with names and numbers.
+
+    ``level`` is the level whose rules were proven impossible (None when the proof is about the
+    whole footprint, or not about one level).
+    """
+
+    def __init__(
+        self, diagnosis: str, *, causes: Iterable[str] = (), level: Level | None = None
+    ) -> None:
         self.diagnosis = diagnosis
         self.causes: tuple[str, ...] = tuple(causes)
+        self.level: Level | None = level
         super().__init__(diagnosis)
+
+
+class NoPlanError(McpGeoError):
+    """No plan was found before the time limit; nothing was proven about the rules.
+
+    Unlike :class:`InfeasibleError` this says nothing about whether a plan exists: more time (or
+    other solver options) may find one. ``diagnosis`` says what ran out and what to change;
+    ``level`` is the level that has no plan.
+    """
+
+    def __init__(self, diagnosis: str, *, level: Level | None = None) -> None:
+        self.diagnosis = diagnosis
+        self.level: Level | None = level
+        super().__init__(diagnosis)
+
+
+class RunFailedError(McpGeoError):
+    """A run failed for a reason that is neither bad input nor proven infeasibility (say, every
+    footprint of a national run failed, some with errors); the message lists the reasons."""
 
 
 class SolverError(McpGeoError):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mcp_geo._errors import InfeasibleError
+from mcp_geo._errors import InfeasibleError, Level, NoPlanError
 from mcp_geo.boundaries.distances import TravelMatrix
 from mcp_geo.scenario import Scenario
 from mcp_geo.solvers import (
@@ -81,17 +81,31 @@ def solve_options(scenario: Scenario) -> SolveOptions:
     )
 
 
-def require_plan(certificate: Certificate, *, level: str, scenario: Scenario) -> None:
-    """Raise when a level has no plan: nothing found in time, or proven infeasible."""
+def require_plan(certificate: Certificate, *, level: Level, scenario: Scenario) -> None:
+    """Raise when a level has no plan: :class:`NoPlanError` when none was found in time (nothing
+    proven), :class:`InfeasibleError` when the solver proved that none exists."""
+    words = _LEVEL_WORDS[level]
     if certificate.status == "no_solution":
-        raise InfeasibleError(
-            f"no {level} plan was found within the time limit of {scenario.time_limit:g} s "
-            f"(the solver proved no infeasibility; its bound is {certificate.bound}); "
-            "raise --time-limit",
-            causes=("time_limit",),
+        bound = (
+            ""
+            if certificate.bound is None
+            else f"; the best plan can cost no less than {certificate.bound:,.6g}"
+        )
+        raise NoPlanError(
+            f"no {words} plan was found within the time limit of {scenario.time_limit:g} s per "
+            f"level; the solver did not prove that the rules cannot be met{bound}. "
+            "Give it more time (--time-limit SECONDS, or time_limit in a scenario file)",
+            level=level,
         )
     if certificate.status == "infeasible":
-        raise InfeasibleError(f"the {level} model is infeasible", causes=("infeasible",))
+        raise InfeasibleError(
+            f"the solver proved that no {words} plan meets the rules",
+            causes=("infeasible",),
+            level=level,
+        )
+
+
+_LEVEL_WORDS: dict[Level, str] = {"hubs": "hub", "mcps": "MCP", "joint": "joint hub and MCP"}
 
 
 def solve_levels(
@@ -131,15 +145,20 @@ def solve_levels(
     staged: McpSolution | None = None
     try:
         staged = solve_mcps(hub_table, rule=mcp_rule(scenario), options=options, travel=travel)
-        require_plan(staged.certificate, level="MCPs", scenario=scenario)
+        require_plan(staged.certificate, level="mcps", scenario=scenario)
     except InfeasibleError as exc:
         if scenario.mode != "joint":
             raise InfeasibleError(
                 f"{exc.diagnosis} (staged mode formed the hubs first; --mode joint forms "
                 "hubs that can nest into MCPs)",
                 causes=exc.causes,
+                level=exc.level or "mcps",
             ) from exc
         staged = None  # staged hubs that cannot nest are what joint mode is for
+    except NoPlanError:
+        if scenario.mode != "joint":
+            raise
+        staged = None  # the joint model may still find one
     mcp_seconds = time.perf_counter() - t0
 
     if scenario.mode == "joint":
@@ -156,7 +175,7 @@ def solve_levels(
             travel=travel,
             start=start,
         )
-        require_plan(joint.certificate, level="joint hubs and MCPs", scenario=scenario)
+        require_plan(joint.certificate, level="joint", scenario=scenario)
         hubs_joint = joint.hubs.assign(base_name=joint.hubs["base_code"].map(names))
         return Levels(
             assignment=joint.assignment,

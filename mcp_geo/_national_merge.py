@@ -26,7 +26,7 @@ import geopandas as gpd
 import pandas as pd
 
 from mcp_geo import __version__
-from mcp_geo._errors import InfeasibleError
+from mcp_geo._errors import InfeasibleError, NoPlanError, RunFailedError
 from mcp_geo._national_tasks import PARTS, FootprintJob, FootprintResult
 from mcp_geo.boundaries.territories import Outline
 from mcp_geo.plan import Certificates, Plan, Timings, plan_metrics
@@ -226,6 +226,18 @@ def unplanned_practices(data: Any, jobs: Sequence[FootprintJob], failed: dict[st
     return pd.concat(frames, ignore_index=True)
 
 
+def _raise_none_planned(results: list[FootprintResult]) -> None:
+    """No footprint was planned: proven infeasible only when every footprint's rules were."""
+    causes = tuple(f"{r.code}: {r.reason}" for r in results)
+    text = f"no footprint of the {len(results)} could be planned: " + "; ".join(causes)
+    kinds = {r.failure for r in results}
+    if kinds == {"infeasible"}:
+        raise InfeasibleError(text, causes=causes)
+    if kinds == {"no_solution"} or kinds == {"infeasible", "no_solution"}:
+        raise NoPlanError(text)
+    raise RunFailedError(text)
+
+
 def write_national(
     results: list[FootprintResult],
     *,
@@ -243,11 +255,7 @@ def write_national(
     from mcp_geo.exports import _json_default, write_plan
 
     if not any(r.status == "solved" for r in results):
-        causes = tuple(f"{r.code}: {r.reason}" for r in results)
-        raise InfeasibleError(
-            f"no footprint of the {len(results)} could be planned: " + "; ".join(causes),
-            causes=causes,
-        )
+        _raise_none_planned(results)
     merge_started = time.perf_counter()
     plan = merge_parts(
         results,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from mcp_geo._errors import InfeasibleError, McpGeoError
+from mcp_geo._errors import InfeasibleError, Level, McpGeoError, NoPlanError
 from mcp_geo.scenario import Scenario
 
 log = logging.getLogger(__name__)
@@ -175,10 +175,11 @@ def solve_footprint(
             )
         part = write_plan(plan, parts / job.part_name)
     except InfeasibleError as exc:
-        kind: Failure = "no_solution" if "time_limit" in exc.causes else "infeasible"
-        return _failed(job, str(exc), kind, started, worker)
-    except McpGeoError as exc:
-        return _failed(job, f"{type(exc).__name__}: {exc}", "error", started, worker)
+        return _failed(job, str(exc), "infeasible", started, worker, level=exc.level)
+    except NoPlanError as exc:
+        return _failed(job, str(exc), "no_solution", started, worker, level=exc.level)
+    except McpGeoError as exc:  # its message is written for people: no class name
+        return _failed(job, str(exc), "error", started, worker)
     except Exception as exc:  # bad data or a crash in one footprint must not stop the others
         log.debug("%s failed:\n%s", job.code, traceback.format_exc())
         return _failed(job, f"{type(exc).__name__}: {exc}", "error", started, worker)
@@ -196,12 +197,19 @@ def solve_footprint(
 
 
 def _failed(
-    job: FootprintJob, reason: str, kind: Failure, started: float, worker: str
+    job: FootprintJob,
+    reason: str,
+    kind: Failure,
+    started: float,
+    worker: str,
+    *,
+    level: Level | None = None,
 ) -> FootprintResult:
     log.warning("%s (%s) failed: %s", job.code, job.name, reason)
     certificates = None
     if kind in ("infeasible", "no_solution"):
-        # what the solver (or the pre-checks) proved, as the certificate of the level that failed
+        # what the solver (or the pre-checks) found, as the certificate of the level that failed
+        # (a proof about the whole footprint, with no level, is the hubs' certificate)
         proof = {
             "status": kind,
             "ended_by": "proof" if kind == "infeasible" else "time_limit",
@@ -210,8 +218,8 @@ def _failed(
             "gap": None,
             "diagnosis": reason,
         }
-        level = "mcps" if "MCP" in reason else "hubs"
-        certificates = {"hubs": None, "mcps": None, level: proof}
+        levels = ("hubs", "mcps") if level == "joint" else (level or "hubs",)
+        certificates = {"hubs": None, "mcps": None} | dict.fromkeys(levels, proof)
     return FootprintResult(
         job=job,
         status="failed",

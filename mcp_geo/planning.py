@@ -19,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 
 from mcp_geo import __version__
-from mcp_geo._errors import InfeasibleError
+from mcp_geo._errors import InfeasibleError, Level
 from mcp_geo._levels import solve_levels
 from mcp_geo.boundaries.distances import TravelMatrix, great_circle_matrix
 from mcp_geo.boundaries.territories import (
@@ -264,6 +264,7 @@ def check_scenario_against_footprint(footprint: Footprint, scenario: Scenario) -
     total = footprint.patients
     name = footprint.name
     causes = []
+    level: Level = "hubs"
     if total < scenario.hub_min:
         causes.append(
             f"{name} has {total:,} patients, fewer than one hub's floor of {scenario.hub_min:,}"
@@ -273,13 +274,15 @@ def check_scenario_against_footprint(footprint: Footprint, scenario: Scenario) -
             f"{name} has {total:,} patients, fewer than one MCP's floor of {scenario.mcp_min:,} "
             "(lower --mcp-min, or plan hubs only with --no-mcps)"
         )
+        level = "mcps"
     if scenario.hubs is not None and scenario.hubs > len(footprint.practices):
         causes.append(
             f"{scenario.hubs} hubs need at least {scenario.hubs} practices; "
             f"{name} has {len(footprint.practices)}"
         )
+        level = "hubs"
     if causes:
-        raise InfeasibleError("; ".join(causes), causes=tuple(causes))
+        raise InfeasibleError("; ".join(causes), causes=tuple(causes), level=level)
 
 
 def run_scenario(

@@ -140,6 +140,7 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
                 + "; "
                 + relaxation_advice(inst, part, options=options, deadline=deadline),
                 causes=(f"{inst.group} rules infeasible for {inst.names(part.items)}",),
+                level=inst.level,
             )
         certs.append(cert)
         if result.base_of is not None:

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from mcp_geo._errors import InfeasibleError
+from mcp_geo._errors import InfeasibleError, Level
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,11 @@ class Instance:
     @property
     def n(self) -> int:
         return len(self.codes)
+
+    @property
+    def level(self) -> Level:
+        """The plan level this instance is (for errors: which level's rules failed)."""
+        return "mcps" if self.group == "MCP" else "hubs"
 
     def names(self, idx: NDArray[np.int64] | list[int], limit: int = 12) -> str:
         """Item codes for messages, shortened after ``limit``."""
@@ -246,7 +251,7 @@ def prepare(inst: Instance) -> Prepared:
     if hard or (inst.strict and causes):
         problems = hard + (causes if inst.strict else [])
         raise InfeasibleError(
-            "no plan satisfies the rules: " + "; ".join(problems), causes=problems
+            "no plan satisfies the rules: " + "; ".join(problems), causes=problems, level=inst.level
         )
     log.debug("%d parts, %d fixed groups", len(parts), len(fixed))
     return Prepared(

@@ -86,21 +86,47 @@ def highs_version() -> str:
     return version("highspy")
 
 
-@cache
+_banner_spent = threading.Event()
+
+
 def quiet_highs_banner() -> None:
     """Let HiGHS print its once-per-process banner to stderr, not stdout (``--json`` output)."""
+    _spend_highs_banner(show=True)
+
+
+def discard_solver_banners() -> None:
+    """Print no solver banner in this process (the CLI's ``-q``).
+
+    HiGHS prints its banner to stdout at the first model a process makes, whatever its options:
+    here that first model is made with stdout and stderr sent to the null device. (CBC runs with
+    its log in a file and prints nothing.) Call it before any solve; afterwards it does nothing.
+    """
+    _spend_highs_banner(show=False)
+
+
+def _spend_highs_banner(*, show: bool) -> None:
+    if _banner_spent.is_set():
+        return
     import sys
 
     import highspy
 
     sys.stdout.flush()
-    saved = os.dup(1)
+    sys.stderr.flush()
+    targets = (1,) if show else (1, 2)
+    saved = {fd: os.dup(fd) for fd in targets}
+    sink = None if show else os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(2, 1)
+        for fd in targets:
+            os.dup2(2 if show else sink, fd)  # type: ignore[arg-type]
         highspy.Highs()
+        _banner_spent.set()
     finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+        for fd, copy in saved.items():
+            os.dup2(copy, fd)
+            os.close(copy)
+        if sink is not None:
+            os.close(sink)
 
 
 @cache

@@ -192,6 +192,7 @@ def solve_joint(
             "the MCP rule (try --mode staged, which reports the groups that cannot make a floor "
             "as named exceptions, or relax --mcp-min / --mcp-max-km)",
             causes=("joint_infeasible",),
+            level="joint",
         )
     size_info = model_size(prob)
     if run.status == "no_solution":
