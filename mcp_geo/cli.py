@@ -18,6 +18,7 @@ from mcp_geo._errors import (
     DownloadError,
     InfeasibleError,
     McpGeoError,
+    NoPlanError,
     Problem,
     ValidationError,
 )
@@ -141,7 +142,7 @@ def _download(args: argparse.Namespace) -> int:
         DownloadColumn(),
         TransferSpeedColumn(),
     )
-    with Progress(*columns, console=_stderr(), disable=args.quiet) as bar:
+    with Progress(*columns, console=_stderr(args), disable=args.quiet) as bar:
         tasks: dict[str, int] = {}
 
         def progress(key: str, done: int, total: int | None) -> None:
@@ -156,10 +157,11 @@ def _download(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stderr():  # -> rich.console.Console
+def _stderr(args: argparse.Namespace):  # -> rich.console.Console
+    """Progress and spinners on stderr; nothing at all with ``-q``."""
     from rich.console import Console
 
-    return Console(stderr=True)
+    return Console(stderr=True, quiet=args.quiet)
 
 
 def _interruptible(function, *args, **kwargs):
@@ -210,7 +212,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             [Problem("applies to FOOTPRINT england only", source=o) for o in given],
             context="mcp-geo plan",
         )
-    console = _stderr()
+    console = _stderr(args)
     with (
         claim_output_dir(args.out, kind="plan"),
         console.status("planning", spinner="dots") as status,
@@ -251,7 +253,7 @@ def _plan_england(args: argparse.Namespace, scenario) -> int:
             ],
             context="mcp-geo plan england",
         )
-    console = _stderr()
+    console = _stderr(args)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -321,7 +323,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             [Problem("give either B or --against pcn (one, not both)", source="compare")],
             context="mcp-geo compare",
         )
-    console = _stderr()
+    console = _stderr(args)
     with claim_output_dir(args.out, kind="comparison"):
         a, planned_a = _plan_for_compare(args.a, args, console)
         plans = {"plan-a": a} if planned_a else {}
@@ -393,11 +395,23 @@ _COMMANDS = {
 }
 
 
+def _os_error_text(exc: OSError) -> str:
+    """``No space left on device: /out/plan.gpkg`` rather than ``[Errno 28] No space ...``."""
+    if exc.strerror is None:
+        return str(exc) or "an operating system error"
+    names = [str(f) for f in (exc.filename, exc.filename2) if f is not None]
+    return f"{exc.strerror}: {' -> '.join(names)}" if names else exc.strerror
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
+    if args.quiet and args.command in ("plan", "compare"):
+        from mcp_geo.solvers import discard_solver_banners
+
+        discard_solver_banners()
     try:
         return _COMMANDS[args.command](args)
     except ValidationError as exc:
@@ -411,11 +425,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InfeasibleError as exc:
         print(f"mcp-geo: the rules cannot be met: {exc.diagnosis}", file=sys.stderr)
         return EXIT_INFEASIBLE
-    except (DownloadError, McpGeoError) as exc:
+    except NoPlanError as exc:
+        print(f"mcp-geo: no plan found: {exc.diagnosis}", file=sys.stderr)
+        return EXIT_FAILED
+    except (DownloadError, McpGeoError) as exc:  # RunFailedError, SolverError, ...
         print(f"mcp-geo: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except OSError as exc:
-        print(f"mcp-geo: {exc}", file=sys.stderr)
+    except OSError as exc:  # disk full, permission denied, a file gone: a message, not a trace
+        print(f"mcp-geo: {_os_error_text(exc)}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("mcp-geo: interrupted; nothing was written", file=sys.stderr)
