@@ -371,10 +371,12 @@ def write_comparison(
 
 
 def _write_moves(comparison: Comparison, path: Path) -> None:
+    from mcp_geo.plan_io import spreadsheet_safe
+
     moves = comparison.moves.copy()
     moves["mcp_partners_changed"] = [
         "" if v is None or pd.isna(v) else str(bool(v)).lower()
         for v in moves["mcp_partners_changed"]
     ]
-    moves = moves.fillna("")
+    moves = spreadsheet_safe(moves.fillna(""))  # its free text (today none: codes and ids)
     moves[list(MOVES_COLUMNS)].to_csv(path, index=False, lineterminator="\n")

@@ -45,7 +45,10 @@ _INTEGERS = ("patients", "practices", "hubs")
 
 
 def _formatted(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
-    """The columns as text, numbers in their fixed formats, missing values empty."""
+    """The columns as text, numbers in their fixed formats, missing values empty, names safe
+    to open in a spreadsheet (:func:`~mcp_geo.plan_io.spreadsheet_text`)."""
+    from mcp_geo.plan_io import spreadsheet_safe
+
     out = pd.DataFrame(index=frame.index)
     for column in columns:
         values = frame[column] if column in frame.columns else pd.Series(None, index=frame.index)
@@ -57,7 +60,7 @@ def _formatted(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
             out[column] = [("" if pd.isna(v) else str(int(v))) for v in values]
         else:
             out[column] = [("" if v is None or pd.isna(v) else str(v)) for v in values]
-    return out
+    return spreadsheet_safe(out)
 
 
 def _write_csv(frame: pd.DataFrame, columns: tuple[str, ...], path: Path, sort: str) -> None:

@@ -4,7 +4,8 @@
 maps and comparisons: the GeoPackage gives the practices, hubs, MCPs and territories (turned
 back to EPSG:27700), scenario.toml the options, exclusions.csv the exclusions and report.json
 the metrics, certificates, exceptions, notes and timings as they were written (rounded as
-report.json rounds them). Two things are rebuilt rather than read: the footprint outline is the
+report.json rounds them). The CSVs' free-text cells are written safe for spreadsheets
+(:func:`spreadsheet_text`) and read back as they were. Two things are rebuilt rather than read: the footprint outline is the
 union of the hub territories (the territories tile it), and today's PCN figures are recomputed
 from the practices in great-circle km (report.json's own figures are kept for sizes, travel and
 span, and the adjusted Rand index is recomputed).
@@ -42,6 +43,46 @@ log = logging.getLogger(__name__)
 BNG = "EPSG:27700"
 REQUIRED = ("report.json", "scenario.toml", "plan.gpkg", "exclusions.csv")
 LAYERS = ("practices", "hubs", "mcps", "territories_hubs", "territories_mcps")
+
+
+TEXT_COLUMNS = ("practice_name", "base_name", "source")
+"""Free-text columns of the CSVs planners open in spreadsheets (names and the exclusions' file and
+row), whose cells :func:`spreadsheet_text` writes; codes and ids are never changed."""
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """``text`` for a CSV cell that a spreadsheet shows and never runs as a formula.
+
+    Text beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+    apostrophe (OWASP, "CSV Injection"), which spreadsheets read as "this cell is text" and hide.
+    Text already beginning with an apostrophe gets one more, so :func:`from_spreadsheet_text`
+    gives back every text exactly.
+
+    Examples
+    --------
+    >>> spreadsheet_text("=HYPERLINK(0)"), spreadsheet_text("Moss Lane Surgery")
+    ("'=HYPERLINK(0)", 'Moss Lane Surgery')
+    >>> from_spreadsheet_text(spreadsheet_text("'-dash"))
+    "'-dash"
+    """
+    return "'" + text if text.startswith((*_FORMULA_START, "'")) else text
+
+
+def from_spreadsheet_text(text: str) -> str:
+    """The text that :func:`spreadsheet_text` wrote as ``text``."""
+    return text[1:] if text.startswith("'") else text
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its :data:`TEXT_COLUMNS` through :func:`spreadsheet_text` (a copy)."""
+    out = frame.copy()
+    for column in TEXT_COLUMNS:
+        if column in out.columns:
+            out[column] = [
+                v if not isinstance(v, str) else spreadsheet_text(v) for v in out[column]
+            ]
+    return out
 
 
 def is_plan_dir(path: str | Path) -> bool:
@@ -156,6 +197,9 @@ def read_plan(path: str | Path) -> Plan:
     territories_hubs = _read_layer(gpkg, "territories_hubs").to_crs(BNG)
     territories_mcps = _read_layer(gpkg, "territories_mcps").to_crs(BNG)
     exclusions = pd.read_csv(folder / "exclusions.csv", dtype=str, keep_default_na=False)
+    for column in TEXT_COLUMNS:
+        if column in exclusions.columns:
+            exclusions[column] = exclusions[column].map(from_spreadsheet_text)
     if "detail" not in exclusions.columns:
         exclusions["detail"] = ""
 
@@ -178,7 +222,7 @@ def read_plan(path: str | Path) -> Plan:
         version=str(report.get("version", "")),
         scenario=scenario,
         footprint_title=report["footprint"].get("title", scenario.footprint),
-        extract_date=date.fromisoformat(report["snapshot"]["extract_date"]),
+        extract_date=_extract_date(report["snapshot"]),
         fingerprint=str(report.get("fingerprint", "")),
         travel=str(report.get("parameters", {}).get("travel", "")),
         practices=practices,
@@ -200,6 +244,12 @@ def read_plan(path: str | Path) -> Plan:
         notes=tuple(report.get("notes", ())),
         timings=timings,
     )
+
+
+def _extract_date(snapshot: dict[str, Any]) -> date | None:
+    """The list sizes' date; None for a plan of the user's own sites (no snapshot)."""
+    text = snapshot.get("extract_date")
+    return None if text is None else date.fromisoformat(text)
 
 
 def _metrics(m: dict[str, Any], scenario, practices: pd.DataFrame) -> PlanMetrics:
