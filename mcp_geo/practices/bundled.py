@@ -8,6 +8,9 @@ It is built by ``scripts/build_snapshot.py`` from the official files (``../share
 - ``exclusions.csv`` and ``notes.csv``: what the loader excluded or noted, and why;
 - ``areas.geojson``: the official Sub-ICB, ICB, CCG 2019 and England polygons (EPSG:27700, on a 1 m
   grid) for footprint outlines;
+- ``countries.geojson``: the four countries of the UK, compact (gaps under 2 km closed, simplified
+  to 250 m, on a 10 m grid, EPSG:27700 in whole metres): the outline a sites file is checked
+  against (:func:`load_bundled_countries`);
 - ``meta.json``: snapshot, extract date, rows read, and the name, size and sha256 of every source file;
 - ``PROVENANCE.md``: where the data comes from and its licence.
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -44,6 +48,7 @@ BUNDLE_FILES = (
     "exclusions.csv",
     "notes.csv",
     "areas.geojson",
+    "countries.geojson",
     "meta.json",
     "PROVENANCE.md",
 )
@@ -91,6 +96,7 @@ def build_bundle(data_dir: str | Path, dest: str | Path) -> list[Path]:
     compact = gpd.GeoDataFrame(areas.areas[["level", "code", "name"]], geometry=geometry, crs=27700)
     text = compact.to_json(drop_id=True, to_wgs84=False)
     (dest / "areas.geojson").write_text(text + "\n", encoding="utf-8")
+    (dest / "countries.geojson").write_text(_compact_countries(data_dir), encoding="utf-8")
 
     meta = {
         "snapshot": data.snapshot.name,
@@ -109,6 +115,45 @@ def build_bundle(data_dir: str | Path, dest: str | Path) -> list[Path]:
     (dest / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     (dest / "PROVENANCE.md").write_text(_provenance(meta), encoding="utf-8")
     return [dest / name for name in BUNDLE_FILES]
+
+
+COUNTRY_CLOSING_M = 1_000.0
+"""Gaps narrower than twice this (between islets, in inlets) are closed in the compact countries."""
+COUNTRY_TOLERANCE_M = 250.0
+"""Douglas-Peucker tolerance of the compact countries: outlines within about 250 m of the file's."""
+
+
+def _compact_countries(data_dir: str | Path) -> str:
+    """The four countries of the UK, small: closed, simplified, whole metres (EPSG:27700)."""
+    from mcp_geo.practices.areas import read_boundaries
+    from mcp_geo.practices.snapshots import COUNTRIES, locate_files
+
+    countries = read_boundaries(locate_files(data_dir, {"countries": COUNTRIES})["countries"])
+    features = []
+    for row in countries.itertuples():
+        shape = row.geometry.buffer(COUNTRY_CLOSING_M, quad_segs=2)
+        shape = shape.buffer(-COUNTRY_CLOSING_M, quad_segs=2).simplify(COUNTRY_TOLERANCE_M)
+        shape = shapely.set_precision(shape, 10.0)
+        geometry = _whole_metres(shapely.geometry.mapping(shape))
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"code": row.code, "name": row.name},
+                "geometry": geometry,
+            }
+        )
+    collection = {"type": "FeatureCollection", "features": features}
+    return json.dumps(collection, separators=(",", ":")) + "\n"
+
+
+def _whole_metres(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _whole_metres(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_whole_metres(v) for v in value]
+    if isinstance(value, float):
+        return round(value)
+    return value
 
 
 def _size(path: Path) -> int:
@@ -138,6 +183,10 @@ Built by `scripts/build_snapshot.py` (mcp-geo) from the official files below; re
 List sizes of {meta["extract_date"]} (NHS Digital, Patients Registered at a GP Practice), the
 practice -> PCN -> Sub-ICB -> ICB map, the ODS practice registers (2026 and 2019), OS Code-Point
 Open postcode coordinates, and ONS boundaries ({meta["areas"]}).
+
+`countries.geojson` is the ONS Countries (December 2022) UK BUC file made compact by mcp-geo:
+gaps under 2 km closed, simplified to 250 m, coordinates rounded to 10 m (EPSG:27700): the UK
+outline a sites file is checked against, not a boundary to draw.
 
 ## Licence
 
@@ -170,6 +219,17 @@ def load_bundled() -> PracticeData:
         rows_read=int(meta["rows_read"]),
         files=tuple(folder / name for name in BUNDLE_FILES),
     )
+
+
+@cache
+def load_bundled_countries() -> gpd.GeoDataFrame:
+    """The four countries of the UK shipped with the package: ``code``, ``name``, EPSG:27700.
+
+    Compact (see ``countries.geojson`` above): good for "is this site in the UK, and which
+    country", not for drawing.
+    """
+    countries = gpd.read_file(bundle_dir() / "countries.geojson")
+    return countries.set_crs(27700, allow_override=True)[["code", "name", "geometry"]]
 
 
 def load_bundled_areas() -> OfficialAreas:

@@ -177,7 +177,8 @@ class Footprint:
     ``practices`` is a subset of :attr:`PracticeData.practices` (same columns, sorted by code);
     ``exclusions`` the excluded practices whose organisation places them in the footprint;
     ``area_level`` and ``area_codes`` name the official areas (ONS codes) whose union is the
-    footprint's outline, when it has one.
+    footprint's outline, when it has one; ``notes`` says what a plan of it should report (sites
+    outside England, for a sites file).
     """
 
     spec: FootprintSpec
@@ -186,6 +187,7 @@ class Footprint:
     exclusions: pd.DataFrame
     area_level: Level | None
     area_codes: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
