@@ -64,7 +64,7 @@ def read_sites(path: str | Path) -> Footprint:
     if problems:
         raise ValidationError(problems, context="sites file")
     raw = pd.DataFrame(
-        [row + [""] * (len(columns) - len(row)) for row in rows], columns=columns, dtype=str
+        [(row + [""] * len(columns))[: len(columns)] for row in rows], columns=columns, dtype=str
     )
     raw.index = pd.Index(lines)
     for line, row in zip(lines, rows, strict=True):
@@ -127,20 +127,22 @@ def read_sites(path: str | Path) -> Footprint:
 
 
 def _rows(text: str, name: str) -> tuple[list[str], list[list[str]], list[int]]:
-    """The header, the non-blank rows and the line each row ends on."""
+    """The header, the non-blank rows and the line each row starts on."""
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] = []
     rows: list[list[str]] = []
     lines: list[int] = []
+    start = 1
     try:
         for record in reader:
+            line, start = start, reader.line_num + 1
             if not record or all(not value.strip() for value in record):
                 continue
             if not header:
                 header = record
                 continue
             rows.append(record)
-            lines.append(reader.line_num)
+            lines.append(line)
     except csv.Error as exc:
         raise ValidationError(
             [Problem(f"not a readable CSV ({exc})", source=f"{name}:{reader.line_num}")],
