@@ -86,15 +86,10 @@ def require_plan(certificate: Certificate, *, level: Level, scenario: Scenario) 
     proven), :class:`InfeasibleError` when the solver proved that none exists."""
     words = _LEVEL_WORDS[level]
     if certificate.status == "no_solution":
-        bound = (
-            ""
-            if certificate.bound is None
-            else f"; the best plan can cost no less than {certificate.bound:,.6g}"
-        )
         raise NoPlanError(
             f"no {words} plan was found within the time limit of {scenario.time_limit:g} s per "
-            f"level; the solver did not prove that the rules cannot be met{bound}. "
-            "Give it more time (--time-limit SECONDS, or time_limit in a scenario file)",
+            "level, and the solver did not prove that the rules cannot be met: give it more "
+            "time (--time-limit SECONDS; time_limit in a scenario file or the API)",
             level=level,
         )
     if certificate.status == "infeasible":
