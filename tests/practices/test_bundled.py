@@ -61,3 +61,23 @@ def test_bundled_areas_outline_the_footprints(bundled_data):
         select_footprint(bundled_data, "sussex-east-surrey"), areas, era="sub-icb"
     )
     assert "CCG April 2019" in sussex.description
+
+
+def test_bundled_countries_are_small_and_place_the_practices(bundled_data):
+    """The UK outline a sites file is checked against: four countries, under 100 KB, rebuilt
+    byte for byte by the test above, and every English practice of the snapshot in England."""
+    import geopandas as gpd
+
+    from mcp_geo.practices.bundled import load_bundled_countries
+
+    assert "countries.geojson" in BUNDLE_FILES
+    assert (bundle_dir() / "countries.geojson").stat().st_size < 100_000
+    countries = load_bundled_countries()
+    assert countries.crs.to_epsg() == 27700
+    assert sorted(countries["name"]) == ["England", "Northern Ireland", "Scotland", "Wales"]
+    points = bundled_data.practices.to_crs(27700)[["practice_code", "geometry"]]
+    nearest = gpd.sjoin_nearest(points, countries, distance_col="metres")
+    assert set(nearest["name"]) == {"England"}
+    assert nearest["metres"].max() < 500  # a few coastal sites sit just outside the outline
+    provenance = (bundle_dir() / "PROVENANCE.md").read_text(encoding="utf-8")
+    assert "`countries.geojson` is the ONS Countries (December 2022) UK BUC file" in provenance
