@@ -37,6 +37,7 @@ def no_solving(monkeypatch):
         raise AssertionError("the run reached the solver")
 
     monkeypatch.setattr(mcp_geo.planning, "run_scenario", refuse)
+    return refuse
 
 
 def _user_folder(path: Path) -> dict[str, bytes]:
@@ -75,11 +76,21 @@ def test_the_message_names_five_entries_and_counts_the_rest(tmp_path):
         check_output_dir(tmp_path, kind="plan")
 
 
-@pytest.mark.parametrize("kind", ["compare", "map"])
-def test_compare_and_map_refuse_a_users_folder_or_file(tmp_path, capsys, no_solving, kind):
+@pytest.mark.parametrize("kind", ["compare", "map", "england"])
+def test_compare_map_and_england_refuse_a_users_folder_or_file(
+    tmp_path, capsys, monkeypatch, no_solving, kind
+):
     out = tmp_path / "mine"
     before = _user_folder(out)
-    if kind == "compare":
+    if kind == "england":
+        import mcp_geo.practices
+
+        monkeypatch.setattr(mcp_geo.practices, "open_data", no_solving)
+        args = ["plan", "england", "--by", "icb", "--only", "QNC", "--out", str(out)]
+        assert main(args) == 2
+        assert "mcp-geo did not write" in capsys.readouterr().err
+        assert _snapshot(out) == before
+    elif kind == "compare":
         args = ["compare", "north-staffs", "--against", "pcn", "--out", str(out)]
         assert main(args) == 2
         assert "mcp-geo did not write" in capsys.readouterr().err
