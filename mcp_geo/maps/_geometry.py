@@ -59,7 +59,9 @@ def simplified_coverage(layer: gpd.GeoDataFrame, *, tolerance_m: float) -> gpd.G
 
 def for_display(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The layer in EPSG:4326 with rounded coordinates and no empty geometries."""
-    layer = layer[~layer.geometry.is_empty & layer.geometry.notna()]
+    geometries = layer.geometry.to_numpy()
+    # shapely's own tests: geopandas' notna() warns about layers holding empty geometries
+    layer = layer[~(shapely.is_missing(geometries) | shapely.is_empty(geometries))]
     out = layer.to_crs(4326)
     return out.set_geometry(_rounded(out.geometry.to_numpy()), crs=4326)
 

@@ -1,9 +1,9 @@
 """The layers of a plan map: territories, outlines, practices, bases, PCNs, legend and panel.
 
-Everything is drawn with folium's own classes (``GeoJson`` with ``GeoJsonPopup`` /
-``GeoJsonTooltip``, ``CircleMarker`` and ``DivIcon`` markers; on large maps the practices are a
-``FastMarkerCluster``, see :mod:`mcp_geo.maps._cluster`); the legend and the panel of headline
-numbers are static HTML. Each layer has its own stroke width, which tests use to count what the
+Everything is drawn with folium's own classes (``GeoJson`` with tooltips and popups that show
+the data as text, see :mod:`mcp_geo.maps._text`; ``CircleMarker`` and ``DivIcon`` markers; on
+large maps the practices are a ``FastMarkerCluster``, see :mod:`mcp_geo.maps._cluster`); the
+legend and the panel of headline numbers are static HTML, every text from the data escaped. Each layer has its own stroke width, which tests use to count what the
 browser drew.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 import folium
@@ -28,6 +29,7 @@ from mcp_geo.maps._geometry import (
     pcn_territories,
     simplified_coverage,
 )
+from mcp_geo.maps._text import TextPopup, TextTooltip, layer_name
 from mcp_geo.plan import Plan
 
 log = logging.getLogger(__name__)
@@ -102,7 +104,7 @@ def add_plan_layers(
     ``cluster`` groups the practices into clusters (large maps, see :mod:`._cluster`) and
     leaves the hub bases off until the reader switches their layer on.
     """
-    prefix = f"{label}: " if label else ""
+    prefix = f"{layer_name(label)}: " if label else ""
     hubs = plan.hubs.set_index("hub_id")
     shown = simplified_coverage(plan.territories_hubs, tolerance_m=simplify_m)
     colours = colour_groups(shown, "hub_id")
@@ -122,8 +124,8 @@ def add_plan_layers(
             "color": "#333333",
             "weight": HUB_WEIGHT,
         },
-        tooltip=folium.GeoJsonTooltip(["hub_id"], aliases=["Hub"]),
-        popup=folium.GeoJsonPopup(
+        tooltip=TextTooltip(["hub_id"], aliases=["Hub"]),
+        popup=TextPopup(
             ["hub_id", "patients", "practices", "base", "mcp_id"],
             aliases=["Hub", "Patients", "Practices", "Base", "MCP"],
         ),
@@ -145,7 +147,7 @@ def add_plan_layers(
             _json_frame(mcp_layer, ["mcp_id", "patients", "hubs", "practices", "span", "base"]),
             name=prefix + LAYER_NAMES["mcps"],
             style_function=lambda f: {"fill": False, "color": "#111111", "weight": MCP_WEIGHT},
-            popup=folium.GeoJsonPopup(
+            popup=TextPopup(
                 ["mcp_id", "patients", "hubs", "practices", "span", "base"],
                 aliases=["MCP", "Patients", "Hubs", "Practices", "Span", "Base hub"],
             ),
@@ -170,7 +172,7 @@ def add_plan_layers(
                 "weight": PCN_WEIGHT,
                 "dashArray": "6 4",
             },
-            tooltip=folium.GeoJsonTooltip(
+            tooltip=TextTooltip(
                 ["pcn_code", "practices", "patients"], aliases=["PCN", "Practices", "Patients"]
             ),
         ).add_to(target)
@@ -182,7 +184,7 @@ def add_plan_layers(
         _json_frame(outline, ["name"]),
         name=prefix + LAYER_NAMES["outline"],
         style_function=lambda f: {"fill": False, "color": "#000000", "weight": OUTLINE_WEIGHT},
-        tooltip=folium.GeoJsonTooltip(["name"], labels=False),
+        tooltip=TextTooltip(["name"], labels=False),
     ).add_to(target)
 
     practices = plan.practices.copy()
@@ -215,8 +217,8 @@ def add_plan_layers(
             name=prefix + LAYER_NAMES["practices"],
             marker=folium.CircleMarker(),
             style_function=lambda f: {"radius": f["properties"]["radius"], **PRACTICE_STYLE},
-            tooltip=folium.GeoJsonTooltip(["practice_name"], labels=False),
-            popup=folium.GeoJsonPopup(columns, aliases=aliases[: len(columns)]),
+            tooltip=TextTooltip(["practice_name"], labels=False),
+            popup=TextPopup(columns, aliases=aliases[: len(columns)]),
         ).add_to(target)
 
     bases = plan.hubs.copy()
@@ -226,7 +228,7 @@ def add_plan_layers(
         name=prefix + LAYER_NAMES["hub_bases"],
         show=not cluster,  # on large maps a base per hub would hide the clusters: a layer to add
         marker=folium.Marker(icon=_base_icon(HUB_BASE_CLASS, 12)),
-        tooltip=folium.GeoJsonTooltip(["hub_id", "name"], aliases=["Hub base", "Practice"]),
+        tooltip=TextTooltip(["hub_id", "name"], aliases=["Hub base", "Practice"]),
     ).add_to(target)
     if len(plan.mcps):
         mcp_bases = plan.mcps.copy()
@@ -235,7 +237,7 @@ def add_plan_layers(
             _json_frame(mcp_bases, ["mcp_id", "hub"]),
             name=prefix + LAYER_NAMES["mcp_bases"],
             marker=folium.Marker(icon=_base_icon(MCP_BASE_CLASS, 20)),
-            tooltip=folium.GeoJsonTooltip(["mcp_id", "hub"], aliases=["MCP base", "Hub"]),
+            tooltip=TextTooltip(["mcp_id", "hub"], aliases=["MCP base", "Hub"]),
         ).add_to(target)
     return LayerCounts(
         hubs=len(hub_layer),
@@ -326,6 +328,13 @@ def _share(n: int, within: int) -> str:
     return f"{100 * within / n:.0f}%" if n else "n/a"
 
 
+def _list_sizes(plan: Plan) -> str:
+    """Where the list sizes come from: the snapshot's date, or the user's sites file."""
+    if plan.extract_date is not None:
+        return f"list sizes of {plan.extract_date:%d %B %Y}"
+    return f"list sizes from {PurePath(plan.footprint).name}"
+
+
 def panel_html(plan: Plan, *, left: str = "10px", title: str | None = None) -> str:
     """The headline numbers of a plan (static HTML)."""
     m = plan.metrics
@@ -335,8 +344,7 @@ def panel_html(plan: Plan, *, left: str = "10px", title: str | None = None) -> s
     hub_within = hub_sizes.n - hub_sizes.n_below - hub_sizes.n_above
     lines = [
         f"<h1>{esc(title or plan.footprint_title)}</h1>",
-        f"{m.practices:,} practices, {m.patients:,} patients "
-        f"(list sizes of {plan.extract_date:%d %B %Y})",
+        f"{m.practices:,} practices, {m.patients:,} patients ({esc(_list_sizes(plan))})",
         f"<b>{m.hubs.groups} hubs</b>: {_share(hub_sizes.n, hub_within)} within "
         f"{s.hub_min:,}-{s.hub_max:,} patients",
     ]

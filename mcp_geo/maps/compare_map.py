@@ -30,6 +30,7 @@ from mcp_geo.maps._layers import (
     panel_html,
     practice_radius,
 )
+from mcp_geo.maps._text import TextPopup, TextTooltip
 from mcp_geo.maps.render import (
     MapFile,
     MapOptions,
@@ -65,7 +66,7 @@ def _add_pcn_side(target: folium.Map, plan: Plan, *, simplify_m: float) -> Layer
                 "color": "#333333",
                 "weight": HUB_WEIGHT,
             },
-            tooltip=folium.GeoJsonTooltip(["pcn_code"], aliases=["PCN"]),
+            tooltip=TextTooltip(["pcn_code"], aliases=["PCN"]),
         ).add_to(target)
         whole = shown.geometry.union_all(method="coverage")
         outline = for_display(
@@ -93,7 +94,7 @@ def _add_pcn_side(target: folium.Map, plan: Plan, *, simplify_m: float) -> Layer
             "color": "#222222",
             "weight": PRACTICE_WEIGHT,
         },
-        popup=folium.GeoJsonPopup(columns, aliases=["Practice", "Name", "Patients", "PCN"]),
+        popup=TextPopup(columns, aliases=["Practice", "Name", "Patients", "PCN"]),
     ).add_to(target)
     return LayerCounts(
         hubs=0, mcps=0, pcns=pcn_count, practices=len(points), hub_bases=0, mcp_bases=0
@@ -116,7 +117,7 @@ def _add_changed(target: folium.Map, plan: Plan, codes: set[str]) -> int:
             "color": "#d50000",
             "weight": CHANGED_WEIGHT,
         },
-        tooltip=folium.GeoJsonTooltip(["practice_code", "practice_name"], labels=False),
+        tooltip=TextTooltip(["practice_code", "practice_name"], labels=False),
     ).add_to(target)
     return len(points)
 
