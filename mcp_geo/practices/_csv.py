@@ -191,7 +191,7 @@ def read_bytes(path: Path) -> tuple[bytes, str]:
 
 
 def binary_kind(data: bytes) -> str | None:
-    """What a file is when it is not text: ``"a zip archive"``, ``"a binary file"``, or None.
+    r"""What a file is when it is not text: ``"a zip archive"``, ``"a binary file"``, or None.
 
     A file that starts with a UTF-16 or UTF-32 byte-order mark is text.
 
