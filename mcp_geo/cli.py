@@ -314,6 +314,16 @@ def _plan_for_compare(spec: str, args: argparse.Namespace, console):  # -> (Plan
     return plan, True
 
 
+def _check_pcns_before_planning(spec: str, args: argparse.Namespace) -> None:
+    """A sites file (or a scenario of one) without PCN codes is refused before it is planned."""
+    from mcp_geo.compare import check_sites_for_pcns
+    from mcp_geo.plan_io import is_plan_dir
+
+    if not is_plan_dir(spec):
+        scenario = scenario_from_args(argparse.Namespace(**{**vars(args), "footprint": spec}))
+        check_sites_for_pcns(scenario.footprint)
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from mcp_geo._folders import claim_output_dir
     from mcp_geo.compare import compare_plans, compare_with_pcns, write_comparison
@@ -323,6 +333,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             [Problem("give either B or --against pcn (one, not both)", source="compare")],
             context="mcp-geo compare",
         )
+    if args.against == "pcn":
+        _check_pcns_before_planning(args.a, args)
     console = _stderr(args)
     with claim_output_dir(args.out, kind="comparison"):
         a, planned_a = _plan_for_compare(args.a, args, console)

@@ -216,19 +216,83 @@ def _side_rows(side: _Side) -> dict[str, tuple[float | None, Kind]]:
     return rows
 
 
-def _shared(a: Plan, b_codes: pd.Index, b_label: str) -> pd.Index:
+def is_sites_file(footprint: str) -> bool:
+    """Is this footprint a CSV of the user's own sites (rather than official practices)?"""
+    return footprint.strip().lower().endswith(".csv")
+
+
+def plan_label(plan: Plan) -> str:
+    """A side's name in tables and maps: the footprint, or a sites file's name (not its path)."""
+    footprint = plan.footprint
+    return Path(footprint).name if is_sites_file(footprint) else footprint
+
+
+def _shared(a: Plan, b: Plan) -> pd.Index:
     codes_a = pd.Index(a.practices["practice_code"].astype(str))
-    shared = codes_a.intersection(b_codes).sort_values()
+    codes_b = pd.Index(b.practices["practice_code"].astype(str))
+    shared = codes_a.intersection(codes_b).sort_values()
     if len(shared) == 0:
+        sites = [plan_label(p) for p in (a, b) if is_sites_file(p.footprint)]
+        hint = (
+            f" (the practice_code of {' and '.join(sites)} must hold the practices' ODS codes, "
+            "such as M83001, for its sites to be matched)"
+            if sites
+            else ""
+        )
         raise ValidationError(
             [
                 Problem(
-                    f"the plans share no practice ({a.footprint} and {b_label})", source="compare"
+                    f"the plans share no practice ({plan_label(a)} and {plan_label(b)}){hint}",
+                    source="compare",
                 )
             ],
-            context="compare_plans",
         )
     return shared
+
+
+def _has_pcn_codes(practices: pd.DataFrame) -> bool:
+    if "pcn_code" not in practices.columns:
+        return False
+    codes = practices["pcn_code"]
+    return bool((codes.notna() & (codes.astype(str).str.strip() != "")).any())
+
+
+def require_pcn_codes(practices: pd.DataFrame, *, footprint: str) -> None:
+    """Raise unless some practice of ``footprint`` has a PCN code (there is something to compare
+    against); a sites file is told so in its own words.
+
+    Raises
+    ------
+    ValidationError
+        No practice has a PCN code.
+    """
+    if _has_pcn_codes(practices):
+        return
+    if is_sites_file(footprint):
+        name = Path(footprint).name
+        problem = Problem(
+            f"the sites of {name} have no pcn_code column (or no value in it), so there are no "
+            "PCNs to compare against: add each site's PCN code in a pcn_code column, or compare "
+            "with another plan"
+        )
+    else:
+        problem = Problem("no practice of the plan has a PCN code", source=footprint)
+    raise ValidationError([problem], context="compare --against pcn")
+
+
+def check_sites_for_pcns(footprint: str) -> None:
+    """Before a sites file is planned to be compared with PCNs: raise if no site has a PCN code
+    (other footprints are official practices, which have them; a plan is checked when read).
+
+    Raises
+    ------
+    ValidationError
+        The sites file cannot be read, or no site has a PCN code.
+    """
+    if is_sites_file(footprint):
+        from mcp_geo.practices.sites import read_sites
+
+        require_pcn_codes(read_sites(footprint).practices, footprint=footprint)
 
 
 def _compare(a: Plan, b: Plan | None, a_side: _Side, b_side: _Side, **kw) -> Comparison:
@@ -292,11 +356,11 @@ def compare_plans(
     ValidationError
         The plans share no practice.
     """
-    b_codes = pd.Index(b.practices["practice_code"].astype(str))
-    shared = _shared(a, b_codes, b.footprint)
+    shared = _shared(a, b)
     a_codes = pd.Index(a.practices["practice_code"].astype(str))
-    a_label = a_label or a.footprint
-    b_label = b_label or b.footprint
+    b_codes = pd.Index(b.practices["practice_code"].astype(str))
+    a_label = a_label or plan_label(a)
+    b_label = b_label or plan_label(b)
     if a_label == b_label:
         a_label, b_label = f"{a_label} (A)", f"{b_label} (B)"
     return _compare(
@@ -317,13 +381,10 @@ def compare_with_pcns(plan: Plan, *, label: str | None = None) -> Comparison:
     Raises
     ------
     ValidationError
-        The plan's practices carry no PCN codes (a sites file, or a snapshot without them).
+        The plan's practices carry no PCN codes (a sites file without a ``pcn_code`` column, or
+        a snapshot without them).
     """
-    if "pcn_code" not in plan.practices.columns or plan.practices["pcn_code"].isna().all():
-        raise ValidationError(
-            [Problem("no practice of the plan has a PCN code", source=plan.footprint)],
-            context="compare_with_pcns",
-        )
+    require_pcn_codes(plan.practices, footprint=plan.footprint)
     shared = pd.Index(plan.practices["practice_code"].astype(str)).sort_values()
     return _compare(
         plan,
@@ -332,7 +393,7 @@ def compare_with_pcns(plan: Plan, *, label: str | None = None) -> Comparison:
         _pcn_side(plan, shared),
         shared=shared,
         only=(0, 0),
-        a_label=label or plan.footprint,
+        a_label=label or plan_label(plan),
         b_label=PCN_LABEL,
     )
 
