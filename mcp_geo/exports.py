@@ -109,7 +109,9 @@ def _writers(plan: Plan) -> dict[str, Callable[[Path], None]]:
             plan.exclusions, EXCLUSION_COLUMNS, p, "practice_code"
         ),
         "report.json": lambda p: p.write_text(report_json(plan), encoding="utf-8"),
-        "scenario.toml": lambda p: p.write_text(plan.scenario.to_toml(), encoding="utf-8"),
+        "scenario.toml": lambda p: p.write_text(
+            plan.scenario.to_toml(relative_to=p.parent), encoding="utf-8"
+        ),
         "plan.gpkg": lambda p: _write_geopackage(plan, p),
     }
 

@@ -141,7 +141,7 @@ def plan_footprint(
     territory_seconds = time.perf_counter() - t0
 
     metrics = plan_metrics(planned, hub_table, mcp_table, scenario=scenario, travel=travel)
-    notes = list(inputs.notes)
+    notes = [*footprint.notes, *inputs.notes]
     if choice is not None:
         notes.append(f"outline: {choice.description}")
     return Plan(

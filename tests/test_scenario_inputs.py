@@ -240,3 +240,32 @@ def test_api_messages_name_the_keyword():
     with pytest.raises(ValidationError, match="keyword 'strict': must be true or false"):
         Scenario("north-staffs", strict="no")  # type: ignore[arg-type]
     assert Scenario("north-staffs", no_mcps=True, max_km=None).no_mcps
+
+
+def test_a_published_plan_holds_no_home_folder_and_runs_again(tmp_path, monkeypatch):
+    """A plan of a sites file written under the user's home: its scenario.toml names the sites
+    relative to the plan folder, and that scenario plans the same practices again."""
+    from mcp_geo.practices import open_data, select_footprint
+
+    home = tmp_path / "home" / "planner"
+    (home / "inputs").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(home)
+    practices = select_footprint(open_data(None), "north-staffs").practices.head(12)
+    sites = home / "inputs" / "sites.csv"
+    sites.write_text(
+        "practice_code,patients,latitude,longitude\n"
+        + "".join(
+            f"{r.practice_code},{r.patients},{r.latitude},{r.longitude}\n"
+            for r in practices.itertuples()
+        )
+    )
+    out = home / "plans" / "mine"
+    args = ["--hub-min", "10000", "--no-mcps", "--time-limit", "30", "-q"]
+    assert main(["plan", str(sites), "--out", str(out), *args]) == 0
+    written = (out / "scenario.toml").read_text(encoding="utf-8")
+    assert str(tmp_path) not in written
+    assert 'footprint = "../../inputs/sites.csv"' in written
+    again = tmp_path / "again"
+    assert main(["plan", str(out / "scenario.toml"), "--out", str(again), "-q"]) == 0
+    assert (again / "practices.csv").read_text() == (out / "practices.csv").read_text()

@@ -112,11 +112,17 @@ def test_truncated_csv(data_folder, capsys):
     assert "truncated" in err.lower() or "last line" in err.lower()
 
 
-def test_file_in_the_wrong_encoding(data_folder, capsys):
+def test_file_in_another_encoding_or_a_zip(data_folder, capsys):
     folder = data_folder({LIST_2025: lambda text: text.encode("utf-16")})
+    assert main(["data", "check", str(folder), "--json"]) == 0  # UTF-16 with its BOM is read
+    assert json.loads(capsys.readouterr().out)["kept"] == 6239
+
+
+def test_a_zip_archive_is_named_as_such(data_folder, capsys):
+    folder = data_folder({LIST_2025: lambda text: b"PK\x03\x04" + text.encode()[:200]})
     assert main(["data", "check", str(folder)]) == 2
     err = capsys.readouterr().err
-    assert "gp-reg-pat-prac-all_2025-04.csv" in err
+    assert "gp-reg-pat-prac-all_2025-04.csv: is a zip archive" in err
     assert "Traceback" not in err
 
 
@@ -199,7 +205,7 @@ def test_bounds_that_make_the_problem_infeasible(tmp_path, capsys):
         (",30000,400000,300000\n", "must not be empty"),
         ("A,30000,400000,300000\nA,20000,401000,300000\n", "must be unique"),
         ("A,-5,400000,300000\n", "whole number"),
-        ("A,30000,9400000,300000\n", "England's extent"),
+        ("A,30000,9400000,300000\n", "outside the UK"),
     ],
 )
 def test_bad_sites_files(tmp_path, capsys, rows, message):
@@ -217,5 +223,5 @@ def test_invalid_options_are_listed_together(capsys, tmp_path):
     )
     assert code == 2
     err = capsys.readouterr().err
-    assert "hub_min" in err
-    assert "gap" in err
+    assert "--hub-min" in err
+    assert "--gap" in err
