@@ -6,14 +6,15 @@ certificate of each level and the named exceptions, whatever the mode.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from mcp_geo._errors import InfeasibleError, Level, NoPlanError
+from mcp_geo._errors import InfeasibleError, Level, NoPlanError, Problem, ValidationError
 from mcp_geo.boundaries.distances import TravelMatrix
 from mcp_geo.scenario import Scenario
 from mcp_geo.solvers import (
@@ -47,38 +48,81 @@ class Levels:
 
 
 def hub_rule(scenario: Scenario) -> HubRule:
-    """The hub rule a scenario asks for."""
-    return HubRule(
-        min_patients=scenario.hub_min,
-        max_patients=scenario.hub_max,
-        max_km=scenario.max_minutes if scenario.metric == "minutes" else scenario.max_km,
-        n_hubs=scenario.hubs,
-        objective=scenario.objective,
-        strict=scenario.strict,
-    )
+    """The hub rule a scenario asks for (problems named by the scenario's keys)."""
+    minutes = scenario.metric == "minutes"
+    with _scenario_names(
+        {
+            "min_patients": "hub_min",
+            "max_patients": "hub_max",
+            "max_km": "max_minutes" if minutes else "max_km",
+            "n_hubs": "hubs",
+        }
+    ):
+        return HubRule(
+            min_patients=scenario.hub_min,
+            max_patients=scenario.hub_max,
+            max_km=scenario.max_minutes if minutes else scenario.max_km,
+            n_hubs=scenario.hubs,
+            objective=scenario.objective,
+            strict=scenario.strict,
+        )
 
 
 def mcp_rule(scenario: Scenario) -> McpRule:
-    """The MCP rule a scenario asks for."""
-    return McpRule(
-        min_patients=scenario.mcp_min,
-        max_patients=scenario.mcp_max,
-        max_km=scenario.mcp_max_minutes if scenario.metric == "minutes" else scenario.mcp_max_km,
-        n_mcps=scenario.mcps,
-        objective=scenario.objective,
-        strict=scenario.strict,
-    )
+    """The MCP rule a scenario asks for (problems named by the scenario's keys)."""
+    minutes = scenario.metric == "minutes"
+    with _scenario_names(
+        {
+            "min_patients": "mcp_min",
+            "max_patients": "mcp_max",
+            "max_km": "mcp_max_minutes" if minutes else "mcp_max_km",
+            "n_mcps": "mcps",
+        }
+    ):
+        return McpRule(
+            min_patients=scenario.mcp_min,
+            max_patients=scenario.mcp_max,
+            max_km=scenario.mcp_max_minutes if minutes else scenario.mcp_max_km,
+            n_mcps=scenario.mcps,
+            objective=scenario.objective,
+            strict=scenario.strict,
+        )
 
 
 def solve_options(scenario: Scenario) -> SolveOptions:
     """The solver options a scenario asks for (the time limit applies to each level)."""
-    return SolveOptions(
-        engine=scenario.engine,
-        solver=scenario.solver,
-        gap=scenario.gap,
-        time_limit_s=float(scenario.time_limit),
-        threads=scenario.threads,
-    )
+    with _scenario_names({"time_limit_s": "time_limit"}):
+        return SolveOptions(
+            engine=scenario.engine,
+            solver=scenario.solver,
+            gap=scenario.gap,
+            time_limit_s=float(scenario.time_limit),
+            threads=scenario.threads,
+        )
+
+
+@contextlib.contextmanager
+def _scenario_names(names: dict[str, str]) -> Iterator[None]:
+    """Re-raise a rule's ValidationError under the names the user typed.
+
+    A scenario's values are checked when it is made, so a rule built from one should never fail;
+    if it does (a check the scenario lacks), the user reads ``--hub-min`` and ``hub_min``, the
+    option and the scenario key, never ``HubRule`` or ``min_patients``.
+    """
+    try:
+        yield
+    except ValidationError as exc:
+        problems = []
+        for p in exc.problems:
+            key = names.get(p.field, p.field)
+            message = p.message
+            for internal, public in names.items():
+                message = message.replace(internal, public)
+            option = "--" + key.replace("_", "-")
+            problems.append(
+                Problem(message, source=f"{option} ({key} in a scenario file)", value=p.value)
+            )
+        raise ValidationError(problems, context="scenario") from None
 
 
 def require_plan(certificate: Certificate, *, level: Level, scenario: Scenario) -> None:

@@ -258,3 +258,27 @@ def test_quiet_still_shows_errors(tmp_path):
     assert done.returncode == 1
     assert done.stderr.startswith("mcp-geo: no plan found: no hub plan was found")
     assert "Running HiGHS" not in done.stderr + done.stdout
+
+
+# ---------------------------------------------------------------- names the user typed
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "build", "message"),
+    [
+        ("hub_min", -3, "hub_rule", r"--hub-min \(hub_min in a scenario file\): must be a whole"),
+        ("mcps", 0, "mcp_rule", r"--mcps \(mcps in a scenario file\): must be a whole number >= 1"),
+        ("time_limit", float("inf"), "solve_options", r"--time-limit \(time_limit in a scenario"),
+    ],
+)
+def test_rules_built_from_a_scenario_speak_its_names(key, value, build, message):
+    """Should a value pass the scenario's checks and fail a rule's, the user still reads the
+    option and the key, never ``HubRule``, ``min_patients`` or ``time_limit_s``."""
+    import mcp_geo._levels as levels
+
+    scenario = Scenario("north-staffs")
+    object.__setattr__(scenario, key, value)  # a value the scenario's own checks let through
+    with pytest.raises(ValidationError, match=message) as caught:
+        getattr(levels, build)(scenario)
+    for internal in ("HubRule", "McpRule", "SolveOptions", "min_patients", "n_mcps", "_s'"):
+        assert internal not in str(caught.value)
