@@ -283,7 +283,15 @@ def _plan_england(args: argparse.Namespace, scenario) -> int:
             map_html=True,
         )
     print("\n".join(national.summary()))
-    return EXIT_FAILED if national.failed else 0
+    if national.failed:  # the exit status says the run is incomplete; stderr says why
+        codes = ", ".join(r.code for r in national.failed)
+        print(
+            f"mcp-geo: {len(national.failed)} of {len(national.footprints)} footprints failed "
+            f"({codes}); their practices are not in the plan (see report.json)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return 0
 
 
 def _cmd_map(args: argparse.Namespace) -> int:

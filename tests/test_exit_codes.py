@@ -282,3 +282,31 @@ def test_rules_built_from_a_scenario_speak_its_names(key, value, build, message)
         getattr(levels, build)(scenario)
     for internal in ("HubRule", "McpRule", "SolveOptions", "min_patients", "n_mcps", "_s'"):
         assert internal not in str(caught.value)
+
+
+def test_a_national_run_with_failed_footprints_exits_1_and_says_so_on_stderr(
+    monkeypatch, tmp_path, capsys
+):
+    import types
+
+    import mcp_geo.national as national
+
+    solved = FootprintResult(job=_job("QNC"), status="solved")
+    failed = _failed("QOC", "no_solution")
+
+    def partly(*_args, **_kwargs):
+        return types.SimpleNamespace(
+            footprints=(solved, failed),
+            failed=(failed,),
+            summary=lambda: ["England: 2 footprints, 1 solved, 1 failed"],
+        )
+
+    monkeypatch.setattr(national, "plan_england", partly)
+    argv = ["plan", "england", "--by", "icb", "--out", str(tmp_path / "e"), "-q"]
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert "1 failed" in captured.out
+    assert captured.err == (
+        "mcp-geo: 1 of 2 footprints failed (QOC); their practices are not in the plan "
+        "(see report.json)\n"
+    )
