@@ -189,3 +189,20 @@ def test_sites_that_share_no_practice_with_a_footprint(north_staffs, tmp_path, c
     assert "the plans share no practice (new_sites.csv and north-staffs)" in err
     assert "the practice_code of new_sites.csv must hold the practices' ODS codes" in err
     assert "Traceback" not in err
+
+
+def test_quiet_compare_leaves_stderr_empty(sites, tmp_path):
+    """A real process: the solver banner, the spinners and the logs stay off stderr."""
+    import subprocess
+    import sys
+
+    argv = ["compare", str(sites["a"]), str(sites["b"]), "--out", str(tmp_path / "c"), *RULES]
+    done = subprocess.run(
+        [sys.executable, "-m", "mcp_geo.cli", *argv, "--no-map"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert "sites_a.csv (A) against sites_b.csv (B)" in done.stdout
