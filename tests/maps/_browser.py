@@ -139,3 +139,166 @@ def open_offline(
         finally:
             context.close()
     return report
+
+
+WATCH_SCRIPT = """
+// Record every element that text from the data could inject (runs before the page's scripts):
+// an element with an on* attribute, an <iframe>, an <img> other than a map tile or marker
+// icon, or a <script> added after the page was parsed.
+window.__injected = [];
+window.addEventListener('DOMContentLoaded', () => {
+  const suspicious = (e) =>
+    e.nodeName === 'SCRIPT' || e.nodeName === 'IFRAME' ||
+    (e.nodeName === 'IMG' && !e.matches('.leaflet-tile, .leaflet-marker-icon')) ||
+    [...e.attributes].some((a) => a.name.toLowerCase().startsWith('on'));
+  new MutationObserver((records) => {
+    for (const r of records) {
+      for (const node of r.addedNodes) {
+        if (node.nodeType !== 1) continue;
+        for (const e of [node, ...node.querySelectorAll('*')]) {
+          if (suspicious(e)) window.__injected.push(e.outerHTML.slice(0, 200));
+        }
+      }
+    }
+  }).observe(document.documentElement, {childList: true, subtree: true});
+});
+"""
+
+PROBE_SCRIPT = """async () => {
+  // Hover (mouseover) and click every feature and marker of every map, as Leaflet's own mouse
+  // handling would (the event propagates to the layer the tooltip or popup is bound to), and
+  // keep the text each tooltip and popup showed. Clustered practices: zoom in on each first.
+  const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+  const maps = Object.values(window).filter((v) => v instanceof L.Map);
+  const clusters = Object.values(window).filter(
+    (v) => L.MarkerClusterGroup && v instanceof L.MarkerClusterGroup);
+  const out = {maps: maps.length, tooltips: [], popups: [], hovered: 0, clicked: 0,
+               clustered: 0, layer_names: []};
+  const text = (sel) => [...document.querySelectorAll(sel)].map((e) => e.innerText);
+  const where = (l) => l.getLatLng ? l.getLatLng() : l.getBounds().getCenter();
+  const poke = (map, leaf) => {
+    const latlng = where(leaf);
+    leaf.fire('mouseover', {latlng: latlng}, true);
+    out.tooltips.push(...text('.leaflet-tooltip'));
+    out.hovered += 1;
+    leaf.fire('mouseout', {latlng: latlng}, true);
+    leaf.fire('click', {latlng: latlng}, true);
+    out.popups.push(...text('.leaflet-popup-content'));
+    out.clicked += 1;
+    map.closePopup();
+  };
+  for (const map of maps) {
+    const leaves = [];
+    map.eachLayer((l) => { if (l instanceof L.Path || l instanceof L.Marker) leaves.push(l); });
+    for (const leaf of leaves) poke(map, leaf);
+  }
+  for (const group of clusters) {
+    const map = group._map;
+    for (const marker of group.getLayers()) {
+      map.setView(marker.getLatLng(), map.getMaxZoom(), {animate: false});
+      await wait(150);
+      if (!map.hasLayer(marker) && marker.__parent) { marker.__parent.spiderfy(); await wait(400); }
+      if (!map.hasLayer(marker)) continue;
+      out.clustered += 1;
+      poke(map, marker);
+    }
+  }
+  out.layer_names = text('.leaflet-control-layers-overlays label');
+  out.panels = text('.mcp-geo-panel');
+  out.scripts_with_alert = [...document.scripts].filter(
+    (s) => /^\\s*alert\\(/.test(s.textContent)).length;
+  out.injected = window.__injected.concat(
+    [...document.querySelectorAll('img[src="x"], svg[onload], [onerror], [onload]')]
+      .map((e) => e.outerHTML.slice(0, 200)));
+  return out;
+}"""
+
+
+@dataclass
+class ProbeReport(PageReport):
+    """What :func:`probe_untrusted` saw: dialogs opened, and the texts shown."""
+
+    dialogs: list[str] = field(default_factory=list)
+
+
+def probe_untrusted(
+    html: Path,
+    *,
+    profile: Path,
+    screenshot: Path | None = None,
+    size: tuple[int, int] = (1400, 900),
+) -> ProbeReport:
+    """Open ``html`` offline, hover and click everything on it, and record what ran.
+
+    Real mouse events reach the first practice circle, the hub and MCP base markers, a cluster
+    icon and the layer controls; :data:`PROBE_SCRIPT` then hovers and clicks every feature and
+    marker through Leaflet (its result is in ``evaluated``). Any ``alert`` opens a dialog,
+    recorded in ``dialogs``.
+    """
+    from playwright.sync_api import sync_playwright
+
+    report = ProbeReport()
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=FLAGS,
+            viewport={"width": size[0], "height": size[1]},
+        )
+        try:
+
+            def route(r):
+                if r.request.url.startswith("file://"):
+                    r.continue_()
+                else:
+                    report.blocked.append(r.request.url)
+                    r.abort()
+
+            context.route("**/*", route)
+            context.add_init_script(WATCH_SCRIPT)
+            page = context.new_page()
+            page.on("pageerror", lambda e: report.page_errors.append(str(e)))
+            page.on(
+                "console",
+                lambda m: report.console_errors.append(m.text) if m.type == "error" else None,
+            )
+
+            def dialog(d):
+                report.dialogs.append(d.message)
+                d.dismiss()
+
+            page.on("dialog", dialog)
+            page.goto(html.resolve().as_uri(), wait_until="load")
+            page.wait_for_timeout(500)
+            for control in page.locator(".leaflet-control-layers").all():
+                control.hover()  # a collapsed control opens
+                for box in control.locator(".leaflet-control-layers-overlays input").all():
+                    if not box.is_checked():
+                        box.click()  # every layer on (today's PCNs start off)
+                page.mouse.move(size[0] // 2, size[1] // 2)
+            for selector in (
+                ".leaflet-overlay-pane path[stroke-width='1']",
+                ".mcp-geo-hub-base",
+                ".mcp-geo-mcp-base",
+            ):
+                for element in page.locator(selector).all()[:2]:
+                    if element.is_visible():
+                        element.hover(force=True)
+                        page.wait_for_timeout(100)
+                        element.click(force=True)
+                        page.wait_for_timeout(100)
+            for icon in page.locator(".marker-cluster").all():
+                box = icon.bounding_box()
+                if box and 0 < box["x"] < size[0] - 40 and 0 < box["y"] < size[1] - 40:
+                    icon.click(force=True)  # zooms in on the cluster
+                    page.wait_for_timeout(600)
+                    break
+            report.counts = page.evaluate(COUNT_SCRIPT)
+            page.mouse.move(1, size[1] // 2)  # off the features: close the last tooltip
+            report.evaluated = page.evaluate(PROBE_SCRIPT)
+            if screenshot is not None:
+                page.screenshot(path=str(screenshot))
+        finally:
+            context.close()
+    return report
