@@ -93,10 +93,12 @@ def run_on_dask(
     scheduler: str | None,
     workers: int | None,
     finished: Callable[[FootprintResult], None],
+    quiet: bool = False,
 ) -> int:
     """Solve ``jobs`` with ``solve`` on Dask, calling ``finished`` as each ends; return the workers.
 
-    ``solve(job, scenario=..., data_dir=..., parts=...)`` runs in a worker process.
+    ``solve(job, scenario=..., data_dir=..., parts=...)`` runs in a worker process. ``quiet``
+    silences the solvers' banners in the workers of a local cluster (the CLI's ``-q``).
     """
     from distributed import Client, as_completed
 
@@ -107,6 +109,10 @@ def run_on_dask(
         cluster = local_cluster(n_workers)
         client = Client(cluster)
         client.run(_stdout_to_stderr)
+        if quiet:
+            from mcp_geo.solvers import discard_solver_banners
+
+            client.run(discard_solver_banners)
     else:
         log.info("connecting to the Dask scheduler at %s", scheduler)
         client = Client(scheduler)

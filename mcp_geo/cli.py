@@ -281,6 +281,7 @@ def _plan_england(args: argparse.Namespace, scenario) -> int:
             codes=None if args.only is None else args.only.split(","),
             resume=not args.no_resume,
             map_html=True,
+            quiet=args.quiet,
         )
     print("\n".join(national.summary()))
     if national.failed:  # the exit status says the run is incomplete; stderr says why

@@ -213,6 +213,7 @@ def plan_england(
     codes: Sequence[str] | None = None,
     resume: bool = True,
     map_html: bool = True,
+    quiet: bool = False,
 ) -> NationalPlan:
     """Plan every footprint of the partition ``by`` on Dask and write the national plan to ``out``.
 
@@ -239,13 +240,18 @@ def plan_england(
         Reuse the parts of an earlier run with the same fingerprint.
     map_html
         Also write ``map.html`` (the national map).
+    quiet
+        No solver banners from the workers of a local cluster (the CLI's ``-q``).
 
     Raises
     ------
     ValidationError
         A partition the snapshot does not have, unknown codes, bad ``workers``, a bad ``out``.
     InfeasibleError
-        When no footprint at all could be planned (each footprint's reason is listed).
+        When no footprint at all could be planned and each was proven impossible (each
+        footprint's reason is listed).
+    NoPlanError, RunFailedError
+        When no footprint at all could be planned, and not every failure is such a proof.
     """
     from mcp_geo._folders import check_output_dir, claim_output_dir, open_output_dir
     from mcp_geo._national_merge import unplanned_practices, write_national
@@ -311,6 +317,7 @@ def plan_england(
                 scheduler=scheduler,
                 workers=workers,
                 finished=finished,
+                quiet=quiet,
             )
         solve_seconds = time.perf_counter() - solve_started
         results.sort(key=lambda r: r.code)

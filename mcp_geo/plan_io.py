@@ -186,7 +186,7 @@ def read_plan(path: str | Path) -> Plan:
                     Problem("key is missing", source=str(folder / "report.json"), field=key)
                 )
     if problems:
-        raise ValidationError(problems, context="read_plan")
+        raise ValidationError(problems, context="plan folder")
 
     scenario = read_scenario(folder / "scenario.toml")
     gpkg = folder / "plan.gpkg"
@@ -216,7 +216,7 @@ def read_plan(path: str | Path) -> Plan:
     if hub_cert is None:
         raise ValidationError(
             [Problem("has no hubs certificate", source=str(folder / "report.json"))],
-            context="read_plan",
+            context="plan folder",
         )
     return Plan(
         version=str(report.get("version", "")),

@@ -252,6 +252,16 @@ def test_without_quiet_the_solver_banner_stays_on_stderr(tmp_path):
     assert "Running HiGHS" not in done.stdout
 
 
+@pytest.mark.slow
+def test_quiet_national_run_leaves_stderr_empty(tmp_path):
+    """The workers of the local Dask cluster print no solver banner either."""
+    out = str(tmp_path / "england")
+    options = ["--only", "05V", "--workers", "1", "--no-mcps", "--time-limit", "30"]
+    done = _run("plan", "england", "--by", "sub-icb", "--out", out, *options, "-q")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+
+
 def test_quiet_still_shows_errors(tmp_path):
     sites = _scattered_sites(tmp_path / "sites.csv")
     done = _run("plan", str(sites), "--out", str(tmp_path / "p"), *NO_PLAN_IN_TIME, "-q")
