@@ -65,7 +65,8 @@ PLAN_ENTRIES = frozenset(
         ".parts",
     }
 )
-"""What a plan folder of an earlier version (without a marker) may hold."""
+"""What a plan folder of an earlier version (without a marker) may hold: the files versions
+before the marker wrote, fixed here (not ``exports.PLAN_FILES``, which later versions extend)."""
 
 COMPARISON_ENTRIES = frozenset(
     {

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -85,23 +91,14 @@ CLUSTER_SCRIPT = """() => {
 }"""
 
 
-def open_offline(
-    html: Path,
-    *,
-    screenshot: Path | None = None,
-    profile: Path,
-    size: tuple[int, int] = (1400, 900),
-    clicks: list[str] | None = None,
-    evaluate: str | None = None,
-) -> PageReport:
-    """Load ``html`` with every non-file request aborted; count what was drawn.
-
-    ``evaluate`` is a script run after the counts (``CLUSTER_SCRIPT``); its result is kept in
-    ``evaluated``.
-    """
+@contextlib.contextmanager
+def _offline_page(
+    profile: Path, size: tuple[int, int], report: PageReport, *, init_script: str | None = None
+) -> Iterator[Page]:
+    """A page of Debian's Chromium with every non-file request aborted (and recorded in
+    ``report``), page and console errors recorded, and ``init_script`` run before each page."""
     from playwright.sync_api import sync_playwright
 
-    report = PageReport()
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
             str(profile),
@@ -120,24 +117,45 @@ def open_offline(
                     r.abort()
 
             context.route("**/*", route)
+            if init_script is not None:
+                context.add_init_script(init_script)
             page = context.new_page()
             page.on("pageerror", lambda e: report.page_errors.append(str(e)))
             page.on(
                 "console",
                 lambda m: report.console_errors.append(m.text) if m.type == "error" else None,
             )
-            page.goto(html.resolve().as_uri(), wait_until="load")
-            page.wait_for_timeout(500)
-            for selector in clicks or []:
-                page.locator(selector).first.click()
-                page.wait_for_timeout(200)
-            report.counts = page.evaluate(COUNT_SCRIPT)
-            if screenshot is not None:
-                page.screenshot(path=str(screenshot))
-            if evaluate is not None:
-                report.evaluated = page.evaluate(evaluate)
+            yield page
         finally:
             context.close()
+
+
+def open_offline(
+    html: Path,
+    *,
+    screenshot: Path | None = None,
+    profile: Path,
+    size: tuple[int, int] = (1400, 900),
+    clicks: list[str] | None = None,
+    evaluate: str | None = None,
+) -> PageReport:
+    """Load ``html`` with every non-file request aborted; count what was drawn.
+
+    ``evaluate`` is a script run after the counts (``CLUSTER_SCRIPT``); its result is kept in
+    ``evaluated``.
+    """
+    report = PageReport()
+    with _offline_page(profile, size, report) as page:
+        page.goto(html.resolve().as_uri(), wait_until="load")
+        page.wait_for_timeout(500)
+        for selector in clicks or []:
+            page.locator(selector).first.click()
+            page.wait_for_timeout(200)
+        report.counts = page.evaluate(COUNT_SCRIPT)
+        if screenshot is not None:
+            page.screenshot(path=str(screenshot))
+        if evaluate is not None:
+            report.evaluated = page.evaluate(evaluate)
     return report
 
 
@@ -235,70 +253,42 @@ def probe_untrusted(
     marker through Leaflet (its result is in ``evaluated``). Any ``alert`` opens a dialog,
     recorded in ``dialogs``.
     """
-    from playwright.sync_api import sync_playwright
-
     report = ProbeReport()
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=FLAGS,
-            viewport={"width": size[0], "height": size[1]},
-        )
-        try:
+    with _offline_page(profile, size, report, init_script=WATCH_SCRIPT) as page:
 
-            def route(r):
-                if r.request.url.startswith("file://"):
-                    r.continue_()
-                else:
-                    report.blocked.append(r.request.url)
-                    r.abort()
+        def dialog(d):
+            report.dialogs.append(d.message)
+            d.dismiss()
 
-            context.route("**/*", route)
-            context.add_init_script(WATCH_SCRIPT)
-            page = context.new_page()
-            page.on("pageerror", lambda e: report.page_errors.append(str(e)))
-            page.on(
-                "console",
-                lambda m: report.console_errors.append(m.text) if m.type == "error" else None,
-            )
-
-            def dialog(d):
-                report.dialogs.append(d.message)
-                d.dismiss()
-
-            page.on("dialog", dialog)
-            page.goto(html.resolve().as_uri(), wait_until="load")
-            page.wait_for_timeout(500)
-            for control in page.locator(".leaflet-control-layers").all():
-                control.hover()  # a collapsed control opens
-                for box in control.locator(".leaflet-control-layers-overlays input").all():
-                    if not box.is_checked():
-                        box.click()  # every layer on (today's PCNs start off)
-                page.mouse.move(size[0] // 2, size[1] // 2)
-            for selector in (
-                ".leaflet-overlay-pane path[stroke-width='1']",
-                ".mcp-geo-hub-base",
-                ".mcp-geo-mcp-base",
-            ):
-                for element in page.locator(selector).all()[:2]:
-                    if element.is_visible():
-                        element.hover(force=True)
-                        page.wait_for_timeout(100)
-                        element.click(force=True)
-                        page.wait_for_timeout(100)
-            for icon in page.locator(".marker-cluster").all():
-                box = icon.bounding_box()
-                if box and 0 < box["x"] < size[0] - 40 and 0 < box["y"] < size[1] - 40:
-                    icon.click(force=True)  # zooms in on the cluster
-                    page.wait_for_timeout(600)
-                    break
-            report.counts = page.evaluate(COUNT_SCRIPT)
-            page.mouse.move(1, size[1] // 2)  # off the features: close the last tooltip
-            report.evaluated = page.evaluate(PROBE_SCRIPT)
-            if screenshot is not None:
-                page.screenshot(path=str(screenshot))
-        finally:
-            context.close()
+        page.on("dialog", dialog)
+        page.goto(html.resolve().as_uri(), wait_until="load")
+        page.wait_for_timeout(500)
+        for control in page.locator(".leaflet-control-layers").all():
+            control.hover()  # a collapsed control opens
+            for box in control.locator(".leaflet-control-layers-overlays input").all():
+                if not box.is_checked():
+                    box.click()  # every layer on (today's PCNs start off)
+            page.mouse.move(size[0] // 2, size[1] // 2)
+        for selector in (
+            ".leaflet-overlay-pane path[stroke-width='1']",
+            ".mcp-geo-hub-base",
+            ".mcp-geo-mcp-base",
+        ):
+            for element in page.locator(selector).all()[:2]:
+                if element.is_visible():
+                    element.hover(force=True)
+                    page.wait_for_timeout(100)
+                    element.click(force=True)
+                    page.wait_for_timeout(100)
+        for icon in page.locator(".marker-cluster").all():
+            box = icon.bounding_box()
+            if box and 0 < box["x"] < size[0] - 40 and 0 < box["y"] < size[1] - 40:
+                icon.click(force=True)  # zooms in on the cluster
+                page.wait_for_timeout(600)
+                break
+        report.counts = page.evaluate(COUNT_SCRIPT)
+        page.mouse.move(1, size[1] // 2)  # off the features: close the last tooltip
+        report.evaluated = page.evaluate(PROBE_SCRIPT)
+        if screenshot is not None:
+            page.screenshot(path=str(screenshot))
     return report
