@@ -102,8 +102,8 @@ def _listing(names: Iterable[str]) -> str:
     return shown + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
 
 
-def read_marker(folder: Path) -> set[str] | None:
-    """The entries the tool's marker lists in ``folder``, or None without a readable marker."""
+def _marker(folder: Path) -> dict[str, object] | None:
+    """The tool's marker in ``folder``, or None without a readable one."""
     try:
         marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -113,7 +113,13 @@ def read_marker(folder: Path) -> set[str] | None:
     entries = marker.get("entries")
     if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
         return None
-    return set(entries)
+    return marker
+
+
+def read_marker(folder: Path) -> set[str] | None:
+    """The entries the tool's marker lists in ``folder``, or None without a readable marker."""
+    marker = _marker(folder)
+    return None if marker is None else set(marker["entries"])  # type: ignore[arg-type]
 
 
 def write_marker(folder: Path, *, kind: Kind, entries: Iterable[str]) -> None:
@@ -398,11 +404,10 @@ def _written_by_tool(path: Path) -> bool:
 
 def record_entry(folder: Path, name: str) -> None:
     """Add ``name`` to the marker of a tool folder that has one (``mcp-geo map DIR``)."""
-    listed = read_marker(folder)
-    if listed is None:
-        return
-    kind = json.loads((folder / MARKER).read_text(encoding="utf-8")).get("kind", "plan")
-    write_marker(folder, kind=kind, entries={*listed, name})
+    marker = _marker(folder)
+    if marker is not None:
+        entries = {*marker["entries"], name}  # type: ignore[misc]
+        write_marker(folder, kind=marker.get("kind", "plan"), entries=entries)  # type: ignore[arg-type]
 
 
 __all__ = [

@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 from mcp_geo._errors import Problem, ValidationError
+from mcp_geo._folders import write_output_dir
+from mcp_geo.exports import spreadsheet_safe, write_plan_files
 from mcp_geo.metrics import adjusted_rand_index, pcn_grouping_metrics, weighted_distance_stats
 from mcp_geo.plan import Plan
 
@@ -411,9 +413,6 @@ def write_comparison(
     comparison made. The folder is written atomically and, like a plan folder, only a new, empty
     or earlier comparison folder of this tool is replaced.
     """
-    from mcp_geo._folders import write_output_dir
-    from mcp_geo.exports import write_plan_files
-
     writers: dict[str, Callable[[Path], object]] = {
         "comparison.csv": lambda path: comparison.table().to_csv(
             path, index=False, lineterminator="\n"
@@ -432,8 +431,6 @@ def write_comparison(
 
 
 def _write_moves(comparison: Comparison, path: Path) -> None:
-    from mcp_geo.plan_io import spreadsheet_safe
-
     moves = comparison.moves.copy()
     moves["mcp_partners_changed"] = [
         "" if v is None or pd.isna(v) else str(bool(v)).lower()

@@ -20,6 +20,7 @@ import pandas as pd
 
 from mcp_geo._folders import write_marker, write_output_dir
 from mcp_geo.plan import EXCLUSION_COLUMNS, HUB_COLUMNS, MCP_COLUMNS, PRACTICE_COLUMNS, Plan
+from mcp_geo.practices import FORMULA_STARTS
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +45,48 @@ _DECIMALS = {
 _INTEGERS = ("patients", "practices", "hubs")
 
 
+TEXT_COLUMNS = ("practice_name", "base_name", "source")
+"""Free-text columns of the CSVs planners open in spreadsheets (names and the exclusions' file and
+row), whose cells :func:`spreadsheet_text` writes; codes and ids are never changed."""
+
+
+def spreadsheet_text(text: str) -> str:
+    """``text`` for a CSV cell that a spreadsheet shows and never runs as a formula.
+
+    Text beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+    apostrophe (OWASP, "CSV Injection"), which spreadsheets read as "this cell is text" and hide.
+    Text already beginning with an apostrophe gets one more, so :func:`from_spreadsheet_text`
+    gives back every text exactly.
+
+    Examples
+    --------
+    >>> spreadsheet_text("=HYPERLINK(0)"), spreadsheet_text("Moss Lane Surgery")
+    ("'=HYPERLINK(0)", 'Moss Lane Surgery')
+    >>> from_spreadsheet_text(spreadsheet_text("'-dash"))
+    "'-dash"
+    """
+    return "'" + text if text.startswith((*FORMULA_STARTS, "'")) else text
+
+
+def from_spreadsheet_text(text: str) -> str:
+    """The text that :func:`spreadsheet_text` wrote as ``text``."""
+    return text[1:] if text.startswith("'") else text
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its :data:`TEXT_COLUMNS` through :func:`spreadsheet_text` (a copy)."""
+    out = frame.copy()
+    for column in TEXT_COLUMNS:
+        if column in out.columns:
+            out[column] = [
+                v if not isinstance(v, str) else spreadsheet_text(v) for v in out[column]
+            ]
+    return out
+
+
 def _formatted(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     """The columns as text, numbers in their fixed formats, missing values empty, names safe
-    to open in a spreadsheet (:func:`~mcp_geo.plan_io.spreadsheet_text`)."""
-    from mcp_geo.plan_io import spreadsheet_safe
-
+    to open in a spreadsheet (:func:`spreadsheet_text`)."""
     out = pd.DataFrame(index=frame.index)
     for column in columns:
         values = frame[column] if column in frame.columns else pd.Series(None, index=frame.index)
@@ -139,6 +177,7 @@ def write_plan(
 def write_plan_files(plan: Plan, folder: Path) -> None:
     """Write the plan files into the new folder ``folder`` (inside a staged folder of the tool)."""
     folder.mkdir()
-    for name, writer in _writers(plan).items():
+    writers = _writers(plan)
+    for name, writer in writers.items():
         writer(folder / name)
-    write_marker(folder, kind="plan", entries=_writers(plan))
+    write_marker(folder, kind="plan", entries=writers)

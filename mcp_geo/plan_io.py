@@ -4,9 +4,10 @@
 maps and comparisons: the GeoPackage gives the practices, hubs, MCPs and territories (turned
 back to EPSG:27700), scenario.toml the options, exclusions.csv the exclusions and report.json
 the metrics, certificates, exceptions, notes and timings as they were written (rounded as
-report.json rounds them). The CSVs' free-text cells are written safe for spreadsheets
-(:func:`spreadsheet_text`) and read back as they were. Two things are rebuilt rather than read: the footprint outline is the
-union of the hub territories (the territories tile it), and today's PCN figures are recomputed
+report.json rounds them). The CSVs' free-text cells, written safe for spreadsheets
+(:func:`~mcp_geo.exports.spreadsheet_text`), are read back as they were. Two things are rebuilt
+rather than read: the footprint outline is the union of the hub territories (the territories tile
+it), and today's PCN figures are recomputed
 from the practices in great-circle km (report.json's own figures are kept for sizes, travel and
 span, and the adjusted Rand index is recomputed).
 """
@@ -26,6 +27,7 @@ import pyogrio
 
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.boundaries.territories import Outline
+from mcp_geo.exports import TEXT_COLUMNS, from_spreadsheet_text
 from mcp_geo.metrics import DistanceStats, SizeStats, adjusted_rand_index, pcn_grouping_metrics
 from mcp_geo.plan import (
     Certificates,
@@ -43,46 +45,6 @@ log = logging.getLogger(__name__)
 BNG = "EPSG:27700"
 REQUIRED = ("report.json", "scenario.toml", "plan.gpkg", "exclusions.csv")
 LAYERS = ("practices", "hubs", "mcps", "territories_hubs", "territories_mcps")
-
-
-TEXT_COLUMNS = ("practice_name", "base_name", "source")
-"""Free-text columns of the CSVs planners open in spreadsheets (names and the exclusions' file and
-row), whose cells :func:`spreadsheet_text` writes; codes and ids are never changed."""
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_text(text: str) -> str:
-    """``text`` for a CSV cell that a spreadsheet shows and never runs as a formula.
-
-    Text beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
-    apostrophe (OWASP, "CSV Injection"), which spreadsheets read as "this cell is text" and hide.
-    Text already beginning with an apostrophe gets one more, so :func:`from_spreadsheet_text`
-    gives back every text exactly.
-
-    Examples
-    --------
-    >>> spreadsheet_text("=HYPERLINK(0)"), spreadsheet_text("Moss Lane Surgery")
-    ("'=HYPERLINK(0)", 'Moss Lane Surgery')
-    >>> from_spreadsheet_text(spreadsheet_text("'-dash"))
-    "'-dash"
-    """
-    return "'" + text if text.startswith((*_FORMULA_START, "'")) else text
-
-
-def from_spreadsheet_text(text: str) -> str:
-    """The text that :func:`spreadsheet_text` wrote as ``text``."""
-    return text[1:] if text.startswith("'") else text
-
-
-def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its :data:`TEXT_COLUMNS` through :func:`spreadsheet_text` (a copy)."""
-    out = frame.copy()
-    for column in TEXT_COLUMNS:
-        if column in out.columns:
-            out[column] = [
-                v if not isinstance(v, str) else spreadsheet_text(v) for v in out[column]
-            ]
-    return out
 
 
 def is_plan_dir(path: str | Path) -> bool:

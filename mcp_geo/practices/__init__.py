@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mcp_geo._errors import Problem, ValidationError
+from mcp_geo.practices._csv import FORMULA_STARTS
 from mcp_geo.practices.footprints import (
     BUILTIN_FOOTPRINTS,
     Footprint,
@@ -61,6 +62,7 @@ def open_areas(data_dir: str | Path | None = None) -> OfficialAreas:
 __all__ = [
     "BUILTIN_FOOTPRINTS",
     "DEFAULT_SNAPSHOT",
+    "FORMULA_STARTS",
     "PRACTICE_COLUMNS",
     "SNAPSHOTS",
     "Footprint",

@@ -120,6 +120,11 @@ def normalise_header(name: str) -> str:
     return re.sub(r"[^0-9A-Z]+", "_", text.upper()).strip("_")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection"):
+codes starting so are refused in a user's files, names starting so are quoted in the CSVs the
+tool writes."""
+
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"PK\x03\x04", "a zip archive"),
     (b"PK\x05\x06", "a zip archive"),

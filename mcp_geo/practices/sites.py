@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from mcp_geo._errors import Problem, ValidationError
-from mcp_geo.practices._csv import decode, exclusion, read_bytes
+from mcp_geo.practices._csv import FORMULA_STARTS, decode, exclusion, read_bytes
 from mcp_geo.practices.footprints import Footprint, FootprintSpec
 from mcp_geo.practices.list_sizes import MAX_LIST_SIZE
 from mcp_geo.practices.load import EXCLUDED_COLUMNS, PRACTICE_COLUMNS
@@ -38,8 +38,6 @@ log = logging.getLogger(__name__)
 
 OUTSIDE_UK_KM = 5.0
 """A site further than this from the UK's outline is taken for a typing error."""
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make a spreadsheet read a cell as a formula."""
 CODE_COLUMNS = ("practice_code", "pcn_code")
 ENGLAND = "E92000001"
 

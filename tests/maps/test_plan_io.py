@@ -12,14 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mcp_geo._errors import ValidationError
-from mcp_geo.exports import report_json
-from mcp_geo.plan_io import (
-    from_spreadsheet_text,
-    is_plan_dir,
-    read_plan,
-    spreadsheet_safe,
-    spreadsheet_text,
-)
+from mcp_geo.exports import from_spreadsheet_text, report_json, spreadsheet_safe, spreadsheet_text
+from mcp_geo.plan_io import is_plan_dir, read_plan
 
 
 def test_round_trip(ns_plan, ns_plan_dir):
