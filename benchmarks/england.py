@@ -114,18 +114,20 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(name)s %(message)s",
     )
-    from mcp_geo.national import partition_jobs, plan_england
+    from mcp_geo.national.run import partition_jobs, plan_england
     from mcp_geo.practices import open_data
     from mcp_geo.scenario import Scenario
 
-    scenario = Scenario(
+    scenario = Scenario.from_options(
         "england",
-        snapshot=args.snapshot,
-        gap=args.gap,
-        time_limit=args.time_limit,
-        max_km=args.max_km,
-        engine=args.engine,
-        threads=1,
+        {
+            "snapshot": args.snapshot,
+            "gap": args.gap,
+            "time_limit": args.time_limit,
+            "max_km": args.max_km,
+            "engine": args.engine,
+            "threads": 1,
+        },
     )
     codes = None if args.codes is None else [c.strip() for c in args.codes.split(",")]
     if args.smallest is not None:

@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
                 engine=engine,
                 solver=args.solver,
                 gap=args.gap,
-                time_limit_s=args.time_limit,
+                time_limit=args.time_limit,
                 threads=args.threads,
             )
             t0 = time.perf_counter()

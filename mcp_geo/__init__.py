@@ -1,8 +1,22 @@
 """mcp-geo: group GP practices into hubs and multispecialty community providers (MCPs).
 
-The pipeline runs one way: ``practices`` (read, validate, geocode, select a footprint)
--> ``boundaries`` (distances, territories) -> ``solvers`` (hubs, MCPs, certificates)
--> ``plan`` (the typed result) -> ``maps`` and exports.
+The Python API (the same names and defaults as the command line)::
+
+    import mcp_geo
+    plan = mcp_geo.plan("north-staffs", hub_min=30_000, max_km=15)
+    plan.practices, plan.hubs, plan.mcps      # GeoDataFrames (EPSG:4326)
+    plan.certificates.hubs.status             # "optimal"
+    plan.write("plans/north-staffs")          # the plan folder, as the CLI writes it
+    mcp_geo.map(plan)                         # a folium.Map
+    mcp_geo.compare(plan, mcp_geo.plan("staffs-shropshire"))
+    mcp_geo.read_plan("plans/north-staffs")
+    mcp_geo.footprints()
+    mcp_geo.plan_england(by="icb", only=["QNC"], workers=1, out="plans/england")
+
+The pipeline runs one way: ``practices`` (read, validate, select a footprint) -> ``boundaries``
+(distances, territories) -> ``solvers`` (hubs, MCPs, certificates) -> ``plans`` (the typed
+result, its files) -> ``pipeline`` (plan a footprint, compare) -> ``maps`` -> ``national``
+(many footprints on Dask) -> ``cli``.
 """
 
 from __future__ import annotations
@@ -25,4 +39,36 @@ ATTRIBUTION = (
     "Contains National Statistics data © Crown copyright and database right."
 )
 
-__all__ = ["ATTRIBUTION", "__version__"]
+# the face comes after __version__ and ATTRIBUTION, which the modules it loads may read
+from mcp_geo._api import compare, footprints, map, plan, plan_england, read_plan  # noqa: E402
+from mcp_geo._errors import (  # noqa: E402
+    DownloadError,
+    InfeasibleError,
+    McpGeoError,
+    NoPlanError,
+    Relaxation,
+    RunFailedError,
+    SolverError,
+    ValidationError,
+)
+from mcp_geo.scenario import Scenario  # noqa: E402
+
+__all__ = [
+    "ATTRIBUTION",
+    "DownloadError",
+    "InfeasibleError",
+    "McpGeoError",
+    "NoPlanError",
+    "Relaxation",
+    "RunFailedError",
+    "Scenario",
+    "SolverError",
+    "ValidationError",
+    "__version__",
+    "compare",
+    "footprints",
+    "map",
+    "plan",
+    "plan_england",
+    "read_plan",
+]

@@ -7,9 +7,23 @@ value and what is allowed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
+
+OptionName = Callable[[str], str]
+"""How an option is named to the reader: the API's ``max_km`` (as is), the CLI's ``--max-km``."""
+
+
+def api_name(option: str) -> str:
+    """The option as the API and scenario files name it (``max_km``)."""
+    return option
+
+
+def cli_name(option: str) -> str:
+    """The option as the command line names it (``--max-km``)."""
+    return "--" + option.replace("_", "-")
 
 
 @dataclass(frozen=True)
@@ -20,10 +34,19 @@ class Problem:
     source: str = ""  # file name (and row) or parameter name
     field: str = ""
     value: object = None
+    key: str = ""  # the option it is about, by its public name (``hub_min``), when it is one
 
     def __str__(self) -> str:
+        return self.text()
+
+    def text(self, name: OptionName | None = None) -> str:
+        """The problem in words; an option's problem without a source names the option by
+        ``name`` (default: ``keyword 'hub_min'``, as the API reads; the CLI passes ``--hub-min``)."""
+        source = self.source
+        if not source and self.key:
+            source = name(self.key) if name is not None else f"keyword {self.key!r}"
         where = ", ".join(
-            part for part in (self.source, f"field {self.field!r}" if self.field else "") if part
+            part for part in (source, f"field {self.field!r}" if self.field else "") if part
         )
         value = f" (got {self.value!r})" if self.value is not None else ""
         return f"{where}: {self.message}{value}" if where else f"{self.message}{value}"
@@ -40,17 +63,55 @@ class ValidationError(McpGeoError, ValueError):
         self.problems: tuple[Problem, ...] = tuple(
             p if isinstance(p, Problem) else Problem(str(p)) for p in problems
         )
-        head = f"{context}: " if context else ""
+        self.context = context
+        super().__init__(self.message())
+
+    def message(self, name: OptionName | None = None) -> str:
+        """Every problem, options named by ``name`` (the CLI passes :func:`cli_name`)."""
+        head = f"{self.context}: " if self.context else ""
         if len(self.problems) == 1:
-            text = f"{head}{self.problems[0]}"
-        else:
-            lines = "\n".join(f"  - {p}" for p in self.problems)
-            text = f"{head}{len(self.problems)} problems:\n{lines}"
-        super().__init__(text)
+            return f"{head}{self.problems[0].text(name)}"
+        lines = "\n".join(f"  - {p.text(name)}" for p in self.problems)
+        return f"{head}{len(self.problems)} problems:\n{lines}"
 
 
 Level = Literal["hubs", "mcps", "joint"]
 """The level of a plan an error is about (``joint``: hubs and MCPs in one model)."""
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """One change of an option that would allow a plan, as data.
+
+    ``option`` is the public name (``hub_min``, ``max_km``, ``time_limit``, ``mode``,
+    ``no_mcps``); ``action`` is ``lower``, ``raise`` or ``set``; ``value`` the value that would
+    allow a plan (None when it is not known, or for a flag such as ``no_mcps``).
+
+    Examples
+    --------
+    >>> Relaxation("hub_min", "lower", 25_000).text()
+    'lower hub_min to 25,000'
+    >>> Relaxation("mode", "set", "joint").text(cli_name)
+    'set --mode joint'
+    """
+
+    option: str
+    action: Literal["lower", "raise", "set"]
+    value: object = None
+
+    def text(self, name: OptionName = api_name) -> str:
+        """The change in words, with the option named by ``name``."""
+        option = name(self.option)
+        if self.value is None:
+            return f"{self.action} {option}" if self.action != "set" else f"use {option}"
+        value = f"{self.value:,}" if isinstance(self.value, int) else f"{self.value}"
+        if self.action == "set":
+            return f"set {option} {value}" if option.startswith("--") else f"set {option}={value!r}"
+        return f"{self.action} {option} to {value}"
+
+
+def _advice(relax: tuple[Relaxation, ...], name: OptionName) -> str:
+    return " or ".join(r.text(name) for r in relax)
 
 
 class InfeasibleError(McpGeoError):
@@ -61,12 +122,22 @@ class InfeasibleError(McpGeoError):
     """
 
     def __init__(
-        self, diagnosis: str, *, causes: Iterable[str] = (), level: Level | None = None
+        self,
+        diagnosis: str,
+        *,
+        causes: Iterable[str] = (),
+        level: Level | None = None,
+        relax: Iterable[Relaxation] = (),
     ) -> None:
         self.diagnosis = diagnosis
         self.causes: tuple[str, ...] = tuple(causes)
         self.level: Level | None = level
-        super().__init__(diagnosis)
+        self.relax: tuple[Relaxation, ...] = tuple(relax)
+        super().__init__(self.message())
+
+    def message(self, name: OptionName = api_name) -> str:
+        """The diagnosis and what to relax, options named by ``name`` (the CLI: ``--max-km``)."""
+        return f"{self.diagnosis}: {_advice(self.relax, name)}" if self.relax else self.diagnosis
 
 
 class NoPlanError(McpGeoError):
@@ -77,10 +148,17 @@ class NoPlanError(McpGeoError):
     ``level`` is the level that has no plan.
     """
 
-    def __init__(self, diagnosis: str, *, level: Level | None = None) -> None:
+    def __init__(
+        self, diagnosis: str, *, level: Level | None = None, relax: Iterable[Relaxation] = ()
+    ) -> None:
         self.diagnosis = diagnosis
         self.level: Level | None = level
-        super().__init__(diagnosis)
+        self.relax: tuple[Relaxation, ...] = tuple(relax)
+        super().__init__(self.message())
+
+    def message(self, name: OptionName = api_name) -> str:
+        """The diagnosis and what to change, options named by ``name``."""
+        return f"{self.diagnosis}: {_advice(self.relax, name)}" if self.relax else self.diagnosis
 
 
 class RunFailedError(McpGeoError):
@@ -94,3 +172,61 @@ class SolverError(McpGeoError):
 
 class DownloadError(McpGeoError):
     """An official file could not be fetched or failed its sanity checks."""
+
+
+# ---------------------------------------------------------------- checks
+# Small checks shared by the option classes (rules, solve and travel options, the scenario);
+# each appends (option, what is allowed) to a list, so every problem is collected.
+
+Check = tuple[str, str]
+"""One problem as (the option's public name, what is allowed)."""
+
+
+def is_whole(value: object) -> bool:
+    """A whole number (an int, never a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: object) -> bool:
+    """A finite int or float (never a bool, nan or inf)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def words(choices: tuple[str, ...]) -> str:
+    """``'a', 'b' or 'c'``."""
+    quoted = [repr(w) for w in choices]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+def check_patients(bad: list[Check], key: str, value: object) -> None:
+    if not is_whole(value) or value < 0:  # type: ignore[operator]
+        bad.append((key, "must be a whole number of patients >= 0"))
+
+
+def check_count(bad: list[Check], key: str, value: object) -> None:
+    if value is not None and (not is_whole(value) or value < 1):  # type: ignore[operator]
+        bad.append((key, "must be a whole number >= 1, or left out"))
+
+
+def check_limit(bad: list[Check], key: str, value: object, unit: str) -> None:
+    if value is not None and (not is_number(value) or value <= 0):  # type: ignore[operator]
+        bad.append((key, f"must be {unit} > 0, or none for no limit"))
+
+
+def check_flag(bad: list[Check], key: str, value: object) -> None:
+    if not isinstance(value, bool):
+        bad.append((key, "must be true or false, not a string or a number"))
+
+
+def check_choice(bad: list[Check], key: str, value: object, choices: tuple[str, ...]) -> None:
+    if not isinstance(value, str) or value not in choices:
+        bad.append((key, f"must be {words(choices)}"))
+
+
+def raise_problems(owner: object, bad: list[Check], *, context: str) -> None:
+    """Raise one ValidationError for ``bad``, each problem naming the keyword and its value."""
+    if bad:
+        raise ValidationError(
+            [Problem(allowed, value=getattr(owner, key), key=key) for key, allowed in bad],
+            context=context,
+        )

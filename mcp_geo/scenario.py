@@ -13,45 +13,91 @@ The keys are the CLI's option names with underscores (DESIGN.md, "Footprint synt
     gap = 0.0001
     time_limit = 600
 
+A :class:`Scenario` is composed of the objects that define those options once, with their
+defaults and checks: :class:`~mcp_geo.solvers.rules.HubRule`,
+:class:`~mcp_geo.solvers.rules.McpRule`, :class:`~mcp_geo.solvers.rules.SolveOptions` and
+:class:`~mcp_geo.boundaries.travel.TravelOptions`; it adds the footprint, the snapshot, the
+mode and ``no_mcps``. Its flat properties (``scenario.hub_min``) read through to them.
+
 Each key has one type: booleans are TOML booleans (``no_mcps = true``, never ``"true"``), numbers
 are TOML numbers, the optional limits a number or ``"none"``, the enumerations one of their
-words; an unknown key is refused by name. A relative path in the file (a sites file, a
-``polygon:`` file, ``roads``) is relative to the file's folder, and ``plan`` writes the scenario
-it ran beside its outputs with paths relative to that folder, so any plan can be run again
-exactly and a published plan names no one's home folder.
+words; an unknown key is refused by name, with the closest known key. A relative path in the
+file (a sites file, a ``polygon:`` file, ``roads``) is relative to the file's folder, and
+``plan`` writes the scenario it ran beside its outputs with paths relative to that folder, so
+any plan can be run again exactly and a published plan names no one's home folder.
 
 A scenario knows where its values came from only while it is checked: :meth:`Scenario.from_file`
-names the file and key, :meth:`Scenario.from_command_line` the option (``--max-km``), and the
-constructor the keyword, in every message.
+names the file and key, :meth:`Scenario.from_command_line` the option (``--max-km``), and
+:meth:`Scenario.from_options` (the Python API) the keyword, in every message.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
-import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import MISSING, asdict, dataclass, fields, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from mcp_geo._errors import Problem, ValidationError
+from mcp_geo._errors import (
+    Check,
+    Problem,
+    ValidationError,
+    check_choice,
+    check_flag,
+    cli_name,
+    words,
+)
+from mcp_geo.boundaries.travel import TravelOptions
+from mcp_geo.solvers.rules import HubRule, McpRule, SolveOptions
 
 DEFAULT_SNAPSHOT = "2025-04"
 NO_LIMIT = "none"
+Mode = Literal["staged", "joint"]
+MODES: tuple[Mode, ...] = ("staged", "joint")
+
+KEYS: tuple[str, ...] = (
+    "footprint", "snapshot", "hub_min", "hub_max", "hubs", "max_km", "mcp_min", "mcp_max",
+    "mcps", "mcp_max_km", "no_mcps", "objective", "engine", "solver", "mode", "gap",
+    "time_limit", "threads", "strict", "travel", "roads", "metric", "max_minutes",
+    "mcp_max_minutes", "circuity",
+)  # fmt: skip
+"""Every scenario key, in the order scenario.toml and report.json write them."""
+KNOWN_KEYS = frozenset(KEYS)
+OPTION_KEYS: tuple[str, ...] = KEYS[1:]
+"""The keys besides the footprint: the options of ``plan`` and of :func:`mcp_geo.plan`."""
+UNLIMITED_KEYS = ("max_km", "mcp_max_km", "max_minutes", "mcp_max_minutes")
+TRAVEL_KEYS = ("travel", "roads", "metric", "max_minutes", "mcp_max_minutes", "circuity")
+"""Keys a plain great-circle plan leaves out of its files (as before road travel existed)."""
+
+_PARTS: tuple[tuple[str, type], ...] = (
+    ("hub_rule", HubRule),
+    ("mcp_rule", McpRule),
+    ("solve", SolveOptions),
+    ("travel_options", TravelOptions),
+)
+_PART_KEYS = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in _PARTS}
+_HIDDEN = frozenset({"seed"})  # options of the parts that are not scenario keys
+_OWN_KEYS = ("footprint", "snapshot", "no_mcps", "mode")
 
 
 @dataclass(frozen=True)
 class Scenario:
     """A footprint and every option of a plan run, with the defaults of DESIGN.md.
 
+    Build one from keywords with :meth:`from_options`, from a file with :meth:`from_file`.
+
     Examples
     --------
-    >>> Scenario("north-staffs", hub_min=25_000).hub_max
+    >>> Scenario.from_options("north-staffs", {"hub_min": 25_000}).hub_max
     50000
+    >>> Scenario("north-staffs", hub_rule=HubRule(hub_min=25_000)).hub_min
+    25000
     >>> try:
-    ...     Scenario("north-staffs", no_mcps="false")
+    ...     Scenario.from_options("north-staffs", {"no_mcps": "false"})
     ... except ValueError as error:
     ...     print(error)
     keyword 'no_mcps': must be true or false, not a string or a number (got 'false')
@@ -59,33 +105,52 @@ class Scenario:
 
     footprint: str
     snapshot: str = DEFAULT_SNAPSHOT
-    hub_min: int = 30_000
-    hub_max: int = 50_000
-    hubs: int | None = None
-    max_km: float | None = 15.0
-    mcp_min: int = 100_000
-    mcp_max: int | None = None
-    mcps: int | None = None
-    mcp_max_km: float | None = None
+    hub_rule: HubRule = field(default_factory=HubRule)
+    mcp_rule: McpRule = field(default_factory=McpRule)
     no_mcps: bool = False
-    objective: Literal["weighted", "distance"] = "weighted"
-    engine: Literal["auto", "compact", "columns"] = "auto"
-    solver: Literal["highs", "cbc"] = "highs"
-    mode: Literal["staged", "joint"] = "staged"
-    gap: float = 1e-4
-    time_limit: float = 600.0
-    threads: int | None = None
-    strict: bool = False
-    travel: Literal["great-circle", "road"] = "great-circle"
-    roads: str | None = None
-    metric: Literal["km", "minutes"] = "km"
-    max_minutes: float | None = 20.0
-    mcp_max_minutes: float | None = None
-    circuity: float = 1.0
+    mode: Mode = "staged"
+    solve: SolveOptions = field(default_factory=SolveOptions)
+    travel_options: TravelOptions = field(default_factory=TravelOptions)
 
     def __post_init__(self) -> None:
-        values = asdict(self)
-        _raise(values, check_values(values), _keyword)
+        _raise(self.options(), self._problems(), _keyword)
+
+    def _problems(self) -> list[Check]:
+        bad = _own_problems({key: getattr(self, key) for key in _OWN_KEYS})
+        for name, cls in _PARTS:
+            if not isinstance(getattr(self, name), cls):
+                bad.append((name, f"must be a {cls.__name__}"))
+        if not bad:
+            for key in ("objective", "strict"):
+                if getattr(self.hub_rule, key) != getattr(self.mcp_rule, key):
+                    bad.append((key, "the hub and MCP rules of a scenario share one value"))
+        return bad
+
+    # ------------------------------------------------------------ constructors
+
+    @classmethod
+    def from_options(
+        cls,
+        footprint: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        base: Scenario | None = None,
+    ) -> Scenario:
+        """The scenario of ``footprint`` and the options given by their public names.
+
+        ``options`` maps keys (``hub_min``, ``max_km``, ...) to values; ``None`` (or a key left
+        out) keeps the value of ``base``, or the default. ``"none"`` means no limit for the
+        distance limits. Problems name the keyword; an unknown keyword names the closest known
+        one.
+
+        Raises
+        ------
+        ValidationError
+            Every unknown keyword and every bad value, each named.
+        """
+        given = _given(options or {}, where=lambda key: f"keyword {key!r}")
+        values = {**(base.options() if base is not None else {}), **given, "footprint": footprint}
+        return _build(values, _keyword)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Scenario:
@@ -110,25 +175,36 @@ class Scenario:
         unknown = sorted(set(options) - KNOWN_KEYS)
         if unknown:
             raise ValueError(f"not scenario options: {unknown}")  # a programming error
-        given = {k: v for k, v in options.items() if v is not None}
-        for key in UNLIMITED_KEYS:
-            if isinstance(given.get(key), str) and given[key].strip().lower() == NO_LIMIT:
-                given[key] = None
+        given = _given(options, where=cli_name)
         if footprint.strip().lower().endswith(".toml"):
-            base = asdict(read_scenario(footprint))
-            file_name = footprint
+            base = read_scenario(footprint).options()
+            file_name: str | None = footprint
         else:
             base = {"footprint": footprint}
             file_name = None
 
         def where(key: str) -> Problem:
             if key in given or file_name is None or key not in base:
-                return Problem("", source="FOOTPRINT" if key == "footprint" else _option(key))
+                return Problem("", source="FOOTPRINT" if key == "footprint" else cli_name(key))
             return Problem("", source=file_name, field=key)
 
-        values = {**_defaults(), **base, **given}
-        _raise(values, check_values(values), where)
-        return cls(**values)
+        return _build({**base, **given}, where)
+
+    def with_options(self, options: Mapping[str, Any]) -> Scenario:
+        """A copy with the given keys (``footprint`` too) changed; ``None`` keeps a value."""
+        rest = {k: v for k, v in options.items() if k != "footprint"}
+        return Scenario.from_options(options.get("footprint") or self.footprint, rest, base=self)
+
+    # ------------------------------------------------------------ views
+
+    def options(self) -> dict[str, Any]:
+        """Every key and its value, in :data:`KEYS` order (None where unset or unlimited)."""
+        values: dict[str, Any] = {"footprint": self.footprint, "snapshot": self.snapshot}
+        for name, _cls in _PARTS:
+            part = getattr(self, name)
+            values.update({k: getattr(part, k) for k in _PART_KEYS[name] if k not in _HIDDEN})
+        values.update(no_mcps=self.no_mcps, mode=self.mode)
+        return {key: values[key] for key in KEYS}
 
     def to_toml(self, *, relative_to: str | Path | None = None) -> str:
         """The scenario as TOML text (options at their defaults are written too).
@@ -139,9 +215,7 @@ class Scenario:
         import tomli_w
 
         values: dict[str, Any] = {}
-        for key, value in asdict(self).items():
-            if key in TRAVEL_DEFAULTS and self.travel == "great-circle" and self.circuity == 1.0:
-                continue  # great-circle plans write the files they wrote before road travel
+        for key, value in self.report_dict().items():
             if key in UNLIMITED_KEYS and value is None:
                 values[key] = NO_LIMIT
             elif value is not None:
@@ -154,129 +228,124 @@ class Scenario:
         )
 
     def report_dict(self) -> dict[str, Any]:
-        """Every option, for report.json (``None`` where unset or unlimited)."""
-        values = asdict(self)
-        if self.travel == "great-circle" and self.circuity == 1.0:
-            values = {k: v for k, v in values.items() if k not in TRAVEL_DEFAULTS}
+        """Every option, for report.json (``None`` where unset or unlimited); a plain
+        great-circle plan leaves the travel keys out."""
+        values = self.options()
+        if self.travel_options.is_default:
+            values = {k: v for k, v in values.items() if k not in TRAVEL_KEYS}
         return values
 
-    def with_options(self, **changes: Any) -> Scenario:
-        """A copy with the given options replaced (``None`` values are ignored)."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+    # ------------------------------------------------------------ flat properties
+
+    hub_min = property(lambda self: self.hub_rule.hub_min, doc="HubRule.hub_min")
+    hub_max = property(lambda self: self.hub_rule.hub_max, doc="HubRule.hub_max")
+    hubs = property(lambda self: self.hub_rule.hubs, doc="HubRule.hubs")
+    max_km = property(lambda self: self.hub_rule.max_km, doc="HubRule.max_km")
+    max_minutes = property(lambda self: self.hub_rule.max_minutes, doc="HubRule.max_minutes")
+    objective = property(lambda self: self.hub_rule.objective, doc="HubRule.objective")
+    strict = property(lambda self: self.hub_rule.strict, doc="HubRule.strict")
+    mcp_min = property(lambda self: self.mcp_rule.mcp_min, doc="McpRule.mcp_min")
+    mcp_max = property(lambda self: self.mcp_rule.mcp_max, doc="McpRule.mcp_max")
+    mcps = property(lambda self: self.mcp_rule.mcps, doc="McpRule.mcps")
+    mcp_max_km = property(lambda self: self.mcp_rule.mcp_max_km, doc="McpRule.mcp_max_km")
+    mcp_max_minutes = property(
+        lambda self: self.mcp_rule.mcp_max_minutes, doc="McpRule.mcp_max_minutes"
+    )
+    engine = property(lambda self: self.solve.engine, doc="SolveOptions.engine")
+    solver = property(lambda self: self.solve.solver, doc="SolveOptions.solver")
+    gap = property(lambda self: self.solve.gap, doc="SolveOptions.gap")
+    time_limit = property(lambda self: self.solve.time_limit, doc="SolveOptions.time_limit")
+    threads = property(lambda self: self.solve.threads, doc="SolveOptions.threads")
+    travel = property(lambda self: self.travel_options.travel, doc="TravelOptions.travel")
+    roads = property(lambda self: self.travel_options.roads, doc="TravelOptions.roads")
+    metric = property(lambda self: self.travel_options.metric, doc="TravelOptions.metric")
+    circuity = property(lambda self: self.travel_options.circuity, doc="TravelOptions.circuity")
 
 
-KNOWN_KEYS = frozenset(f.name for f in fields(Scenario))
-UNLIMITED_KEYS = ("max_km", "mcp_max_km", "max_minutes", "mcp_max_minutes")
-TRAVEL_DEFAULTS = ("travel", "roads", "metric", "max_minutes", "mcp_max_minutes", "circuity")
-CHOICES: dict[str, tuple[str, ...]] = {
-    "objective": ("weighted", "distance"),
-    "engine": ("auto", "compact", "columns"),
-    "solver": ("highs", "cbc"),
-    "mode": ("staged", "joint"),
-    "travel": ("great-circle", "road"),
-    "metric": ("km", "minutes"),
-}
-"""The keys that take one word of a set, and the set."""
-_BOOLEANS = ("no_mcps", "strict")
-_PATIENTS = ("hub_min", "hub_max", "mcp_min")
-_COUNTS = ("hubs", "mcps", "mcp_max", "threads")
-_LIMIT_UNITS = {
-    "max_km": "a distance in km",
-    "mcp_max_km": "a distance in km",
-    "max_minutes": "minutes",
-    "mcp_max_minutes": "minutes",
-}
-
-# ---------------------------------------------------------------- checks
+# ---------------------------------------------------------------- building and checking
 
 
-def _defaults() -> dict[str, Any]:
-    return {f.name: f.default for f in fields(Scenario) if f.default is not MISSING}
+def _given(options: Mapping[str, Any], *, where: Callable[[str], str]) -> dict[str, Any]:
+    """The options given (None dropped, ``"none"`` limits as None); unknown keys refused."""
+    unknown = sorted(set(options) - KNOWN_KEYS)
+    if unknown:
+        raise ValidationError([_unknown(key, source=where(key)) for key in unknown])
+    given = {k: v for k, v in options.items() if v is not None}
+    for key in UNLIMITED_KEYS:
+        if isinstance(given.get(key), str) and given[key].strip().lower() == NO_LIMIT:
+            given[key] = None
+    return given
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _unknown(key: str, *, source: str, field_name: str = "") -> Problem:
+    close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return Problem(
+        f"unknown key; {hint}allowed: {', '.join(sorted(KNOWN_KEYS))}",
+        source=source,
+        field=field_name,
+    )
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+def _build(values: Mapping[str, Any], where: Callable[[str], Problem]) -> Scenario:
+    """A scenario from flat values (missing keys take their defaults), every problem named."""
+    bad: list[tuple[str, str, object]] = []
+    parts: dict[str, Any] = {}
+    for name, cls in _PARTS:
+        kwargs = {k: values[k] for k in _PART_KEYS[name] if k in values}
+        try:
+            parts[name] = cls(**kwargs)
+        except ValidationError as exc:
+            bad += [(p.key, p.message, p.value) for p in exc.problems]
+    own = {k: values[k] for k in _OWN_KEYS if k in values}
+    if not bad:
+        try:
+            return Scenario(**own, **parts)
+        except ValidationError as exc:
+            bad += [(p.key, p.message, p.value) for p in exc.problems]
+    else:  # the parts failed: check the scenario's own keys too, to name every problem
+        own_values = {**_OWN_DEFAULTS, **own}
+        bad += [(k, a, own_values[k]) for k, a in _own_problems(own_values)]
+    seen: set[str] = set()
+    problems = []
+    for key, message, value in bad:
+        if key not in seen:  # objective and strict are checked by both rules
+            seen.add(key)
+            problems.append(dataclasses.replace(where(key), message=message, value=value, key=key))
+    raise ValidationError(problems)
 
 
-def check_values(values: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Every problem of a complete set of scenario values, as (key, what is allowed).
+_OWN_DEFAULTS = {"footprint": "", "snapshot": DEFAULT_SNAPSHOT, "no_mcps": False, "mode": "staged"}
 
-    Types are checked strictly: a string is never a number or a boolean, a boolean never a
-    number, ``nan`` and ``inf`` are refused.
-    """
-    bad: list[tuple[str, str]] = []
-    v = values
-    footprint = v["footprint"]
-    if not isinstance(footprint, str) or not footprint.strip():
-        bad.append(("footprint", "a footprint name or spec is required"))
-    snapshot = v["snapshot"]
+
+def _own_problems(values: Mapping[str, Any]) -> list[Check]:
+    """Problems of the keys a scenario holds itself: footprint, snapshot, no_mcps, mode."""
     from mcp_geo.practices.snapshots import SNAPSHOTS
 
+    bad: list[Check] = []
+    footprint = values["footprint"]
+    if not isinstance(footprint, str) or not footprint.strip():
+        bad.append(("footprint", "a footprint name or spec is required"))
+    snapshot = values["snapshot"]
     if not isinstance(snapshot, str) or snapshot not in SNAPSHOTS:
-        bad.append(("snapshot", f"must be {_words(tuple(SNAPSHOTS))}"))
-    for key in _PATIENTS:
-        if not _is_int(v[key]) or v[key] < 0:
-            bad.append((key, "must be a whole number of patients >= 0"))
-    for key in _COUNTS:
-        if v[key] is not None and (not _is_int(v[key]) or v[key] < 1):
-            bad.append((key, "must be a whole number >= 1, or left out"))
-    if _is_int(v["hub_min"]) and _is_int(v["hub_max"]) and v["hub_max"] < max(v["hub_min"], 1):
-        bad.append(("hub_max", f"must be >= hub_min ({v['hub_min']}) and >= 1"))
-    if _is_int(v["mcp_max"]) and _is_int(v["mcp_min"]) and v["mcp_max"] < v["mcp_min"]:
-        bad.append(("mcp_max", f"must be >= mcp_min ({v['mcp_min']})"))
-    for key, unit in _LIMIT_UNITS.items():
-        if v[key] is not None and (not _is_number(v[key]) or v[key] <= 0):
-            bad.append((key, f"must be {unit} > 0, or none for no limit"))
-    for key in _BOOLEANS:
-        if not isinstance(v[key], bool):
-            bad.append((key, "must be true or false, not a string or a number"))
-    for key, words in CHOICES.items():
-        if not isinstance(v[key], str) or v[key] not in words:
-            bad.append((key, f"must be {_words(words)}"))
-    if not _is_number(v["gap"]) or not 0 <= v["gap"] < 1:
-        bad.append(("gap", "must be a fraction in [0, 1) (0.0001 = 0.01%)"))
-    if not _is_number(v["time_limit"]) or v["time_limit"] <= 0:
-        bad.append(("time_limit", "must be seconds > 0"))
-    roads = v["roads"]
-    if roads is not None and not (isinstance(roads, str) and roads.strip()):
-        bad.append(("roads", "must be the path of a road network file"))
-    elif v["travel"] == "road" and roads is None:
-        bad.append(("roads", "travel 'road' needs a road network file (--roads FILE)"))
-    elif v["travel"] == "great-circle" and roads is not None:
-        bad.append(("roads", "a road network file needs travel 'road' (--travel road)"))
-    if v["metric"] == "minutes" and v["travel"] != "road":
-        bad.append(("metric", "drive minutes need travel 'road' (--travel road --roads FILE)"))
-    if not _is_number(v["circuity"]) or v["circuity"] < 1:
-        bad.append(("circuity", "must be a factor >= 1"))
-    elif v["circuity"] != 1 and v["travel"] == "road":
-        bad.append(("circuity", "applies to great-circle travel only"))
+        bad.append(("snapshot", f"must be {words(tuple(SNAPSHOTS))}"))
+    check_flag(bad, "no_mcps", values["no_mcps"])
+    check_choice(bad, "mode", values["mode"], MODES)
     return bad
-
-
-def _words(words: tuple[str, ...]) -> str:
-    quoted = [repr(w) for w in words]
-    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
 def _keyword(key: str) -> Problem:
     return Problem("", source=f"keyword {key!r}")
 
 
-def _option(key: str) -> str:
-    return "--" + key.replace("_", "-")
-
-
-def _raise(
-    values: Mapping[str, Any], bad: list[tuple[str, str]], where: Callable[[str], Problem]
-) -> None:
+def _raise(values: Mapping[str, Any], bad: list[Check], where: Callable[[str], Problem]) -> None:
     """Raise one ValidationError naming each key where it came from, with its value."""
     if bad:
         raise ValidationError(
-            [replace(where(key), message=allowed, value=values.get(key)) for key, allowed in bad]
+            [
+                dataclasses.replace(where(key), message=allowed, value=values.get(key), key=key)
+                for key, allowed in bad
+            ]
         )
 
 
@@ -319,34 +388,37 @@ def _relative(path: str, folder: Path) -> str:
 # ---------------------------------------------------------------- files
 
 
-def scenario_from_mapping(values: Mapping[str, Any], *, source: str = "scenario") -> Scenario:
+def _from_file_values(values: Mapping[str, Any], *, source: str) -> Scenario:
     """Build a scenario from parsed TOML values, naming ``source`` and every bad key or value."""
-    problems = []
-    for key in sorted(set(values) - KNOWN_KEYS):
-        close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        problems.append(
-            Problem(
-                f"unknown key; {hint}allowed: {', '.join(sorted(KNOWN_KEYS))}",
-                source=source,
-                field=key,
-            )
-        )
+    problems = [
+        _unknown(key, source=source, field_name=key) for key in sorted(set(values) - KNOWN_KEYS)
+    ]
     if "footprint" not in values:
         problems.append(Problem("the key 'footprint' is required", source=source))
-    cleaned = {k: v for k, v in values.items() if k in KNOWN_KEYS}
-    for key in UNLIMITED_KEYS:
-        if isinstance(cleaned.get(key), str) and cleaned[key].strip().lower() == NO_LIMIT:
-            cleaned[key] = None
-    merged = {**_defaults(), "footprint": "", **cleaned}
-    bad = [(k, a) for k, a in check_values(merged) if k != "footprint" or "footprint" in values]
-    footprint = merged["footprint"]
+    footprint = values.get("footprint", "")
     if isinstance(footprint, str) and footprint.strip().lower().endswith(".toml"):
-        bad.append(("footprint", "a scenario file cannot name another scenario file"))
-    problems += [Problem(a, source=source, field=k, value=merged[k]) for k, a in bad]
+        problems.append(
+            Problem(
+                "a scenario file cannot name another scenario file",
+                source=source,
+                field="footprint",
+                value=footprint,
+            )
+        )
+    known = {k: v for k, v in values.items() if k in KNOWN_KEYS}
+    cleaned = _given(known, where=str)
+    cleaned.setdefault("footprint", "")
+
+    def where(key: str) -> Problem:
+        return Problem("", source=source, field=key)
+
+    try:
+        scenario = _build(cleaned, where)
+    except ValidationError as exc:
+        problems += [p for p in exc.problems if p.key != "footprint" or "footprint" in values]
     if problems:
         raise ValidationError(problems)
-    return Scenario(**merged)
+    return scenario
 
 
 def read_scenario(path: str | Path) -> Scenario:
@@ -377,4 +449,4 @@ def read_scenario(path: str | Path) -> Scenario:
         ) from None
     folder = path.absolute().parent
     values.update(_map_paths(values, lambda p: _absolute(p, folder)))
-    return scenario_from_mapping(values, source=str(path))
+    return _from_file_values(values, source=str(path))

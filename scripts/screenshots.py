@@ -36,9 +36,9 @@ log = logging.getLogger("screenshots")
 
 
 def _plan(footprint: str, plans: Path, *, time_limit: float):
-    from mcp_geo.exports import write_plan
-    from mcp_geo.plan_io import is_plan_dir, read_plan
-    from mcp_geo.planning import run_scenario
+    from mcp_geo.pipeline.footprint import run_scenario
+    from mcp_geo.plans.read import is_plan_dir, read_plan
+    from mcp_geo.plans.write import write_plan
     from mcp_geo.scenario import Scenario
 
     folder = plans / footprint
@@ -46,7 +46,9 @@ def _plan(footprint: str, plans: Path, *, time_limit: float):
         log.info("reading %s", folder)
         return read_plan(folder)
     log.info("planning %s", footprint)
-    plan = run_scenario(Scenario(footprint=footprint, engine="compact", time_limit=time_limit))
+    plan = run_scenario(
+        Scenario.from_options(footprint, {"engine": "compact", "time_limit": time_limit})
+    )
     write_plan(plan, folder)
     return plan
 
@@ -90,9 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
 
-    from mcp_geo.compare import compare_plans
     from mcp_geo.maps.compare_map import write_comparison_map
     from mcp_geo.maps.render import write_map
+    from mcp_geo.pipeline.compare import compare_plans
 
     with tempfile.TemporaryDirectory() as scratch:
         plans = args.plans or Path(scratch) / "plans"

@@ -68,3 +68,34 @@ def data_folder(shared_data: Path, tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
+
+
+# ---------------------------------------------------------------- plans shared by the folders
+
+
+@pytest.fixture(scope="session")
+def ns_plan():
+    """A north-staffs plan, solved once per session (compact engine, about 6 s)."""
+    from mcp_geo.pipeline.footprint import run_scenario
+    from mcp_geo.scenario import Scenario
+
+    return run_scenario(Scenario.from_options("north-staffs", {"engine": "compact", "threads": 1}))
+
+
+@pytest.fixture(scope="session")
+def ns_plan_dir(ns_plan, tmp_path_factory) -> Path:
+    from mcp_geo.plans.write import write_plan
+
+    return write_plan(ns_plan, tmp_path_factory.mktemp("plans") / "north-staffs")
+
+
+@pytest.fixture(scope="session")
+def planted_plan(tmp_path_factory):
+    """A plan of 30 sites whose names, PCN codes and file name (so the footprint title) hold
+    :data:`PAYLOADS`."""
+    from mcp_geo.pipeline.footprint import run_scenario
+    from mcp_geo.scenario import Scenario
+    from tests._plans import PAYLOADS, SITES_OPTIONS, write_sites
+
+    path = write_sites(tmp_path_factory.mktemp("sites"), f"{PAYLOADS[1]}.csv", planted=True)
+    return run_scenario(Scenario.from_options(str(path), {**SITES_OPTIONS}))

@@ -30,7 +30,7 @@ from mcp_geo.maps._geometry import (
     simplified_coverage,
 )
 from mcp_geo.maps._text import TextPopup, TextTooltip, layer_name
-from mcp_geo.plan import Plan
+from mcp_geo.plans.plan import Plan
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 The left map draws plan A, the right one plan B (or today's PCNs), each with its own layers,
 layer control and panel of headline numbers; panning or zooming one moves the other. Practices
-whose MCP partners change (see :mod:`mcp_geo.compare`) are ringed in red on both sides.
+whose MCP partners change (see :mod:`mcp_geo.pipeline.compare`) are ringed in red on both sides.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import folium
 import folium.plugins
 import geopandas as gpd
 
-from mcp_geo.compare import Comparison
 from mcp_geo.maps._geometry import BNG, colour_groups, for_display, pcn_territories
 from mcp_geo.maps._geometry import simplified_coverage as _simplified
 from mcp_geo.maps._layers import (
@@ -39,7 +38,8 @@ from mcp_geo.maps.render import (
     fit,
     write_html,
 )
-from mcp_geo.plan import Plan
+from mcp_geo.pipeline.compare import Comparison
+from mcp_geo.plans.plan import Plan
 
 log = logging.getLogger(__name__)
 

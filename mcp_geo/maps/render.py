@@ -10,7 +10,7 @@ not changed).
 
 Examples
 --------
->>> from mcp_geo.plan_io import read_plan  # doctest: +SKIP
+>>> from mcp_geo.plans.read import read_plan  # doctest: +SKIP
 >>> write_map(read_plan("plans/north-staffs"), "plans/north-staffs/map.html")  # doctest: +SKIP
 """
 
@@ -30,7 +30,7 @@ from mcp_geo._errors import Problem, ValidationError
 from mcp_geo._folders import GENERATOR, check_output_file, record_entry
 from mcp_geo.maps._assets import UNUSED_DEFAULTS, inline_assets
 from mcp_geo.maps._layers import STYLE, LayerCounts, add_plan_layers, legend_html, panel_html
-from mcp_geo.plan import Plan
+from mcp_geo.plans.plan import Plan
 
 log = logging.getLogger(__name__)
 

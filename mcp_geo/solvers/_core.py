@@ -93,7 +93,7 @@ def solve_part(
 def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
     """Pre-check, decompose, solve every part within the time limit, combine certificates."""
     t0 = time.perf_counter()
-    deadline = Deadline(options.time_limit_s)
+    deadline = Deadline(options.time_limit)
     prepared = prepare(inst)
     base_of = np.full(inst.n, -1, dtype=np.int64)
     group_exception: dict[int, PlanException] = {}

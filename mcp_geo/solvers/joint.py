@@ -101,13 +101,15 @@ def solve_joint(
     codes = list(df["practice_code"])
     w = df["patients"].to_numpy(np.int64)
     n = len(codes)
-    lo, hi = hub_rule.min_patients, hub_rule.max_patients
-    mlo = mcp_rule.min_patients
-    mhi = mcp_rule.max_patients if mcp_rule.max_patients is not None else int(w.sum())
+    lo, hi = hub_rule.hub_min, hub_rule.hub_max
+    mlo = mcp_rule.mcp_min
+    mhi = mcp_rule.mcp_max if mcp_rule.mcp_max is not None else int(w.sum())
     weighted = hub_rule.objective == "weighted"
     reachable = np.isfinite(km)  # road travel: inf where there is no way
-    hub_ok = reachable & (km <= (hub_rule.max_km if hub_rule.max_km is not None else np.inf) + 1e-9)
-    mcp_ok = reachable & (km <= (mcp_rule.max_km if mcp_rule.max_km is not None else np.inf) + 1e-9)
+    metric = "km" if travel is None else travel.metric
+    hub_limit, mcp_limit = hub_rule.limit(metric), mcp_rule.limit(metric)
+    hub_ok = reachable & (km <= (np.inf if hub_limit is None else hub_limit) + 1e-9)
+    mcp_ok = reachable & (km <= (np.inf if mcp_limit is None else mcp_limit) + 1e-9)
     big = w > hi  # practices over the ceiling: hubs of their own
 
     prob = pulp.LpProblem("hubs_mcps_joint", pulp.LpMinimize)
@@ -178,13 +180,13 @@ def solve_joint(
     total = int(w.sum())
     if mlo > 0:
         prob += pulp.lpSum(v.values()) <= total // mlo, "mcp_count_max[J10]"
-    if hub_rule.n_hubs is not None:
-        prob += pulp.lpSum(y.values()) == hub_rule.n_hubs, "hub_count[J9]"
-    if mcp_rule.n_mcps is not None:
-        prob += pulp.lpSum(v.values()) == mcp_rule.n_mcps, "mcp_count[J9]"
+    if hub_rule.hubs is not None:
+        prob += pulp.lpSum(y.values()) == hub_rule.hubs, "hub_count[J9]"
+    if mcp_rule.mcps is not None:
+        prob += pulp.lpSum(v.values()) == mcp_rule.mcps, "mcp_count[J9]"
 
     warm = start is not None and _warm_start(start, codes, w, y, x, v, z, q, r)
-    remaining = options.time_limit_s - (time.perf_counter() - t0)
+    remaining = options.time_limit - (time.perf_counter() - t0)
     run = run_mip(prob, options=options, time_limit=remaining, warm=warm)
     if run.status == "infeasible":
         raise InfeasibleError(

@@ -76,15 +76,15 @@ def solve_mcps(
         travel_codes="base_code" if travel is not None else None,
     )
     weights = df["patients"].to_numpy(np.int64)
-    ceiling = rule.max_patients if rule.max_patients is not None else int(max(weights.sum(), 1))
+    ceiling = rule.mcp_max if rule.mcp_max is not None else int(max(weights.sum(), 1))
     inst = Instance(
         codes=tuple(df["hub_id"]),
         weights=weights,
         km=km,
-        lo=rule.min_patients,
+        lo=rule.mcp_min,
         hi=ceiling,
-        max_km=rule.max_km,
-        count=rule.n_mcps,
+        max_km=rule.limit("km" if travel is None else travel.metric),
+        count=rule.mcps,
         objective=rule.objective,
         strict=rule.strict,
         item="hub",

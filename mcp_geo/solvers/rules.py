@@ -1,60 +1,51 @@
-"""Rules of a hub or MCP plan and options of a solve, as frozen, validated dataclasses."""
+"""Rules of a hub or MCP plan and options of a solve, as frozen, validated dataclasses.
+
+Each option is defined here once, with its public name (the CLI's with underscores: ``hub_min``,
+``max_km``, ``time_limit``), its default and its check. :class:`~mcp_geo.scenario.Scenario` is
+composed of these objects, so a scenario file, the command line and the Python API share one
+validation; a problem carries the option's name as data (``Problem.key``), and the scenario
+names it as its reader typed it (the keyword, ``--hub-min``, or the file and key).
+
+Examples
+--------
+>>> HubRule(hub_min=25_000).hub_max
+50000
+>>> try:
+...     HubRule(hub_min=-1)
+... except ValueError as error:
+...     print(error)
+invalid hub rule: keyword 'hub_min': must be a whole number of patients >= 0 (got -1)
+"""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Literal
 
-from mcp_geo._errors import Problem, ValidationError
+from mcp_geo._errors import (
+    Check,
+    check_choice,
+    check_count,
+    check_flag,
+    check_limit,
+    check_patients,
+    is_number,
+    is_whole,
+    raise_problems,
+)
 
 Objective = Literal["weighted", "distance"]
-Engine = Literal["auto", "compact", "columns"]
+EngineName = Literal["auto", "compact", "columns"]
 SolverName = Literal["highs", "cbc"]
 
+OBJECTIVES: tuple[Objective, ...] = ("weighted", "distance")
+ENGINES: tuple[EngineName, ...] = ("auto", "compact", "columns")
+SOLVERS: tuple[SolverName, ...] = ("highs", "cbc")
 
-def _check_window(
-    problems: list[Problem],
-    source: str,
-    min_patients: object,
-    max_patients: object,
-    max_km: object,
-    count: object,
-    count_name: str,
-    objective: object,
-) -> None:
-    if isinstance(min_patients, bool) or not isinstance(min_patients, int) or min_patients < 0:
-        problems.append(
-            Problem("must be a whole number >= 0", source, "min_patients", min_patients)
-        )
-    if max_patients is not None and (
-        isinstance(max_patients, bool) or not isinstance(max_patients, int) or max_patients < 1
-    ):
-        problems.append(
-            Problem("must be a whole number >= 1 or None", source, "max_patients", max_patients)
-        )
-    if (
-        isinstance(min_patients, int)
-        and isinstance(max_patients, int)
-        and not isinstance(max_patients, bool)
-        and max_patients < min_patients
-    ):
-        problems.append(
-            Problem(
-                f"must be >= min_patients ({min_patients})", source, "max_patients", max_patients
-            )
-        )
-    if max_km is not None and (
-        isinstance(max_km, bool)
-        or not isinstance(max_km, int | float)
-        or not math.isfinite(max_km)
-        or max_km < 0
-    ):
-        problems.append(Problem("must be a finite number >= 0 or None", source, "max_km", max_km))
-    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
-        problems.append(Problem("must be a whole number >= 1 or None", source, count_name, count))
-    if objective not in ("weighted", "distance"):
-        problems.append(Problem("must be 'weighted' or 'distance'", source, "objective", objective))
+
+def option_names(cls: type) -> tuple[str, ...]:
+    """The public option names of a rule or options class, in order."""
+    return tuple(f.name for f in fields(cls))
 
 
 @dataclass(frozen=True)
@@ -63,12 +54,14 @@ class HubRule:
 
     Parameters
     ----------
-    min_patients, max_patients
+    hub_min, hub_max
         The window of a hub's registered patients (a floor of 0 is valid).
-    max_km
-        Largest distance from a practice to its hub's base; None for no limit.
-    n_hubs
+    hubs
         A fixed number of hubs, or None to let the solver choose.
+    max_km
+        Largest distance in km from a practice to its hub's base; None for no limit.
+    max_minutes
+        The same limit in drive minutes, used when travel is measured in minutes.
     objective
         ``"weighted"``: minimise the sum of patients x km to the base; ``"distance"``: the sum of km.
     strict
@@ -76,60 +69,85 @@ class HubRule:
         floor) raise :class:`~mcp_geo._errors.InfeasibleError` instead of being named exceptions.
     """
 
-    min_patients: int = 30_000
-    max_patients: int = 50_000
+    hub_min: int = 30_000
+    hub_max: int = 50_000
+    hubs: int | None = None
     max_km: float | None = 15.0
-    n_hubs: int | None = None
+    max_minutes: float | None = 20.0
     objective: Objective = "weighted"
     strict: bool = False
 
     def __post_init__(self) -> None:
-        problems: list[Problem] = []
-        _check_window(
-            problems,
-            "HubRule",
-            self.min_patients,
-            self.max_patients,
-            self.max_km,
-            self.n_hubs,
-            "n_hubs",
-            self.objective,
-        )
-        if self.max_patients is None:
-            problems.append(Problem("a hub needs a ceiling", "HubRule", "max_patients", None))
-        if not isinstance(self.strict, bool):
-            problems.append(Problem("must be True or False", "HubRule", "strict", self.strict))
-        if problems:
-            raise ValidationError(problems, context="invalid hub rule")
+        raise_problems(self, self.problems(), context="invalid hub rule")
+
+    def problems(self) -> list[Check]:
+        """Every problem of these values, as (option, what is allowed)."""
+        bad: list[Check] = []
+        check_patients(bad, "hub_min", self.hub_min)
+        check_patients(bad, "hub_max", self.hub_max)
+        if (
+            is_whole(self.hub_min)
+            and is_whole(self.hub_max)
+            and self.hub_max < max(self.hub_min, 1)
+        ):
+            bad.append(("hub_max", f"must be >= hub_min ({self.hub_min}) and >= 1"))
+        check_count(bad, "hubs", self.hubs)
+        check_limit(bad, "max_km", self.max_km, "a distance in km")
+        check_limit(bad, "max_minutes", self.max_minutes, "minutes")
+        check_choice(bad, "objective", self.objective, OBJECTIVES)
+        check_flag(bad, "strict", self.strict)
+        return bad
+
+    def limit(self, metric: str) -> float | None:
+        """The distance limit in the travel's unit (``km`` or ``minutes``)."""
+        return self.max_minutes if metric == "minutes" else self.max_km
 
 
 @dataclass(frozen=True)
 class McpRule:
-    """What an MCP plan (groups of whole hubs) must satisfy; see :class:`HubRule`."""
+    """What an MCP plan (groups of whole hubs) must satisfy; see :class:`HubRule`.
 
-    min_patients: int = 100_000
-    max_patients: int | None = None
-    max_km: float | None = None
-    n_mcps: int | None = None
+    Parameters
+    ----------
+    mcp_min, mcp_max
+        The window of an MCP's patients; ``mcp_max`` None for no ceiling.
+    mcps
+        A fixed number of MCPs, or None.
+    mcp_max_km, mcp_max_minutes
+        Largest distance from a hub's base to its MCP's base hub (km, drive minutes); None for
+        no limit.
+    objective, strict
+        As for :class:`HubRule`.
+    """
+
+    mcp_min: int = 100_000
+    mcp_max: int | None = None
+    mcps: int | None = None
+    mcp_max_km: float | None = None
+    mcp_max_minutes: float | None = None
     objective: Objective = "weighted"
     strict: bool = False
 
     def __post_init__(self) -> None:
-        problems: list[Problem] = []
-        _check_window(
-            problems,
-            "McpRule",
-            self.min_patients,
-            self.max_patients,
-            self.max_km,
-            self.n_mcps,
-            "n_mcps",
-            self.objective,
-        )
-        if not isinstance(self.strict, bool):
-            problems.append(Problem("must be True or False", "McpRule", "strict", self.strict))
-        if problems:
-            raise ValidationError(problems, context="invalid MCP rule")
+        raise_problems(self, self.problems(), context="invalid MCP rule")
+
+    def problems(self) -> list[Check]:
+        """Every problem of these values, as (option, what is allowed)."""
+        bad: list[Check] = []
+        check_patients(bad, "mcp_min", self.mcp_min)
+        check_count(bad, "mcp_max", self.mcp_max)
+        if is_whole(self.mcp_max) and is_whole(self.mcp_min) and self.mcp_max < self.mcp_min:  # type: ignore[operator]
+            bad.append(("mcp_max", f"must be >= mcp_min ({self.mcp_min})"))
+        check_count(bad, "mcps", self.mcps)
+        check_limit(bad, "mcp_max_km", self.mcp_max_km, "a distance in km")
+        check_limit(bad, "mcp_max_minutes", self.mcp_max_minutes, "minutes")
+        check_choice(bad, "objective", self.objective, OBJECTIVES)
+        check_flag(bad, "strict", self.strict)
+        return bad
+
+    def limit(self, metric: str) -> float | None:
+        """The distance limit in the travel's unit (``km`` or ``minutes``)."""
+        return self.mcp_max_minutes if metric == "minutes" else self.mcp_max_km
 
 
 @dataclass(frozen=True)
@@ -145,54 +163,34 @@ class SolveOptions:
         The MIP solver behind PuLP: ``"highs"`` (default) or ``"cbc"``.
     gap
         Relative gap (a fraction) at which a plan counts as proven optimal.
-    time_limit_s
-        Wall-clock limit for the whole solve, all parts and phases included.
+    time_limit
+        Wall-clock limit in seconds for one level, all parts and phases included.
     threads
         Solver threads; None uses every core.
     seed
         Random seed handed to the solvers (ties are also broken by practice code).
     """
 
-    engine: Engine = "auto"
+    engine: EngineName = "auto"
     solver: SolverName = "highs"
     gap: float = 1e-4
-    time_limit_s: float = 600.0
+    time_limit: float = 600.0
     threads: int | None = None
     seed: int = 0
 
     def __post_init__(self) -> None:
-        problems: list[Problem] = []
-        src = "SolveOptions"
-        if self.engine not in ("auto", "compact", "columns"):
-            problems.append(
-                Problem("must be 'auto', 'compact' or 'columns'", src, "engine", self.engine)
-            )
-        if self.solver not in ("highs", "cbc"):
-            problems.append(Problem("must be 'highs' or 'cbc'", src, "solver", self.solver))
-        if (
-            isinstance(self.gap, bool)
-            or not isinstance(self.gap, int | float)
-            or not 0 <= self.gap < 1
-        ):
-            problems.append(Problem("must be a fraction in [0, 1)", src, "gap", self.gap))
-        if (
-            isinstance(self.time_limit_s, bool)
-            or not isinstance(self.time_limit_s, int | float)
-            or not self.time_limit_s > 0
-            or not math.isfinite(self.time_limit_s)
-        ):
-            problems.append(
-                Problem(
-                    "must be a finite number of seconds > 0", src, "time_limit_s", self.time_limit_s
-                )
-            )
-        if self.threads is not None and (
-            isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
-        ):
-            problems.append(
-                Problem("must be a whole number >= 1 or None", src, "threads", self.threads)
-            )
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            problems.append(Problem("must be a whole number >= 0", src, "seed", self.seed))
-        if problems:
-            raise ValidationError(problems, context="invalid solve options")
+        raise_problems(self, self.problems(), context="invalid solve options")
+
+    def problems(self) -> list[Check]:
+        """Every problem of these values, as (option, what is allowed)."""
+        bad: list[Check] = []
+        check_choice(bad, "engine", self.engine, ENGINES)
+        check_choice(bad, "solver", self.solver, SOLVERS)
+        if not is_number(self.gap) or not 0 <= self.gap < 1:
+            bad.append(("gap", "must be a fraction in [0, 1) (0.0001 = 0.01%)"))
+        if not is_number(self.time_limit) or self.time_limit <= 0:
+            bad.append(("time_limit", "must be seconds > 0"))
+        check_count(bad, "threads", self.threads)
+        if not is_whole(self.seed) or self.seed < 0:
+            bad.append(("seed", "must be a whole number >= 0"))
+        return bad

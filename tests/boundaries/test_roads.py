@@ -238,10 +238,10 @@ def test_solvers_limit_and_minimise_the_chosen_metric_and_skip_pairs_without_a_w
     from mcp_geo.solvers import HubRule, McpRule, SolveOptions, solve_hubs, solve_mcps
 
     frame = sites(TOWN)
-    options = SolveOptions(time_limit_s=30)
+    options = SolveOptions(time_limit=30)
     by_km = road_travel_matrix(frame, roads=town(), options=RoadOptions(use_cache=False))
     assert by_km.travel.metric == "km"
-    rule = HubRule(min_patients=20_000, max_patients=20_000, max_km=None)
+    rule = HubRule(hub_min=20_000, hub_max=20_000, max_km=None)
     plan = solve_hubs(frame, rule=rule, options=options, travel=by_km.travel)
     pairs = dict(zip(plan.assignment["practice_code"], plan.assignment["base_code"], strict=True))
     # pF joins pB (F -> B 1.05 km, B -> F 3.05) and pL with pC (3.03 both ways): 4.08 in all
@@ -255,7 +255,7 @@ def test_solvers_limit_and_minimise_the_chosen_metric_and_skip_pairs_without_a_w
     )
     assert by_minutes.travel.metric == "minutes"
     assert not np.isfinite(by_minutes.travel.minutes).all()  # some pairs beyond 8 minutes
-    rule = HubRule(min_patients=20_000, max_patients=20_000, max_km=8.0)  # a limit in minutes
+    rule = HubRule(hub_min=20_000, hub_max=20_000, max_minutes=8.0)  # a limit in minutes
     plan = solve_hubs(frame, rule=rule, options=options, travel=by_minutes.travel)
     values = by_minutes.travel.minutes
     pos = {c: k for k, c in enumerate(by_minutes.travel.codes)}
@@ -268,7 +268,7 @@ def test_solvers_limit_and_minimise_the_chosen_metric_and_skip_pairs_without_a_w
     hubs = plan.hubs[["hub_id", "patients", "base_code"]]
     mcps = solve_mcps(
         hubs,
-        rule=McpRule(min_patients=40_000, max_km=None),
+        rule=McpRule(mcp_min=40_000, mcp_max_km=None),
         options=options,
         travel=by_minutes.travel,
     )
@@ -660,8 +660,8 @@ def test_rutland_pbf_road_km_and_a_hub_plan(rutland, rutland_pbf_km, osm_dir):
     )
     assert again.from_cache
     np.testing.assert_array_equal(again.travel.km, road.travel.km)
-    rule = HubRule(min_patients=10_000, max_patients=50_000, max_km=25.0)
-    plan = solve_hubs(rutland, rule=rule, options=SolveOptions(time_limit_s=60), travel=road.travel)
+    rule = HubRule(hub_min=10_000, hub_max=50_000, max_km=25.0)
+    plan = solve_hubs(rutland, rule=rule, options=SolveOptions(time_limit=60), travel=road.travel)
     assert plan.certificate.status == "optimal"
     assert sorted(plan.assignment["practice_code"]) == sorted(rutland["practice_code"])
     pos = {c: k for k, c in enumerate(road.travel.codes)}
@@ -714,8 +714,8 @@ def test_cambridge_graphml(osm_dir, bundled_data, tmp_path):
     assert float(np.median(ratios)) > 1.0
     np.testing.assert_allclose(road.travel.km, road.travel.km.T, atol=1e-6)  # undirected
     reached = practices[practices["practice_code"].isin(road.travel.codes)]
-    rule = HubRule(min_patients=20_000, max_patients=60_000, max_km=6.0)
-    plan = solve_hubs(reached, rule=rule, options=SolveOptions(time_limit_s=60), travel=road.travel)
+    rule = HubRule(hub_min=20_000, hub_max=60_000, max_km=6.0)
+    plan = solve_hubs(reached, rule=rule, options=SolveOptions(time_limit=60), travel=road.travel)
     assert plan.certificate.status == "optimal"
     assert plan.assignment["km_to_base"].max() <= 6.0
 
@@ -739,9 +739,9 @@ def test_two_hundred_synthetic_sites_planned_on_rutland_roads(osm_dir):
     assert 0.02 < change.share_flipped < 0.3
     assert 0.1 < change.share_nearest_changed < 0.7
     reached = frame[frame["practice_code"].isin(road.travel.codes)]
-    rule = HubRule(min_patients=30_000, max_patients=50_000, max_km=10.0)
+    rule = HubRule(hub_min=30_000, hub_max=50_000, max_km=10.0)
     plan = solve_hubs(
-        reached, rule=rule, options=SolveOptions(time_limit_s=10, gap=0.01), travel=road.travel
+        reached, rule=rule, options=SolveOptions(time_limit=10, gap=0.01), travel=road.travel
     )
     assert plan.certificate.status in {"optimal", "feasible"}
     assign = plan.assignment.set_index("practice_code")
@@ -780,21 +780,23 @@ def test_scenario_travel_options_are_validated():
     from mcp_geo.scenario import Scenario
 
     with pytest.raises(ValidationError, match="4 problems") as caught:
-        Scenario(footprint="x", travel="road", metric="hours", max_minutes=0, circuity=1.2)  # type: ignore[arg-type]
+        Scenario.from_options(
+            "x", {"travel": "road", "metric": "hours", "max_minutes": 0, "circuity": 1.2}
+        )  # type: ignore[arg-type]
     text = str(caught.value)
-    assert "'roads': travel 'road' needs a road network file (--roads FILE)" in text
+    assert "'roads': travel 'road' needs a road network file (roads)" in text
     assert "'metric': must be 'km' or 'minutes' (got 'hours')" in text
     assert "'max_minutes': must be minutes > 0, or none for no limit (got 0)" in text
     assert "'circuity': applies to great-circle travel only (got 1.2)" in text
     with pytest.raises(ValidationError, match="2 problems") as caught:
-        Scenario(footprint="x", roads="r.osm.pbf", metric="minutes")
-    assert "a road network file needs travel 'road' (--travel road)" in str(caught.value)
+        Scenario.from_options("x", {"roads": "r.osm.pbf", "metric": "minutes"})
+    assert "a road network file needs travel 'road'" in str(caught.value)
     assert "drive minutes need travel 'road'" in str(caught.value)
     with pytest.raises(ValidationError, match="'circuity': must be a factor >= 1"):
-        Scenario(footprint="x", circuity=0.9)
-    plain = Scenario(footprint="x")
+        Scenario.from_options("x", {"circuity": 0.9})
+    plain = Scenario.from_options("x")
     assert "travel" not in plain.to_toml()  # great-circle scenario files are as before
-    road = Scenario(footprint="x", travel="road", roads="r.osm.pbf", max_minutes=None)
+    road = Scenario.from_options("x", {"travel": "road", "roads": "r.osm.pbf", "max_minutes": None})
     assert 'travel = "road"' in road.to_toml()
     assert 'max_minutes = "none"' in road.to_toml()
 

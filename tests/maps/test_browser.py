@@ -81,8 +81,8 @@ def test_large_map_draws_its_practices_in_clusters_offline(ns_plan, tmp_path, mo
 
 
 def test_comparison_map_draws_offline(ns_plan, tmp_path):
-    from mcp_geo.compare import compare_with_pcns
     from mcp_geo.maps.compare_map import write_comparison_map
+    from mcp_geo.pipeline.compare import compare_with_pcns
 
     written = write_comparison_map(compare_with_pcns(ns_plan), tmp_path / "map.html")
     assert written.self_contained

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from mcp_geo.cli import main
-from mcp_geo.exports import report_json
-from mcp_geo.plan_io import read_plan
+from mcp_geo.plans.read import read_plan
+from mcp_geo.plans.write import report_json
+from tests._plans import SITES_OPTIONS, write_sites
 
 from ._browser import CHROMIUM, open_offline
-from .conftest import SITES_OPTIONS, write_sites
 
 OPTIONS = [
     "--hub-min",

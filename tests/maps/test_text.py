@@ -12,8 +12,7 @@ from folium.features import GeoJsonDetail
 from mcp_geo.maps._layers import add_plan_layers, panel_html
 from mcp_geo.maps._text import TextPopup, TextTooltip
 from mcp_geo.maps.render import MapOptions, render_plan
-
-from .conftest import PAYLOADS
+from tests._plans import PAYLOADS
 
 
 def _details(element):
@@ -26,8 +25,8 @@ def _details(element):
 
 @pytest.fixture(scope="module")
 def maps(planted_plan):
-    from mcp_geo.compare import compare_plans, compare_with_pcns
     from mcp_geo.maps.compare_map import render_comparison
+    from mcp_geo.pipeline.compare import compare_plans, compare_with_pcns
 
     options = MapOptions(tiles=None)
     with_pcns = compare_with_pcns(planted_plan, label=PAYLOADS[0])

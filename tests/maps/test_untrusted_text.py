@@ -16,8 +16,9 @@ import io
 import folium
 import pytest
 
+from tests._plans import PAYLOADS, SITES_OPTIONS, write_sites
+
 from ._browser import CHROMIUM, probe_untrusted
-from .conftest import PAYLOADS, SITES_OPTIONS, write_sites
 
 pytestmark = [
     pytest.mark.browser,
@@ -64,13 +65,13 @@ def test_plan_map(planted_plan, tmp_path):
 
 
 def test_comparison_with_pcns_and_with_a_plan(planted_plan, tmp_path):
-    from mcp_geo.compare import compare_plans, compare_with_pcns
     from mcp_geo.maps.compare_map import write_comparison_map
-    from mcp_geo.planning import run_scenario
+    from mcp_geo.pipeline.compare import compare_plans, compare_with_pcns
+    from mcp_geo.pipeline.footprint import run_scenario
     from mcp_geo.scenario import Scenario
 
     sites = write_sites(tmp_path / "b", f"{PAYLOADS[2]}.csv", planted=True)
-    other = run_scenario(Scenario(footprint=str(sites), **{**SITES_OPTIONS, "hub_max": 60_000}))
+    other = run_scenario(Scenario.from_options(str(sites), {**SITES_OPTIONS, "hub_max": 60_000}))
     comparisons = {
         "pcns": compare_with_pcns(planted_plan, label=PAYLOADS[0]),
         "plans": compare_plans(planted_plan, other, a_label=PAYLOADS[1], b_label=PAYLOADS[2]),
@@ -124,7 +125,7 @@ def _plant(text: str, *, column: int, code: str, names: tuple[int, ...]) -> str:
 def test_national_map(data_folder, tmp_path):
     """One Sub-ICB (05V, 14 practices) planned by plan_england on official files whose practice
     and PCN names are planted; the practices are clustered and zoomed into one by one."""
-    from mcp_geo.national import plan_england
+    from mcp_geo.national.run import plan_england
     from mcp_geo.scenario import Scenario
 
     folder = data_folder(
@@ -137,7 +138,9 @@ def test_national_map(data_folder, tmp_path):
             "nhs/epraccur_2026-06.csv": lambda t: _plant(t, column=14, code="05V", names=(1,)),
         }
     )
-    scenario = Scenario("england", mcp_min=100_000, engine="compact", threads=1, time_limit=30)
+    scenario = Scenario.from_options(
+        "england", {"mcp_min": 100_000, "engine": "compact", "threads": 1, "time_limit": 30}
+    )
     national = plan_england(
         scenario, by="sub-icb", out=tmp_path / "england", data_dir=folder, workers=1, codes=["05V"]
     )

@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from checker import check_plan
 
 from mcp_geo._folders import MARKER, read_marker
-from mcp_geo.exports import PLAN_FILES
+from mcp_geo.plans.write import PLAN_FILES
+from tests.checker import check_plan
 
 # staffs-stoke takes long enough to be interrupted while the solver runs
 ARGS = ["plan", "staffs-stoke", "--no-mcps", "--engine", "compact", "--time-limit", "60"]
@@ -21,7 +21,7 @@ ARGS = ["plan", "staffs-stoke", "--no-mcps", "--engine", "compact", "--time-limi
 
 def _start(out: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "mcp_geo.cli", *ARGS, "--out", str(out)],
+        [sys.executable, "-m", "mcp_geo", *ARGS, "--out", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

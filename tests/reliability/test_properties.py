@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import re
 
-from checker import check_plan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mcp_geo._errors import InfeasibleError
-from mcp_geo.exports import write_plan
-from mcp_geo.planning import run_scenario
+from mcp_geo.pipeline.footprint import run_scenario
+from mcp_geo.plans.write import write_plan
 from mcp_geo.scenario import Scenario
+from tests.checker import check_plan
 
 HUB_MIN, HUB_MAX, MCP_MIN, MAX_KM = 20_000, 50_000, 60_000, 10.0
 
@@ -35,14 +35,16 @@ def test_random_sites_give_a_sound_plan_or_a_real_explanation(tmp_path_factory, 
     path = folder / "sites.csv"
     rows = [f"S{k},{p},{400_000 + x},{300_000 + y}" for k, (p, x, y) in enumerate(sites)]
     path.write_text("practice_code,patients,easting,northing\n" + "\n".join(rows) + "\n")
-    scenario = Scenario(
-        footprint=str(path),
-        hub_min=HUB_MIN,
-        hub_max=HUB_MAX,
-        max_km=MAX_KM,
-        mcp_min=MCP_MIN,
-        strict=strict,
-        time_limit=30,
+    scenario = Scenario.from_options(
+        str(path),
+        {
+            "hub_min": HUB_MIN,
+            "hub_max": HUB_MAX,
+            "max_km": MAX_KM,
+            "mcp_min": MCP_MIN,
+            "strict": strict,
+            "time_limit": 30,
+        },
     )
     total = sum(p for p, _, _ in sites)
     try:

@@ -36,7 +36,7 @@ def _tree(inst: Instance, part: Part, seconds: float = 60.0) -> tuple[TreeResult
 
 
 def _compact_optimum(inst: Instance, part: Part) -> float | None:
-    options = SolveOptions(engine="compact", gap=1e-9, time_limit_s=60, threads=1)
+    options = SolveOptions(engine="compact", gap=1e-9, time_limit=60, threads=1)
     result, _, _ = solve_compact(inst, part, options=options, deadline=Deadline(60))
     c = result.certificate
     if c.status == "infeasible":
@@ -144,7 +144,7 @@ def test_columns_engine_closes_with_the_tree_then_the_compact_model(
     for engine, share in (("columns", 0.5), ("columns", 0.0), ("compact", 0.5)):
         monkeypatch.setattr(columns, "BRANCH_SHARE", share)
         caplog.clear()
-        options = SolveOptions(engine=engine, threads=1, time_limit_s=60)
+        options = SolveOptions(engine=engine, threads=1, time_limit=60)
         c = solve_hubs(frame, rule=rule, options=options, travel=travel).certificate
         trees = [r.getMessage() for r in caplog.records if " nodes, " in r.getMessage()]
         results[engine, share] = c, trees

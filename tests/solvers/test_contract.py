@@ -48,7 +48,7 @@ def check_invariants(sol, frame, travel, rule) -> None:
         assert hub.practices == len(members)
         assert hub.base_code in set(members.practice_code)
         if hub.exception is None:
-            assert rule.min_patients <= hub.patients <= rule.max_patients
+            assert rule.hub_min <= hub.patients <= rule.hub_max
     cert = sol.certificate
     assert cert.objective == pytest.approx(total, rel=1e-9, abs=1e-6)
     assert cert.bound is not None
@@ -72,7 +72,7 @@ class TestEngineContract:
             {"A": 0, "B": 1, "C": 2, "D": 10, "E": 11, "F": 12},
             {"A": 10_000, "B": 15_000, "C": 10_000, "D": 12_000, "E": 10_000, "F": 14_000},
         )
-        rule = HubRule(min_patients=20_000, max_patients=40_000, max_km=5)
+        rule = HubRule(hub_min=20_000, hub_max=40_000, max_km=5)
         sol = solve_hubs(frame, rule=rule, options=SolveOptions(engine=engine), travel=travel)
         check_invariants(sol, frame, travel, rule)
         expected = brute_force(frame.patients.to_numpy(), travel.km, 20_000, 40_000, 5)
@@ -97,7 +97,7 @@ class TestEngineContract:
             {"A": 0, "B": 3, "C": 4, "D": 5},
             {"A": 5_000, "B": 20_000, "C": 20_000, "D": 10_000},
         )
-        rule = HubRule(min_patients=25_000, max_patients=35_000, max_km=None)
+        rule = HubRule(hub_min=25_000, hub_max=35_000, max_km=None)
         sol = solve_hubs(frame, rule=rule, options=SolveOptions(engine=engine), travel=travel)
         check_invariants(sol, frame, travel, rule)
         expected = brute_force(frame.patients.to_numpy(), travel.km, 25_000, 35_000, None)
@@ -115,9 +115,7 @@ class TestEngineContract:
         frame, travel = line_instance(
             {"A": 0, "B": 2, "C": 6, "D": 7}, {"A": 9_000, "B": 9_000, "C": 9_000, "D": 9_000}
         )
-        rule = HubRule(
-            min_patients=0, max_patients=27_000, max_km=None, n_hubs=2, objective="distance"
-        )
+        rule = HubRule(hub_min=0, hub_max=27_000, max_km=None, hubs=2, objective="distance")
         sol = solve_hubs(frame, rule=rule, options=SolveOptions(engine=engine), travel=travel)
         check_invariants(sol, frame, travel, rule)
         expected = brute_force(
@@ -147,7 +145,7 @@ class TestEngineContract:
         pts = rng.integers(2_000, 15_000, size=n)
         frame, travel = plane_instance(xy, pts)
         hi = max(lo + width, 1)
-        rule = HubRule(min_patients=lo, max_patients=hi, max_km=max_km)
+        rule = HubRule(hub_min=lo, hub_max=hi, max_km=max_km)
         best = brute_force(pts, travel.km, lo, hi, max_km)
         try:
             sol = solve_hubs(frame, rule=rule, options=SolveOptions(engine=engine), travel=travel)
@@ -167,7 +165,7 @@ class TestEngineContract:
             np.random.default_rng(3).uniform(0, 20, (14, 2)),
             np.random.default_rng(4).integers(3_000, 12_000, 14),
         )
-        rule = HubRule(min_patients=20_000, max_patients=35_000, max_km=12)
+        rule = HubRule(hub_min=20_000, hub_max=35_000, max_km=12)
         opts = SolveOptions(engine=engine)
         one = solve_hubs(frame, rule=rule, options=opts, travel=travel)
         two = solve_hubs(
@@ -188,7 +186,7 @@ def _hard(n: int = 90, seed: int = 11, lo: int = 30_000, hi: int = 50_000):
 class TestStatuses:
     def test_optimal(self, engine: str, solver: str) -> None:
         frame, travel = line_instance({"A": 0, "B": 1, "C": 5}, {"A": 10, "B": 20, "C": 30})
-        rule = HubRule(min_patients=25, max_patients=60, max_km=None)
+        rule = HubRule(hub_min=25, hub_max=60, max_km=None)
         sol = solve_hubs(
             frame, rule=rule, options=SolveOptions(engine=engine, solver=solver), travel=travel
         )
@@ -197,7 +195,7 @@ class TestStatuses:
         assert c.objective == pytest.approx(10 * 1)  # A joins B; C alone
         assert c.solver == solver
 
-    def test_feasible_when_the_time_limit_stops_the_proof(self, engine: str, solver: str) -> None:
+    def test_feasible_when_the_time_limittops_the_proof(self, engine: str, solver: str) -> None:
         # the columns engine proves n=90 in about 2 s; CBC reads n=150's compact model too slowly
         frame, travel = _hard(n=150 if engine == "columns" else 90)
         rule = HubRule(max_km=None)
@@ -206,7 +204,7 @@ class TestStatuses:
         sol = solve_hubs(
             frame,
             rule=rule,
-            options=SolveOptions(engine=engine, solver=solver, time_limit_s=limit, threads=1),
+            options=SolveOptions(engine=engine, solver=solver, time_limit=limit, threads=1),
             travel=travel,
         )
         elapsed = time.perf_counter() - t
@@ -220,13 +218,13 @@ class TestStatuses:
 
     def test_no_solution_when_nothing_is_found_in_time(self, engine: str, solver: str) -> None:
         frame, travel = _hard(n=100, seed=5)
-        rule = HubRule(min_patients=49_000, max_patients=50_000, max_km=None)
+        rule = HubRule(hub_min=49_000, hub_max=50_000, max_km=None)
         limit = 1.0
         t = time.perf_counter()
         sol = solve_hubs(
             frame,
             rule=rule,
-            options=SolveOptions(engine=engine, solver=solver, time_limit_s=limit, threads=1),
+            options=SolveOptions(engine=engine, solver=solver, time_limit=limit, threads=1),
             travel=travel,
         )
         assert time.perf_counter() - t <= limit * 1.1 + 0.5
@@ -251,7 +249,7 @@ class TestStatuses:
             {"A": 0, "B": 10, "C": 20, "D": 30, "E": 40},
             {"A": 30_000, "B": 10_000, "C": 20_000, "D": 10_000, "E": 30_000},
         )
-        rule = HubRule(min_patients=50_000, max_patients=50_000, max_km=10)
+        rule = HubRule(hub_min=50_000, hub_max=50_000, max_km=10)
         with pytest.raises(
             InfeasibleError,
             match=r"solver proved that the 5 practices A, B, C, D, E cannot be split into hubs of "

@@ -212,7 +212,7 @@ def test_cuts_raise_the_bound_on_central_sussex(
     for rounds in (0, columns.MAX_CUT_ROUNDS):
         monkeypatch.setattr(columns, "MAX_CUT_ROUNDS", rounds)
         caplog.clear()
-        options = SolveOptions(engine="columns", threads=1, time_limit_s=60 if rounds else 3)
+        options = SolveOptions(engine="columns", threads=1, time_limit=60 if rounds else 3)
         c = solve_hubs(frame, options=options).certificate
         assert c.model_size.cuts > 0 if rounds else c.model_size.cuts == 0
         if rounds:
@@ -320,7 +320,7 @@ def test_listing_stops_once_the_gap_is_closed(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(columns, "list_columns", counted)
     frame = select_footprint(open_data(), "staffs-shropshire").practices
-    options = SolveOptions(engine="columns", threads=2, gap=1e-4, time_limit_s=60)
+    options = SolveOptions(engine="columns", threads=2, gap=1e-4, time_limit=60)
     c = solve_hubs(frame, options=options).certificate
     assert c.status == "optimal"
     assert c.gap is not None
@@ -343,7 +343,7 @@ def test_a_listing_too_long_halves_the_step(monkeypatch: pytest.MonkeyPatch) -> 
         return None if too_long else listing(pr, duals, target, *args, **kwargs)
 
     frame = select_footprint(open_data(), "north-staffs").practices
-    options = SolveOptions(engine="columns", threads=2, gap=1e-4, time_limit_s=60)
+    options = SolveOptions(engine="columns", threads=2, gap=1e-4, time_limit=60)
     reference = solve_hubs(frame, options=options).certificate
     monkeypatch.setattr(columns, "list_columns", short_only)
     c = solve_hubs(frame, options=options).certificate
@@ -362,7 +362,7 @@ def test_the_listing_finds_the_plan_when_no_heuristic_does(monkeypatch: pytest.M
     from mcp_geo.practices import open_data, select_footprint
 
     frame = select_footprint(open_data(), "north-staffs").practices
-    options = SolveOptions(engine="columns", threads=2, gap=1e-4, time_limit_s=60)
+    options = SolveOptions(engine="columns", threads=2, gap=1e-4, time_limit=60)
     reference = solve_hubs(frame, options=options)
     monkeypatch.setattr(columns, "greedy_plan", lambda *args, **kwargs: None)
     monkeypatch.setattr(columns, "_more_plans", lambda *args, **kwargs: [])
@@ -393,7 +393,7 @@ def test_an_infeasible_part_is_not_listed_for_ever(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(columns, "list_columns", counted)
     frame = select_footprint(open_data(), "icb:QOC").practices
-    options = SolveOptions(engine="columns", threads=2, gap=5e-3, time_limit_s=60)
+    options = SolveOptions(engine="columns", threads=2, gap=5e-3, time_limit=60)
     with pytest.raises(InfeasibleError, match="lowering the floor to 28,737"):
         solve_hubs(frame, options=options)
     assert 1 <= len(targets) <= 3

@@ -28,7 +28,7 @@ def test_a_start_misvalued_after_presolve_is_solved_again(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(columns, "column_mip", keep)
     frame = select_footprint(open_data(), "staffs-stoke").practices
-    options = SolveOptions(engine="columns", threads=2, gap=1e-4, time_limit_s=60)
+    options = SolveOptions(engine="columns", threads=2, gap=1e-4, time_limit=60)
     assert solve_hubs(frame, options=options).certificate.status == "optimal"
     (inst, part, cols, *_), kwargs = max(calls, key=lambda c: len(c[0][2]))  # type: ignore[arg-type]
     start = kwargs["start"]

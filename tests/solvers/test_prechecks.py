@@ -101,7 +101,7 @@ def test_fixed_count_that_cannot_hold_the_footprint() -> None:
         match=r"20 hubs of at most 50,000 patients hold at most "
         r"1,000,000; the footprint has 1,117,432",
     ):
-        _solve(positions, patients, n_hubs=20, max_km=None)
+        _solve(positions, patients, hubs=20, max_km=None)
 
 
 def test_fixed_count_that_the_parts_cannot_reach() -> None:
@@ -113,9 +113,9 @@ def test_fixed_count_that_the_parts_cannot_reach() -> None:
         _solve(
             {"A": 0, "B": 1, "C": 50, "D": 51},
             {"A": 20_000, "B": 20_000, "C": 20_000, "D": 20_000},
-            n_hubs=3,
+            hubs=3,
             max_km=5,
-            min_patients=25_000,
+            hub_min=25_000,
         )
 
 
@@ -142,10 +142,10 @@ def test_bad_input_lists_every_problem() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"min_patients": -1}, r"min_patients.*must be a whole number >= 0"),
-        ({"min_patients": 60_000}, r"max_patients.*must be >= min_patients \(60000\)"),
-        ({"max_km": -3.0}, r"max_km.*finite number >= 0"),
-        ({"n_hubs": 0}, r"n_hubs.*whole number >= 1"),
+        ({"hub_min": -1}, r"hub_min.*must be a whole number of patients >= 0"),
+        ({"hub_min": 60_000}, r"hub_max.*must be >= hub_min \(60000\)"),
+        ({"max_km": -3.0}, r"max_km.*a distance in km > 0"),
+        ({"hubs": 0}, r"hubs.*whole number >= 1"),
         ({"objective": "fastest"}, r"objective.*'weighted' or 'distance'"),
     ],
 )
@@ -155,12 +155,12 @@ def test_hub_rule_validation(kwargs: dict, message: str) -> None:
 
 
 def test_mcp_rule_and_options_validation() -> None:
-    assert McpRule().max_patients is None
-    assert HubRule(min_patients=0).min_patients == 0  # a floor of 0 is valid
+    assert McpRule().mcp_max is None
+    assert HubRule(hub_min=0).hub_min == 0  # a floor of 0 is valid
     with pytest.raises(ValidationError, match=r"2 problems"):
         SolveOptions(engine="fast", gap=2.0)
-    with pytest.raises(ValidationError, match=r"time_limit_s"):
-        SolveOptions(time_limit_s=0)
+    with pytest.raises(ValidationError, match=r"time_limit"):
+        SolveOptions(time_limit=0)
     with pytest.raises(ValidationError, match=r"threads"):
         SolveOptions(threads=0)
     with pytest.raises(ValidationError, match=r"solver.*'highs' or 'cbc'"):

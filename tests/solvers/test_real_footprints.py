@@ -25,10 +25,10 @@ def _instance(frame, rule: HubRule) -> Instance:
         codes=tuple(frame.practice_code),
         weights=frame.patients.to_numpy(np.int64),
         km=tm.km,
-        lo=rule.min_patients,
-        hi=rule.max_patients,
+        lo=rule.hub_min,
+        hi=rule.hub_max,
         max_km=rule.max_km,
-        count=rule.n_hubs,
+        count=rule.hubs,
         objective=rule.objective,
         strict=rule.strict,
     )
@@ -52,7 +52,7 @@ def test_central_sussex_cannot_fit_twenty_hubs(data) -> None:
         match=r"20 hubs of at most 50,000 patients hold at most "
         r"1,000,000; the footprint has 1,117,425",
     ):
-        prepare(_instance(frame, HubRule(n_hubs=20)))
+        prepare(_instance(frame, HubRule(hubs=20)))
 
 
 @pytest.mark.slow
@@ -60,7 +60,7 @@ def test_north_staffs_proven_optimal_by_both_engines(data) -> None:
     frame = practices_api.select_footprint(data, "north-staffs").practices
     results = {}
     for engine in ("columns", "compact"):
-        sol = solve_hubs(frame, options=SolveOptions(engine=engine, time_limit_s=120))
+        sol = solve_hubs(frame, options=SolveOptions(engine=engine, time_limit=120))
         c = sol.certificate
         assert c.status == "optimal"
         assert c.gap <= 1e-4

@@ -1,0 +1,306 @@
+"""The package's face: the functions a planner calls from Python (and the CLI calls too).
+
+Every option has the CLI's name with underscores and the same meaning, default and checks as
+on the command line and in scenario files (:mod:`mcp_geo.scenario`). An option left at None
+takes its default; a distance limit of ``"none"`` means no limit, as on the command line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
+
+from mcp_geo.scenario import OPTION_KEYS, Scenario
+
+if TYPE_CHECKING:
+    import folium
+    import pandas as pd
+
+    from mcp_geo.national.run import NationalPlan, Progress
+    from mcp_geo.pipeline.compare import Comparison
+    from mcp_geo.plans.plan import Plan
+
+P = ParamSpec("P")
+R = TypeVar("R")
+Limit = float | Literal["none"] | None
+
+
+def suggest_keywords(function: Callable[P, R]) -> Callable[P, R]:
+    """Refuse a misspelt keyword with a TypeError naming it and the closest valid keyword."""
+    parameters = inspect.signature(function).parameters
+    keywords = sorted(
+        name for name, p in parameters.items() if p.kind is not inspect.Parameter.VAR_KEYWORD
+    )
+
+    @functools.wraps(function)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        for key in kwargs:
+            if key not in parameters:
+                close = difflib.get_close_matches(key, keywords, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise TypeError(
+                    f"{function.__name__}() got an unexpected keyword argument {key!r}{hint}"
+                )
+        return function(*args, **kwargs)
+
+    return checked
+
+
+def _options(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The scenario options among a function's arguments."""
+    return {key: values[key] for key in OPTION_KEYS if key in values}
+
+
+def _scenario(footprint: str, options: Mapping[str, Any]) -> Scenario:
+    """The scenario of ``footprint`` (or of a scenario file) with the options given."""
+    if footprint.strip().lower().endswith(".toml"):
+        base = Scenario.from_file(footprint)
+        return Scenario.from_options(base.footprint, options, base=base)
+    return Scenario.from_options(footprint, options)
+
+
+@suggest_keywords
+def plan(
+    footprint: str,
+    *,
+    snapshot: str | None = None,
+    hub_min: int | None = None,
+    hub_max: int | None = None,
+    hubs: int | None = None,
+    max_km: Limit = None,
+    mcp_min: int | None = None,
+    mcp_max: int | None = None,
+    mcps: int | None = None,
+    mcp_max_km: Limit = None,
+    no_mcps: bool | None = None,
+    objective: Literal["weighted", "distance"] | None = None,
+    engine: Literal["auto", "compact", "columns"] | None = None,
+    solver: Literal["highs", "cbc"] | None = None,
+    mode: Literal["staged", "joint"] | None = None,
+    gap: float | None = None,
+    time_limit: float | None = None,
+    threads: int | None = None,
+    strict: bool | None = None,
+    travel: Literal["great-circle", "road"] | None = None,
+    roads: str | None = None,
+    metric: Literal["km", "minutes"] | None = None,
+    max_minutes: Limit = None,
+    mcp_max_minutes: Limit = None,
+    circuity: float | None = None,
+    data: str | Path | None = None,
+) -> Plan:
+    """Plan a footprint: hubs (and MCPs), territories, metrics and certificates.
+
+    Parameters
+    ----------
+    footprint
+        A built-in name (``"north-staffs"``), codes (``"icb:QNC"``, ``"sub-icb:05G,05W"``),
+        ``"practices:M83001,..."``, ``"polygon:area.gpkg"``, a CSV of your own sites, or a
+        scenario file (``"scenario.toml"``: the keywords given override its values).
+    snapshot, hub_min, hub_max, hubs, max_km, mcp_min, mcp_max, mcps, mcp_max_km, no_mcps, \
+objective, engine, solver, mode, gap, time_limit, threads, strict, travel, roads, metric, \
+max_minutes, mcp_max_minutes, circuity
+        The options of ``mcp-geo plan`` (``--hub-min`` is ``hub_min``), with the same
+        defaults (None: the default; ``"none"``: no distance limit). See the README's
+        "Options".
+    data
+        The folder of official files (``mcp-geo data download``); by default the snapshot
+        shipped with the package.
+
+    Returns
+    -------
+    Plan
+        ``.practices``, ``.hubs``, ``.mcps`` (GeoDataFrames, EPSG:4326), ``.certificates``,
+        ``.metrics``; ``.write(folder)`` writes the plan folder.
+
+    Raises
+    ------
+    ValidationError
+        A bad option value (naming the keyword), or unusable input.
+    InfeasibleError
+        The rules cannot be met (with what to relax, as data in ``.relax``).
+    NoPlanError
+        No plan was found within the time limit.
+
+    Examples
+    --------
+    >>> import mcp_geo
+    >>> north = mcp_geo.plan("north-staffs", engine="compact", threads=1)
+    >>> north.certificates.hubs.status
+    'optimal'
+    >>> len(north.practices), int(north.hubs["patients"].sum())
+    (66, 531633)
+    """
+    from mcp_geo.pipeline.footprint import run_scenario
+
+    scenario = _scenario(footprint, _options(locals()))
+    return run_scenario(scenario, data_dir=data)
+
+
+def read_plan(folder: str | Path) -> Plan:
+    """Read a plan folder (as ``plan`` writes it) back into the same :class:`Plan`.
+
+    ``read_plan(d).write(d2)`` writes files identical to ``d``'s.
+
+    Raises
+    ------
+    ValidationError
+        Not a plan folder, or a file in it cannot be read (naming the file).
+    """
+    from mcp_geo.plans.read import read_plan as read
+
+    return read(folder)
+
+
+@suggest_keywords
+def compare(a: Plan, b: Plan | Literal["pcn"]) -> Comparison:
+    """Compare two plans on the practices they share, or a plan with today's PCNs (``"pcn"``).
+
+    Returns
+    -------
+    Comparison
+        ``.table()`` (the metrics of comparison.csv), ``.value(metric)``, ``.moves``.
+
+    Examples
+    --------
+    >>> import mcp_geo
+    >>> a = mcp_geo.plan("north-staffs", engine="compact", threads=1)
+    >>> mcp_geo.compare(a, "pcn").b_label
+    "today's PCNs"
+    """
+    from mcp_geo.pipeline.compare import compare_plans, compare_with_pcns
+
+    if isinstance(b, str):
+        if b != "pcn":
+            from mcp_geo._errors import Problem, ValidationError
+
+            raise ValidationError(
+                [Problem("must be a Plan or 'pcn'", source="keyword 'b'", value=b)]
+            )
+        return compare_with_pcns(a)
+    return compare_plans(a, b)
+
+
+@suggest_keywords
+def map(subject: Plan | Comparison, *, tiles: str | None = "cartodbpositron") -> folium.Map:
+    """The interactive map of a plan, or of a comparison (two plans side by side).
+
+    A ``folium.Map`` (a ``DualMap`` for a comparison): it shows inline in Jupyter;
+    ``.save("map.html")`` writes it (``mcp-geo map`` writes a self-contained file that opens
+    offline). ``tiles=None`` draws no background tiles.
+
+    Examples
+    --------
+    >>> import mcp_geo
+    >>> m = mcp_geo.map(mcp_geo.plan("north-staffs", engine="compact", threads=1))
+    >>> type(m).__name__
+    'Map'
+    """
+    from mcp_geo.maps.render import MapOptions, render_plan
+    from mcp_geo.pipeline.compare import Comparison
+
+    options = MapOptions(tiles=tiles)
+    if isinstance(subject, Comparison):
+        from mcp_geo.maps.compare_map import render_comparison
+
+        dual, _counts = render_comparison(subject, options=options)
+        return dual
+    return render_plan(subject, options=options)
+
+
+@suggest_keywords
+def footprints(*, snapshot: str | None = None, data: str | Path | None = None) -> pd.DataFrame:
+    """The built-in footprints: name, title, practices, patients and excluded practices.
+
+    Examples
+    --------
+    >>> import mcp_geo
+    >>> table = mcp_geo.footprints()
+    >>> table.set_index("name").loc["north-staffs", "practices"]
+    66
+    """
+    from mcp_geo.practices import open_data
+    from mcp_geo.practices.footprints import footprint_summary
+
+    return footprint_summary(open_data(data, snapshot=snapshot))
+
+
+@suggest_keywords
+def plan_england(
+    *,
+    by: str,
+    out: str | Path,
+    only: Sequence[str] | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = True,
+    map_html: bool = True,
+    progress: Progress | None = None,
+    snapshot: str | None = None,
+    hub_min: int | None = None,
+    hub_max: int | None = None,
+    hubs: int | None = None,
+    max_km: Limit = None,
+    mcp_min: int | None = None,
+    mcp_max: int | None = None,
+    mcps: int | None = None,
+    mcp_max_km: Limit = None,
+    no_mcps: bool | None = None,
+    objective: Literal["weighted", "distance"] | None = None,
+    engine: Literal["auto", "compact", "columns"] | None = None,
+    solver: Literal["highs", "cbc"] | None = None,
+    mode: Literal["staged", "joint"] | None = None,
+    gap: float | None = None,
+    time_limit: float | None = None,
+    threads: int | None = None,
+    strict: bool | None = None,
+    travel: Literal["great-circle", "road"] | None = None,
+    roads: str | None = None,
+    metric: Literal["km", "minutes"] | None = None,
+    max_minutes: Limit = None,
+    mcp_max_minutes: Limit = None,
+    circuity: float | None = None,
+    data: str | Path | None = None,
+) -> NationalPlan:
+    """Plan every footprint of a partition of England on Dask and write the national plan.
+
+    Parameters
+    ----------
+    by
+        The partition: ``"icb"`` or ``"sub-icb"`` (``"stp"`` or ``"ccg"`` on 2021-01).
+    out
+        The folder written (resumable: a re-run reuses the footprints already solved).
+    only
+        Plan only these footprint codes (``["QNC"]``).
+    workers, scheduler
+        Dask workers of a local cluster, or the address of a running scheduler.
+    resume, map_html, progress
+        Reuse solved footprints; write map.html; a callback as each footprint ends.
+    snapshot, hub_min, ..., circuity, data
+        As for :func:`plan`.
+
+    Examples
+    --------
+    >>> import mcp_geo
+    >>> england = mcp_geo.plan_england(by="icb", only=["QNC"], workers=1, out="plans/england")
+    ... # doctest: +SKIP
+    """
+    from mcp_geo.national.run import plan_england as run
+
+    scenario = Scenario.from_options("england", _options(locals()))
+    return run(
+        scenario,
+        by=by,
+        out=out,
+        data_dir=data,
+        scheduler=scheduler,
+        workers=workers,
+        progress=progress,
+        codes=None if only is None else list(only),
+        resume=resume,
+        map_html=map_html,
+    )

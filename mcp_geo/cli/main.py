@@ -1,0 +1,461 @@
+"""The ``mcp-geo`` command line: a thin shell over the package's public functions.
+
+Data goes to stdout (tables, or JSON with ``--json`` and nothing else); progress and logs go to
+stderr. Bad input is a usage error (exit 2) with a clear message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mcp_geo._errors import (
+    DownloadError,
+    InfeasibleError,
+    McpGeoError,
+    NoPlanError,
+    Problem,
+    ValidationError,
+    cli_name,
+)
+from mcp_geo.cli._parser import build_parser, scenario_from_args
+
+log = logging.getLogger("mcp_geo.cli.main")
+
+EXIT_USAGE = 2
+EXIT_INFEASIBLE = 3
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    level = (
+        logging.ERROR
+        if quiet
+        else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    )
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+def _open_data(data_dir: Path | None, snapshot: str | None):  # -> PracticeData
+    from mcp_geo.practices import open_data
+
+    return open_data(data_dir, snapshot=snapshot)
+
+
+def _cmd_footprints(args: argparse.Namespace) -> int:
+    from mcp_geo.practices.footprints import footprint_summary
+
+    data = _open_data(args.data, args.snapshot)
+    table = footprint_summary(data)
+    if args.json:
+        records = [
+            {
+                "name": r.name,
+                "practices": int(r.practices),
+                "patients": int(r.patients),
+                "excluded": int(r.excluded),
+            }
+            for r in table.itertuples()
+        ]
+        print(json.dumps(records, indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    out = Table(
+        title=f"Built-in footprints, snapshot {data.snapshot.name} "
+        f"(list sizes of {data.extract_date:%d %B %Y})"
+    )
+    for column, justify in (
+        ("footprint", "left"),
+        ("area", "left"),
+        ("practices", "right"),
+        ("patients", "right"),
+        ("excluded", "right"),
+    ):
+        out.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for r in table.itertuples():
+        out.add_row(r.name, r.title, f"{r.practices:,}", f"{r.patients:,}", f"{r.excluded:,}")
+    console = Console()
+    console.print(out)
+    console.print(
+        f"England: {len(data.practices):,} practices kept, "
+        f"{int(data.practices['patients'].sum()):,} patients; "
+        f"{len(data.exclusions):,} excluded (see `mcp-geo data check`).",
+        highlight=False,
+    )
+    return 0
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    if args.data_command == "download":
+        return _download(args)
+    data = _open_data(args.dir, args.snapshot)
+    reasons = data.exclusions.groupby("reason").size().sort_values(ascending=False)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "snapshot": data.snapshot.name,
+                    "extract_date": data.extract_date.isoformat(),
+                    "rows_read": int(data.rows_read),
+                    "kept": len(data.practices),
+                    "patients": int(data.practices["patients"].sum()),
+                    "excluded": {str(k): int(v) for k, v in reasons.items()},
+                },
+                indent=2,
+            )
+        )
+        return 0
+    print(f"snapshot {data.snapshot.name}: list sizes of {data.extract_date.isoformat()}")
+    print(f"practices read: {data.rows_read:,}")
+    print(f"kept: {len(data.practices):,} ({int(data.practices['patients'].sum()):,} patients)")
+    print(f"excluded: {len(data.exclusions):,}")
+    for reason, count in reasons.items():
+        print(f"  {reason}: {count:,}")
+    print(f"notes on kept practices: {len(data.notes):,}")
+    return 0
+
+
+def _download(args: argparse.Namespace) -> int:
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TransferSpeedColumn,
+    )
+
+    from mcp_geo.practices.download import download_official_files
+    from mcp_geo.practices.sources import official_files
+
+    files = official_files(args.snapshot)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+    )
+    with Progress(*columns, console=_stderr(args), disable=args.quiet) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(key: str, done: int, total: int | None) -> None:
+            if key not in tasks:
+                tasks[key] = bar.add_task(key, total=total)
+            bar.update(tasks[key], completed=done, total=total)
+
+        report = download_official_files(
+            args.dir, files=files, base_url=args.base_url, progress=progress, refresh=args.refresh
+        )
+    print(report)
+    return 0
+
+
+def _stderr(args: argparse.Namespace):  # -> rich.console.Console
+    """Progress and spinners on stderr; nothing at all with ``-q``."""
+    from rich.console import Console
+
+    return Console(stderr=True, quiet=args.quiet)
+
+
+def _interruptible(function, *args, **kwargs):
+    """Run ``function`` in a worker thread so that Ctrl-C stops the command at once.
+
+    A solver busy in compiled code does not see Python's KeyboardInterrupt until it returns; the
+    main thread does. Nothing has been written while a plan is being solved (plans are written
+    atomically afterwards), so the process can end straight away.
+    """
+    import os
+    import threading
+
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = function(*args, **kwargs)
+        except BaseException as exc:  # handed to the main thread below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=target, name="mcp-geo-solve", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        print("mcp-geo: interrupted; nothing was written", file=sys.stderr, flush=True)
+        os._exit(EXIT_INTERRUPTED)  # the solver thread cannot be stopped from Python
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["value"]
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from mcp_geo._folders import claim_output_dir
+    from mcp_geo.pipeline.footprint import run_scenario
+    from mcp_geo.plans.write import write_plan
+
+    scenario = scenario_from_args(args)
+    if scenario.footprint.strip().lower() == "england":
+        return _plan_england(args, scenario)
+    given = [
+        f"--{k}" for k in ("by", "scheduler", "workers", "only") if getattr(args, k) is not None
+    ]
+    given += ["--no-resume"] if args.no_resume else []
+    if given:
+        raise ValidationError(
+            [Problem("applies to FOOTPRINT england only", source=o) for o in given],
+            context="mcp-geo plan",
+        )
+    console = _stderr(args)
+    with (
+        claim_output_dir(args.out, kind="plan"),
+        console.status("planning", spinner="dots") as status,
+    ):
+
+        def step(text: str) -> None:
+            status.update(text)
+            log.info("%s", text)
+
+        plan = _interruptible(run_scenario, scenario, data_dir=args.data, step=step)
+        status.update("writing the plan")
+        extra = None
+        if args.map:
+            from mcp_geo.maps.render import write_map
+
+            def map_file(path: Path) -> None:
+                write_map(plan, path)
+
+            extra = {"map.html": map_file}
+        write_plan(plan, args.out, extra=extra)
+    _print_summary(plan, args.out)
+    return 0
+
+
+def _plan_england(args: argparse.Namespace, scenario) -> int:
+    """`plan england --by ...`: every footprint on Dask, a progress bar over footprints."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from mcp_geo.national.run import plan_england
+
+    if args.by is None:
+        raise ValidationError(
+            [
+                Problem(
+                    "england needs --by icb|sub-icb (stp|ccg on the 2021-01 snapshot)",
+                    source="--by",
+                )
+            ],
+            context="mcp-geo plan england",
+        )
+    console = _stderr(args)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=args.quiet,
+    ) as bar:
+        task = bar.add_task(f"footprints by {args.by}", total=None)
+
+        def progress(result, done: int, total: int) -> None:
+            how = "resumed" if result.resumed else result.status
+            bar.update(task, completed=done, total=total, description=f"{result.code} {how}")
+            if result.status == "failed":
+                bar.console.print(f"{result.code} failed: {result.reason}", highlight=False)
+
+        national = plan_england(
+            scenario,
+            by=args.by,
+            out=args.out,
+            data_dir=args.data,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            progress=progress,
+            codes=None if args.only is None else args.only.split(","),
+            resume=not args.no_resume,
+            map_html=True,
+            quiet=args.quiet,
+        )
+    print("\n".join(national.summary()))
+    if national.failed:  # the exit status says the run is incomplete; stderr says why
+        codes = ", ".join(r.code for r in national.failed)
+        print(
+            f"mcp-geo: {len(national.failed)} of {len(national.footprints)} footprints failed "
+            f"({codes}); their practices are not in the plan (see report.json)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return 0
+
+
+def _cmd_map(args: argparse.Namespace) -> int:
+    from mcp_geo._folders import check_output_file
+    from mcp_geo.maps.render import MapOptions, write_map
+    from mcp_geo.plans.read import read_plan
+
+    tiles = None if args.tiles.strip().lower() == "none" else args.tiles
+    target = args.out or args.dir / "map.html"
+    check_output_file(target)  # before the plan is read and drawn
+    plan = read_plan(args.dir)
+    written = write_map(plan, target, options=MapOptions(tiles=tiles))
+    offline = "self-contained" if written.self_contained else "NOT self-contained (see warning)"
+    print(f"map written to {written.path} ({written.bytes:,} bytes, {offline})")
+    return 0
+
+
+def _plan_for_compare(spec: str, args: argparse.Namespace, console):  # -> (Plan, bool)
+    """A plan folder is read; anything else is a footprint, planned (True: to be written)."""
+    from mcp_geo.pipeline.footprint import run_scenario
+    from mcp_geo.plans.read import is_plan_dir, read_plan
+
+    if is_plan_dir(spec):
+        return read_plan(spec), False
+    scenario = scenario_from_args(argparse.Namespace(**{**vars(args), "footprint": spec}))
+    with console.status(f"planning {spec}", spinner="dots") as status:
+        plan = run_scenario(scenario, data_dir=args.data, step=status.update)
+    return plan, True
+
+
+def _check_pcns_before_planning(spec: str, args: argparse.Namespace) -> None:
+    """A sites file (or a scenario of one) without PCN codes is refused before it is planned."""
+    from mcp_geo.pipeline.compare import check_sites_for_pcns
+    from mcp_geo.plans.read import is_plan_dir
+
+    if not is_plan_dir(spec):
+        scenario = scenario_from_args(argparse.Namespace(**{**vars(args), "footprint": spec}))
+        check_sites_for_pcns(scenario.footprint)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from mcp_geo._folders import claim_output_dir
+    from mcp_geo.pipeline.compare import compare_plans, compare_with_pcns, write_comparison
+
+    if (args.b is None) == (args.against is None):
+        raise ValidationError(
+            [Problem("give either B or --against pcn (one, not both)", source="compare")],
+            context="mcp-geo compare",
+        )
+    if args.against == "pcn":
+        _check_pcns_before_planning(args.a, args)
+    console = _stderr(args)
+    with claim_output_dir(args.out, kind="comparison"):
+        a, planned_a = _plan_for_compare(args.a, args, console)
+        plans = {"plan-a": a} if planned_a else {}
+        if args.against == "pcn":
+            comparison = compare_with_pcns(a)
+        else:
+            b, planned_b = _plan_for_compare(args.b, args, console)
+            plans |= {"plan-b": b} if planned_b else {}
+            comparison = compare_plans(a, b)
+        with console.status("writing the comparison", spinner="dots"):
+            write_comparison(comparison, args.out, map_html=not args.no_map, plans=plans)
+    _print_comparison(comparison, args.out)
+    return 0
+
+
+def _print_comparison(comparison, out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=f"{comparison.a_label} (A) against {comparison.b_label} (B), "
+        f"on the {len(comparison.shared):,} practices both hold"
+    )
+    table.add_column("metric")
+    table.add_column("A", justify="right")
+    table.add_column("B", justify="right")
+    for row in comparison.rows:
+        a, b = row.formatted(row.a), row.formatted(row.b)
+        if row.kind == "patients":
+            a, b = (f"{int(v):,}" if v else v for v in (a, b))
+        table.add_row(row.metric, a or "-", b or "-")
+    console = Console()
+    console.print(table)
+    console.print(f"written to {out}/", highlight=False)
+
+
+def _print_summary(plan, out: Path) -> None:
+    m = plan.metrics
+    hubs = plan.certificates.hubs
+    lines = [
+        f"{plan.footprint_title}: {m.practices:,} practices, {m.patients:,} patients"
+        + (f" (list sizes of {plan.extract_date.isoformat()})" if plan.extract_date else ""),
+        f"hubs: {m.hubs.groups} ({m.hubs.sizes.min:,.0f}-{m.hubs.sizes.max:,.0f} patients); "
+        f"certificate {hubs.status}, gap {100 * (hubs.gap or 0):.4f}%",
+    ]
+    if m.mcps is not None and plan.certificates.mcps is not None:
+        mcps = plan.certificates.mcps
+        lines.append(
+            f"MCPs: {m.mcps.groups} ({m.mcps.sizes.min:,.0f}-{m.mcps.sizes.max:,.0f} patients, "
+            f"largest span {m.max_mcp_span_km:.1f} km); certificate {mcps.status}, "
+            f"gap {100 * (mcps.gap or 0):.4f}%"
+        )
+    lines.append(
+        f"travel to hub base: weighted mean {m.hubs.travel.mean:.2f} km, "
+        f"95th percentile {m.hubs.travel.p95:.2f} km, max {m.hubs.travel.max:.2f} km"
+    )
+    for exception in plan.exceptions:
+        lines.append(f"exception: {exception}")
+    lines.append(f"written to {out}/ ({plan.timings.total:.1f} s)")
+    print("\n".join(lines))
+
+
+_COMMANDS = {
+    "footprints": _cmd_footprints,
+    "data": _cmd_data,
+    "plan": _cmd_plan,
+    "map": _cmd_map,
+    "compare": _cmd_compare,
+}
+
+
+def _os_error_text(exc: OSError) -> str:
+    """``No space left on device: /out/plan.gpkg`` rather than ``[Errno 28] No space ...``."""
+    if exc.strerror is None:
+        return str(exc) or "an operating system error"
+    names = [str(f) for f in (exc.filename, exc.filename2) if f is not None]
+    return f"{exc.strerror}: {' -> '.join(names)}" if names else exc.strerror
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose, args.quiet)
+    if args.quiet and args.command in ("plan", "compare"):
+        from mcp_geo.solvers import discard_solver_banners
+
+        discard_solver_banners()
+    try:
+        return _COMMANDS[args.command](args)
+    except ValidationError as exc:
+        print(f"mcp-geo: error: {exc.message(cli_name)}", file=sys.stderr)
+        return EXIT_USAGE
+    except ImportError as exc:
+        if "optional extra" not in str(exc):
+            raise
+        print(f"mcp-geo: error: {exc}", file=sys.stderr)  # e.g. --travel road without [roads]
+        return EXIT_USAGE
+    except InfeasibleError as exc:
+        print(f"mcp-geo: the rules cannot be met: {exc.message(cli_name)}", file=sys.stderr)
+        return EXIT_INFEASIBLE
+    except NoPlanError as exc:
+        print(f"mcp-geo: no plan found: {exc.message(cli_name)}", file=sys.stderr)
+        return EXIT_FAILED
+    except (DownloadError, McpGeoError) as exc:  # RunFailedError, SolverError, ...
+        print(f"mcp-geo: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:  # disk full, permission denied, a file gone: a message, not a trace
+        print(f"mcp-geo: {_os_error_text(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("mcp-geo: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED

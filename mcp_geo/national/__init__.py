@@ -1,0 +1,1 @@
+"""Many plans on Dask: every footprint of a partition as its own task, resumable, merged."""

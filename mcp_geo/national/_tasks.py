@@ -1,0 +1,231 @@
+"""What one Dask task of a national run does: plan one footprint and write it as a part.
+
+A task is a plain function of picklable values (:class:`FootprintJob`, the footprint's
+:class:`~mcp_geo.scenario.Scenario`, the data folder and the part folder), so any Dask worker can
+run it. Each worker process reads the practice data and the official areas once (cached per
+process) and keeps them for every footprint it is given. A footprint that cannot be planned
+(infeasible rules, no plan in time, bad data) comes back as a ``failed`` result with its reason;
+it never raises, so one footprint cannot stop the others.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from mcp_geo._errors import InfeasibleError, Level, McpGeoError, NoPlanError
+from mcp_geo.scenario import Scenario
+
+log = logging.getLogger(__name__)
+
+PARTS = ".parts"
+"""The folder inside a national run's ``out`` holding each footprint's written plan."""
+
+Status = Literal["solved", "failed"]
+Failure = Literal["infeasible", "no_solution", "error"]
+"""Why a footprint failed: rules proven impossible, no plan within the time limit, or an error."""
+
+
+@dataclass(frozen=True)
+class FootprintJob:
+    """One footprint of a national partition, as the caller resolved it.
+
+    Attributes
+    ----------
+    code
+        The organisation's ODS code (``QOC``, ``05G``): the prefix of its hub and MCP ids.
+    spec
+        The footprint in the footprint syntax (``icb:QOC``).
+    name
+        The organisation's name.
+    practices, patients
+        Its kept practices and their registered patients (practices order the work: the
+        biggest footprints are scheduled first).
+    fingerprint
+        :func:`mcp_geo.pipeline.footprint.fingerprint` of its practices, scenario and travel measure; a part
+        written with the same fingerprint is reused on a re-run.
+    """
+
+    code: str
+    spec: str
+    name: str
+    practices: int
+    patients: int
+    fingerprint: str
+
+    @property
+    def part_name(self) -> str:
+        """The folder name of this footprint's part: ``<code>-<first 16 hex of fingerprint>``."""
+        return f"{self.code}-{self.fingerprint[:16]}"
+
+
+@dataclass(frozen=True)
+class FootprintResult:
+    """How one footprint of a national run ended.
+
+    ``certificates`` and ``timings`` are in their report.json form; ``part`` is the folder of the
+    written plan (None when the footprint failed); ``resumed`` says the part was found from an
+    earlier run with the same fingerprint and not solved again.
+    """
+
+    job: FootprintJob
+    status: Status
+    reason: str | None = None
+    certificates: dict[str, Any] | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    part: Path | None = None
+    resumed: bool = False
+    worker: str = ""
+    failure: Failure | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in ("solved", "failed"):
+            raise ValueError(f"status must be 'solved' or 'failed' (got {self.status!r})")
+        if (self.status == "failed") == (self.reason is None):
+            raise ValueError("a failed footprint needs a reason, and only a failed one")
+        if (self.status == "failed") == (self.failure is None):
+            raise ValueError("a failed footprint needs a failure kind, and only a failed one")
+
+    @property
+    def code(self) -> str:
+        return self.job.code
+
+    def report(self) -> dict[str, Any]:
+        """The footprint's entry of report.json's ``footprints``."""
+        return {
+            "name": self.job.name,
+            "footprint": self.job.spec,
+            "status": self.status,
+            "reason": self.reason,
+            "failure": self.failure,
+            "practices": self.job.practices,
+            "patients": self.job.patients,
+            "certificates": self.certificates,
+            "timings": self.timings,
+        }
+
+
+@functools.lru_cache(maxsize=2)
+def _data(data_dir: str | None, snapshot: str):  # -> PracticeData
+    from mcp_geo.practices import open_data
+
+    log.info("worker %d reads the %s data", os.getpid(), snapshot)
+    return open_data(data_dir, snapshot=snapshot)
+
+
+@functools.lru_cache(maxsize=2)
+def _areas(data_dir: str | None):  # -> OfficialAreas
+    from mcp_geo.practices import open_areas
+
+    return open_areas(data_dir)
+
+
+def solve_footprint(
+    job: FootprintJob, *, scenario: Scenario, data_dir: str | None, parts: Path
+) -> FootprintResult:
+    """Plan ``job``'s footprint with ``scenario`` and write it to ``parts / job.part_name``.
+
+    Never raises for a footprint that cannot be planned: the result says ``failed`` and why.
+    """
+    from mcp_geo.pipeline.footprint import (
+        PlanInputs,
+        check_scenario_against_footprint,
+        plan_footprint,
+        road_footprint,
+    )
+    from mcp_geo.plans.write import write_plan
+    from mcp_geo.practices import select_footprint
+
+    worker = f"pid {os.getpid()}"
+    started = time.perf_counter()
+    try:
+        data = _data(data_dir, scenario.snapshot)
+        footprint = select_footprint(data, job.spec)
+        travel = None
+        notes: tuple[str, ...] = ()
+        if scenario.travel == "road":  # one road file for the nation: each footprint its part
+            footprint, travel, notes = road_footprint(footprint, scenario)
+        check_scenario_against_footprint(footprint, scenario)
+        areas = _areas(data_dir)
+        loaded = time.perf_counter() - started
+        plan = plan_footprint(
+            PlanInputs(
+                footprint=footprint,
+                extract_date=data.extract_date,
+                era=data.snapshot.era,
+                areas=areas,
+                travel=travel,
+                notes=notes,
+            ),
+            scenario=scenario,
+        )
+        if travel is None and plan.fingerprint != job.fingerprint:
+            log.warning(
+                "%s: the plan's fingerprint %s differs from the one the run keys its part by "
+                "(%s): the caller and the worker read different practices",
+                job.code,
+                plan.fingerprint[:16],
+                job.fingerprint[:16],
+            )
+        part = write_plan(plan, parts / job.part_name)
+    except InfeasibleError as exc:
+        return _failed(job, str(exc), "infeasible", started, worker, level=exc.level)
+    except NoPlanError as exc:
+        return _failed(job, str(exc), "no_solution", started, worker, level=exc.level)
+    except McpGeoError as exc:  # its message is written for people: no class name
+        return _failed(job, str(exc), "error", started, worker)
+    except Exception as exc:  # bad data or a crash in one footprint must not stop the others
+        log.debug("%s failed:\n%s", job.code, traceback.format_exc())
+        return _failed(job, f"{type(exc).__name__}: {exc}", "error", started, worker)
+    timings = plan.timings.to_dict()
+    timings["load"] = round(loaded, 3)
+    timings["total"] = round(time.perf_counter() - started, 3)
+    return FootprintResult(
+        job=job,
+        status="solved",
+        certificates=plan.certificates.to_dict(),
+        timings=timings,
+        part=part,
+        worker=worker,
+    )
+
+
+def _failed(
+    job: FootprintJob,
+    reason: str,
+    kind: Failure,
+    started: float,
+    worker: str,
+    *,
+    level: Level | None = None,
+) -> FootprintResult:
+    log.warning("%s (%s) failed: %s", job.code, job.name, reason)
+    certificates = None
+    if kind in ("infeasible", "no_solution"):
+        # what the solver (or the pre-checks) found, as the certificate of the level that failed
+        # (a proof about the whole footprint, with no level, is the hubs' certificate)
+        proof = {
+            "status": kind,
+            "ended_by": "proof" if kind == "infeasible" else "time_limit",
+            "objective": None,
+            "bound": None,
+            "gap": None,
+            "diagnosis": reason,
+        }
+        levels = ("hubs", "mcps") if level == "joint" else (level or "hubs",)
+        certificates = {"hubs": None, "mcps": None} | dict.fromkeys(levels, proof)
+    return FootprintResult(
+        job=job,
+        status="failed",
+        reason=reason,
+        failure=kind,
+        certificates=certificates,
+        timings={"total": round(time.perf_counter() - started, 3)},
+        worker=worker,
+    )

@@ -1,0 +1,148 @@
+"""Run the footprints of a national plan as Dask tasks, biggest first, reporting each as it ends.
+
+A LocalCluster (processes, one thread per worker) is started and closed here unless the caller
+gives the address of a running scheduler. Tasks carry their footprint's practice count as Dask
+priority, so the scheduler hands out the biggest footprints first (longest processing time first
+balances the workers). A task that is lost (a worker killed, the cluster gone) is reported as a
+failed footprint; it does not stop the others.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import dask
+
+from mcp_geo.national._tasks import FootprintJob, FootprintResult
+from mcp_geo.scenario import Scenario
+
+if TYPE_CHECKING:
+    from distributed import LocalCluster
+
+log = logging.getLogger(__name__)
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def local_cluster(n_workers: int) -> LocalCluster:
+    """A LocalCluster of ``n_workers`` processes of one thread, without Dask's malloc setting.
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which makes glibc hand
+    memory back to the system at every free of more than 64 KiB. The columns engine allocates
+    and frees such arrays by the thousand (knapsack tables): measured on North West London (QRV,
+    one thread, 120 s), 46 s of system time against 7 s, column generation 57 s against 18 s, and
+    a 13.6% gap against 4.6% at the time limit.
+    """
+    from distributed import LocalCluster
+
+    no_trim = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+    with dask.config.set(no_trim), warnings.catch_warnings():
+        # on a shared machine another cluster may hold Dask's default port; any port will do
+        warnings.filterwarnings("ignore", "Port .* is already in use", UserWarning)
+        return LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+
+
+def _stdout_to_stderr() -> None:
+    """In a local worker: solver banners go to stderr, so the caller's stdout holds only data."""
+    import sys
+
+    sys.stdout.flush()
+    os.dup2(2, 1)
+
+
+@contextlib.contextmanager
+def _quiet_distributed() -> Iterator[None]:
+    """Dask's INFO chatter (nannies starting and closing) only when mcp_geo logs at DEBUG."""
+    import distributed  # noqa: F401 (its first import sets its loggers' levels)
+
+    logger = logging.getLogger("distributed")
+    before = logger.level
+    if not log.isEnabledFor(logging.DEBUG):
+        logger.setLevel(max(before, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
+
+
+@_quiet_distributed()
+def run_on_dask(
+    jobs: Sequence[FootprintJob],
+    *,
+    solve: Callable[..., FootprintResult],
+    scenarios: dict[str, Scenario],
+    data_dir: str | None,
+    parts: Path,
+    scheduler: str | None,
+    workers: int | None,
+    finished: Callable[[FootprintResult], None],
+    quiet: bool = False,
+) -> int:
+    """Solve ``jobs`` with ``solve`` on Dask, calling ``finished`` as each ends; return the workers.
+
+    ``solve(job, scenario=..., data_dir=..., parts=...)`` runs in a worker process. ``quiet``
+    silences the solvers' banners in the workers of a local cluster (the CLI's ``-q``).
+    """
+    from distributed import Client, as_completed
+
+    cluster = None
+    if scheduler is None:
+        n_workers = min(workers or available_cores(), len(jobs))
+        log.info("starting a local Dask cluster of %d worker processes", n_workers)
+        cluster = local_cluster(n_workers)
+        client = Client(cluster)
+        client.run(_stdout_to_stderr)
+        if quiet:
+            from mcp_geo.solvers import discard_solver_banners
+
+            client.run(discard_solver_banners)
+    else:
+        log.info("connecting to the Dask scheduler at %s", scheduler)
+        client = Client(scheduler)
+    try:
+        used = len(client.scheduler_info().get("workers", {}))
+        futures = {
+            client.submit(
+                solve,
+                job,
+                scenario=scenarios[job.code],
+                data_dir=data_dir,
+                parts=parts,
+                priority=job.practices,
+                pure=False,
+            ): job
+            for job in jobs
+        }
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # a lost task is one failed footprint
+                reason = f"the Dask task was lost: {type(exc).__name__}: {exc}"
+                log.warning("%s: %s", job.code, reason)
+                result = FootprintResult(job=job, status="failed", reason=reason, failure="error")
+            finally:
+                future.release()
+            finished(result)
+        return used
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,203 @@
+"""Solve the two levels of a plan, staged (hubs, then MCPs) or joint (one model for both).
+
+The result is one :class:`Levels`: the practice -> hub assignment, the hub and MCP tables, the
+certificate of each level and the named exceptions, whatever the mode.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from mcp_geo._errors import InfeasibleError, Level, NoPlanError, Relaxation
+from mcp_geo.boundaries.distances import TravelMatrix
+from mcp_geo.scenario import Scenario
+from mcp_geo.solvers import (
+    Certificate,
+    solve_hubs,
+    solve_mcps,
+)
+from mcp_geo.solvers.joint import solve_joint
+from mcp_geo.solvers.mcps import McpSolution
+
+MCP_TABLE_COLUMNS = ["mcp_id", "base_hub_id", "base_code", "patients", "hubs", "practices"]
+
+
+@dataclass(frozen=True)
+class Levels:
+    """Hubs and MCPs as solved: tables in the plan's vocabulary, certificates, exceptions."""
+
+    assignment: pd.DataFrame  # practice_code, hub_id, base_code, km_to_base
+    hubs: (
+        pd.DataFrame
+    )  # hub_id, base_code, base_name, patients, practices, exception, mcp_id, km_to_mcp_base
+    mcps: pd.DataFrame  # mcp_id, base_hub_id, base_code, patients, hubs, practices, exception
+    hub_certificate: Certificate
+    mcp_certificate: Certificate | None
+    exceptions: tuple[str, ...]
+    hub_seconds: float
+    mcp_seconds: float
+
+
+def require_plan(certificate: Certificate, *, level: Level, scenario: Scenario) -> None:
+    """Raise when a level has no plan: :class:`NoPlanError` when none was found in time (nothing
+    proven), :class:`InfeasibleError` when the solver proved that none exists."""
+    words = _LEVEL_WORDS[level]
+    if certificate.status == "no_solution":
+        raise NoPlanError(
+            f"no {words} plan was found within the time limit of {scenario.time_limit:g} s per "
+            "level, and the solver did not prove that the rules cannot be met; give it more time",
+            level=level,
+            relax=(Relaxation("time_limit", "raise"),),
+        )
+    if certificate.status == "infeasible":
+        raise InfeasibleError(
+            f"the solver proved that no {words} plan meets the rules",
+            causes=("infeasible",),
+            level=level,
+        )
+
+
+_LEVEL_WORDS: dict[Level, str] = {"hubs": "hub", "mcps": "MCP", "joint": "joint hub and MCP"}
+
+
+def solve_levels(
+    practices: pd.DataFrame,
+    *,
+    scenario: Scenario,
+    travel: TravelMatrix,
+    announce: Callable[[str], None],
+) -> Levels:
+    """Hubs, then MCPs (staged); in joint mode the staged plan warm-starts the joint model."""
+    options = scenario.solve
+    names = practices.set_index("practice_code")["practice_name"]
+    announce(f"hubs for {len(practices)} practices")
+    t0 = time.perf_counter()
+    hubs = solve_hubs(practices, rule=scenario.hub_rule, options=options, travel=travel)
+    hub_seconds = time.perf_counter() - t0
+    require_plan(hubs.certificate, level="hubs", scenario=scenario)
+    hub_table = hubs.hubs.assign(base_name=hubs.hubs["base_code"].map(names))
+    hub_exceptions = tuple(
+        _describe(e, hub_table.set_index("base_code")["hub_id"]) for e in hubs.exceptions
+    )
+    if scenario.no_mcps:
+        hub_table = hub_table.assign(mcp_id=None, km_to_mcp_base=np.nan)
+        return Levels(
+            assignment=hubs.assignment,
+            hubs=hub_table,
+            mcps=pd.DataFrame(columns=MCP_TABLE_COLUMNS),
+            hub_certificate=hubs.certificate,
+            mcp_certificate=None,
+            exceptions=hub_exceptions,
+            hub_seconds=hub_seconds,
+            mcp_seconds=0.0,
+        )
+
+    announce(f"MCPs for {len(hub_table)} hubs")
+    t0 = time.perf_counter()
+    staged: McpSolution | None = None
+    try:
+        staged = solve_mcps(hub_table, rule=scenario.mcp_rule, options=options, travel=travel)
+        require_plan(staged.certificate, level="mcps", scenario=scenario)
+    except InfeasibleError as exc:
+        if scenario.mode != "joint":
+            raise InfeasibleError(
+                f"{exc.message()} (staged mode formed the hubs first; joint mode forms hubs "
+                "that can nest into MCPs)",
+                causes=exc.causes,
+                level=exc.level or "mcps",
+                relax=(Relaxation("mode", "set", "joint"),),
+            ) from exc
+        staged = None  # staged hubs that cannot nest are what joint mode is for
+    except NoPlanError:
+        if scenario.mode != "joint":
+            raise
+        staged = None  # the joint model may still find one
+    mcp_seconds = time.perf_counter() - t0
+
+    if scenario.mode == "joint":
+        announce("hubs and MCPs in one model")
+        t0 = time.perf_counter()
+        start = None
+        if staged is not None and not hubs.exceptions and not staged.exceptions:
+            start = _staged_start(hubs.assignment, hub_table, staged)
+        joint = solve_joint(
+            practices,
+            hub_rule=scenario.hub_rule,
+            mcp_rule=scenario.mcp_rule,
+            options=options,
+            travel=travel,
+            start=start,
+        )
+        require_plan(joint.certificate, level="joint", scenario=scenario)
+        hubs_joint = joint.hubs.assign(base_name=joint.hubs["base_code"].map(names))
+        return Levels(
+            assignment=joint.assignment,
+            hubs=hubs_joint,
+            mcps=_mcp_table(joint.mcps, hubs_joint),
+            hub_certificate=joint.certificate,
+            mcp_certificate=joint.certificate,
+            exceptions=tuple(
+                f"{h.hub_id} ({h.base_code}; {h.patients:,} patients): {h.exception}"
+                for h in hubs_joint.itertuples()
+                if h.exception
+            ),
+            hub_seconds=hub_seconds,
+            mcp_seconds=mcp_seconds + time.perf_counter() - t0,
+        )
+
+    assert staged is not None
+    hub_table = hub_table.merge(
+        staged.assignment[["hub_id", "mcp_id", "km_to_base"]].rename(
+            columns={"km_to_base": "km_to_mcp_base"}
+        ),
+        on="hub_id",
+        how="left",
+    )
+    mcp_table = _mcp_table(staged.mcps, hub_table)
+    mcp_exceptions = tuple(
+        _describe(e, mcp_table.set_index("base_hub_id")["mcp_id"]) for e in staged.exceptions
+    )
+    return Levels(
+        assignment=hubs.assignment,
+        hubs=hub_table,
+        mcps=mcp_table,
+        hub_certificate=hubs.certificate,
+        mcp_certificate=staged.certificate,
+        exceptions=hub_exceptions + mcp_exceptions,
+        hub_seconds=hub_seconds,
+        mcp_seconds=mcp_seconds,
+    )
+
+
+def _mcp_table(mcps: pd.DataFrame, hubs: pd.DataFrame) -> pd.DataFrame:
+    """MCPs with their base practice and practice counts."""
+    by_hub = hubs.set_index("hub_id")
+    practices = hubs.groupby("mcp_id")["practices"].sum()
+    return mcps.assign(
+        base_code=mcps["base_hub_id"].map(by_hub["base_code"]),
+        practices=mcps["mcp_id"].map(practices).astype(int),
+    )
+
+
+def _staged_start(
+    assignment: pd.DataFrame, hubs: pd.DataFrame, staged: McpSolution
+) -> tuple[dict[str, str], dict[str, str]]:
+    base_of_hub = hubs.set_index("hub_id")["base_code"]
+    hub_base = dict(zip(assignment["practice_code"], assignment["base_code"], strict=True))
+    mcp_base = {
+        base_of_hub[h]: base_of_hub[m]
+        for h, m in zip(staged.assignment["hub_id"], staged.assignment["base_hub_id"], strict=True)
+    }
+    return hub_base, mcp_base
+
+
+def _describe(exception, group_of_base: pd.Series) -> str:
+    """``H07 (Y01929; 52,556 patients): why``: the group the exception is, its members, why."""
+    members = ", ".join(exception.items)
+    group = next((group_of_base[c] for c in exception.items if c in group_of_base.index), "?")
+    return f"{group} ({members}; {exception.patients:,} patients): {exception.reason}"

@@ -1,0 +1,313 @@
+"""The result of one planning run: a typed, immutable :class:`Plan`.
+
+A plan holds everything a planner publishes: the footprint and data snapshot it was made for,
+every parameter (as a :class:`~mcp_geo.scenario.Scenario`), the practices with their hub and MCP,
+the hubs and MCPs, their territories, the metrics, one certificate per level, and a fingerprint
+of the inputs. Exports (:mod:`mcp_geo.plans.write`) and maps (:mod:`mcp_geo.maps`) read it; nothing
+changes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from mcp_geo.boundaries.distances import TravelMatrix
+from mcp_geo.boundaries.territories import Outline
+from mcp_geo.plans.metrics import (
+    DistanceStats,
+    GroupingMetrics,
+    SizeStats,
+    adjusted_rand_index,
+    pcn_grouping_metrics,
+    size_stats,
+    weighted_distance_stats,
+)
+from mcp_geo.scenario import Scenario
+from mcp_geo.solvers.certificate import Certificate
+
+PRACTICE_COLUMNS: tuple[str, ...] = (
+    "practice_code",
+    "practice_name",
+    "postcode",
+    "patients",
+    "latitude",
+    "longitude",
+    "pcn_code",
+    "hub_id",
+    "hub_base_code",
+    "mcp_id",
+    "km_to_hub_base",
+)
+"""Columns of practices.csv (DESIGN.md "Outputs"); ``minutes_to_hub_base`` is added for drive time."""
+
+HUB_COLUMNS: tuple[str, ...] = (
+    "hub_id",
+    "base_code",
+    "base_name",
+    "patients",
+    "practices",
+    "mcp_id",
+    "km_to_mcp_base",
+)
+"""Columns of hubs.csv."""
+
+MCP_COLUMNS: tuple[str, ...] = (
+    "mcp_id",
+    "base_hub_id",
+    "base_code",
+    "patients",
+    "hubs",
+    "practices",
+    "span_km",
+)
+"""Columns of mcps.csv."""
+
+EXCLUSION_COLUMNS: tuple[str, ...] = ("practice_code", "reason", "source")
+"""Columns of exclusions.csv."""
+
+
+@dataclass(frozen=True)
+class LevelMetrics:
+    """Sizes and travel at one level (hubs: practice -> hub base; MCPs: hub base -> MCP base)."""
+
+    groups: int
+    sizes: SizeStats
+    travel: DistanceStats | None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"count": self.groups, "patients": _sizes(self.sizes)}
+        out["km_to_base"] = None if self.travel is None else _travel(self.travel)
+        return out
+
+
+@dataclass(frozen=True)
+class PcnComparison:
+    """Today's PCNs measured like a plan's hubs, and how far the plan is from them."""
+
+    pcns: GroupingMetrics
+    adjusted_rand_index: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pcns": self.pcns.groups,
+            "practices_without_pcn": self.pcns.singletons,
+            "patients": _sizes(self.pcns.sizes),
+            "km_to_base": _travel(self.pcns.distance),
+            "max_span_km": round(self.pcns.max_span_km, 3),
+            "adjusted_rand_index_hubs": round(self.adjusted_rand_index, 6),
+            "base": "each PCN's 1-median practice (least patient-weighted km to the others)",
+        }
+
+
+@dataclass(frozen=True)
+class PlanMetrics:
+    """The metrics every plan reports (DESIGN.md, "Metrics every plan reports")."""
+
+    patients: int
+    practices: int
+    hubs: LevelMetrics
+    mcps: LevelMetrics | None
+    max_mcp_span_km: float | None
+    pcn: PcnComparison | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "patients": self.patients,
+            "practices": self.practices,
+            "hubs": self.hubs.to_dict(),
+            "mcps": None if self.mcps is None else self.mcps.to_dict(),
+            "max_mcp_span_km": None
+            if self.max_mcp_span_km is None
+            else round(self.max_mcp_span_km, 3),
+            "against_pcns": None if self.pcn is None else self.pcn.to_dict(),
+        }
+
+
+def _sizes(s: SizeStats) -> dict[str, Any]:
+    return {
+        "min": int(s.min),
+        "median": round(float(s.median), 1),
+        "max": int(s.max),
+        "below_min": s.n_below,
+        "above_max": s.n_above,
+        "within_bounds": s.n - s.n_below - s.n_above,
+        "share_within_bounds": round((s.n - s.n_below - s.n_above) / s.n, 6) if s.n else None,
+    }
+
+
+def _travel(d: DistanceStats) -> dict[str, float]:
+    return {
+        "weighted_mean": round(d.mean, 3),
+        "weighted_p95": round(d.p95, 3),
+        "max": round(d.max, 3),
+    }
+
+
+@dataclass(frozen=True)
+class Certificates:
+    """One certificate per level, with the objective each level optimises in words."""
+
+    hubs: Certificate
+    mcps: Certificate | None
+    mode: str
+    hubs_objective: str
+    mcps_objective: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        hubs = {**self.hubs.to_dict(), "optimises": self.hubs_objective}
+        mcps = None
+        if self.mcps is not None:
+            mcps = {**self.mcps.to_dict(), "optimises": self.mcps_objective}
+        return {"hubs": hubs, "mcps": mcps}
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Seconds spent per step; the only part of a report that changes between identical runs."""
+
+    load: float = 0.0
+    hubs: float = 0.0
+    mcps: float = 0.0
+    territories: float = 0.0
+    total: float = 0.0
+
+    def to_dict(self) -> dict[str, float]:
+        return {k: round(v, 3) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """One solved run (DESIGN.md, "Plan").
+
+    Attributes
+    ----------
+    practices
+        One row per planned practice, sorted by code: :data:`PRACTICE_COLUMNS` plus
+        ``exception`` and point geometry (EPSG:4326).
+    hubs
+        One row per hub: :data:`HUB_COLUMNS` plus ``exception`` (why it may lie outside the
+        bounds) and the base's point geometry (EPSG:4326).
+    mcps
+        One row per MCP: :data:`MCP_COLUMNS` plus the base's point geometry; empty when the plan
+        has no MCP level.
+    exclusions
+        The footprint's practices that the data excluded: practice_code, reason, source, detail.
+    territories_hubs, territories_mcps
+        Polygons in EPSG:27700 (``hub_id`` / ``mcp_id``, ``note``); published in EPSG:4326.
+    """
+
+    version: str
+    scenario: Scenario
+    footprint_title: str
+    extract_date: date | None  # None for a footprint of the user's own sites
+    fingerprint: str
+    travel: str
+    practices: gpd.GeoDataFrame
+    hubs: gpd.GeoDataFrame
+    mcps: gpd.GeoDataFrame
+    exclusions: pd.DataFrame
+    outline: Outline
+    territories_hubs: gpd.GeoDataFrame
+    territories_mcps: gpd.GeoDataFrame
+    metrics: PlanMetrics
+    certificates: Certificates
+    exceptions: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    timings: Timings = field(default_factory=Timings)
+
+    @property
+    def footprint(self) -> str:
+        return self.scenario.footprint
+
+    @property
+    def snapshot(self) -> str:
+        return self.scenario.snapshot
+
+    def write(self, folder: str | Path) -> Path:
+        """Write the plan folder as ``mcp-geo plan --out folder`` does; returns the folder.
+
+        Only a new, empty or earlier plan folder of this tool is replaced (see
+        :func:`mcp_geo.plans.write.write_plan`).
+        """
+        from mcp_geo.plans.write import write_plan
+
+        return write_plan(self, folder)
+
+    def report(self) -> dict[str, Any]:
+        """The report.json content (DESIGN.md "Outputs"); seconds only under ``timings``."""
+        from mcp_geo import ATTRIBUTION
+
+        reasons = self.exclusions.groupby("reason").size().sort_index()
+        return {
+            "version": self.version,
+            "footprint": {"name": self.footprint, "title": self.footprint_title},
+            "snapshot": {
+                "name": None if self.extract_date is None else self.snapshot,
+                "extract_date": None
+                if self.extract_date is None
+                else self.extract_date.isoformat(),
+            },
+            "fingerprint": self.fingerprint,
+            "parameters": {**self.scenario.report_dict(), "travel": self.travel},
+            "outline": {"source": self.outline.source, "description": self.outline.description},
+            "metrics": self.metrics.to_dict(),
+            "exceptions": list(self.exceptions),
+            "exclusions": {str(k): int(v) for k, v in reasons.items()},
+            "notes": list(self.notes),
+            "certificates": self.certificates.to_dict(),
+            "timings": self.timings.to_dict(),
+            "licence": ATTRIBUTION,
+        }
+
+
+def plan_metrics(
+    planned: pd.DataFrame,
+    hubs: pd.DataFrame,
+    mcps: pd.DataFrame,
+    *,
+    scenario: Scenario,
+    travel: TravelMatrix | None = None,
+) -> PlanMetrics:
+    """The metrics of DESIGN.md for planned practices and their hubs and MCPs.
+
+    ``planned``: practice_code, patients, latitude, longitude, pcn_code, hub_id,
+    km_to_hub_base; ``hubs``: patients, km_to_mcp_base; ``mcps``: patients, span_km. Today's PCNs
+    are measured with ``travel`` (great-circle km when None).
+    """
+    hub_level = LevelMetrics(
+        groups=len(hubs),
+        sizes=size_stats(hubs["patients"], lower=scenario.hub_min, upper=scenario.hub_max),
+        travel=weighted_distance_stats(planned["km_to_hub_base"], planned["patients"]),
+    )
+    mcp_level = None
+    max_span = None
+    if not scenario.no_mcps and len(mcps):
+        mcp_level = LevelMetrics(
+            groups=len(mcps),
+            sizes=size_stats(mcps["patients"], lower=scenario.mcp_min, upper=scenario.mcp_max),
+            travel=weighted_distance_stats(hubs["km_to_mcp_base"], hubs["patients"]),
+        )
+        max_span = float(mcps["span_km"].max())
+    pcn = None
+    if "pcn_code" in planned.columns and planned["pcn_code"].notna().any():
+        pcns = pcn_grouping_metrics(
+            planned, lower=scenario.hub_min, upper=scenario.hub_max, travel=travel
+        )
+        ari = adjusted_rand_index(
+            planned.set_index("practice_code")["hub_id"].astype(str), pcns.group_of
+        )
+        pcn = PcnComparison(pcns=pcns, adjusted_rand_index=ari)
+    return PlanMetrics(
+        patients=int(planned["patients"].sum()),
+        practices=len(planned),
+        hubs=hub_level,
+        mcps=mcp_level,
+        max_mcp_span_km=max_span,
+        pcn=pcn,
+    )

@@ -1,0 +1,183 @@
+"""Write a :class:`~mcp_geo.plans.plan.Plan` to files external tools read (DESIGN.md, "Outputs").
+
+``write_plan`` writes practices.csv, hubs.csv, mcps.csv, exclusions.csv, report.json,
+scenario.toml and plan.gpkg into a temporary folder beside the destination and moves it into
+place only when every file is written, so a failed or interrupted run never leaves a half-written
+plan. Numbers are written the same way every time: latitude and longitude with 6 decimals, km
+with 3, patients as integers; a rerun with the same inputs writes byte-identical CSVs and
+report.json (apart from ``timings``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from mcp_geo._folders import write_marker, write_output_dir
+from mcp_geo.plans.plan import EXCLUSION_COLUMNS, HUB_COLUMNS, MCP_COLUMNS, PRACTICE_COLUMNS, Plan
+from mcp_geo.practices import FORMULA_STARTS
+
+log = logging.getLogger(__name__)
+
+PLAN_FILES = (
+    "practices.csv",
+    "hubs.csv",
+    "mcps.csv",
+    "exclusions.csv",
+    "report.json",
+    "scenario.toml",
+    "plan.gpkg",
+)
+
+_DECIMALS = {
+    "latitude": 6,
+    "longitude": 6,
+    "km_to_hub_base": 3,
+    "km_to_mcp_base": 3,
+    "span_km": 3,
+    "minutes_to_hub_base": 1,
+}
+_INTEGERS = ("patients", "practices", "hubs")
+
+
+TEXT_COLUMNS = ("practice_name", "base_name", "source")
+"""Free-text columns of the CSVs planners open in spreadsheets (names and the exclusions' file and
+row), whose cells :func:`spreadsheet_text` writes; codes and ids are never changed."""
+
+
+def spreadsheet_text(text: str) -> str:
+    """``text`` for a CSV cell that a spreadsheet shows and never runs as a formula.
+
+    Text beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+    apostrophe (OWASP, "CSV Injection"), which spreadsheets read as "this cell is text" and hide.
+    Text already beginning with an apostrophe gets one more, so :func:`from_spreadsheet_text`
+    gives back every text exactly.
+
+    Examples
+    --------
+    >>> spreadsheet_text("=HYPERLINK(0)"), spreadsheet_text("Moss Lane Surgery")
+    ("'=HYPERLINK(0)", 'Moss Lane Surgery')
+    >>> from_spreadsheet_text(spreadsheet_text("'-dash"))
+    "'-dash"
+    """
+    return "'" + text if text.startswith((*FORMULA_STARTS, "'")) else text
+
+
+def from_spreadsheet_text(text: str) -> str:
+    """The text that :func:`spreadsheet_text` wrote as ``text``."""
+    return text[1:] if text.startswith("'") else text
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its :data:`TEXT_COLUMNS` through :func:`spreadsheet_text` (a copy)."""
+    out = frame.copy()
+    for column in TEXT_COLUMNS:
+        if column in out.columns:
+            out[column] = [
+                v if not isinstance(v, str) else spreadsheet_text(v) for v in out[column]
+            ]
+    return out
+
+
+def _formatted(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The columns as text, numbers in their fixed formats, missing values empty, names safe
+    to open in a spreadsheet (:func:`spreadsheet_text`)."""
+    out = pd.DataFrame(index=frame.index)
+    for column in columns:
+        values = frame[column] if column in frame.columns else pd.Series(None, index=frame.index)
+        if column in _DECIMALS:
+            digits = _DECIMALS[column]
+            numbers = pd.to_numeric(values, errors="coerce")
+            out[column] = [("" if pd.isna(v) else f"{v:.{digits}f}") for v in numbers]
+        elif column in _INTEGERS:
+            out[column] = [("" if pd.isna(v) else str(int(v))) for v in values]
+        else:
+            out[column] = [("" if v is None or pd.isna(v) else str(v)) for v in values]
+    return spreadsheet_safe(out)
+
+
+def _write_csv(frame: pd.DataFrame, columns: tuple[str, ...], path: Path, sort: str) -> None:
+    table = _formatted(frame.sort_values(sort, kind="mergesort"), columns)
+    table.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def report_json(plan: Plan) -> str:
+    """The report.json text."""
+    return json.dumps(plan.report(), indent=2, ensure_ascii=False, default=_json_default) + "\n"
+
+
+def _json_default(value: object) -> object:
+    if hasattr(value, "item"):
+        return value.item()  # numpy scalars
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def _write_geopackage(plan: Plan, path: Path) -> None:
+    layers: dict[str, gpd.GeoDataFrame] = {
+        "practices": plan.practices,
+        "hubs": plan.hubs,
+        "mcps": plan.mcps,
+        "territories_hubs": plan.territories_hubs,
+        "territories_mcps": plan.territories_mcps,
+    }
+    for name, layer in layers.items():
+        published = layer.to_crs(4326) if layer.crs is not None else layer.set_crs(4326)
+        published = published.copy()
+        for column in published.columns:
+            if column != published.geometry.name and published[column].dtype == object:
+                published[column] = published[column].astype("string")
+        published.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+
+
+def _writers(plan: Plan) -> dict[str, Callable[[Path], None]]:
+    return {
+        "practices.csv": lambda p: _write_csv(
+            plan.practices, _practice_columns(plan), p, "practice_code"
+        ),
+        "hubs.csv": lambda p: _write_csv(plan.hubs, HUB_COLUMNS, p, "hub_id"),
+        "mcps.csv": lambda p: _write_csv(plan.mcps, MCP_COLUMNS, p, "mcp_id"),
+        "exclusions.csv": lambda p: _write_csv(
+            plan.exclusions, EXCLUSION_COLUMNS, p, "practice_code"
+        ),
+        "report.json": lambda p: p.write_text(report_json(plan), encoding="utf-8"),
+        "scenario.toml": lambda p: p.write_text(
+            plan.scenario.to_toml(relative_to=p.parent), encoding="utf-8"
+        ),
+        "plan.gpkg": lambda p: _write_geopackage(plan, p),
+    }
+
+
+def _practice_columns(plan: Plan) -> tuple[str, ...]:
+    if "minutes_to_hub_base" in plan.practices.columns:
+        return (*PRACTICE_COLUMNS, "minutes_to_hub_base")
+    return PRACTICE_COLUMNS
+
+
+def write_plan(
+    plan: Plan, out: str | Path, *, extra: dict[str, Callable[[Path], None]] | None = None
+) -> Path:
+    """Write every plan file into ``out``, atomically (all files appear, or none change).
+
+    ``out`` must be new, empty, or a folder this tool wrote (see :mod:`mcp_geo._folders`): a
+    folder holding anything else is refused and left as it is. ``extra`` adds entries (name ->
+    writer of that path), written in the same transaction.
+    """
+    written = write_output_dir(out, {**_writers(plan), **(extra or {})}, kind="plan")
+    log.info("plan written to %s", written)
+    return written
+
+
+def write_plan_files(plan: Plan, folder: Path) -> None:
+    """Write the plan files into the new folder ``folder`` (inside a staged folder of the tool)."""
+    folder.mkdir()
+    writers = _writers(plan)
+    for name, writer in writers.items():
+        writer(folder / name)
+    write_marker(folder, kind="plan", entries=writers)
