@@ -18,6 +18,7 @@ from mcp_geo.scenario import OPTION_KEYS, Scenario
 
 if TYPE_CHECKING:
     import folium
+    import folium.plugins
     import pandas as pd
 
     from mcp_geo.national.run import NationalPlan, Progress
@@ -186,7 +187,9 @@ def compare(a: Plan, b: Plan | Literal["pcn"]) -> Comparison:
 
 
 @suggest_keywords
-def map(subject: Plan | Comparison, *, tiles: str | None = "cartodbpositron") -> folium.Map:
+def map(
+    subject: Plan | Comparison, *, tiles: str | None = "OpenStreetMap"
+) -> folium.Map | folium.plugins.DualMap:
     """The interactive map of a plan, or of a comparison (two plans side by side).
 
     A ``folium.Map`` (a ``DualMap`` for a comparison): it shows inline in Jupyter;
@@ -220,7 +223,7 @@ def footprints(*, snapshot: str | None = None, data: str | Path | None = None) -
     --------
     >>> import mcp_geo
     >>> table = mcp_geo.footprints()
-    >>> table.set_index("name").loc["north-staffs", "practices"]
+    >>> int(table.set_index("name").loc["north-staffs", "practices"])
     66
     """
     from mcp_geo.practices import open_data

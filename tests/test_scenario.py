@@ -8,13 +8,14 @@ and the scenario a plan writes holds paths relative to the plan folder.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 
 import pytest
 
 from mcp_geo._errors import ValidationError
 from mcp_geo.cli import main
-from mcp_geo.scenario import Scenario, read_scenario
+from mcp_geo.scenario import UNLIMITED_KEYS, Scenario, read_scenario
 
 
 def _toml(tmp_path, text: str, name: str = "scenario.toml"):
@@ -274,3 +275,75 @@ def test_a_published_plan_holds_no_home_folder_and_runs_again(tmp_path, monkeypa
     again = tmp_path / "again"
     assert main(["plan", str(out / "scenario.toml"), "--out", str(again), "-q"]) == 0
     assert (again / "practices.csv").read_text() == (out / "practices.csv").read_text()
+
+
+# ---------------------------------------------------------------- one definition of each option
+
+
+def test_a_scenario_is_composed_of_the_rule_and_option_objects():
+    from mcp_geo.boundaries.travel import TravelOptions
+    from mcp_geo.solvers.rules import HubRule, McpRule, SolveOptions
+
+    default = Scenario.from_options("north-staffs")
+    assert default.hub_rule == HubRule()
+    assert default.mcp_rule == McpRule()
+    assert default.solve == SolveOptions()
+    assert default.travel_options == TravelOptions()
+    changed = Scenario.from_options(
+        "north-staffs", {"hub_min": 25_000, "mcps": 3, "time_limit": 60, "objective": "distance"}
+    )
+    assert changed.hub_rule == HubRule(hub_min=25_000, objective="distance")
+    assert changed.mcp_rule == McpRule(mcps=3, objective="distance")
+    assert changed.solve == SolveOptions(time_limit=60)
+    assert changed.with_options({"hub_min": None, "hubs": 12}).hub_rule == HubRule(
+        hub_min=25_000, hubs=12, objective="distance"
+    )
+
+
+@pytest.mark.parametrize(
+    ("cls", "key", "value"),
+    [
+        ("HubRule", "hub_min", -1),
+        ("HubRule", "max_km", 0),
+        ("HubRule", "hubs", True),
+        ("McpRule", "mcp_max_km", float("nan")),
+        ("McpRule", "mcps", 0),
+        ("SolveOptions", "gap", 1.5),
+        ("SolveOptions", "time_limit", "60"),
+        ("TravelOptions", "circuity", 0.5),
+    ],
+)
+def test_one_check_per_option_wherever_the_value_comes_from(tmp_path, capsys, cls, key, value):
+    """The rule object's check is the scenario's: the same words from the object, the API's
+    keywords, a scenario file and the command line; only the name of the option differs."""
+    import mcp_geo.boundaries.travel as travel
+    import mcp_geo.solvers.rules as rules
+
+    owner = getattr(rules, cls, None) or getattr(travel, cls)
+    with pytest.raises(ValidationError) as direct:
+        owner(**{key: value})
+    (problem,) = direct.value.problems
+    assert problem.key == key
+    with pytest.raises(ValidationError) as keyword:
+        Scenario.from_options("north-staffs", {key: value})
+    assert str(keyword.value) == f"keyword {key!r}: {problem.message} (got {value!r})"
+    path = _toml(tmp_path, f"{key} = {value!r}\n".replace("nan", "nan").replace("True", "true"))
+    with pytest.raises(ValidationError, match=re.escape(f"field {key!r}: {problem.message}")):
+        read_scenario(path)
+
+
+def test_a_scenario_round_trips_to_the_same_file(tmp_path):
+    scenario = Scenario.from_options(
+        "north-staffs",
+        {"hub_min": 25_000, "max_km": "none", "mcps": 3, "gap": 0.01, "threads": 2},
+    )
+    text = scenario.to_toml()
+    path = tmp_path / "scenario.toml"
+    path.write_text(text, encoding="utf-8")
+    again = read_scenario(path)
+    assert again == scenario
+    assert again.to_toml() == text
+    assert 'max_km = "none"' in text
+    keys = [line.split(" = ")[0] for line in text.splitlines() if " = " in line]
+    values = scenario.report_dict()
+    assert keys == [k for k, v in values.items() if v is not None or k in UNLIMITED_KEYS]
