@@ -102,7 +102,15 @@ def _listing(names: Iterable[str]) -> str:
     return shown + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
 
 
-def _marker(folder: Path) -> dict[str, object] | None:
+@dataclass(frozen=True)
+class _Marker:
+    """What a readable marker says: the kind of folder and the entries the tool put in it."""
+
+    kind: str
+    entries: frozenset[str]
+
+
+def _marker(folder: Path) -> _Marker | None:
     """The tool's marker in ``folder``, or None without a readable one."""
     try:
         marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
@@ -113,17 +121,22 @@ def _marker(folder: Path) -> dict[str, object] | None:
     entries = marker.get("entries")
     if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
         return None
-    return marker
+    kind = marker.get("kind", "plan")
+    return _Marker(kind=kind if isinstance(kind, str) else "plan", entries=frozenset(entries))
 
 
 def read_marker(folder: Path) -> set[str] | None:
     """The entries the tool's marker lists in ``folder``, or None without a readable marker."""
     marker = _marker(folder)
-    return None if marker is None else set(marker["entries"])  # type: ignore[arg-type]
+    return None if marker is None else set(marker.entries)
 
 
 def write_marker(folder: Path, *, kind: Kind, entries: Iterable[str]) -> None:
     """Write (or rewrite) the marker of ``folder`` listing ``entries``."""
+    _write_marker(folder, kind=kind, entries=entries)
+
+
+def _write_marker(folder: Path, *, kind: str, entries: Iterable[str]) -> None:
     marker = {"written_by": "mcp-geo", "kind": kind, "entries": sorted(set(entries) - {MARKER})}
     (folder / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
 
@@ -406,8 +419,8 @@ def record_entry(folder: Path, name: str) -> None:
     """Add ``name`` to the marker of a tool folder that has one (``mcp-geo map DIR``)."""
     marker = _marker(folder)
     if marker is not None:
-        entries = {*marker["entries"], name}  # type: ignore[misc]
-        write_marker(folder, kind=marker.get("kind", "plan"), entries=entries)  # type: ignore[arg-type]
+        # the kind is written back as the marker gave it, even one a later version added
+        _write_marker(folder, kind=marker.kind, entries={*marker.entries, name})
 
 
 __all__ = [
