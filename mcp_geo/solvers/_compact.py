@@ -44,15 +44,17 @@ import logging
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import pulp
 from numpy.typing import NDArray
 
+from ._greedy import greedy_plan
 from ._instance import Instance, Part
-from ._run import Deadline, RunResult, run_mip
-from .certificate import Certificate, ModelSize, relative_gap, within_gap
+from ._run import Deadline, Presolve, RunResult, run_mip
+from .certificate import Certificate, ModelSize, Status, relative_gap, within_gap
+from .engine import PartResult
 from .rules import SolveOptions
 
 log = logging.getLogger(__name__)
@@ -60,14 +62,6 @@ log = logging.getLogger(__name__)
 _PLAIN = re.compile(r"[A-Za-z0-9_.]+")
 WARM_START_MAX_VARIABLES = 20_000
 PRESOLVE_MAX_VARIABLES = 40_000
-
-
-@dataclass(frozen=True)
-class PartResult:
-    """A part's plan (``base_of[k]`` = instance index of the base of the part's k-th item)."""
-
-    base_of: NDArray[np.int64] | None
-    certificate: Certificate
 
 
 def objective_name(inst: Instance) -> str:
@@ -78,6 +72,9 @@ def objective_name(inst: Instance) -> str:
 
 def plan_cost(inst: Instance, items: NDArray[np.int64], base_of: NDArray[np.int64]) -> float:
     return float(inst.cost[items, base_of].sum())
+
+
+Terms = list[tuple[pulp.LpVariable, float]]
 
 
 def build_compact(
@@ -91,8 +88,22 @@ def build_compact(
 ) -> tuple[pulp.LpProblem, dict[int, pulp.LpVariable], dict[tuple[int, int], pulp.LpVariable]]:
     """The model (E1)-(E7) over a part; ``bases``/``pairs`` (part-local masks) restrict J and A.
 
-    ``elastic="floor"`` (or ``"ceiling"``) relaxes every (E4) (or (E5)) row by one variable and
-    minimises it instead of (E1); see :mod:`._elastic`.
+    Parameters
+    ----------
+    inst, part
+        The instance and the part to model.
+    bases, pairs
+        Part-local masks of the bases and pairs kept (all when None).
+    cuts
+        Lagrangian cuts (E8) as (constant, per-base reduced-cost bounds).
+    elastic
+        ``"floor"`` (or ``"ceiling"``) relaxes every (E4) (or (E5)) row by one variable and
+        minimises it instead of (E1); see :mod:`._elastic`.
+
+    Returns
+    -------
+    tuple
+        The problem, the base variables ``y[j]`` and the pair variables ``x[i, j]`` (part-local).
     """
     items = part.items
     n = len(items)
@@ -100,7 +111,6 @@ def build_compact(
     if pairs is not None:
         local_allowed &= pairs
     base_ok = np.ones(n, dtype=bool) if bases is None else bases.copy()
-    w = inst.weights[items]
     cost = inst.cost[np.ix_(items, items)]
     tags = [
         c if _PLAIN.fullmatch(c) else f"item{k}"
@@ -118,39 +128,18 @@ def build_compact(
         prob += pulp.LpAffineExpression([(v, float(cost[i, j])) for (i, j), v in x.items()]), "E1"
     else:
         prob += pulp.LpAffineExpression([(slack, 1.0)]), "elastic"
-    rows: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in range(n)]
-    cols: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in range(n)]
-    for (i, j), v in x.items():
-        rows[i].append((v, 1.0))
-        cols[j].append((v, float(w[i])))
-    for i in range(n):
-        terms = rows[i] + ([(y[i], 1.0)] if i in y else [])
-        prob += pulp.LpConstraint(
-            pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, f"assign[E2,{tags[i]}]", 1.0
-        )
-    for (i, j), v in x.items():
-        prob += pulp.LpConstraint(
-            pulp.LpAffineExpression([(v, 1.0), (y[j], -1.0)]),
-            pulp.LpConstraintLE,
-            f"link[E3,{tags[i]},{tags[j]}]",
-            0.0,
-        )
-    for j, yj in y.items():
-        floor_slack = [(slack, 1.0)] if slack is not None and elastic == "floor" else []
-        ceiling_slack = [(slack, -1.0)] if slack is not None and elastic == "ceiling" else []
-        if part.lo > w[j]:
-            prob += pulp.LpConstraint(
-                pulp.LpAffineExpression([*cols[j], (yj, float(w[j] - part.lo)), *floor_slack]),
-                pulp.LpConstraintGE,
-                f"hub_size_min[E4,{tags[j]}]",
-                0.0,
-            )
-        prob += pulp.LpConstraint(
-            pulp.LpAffineExpression([*cols[j], (yj, float(w[j] - inst.hi)), *ceiling_slack]),
-            pulp.LpConstraintLE,
-            f"hub_size_max[E5,{tags[j]}]",
-            0.0,
-        )
+    cols = _assignment_rows(prob, y=y, x=x, w=inst.weights[items], tags=tags)
+    floor_slack: Terms = [(slack, 1.0)] if slack is not None and elastic == "floor" else []
+    ceiling_slack: Terms = [(slack, -1.0)] if slack is not None and elastic == "ceiling" else []
+    _size_rows(
+        prob,
+        y=y,
+        cols=cols,
+        w=inst.weights[items],
+        tags=tags,
+        window=(part.lo, inst.hi),
+        slacks=(floor_slack, ceiling_slack),
+    )
     if part.count is not None:
         prob += pulp.LpConstraint(
             pulp.LpAffineExpression([(v, 1.0) for v in y.values()]),
@@ -170,6 +159,65 @@ def build_compact(
     return prob, y, x
 
 
+def _assignment_rows(
+    prob: pulp.LpProblem,
+    *,
+    y: dict[int, pulp.LpVariable],
+    x: dict[tuple[int, int], pulp.LpVariable],
+    w: NDArray[np.int64],
+    tags: list[str],
+) -> list[Terms]:
+    """Rows (E2) and (E3); returns each base's weighted pair terms, for (E4)-(E5)."""
+    n = len(tags)
+    rows: list[Terms] = [[] for _ in range(n)]
+    cols: list[Terms] = [[] for _ in range(n)]
+    for (i, j), v in x.items():
+        rows[i].append((v, 1.0))
+        cols[j].append((v, float(w[i])))
+    for i in range(n):
+        terms = rows[i] + ([(y[i], 1.0)] if i in y else [])
+        prob += pulp.LpConstraint(
+            pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, f"assign[E2,{tags[i]}]", 1.0
+        )
+    for (i, j), v in x.items():
+        prob += pulp.LpConstraint(
+            pulp.LpAffineExpression([(v, 1.0), (y[j], -1.0)]),
+            pulp.LpConstraintLE,
+            f"link[E3,{tags[i]},{tags[j]}]",
+            0.0,
+        )
+    return cols
+
+
+def _size_rows(
+    prob: pulp.LpProblem,
+    *,
+    y: dict[int, pulp.LpVariable],
+    cols: list[Terms],
+    w: NDArray[np.int64],
+    tags: list[str],
+    window: tuple[int, int],
+    slacks: tuple[Terms, Terms],
+) -> None:
+    """Rows (E4) and (E5) of every base, with the elastic variable where it applies."""
+    lo, hi = window
+    floor_slack, ceiling_slack = slacks
+    for j, yj in y.items():
+        if lo > w[j]:
+            prob += pulp.LpConstraint(
+                pulp.LpAffineExpression([*cols[j], (yj, float(w[j] - lo)), *floor_slack]),
+                pulp.LpConstraintGE,
+                f"hub_size_min[E4,{tags[j]}]",
+                0.0,
+            )
+        prob += pulp.LpConstraint(
+            pulp.LpAffineExpression([*cols[j], (yj, float(w[j] - hi)), *ceiling_slack]),
+            pulp.LpConstraintLE,
+            f"hub_size_max[E5,{tags[j]}]",
+            0.0,
+        )
+
+
 def model_size(prob: pulp.LpProblem) -> ModelSize:
     cons = prob.constraints()
     return ModelSize(
@@ -182,11 +230,18 @@ def model_size(prob: pulp.LpProblem) -> ModelSize:
 
 def decode(
     part: Part,
+    *,
     y: dict[int, pulp.LpVariable],
     x: dict[tuple[int, int], pulp.LpVariable],
     values: dict[str, float],
 ) -> NDArray[np.int64]:
-    """Instance index of each part item's base from the solver's values."""
+    """Instance index of each part item's base from the solver's values.
+
+    Raises
+    ------
+    RuntimeError
+        When the solver's values leave an item unassigned.
+    """
     n = len(part.items)
     base_local = np.full(n, -1)
     for j, v in y.items():
@@ -197,7 +252,35 @@ def decode(
             base_local[i] = j
     if (base_local < 0).any():
         raise RuntimeError("the solver's plan leaves items unassigned")
-    return part.items[base_local]
+    result: NDArray[np.int64] = part.items[base_local]
+    return result
+
+
+def _set_start(
+    part: Part,
+    start: NDArray[np.int64],
+    *,
+    y: dict[int, pulp.LpVariable],
+    x: dict[tuple[int, int], pulp.LpVariable],
+    size: ModelSize,
+) -> tuple[bool, bool]:
+    """Whether a known plan fits the model, and whether it was handed to the solver."""
+    pos = {int(g): k for k, g in enumerate(part.items)}
+    local = np.array([pos[int(b)] for b in start])
+    start_ok = all(j in y for j in set(local.tolist())) and all(
+        (i, j) in x for i, j in enumerate(local.tolist()) if i != j
+    )
+    # HiGHS 1.16 overruns its time limit by minutes when handed a start on a model this big
+    # (e.g. Greater Manchester): there the start is kept aside as the fallback plan instead
+    if not (start_ok and size.variables <= WARM_START_MAX_VARIABLES):
+        return start_ok, False
+    for v in y.values():
+        v.setInitialValue(0)
+    for v in x.values():
+        v.setInitialValue(0)
+    for i, j in enumerate(local.tolist()):
+        (y[j] if i == j else x[i, j]).setInitialValue(1)
+    return start_ok, True
 
 
 def solve_compact(
@@ -216,7 +299,25 @@ def solve_compact(
 ) -> tuple[PartResult, RunResult, ModelSize]:
     """Build and solve the compact model of a part (optionally restricted and warm-started).
 
-    ``start``: instance index of each part item's base in a known plan (a warm start).
+    Parameters
+    ----------
+    inst, part
+        The instance and the part to solve.
+    options, deadline
+        Solver options and the part's wall-clock budget.
+    start
+        Instance index of each part item's base in a known plan (a warm start, and a fallback).
+    bases, pairs, cuts
+        Restrictions and cuts, as for :func:`build_compact`.
+    engine
+        The name the certificate gives the engine.
+    time_limit, gap
+        A tighter solver limit and another gap tolerance than the options', if given.
+
+    Returns
+    -------
+    tuple
+        The part's result, the solver's run and the model's size.
     """
     t_build = time.perf_counter()
     prob, y, x = build_compact(inst, part, bases=bases, pairs=pairs, cuts=cuts)
@@ -226,21 +327,7 @@ def solve_compact(
     overhead = (1.5 if options.solver == "highs" else 3.0) * (time.perf_counter() - t_build)
     warm = start_ok = False
     if start is not None:
-        pos = {int(g): k for k, g in enumerate(part.items)}
-        local = np.array([pos[int(b)] for b in start])
-        start_ok = all(j in y for j in set(local.tolist())) and all(
-            (i, j) in x for i, j in enumerate(local.tolist()) if i != j
-        )
-        # HiGHS 1.16 overruns its time limit by minutes when handed a start on a model this big
-        # (e.g. Greater Manchester): there the start is kept aside as the fallback plan instead
-        if start_ok and size.variables <= WARM_START_MAX_VARIABLES:
-            for v in y.values():
-                v.setInitialValue(0)
-            for v in x.values():
-                v.setInitialValue(0)
-            for i, j in enumerate(local.tolist()):
-                (y[j] if i == j else x[i, j]).setInitialValue(1)
-            warm = True
+        start_ok, warm = _set_start(part, start, y=y, x=x, size=size)
     # HiGHS is interrupted at its limit (see _run); a little is kept for reading the solution
     limit = (0.95 if options.solver == "highs" else 0.8) * (deadline.remaining() - overhead)
     if time_limit is not None:
@@ -253,10 +340,11 @@ def solve_compact(
         limit,
     )
     # HiGHS's presolve does not watch the clock: on very big models it alone can take minutes
-    presolve = "on" if size.variables <= PRESOLVE_MAX_VARIABLES else "off"
+    presolve: Presolve = "on" if size.variables <= PRESOLVE_MAX_VARIABLES else "off"
     run = run_mip(prob, options=opts, time_limit=limit, warm=warm, presolve=presolve)
     log.info("compact: solver %s after %.1fs", run.status, run.seconds)
-    base_of = decode(part, y, x, run.values) if run.status in ("optimal", "feasible") else None
+    ok = run.status in ("optimal", "feasible")
+    base_of = decode(part, y=y, x=x, values=run.values) if ok else None
     objective = run.objective
     if base_of is not None:
         objective = plan_cost(inst, part.items, base_of)
@@ -266,26 +354,81 @@ def solve_compact(
         if objective is None or start_cost < objective - 1e-9:
             base_of, objective = start.copy(), start_cost
             status = "feasible"
+    cert = _certificate(inst, run, status=status, objective=objective, options=options)
+    cert = replace(cert, engine=engine, model_size=size)
+    return PartResult(base_of=base_of, certificate=cert), run, size
+
+
+def _certificate(
+    inst: Instance,
+    run: RunResult,
+    *,
+    status: str,
+    objective: float | None,
+    options: SolveOptions,
+) -> Certificate:
+    """The certificate of a compact solve: the plan's status re-derived from its gap."""
     bound = run.bound
     if bound is None and run.status != "infeasible":
         bound = 0.0  # costs are >= 0: the trivial bound, when the solver stopped before its own
     if bound is not None and objective is not None:
         bound = min(bound, objective)
-    cert = Certificate(
-        engine=engine,
+    final: Status = (
+        "optimal"
+        if status == "feasible" and within_gap(relative_gap(objective, bound), options.gap)
+        else status  # type: ignore[assignment]
+    )
+    return Certificate(
+        engine="compact",
         solver=run.solver,
         solver_version=run.version,
-        status=(  # type: ignore[arg-type]
-            "optimal"
-            if status == "feasible" and within_gap(relative_gap(objective, bound), options.gap)
-            else status
-        ),
+        status=final,
         objective=objective,
         objective_name=objective_name(inst),
         bound=bound,
         gap=relative_gap(objective, bound),
         seconds=run.seconds,
         ended_by=run.ended_by,
-        model_size=size,
     )
-    return PartResult(base_of=base_of, certificate=cert), run, size
+
+
+class CompactEngine:
+    """The compact engine behind the :class:`~mcp_geo.solvers.engine.Engine` contract.
+
+    The textbook model (E1)-(E7), warm-started with the greedy plan when there is one.
+    """
+
+    name = "compact"
+
+    def solve(
+        self, inst: Instance, part: Part, *, options: SolveOptions, deadline: Deadline
+    ) -> PartResult:
+        """Solve one part with the compact model.
+
+        Parameters
+        ----------
+        inst, part, options, deadline
+            As for :meth:`mcp_geo.solvers.engine.Engine.solve`.
+
+        Returns
+        -------
+        PartResult
+            The plan and its certificate.
+        """
+        items = part.items
+        start = greedy_plan(
+            inst.weights[items],
+            inst.cost[np.ix_(items, items)],
+            inst.allowed[np.ix_(items, items)],
+            lo=part.lo,
+            hi=inst.hi,
+            count=part.count,
+        )
+        result, _, _ = solve_compact(
+            inst,
+            part,
+            options=options,
+            deadline=deadline,
+            start=None if start is None else items[start],
+        )
+        return result

@@ -12,25 +12,43 @@ from numpy.typing import NDArray
 
 from mcp_geo._errors import InfeasibleError
 
-from ._compact import PartResult, objective_name, plan_cost, solve_compact
+from ._compact import CompactEngine, objective_name, plan_cost
 from ._elastic import relaxation_advice
-from ._greedy import greedy_plan
-from ._instance import Instance, Part, PlanException, prepare
+from ._instance import Instance, Part, PlanException, Prepared, prepare
 from ._run import Deadline
 from .certificate import Certificate, ModelSize, combine_certificates
+from .columns import ColumnsEngine
+from .engine import Engine, PartResult
 from .rules import SolveOptions
 
 log = logging.getLogger(__name__)
 
 AUTO_COMPACT_MAX_ITEMS = 30  # auto: parts this small go to the compact engine
 
+ENGINES: dict[str, Engine] = {"compact": CompactEngine(), "columns": ColumnsEngine()}
+"""The engines by the name ``SolveOptions.engine`` gives them (``auto`` chooses among them)."""
+
 
 @dataclass(frozen=True)
 class CoreResult:
-    """``base_of[i]``: instance index of item i's base (-1 where a part has no plan)."""
+    """One level's plan over every part, and its combined certificate.
+
+    Attributes
+    ----------
+    base_of
+        ``base_of[i]``: instance index of item i's base (-1 where a part has no plan).
+    group_exception
+        Base index -> the exception its group is.
+    exceptions
+        Every named exception.
+    certificate
+        The parts' certificates combined.
+    parts
+        How many parts were optimised.
+    """
 
     base_of: NDArray[np.int64]
-    group_exception: dict[int, PlanException]  # base index -> the exception it is
+    group_exception: dict[int, PlanException]
     exceptions: tuple[PlanException, ...]
     certificate: Certificate
     parts: int
@@ -54,6 +72,20 @@ def _trivial(inst: Instance, part: Part, engine: str) -> PartResult:
 
 
 def choose_engine(inst: Instance, part: Part, options: SolveOptions) -> str:
+    """The engine's name for a part: the options', or for ``auto`` by the part's size.
+
+    Parameters
+    ----------
+    inst, part
+        The instance and the part.
+    options
+        The solve options (``engine``).
+
+    Returns
+    -------
+    str
+        ``"compact"`` or ``"columns"``.
+    """
     if options.engine != "auto":
         return options.engine
     if len(part.items) <= AUTO_COMPACT_MAX_ITEMS or inst.hi > 200_000:
@@ -64,34 +96,83 @@ def choose_engine(inst: Instance, part: Part, options: SolveOptions) -> str:
 def solve_part(
     inst: Instance, part: Part, *, options: SolveOptions, deadline: Deadline
 ) -> PartResult:
+    """Solve one part with the engine chosen for it (a single item needs no model).
+
+    Parameters
+    ----------
+    inst, part
+        The instance and the part.
+    options
+        The solve options.
+    deadline
+        The part's share of the level's time.
+
+    Returns
+    -------
+    PartResult
+        The part's plan and certificate.
+    """
     engine = choose_engine(inst, part, options)
     if len(part.items) == 1:
         return _trivial(inst, part, engine)
-    if engine == "columns":
-        from ._columns import solve_columns
+    return ENGINES[engine].solve(inst, part, options=options, deadline=deadline)
 
-        return solve_columns(inst, part, options=options, deadline=deadline)
-    items = part.items
-    start = greedy_plan(
-        inst.weights[items],
-        inst.cost[np.ix_(items, items)],
-        inst.allowed[np.ix_(items, items)],
-        part.lo,
-        inst.hi,
-        part.count,
+
+def _fixed_certificate(inst: Instance, fixed_cost: float) -> Certificate:
+    return Certificate(
+        engine="pre-checks",
+        solver="none",
+        solver_version="",
+        status="optimal",
+        objective=fixed_cost,
+        objective_name=objective_name(inst),
+        bound=fixed_cost,
+        gap=0.0,
+        seconds=0.0,
+        ended_by="no_model",
+        model_size=ModelSize(parts=0),
     )
-    result, _, _ = solve_compact(
-        inst,
-        part,
-        options=options,
-        deadline=deadline,
-        start=None if start is None else items[start],
+
+
+def _proven_infeasible(
+    inst: Instance, part: Part, *, options: SolveOptions, deadline: Deadline
+) -> InfeasibleError:
+    """The error for a part the solver proved infeasible, with what to relax (as data too)."""
+    words, relax = relaxation_advice(inst, part, options=options, deadline=deadline)
+    return InfeasibleError(
+        f"the solver proved that the {len(part.items)} {inst.item}s "
+        f"{inst.names(part.items)} cannot be split into {inst.group}s of "
+        f"{inst.lo:,}-{inst.hi:,} within the distance limit"
+        + ("" if part.count is None else f" with {part.count} {inst.group}s")
+        + "; "
+        + words,
+        causes=(f"{inst.group} rules infeasible for {inst.names(part.items)}",),
+        level=inst.level,
+        relax=relax,
     )
-    return result
 
 
 def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
-    """Pre-check, decompose, solve every part within the time limit, combine certificates."""
+    """Pre-check, decompose, solve every part within the time limit, combine certificates.
+
+    Parameters
+    ----------
+    inst
+        The level's instance.
+    options
+        The solve options (the time limit is the whole level's).
+
+    Returns
+    -------
+    CoreResult
+        The plan over every part and its certificate.
+
+    Raises
+    ------
+    InfeasibleError
+        When the pre-checks or the solver prove that no plan satisfies the rules (``relax``
+        names the options that would allow one, ``level`` the level).
+    """
     t0 = time.perf_counter()
     deadline = Deadline(options.time_limit)
     prepared = prepare(inst)
@@ -105,21 +186,7 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
         group_exception[base] = exc
         fixed_cost += plan_cost(inst, idx, base_of[idx])
     if prepared.fixed:
-        certs.append(
-            Certificate(
-                engine="pre-checks",
-                solver="none",
-                solver_version="",
-                status="optimal",
-                objective=fixed_cost,
-                objective_name=objective_name(inst),
-                bound=fixed_cost,
-                gap=0.0,
-                seconds=0.0,
-                ended_by="no_model",
-                model_size=ModelSize(parts=0),
-            )
-        )
+        certs.append(_fixed_certificate(inst, fixed_cost))
     parts = sorted(prepared.parts, key=lambda p: (len(p.items), inst.codes[p.items[0]]))
     weights = [float(len(p.items)) ** 2 for p in parts]
     for k, part in enumerate(parts):
@@ -132,29 +199,16 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
             # phases run on shares of the wall-clock limit, so the time stopped the proof
             cert = dataclasses.replace(cert, ended_by="time_limit")
         if cert.status == "infeasible":
-            raise InfeasibleError(
-                f"the solver proved that the {len(part.items)} {inst.item}s "
-                f"{inst.names(part.items)} cannot be split into {inst.group}s of "
-                f"{inst.lo:,}-{inst.hi:,} within the distance limit"
-                + ("" if part.count is None else f" with {part.count} {inst.group}s")
-                + "; "
-                + relaxation_advice(inst, part, options=options, deadline=deadline),
-                causes=(f"{inst.group} rules infeasible for {inst.names(part.items)}",),
-                level=inst.level,
-            )
+            raise _proven_infeasible(inst, part, options=options, deadline=deadline)
         certs.append(cert)
         if result.base_of is not None:
             base_of[part.items] = result.base_of
-            if part.exception is not None:
-                exc = next(e for e in prepared.exceptions if inst.codes[part.items[0]] in e.items)
-                for b in set(result.base_of.tolist()):
-                    group_exception[int(b)] = exc
+            _mark_exceptions(
+                inst, part, result.base_of, prepared=prepared, group_exception=group_exception
+            )
     if not certs:  # an empty instance
-        certs.append(
-            _trivial(
-                inst, Part(items=np.zeros(0, dtype=np.int64), lo=0), options.engine
-            ).certificate
-        )
+        empty = Part(items=np.zeros(0, dtype=np.int64), lo=0)
+        certs.append(_trivial(inst, empty, options.engine).certificate)
     cert = combine_certificates(certs, gap_tolerance=options.gap, seconds=time.perf_counter() - t0)
     return CoreResult(
         base_of=base_of,
@@ -163,3 +217,19 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
         certificate=cert,
         parts=len(parts),
     )
+
+
+def _mark_exceptions(
+    inst: Instance,
+    part: Part,
+    base_of: NDArray[np.int64],
+    *,
+    prepared: Prepared,
+    group_exception: dict[int, PlanException],
+) -> None:
+    """Every group of an exception part (an island with no single base) is that exception."""
+    if part.exception is None:
+        return
+    exc = next(e for e in prepared.exceptions if inst.codes[part.items[0]] in e.items)
+    for b in set(base_of.tolist()):
+        group_exception[int(b)] = exc

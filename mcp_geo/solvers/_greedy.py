@@ -15,6 +15,7 @@ def greedy_plan(
     w: NDArray[np.int64],
     cost: NDArray[np.float64],
     allowed: NDArray[np.bool_],
+    *,
     lo: int,
     hi: int,
     count: int | None = None,
@@ -63,10 +64,10 @@ def local_search(
     base: NDArray[np.int64],
     w: NDArray[np.int64],
     cost: NDArray[np.float64],
+    *,
     allowed: NDArray[np.bool_],
     lo: int,
     hi: int,
-    *,
     max_passes: int = 100,
 ) -> NDArray[np.int64]:
     """Improve a feasible plan (local base indices) by moves, swaps and base relocation.

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from mcp_geo._errors import InfeasibleError, Level
+from mcp_geo._errors import InfeasibleError, Level, Relaxation
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ class Instance:
     strict: bool
     item: str = "practice"  # the word for one item in messages
     group: str = "hub"  # the word for one group in messages
+    unit: Literal["km", "minutes"] = "km"  # what ``km`` and ``max_km`` measure (the travel's)
     cost: NDArray[np.float64] = field(init=False, repr=False)
     allowed: NDArray[np.bool_] = field(init=False, repr=False)
 
@@ -73,6 +74,26 @@ class Instance:
     def level(self) -> Level:
         """The plan level this instance is (for errors: which level's rules failed)."""
         return "mcps" if self.group == "MCP" else "hubs"
+
+    def option(self, kind: Literal["floor", "ceiling", "limit", "count"]) -> str:
+        """The public name of the option that sets ``kind`` at this level (``hub_min``...).
+
+        Parameters
+        ----------
+        kind
+            The floor, the ceiling, the distance limit (in the travel's unit) or the count.
+
+        Returns
+        -------
+        str
+            The name the API and the scenario use (the CLI's with dashes).
+        """
+        hubs = self.level == "hubs"
+        if kind == "limit":
+            limit = "max_km" if self.unit == "km" else "max_minutes"
+            return limit if hubs else f"mcp_{limit}"
+        names = {"floor": "min", "ceiling": "max", "count": "s"}
+        return ("hub" if hubs else "mcp") + ("" if kind == "count" else "_") + names[kind]
 
     def names(self, idx: NDArray[np.int64] | list[int], limit: int = 12) -> str:
         """Item codes for messages, shortened after ``limit``."""
@@ -127,46 +148,103 @@ def _fmt(x: int) -> str:
     return f"{x:,}"
 
 
+@dataclass
+class _Checks:
+    """What the pre-checks found so far (see :func:`prepare`)."""
+
+    causes: list[str] = field(default_factory=list)  # strict-mode causes
+    hard: list[str] = field(default_factory=list)  # infeasible whatever the mode
+    relax: list[Relaxation] = field(default_factory=list)  # what would allow a plan
+    fixed: list[tuple[int, tuple[int, ...], PlanException]] = field(default_factory=list)
+    exceptions: list[PlanException] = field(default_factory=list)
+    island_parts: list[Part] = field(default_factory=list)
+
+    def fail(self, message: str, *relax: Relaxation) -> None:
+        self.hard.append(message)
+        self.relax.extend(r for r in relax if r not in self.relax)
+
+
 def prepare(inst: Instance) -> Prepared:
     """Run the pre-checks and split the instance into independent parts.
+
+    Parameters
+    ----------
+    inst
+        The level's instance.
+
+    Returns
+    -------
+    Prepared
+        The groups fixed in advance (exceptions), the parts to optimise and the exceptions.
 
     Raises
     ------
     InfeasibleError
-        When no plan can satisfy the rules (named, with numbers), and in strict mode when an
-        unavoidable exception would be needed.
+        When no plan can satisfy the rules (named, with numbers, and ``relax`` naming the options
+        that would allow one), and in strict mode when an unavoidable exception would be needed.
     """
     w = inst.weights
-    lo, hi = inst.lo, inst.hi
-    causes: list[str] = []  # strict-mode causes
-    hard: list[str] = []  # infeasible whatever the mode
-    fixed: list[tuple[int, tuple[int, ...], PlanException]] = []
-    exceptions: list[PlanException] = []
-    limit = "no distance limit" if inst.max_km is None else f"{inst.max_km:g} km"
-
+    checks = _Checks()
     total = int(w.sum())
-    if total < lo:
-        hard.append(
-            f"the footprint has {_fmt(total)} patients, under the {inst.group} floor of {_fmt(lo)}"
+    if total < inst.lo:
+        checks.fail(
+            f"the footprint has {_fmt(total)} patients, under the {inst.group} floor of "
+            f"{_fmt(inst.lo)}",
+            Relaxation(inst.option("floor"), "lower", total),
         )
+    alive = _over_ceiling(inst, checks)
+    _islands(inst, alive, checks)
+    parts, kmin_total, kmax_total = _split(inst, alive, checks)
+    if inst.count is not None:
+        parts = _count_checks(inst, parts, (kmin_total, kmax_total), checks)
+    if checks.hard or (inst.strict and checks.causes):
+        problems = checks.hard + (checks.causes if inst.strict else [])
+        relax = list(checks.relax)
+        if inst.strict and checks.causes:
+            relax.append(Relaxation("strict", "set", False))
+        raise InfeasibleError(
+            "no plan satisfies the rules: " + "; ".join(problems),
+            causes=problems,
+            level=inst.level,
+            relax=relax,
+        )
+    log.debug("%d parts, %d fixed groups", len(parts), len(checks.fixed))
+    return Prepared(
+        fixed=tuple(checks.fixed),
+        parts=tuple(parts + checks.island_parts),
+        exceptions=tuple(checks.exceptions),
+    )
 
-    # 1. an item over the ceiling is a group of its own
+
+def _limit_words(inst: Instance) -> str:
+    return "no distance limit" if inst.max_km is None else f"{inst.max_km:g} km"
+
+
+def _over_ceiling(inst: Instance, checks: _Checks) -> NDArray[np.bool_]:
+    """1. an item over the ceiling is a group of its own; returns the items still to plan."""
+    w, hi = inst.weights, inst.hi
     over = np.flatnonzero(w > hi)
     for i in over:
         reason = (
             f"{inst.item} over the ceiling ({inst.codes[i]} has {_fmt(int(w[i]))} patients, "
             f"more than {_fmt(hi)})"
         )
-        causes.append(reason)
+        checks.causes.append(reason)
         exc = PlanException("over_ceiling", (inst.codes[i],), int(w[i]), reason)
-        fixed.append((int(i), (int(i),), exc))
-        exceptions.append(exc)
+        checks.fixed.append((int(i), (int(i),), exc))
+        checks.exceptions.append(exc)
     alive = np.ones(inst.n, dtype=bool)
     alive[over] = False
-    island_parts: list[Part] = []
+    return alive
 
-    # 2. items that cannot reach the floor with anyone within the limit, to a fixpoint: a base j
-    #    can open only if the items that may join it reach the floor; an item needs such a base.
+
+def _islands(inst: Instance, alive: NDArray[np.bool_], checks: _Checks) -> None:
+    """2. items that cannot reach the floor with anyone within the limit, to a fixpoint.
+
+    A base j can open only if the items that may join it reach the floor; an item needs such a
+    base. Marks them not ``alive``.
+    """
+    w, lo = inst.weights, inst.lo
     while True:
         reach = inst.allowed & alive[:, None] & alive[None, :]
         openable = alive & (w @ reach >= lo)
@@ -177,26 +255,34 @@ def prepare(inst: Instance) -> Prepared:
             tot = int(w[comp].sum())
             reason = (
                 f"isolated group under the floor: {inst.names(comp)} ({_fmt(tot)} patients) "
-                f"cannot reach {_fmt(lo)} with anyone within {limit}"
+                f"cannot reach {_fmt(lo)} with anyone within {_limit_words(inst)}"
             )
-            causes.append(reason)
+            checks.causes.append(reason)
             exc = PlanException(
                 "island_under_floor", tuple(inst.codes[i] for i in comp), tot, reason
             )
-            exceptions.append(exc)
+            checks.exceptions.append(exc)
             # one undersized group, based where the members are served best within the limit
             ok = inst.allowed[np.ix_(comp, comp)].all(axis=0)
             if ok.any():
                 costs = inst.cost[np.ix_(comp, comp)].sum(axis=0)
                 costs[~ok] = np.inf
                 base = int(comp[int(np.argmin(costs))])
-                fixed.append((base, tuple(int(i) for i in comp), exc))
+                checks.fixed.append((base, tuple(int(i) for i in comp), exc))
             else:  # no single base reaches them all: optimised with no floor, all flagged
-                island_parts.append(Part(items=comp, lo=0, exception="island_under_floor"))
+                checks.island_parts.append(Part(items=comp, lo=0, exception="island_under_floor"))
             alive[comp] = False
 
+
+def _split(
+    inst: Instance, alive: NDArray[np.bool_], checks: _Checks
+) -> tuple[list[Part], int, int]:
+    """3. the parts cut off from each other by the limit; each must hold whole groups.
+
+    Returns the parts and the least and most groups they need in total.
+    """
+    w, lo, hi = inst.weights, inst.lo, inst.hi
     parts: list[Part] = []
-    n_fixed_groups = len(fixed) + len(island_parts)  # an island part counts as one group
     kmin_total, kmax_total = 0, 0
     for comp in _components(inst.allowed, np.flatnonzero(alive)):
         tot = int(w[comp].sum())
@@ -205,55 +291,68 @@ def prepare(inst: Instance) -> Prepared:
         kmax = min(kmax, len(comp))
         if kmin > kmax:
             k = kmax
-            msg = (
-                f"the {len(comp)} {inst.item}s {inst.names(comp)} ({_fmt(tot)} patients), cut off "
-                f"from the rest by the {limit} limit, cannot be split into {inst.group}s of "
-                f"{_fmt(lo)}-{_fmt(hi)}: {k} {inst.group}s hold at most {_fmt(k * hi)} and "
-                f"{k + 1} need at least {_fmt((k + 1) * lo)}; lower the floor to "
-                f"{_fmt(tot // (k + 1))} or raise the ceiling to {_fmt(math.ceil(tot / max(k, 1)))}"
+            floor, ceiling = tot // (k + 1), math.ceil(tot / max(k, 1))
+            checks.fail(
+                f"the {len(comp)} {inst.item}s {inst.names(comp)} ({_fmt(tot)} patients), cut "
+                f"off from the rest by the {_limit_words(inst)} limit, cannot be split into "
+                f"{inst.group}s of {_fmt(lo)}-{_fmt(hi)}: {k} {inst.group}s hold at most "
+                f"{_fmt(k * hi)} and {k + 1} need at least {_fmt((k + 1) * lo)}; lower the floor "
+                f"to {_fmt(floor)} or raise the ceiling to {_fmt(ceiling)}",
+                Relaxation(inst.option("floor"), "lower", floor),
+                Relaxation(inst.option("ceiling"), "raise", ceiling),
+                Relaxation(inst.option("limit"), "raise"),
             )
-            hard.append(msg)
             continue
         kmin_total += kmin
         kmax_total += kmax
         parts.append(Part(items=comp, lo=lo))
+    return parts, kmin_total, kmax_total
 
-    if inst.count is not None:
-        n_model = inst.count - n_fixed_groups
-        if inst.count * hi < total:
-            hard.append(
-                f"{inst.count} {inst.group}s of at most {_fmt(hi)} patients hold at most "
-                f"{_fmt(inst.count * hi)}; the footprint has {_fmt(total)}"
-            )
-        elif inst.count * lo > total:
-            hard.append(
-                f"{inst.count} {inst.group}s of at least {_fmt(lo)} patients need "
-                f"{_fmt(inst.count * lo)}; the footprint has {_fmt(total)}"
-            )
-        elif not kmin_total <= n_model <= kmax_total and parts:
-            hard.append(
-                f"{inst.count} {inst.group}s cannot be reached: the rules allow between "
-                f"{kmin_total + inst.count - n_model} and {kmax_total + inst.count - n_model} "
-                f"(the {len(parts)} groups of {inst.item}s cut off from each other by the "
-                f"{limit} limit need {kmin_total}-{kmax_total}, the exceptions "
-                f"{inst.count - n_model})"
-            )
-        elif not parts and n_model != 0:
-            hard.append(
-                f"{inst.count} {inst.group}s cannot be reached: the exceptions make "
-                f"{inst.count - n_model}"
-            )
-        if parts:  # the count couples the parts: solve them jointly
-            parts = [
-                Part(items=np.sort(np.concatenate([p.items for p in parts])), lo=lo, count=n_model)
-            ]
 
-    if hard or (inst.strict and causes):
-        problems = hard + (causes if inst.strict else [])
-        raise InfeasibleError(
-            "no plan satisfies the rules: " + "; ".join(problems), causes=problems, level=inst.level
+def _count_checks(
+    inst: Instance, parts: list[Part], need: tuple[int, int], checks: _Checks
+) -> list[Part]:
+    """4. a fixed count: reachable at all, and by the parts; couples the parts into one."""
+    assert inst.count is not None
+    count, lo, hi = inst.count, inst.lo, inst.hi
+    total = int(inst.weights.sum())
+    n_model = count - (len(checks.fixed) + len(checks.island_parts))  # an island part: 1 group
+    fixed_groups = count - n_model
+    kmin_total, kmax_total = need
+    option = inst.option("count")
+    if count * hi < total:
+        checks.fail(
+            f"{count} {inst.group}s of at most {_fmt(hi)} patients hold at most "
+            f"{_fmt(count * hi)}; the footprint has {_fmt(total)}",
+            Relaxation(option, "raise", math.ceil(total / hi)),
+            Relaxation(inst.option("ceiling"), "raise", math.ceil(total / count)),
         )
-    log.debug("%d parts, %d fixed groups", len(parts), len(fixed))
-    return Prepared(
-        fixed=tuple(fixed), parts=tuple(parts + island_parts), exceptions=tuple(exceptions)
-    )
+    elif count * lo > total:
+        checks.fail(
+            f"{count} {inst.group}s of at least {_fmt(lo)} patients need "
+            f"{_fmt(count * lo)}; the footprint has {_fmt(total)}",
+            Relaxation(option, "lower", total // lo),
+            Relaxation(inst.option("floor"), "lower", total // count),
+        )
+    elif not kmin_total <= n_model <= kmax_total and parts:
+        least, most = kmin_total + fixed_groups, kmax_total + fixed_groups
+        checks.fail(
+            f"{count} {inst.group}s cannot be reached: the rules allow between "
+            f"{least} and {most} "
+            f"(the {len(parts)} groups of {inst.item}s cut off from each other by the "
+            f"{_limit_words(inst)} limit need {kmin_total}-{kmax_total}, the exceptions "
+            f"{fixed_groups})",
+            Relaxation(option, "raise", least)
+            if count < least
+            else Relaxation(option, "lower", most),
+        )
+    elif not parts and n_model != 0:
+        checks.fail(
+            f"{count} {inst.group}s cannot be reached: the exceptions make {fixed_groups}",
+            Relaxation(option, "set", fixed_groups),
+        )
+    if parts:  # the count couples the parts: solve them jointly
+        parts = [
+            Part(items=np.sort(np.concatenate([p.items for p in parts])), lo=lo, count=n_model)
+        ]
+    return parts

@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 import pulp
 
@@ -179,9 +179,10 @@ class _WarmHiGHS(pulp.HiGHS):  # type: ignore[misc]
 
             stop_at = self._stop_at
 
-            def interrupt(_type, _msg, _out, data_in, _user):
+            def interrupt(*callback: Any) -> None:
+                # highspy's callback: (type, message, data out, data in, user data)
                 if time.perf_counter() > stop_at:
-                    data_in.user_interrupt = True
+                    callback[3].user_interrupt = True
 
             lp.solverModel.setCallback(interrupt, None)
             kinds = highspy.cb.HighsCallbackType
@@ -194,7 +195,7 @@ class _WarmHiGHS(pulp.HiGHS):  # type: ignore[misc]
         lp.solverModel.run()
 
 
-def _status(has_solution: bool, objective: float | None, bound: float | None, gap: float) -> str:
+def _status(has_solution: bool, *, objective: float | None, bound: float | None, gap: float) -> str:
     if not has_solution:
         return "no_solution"
     from .certificate import relative_gap, within_gap
@@ -308,7 +309,7 @@ def _run_highs(
             ended = "time_limit"
         else:
             raise SolverError(f"HiGHS ended with model status {h.modelStatusToString(ms)!r}")
-        status = _status(has_solution, objective, bound, options.gap)
+        status = _status(has_solution, objective=objective, bound=bound, gap=options.gap)
     if bound is not None and objective is not None:
         bound = min(bound, objective)
     return RunResult(
@@ -402,7 +403,7 @@ def read_cbc_log(
             bound = None
         if not has_solution:
             objective = None
-        status = _status(has_solution, objective, bound, options.gap)
+        status = _status(has_solution, objective=objective, bound=bound, gap=options.gap)
         if ended == "proof" and status == "feasible":  # CBC stopped on its own gap
             status = "optimal"
     if bound is not None and objective is not None:

@@ -12,7 +12,8 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+from numpy.typing import NDArray
 
 from mcp_geo.boundaries.distances import TravelMatrix
 
@@ -100,7 +101,7 @@ def solve_hubs(
         strict=rule.strict,
     )
     core = solve_instance(inst, options=options)
-    assignment, hubs = _frames(inst, core.base_of, core.group_exception, "H")
+    assignment, hubs = _frames(inst, core.base_of, group_exception=core.group_exception, prefix="H")
     assignment = assignment.rename(columns={"code": "practice_code", "group_id": "hub_id"})
     hubs = hubs.rename(columns={"group_id": "hub_id", "members": "practices"})
     log.info("hubs: %d practices, %d hubs, %s", inst.n, len(hubs), core.certificate.status)
@@ -115,7 +116,11 @@ def solve_hubs(
 
 
 def _frames(
-    inst: Instance, base_of: np.ndarray, group_exception: dict[int, PlanException], prefix: str
+    inst: Instance,
+    base_of: NDArray[np.int64],
+    *,
+    group_exception: dict[int, PlanException],
+    prefix: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     solved = base_of >= 0
     bases = sorted({inst.codes[b] for b in base_of[solved]})

@@ -45,7 +45,7 @@ import time
 from dataclasses import dataclass, replace
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 import pulp
 
 from mcp_geo._errors import InfeasibleError

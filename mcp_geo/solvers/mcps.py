@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
 from mcp_geo.boundaries.distances import TravelMatrix
 
@@ -91,7 +91,7 @@ def solve_mcps(
         group="MCP",
     )
     core = solve_instance(inst, options=options)
-    assignment, mcps = _frames(inst, core.base_of, core.group_exception, "M")
+    assignment, mcps = _frames(inst, core.base_of, group_exception=core.group_exception, prefix="M")
     assignment = assignment.rename(
         columns={"code": "hub_id", "group_id": "mcp_id", "base_code": "base_hub_id"}
     )

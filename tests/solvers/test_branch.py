@@ -1,15 +1,15 @@
-"""Branch-and-price (``mcp_geo.solvers._branch``) against the compact model on small instances."""
+"""Branch-and-price (``mcp_geo.solvers.columns.branching``) against the compact model on small instances."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from mcp_geo.solvers._branch import TreeResult, branch_and_price
 from mcp_geo.solvers._compact import solve_compact
 from mcp_geo.solvers._instance import Instance, Part
-from mcp_geo.solvers._master import Pricer
 from mcp_geo.solvers._run import Deadline
+from mcp_geo.solvers.columns.branching import TreeResult, branch_and_price
+from mcp_geo.solvers.columns.pricing import Pricer
 from mcp_geo.solvers.rules import SolveOptions
 
 from ._helpers import scattered_instance
@@ -129,7 +129,7 @@ def test_columns_engine_closes_with_the_tree_then_the_compact_model(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Forced through the tree (any gap); with no time for it the compact model finishes."""
-    import mcp_geo.solvers._columns as columns
+    import mcp_geo.solvers.columns.driver as columns
     from mcp_geo.solvers import HubRule, solve_hubs
 
     from ._helpers import plane_instance
@@ -139,7 +139,7 @@ def test_columns_engine_closes_with_the_tree_then_the_compact_model(
     rng = np.random.default_rng(1)  # 165 nodes
     frame, travel = plane_instance(rng.uniform(0, 30, (36, 2)), rng.integers(2_000, 16_000, 36))
     rule = HubRule(max_km=25.0)
-    caplog.set_level("INFO", logger="mcp_geo.solvers._branch")
+    caplog.set_level("INFO", logger="mcp_geo.solvers.columns.branching")
     results = {}
     for engine, share in (("columns", 0.5), ("columns", 0.0), ("compact", 0.5)):
         monkeypatch.setattr(columns, "BRANCH_SHARE", share)

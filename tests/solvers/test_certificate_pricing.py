@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import mcp_geo.solvers._pricing as pricing
-from mcp_geo.solvers._pricing import knapsack_window, lp_bound_rows, lp_bounds
+import mcp_geo.solvers.columns.knapsack as pricing
 from mcp_geo.solvers.certificate import (
     Certificate,
     ModelSize,
@@ -18,6 +17,7 @@ from mcp_geo.solvers.certificate import (
     relative_gap,
     within_gap,
 )
+from mcp_geo.solvers.columns.knapsack import knapsack_window, lp_bound_rows, lp_bounds
 
 
 def _cert(status: str, objective: float | None, bound: float | None, **kw: object) -> Certificate:
@@ -116,15 +116,15 @@ def test_knapsack_matches_enumeration(weights: list[int], seed: int, lo: int, wi
     for enumerate_max in (pricing.ENUMERATE_MAX, -1):  # every subset, and the table
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(pricing, "ENUMERATE_MAX", enumerate_max)
-            value, chosen = knapsack_window(w, p, lo, hi)
-            above, none = knapsack_window(w, p, lo, hi, min_value=value + 1e-6)
+            value, chosen = knapsack_window(w, p, lo=lo, hi=hi)
+            above, none = knapsack_window(w, p, lo=lo, hi=hi, min_value=value + 1e-6)
         assert value == pytest.approx(best) if np.isfinite(best) else value == -np.inf
         if np.isfinite(value):
             assert chosen is not None
             assert p[chosen].sum() == pytest.approx(value)
             assert max(lo, 0) <= w[chosen].sum() <= hi
             assert (above, none) == (value, None)  # below min_value: no items read back
-    bound, forced = lp_bounds(w, p, lo, hi, forced=True)
+    bound, forced = lp_bounds(w, p, lo=lo, hi=hi, forced=True)
     assert bound >= best - 1e-9
     assert forced is not None
     assert np.all(forced >= best_with - 1e-9)
@@ -139,14 +139,14 @@ def test_lp_bounds_of_many_rows_match_one_at_a_time() -> None:
         valid = rng.random((rows, width)) < 0.8
         lo = rng.integers(-10, 60, rows)
         hi = lo + rng.integers(-5, 40, rows)
-        together = lp_bound_rows(w, p, valid, lo, hi)
+        together = lp_bound_rows(w, p, valid, lo=lo, hi=hi)
         for r in range(rows):
-            alone, _ = lp_bounds(w[r][valid[r]], p[r][valid[r]], int(lo[r]), int(hi[r]))
+            alone, _ = lp_bounds(w[r][valid[r]], p[r][valid[r]], lo=int(lo[r]), hi=int(hi[r]))
             assert together[r] == (pytest.approx(alone, abs=1e-9) if np.isfinite(alone) else alone)
 
 
 def test_range_maxima_match_slices() -> None:
-    from mcp_geo.solvers._cuts import _range_max
+    from mcp_geo.solvers.columns.cuts import _range_max
 
     rng = np.random.default_rng(5)
     for _ in range(300):

@@ -7,12 +7,13 @@ import itertools
 import numpy as np
 import pytest
 
-import mcp_geo.solvers._columns as columns
-import mcp_geo.solvers._cuts as cuts_module
-from mcp_geo.solvers._cuts import price_with_cuts, separate_sr3
-from mcp_geo.solvers._enumerate import subsets_within
+import mcp_geo.solvers.columns.cuts as cuts_module
+import mcp_geo.solvers.columns.driver as columns
+import mcp_geo.solvers.columns.generation as generation
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import threads_for
+from mcp_geo.solvers.columns.cuts import price_with_cuts, separate_sr3
+from mcp_geo.solvers.columns.enumeration import subsets_within
 from mcp_geo.solvers.hubs import solve_hubs
 from mcp_geo.solvers.rules import SolveOptions
 
@@ -61,18 +62,40 @@ def test_pricing_with_cuts_is_exact(
     rng = np.random.default_rng(7)
     for _ in range(150):
         w, p, items, base, lo, hi, cuts, sigma = _random_pricing(rng)
-        value, chosen = price_with_cuts(w, p, items, base, lo, hi, cuts, sigma, threads)
+        value, chosen = price_with_cuts(
+            w, p, items, base=base, lo=lo, hi=hi, cuts=cuts, sigma=sigma, threads=threads
+        )
         expected = _brute_force(w, p, items, base, lo, hi, cuts, sigma)
         if expected == -np.inf:
             assert (value, chosen) == (-np.inf, None)
             continue
         assert value == pytest.approx(expected, abs=1e-6)
         if max_cut_items == 0 and enumerate_max == 0:  # a MIP: waits when the caller says so
-            waits = price_with_cuts(w, p, items, base, lo, hi, cuts, sigma, threads, mip=False)
+            waits = price_with_cuts(
+                w,
+                p,
+                items,
+                base=base,
+                lo=lo,
+                hi=hi,
+                cuts=cuts,
+                sigma=sigma,
+                threads=threads,
+                mip=False,
+            )
             assert waits is None or waits[0] == pytest.approx(value)  # no cut holds two: no MIP
         else:  # no items read back below min_value
             below = price_with_cuts(
-                w, p, items, base, lo, hi, cuts, sigma, threads, min_value=value + 1e-6
+                w,
+                p,
+                items,
+                base=base,
+                lo=lo,
+                hi=hi,
+                cuts=cuts,
+                sigma=sigma,
+                threads=threads,
+                min_value=value + 1e-6,
             )
             assert below == (value, None)
         assert chosen is not None
@@ -85,8 +108,8 @@ def test_pricing_with_cuts_is_exact(
 def test_penalised_knapsack_finds_plans_not_bounds() -> None:
     """Its value is the true value of its column, never above the optimum, never below the
     plain knapsack's column; and it steps around a cut the knapsack's column holds."""
-    from mcp_geo.solvers._cuts import penalised_knapsack
-    from mcp_geo.solvers._pricing import knapsack_window
+    from mcp_geo.solvers.columns.cuts import penalised_knapsack
+    from mcp_geo.solvers.columns.knapsack import knapsack_window
 
     def true_value(w, p, items, base, cuts, sigma, chosen) -> float:
         held = set(items[chosen].tolist()) | {base}
@@ -97,8 +120,10 @@ def test_penalised_knapsack_finds_plans_not_bounds() -> None:
     rng = np.random.default_rng(11)
     for _ in range(150):
         w, p, items, base, lo, hi, cuts, sigma = _random_pricing(rng)
-        value, chosen = penalised_knapsack(w, p, items, base, lo, hi, cuts, sigma)
-        _, plain = knapsack_window(w, p, lo, hi)
+        value, chosen = penalised_knapsack(
+            w, p, items, base=base, lo=lo, hi=hi, cuts=cuts, sigma=sigma
+        )
+        _, plain = knapsack_window(w, p, lo=lo, hi=hi)
         if plain is None:
             assert chosen is None
             continue
@@ -111,7 +136,7 @@ def test_penalised_knapsack_finds_plans_not_bounds() -> None:
     # cut on them costs 5; {0, 2} is worth 4 + 2 = 6 against 4 + 3 - 5 = 2
     w, p, items = np.array([10, 10, 10]), np.array([4.0, 3.0, 2.0]), np.array([0, 1, 2])
     cut = (np.array([[0, 1, 9]]), np.array([-5.0]))
-    value, chosen = penalised_knapsack(w, p, items, 8, 20, 20, *cut)
+    value, chosen = penalised_knapsack(w, p, items, base=8, lo=20, hi=20, cuts=cut[0], sigma=cut[1])
     assert chosen is not None
     assert (chosen.tolist(), value) == ([0, 2], 6.0)
 
@@ -121,9 +146,9 @@ def test_listing_with_cuts_is_every_column_within_reach_of_the_target(
 ) -> None:
     """Against brute force: every column whose reduced cost with the cuts' penalties is within
     what the target allows, and no other; the column cap counts the columns the cuts leave."""
-    import mcp_geo.solvers._enumerate as enumerate_module
-    from mcp_geo.solvers._enumerate import Duals, list_columns
-    from mcp_geo.solvers._master import Pricer
+    import mcp_geo.solvers.columns.enumeration as enumerate_module
+    from mcp_geo.solvers.columns.enumeration import Duals, list_columns
+    from mcp_geo.solvers.columns.pricing import Pricer
 
     inst, part = scattered_instance(12, 5, side=8.0, max_km=6.0)
     pr = Pricer(inst, part)
@@ -138,7 +163,7 @@ def test_listing_with_cuts_is_every_column_within_reach_of_the_target(
     pairs = np.zeros((pr.n, pr.n), dtype=bool)
     for j in range(pr.n):
         pairs[pr.nbr[j], j] = pairs[j, j] = True
-    listed = list_columns(pr, duals, target, bases, pairs)
+    listed = list_columns(pr, duals, target, bases=bases, pairs=pairs)
     assert listed is not None
     expected = set()
     for j in range(pr.n):
@@ -156,26 +181,28 @@ def test_listing_with_cuts_is_every_column_within_reach_of_the_target(
     got = {(j, tuple(m.tolist())) for j, m in listed}
     assert len(got) == len(listed)
     assert got == expected
-    without_cuts = list_columns(pr, Duals(pi, 0.0, None, rc, duals.lag), target, bases, pairs)
+    without_cuts = list_columns(
+        pr, Duals(pi, 0.0, None, rc, duals.lag), target, bases=bases, pairs=pairs
+    )
     assert without_cuts is not None
     assert len(without_cuts) > len(listed) > 0  # the cuts' penalties leave out columns
     monkeypatch.setattr(enumerate_module, "MAX_COLUMNS", len(listed))
-    assert list_columns(pr, duals, target, bases, pairs) is not None
+    assert list_columns(pr, duals, target, bases=bases, pairs=pairs) is not None
     monkeypatch.setattr(enumerate_module, "MAX_COLUMNS", len(listed) - 1)
-    assert list_columns(pr, duals, target, bases, pairs) is None
+    assert list_columns(pr, duals, target, bases=bases, pairs=pairs) is None
 
 
 def test_separation_finds_the_odd_cycle() -> None:
     members = [np.array([0, 1]), np.array([1, 2]), np.array([0, 2]), np.array([3, 4])]
     half = np.array([0.5, 0.5, 0.5, 1.0])
-    assert [t.tolist() for t in separate_sr3(members, half, 5, max_cuts=10)] == [[0, 1, 2]]
-    assert separate_sr3(members, half, 5, max_cuts=0) == []  # no room left for cuts
+    assert [t.tolist() for t in separate_sr3(members, half, n=5, max_cuts=10)] == [[0, 1, 2]]
+    assert separate_sr3(members, half, n=5, max_cuts=0) == []  # no room left for cuts
     whole = np.array([1.0, 0.0, 0.0, 1.0])
-    assert separate_sr3(members, whole, 5, max_cuts=10) == []
+    assert separate_sr3(members, whole, n=5, max_cuts=10) == []
 
 
 def test_listing_by_search_equals_meet_in_the_middle(monkeypatch: pytest.MonkeyPatch) -> None:
-    import mcp_geo.solvers._enumerate as enumerate_module
+    import mcp_geo.solvers.columns.enumeration as enumerate_module
 
     rng = np.random.default_rng(3)
     for _ in range(100):
@@ -185,9 +212,9 @@ def test_listing_by_search_equals_meet_in_the_middle(monkeypatch: pytest.MonkeyP
         lo = int(rng.integers(-5_000, 30_000))
         hi = lo + int(rng.integers(0, 20_000))
         threshold = float(rng.normal(0, 5))
-        halves = subsets_within(w, p, lo, hi, threshold)
+        halves = subsets_within(w, p, lo=lo, hi=hi, threshold=threshold)
         monkeypatch.setattr(enumerate_module, "MAX_ITEMS", 0)
-        search = subsets_within(w, p, lo, hi, threshold)
+        search = subsets_within(w, p, lo=lo, hi=hi, threshold=threshold)
         monkeypatch.undo()
         assert halves is not None
         assert search is not None
@@ -196,7 +223,10 @@ def test_listing_by_search_equals_meet_in_the_middle(monkeypatch: pytest.MonkeyP
         within = (lo <= halves @ w) & (halves @ w <= hi) & (halves @ p >= threshold - 1e-9)
         assert within.all()
         if len(halves):  # one subset fewer than found is too many
-            assert subsets_within(w, p, lo, hi, threshold, limit=len(halves) - 1) is None
+            assert (
+                subsets_within(w, p, lo=lo, hi=hi, threshold=threshold, limit=len(halves) - 1)
+                is None
+            )
 
 
 @pytest.mark.slow
@@ -207,10 +237,10 @@ def test_cuts_raise_the_bound_on_central_sussex(
     from mcp_geo.practices import open_data, select_footprint
 
     frame = select_footprint(open_data(), "central-sussex-east-surrey").practices
-    caplog.set_level("INFO", logger="mcp_geo.solvers._columns")
+    caplog.set_level("INFO", logger="mcp_geo.solvers.columns.driver")
     roots = {}
-    for rounds in (0, columns.MAX_CUT_ROUNDS):
-        monkeypatch.setattr(columns, "MAX_CUT_ROUNDS", rounds)
+    for rounds in (0, generation.MAX_CUT_ROUNDS):
+        monkeypatch.setattr(generation, "MAX_CUT_ROUNDS", rounds)
         caplog.clear()
         options = SolveOptions(engine="columns", threads=1, time_limit=60 if rounds else 3)
         c = solve_hubs(frame, options=options).certificate
@@ -220,14 +250,14 @@ def test_cuts_raise_the_bound_on_central_sussex(
             assert c.objective == pytest.approx(1_366_838.2, rel=1e-4)  # the compact optimum
         line = next(r.getMessage() for r in caplog.records if " items, " in r.getMessage())
         roots[rounds] = float(line.split(" LP ")[1].split(",")[0])
-    plain, cut = roots[0], roots[columns.MAX_CUT_ROUNDS]
+    plain, cut = roots[0], roots[generation.MAX_CUT_ROUNDS]
     assert plain < 0.96 * 1_366_838.2
     assert 0.99 * 1_366_838.2 < cut <= 1_366_838.2 * (1 + 1e-9)
 
 
 def test_large_listings_are_solved_without_presolve(monkeypatch: pytest.MonkeyPatch) -> None:
     """HiGHS's presolve overruns the time limit on the largest listings (47 s against 12 s)."""
-    import mcp_geo.solvers._incumbent as incumbent
+    import mcp_geo.solvers.columns.incumbent as incumbent
     from mcp_geo.solvers._run import Deadline
 
     km = np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 1.0], [2.0, 1.0, 0.0]])
@@ -255,7 +285,9 @@ def test_large_listings_are_solved_without_presolve(monkeypatch: pytest.MonkeyPa
     options = SolveOptions(threads=1)
     for limit in (len(cols), len(cols) - 1):
         monkeypatch.setattr(incumbent, "PRESOLVE_MAX_COLUMNS", limit)
-        base_of, cost, _ = incumbent.column_mip(inst, part, cols, options, Deadline(10))
+        base_of, cost, _ = incumbent.column_mip(
+            inst, part, cols, options=options, deadline=Deadline(10)
+        )
         assert cost == pytest.approx(10.0)  # {A, B} at B, {C} alone
         assert base_of is not None
         assert base_of.tolist() == [1, 1, 2]
@@ -280,7 +312,7 @@ def test_light_presolve_is_highs_presolve_mode_2(presolve: str, mode: int) -> No
 
 def test_a_base_needing_a_pricing_mip_waits_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     """Column generation prices the bases that need a MIP last: meanwhile the knapsack's bound."""
-    from mcp_geo.solvers._master import Pricer
+    from mcp_geo.solvers.columns.pricing import Pricer
 
     inst, part = scattered_instance(14, 4, side=10.0, max_km=20.0)
     pr = Pricer(inst, part)
@@ -401,7 +433,7 @@ def test_an_infeasible_part_is_not_listed_for_ever(monkeypatch: pytest.MonkeyPat
 
 
 def test_cuts_held_by_many_columns_match_one_at_a_time() -> None:
-    from mcp_geo.solvers._cuts import held, held_rows
+    from mcp_geo.solvers.columns.cuts import held, held_rows
 
     rng = np.random.default_rng(8)
     n = 12

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import mcp_geo.solvers._columns as columns
-import mcp_geo.solvers._incumbent as incumbent
+import mcp_geo.solvers.columns.driver as columns
+import mcp_geo.solvers.columns.incumbent as incumbent
 from mcp_geo.solvers._run import Deadline
 from mcp_geo.solvers.hubs import solve_hubs
 from mcp_geo.solvers.rules import SolveOptions
@@ -40,7 +40,9 @@ def test_a_start_misvalued_after_presolve_is_solved_again(monkeypatch: pytest.Mo
     monkeypatch.setattr(
         incumbent, "run_mip", lambda prob, **kw: run_mip(prob, **kw | {"presolve": True})
     )
-    base_of, cost, run = incumbent.column_mip(inst, part, cols, options, Deadline(60), start=start)
+    base_of, cost, run = incumbent.column_mip(
+        inst, part, cols, options=options, deadline=Deadline(60), start=start
+    )
     assert base_of is not None
     assert run.status == "optimal"
     assert run.objective == pytest.approx(cost, rel=1e-9)  # what HiGHS says is what the plan costs

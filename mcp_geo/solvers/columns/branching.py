@@ -15,7 +15,7 @@ At every iteration the Lagrangian bound ``L = sum pi + p mu + sum_j min(0, r_j)`
 LP-relaxed knapsack's bound on base j's best reduced cost, or the exact one where it was priced)
 is valid for the node, so a node is pruned as soon as ``L`` reaches the incumbent (within the
 gap tolerance), converged or not. A node whose LP solution is integral gives a plan (polished by
-the local search of :mod:`._greedy`). Otherwise:
+the local search of :mod:`mcp_geo.solvers._greedy`). Otherwise:
 
 - **reduced-cost fixing** for the subtree: with the node's duals, a pair (i, j) whose LP-relaxed
   knapsack with i forced in already lifts the bound above the incumbent is set to 0 in both
@@ -43,15 +43,18 @@ import highspy
 import numpy as np
 from numpy.typing import NDArray
 
-from ._greedy import local_search
-from ._master import Master, Pricer
-from ._pricing import knapsack_window, lp_bounds
-from ._run import Deadline
-from .certificate import relative_gap
+from mcp_geo.solvers._greedy import local_search
+from mcp_geo.solvers._run import Deadline
+from mcp_geo.solvers.certificate import relative_gap
+
+from .knapsack import knapsack_window, lp_bounds
+from .master import Master
+from .pricing import Pricer
 
 log = logging.getLogger(__name__)
 
 Column = tuple[int, NDArray[np.int64], float]
+Knapsack = tuple[NDArray[np.int64], NDArray[np.int64], int, int]  # free, forced items; window
 BRANCH_ON_BASES = False
 PLUNGE = 0.25  # plunge into a child while its bound is within this share of the gap
 _EPS = 1e-6  # a value of x or lambda this close to 0 or 1 counts as integral
@@ -109,6 +112,7 @@ class _Tree:
         self,
         pr: Pricer,
         cols: list[Column],
+        *,
         pairs: NDArray[np.bool_],
         count: int | None,
         big_m: float,
@@ -118,7 +122,7 @@ class _Tree:
         self.n = pr.n
         self.count = count
         self.pairs = pairs  # pairs[i, j]: i may be served by j in a better plan
-        self.master = Master(self.n, count, big_m, threads)
+        self.master = Master(self.n, count=count, big_m=big_m, threads=threads)
         self.base = np.zeros(0, dtype=np.int64)
         self.member = np.zeros((0, self.n), dtype=bool)
         self.cols: list[Column] = []
@@ -165,16 +169,14 @@ class _Tree:
         upper = np.where(bad, 0.0, highspy.kHighsInf)
         self.master.h.changeColsBounds(k, idx, np.zeros(k), upper)
 
-    def knapsacks(
-        self, node: _Node, a: NDArray[np.bool_]
-    ) -> list[tuple[NDArray[np.int64], NDArray[np.int64], int, int] | None]:
+    def knapsacks(self, node: _Node, a: NDArray[np.bool_]) -> list[Knapsack | None]:
         """Per base: free items (nearest first), forced items, window; None when closed."""
         pr = self.pr
         forced: dict[int, list[int]] = {}
         for i, j in node.force:
             if i != j:
                 forced.setdefault(j, []).append(i)
-        out: list[tuple[NDArray[np.int64], NDArray[np.int64], int, int] | None] = []
+        out: list[Knapsack | None] = []
         for j in range(self.n):
             if not (pr.openable[j] and a[j, j]):
                 out.append(None)
@@ -193,34 +195,36 @@ class _Tree:
         return out
 
 
-def _lp_rc(tree: _Tree, ks: list, pi: NDArray[np.float64], mu: float) -> NDArray[np.float64]:
+def _lp_rc(
+    tree: _Tree, ks: list[Knapsack | None], *, pi: NDArray[np.float64], mu: float
+) -> NDArray[np.float64]:
     pr = tree.pr
     rc = np.full(tree.n, np.inf)
     for j, k in enumerate(ks):
         if k is None:
             continue
         nb, f, lo, hi = k
-        value, _ = lp_bounds(pr.w[nb], pi[nb] - pr.cost[nb, j], lo, hi)
+        value, _ = lp_bounds(pr.w[nb], pi[nb] - pr.cost[nb, j], lo=lo, hi=hi)
         const = float((pi[f] - pr.cost[f, j]).sum())
         rc[j] = -(pi[j] + const + value + mu)
     return rc
 
 
 def _exact(
-    tree: _Tree, ks: list, j: int, pi: NDArray[np.float64], mu: float
+    tree: _Tree, ks: list[Knapsack | None], j: int, *, pi: NDArray[np.float64], mu: float
 ) -> tuple[float, NDArray[np.int64] | None]:
     """A lower bound on base j's best reduced cost at the node, and a best column when < 0."""
     pr = tree.pr
     nb, f, lo, hi = ks[j]
     profits = pi[nb] - pr.cost[nb, j]
     const = float((pi[f] - pr.cost[f, j]).sum())
-    base_value, forced = lp_bounds(pr.w[nb], profits, lo, hi, forced=True)
+    base_value, forced = lp_bounds(pr.w[nb], profits, lo=lo, hi=hi, forced=True)
     if not np.isfinite(base_value):
         return np.inf, None
     t = -(pi[j] + const + forced + mu)  # type: ignore[operator]
     keep = t < 0.0  # items that cannot be in a negative column are left out of the DP
     pr.dp_calls += 1
-    value, chosen = knapsack_window(pr.w[nb[keep]], profits[keep], lo, hi)
+    value, chosen = knapsack_window(pr.w[nb[keep]], profits[keep], lo=lo, hi=hi)
     rc = -(pi[j] + const + value + mu) if np.isfinite(value) else np.inf
     dropped = float(t[~keep].min()) if (~keep).any() else np.inf
     lower = max(min(rc, dropped), -(pi[j] + const + base_value + mu))
@@ -232,14 +236,15 @@ def _exact(
 
 def _fixings(
     tree: _Tree,
-    ks: list,
+    ks: list[Knapsack | None],
+    *,
     pi: NDArray[np.float64],
     mu: float,
     rcb: NDArray[np.float64],
     lag: float,
     best: float,
 ) -> tuple[tuple[int, int], ...]:
-    """Pairs no plan of the node cheaper than ``best`` uses (as in :mod:`._columns`, step 5).
+    """Pairs no plan of the node cheaper than ``best`` uses (as in :mod:`.driver`, step 5).
 
     A plan that assigns i to j costs at least ``lag - min(0, r_j) + r_ij`` (``r_ij``: the
     LP-relaxed knapsack of base j with i forced in); ``(j, j)`` closes base j.
@@ -256,7 +261,7 @@ def _fixings(
             continue
         nb, f, lo, hi = k
         const = float((pi[f] - pr.cost[f, j]).sum())
-        _, forced = lp_bounds(pr.w[nb], pi[nb] - pr.cost[nb, j], lo, hi, forced=True)
+        _, forced = lp_bounds(pr.w[nb], pi[nb] - pr.cost[nb, j], lo=lo, hi=hi, forced=True)
         rc_pair = np.maximum(-(pi[j] + const + forced + mu), rcb[j])  # type: ignore[operator]
         out.extend((int(i), j) for i in nb[rest + rc_pair > limit])
     return tuple(out)
@@ -264,7 +269,8 @@ def _fixings(
 
 def _column_generation(
     tree: _Tree,
-    ks: list,
+    ks: list[Knapsack | None],
+    *,
     bound: float,
     closes: Callable[[float], bool],
     deadline: Deadline,
@@ -280,7 +286,7 @@ def _column_generation(
     while True:
         z, pi, mu = tree.master.solve()
         tol = 1e-9 * max(1.0, abs(z))
-        rcb = _lp_rc(tree, ks, pi, mu)
+        rcb = _lp_rc(tree, ks, pi=pi, mu=mu)
         ell = float(pi.sum() + (tree.count or 0) * mu)
         bound = max(bound, ell + float(np.minimum(rcb, 0).sum()))
         if closes(bound) or deadline.remaining() <= 0:
@@ -291,7 +297,7 @@ def _column_generation(
         for j in queue:
             if deadline.remaining() <= 0:
                 break
-            rc_j, members = _exact(tree, ks, j, pi, mu)
+            rc_j, members = _exact(tree, ks, j, pi=pi, mu=mu)
             rcb[j] = max(rcb[j], rc_j)
             priced += 1
             if rc_j < -tol and members is not None:
@@ -355,7 +361,7 @@ def branch_and_price(
     TreeResult
     """
     n = pr.n
-    tree = _Tree(pr, cols, pairs, count, big_m, threads)
+    tree = _Tree(pr, cols, pairs=pairs, count=count, big_m=big_m, threads=threads)
     best_plan = None if incumbent is None else incumbent.copy()
     best = float(incumbent_cost)
     closed_min = np.inf  # smallest bound of nodes pruned within the tolerance
@@ -389,7 +395,7 @@ def branch_and_price(
         ks = tree.knapsacks(node, a)
         tree.restrict(node, a)
         node_bound, converged, pi, mu, rcb, ell = _column_generation(
-            tree, ks, bound0, closes, deadline
+            tree, ks, bound=bound0, closes=closes, deadline=deadline
         )
         if closes(node_bound):
             closed_min = min(closed_min, node_bound)
@@ -408,7 +414,7 @@ def branch_and_price(
         diag = np.diagonal(frac).copy()
         if art.sum() <= _EPS and frac.max() <= _EPS:  # integral: a plan
             plan = np.argmax(x, axis=1).astype(np.int64)
-            plan = local_search(plan, pr.w, pr.cost, reach, pr.lo, pr.hi)
+            plan = local_search(plan, pr.w, pr.cost, allowed=reach, lo=pr.lo, hi=pr.hi)
             cost = float(pr.cost[np.arange(n), plan].sum())
             if cost < best - 1e-9:
                 best, best_plan = cost, plan
@@ -426,7 +432,7 @@ def branch_and_price(
         forbid = node.forbid
         if np.isfinite(best):  # reduced-cost fixing for the subtree
             lag = ell + float(np.minimum(rcb, 0).sum())
-            forbid = forbid + _fixings(tree, ks, pi, mu, rcb, lag, best)
+            forbid = forbid + _fixings(tree, ks, pi=pi, mu=mu, rcb=rcb, lag=lag, best=best)
         one = _Node(node_bound, node.depth + 1, forbid, (*node.force, (i, j)))
         zero = _Node(node_bound, node.depth + 1, (*forbid, (i, j)), node.force)
         first, second = one, zero  # forcing fixes more: plunges reach plans

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from mcp_geo._errors import SolverError
 
-from ._pricing import (
+from .knapsack import (
     ENUMERATE_MAX,
     best_subset,
     knapsack_items,
@@ -46,7 +46,7 @@ HEURISTIC_ROUNDS = 8  # knapsacks with penalised profits, before a base waits fo
 
 
 def separate_sr3(
-    members: list[NDArray[np.int64]], x: NDArray[np.float64], n: int, max_cuts: int
+    members: list[NDArray[np.int64]], x: NDArray[np.float64], *, n: int, max_cuts: int
 ) -> list[NDArray[np.int64]]:
     """Violated subset-row cuts on triples, most violated first (sorted triples of items).
 
@@ -107,13 +107,13 @@ def price_with_cuts(
     w: NDArray[np.int64],
     profits: NDArray[np.float64],
     items: NDArray[np.int64],
+    *,
     base: int,
     lo: int,
     hi: int,
     cuts: NDArray[np.int64],
     sigma: NDArray[np.float64],
     threads: int,
-    *,
     mip: bool = True,
     min_value: float = -np.inf,
 ) -> tuple[float, NDArray[np.int64] | None] | None:
@@ -131,7 +131,7 @@ def price_with_cuts(
     Otherwise a small MIP (highspy) with one variable per cut; ``None`` instead if not ``mip``.
     No positions are read back (None) when the value is below ``min_value``.
     """
-    where, with_base, active = cuts_within_reach(items, base, cuts, sigma)
+    where, with_base, active = cuts_within_reach(items, base=base, cuts=cuts, sigma=sigma)
     relevant: list[tuple[int, list[int], bool]] = [
         (int(active[r]), [int(k) for k in where[r] if k >= 0], bool(with_base[r]))
         for r in range(len(active))
@@ -141,7 +141,7 @@ def price_with_cuts(
     if len(touched) > MAX_CUT_ITEMS and not few_items:
         if not mip:
             return None
-        return _price_mip(w, profits, lo, hi, relevant, sigma, threads)
+        return _price_mip(w, profits, lo=lo, hi=hi, relevant=relevant, sigma=sigma, threads=threads)
     lo = max(0, int(lo))
     duals = np.array([sigma[c] for c, _, _ in relevant])
     has_base = np.array([hb for _, _, hb in relevant], dtype=float)
@@ -156,7 +156,7 @@ def price_with_cuts(
 
     if few_items:  # every subset, penalties and all
         extra = penalties(subset_matrix(len(items)), list(range(len(items))))
-        best, chosen = best_subset(w, profits, lo, int(hi), extra)
+        best, chosen = best_subset(w, profits, lo=lo, hi=int(hi), extra=extra)
         return best, chosen if best >= min_value else None
     rest = np.setdiff1d(np.arange(len(items)), touched)
     cap = min(int(hi), int(w[rest].sum()))
@@ -185,7 +185,7 @@ def price_with_cuts(
 
 
 def cuts_within_reach(
-    items: NDArray[np.int64], base: int, cuts: NDArray[np.int64], sigma: NDArray[np.float64]
+    items: NDArray[np.int64], *, base: int, cuts: NDArray[np.int64], sigma: NDArray[np.float64]
 ) -> tuple[NDArray[np.int64], NDArray[np.bool_], NDArray[np.int64]]:
     """The cuts (with ``sigma < 0``) a column of this base and these items can hold: their items'
     positions among ``items`` (-1: not a candidate), whether the base is one of them, and the
@@ -203,6 +203,7 @@ def penalised_knapsack(
     w: NDArray[np.int64],
     profits: NDArray[np.float64],
     items: NDArray[np.int64],
+    *,
     base: int,
     lo: int,
     hi: int,
@@ -218,12 +219,12 @@ def penalised_knapsack(
     Measured on Greater Manchester's pricing MIPs: a column as good as the MIP needs is found
     for 289 of 348 bases (the best one for 247) in about a tenth of the MIP's time.
     """
-    where, with_base, active = cuts_within_reach(items, base, cuts, sigma)
+    where, with_base, active = cuts_within_reach(items, base=base, cuts=cuts, sigma=sigma)
     duals = sigma[active]
     adjusted = profits.astype(float)
     best, best_s = -np.inf, None
     for _ in range(rounds):
-        _, chosen = knapsack_window(w, adjusted, lo, hi)
+        _, chosen = knapsack_window(w, adjusted, lo=lo, hi=hi)
         if chosen is None:
             break
         holds = np.zeros(len(w) + 1, dtype=bool)  # the last entry: "not a candidate" (-1)
@@ -274,6 +275,7 @@ def _range_max(
 def _price_mip(
     w: NDArray[np.int64],
     profits: NDArray[np.float64],
+    *,
     lo: int,
     hi: int,
     relevant: list[tuple[int, list[int], bool]],

@@ -1,6 +1,6 @@
 """Closing the gap by enumeration: every column that can still be in a plan up to a target.
 
-At duals (pi, mu, sigma) with ``L = ell + sum_j min(0, r_j)`` (see :mod:`._columns`), a plan
+At duals (pi, mu, sigma) with ``L = ell + sum_j min(0, r_j)`` (see :mod:`.driver`), a plan
 costing at most a target U uses only columns whose reduced cost is at most
 ``Delta_j = U - L + min(0, r_j)`` (the other columns of the plan contribute at least
 ``sum min(0, r)``), and only the bases and pairs that reduced-cost fixing against U keeps. When,
@@ -9,7 +9,7 @@ middle: the subsets of each half of the items, combined with numpy) and the set-
 over them decides: a plan it finds at or under U is optimal; if it finds none, no plan costs
 less than U, which becomes a bound. With the incumbent's cost as U this is exact at once; a
 lower target (just above the bound) lists far fewer columns, and the engine raises it step by
-step (:data:`._columns.TARGET_GROWTH`).
+step (:data:`.driver.TARGET_GROWTH`).
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from ._cuts import cuts_within_reach
-from ._pricing import lp_bounds, subset_matrix
+from .cuts import cuts_within_reach
+from .knapsack import lp_bounds, subset_matrix
 
 if TYPE_CHECKING:
-    from ._master import Pricer
+    from .pricing import Pricer
 
 MAX_ITEMS = 22  # per base: 2^11 x 2^11 combinations at most
 MAX_COLUMNS = 200_000  # listed (after the cuts' penalties): more, and the MIP would not end
@@ -36,6 +36,7 @@ MAX_FRONTIER = 2_000_000
 def subsets_within(
     w: NDArray[np.int64],
     p: NDArray[np.float64],
+    *,
     lo: int,
     hi: int,
     threshold: float,
@@ -50,7 +51,7 @@ def subsets_within(
     """
     m = len(w)
     if m > MAX_ITEMS:
-        return _subsets_by_search(w, p, lo, hi, threshold, limit)
+        return _subsets_by_search(w, p, lo=lo, hi=hi, threshold=threshold, limit=limit)
     h = m // 2
     bits_a, bits_b = subset_matrix(h) > 0, subset_matrix(m - h) > 0
     wf = w.astype(float)
@@ -70,7 +71,7 @@ def _tol(threshold: float) -> float:
 
 
 def _subsets_by_search(
-    w: NDArray[np.int64], p: NDArray[np.float64], lo: int, hi: int, threshold: float, limit: int
+    w: NDArray[np.int64], p: NDArray[np.float64], *, lo: int, hi: int, threshold: float, limit: int
 ) -> NDArray[np.bool_] | None:
     """:func:`subsets_within` by extending subsets one item at a time (items by profit, largest
     first), dropping a partial subset when even every profitable item left cannot reach the
@@ -135,7 +136,7 @@ def fix_by_reduced_cost(
     for j in np.flatnonzero(bases):
         nb = pr.nbr[j]
         lo, hi = pr.window(j)
-        _, forced = lp_bounds(pr.w[nb], pi[nb] - pr.cost[nb, j], lo, hi, forced=True)
+        _, forced = lp_bounds(pr.w[nb], pi[nb] - pr.cost[nb, j], lo=lo, hi=hi, forced=True)
         rc_pair = np.maximum(-(pi[j] + forced + mu), rcb[j])  # type: ignore[operator]
         keep = lag - min(0.0, rcb[j]) + rc_pair <= slack
         pairs[nb[keep], j] = True
@@ -147,6 +148,7 @@ def list_columns(
     pr: Pricer,
     duals: Duals,
     target: float,
+    *,
     bases: NDArray[np.bool_],
     pairs: NDArray[np.bool_],
     until: float = np.inf,
@@ -164,11 +166,15 @@ def list_columns(
         lo, hi = pr.window(j)
         delta = slack - duals.lag + min(0.0, duals.rc[j])
         threshold = -(pi[j] + mu) - delta  # rc = -(pi_j + p(S) + mu) <= delta
-        subs = subsets_within(pr.w[nb], pi[nb] - pr.cost[nb, j], lo, hi, threshold)
+        subs = subsets_within(pr.w[nb], pi[nb] - pr.cost[nb, j], lo=lo, hi=hi, threshold=threshold)
         if subs is None:
             return None
         if cuts is not None and len(subs):
-            subs = subs[_within_with_cuts(subs, nb, j, pr.cost[:, j] - pi, mu, cuts, delta)]
+            subs = subs[
+                _within_with_cuts(
+                    subs, nb, j=j, gain=pr.cost[:, j] - pi, mu=mu, cuts=cuts, delta=delta
+                )
+            ]
         if len(out) + len(subs) > MAX_COLUMNS:
             return None
         out.extend((int(j), np.sort(np.append(nb[row], j))) for row in subs)
@@ -178,6 +184,7 @@ def list_columns(
 def _within_with_cuts(
     subs: NDArray[np.bool_],
     nb: NDArray[np.int64],
+    *,
     j: int,
     gain: NDArray[np.float64],
     mu: float,
@@ -187,7 +194,7 @@ def _within_with_cuts(
     """Which columns (base j, items ``nb[row]``) have a reduced cost with the cuts' penalties
     of at most ``delta`` (``gain``: cost to j minus the item's dual). Over the base's reach
     only (costs elsewhere may be infinite), in blocks of rows to bound the memory."""
-    where, with_base, active = cuts_within_reach(nb, j, *cuts)
+    where, with_base, active = cuts_within_reach(nb, base=j, cuts=cuts[0], sigma=cuts[1])
     base_rc = gain[j] - mu
     keep = np.zeros(len(subs), dtype=bool)
     for start in range(0, len(subs), 50_000):

@@ -14,13 +14,15 @@ import numpy as np
 import pulp
 from numpy.typing import NDArray
 
-from ._compact import plan_cost
-from ._instance import Instance, Part
-from ._run import Deadline, Presolve, RunResult, run_mip
-from .rules import SolveOptions
+from mcp_geo.solvers._compact import plan_cost
+from mcp_geo.solvers._greedy import greedy_plan, local_search
+from mcp_geo.solvers._instance import Instance, Part
+from mcp_geo.solvers._run import Deadline, Presolve, RunResult, run_mip
+from mcp_geo.solvers.rules import SolveOptions
 
 if TYPE_CHECKING:
-    from ._master import Master, Pricer
+    from .master import Master
+    from .pricing import Pricer
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,7 @@ def dive(
     master: Master,
     pr: Pricer,
     order: list[Column],
+    *,
     add: Callable[[list[tuple[int, NDArray[np.int64]]]], int],
     deadline: Deadline,
     until: float,
@@ -86,8 +89,6 @@ def dive(
 
 def _repair(pr: Pricer, base_local: NDArray[np.int64]) -> NDArray[np.int64] | None:
     """Complete a dive: the greedy plan on the items left over, else the nearest group with room."""
-    from ._greedy import greedy_plan
-
     left = np.flatnonzero(base_local < 0)
     if len(left) == 0:
         return base_local
@@ -95,7 +96,7 @@ def _repair(pr: Pricer, base_local: NDArray[np.int64]) -> NDArray[np.int64] | No
     for k, j in enumerate(left):
         allowed[np.isin(left, pr.nbr[j]), k] = True
     np.fill_diagonal(allowed, True)
-    sub = greedy_plan(pr.w[left], pr.cost[np.ix_(left, left)], allowed, pr.lo, pr.hi)
+    sub = greedy_plan(pr.w[left], pr.cost[np.ix_(left, left)], allowed, lo=pr.lo, hi=pr.hi)
     if sub is not None:
         base_local[left] = left[sub]
         return base_local
@@ -115,17 +116,15 @@ def _repair(pr: Pricer, base_local: NDArray[np.int64]) -> NDArray[np.int64] | No
 
 
 def local_polish(inst: Instance, part: Part, base_local: NDArray[np.int64]) -> NDArray[np.int64]:
-    """:func:`._greedy.local_search` on a part's plan (local base indices in and out)."""
-    from ._greedy import local_search
-
+    """:func:`mcp_geo.solvers._greedy.local_search` on a part's plan (local base indices in and out)."""
     items = part.items
     return local_search(
         base_local,
         inst.weights[items],
         inst.cost[np.ix_(items, items)],
-        inst.allowed[np.ix_(items, items)],
-        part.lo,
-        inst.hi,
+        allowed=inst.allowed[np.ix_(items, items)],
+        lo=part.lo,
+        hi=inst.hi,
     )
 
 
@@ -133,9 +132,9 @@ def column_mip(
     inst: Instance,
     part: Part,
     cols: list[Column],
+    *,
     options: SolveOptions,
     deadline: Deadline,
-    *,
     time_limit: float | None = None,
     start: NDArray[np.int64] | None = None,
 ) -> tuple[NDArray[np.int64] | None, float, RunResult]:
@@ -178,7 +177,7 @@ def column_mip(
     # and twice as fast to the proof as without presolve). Light: its full presolve spent 7 of
     # 15 s on Greater Manchester's first listing (27,000 columns; light: 0.6 of 9 s). With a
     # start, no presolve: HiGHS 1.16 misvalues starts after presolve (see
-    # :func:`._run.run_mip`), and the start prunes more than presolve does (staffs-stoke's last
+    # :func:`mcp_geo.solvers._run.run_mip`), and the start prunes more than presolve does (staffs-stoke's last
     # listing: 0.25 s against 1.2 s)
     presolve: Presolve = "light" if len(cols) <= PRESOLVE_MAX_COLUMNS and not warm else "off"
     run = run_mip(prob, options=options, time_limit=limit, warm=warm, presolve=presolve)

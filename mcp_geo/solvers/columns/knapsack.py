@@ -36,6 +36,7 @@ def subset_matrix(k: int) -> NDArray[np.float64]:
 def best_subset(
     weights: NDArray[np.int64],
     profits: NDArray[np.float64],
+    *,
     lo: int,
     hi: int,
     extra: NDArray[np.float64] | None = None,
@@ -101,9 +102,9 @@ def knapsack_items(
 def knapsack_window(
     weights: NDArray[np.int64],
     profits: NDArray[np.float64],
+    *,
     lo: int,
     hi: int,
-    *,
     min_value: float = -np.inf,
 ) -> tuple[float, NDArray[np.int64] | None]:
     """Exact ``max p.x`` s.t. ``lo <= w.x <= hi``, x binary; returns (value, chosen positions).
@@ -117,7 +118,7 @@ def knapsack_window(
     if hi < lo or int(weights.sum()) < lo:
         return -np.inf, None
     if len(weights) <= ENUMERATE_MAX:
-        best, chosen = best_subset(weights, profits, lo, hi)
+        best, chosen = best_subset(weights, profits, lo=lo, hi=hi)
         return best, chosen if best >= min_value else None
     cap = min(hi, int(weights.sum()))
     f, take = knapsack_table(weights, profits, cap, items=min_value == -np.inf)
@@ -135,9 +136,9 @@ def knapsack_window(
 def lp_bounds(
     weights: NDArray[np.int64],
     profits: NDArray[np.float64],
+    *,
     lo: int,
     hi: int,
-    *,
     forced: bool = False,
 ) -> tuple[float, NDArray[np.float64] | None]:
     """Upper bounds on the knapsack's value by its LP relaxation.
@@ -191,6 +192,7 @@ def lp_bound_rows(
     weights: NDArray[np.int64],
     profits: NDArray[np.float64],
     valid: NDArray[np.bool_],
+    *,
     lo: NDArray[np.int64],
     hi: NDArray[np.int64],
 ) -> NDArray[np.float64]:

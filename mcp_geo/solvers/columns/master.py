@@ -1,4 +1,4 @@
-"""The columns engine's restricted master LP (highspy) and its pricing per base."""
+"""The columns engine's restricted master LP (highspy), warm started as columns are added."""
 
 from __future__ import annotations
 
@@ -6,16 +6,15 @@ import highspy
 import numpy as np
 from numpy.typing import NDArray
 
-from ._cuts import held, penalised_knapsack, price_with_cuts
-from ._instance import Instance, Part
-from ._pricing import knapsack_window, lp_bound_rows, lp_bounds
-from ._run import quiet_highs_banner
+from mcp_geo.solvers._run import quiet_highs_banner
+
+from .cuts import held
 
 
 class Master:
     """The restricted master LP in highspy, with artificial columns."""
 
-    def __init__(self, n: int, count: int | None, big_m: float, threads: int) -> None:
+    def __init__(self, n: int, *, count: int | None, big_m: float, threads: int) -> None:
         self.n = n
         self.count = count
         quiet_highs_banner()
@@ -34,7 +33,7 @@ class Master:
         self.h = h
         self.n_art = rows + (count is not None)
         self.cut_row0 = rows
-        self.cuts = np.zeros((0, 3), dtype=np.int64)  # subset-row cuts (see :mod:`._cuts`)
+        self.cuts = np.zeros((0, 3), dtype=np.int64)  # subset-row cuts (see :mod:`.cuts`)
         self.sigma = np.zeros(0)  # their duals at the last solve
         self.members: list[NDArray[np.int64]] = []  # master column n_art + k holds members[k]
 
@@ -87,176 +86,3 @@ class Master:
         mu = float(duals[self.n]) if self.count is not None else 0.0
         self.sigma = np.minimum(duals[self.cut_row0 :], 0.0)
         return z, duals[: self.n], mu
-
-
-class Pricer:
-    """Per-base knapsack data of one part."""
-
-    def __init__(self, inst: Instance, part: Part, threads: int = 1) -> None:
-        self.threads = threads  # for the pricing MIPs: HiGHS wants one count per process
-        items = part.items
-        self.n = n = len(items)
-        self.w = inst.weights[items].astype(np.int64)
-        self.cost = inst.cost[np.ix_(items, items)]
-        allowed = inst.allowed[np.ix_(items, items)]
-        self.lo, self.hi = part.lo, inst.hi
-        self.nbr: list[NDArray[np.int64]] = []
-        self.openable = np.zeros(n, dtype=bool)
-        for j in range(n):
-            cand = np.flatnonzero(allowed[:, j])
-            cand = cand[cand != j]
-            cand = cand[np.lexsort((cand, self.cost[cand, j]))]  # nearest first, then by code
-            self.nbr.append(cand)
-            self.openable[j] = self.w[j] <= self.hi and self.w[j] + self.w[cand].sum() >= self.lo
-        degree = max((len(nb) for nb in self.nbr), default=0)
-        self.nb_pad = np.zeros((n, degree), dtype=np.int64)  # neighbours, padded: lp_rc in one go
-        self.nb_valid = np.zeros((n, degree), dtype=bool)
-        for j, nb in enumerate(self.nbr):
-            self.nb_pad[j, : len(nb)] = nb
-            self.nb_valid[j, : len(nb)] = True
-        self.nb_cost = self.cost[self.nb_pad, np.arange(n)[:, None]]
-        self.dp_calls = 0
-        self.active: NDArray[np.bool_] | None = None  # items still to cover (while diving)
-
-    def _nb(self, j: int) -> NDArray[np.int64]:
-        nb = self.nbr[j]
-        return nb if self.active is None else nb[self.active[nb]]
-
-    def _bases(self) -> NDArray[np.int64]:
-        ok = self.openable if self.active is None else self.openable & self.active
-        return np.flatnonzero(ok)
-
-    def initial_columns(self) -> list[tuple[int, NDArray[np.int64]]]:
-        out = []
-        for j in np.flatnonzero(self.openable):
-            tot = int(self.w[j])
-            members = [int(j)]
-            for i in self.nbr[j]:
-                if tot >= self.lo:
-                    break
-                if tot + self.w[i] <= self.hi:
-                    members.append(int(i))
-                    tot += int(self.w[i])
-            if self.lo <= tot <= self.hi:
-                out.append((int(j), np.array(sorted(members), dtype=np.int64)))
-        return out
-
-    def window(self, j: int) -> tuple[int, int]:
-        return self.lo - int(self.w[j]), self.hi - int(self.w[j])
-
-    def lp_rc(self, pi: NDArray[np.float64], mu: float) -> NDArray[np.float64]:
-        """Lower bounds on every base's best reduced cost (LP-relaxed knapsacks)."""
-        rc = np.full(self.n, np.inf)
-        js = self._bases()
-        nb = self.nb_pad[js]
-        valid = self.nb_valid[js] if self.active is None else self.nb_valid[js] & self.active[nb]
-        profits = pi[nb] - self.nb_cost[js]
-        wj = self.w[js]
-        value = lp_bound_rows(self.w[nb], profits, valid, self.lo - wj, self.hi - wj)
-        rc[js] = -(pi[js] + value + mu)
-        return rc
-
-    def exact(
-        self,
-        j: int,
-        pi: NDArray[np.float64],
-        mu: float,
-        theta: float = 0.0,
-        cuts: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None,
-        deferred: list[int] | None = None,
-    ) -> tuple[float, NDArray[np.int64] | None]:
-        """A lower bound on the best reduced cost of a column with base j, and a best column
-        (None when its reduced cost is at least ``theta``).
-
-        Items whose LP bound with the item forced in already gives a reduced cost >= ``theta``
-        are left out of the dynamic programme: the value returned is then exact when it is below
-        ``theta`` and a valid lower bound (at least ``theta``, or the DP value) otherwise.
-        ``cuts``: subset-row cuts and their duals (:mod:`._cuts`); when the knapsack's best
-        column meets a cut with a non-zero dual, the base is priced with the cuts: by dynamic
-        programming, or by a small MIP; given a ``deferred`` list, a base that needs the MIP is
-        appended to it instead, with the knapsack's bound and the best column that knapsacks with
-        penalised profits find (:func:`._cuts.penalised_knapsack`).
-        """
-        nb = self._nb(j)
-        lo, hi = self.window(j)
-        profits = pi[nb] - self.cost[nb, j]
-        base_value, forced = lp_bounds(self.w[nb], profits, lo, hi, forced=True)
-        if not np.isfinite(base_value):
-            return np.inf, None
-        t = -(pi[j] + forced + mu)  # type: ignore[operator]
-        keep = t < theta
-        self.dp_calls += 1
-        wanted = -(pi[j] + mu) - theta  # a column is read back only when rc < theta
-        value, chosen = knapsack_window(self.w[nb[keep]], profits[keep], lo, hi, min_value=wanted)
-        if cuts is not None and chosen is not None:
-            members = np.sort(np.concatenate([[j], nb[keep][chosen]])).astype(np.int64)
-            if self.penalty(members, cuts) > 0:  # the knapsack's column is not exact
-                priced = price_with_cuts(
-                    self.w[nb[keep]],
-                    profits[keep],
-                    nb[keep],
-                    j,
-                    lo,
-                    hi,
-                    *cuts,
-                    self.threads,
-                    mip=deferred is None,
-                    min_value=wanted,
-                )
-                if priced is None:
-                    # the knapsack's bound stays; the column is the best a cheap search finds
-                    deferred.append(j)  # type: ignore[union-attr]
-                    chosen = penalised_knapsack(
-                        self.w[nb[keep]], profits[keep], nb[keep], j, lo, hi, *cuts
-                    )[1]
-                else:
-                    value, chosen = priced
-        rc = -(pi[j] + value + mu) if np.isfinite(value) else np.inf
-        dropped = float(t[~keep].min()) if (~keep).any() else np.inf
-        lower = max(min(rc, dropped), -(pi[j] + base_value + mu))
-        if not np.isfinite(value) or chosen is None:
-            return lower, None
-        members = np.sort(np.concatenate([[j], nb[keep][chosen]])).astype(np.int64)
-        return lower, members
-
-    def greedy_column(
-        self, j: int, pi: NDArray[np.float64], mu: float
-    ) -> tuple[float, NDArray[np.int64] | None]:
-        """A cheap column for base j (rounding the LP knapsack): reduced cost and members."""
-        nb = self._nb(j)
-        lo, hi = self.window(j)
-        w = self.w[nb]
-        p = pi[nb] - self.cost[nb, j]
-        ratio = p / np.maximum(w, 1)
-        order = np.lexsort((np.arange(len(nb)), -ratio))
-        take = np.zeros(len(nb), dtype=bool)
-        tot, val = 0, 0.0
-        for k in order:  # profitable items by ratio, while they fit
-            if p[k] <= 0:
-                break
-            if tot + w[k] <= hi:
-                take[k] = True
-                tot += int(w[k])
-                val += p[k]
-        if tot < lo:  # then the least costly per patient up to the floor
-            for k in order:
-                if tot >= lo:
-                    break
-                if not take[k] and tot + w[k] <= hi:
-                    take[k] = True
-                    tot += int(w[k])
-                    val += p[k]
-        if tot < lo:
-            return np.inf, None
-        members = np.sort(np.concatenate([[j], nb[take]])).astype(np.int64)
-        return -(pi[j] + val + mu), members
-
-    def column_cost(self, j: int, members: NDArray[np.int64]) -> float:
-        return float(self.cost[members, j].sum())
-
-    def penalty(
-        self, members: NDArray[np.int64], cuts: tuple[NDArray[np.int64], NDArray[np.float64]]
-    ) -> float:
-        """What the cuts add to a column's reduced cost (``-sum sigma`` over the cuts it holds)."""
-        triples, sigma = cuts
-        return float(-sigma[held(triples, members, self.n)].sum())

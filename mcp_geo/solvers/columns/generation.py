@@ -1,0 +1,264 @@
+"""Column generation for the columns engine (steps 2 and 3 of :mod:`.driver`).
+
+The restricted master LP (:mod:`.master`) gives duals; each base is priced (:mod:`.pricing`):
+first a cheap rounding of its LP-relaxed knapsack, then, when that finds no column, exactly, on the
+bases whose LP-relaxed bound still allows a negative reduced cost (in order of that bound). Duals
+are smoothed (Wentges: price at a convex combination of the best-bound duals and the master's; on
+a mis-price, at the master's). At convergence, violated subset-row cuts (:mod:`.cuts`) are added
+and the columns re-priced with their duals, for up to :data:`MAX_CUT_ROUNDS` rounds while a round
+raises the LP by :data:`CUT_MIN_GAIN`.
+
+At any duals ``(pi, mu, sigma <= 0)``, ``L = sum pi + p mu + sum sigma + sum_j min(0, r_j)`` is a
+valid lower bound when ``r_j`` bounds base j's best reduced cost from below; the best such ``L``
+and its duals are kept (:class:`Generated`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mcp_geo.solvers._run import Deadline
+
+from .cuts import MAX_CUTS_PER_ITEM, separate_sr3
+from .master import Master
+from .pricing import Pricer
+
+log = logging.getLogger(__name__)
+
+MAX_CUT_ROUNDS = 20  # subset-row cut rounds (see :mod:`.cuts`)
+CUT_MIN_GAIN = 5e-4  # another round only while the last one raised the LP by this fraction
+
+AddColumns = Callable[[list[tuple[int, NDArray[np.int64]]]], int]
+
+
+@dataclass(frozen=True)
+class _Prices:
+    """One iteration's duals and the LP-relaxed bounds on every base's reduced cost."""
+
+    pi: NDArray[np.float64]  # smoothed
+    mu: float
+    sigma: NDArray[np.float64]
+    cuts: tuple[NDArray[np.int64], NDArray[np.float64]] | None
+    ell: float
+    rcb: NDArray[np.float64]  # raised in place as bases are priced exactly
+    tol: float
+    pi_rmp: NDArray[np.float64]  # the master's own
+    mu_rmp: float
+    queue: list[int]
+
+
+@dataclass
+class Generated:
+    """What column generation proved: the best Lagrangian bound and the duals that gave it.
+
+    Attributes
+    ----------
+    best_l
+        The best lower bound seen (``-inf`` when no pricing round finished).
+    best_pi, best_mu, best_sigma
+        The duals at which it was reached (``best_pi`` None when no round finished).
+    z
+        The master LP's last value.
+    converged
+        Whether the LP over every column (with its cuts) was solved to the end.
+    iterations
+        Master solves.
+    """
+
+    best_l: float = -np.inf
+    best_pi: NDArray[np.float64] | None = None
+    best_mu: float = 0.0
+    best_sigma: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    z: float = np.inf
+    converged: bool = False
+    iterations: int = 0
+
+
+class ColumnGeneration:
+    """Steps 2-3 of the columns engine over a master and its pricer (see the module docstring).
+
+    Parameters
+    ----------
+    master
+        The restricted master LP, holding the initial columns.
+    pr
+        The part's pricer.
+    add
+        Adds columns to the master (and the engine's pool); returns how many were new.
+    count
+        The part's fixed number of groups, if any.
+    deadline
+        The part's wall-clock budget.
+    """
+
+    def __init__(
+        self,
+        master: Master,
+        pr: Pricer,
+        *,
+        add: AddColumns,
+        count: int | None,
+        deadline: Deadline,
+    ) -> None:
+        self.master = master
+        self.pr = pr
+        self.add = add
+        self.count = count
+        self.deadline = deadline
+        self.out = Generated()
+        self.per_round = max(8, pr.n // 8)
+        self.cut_rounds = 0
+        self.z_round = -np.inf
+        self.pi_stab: NDArray[np.float64] | None = None
+        self.alpha = 0.5
+        self.budget = 0.0
+
+    def run(self, *, budget: float) -> Generated:
+        """Generate columns until convergence or until ``budget`` seconds of the deadline passed.
+
+        Parameters
+        ----------
+        budget
+            Elapsed seconds of the deadline after which generation stops (its bound stays valid).
+
+        Returns
+        -------
+        Generated
+            The best bound, its duals and whether the LP converged.
+        """
+        self.budget = budget
+        while self.deadline.elapsed() < budget:
+            self.out.iterations += 1
+            if self._iterate():
+                self.out.converged = True
+                break
+        return self.out
+
+    def _iterate(self) -> bool:
+        """One master solve and its pricing; True once converged (no cut left to add)."""
+        master, pr = self.master, self.pr
+        z, pi_rmp, mu_rmp = master.solve()
+        self.out.z = z
+        smooth = self.pi_stab is not None and self.alpha > 0
+        pi = self.alpha * self.pi_stab + (1 - self.alpha) * pi_rmp if smooth else pi_rmp  # type: ignore[operator]
+        mu = mu_rmp  # the count's dual is not smoothed
+        sigma = master.sigma  # nor the cuts' duals (<= 0: every such bound below is valid)
+        rcb = pr.lp_rc(pi, mu)
+        tol = 1e-9 * max(1.0, abs(z))
+        at = _Prices(
+            pi=pi,
+            mu=mu,
+            sigma=sigma,
+            cuts=(master.cuts, sigma) if len(sigma) else None,
+            ell=float(pi.sum() + (self.count or 0) * mu + sigma.sum()),
+            rcb=rcb,
+            tol=tol,
+            pi_rmp=pi_rmp,
+            mu_rmp=mu_rmp,
+            queue=[int(j) for j in np.lexsort((np.arange(pr.n), rcb)) if rcb[j] < -tol],
+        )
+        found = self._cheap_columns(at)
+        if found:
+            self._keep_bound(at)
+            self.add(found)
+            self.alpha = 0.5 if self.pi_stab is not None else 0.0
+            return False
+        found, complete = self._exact_columns(at)
+        self._keep_bound(at)
+        added = self.add(found)
+        at_bound = z - self.out.best_l <= 1e-7 * max(1.0, abs(z))
+        if added == 0 and smooth and not at_bound:
+            self.alpha = 0.0  # mis-price: next round at the master's duals
+            return False
+        if (added == 0 and complete) or at_bound:
+            return self._cut_or_stop(z, at)
+        if added:
+            self.alpha = 0.5 if self.pi_stab is not None else 0.0
+        return False
+
+    def _prices_out(self, j: int, members: NDArray[np.int64], at: _Prices) -> bool:
+        """Whether a column has a negative reduced cost at the master's own duals."""
+        rc_rmp = self.pr.column_cost(j, members) - at.pi_rmp[members].sum() - at.mu_rmp
+        if at.cuts is not None:
+            rc_rmp += self.pr.penalty(members, at.cuts)
+        return bool(rc_rmp < -at.tol)
+
+    def _cheap_columns(self, at: _Prices) -> list[tuple[int, NDArray[np.int64]]]:
+        """Columns from rounding the LP knapsacks of the most promising bases."""
+        found: list[tuple[int, NDArray[np.int64]]] = []
+        for j in at.queue[: 2 * self.per_round]:  # cheap columns first; exact pricing when none
+            rc_g, members = self.pr.greedy_column(j, at.pi, at.mu)
+            if members is not None and rc_g < -at.tol and self._prices_out(j, members, at):
+                found.append((j, members))
+        return found
+
+    def _exact_columns(self, at: _Prices) -> tuple[list[tuple[int, NDArray[np.int64]]], bool]:
+        """Exact pricing with the cuts' duals, and whether every base was priced.
+
+        The bases whose cut pricing needs a MIP wait (their plain knapsack is a valid bound
+        meanwhile) until the others find nothing.
+        """
+        found: list[tuple[int, NDArray[np.int64]]] = []
+        deferred: list[int] = []
+        done = [0, 0]  # bases priced from the queue, and from the deferred ones
+        for step, (batch, wait) in enumerate(((at.queue, deferred), (deferred, None))):
+            if found:
+                break
+            for j in batch:
+                if self.deadline.elapsed() >= self.budget:
+                    break
+                rc_j, members = self.pr.exact(j, at.pi, at.mu, cuts=at.cuts, deferred=wait)
+                at.rcb[j] = max(at.rcb[j], rc_j)
+                done[step] += 1
+                # keep it if it prices out at the master's duals
+                if rc_j < -at.tol and members is not None and self._prices_out(j, members, at):
+                    found.append((j, members))
+                if len(found) >= self.per_round and done[step] >= self.per_round:
+                    break
+        return found, done == [len(at.queue), len(deferred)]
+
+    def _keep_bound(self, at: _Prices) -> None:
+        """Keep the Lagrangian bound at these duals if it is the best so far."""
+        lag = at.ell + float(np.minimum(at.rcb, 0).sum())
+        if lag > self.out.best_l:
+            self._best(lag, at.pi, at.mu, at.sigma)
+            self.pi_stab = at.pi.copy()
+
+    def _best(
+        self, value: float, pi: NDArray[np.float64], mu: float, sigma: NDArray[np.float64]
+    ) -> None:
+        self.out.best_l, self.out.best_pi = value, pi.copy()
+        self.out.best_mu, self.out.best_sigma = mu, sigma.copy()
+
+    def _cut_or_stop(self, z: float, at: _Prices) -> bool:
+        """The LP over every column is solved: its value is a bound; cut it, or stop (True)."""
+        master = self.master
+        if z >= self.out.best_l:
+            self._best(z, at.pi_rmp, at.mu_rmp, at.sigma)
+        gain = z - self.z_round
+        self.z_round = z
+        n = self.pr.n
+        triples: list[NDArray[np.int64]] = []
+        if self.cut_rounds < MAX_CUT_ROUNDS and gain > CUT_MIN_GAIN * max(1.0, abs(z)):
+            room = MAX_CUTS_PER_ITEM * n - len(master.cuts)
+            triples = separate_sr3(
+                master.members, master.values(), n=n, max_cuts=min(room, n // 2 + 1)
+            )
+        if not triples:
+            return True
+        master.add_cuts(triples)
+        self.cut_rounds += 1
+        log.info(
+            "columns: LP %.1f after %d rounds of cuts; %d more cuts (%.2fs)",
+            z,
+            self.cut_rounds - 1,
+            len(triples),
+            self.deadline.elapsed(),
+        )
+        self.pi_stab, self.alpha = None, 0.0  # re-price at the master's duals with the cuts
+        return False
