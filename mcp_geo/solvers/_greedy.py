@@ -74,70 +74,128 @@ def local_search(
 
     Every step keeps the plan feasible (groups in [lo, hi], items within reach of their base)
     and strictly lowers the cost; ties go to the lowest index. Deterministic.
+
+    Parameters
+    ----------
+    base
+        The local base index of every item in a feasible plan.
+    w, cost, allowed
+        Item weights, ``cost[i, j]`` of serving i from j, and ``allowed[i, j]``: j may serve i.
+    lo, hi
+        The group window.
+    max_passes
+        At most this many passes of the three steps.
+
+    Returns
+    -------
+    NDArray[np.int64]
+        The improved plan (a new array).
     """
     base = base.copy()
-    n = len(w)
-    idx = np.arange(n)
     for _ in range(max_passes):
-        improved = False
         # 1. each group's best base among its members
-        for b in sorted(set(base.tolist())):
-            members = np.flatnonzero(base == b)
-            ok = allowed[np.ix_(members, members)].all(axis=0)
-            totals = cost[np.ix_(members, members)].sum(axis=0)
-            totals[~ok] = np.inf
-            k = int(np.argmin(totals))
-            if totals[k] < totals[members.tolist().index(b)] - 1e-9:
-                base[members] = members[k]
-                improved = True
+        improved = _best_bases(base, cost, allowed=allowed)
         bases = np.array(sorted(set(base.tolist())))
         load = np.array([w[base == b].sum() for b in bases])
         pos = {int(b): k for k, b in enumerate(bases)}
-        # 2. moves of one item to another group
-        for i in idx:
-            b = int(base[i])
-            if b == i or load[pos[b]] - w[i] < lo:
-                continue
-            fits = allowed[i, bases] & (load + w[i] <= hi) & (bases != b)
-            if not fits.any():
-                continue
-            delta = np.where(fits, cost[i, bases] - cost[i, b], np.inf)
-            k = int(np.argmin(delta))
-            if delta[k] < -1e-9:
-                load[pos[b]] -= w[i]
-                load[k] += w[i]
-                base[i] = bases[k]
-                improved = True
-        # 3. swaps of two items between groups
-        for i in idx:
-            b = int(base[i])
-            if b == i:
-                continue
-            others = idx[(base != b) & (base != idx)]
-            if len(others) == 0:
-                continue
-            bk = base[others]
-            pb = np.array([pos[int(x)] for x in bk])
-            dw = w[others] - w[i]  # weight change of i's group
-            ok = (
-                allowed[i, bk]
-                & allowed[others, b]
-                & (load[pos[b]] + dw >= lo)
-                & (load[pos[b]] + dw <= hi)
-                & (load[pb] - dw >= lo)
-                & (load[pb] - dw <= hi)
-            )
-            if not ok.any():
-                continue
-            delta = cost[i, bk] + cost[others, b] - cost[i, b] - cost[others, bk]
-            delta = np.where(ok, delta, np.inf)
-            k = int(np.argmin(delta))
-            if delta[k] < -1e-9:
-                o = int(others[k])
-                load[pos[b]] += dw[k]
-                load[pb[k]] -= dw[k]
-                base[i], base[o] = bk[k], b
-                improved = True
-        if not improved:
+        window = (lo, hi)
+        # 2. moves of one item to another group; 3. swaps of two items between groups
+        moved = _moves(base, w, cost, allowed=allowed, window=window, load=load, bases=bases)
+        swapped = _swaps(base, w, cost, allowed=allowed, window=window, load=load, pos=pos)
+        if not (improved or moved or swapped):
             break
     return base
+
+
+def _best_bases(
+    base: NDArray[np.int64], cost: NDArray[np.float64], *, allowed: NDArray[np.bool_]
+) -> bool:
+    """Move each group's base to its best member (in place); whether any moved."""
+    improved = False
+    for b in sorted(set(base.tolist())):
+        members = np.flatnonzero(base == b)
+        ok = allowed[np.ix_(members, members)].all(axis=0)
+        totals = cost[np.ix_(members, members)].sum(axis=0)
+        totals[~ok] = np.inf
+        k = int(np.argmin(totals))
+        if totals[k] < totals[members.tolist().index(b)] - 1e-9:
+            base[members] = members[k]
+            improved = True
+    return improved
+
+
+def _moves(
+    base: NDArray[np.int64],
+    w: NDArray[np.int64],
+    cost: NDArray[np.float64],
+    *,
+    allowed: NDArray[np.bool_],
+    window: tuple[int, int],
+    load: NDArray[np.int64],
+    bases: NDArray[np.int64],
+) -> bool:
+    """Move single items to the group that lowers the cost most (in place, loads too)."""
+    lo, hi = window
+    pos = {int(b): k for k, b in enumerate(bases)}
+    improved = False
+    for i in range(len(w)):
+        b = int(base[i])
+        if b == i or load[pos[b]] - w[i] < lo:
+            continue
+        fits = allowed[i, bases] & (load + w[i] <= hi) & (bases != b)
+        if not fits.any():
+            continue
+        delta = np.where(fits, cost[i, bases] - cost[i, b], np.inf)
+        k = int(np.argmin(delta))
+        if delta[k] < -1e-9:
+            load[pos[b]] -= w[i]
+            load[k] += w[i]
+            base[i] = bases[k]
+            improved = True
+    return improved
+
+
+def _swaps(
+    base: NDArray[np.int64],
+    w: NDArray[np.int64],
+    cost: NDArray[np.float64],
+    *,
+    allowed: NDArray[np.bool_],
+    window: tuple[int, int],
+    load: NDArray[np.int64],
+    pos: dict[int, int],
+) -> bool:
+    """Swap two items of different groups where it lowers the cost (in place, loads too)."""
+    lo, hi = window
+    idx = np.arange(len(w))
+    improved = False
+    for i in idx:
+        b = int(base[i])
+        if b == i:
+            continue
+        others = idx[(base != b) & (base != idx)]
+        if len(others) == 0:
+            continue
+        bk = base[others]
+        pb = np.array([pos[int(x)] for x in bk])
+        dw = w[others] - w[i]  # weight change of i's group
+        ok = (
+            allowed[i, bk]
+            & allowed[others, b]
+            & (load[pos[b]] + dw >= lo)
+            & (load[pos[b]] + dw <= hi)
+            & (load[pb] - dw >= lo)
+            & (load[pb] - dw <= hi)
+        )
+        if not ok.any():
+            continue
+        delta = cost[i, bk] + cost[others, b] - cost[i, b] - cost[others, bk]
+        delta = np.where(ok, delta, np.inf)
+        k = int(np.argmin(delta))
+        if delta[k] < -1e-9:
+            o = int(others[k])
+            load[pos[b]] += dw[k]
+            load[pb[k]] -= dw[k]
+            base[i], base[o] = bk[k], b
+            improved = True
+    return improved

@@ -196,17 +196,14 @@ def prepare(inst: Instance) -> Prepared:
     _islands(inst, alive, checks)
     parts, kmin_total, kmax_total = _split(inst, alive, checks)
     if inst.count is not None:
-        parts = _count_checks(inst, parts, (kmin_total, kmax_total), checks)
+        parts = _count_checks(inst, parts, need=(kmin_total, kmax_total), checks=checks)
     if checks.hard or (inst.strict and checks.causes):
         problems = checks.hard + (checks.causes if inst.strict else [])
-        relax = list(checks.relax)
-        if inst.strict and checks.causes:
-            relax.append(Relaxation("strict", "set", False))
-        raise InfeasibleError(
+        raise InfeasibleError(  # strict-mode causes alone name no option: the rule is the point
             "no plan satisfies the rules: " + "; ".join(problems),
             causes=problems,
             level=inst.level,
-            relax=relax,
+            relax=checks.relax,
         )
     log.debug("%d parts, %d fixed groups", len(parts), len(checks.fixed))
     return Prepared(
@@ -310,7 +307,7 @@ def _split(
 
 
 def _count_checks(
-    inst: Instance, parts: list[Part], need: tuple[int, int], checks: _Checks
+    inst: Instance, parts: list[Part], *, need: tuple[int, int], checks: _Checks
 ) -> list[Part]:
     """4. a fixed count: reachable at all, and by the parts; couples the parts into one."""
     assert inst.count is not None

@@ -119,7 +119,7 @@ def _spend_highs_banner(*, show: bool) -> None:
     try:
         for fd in targets:
             os.dup2(2 if show else sink, fd)  # type: ignore[arg-type]
-        highspy.Highs()
+        highspy.Highs()  # type: ignore[no-untyped-call]
         _banner_spent.set()
     finally:
         for fd, copy in saved.items():
@@ -142,7 +142,7 @@ def _cbc_path() -> str:
     path = os.path.normpath(coin_api.COIN_CMD.executableExtension(coin_api.pulp_cbc_path))
     if not os.path.exists(path):
         raise SolverError("CBC is not installed: put cbc on the PATH (or pip install pulp[cbc])")
-    return path
+    return str(path)
 
 
 @cache
@@ -195,7 +195,7 @@ class _WarmHiGHS(pulp.HiGHS):  # type: ignore[misc]
         lp.solverModel.run()
 
 
-def _status(has_solution: bool, *, objective: float | None, bound: float | None, gap: float) -> str:
+def _status(*, has_solution: bool, objective: float | None, bound: float | None, gap: float) -> str:
     if not has_solution:
         return "no_solution"
     from .certificate import relative_gap, within_gap
@@ -292,8 +292,8 @@ def _run_highs(
             return _run_highs(
                 prob, options=options, time_limit=left, warm=True, t0=t0, presolve="off"
             )
-    bound = float(info.mip_dual_bound)
-    bound = bound if math.isfinite(bound) else None
+    dual_bound = float(info.mip_dual_bound)
+    bound: float | None = dual_bound if math.isfinite(dual_bound) else None
     if ms == MS.kInfeasible:
         status, ended, objective, bound = "infeasible", "proof", None, None
     else:
@@ -309,7 +309,9 @@ def _run_highs(
             ended = "time_limit"
         else:
             raise SolverError(f"HiGHS ended with model status {h.modelStatusToString(ms)!r}")
-        status = _status(has_solution, objective=objective, bound=bound, gap=options.gap)
+        status = _status(
+            has_solution=has_solution, objective=objective, bound=bound, gap=options.gap
+        )
     if bound is not None and objective is not None:
         bound = min(bound, objective)
     return RunResult(
@@ -403,7 +405,9 @@ def read_cbc_log(
             bound = None
         if not has_solution:
             objective = None
-        status = _status(has_solution, objective=objective, bound=bound, gap=options.gap)
+        status = _status(
+            has_solution=has_solution, objective=objective, bound=bound, gap=options.gap
+        )
         if ended == "proof" and status == "feasible":  # CBC stopped on its own gap
             status = "optimal"
     if bound is not None and objective is not None:

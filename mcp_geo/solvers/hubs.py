@@ -96,6 +96,7 @@ def solve_hubs(
         lo=rule.hub_min,
         hi=rule.hub_max,
         max_km=rule.limit("km" if travel is None else travel.metric),
+        unit="km" if travel is None else travel.metric,
         count=rule.hubs,
         objective=rule.objective,
         strict=rule.strict,

@@ -84,6 +84,7 @@ def solve_mcps(
         lo=rule.mcp_min,
         hi=ceiling,
         max_km=rule.limit("km" if travel is None else travel.metric),
+        unit="km" if travel is None else travel.metric,
         count=rule.mcps,
         objective=rule.objective,
         strict=rule.strict,

@@ -215,13 +215,15 @@ def _exact(
 ) -> tuple[float, NDArray[np.int64] | None]:
     """A lower bound on base j's best reduced cost at the node, and a best column when < 0."""
     pr = tree.pr
-    nb, f, lo, hi = ks[j]
+    knapsack = ks[j]
+    assert knapsack is not None  # only open bases are priced
+    nb, f, lo, hi = knapsack
     profits = pi[nb] - pr.cost[nb, j]
     const = float((pi[f] - pr.cost[f, j]).sum())
     base_value, forced = lp_bounds(pr.w[nb], profits, lo=lo, hi=hi, forced=True)
     if not np.isfinite(base_value):
         return np.inf, None
-    t = -(pi[j] + const + forced + mu)  # type: ignore[operator]
+    t = -(pi[j] + const + forced + mu)
     keep = t < 0.0  # items that cannot be in a negative column are left out of the DP
     pr.dp_calls += 1
     value, chosen = knapsack_window(pr.w[nb[keep]], profits[keep], lo=lo, hi=hi)
@@ -262,7 +264,7 @@ def _fixings(
         nb, f, lo, hi = k
         const = float((pi[f] - pr.cost[f, j]).sum())
         _, forced = lp_bounds(pr.w[nb], pi[nb] - pr.cost[nb, j], lo=lo, hi=hi, forced=True)
-        rc_pair = np.maximum(-(pi[j] + const + forced + mu), rcb[j])  # type: ignore[operator]
+        rc_pair = np.maximum(-(pi[j] + const + forced + mu), rcb[j])
         out.extend((int(i), j) for i in nb[rest + rc_pair > limit])
     return tuple(out)
 
@@ -360,110 +362,175 @@ def branch_and_price(
     -------
     TreeResult
     """
-    n = pr.n
-    tree = _Tree(pr, cols, pairs=pairs, count=count, big_m=big_m, threads=threads)
-    best_plan = None if incumbent is None else incumbent.copy()
-    best = float(incumbent_cost)
-    closed_min = np.inf  # smallest bound of nodes pruned within the tolerance
-    heap: list[tuple[float, int, int, _Node]] = []
-    serial = 0
-    heapq.heappush(heap, (root_bound, 0, serial, _Node(root_bound, 0, (), ())))
-    nodes = 0
-
-    def closes(bound: float) -> bool:
-        if not np.isfinite(best):
-            return bound >= big_m  # no plan: only a node needing artificial columns is closed
-        g = relative_gap(best, bound)
-        return g is not None and g <= gap
-
-    reach = np.zeros((n, n), dtype=bool)  # for the local search
-    for j in range(n):
-        reach[pr.nbr[j], j] = True
-    np.fill_diagonal(reach, True)
-    plunge: _Node | None = None  # the child to explore next (depth first while promising)
-
-    while (heap or plunge is not None) and deadline.remaining() > 0:
-        if plunge is not None:
-            node, bound0, plunge = plunge, plunge.bound, None
-        else:
-            bound0, _, _, node = heapq.heappop(heap)
-        if closes(bound0):
-            closed_min = min(closed_min, bound0)
+    search = _Search(
+        _Tree(pr, cols, pairs=pairs, count=count, big_m=big_m, threads=threads),
+        incumbent=incumbent,
+        incumbent_cost=incumbent_cost,
+        gap=gap,
+        big_m=big_m,
+    )
+    search.push(root_bound, 0, _Node(root_bound, 0, (), ()))
+    while (search.heap or search.plunge is not None) and deadline.remaining() > 0:
+        node, bound0 = search.next_node()
+        if search.closes(bound0):
+            search.closed_min = min(search.closed_min, bound0)
             continue
-        nodes += 1
+        search.nodes += 1
+        if not search.visit(node, bound0, deadline=deadline):
+            break  # out of time: the node stays open
+    return search.result()
+
+
+class _Search:
+    """The tree's open nodes, the best plan and the bounds of the nodes closed so far."""
+
+    def __init__(
+        self,
+        tree: _Tree,
+        *,
+        incumbent: NDArray[np.int64] | None,
+        incumbent_cost: float,
+        gap: float,
+        big_m: float,
+    ) -> None:
+        self.tree, self.gap, self.big_m = tree, gap, big_m
+        self.best_plan = None if incumbent is None else incumbent.copy()
+        self.best = float(incumbent_cost)
+        self.closed_min = np.inf  # smallest bound of nodes pruned within the tolerance
+        self.heap: list[tuple[float, int, int, _Node]] = []
+        self.serial = -1
+        self.nodes = 0
+        pr, n = tree.pr, tree.n
+        self.reach = np.zeros((n, n), dtype=bool)  # for the local search
+        for j in range(n):
+            self.reach[pr.nbr[j], j] = True
+        np.fill_diagonal(self.reach, True)
+        self.plunge: _Node | None = None  # the child to explore next (depth first while promising)
+
+    def closes(self, bound: float) -> bool:
+        """Whether a node with this bound cannot hold a plan better than the gap allows."""
+        if not np.isfinite(self.best):
+            return bound >= self.big_m  # no plan: only a node needing artificial columns is closed
+        g = relative_gap(self.best, bound)
+        return g is not None and g <= self.gap
+
+    def push(self, bound: float, depth: int, node: _Node) -> None:
+        self.serial += 1
+        heapq.heappush(self.heap, (bound, -depth, self.serial, node))
+
+    def next_node(self) -> tuple[_Node, float]:
+        """The plunge child if there is one, else the open node of the best bound."""
+        if self.plunge is not None:
+            node, self.plunge = self.plunge, None
+            return node, node.bound
+        bound0, _, _, node = heapq.heappop(self.heap)
+        return node, bound0
+
+    def visit(self, node: _Node, bound0: float, *, deadline: Deadline) -> bool:
+        """Column generation at a node, then prune, take its plan or branch; False when the
+        time ran out before the node converged (it is left open)."""
+        tree = self.tree
         a = tree.allowed(node)
         ks = tree.knapsacks(node, a)
         tree.restrict(node, a)
         node_bound, converged, pi, mu, rcb, ell = _column_generation(
-            tree, ks, bound=bound0, closes=closes, deadline=deadline
+            tree, ks, bound=bound0, closes=self.closes, deadline=deadline
         )
-        if closes(node_bound):
-            closed_min = min(closed_min, node_bound)
-            continue
-        if not converged:  # out of time: the node stays open
-            serial += 1
-            heapq.heappush(heap, (node_bound, -node.depth, serial, node))
-            break
+        if self.closes(node_bound):
+            self.closed_min = min(self.closed_min, node_bound)
+            return True
+        if not converged:
+            self.push(node_bound, node.depth, node)
+            return False
+        x, art = self._lp_solution()
+        frac = np.minimum(x, 1.0 - x)
+        if art.sum() <= _EPS and frac.max() <= _EPS:  # integral: a plan
+            self._take_plan(x, node_bound)
+        elif frac.max() <= _EPS:  # artificial columns used, nothing to branch on: left open
+            log.info(
+                "branch: node %d has no branching pair (artificials %.3g)", self.nodes, art.sum()
+            )
+            self.closed_min = min(self.closed_min, node_bound)
+        else:
+            forbid = node.forbid
+            if np.isfinite(self.best):  # reduced-cost fixing for the subtree
+                lag = ell + float(np.minimum(rcb, 0).sum())
+                fixings = _fixings(tree, ks, pi=pi, mu=mu, rcb=rcb, lag=lag, best=self.best)
+                forbid = forbid + fixings
+            self._branch(node, node_bound, frac=frac, forbid=forbid)
+        return True
+
+    def _lp_solution(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """``x[i, j]`` (the master's columns summed per pair) and the artificial columns' values."""
+        tree, n = self.tree, self.tree.n
         lam = np.array(tree.master.h.getSolution().col_value)
         art, lam = lam[: tree.master.n_art], lam[tree.master.n_art :]
         use = np.flatnonzero(lam > 1e-9)
         x = np.zeros((n, n))
         for k in use.tolist():
             x[tree.cols[k][1], tree.cols[k][0]] += lam[k]
-        frac = np.minimum(x, 1.0 - x)
+        return x, art
+
+    def _take_plan(self, x: NDArray[np.float64], node_bound: float) -> None:
+        """An integral node: its plan, polished, may be the new best; the node is closed."""
+        pr, n = self.tree.pr, self.tree.n
+        plan = np.argmax(x, axis=1).astype(np.int64)
+        plan = local_search(plan, pr.w, pr.cost, allowed=self.reach, lo=pr.lo, hi=pr.hi)
+        cost = float(pr.cost[np.arange(n), plan].sum())
+        if cost < self.best - 1e-9:
+            self.best, self.best_plan = cost, plan
+            log.info("branch: node %d, plan %.1f (bound %.1f)", self.nodes, cost, node_bound)
+        self.closed_min = min(
+            self.closed_min, node_bound
+        )  # >= the plan's cost when the LP is exact
+
+    def _branch(
+        self,
+        node: _Node,
+        node_bound: float,
+        *,
+        frac: NDArray[np.float64],
+        forbid: tuple[tuple[int, int], ...],
+    ) -> None:
+        """Two children on the most fractional pair; plunge into ``x_ij = 1`` while promising."""
         diag = np.diagonal(frac).copy()
-        if art.sum() <= _EPS and frac.max() <= _EPS:  # integral: a plan
-            plan = np.argmax(x, axis=1).astype(np.int64)
-            plan = local_search(plan, pr.w, pr.cost, allowed=reach, lo=pr.lo, hi=pr.hi)
-            cost = float(pr.cost[np.arange(n), plan].sum())
-            if cost < best - 1e-9:
-                best, best_plan = cost, plan
-                log.info("branch: node %d, plan %.1f (bound %.1f)", nodes, cost, node_bound)
-            closed_min = min(closed_min, node_bound)  # >= the plan's cost when the LP is exact
-            continue
-        if frac.max() <= _EPS:  # artificial columns used, nothing to branch on: left open
-            log.info("branch: node %d has no branching pair (artificials %.3g)", nodes, art.sum())
-            closed_min = min(closed_min, node_bound)
-            continue
         if BRANCH_ON_BASES and diag.max() > _EPS:
             i = j = int(np.argmax(diag))
         else:
             i, j = (int(v) for v in np.unravel_index(int(np.argmax(frac)), frac.shape))
-        forbid = node.forbid
-        if np.isfinite(best):  # reduced-cost fixing for the subtree
-            lag = ell + float(np.minimum(rcb, 0).sum())
-            forbid = forbid + _fixings(tree, ks, pi=pi, mu=mu, rcb=rcb, lag=lag, best=best)
         one = _Node(node_bound, node.depth + 1, forbid, (*node.force, (i, j)))
         zero = _Node(node_bound, node.depth + 1, (*forbid, (i, j)), node.force)
         first, second = one, zero  # forcing fixes more: plunges reach plans
-        low = min((h[0] for h in heap), default=node_bound)
+        low = min((h[0] for h in self.heap), default=node_bound)
+        best = self.best
         if not np.isfinite(best) or node_bound <= low + PLUNGE * (best - low):
-            plunge = first  # SCIP's rule: plunge while the node is near the best bound
+            self.plunge = first  # SCIP's rule: plunge while the node is near the best bound
         else:
-            serial += 1
-            heapq.heappush(heap, (node_bound, -first.depth, serial, first))
-        serial += 1
-        heapq.heappush(heap, (node_bound, -second.depth, serial, second))
-    if plunge is not None:
-        heapq.heappush(heap, (plunge.bound, -plunge.depth, serial + 1, plunge))
-    open_min = min((h[0] for h in heap), default=np.inf)
-    bound = min(best, closed_min, open_min)
-    ended = "proof" if not heap else "time_limit"
-    log.info(
-        "branch: %d nodes, %d open, %d columns, plan %.1f, bound %.1f (%s)",
-        nodes,
-        len(heap),
-        len(tree.cols),
-        best,
-        bound,
-        ended,
-    )
-    return TreeResult(
-        base_local=best_plan,
-        objective=best,
-        bound=bound,
-        nodes=nodes,
-        open_nodes=len(heap),
-        columns=len(tree.cols),
-        ended_by=ended,
-    )
+            self.push(node_bound, first.depth, first)
+        self.push(node_bound, second.depth, second)
+
+    def result(self) -> TreeResult:
+        """The best plan and the smallest bound of the nodes open or closed within the gap."""
+        if self.plunge is not None:
+            self.push(self.plunge.bound, self.plunge.depth, self.plunge)
+        open_min = min((h[0] for h in self.heap), default=np.inf)
+        bound = min(self.best, self.closed_min, open_min)
+        ended = "proof" if not self.heap else "time_limit"
+        log.info(
+            "branch: %d nodes, %d open, %d columns, plan %.1f, bound %.1f (%s)",
+            self.nodes,
+            len(self.heap),
+            len(self.tree.cols),
+            self.best,
+            bound,
+            ended,
+        )
+        return TreeResult(
+            base_local=self.best_plan,
+            objective=self.best,
+            bound=bound,
+            nodes=self.nodes,
+            open_nodes=len(self.heap),
+            columns=len(self.tree.cols),
+            ended_by=ended,
+        )

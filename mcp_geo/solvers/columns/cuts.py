@@ -283,7 +283,7 @@ def _price_mip(
     threads: int,
 ) -> tuple[float, NDArray[np.int64] | None]:
     m = len(w)
-    h = highspy.Highs()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", threads)
     h.setOptionValue("mip_rel_gap", 0.0)

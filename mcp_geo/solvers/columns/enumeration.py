@@ -135,9 +135,9 @@ def fix_by_reduced_cost(
     pairs = np.zeros((n, n), dtype=bool)
     for j in np.flatnonzero(bases):
         nb = pr.nbr[j]
-        lo, hi = pr.window(j)
+        lo, hi = pr.window(int(j))
         _, forced = lp_bounds(pr.w[nb], pi[nb] - pr.cost[nb, j], lo=lo, hi=hi, forced=True)
-        rc_pair = np.maximum(-(pi[j] + forced + mu), rcb[j])  # type: ignore[operator]
+        rc_pair = np.maximum(-(pi[j] + forced + mu), rcb[j])
         keep = lag - min(0.0, rcb[j]) + rc_pair <= slack
         pairs[nb[keep], j] = True
         pairs[j, j] = True
@@ -163,7 +163,7 @@ def list_columns(
             return None
         nb = np.flatnonzero(pairs[:, j])
         nb = nb[nb != j]
-        lo, hi = pr.window(j)
+        lo, hi = pr.window(int(j))
         delta = slack - duals.lag + min(0.0, duals.rc[j])
         threshold = -(pi[j] + mu) - delta  # rc = -(pi_j + p(S) + mu) <= delta
         subs = subsets_within(pr.w[nb], pi[nb] - pr.cost[nb, j], lo=lo, hi=hi, threshold=threshold)
@@ -172,7 +172,7 @@ def list_columns(
         if cuts is not None and len(subs):
             subs = subs[
                 _within_with_cuts(
-                    subs, nb, j=j, gain=pr.cost[:, j] - pi, mu=mu, cuts=cuts, delta=delta
+                    subs, nb, j=int(j), gain=pr.cost[:, j] - pi, mu=mu, cuts=cuts, delta=delta
                 )
             ]
         if len(out) + len(subs) > MAX_COLUMNS:

@@ -226,11 +226,11 @@ class ColumnGeneration:
         """Keep the Lagrangian bound at these duals if it is the best so far."""
         lag = at.ell + float(np.minimum(at.rcb, 0).sum())
         if lag > self.out.best_l:
-            self._best(lag, at.pi, at.mu, at.sigma)
+            self._best(lag, at.pi, mu=at.mu, sigma=at.sigma)
             self.pi_stab = at.pi.copy()
 
     def _best(
-        self, value: float, pi: NDArray[np.float64], mu: float, sigma: NDArray[np.float64]
+        self, value: float, pi: NDArray[np.float64], *, mu: float, sigma: NDArray[np.float64]
     ) -> None:
         self.out.best_l, self.out.best_pi = value, pi.copy()
         self.out.best_mu, self.out.best_sigma = mu, sigma.copy()
@@ -239,7 +239,7 @@ class ColumnGeneration:
         """The LP over every column is solved: its value is a bound; cut it, or stop (True)."""
         master = self.master
         if z >= self.out.best_l:
-            self._best(z, at.pi_rmp, at.mu_rmp, at.sigma)
+            self._best(z, at.pi_rmp, mu=at.mu_rmp, sigma=at.sigma)
         gain = z - self.z_round
         self.z_round = z
         n = self.pr.n

@@ -18,6 +18,7 @@ within reach of j: maximise ``sum p_i x_i`` with ``p_i = pi_i - c_ij`` subject t
 from __future__ import annotations
 
 from functools import cache
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -162,7 +163,7 @@ def lp_bounds(
     w_pos = float(w[p > 0].sum())
 
     def g(t: NDArray[np.float64] | float) -> NDArray[np.float64]:
-        return np.interp(t, cum_w, cum_p)
+        return cast("NDArray[np.float64]", np.interp(t, cum_w, cum_p))
 
     if lo > total or hi < 0:
         base_value = -np.inf

@@ -18,7 +18,7 @@ class Master:
         self.n = n
         self.count = count
         quiet_highs_banner()
-        h = highspy.Highs()
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", threads)
         rows = n + (count is not None)
@@ -40,7 +40,10 @@ class Master:
     def add(self, columns: list[tuple[NDArray[np.int64], float]]) -> None:
         if not columns:
             return
-        starts, idx, vals, costs = [], [], [], []
+        starts: list[int] = []
+        idx: list[int] = []
+        vals: list[float] = []
+        costs: list[float] = []
         for members, cost in columns:
             starts.append(len(idx))
             self.members.append(members)

@@ -112,7 +112,7 @@ class Pricer:
         base_value, forced = lp_bounds(self.w[nb], profits, lo=lo, hi=hi, forced=True)
         if not np.isfinite(base_value):
             return np.inf, None
-        t = -(pi[j] + forced + mu)  # type: ignore[operator]
+        t = -(pi[j] + forced + mu)
         keep = t < theta
         self.dp_calls += 1
         wanted = -(pi[j] + mu) - theta  # a column is read back only when rc < theta
