@@ -147,6 +147,16 @@ def read_plan(folder: str | Path) -> Plan:
 
     ``read_plan(d).write(d2)`` writes files identical to ``d``'s.
 
+    Parameters
+    ----------
+    folder
+        A plan folder written by ``mcp-geo plan`` or :meth:`Plan.write`.
+
+    Returns
+    -------
+    Plan
+        The plan, with its scenario, tables, metrics and certificates.
+
     Raises
     ------
     ValidationError
@@ -160,6 +170,13 @@ def read_plan(folder: str | Path) -> Plan:
 @suggest_keywords
 def compare(a: Plan, b: Plan | Literal["pcn"]) -> Comparison:
     """Compare two plans on the practices they share, or a plan with today's PCNs (``"pcn"``).
+
+    Parameters
+    ----------
+    a
+        The first plan (``a`` in the tables).
+    b
+        The second plan, or ``"pcn"`` for today's Primary Care Networks of ``a``'s practices.
 
     Returns
     -------
@@ -194,7 +211,19 @@ def map(
 
     A ``folium.Map`` (a ``DualMap`` for a comparison): it shows inline in Jupyter;
     ``.save("map.html")`` writes it (``mcp-geo map`` writes a self-contained file that opens
-    offline). ``tiles=None`` draws no background tiles.
+    offline).
+
+    Parameters
+    ----------
+    subject
+        A plan, or a comparison of two plans (side by side, synchronised).
+    tiles
+        The background tiles (a folium tile name); None draws none.
+
+    Returns
+    -------
+    folium.Map or folium.plugins.DualMap
+        The map.
 
     Examples
     --------
@@ -218,6 +247,18 @@ def map(
 @suggest_keywords
 def footprints(*, snapshot: str | None = None, data: str | Path | None = None) -> pd.DataFrame:
     """The built-in footprints: name, title, practices, patients and excluded practices.
+
+    Parameters
+    ----------
+    snapshot
+        The data snapshot (``"2025-04"``, the default, or ``"2021-01"``).
+    data
+        The folder of official files; by default the snapshot shipped with the package.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per built-in footprint.
 
     Examples
     --------

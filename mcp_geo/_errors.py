@@ -208,7 +208,7 @@ def check_count(bad: list[Check], key: str, value: object) -> None:
         bad.append((key, "must be a whole number >= 1, or left out"))
 
 
-def check_limit(bad: list[Check], key: str, value: object, unit: str) -> None:
+def check_limit(bad: list[Check], key: str, value: object, *, unit: str) -> None:
     if value is not None and (not is_number(value) or value <= 0):  # type: ignore[operator]
         bad.append((key, f"must be {unit} > 0, or none for no limit"))
 
@@ -218,7 +218,7 @@ def check_flag(bad: list[Check], key: str, value: object) -> None:
         bad.append((key, "must be true or false, not a string or a number"))
 
 
-def check_choice(bad: list[Check], key: str, value: object, choices: tuple[str, ...]) -> None:
+def check_choice(bad: list[Check], key: str, value: object, *, choices: tuple[str, ...]) -> None:
     if not isinstance(value, str) or value not in choices:
         bad.append((key, f"must be {words(choices)}"))
 

@@ -330,7 +330,7 @@ def _own_problems(values: Mapping[str, Any]) -> list[Check]:
     if not isinstance(snapshot, str) or snapshot not in SNAPSHOTS:
         bad.append(("snapshot", f"must be {words(tuple(SNAPSHOTS))}"))
     check_flag(bad, "no_mcps", values["no_mcps"])
-    check_choice(bad, "mode", values["mode"], MODES)
+    check_choice(bad, "mode", values["mode"], choices=MODES)
     return bad
 
 

@@ -49,8 +49,8 @@ class TravelOptions:
     def problems(self) -> list[Check]:
         """Every problem of these values, as (option, what is allowed)."""
         bad: list[Check] = []
-        check_choice(bad, "travel", self.travel, TRAVEL_KINDS)
-        check_choice(bad, "metric", self.metric, METRICS)
+        check_choice(bad, "travel", self.travel, choices=TRAVEL_KINDS)
+        check_choice(bad, "metric", self.metric, choices=METRICS)
         roads = self.roads
         if roads is not None and not (isinstance(roads, str) and roads.strip()):
             bad.append(("roads", "must be the path of a road network file"))

@@ -44,7 +44,13 @@ SOLVERS: tuple[SolverName, ...] = ("highs", "cbc")
 
 
 def option_names(cls: type) -> tuple[str, ...]:
-    """The public option names of a rule or options class, in order."""
+    """The public option names of a rule or options class, in order.
+
+    Returns
+    -------
+    tuple[str, ...]
+        The field names, which are the options' public names.
+    """
     return tuple(f.name for f in fields(cls))
 
 
@@ -81,7 +87,13 @@ class HubRule:
         raise_problems(self, self.problems(), context="invalid hub rule")
 
     def problems(self) -> list[Check]:
-        """Every problem of these values, as (option, what is allowed)."""
+        """Every problem of these values, as (option, what is allowed).
+
+        Returns
+        -------
+        list[Check]
+            Every problem found (empty when the values are valid).
+        """
         bad: list[Check] = []
         check_patients(bad, "hub_min", self.hub_min)
         check_patients(bad, "hub_max", self.hub_max)
@@ -92,14 +104,25 @@ class HubRule:
         ):
             bad.append(("hub_max", f"must be >= hub_min ({self.hub_min}) and >= 1"))
         check_count(bad, "hubs", self.hubs)
-        check_limit(bad, "max_km", self.max_km, "a distance in km")
-        check_limit(bad, "max_minutes", self.max_minutes, "minutes")
-        check_choice(bad, "objective", self.objective, OBJECTIVES)
+        check_limit(bad, "max_km", self.max_km, unit="a distance in km")
+        check_limit(bad, "max_minutes", self.max_minutes, unit="minutes")
+        check_choice(bad, "objective", self.objective, choices=OBJECTIVES)
         check_flag(bad, "strict", self.strict)
         return bad
 
     def limit(self, metric: str) -> float | None:
-        """The distance limit in the travel's unit (``km`` or ``minutes``)."""
+        """The distance limit in the travel's unit (``km`` or ``minutes``).
+
+        Parameters
+        ----------
+        metric
+            ``"km"`` or ``"minutes"``: the unit the travel is measured in.
+
+        Returns
+        -------
+        float | None
+            The limit, or None for no limit.
+        """
         return self.max_minutes if metric == "minutes" else self.max_km
 
 
@@ -132,21 +155,38 @@ class McpRule:
         raise_problems(self, self.problems(), context="invalid MCP rule")
 
     def problems(self) -> list[Check]:
-        """Every problem of these values, as (option, what is allowed)."""
+        """Every problem of these values, as (option, what is allowed).
+
+        Returns
+        -------
+        list[Check]
+            Every problem found (empty when the values are valid).
+        """
         bad: list[Check] = []
         check_patients(bad, "mcp_min", self.mcp_min)
         check_count(bad, "mcp_max", self.mcp_max)
         if is_whole(self.mcp_max) and is_whole(self.mcp_min) and self.mcp_max < self.mcp_min:  # type: ignore[operator]
             bad.append(("mcp_max", f"must be >= mcp_min ({self.mcp_min})"))
         check_count(bad, "mcps", self.mcps)
-        check_limit(bad, "mcp_max_km", self.mcp_max_km, "a distance in km")
-        check_limit(bad, "mcp_max_minutes", self.mcp_max_minutes, "minutes")
-        check_choice(bad, "objective", self.objective, OBJECTIVES)
+        check_limit(bad, "mcp_max_km", self.mcp_max_km, unit="a distance in km")
+        check_limit(bad, "mcp_max_minutes", self.mcp_max_minutes, unit="minutes")
+        check_choice(bad, "objective", self.objective, choices=OBJECTIVES)
         check_flag(bad, "strict", self.strict)
         return bad
 
     def limit(self, metric: str) -> float | None:
-        """The distance limit in the travel's unit (``km`` or ``minutes``)."""
+        """The distance limit in the travel's unit (``km`` or ``minutes``).
+
+        Parameters
+        ----------
+        metric
+            ``"km"`` or ``"minutes"``: the unit the travel is measured in.
+
+        Returns
+        -------
+        float | None
+            The limit, or None for no limit.
+        """
         return self.mcp_max_minutes if metric == "minutes" else self.mcp_max_km
 
 
@@ -182,10 +222,16 @@ class SolveOptions:
         raise_problems(self, self.problems(), context="invalid solve options")
 
     def problems(self) -> list[Check]:
-        """Every problem of these values, as (option, what is allowed)."""
+        """Every problem of these values, as (option, what is allowed).
+
+        Returns
+        -------
+        list[Check]
+            Every problem found (empty when the values are valid).
+        """
         bad: list[Check] = []
-        check_choice(bad, "engine", self.engine, ENGINES)
-        check_choice(bad, "solver", self.solver, SOLVERS)
+        check_choice(bad, "engine", self.engine, choices=ENGINES)
+        check_choice(bad, "solver", self.solver, choices=SOLVERS)
         if not is_number(self.gap) or not 0 <= self.gap < 1:
             bad.append(("gap", "must be a fraction in [0, 1) (0.0001 = 0.01%)"))
         if not is_number(self.time_limit) or self.time_limit <= 0:
