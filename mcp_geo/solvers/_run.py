@@ -297,18 +297,9 @@ def _run_highs(
     if ms == MS.kInfeasible:
         status, ended, objective, bound = "infeasible", "proof", None, None
     else:
-        if ms == MS.kOptimal:
-            ended = "proof"
-            if bound is None and objective is not None:
-                bound = objective
-        elif ms == MS.kTimeLimit:
-            ended = "time_limit"
-        elif ms in (MS.kIterationLimit, MS.kSolutionLimit):
-            ended = "work_limit"
-        elif ms == MS.kInterrupt:
-            ended = "time_limit"
-        else:
-            raise SolverError(f"HiGHS ended with model status {h.modelStatusToString(ms)!r}")
+        ended = _highs_ended(h, ms)
+        if ended == "proof" and bound is None and objective is not None:
+            bound = objective
         status = _status(
             has_solution=has_solution, objective=objective, bound=bound, gap=options.gap
         )
@@ -324,6 +315,20 @@ def _run_highs(
         version=highs_version(),
         seconds=time.perf_counter() - t0,
     )
+
+
+def _highs_ended(h: Any, ms: Any) -> str:
+    """What ended a HiGHS solve that did not prove infeasibility (its model status ``ms``)."""
+    import highspy
+
+    MS = highspy.HighsModelStatus
+    if ms == MS.kOptimal:
+        return "proof"
+    if ms in (MS.kTimeLimit, MS.kInterrupt):
+        return "time_limit"
+    if ms in (MS.kIterationLimit, MS.kSolutionLimit):
+        return "work_limit"
+    raise SolverError(f"HiGHS ended with model status {h.modelStatusToString(ms)!r}")
 
 
 _NUM = r"(-?[0-9.eE+-]+|inf|-inf|nan)"

@@ -24,7 +24,20 @@ ENDED_BY: tuple[str, ...] = ("proof", "time_limit", "work_limit", "infeasible", 
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
-    """``(objective - bound) / |objective|``, 0 when both are 0, None without an objective."""
+    """``(objective - bound) / |objective|``, 0 when both are 0, None without an objective.
+
+    Parameters
+    ----------
+    objective
+        The plan's value (None without a plan).
+    bound
+        A proven lower bound (None if nothing is known).
+
+    Returns
+    -------
+    float | None
+        The relative gap as a fraction (``inf`` for a zero objective above its bound).
+    """
     if (
         objective is None
         or bound is None
@@ -39,7 +52,20 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
 
 def within_gap(gap: float | None, tolerance: float) -> bool:
     """Whether a relative gap meets the tolerance (rounding aside: a bound set to
-    ``objective * (1 - tolerance)`` meets it)."""
+    ``objective * (1 - tolerance)`` meets it).
+
+    Parameters
+    ----------
+    gap
+        A relative gap (None: no plan or no bound, never within).
+    tolerance
+        The gap tolerance as a fraction.
+
+    Returns
+    -------
+    bool
+        True when the gap is known and at most the tolerance.
+    """
     return gap is not None and gap <= tolerance + 1e-12
 
 
@@ -60,6 +86,13 @@ class ModelSize:
         )
 
     def to_dict(self) -> dict[str, int]:
+        """Every count by name, for report.json.
+
+        Returns
+        -------
+        dict[str, int]
+            The counts by field name.
+        """
         return {f.name: int(getattr(self, f.name)) for f in fields(self)}
 
 
@@ -95,7 +128,13 @@ class Certificate:
             raise ValueError(f"gap must be >= 0 (got {self.gap!r})")
 
     def to_dict(self) -> dict[str, Any]:
-        """The report.json form (DESIGN "Outputs"); seconds go under ``timings``, not here."""
+        """The report.json form (DESIGN "Outputs"); seconds go under ``timings``, not here.
+
+        Returns
+        -------
+        dict[str, Any]
+            The fields by name, numbers rounded for the report.
+        """
         return {
             "engine": self.engine,
             "solver": self.solver,
@@ -118,6 +157,25 @@ def combine_certificates(
     The objective is the sum of the parts' objectives (None if any part has no plan), the bound
     the sum of their bounds, the status the worst of theirs (re-derived from the combined gap:
     a sum of parts each within the tolerance is within it), engines and solvers listed once each.
+
+    Parameters
+    ----------
+    certificates
+        The parts' certificates (at least one).
+    gap_tolerance
+        The tolerance that makes the combined status ``optimal``.
+    seconds
+        The combined wall-clock time; the sum of the parts' when None.
+
+    Returns
+    -------
+    Certificate
+        The combined certificate (the only one, unchanged, when there is one and no ``seconds``).
+
+    Raises
+    ------
+    ValueError
+        When there are no certificates.
     """
     if not certificates:
         raise ValueError("no certificates to combine")

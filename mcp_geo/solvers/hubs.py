@@ -85,6 +85,11 @@ def solve_hubs(
         Unusable input (every problem listed).
     InfeasibleError
         No plan can satisfy the rule (or, when strict, an exception would be needed).
+
+    Returns
+    -------
+    HubSolution
+        The plan (assignment, hubs, exceptions) and its certificate.
     """
     df, km, source = validated_items(
         practices, code="practice_code", weight="patients", travel=travel, source="practices"

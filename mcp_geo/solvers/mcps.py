@@ -66,6 +66,18 @@ def solve_mcps(
         latitude and longitude.
     travel
         Distances indexed by practice code (the hubs' base codes); great-circle km if None.
+
+    Returns
+    -------
+    McpSolution
+        The plan (assignment of hubs, MCPs, exceptions) and its certificate.
+
+    Raises
+    ------
+    ValidationError
+        Unusable input (every problem listed).
+    InfeasibleError
+        No plan can satisfy the rule; ``relax`` names the MCP options that would allow one.
     """
     df, km, source = validated_items(
         hubs,

@@ -1,6 +1,7 @@
 """House style of the solvers, checked with ``ast``: small functions, keyword-only options.
 
-Every function in ``mcp_geo/solvers`` is at most :data:`MAX_LINES` long; no function takes four or
+Every function in ``mcp_geo/solvers`` is at most :data:`MAX_LINES` long (from ``def`` to its
+last line, its docstring left out: numpydoc sections should not push code out); no function takes four or
 more positional parameters (``self`` and ``cls`` aside: the data first, everything after it
 keyword-only) nor a positional boolean; every public function and class in a public module has a
 numpydoc docstring (``Parameters`` when it takes any, ``Returns`` when it returns something).
@@ -35,6 +36,19 @@ def _positional(node: Function) -> list[ast.arg]:
     return [a for a in args if a.arg not in ("self", "cls")]
 
 
+def _length(node: Function) -> int:
+    """Lines from ``def`` to the end, less the docstring's."""
+    total = (node.end_lineno or node.lineno) - node.lineno + 1
+    first = node.body[0]
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
+        total -= (first.end_lineno or first.lineno) - first.lineno + 1
+    return total
+
+
 def _where(path: Path, node: ast.AST) -> str:
     return f"{path.relative_to(ROOT.parent)}:{getattr(node, 'lineno', 0)}"
 
@@ -47,9 +61,9 @@ def test_the_files_are_found() -> None:
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_functions_are_short(path: Path) -> None:
     long = [
-        f"{_where(path, f)} {f.name}: {f.end_lineno - f.lineno + 1} lines"  # type: ignore[operator]
+        f"{_where(path, f)} {f.name}: {_length(f)} lines"
         for f in _functions(path)
-        if f.end_lineno - f.lineno + 1 > MAX_LINES  # type: ignore[operator]
+        if _length(f) > MAX_LINES
     ]
     assert long == []
 

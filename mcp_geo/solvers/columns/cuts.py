@@ -52,6 +52,22 @@ def separate_sr3(
 
     ``members[k]``: the items of column k; ``x[k]``: its LP value. Only fractional columns can
     violate a cut (a column at 1 covers its items, so every other column holding two of them is 0).
+
+    Parameters
+    ----------
+    members
+        The items of each master column.
+    x
+        The columns' LP values.
+    n
+        The number of items.
+    max_cuts
+        At most this many cuts.
+
+    Returns
+    -------
+    list[NDArray[np.int64]]
+        The violated triples, most violated first.
     """
     frac = np.flatnonzero((x > 1e-6) & (x < 1 - 1e-6))
     if len(frac) == 0 or max_cuts <= 0:
@@ -90,7 +106,22 @@ def separate_sr3(
 
 
 def held(cuts: NDArray[np.int64], members: NDArray[np.int64], n: int) -> NDArray[np.int64]:
-    """Indices of the cuts (rows of ``cuts``, k x 3) of which the column holds two items or more."""
+    """Indices of the cuts (rows of ``cuts``, k x 3) of which the column holds two items or more.
+
+    Parameters
+    ----------
+    cuts
+        The cuts' triples of items (k x 3).
+    members
+        The column's items.
+    n
+        The number of items.
+
+    Returns
+    -------
+    NDArray[np.int64]
+        The rows of ``cuts`` the column holds two items of, or more.
+    """
     if len(cuts) == 0:
         return np.zeros(0, dtype=np.int64)
     mask = np.zeros(n, dtype=bool)
@@ -99,7 +130,20 @@ def held(cuts: NDArray[np.int64], members: NDArray[np.int64], n: int) -> NDArray
 
 
 def held_rows(cuts: NDArray[np.int64], holds: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """:func:`held` for many columns: ``holds`` has a row per column (which items it holds)."""
+    """:func:`held` for many columns: ``holds`` has a row per column (which items it holds).
+
+    Parameters
+    ----------
+    cuts
+        The cuts' triples of items (k x 3).
+    holds
+        ``holds[c, i]``: column c holds item i.
+
+    Returns
+    -------
+    NDArray[np.bool_]
+        ``[c, k]``: column c holds two items of cut k, or more.
+    """
     return holds[:, cuts].sum(axis=2) >= 2  # type: ignore[no-any-return]
 
 
@@ -130,6 +174,30 @@ def price_with_cuts(
     knapsack of the other items in the window left, read from one table by range maxima.
     Otherwise a small MIP (highspy) with one variable per cut; ``None`` instead if not ``mip``.
     No positions are read back (None) when the value is below ``min_value``.
+
+    Parameters
+    ----------
+    w, profits
+        The candidate items' weights and profits (duals minus costs).
+    items
+        The candidate items' ids, as in ``cuts``.
+    base
+        The base's id (always in the column).
+    lo, hi
+        The window left for the candidates (the group's less the base's weight).
+    cuts, sigma
+        The cuts' triples and their duals (<= 0).
+    threads
+        Threads for the MIP.
+    mip
+        Whether a MIP may be solved when the cuts touch many items.
+    min_value
+        Positions are read back only for a value at least this.
+
+    Returns
+    -------
+    tuple | None
+        (value, positions or None), or None when a MIP was needed and not allowed.
     """
     where, with_base, active = cuts_within_reach(items, base=base, cuts=cuts, sigma=sigma)
     relevant: list[tuple[int, list[int], bool]] = [
@@ -189,7 +257,23 @@ def cuts_within_reach(
 ) -> tuple[NDArray[np.int64], NDArray[np.bool_], NDArray[np.int64]]:
     """The cuts (with ``sigma < 0``) a column of this base and these items can hold: their items'
     positions among ``items`` (-1: not a candidate), whether the base is one of them, and the
-    cuts' indices."""
+    cuts' indices.
+
+    Parameters
+    ----------
+    items
+        The candidate items' ids.
+    base
+        The base's id.
+    cuts, sigma
+        The cuts' triples and their duals.
+
+    Returns
+    -------
+    tuple
+        Per cut that a column can hold: the positions of its items among ``items`` (k x 3,
+        -1 elsewhere), whether the base is one of them, and the cut's index.
+    """
     active = np.flatnonzero(sigma < 0)
     pos = np.full(max(int(cuts.max(initial=0)), int(items.max(initial=0)), base) + 1, -1)
     pos[items] = np.arange(len(items))
@@ -218,6 +302,18 @@ def penalised_knapsack(
     true value (profits plus the duals of the cuts held) and its positions, or ``(-inf, None)``.
     Measured on Greater Manchester's pricing MIPs: a column as good as the MIP needs is found
     for 289 of 348 bases (the best one for 247) in about a tenth of the MIP's time.
+
+    Parameters
+    ----------
+    w, profits, items, base, lo, hi, cuts, sigma
+        As for :func:`price_with_cuts`.
+    rounds
+        At most this many knapsacks.
+
+    Returns
+    -------
+    tuple
+        The best true value found and its positions, or ``(-inf, None)``.
     """
     where, with_base, active = cuts_within_reach(items, base=base, cuts=cuts, sigma=sigma)
     duals = sigma[active]

@@ -48,6 +48,22 @@ def subsets_within(
     Meet in the middle up to :data:`MAX_ITEMS` items, else a pruned breadth-first search. None
     when there are more than ``limit`` subsets (or the search would pass :data:`MAX_FRONTIER`
     partial subsets).
+
+    Parameters
+    ----------
+    w, p
+        The items' weights and profits.
+    lo, hi
+        The weight window.
+    threshold
+        The least profit of a subset listed.
+    limit
+        At most this many subsets.
+
+    Returns
+    -------
+    NDArray[np.bool_] | None
+        One row per subset (which items it holds), or None when there are more than ``limit``.
     """
     m = len(w)
     if m > MAX_ITEMS:
@@ -127,6 +143,20 @@ def fix_by_reduced_cost(
 
     A plan that opens base j costs at least ``lag - min(0, r_j) + r_j``; one that assigns i to j
     at least ``lag - min(0, r_j) + r_ij`` (``r_ij``: the LP-relaxed knapsack with i forced in).
+
+    Parameters
+    ----------
+    pr
+        The part's pricer.
+    duals
+        The duals, the bases' reduced-cost bounds and the Lagrangian bound at them.
+    target
+        The plans' cost considered.
+
+    Returns
+    -------
+    tuple
+        ``bases[j]`` and ``pairs[i, j]`` (part-local masks) a plan up to ``target`` may use.
     """
     n = pr.n
     pi, mu, rcb, lag = duals.pi, duals.mu, duals.rc, duals.lag
@@ -154,7 +184,27 @@ def list_columns(
     until: float = np.inf,
 ) -> list[tuple[int, NDArray[np.int64]]] | None:
     """Every column a plan costing at most ``target`` can use, or None when too many (or when
-    ``time.perf_counter()`` passes ``until``)."""
+    ``time.perf_counter()`` passes ``until``).
+
+    Parameters
+    ----------
+    pr
+        The part's pricer.
+    duals
+        The duals and reduced-cost bounds (with the cuts' duals, when any).
+    target
+        The plans' cost considered.
+    bases, pairs
+        What reduced-cost fixing against ``target`` kept (:func:`fix_by_reduced_cost`).
+    until
+        A ``time.perf_counter()`` after which the listing gives up.
+
+    Returns
+    -------
+    list | None
+        Every (base, members) column a plan up to ``target`` can use, or None when the listing
+        is too long (or ran out of time).
+    """
     pi, mu, cuts = duals.pi, duals.mu, duals.cuts
     out: list[tuple[int, NDArray[np.int64]]] = []
     slack = target * (1 + 1e-9) + 1e-6

@@ -44,6 +44,26 @@ def dive(
 
     Returns the local base of every item, or None when the dive gets stuck or runs out of time.
     Changes the master's bounds (the master is not used for bounds afterwards).
+
+    Parameters
+    ----------
+    master
+        The restricted master (its bounds are changed).
+    pr
+        The part's pricer.
+    order
+        The master's columns in order (column ``n_art + k`` is ``order[k]``).
+    add
+        Adds columns to the master and the pool; returns how many were new.
+    deadline
+        The part's budget.
+    until
+        The deadline's elapsed seconds at which the dive stops.
+
+    Returns
+    -------
+    NDArray[np.int64] | None
+        The local base of every item, or None.
     """
     n = pr.n
     covered = np.zeros(n, dtype=bool)
@@ -116,7 +136,20 @@ def _repair(pr: Pricer, base_local: NDArray[np.int64]) -> NDArray[np.int64] | No
 
 
 def local_polish(inst: Instance, part: Part, base_local: NDArray[np.int64]) -> NDArray[np.int64]:
-    """:func:`mcp_geo.solvers._greedy.local_search` on a part's plan (local base indices in and out)."""
+    """:func:`mcp_geo.solvers._greedy.local_search` on a part's plan (local base indices in and out).
+
+    Parameters
+    ----------
+    inst, part
+        The instance and the part.
+    base_local
+        The plan as the local base index of every part item.
+
+    Returns
+    -------
+    NDArray[np.int64]
+        The polished plan (local base indices).
+    """
     items = part.items
     return local_search(
         base_local,
@@ -141,6 +174,21 @@ def column_mip(
     """The set-partitioning master as a MIP over ``cols`` (PuLP); ``start``: local bases.
 
     Returns the plan (instance indices of the bases, or None), its cost and the solver's result.
+
+    Parameters
+    ----------
+    inst, part
+        The instance and the part.
+    cols
+        The columns (base, members, cost) the MIP chooses among (local indices).
+    options
+        Solver options.
+    deadline
+        The part's budget.
+    time_limit
+        A tighter limit than the deadline's, if given.
+    start
+        A plan (local bases) made of the columns, as a warm start.
     """
     n = len(part.items)
     t_build = time.perf_counter()

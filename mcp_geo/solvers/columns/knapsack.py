@@ -28,7 +28,18 @@ ENUMERATE_MAX = 12  # items: up to this many, every subset is checked instead of
 
 @cache
 def subset_matrix(k: int) -> NDArray[np.float64]:
-    """Every subset of k items as a 0/1 row (2^k x k), in binary order; read-only."""
+    """Every subset of k items as a 0/1 row (2^k x k), in binary order; read-only.
+
+    Parameters
+    ----------
+    k
+        The number of items.
+
+    Returns
+    -------
+    NDArray[np.float64]
+        The 2^k x k matrix (cached; do not write to it).
+    """
     rows = ((np.arange(2**k)[:, None] >> np.arange(k)) & 1).astype(float)
     rows.flags.writeable = False
     return rows
@@ -43,7 +54,22 @@ def best_subset(
     extra: NDArray[np.float64] | None = None,
 ) -> tuple[float, NDArray[np.int64] | None]:
     """:func:`knapsack_window` by checking every subset (few items); ``extra``: a value added to
-    each subset (rows of :func:`subset_matrix`)."""
+    each subset (rows of :func:`subset_matrix`).
+
+    Parameters
+    ----------
+    weights, profits
+        The items' whole weights and profits.
+    lo, hi
+        The weight window.
+    extra
+        A value added to each subset's profit (None: nothing).
+
+    Returns
+    -------
+    tuple
+        As for :func:`knapsack_window`.
+    """
     subs = subset_matrix(len(weights))
     total = subs @ weights.astype(float)
     value = subs @ profits if extra is None else subs @ profits + extra
@@ -63,6 +89,20 @@ def knapsack_table(
 
     ``take[k, c]``: item k improved ``f[c]`` when it was added; :func:`knapsack_items` reads
     the items back. Without ``items`` no ``take`` is kept (half the passes over the table).
+
+    Parameters
+    ----------
+    weights, profits
+        The items' whole weights and profits.
+    cap
+        The largest total weight.
+    items
+        Whether to keep what reading the items back needs.
+
+    Returns
+    -------
+    tuple
+        ``f`` (``-inf`` where no subset weighs exactly c) and the take table (or None).
     """
     f = np.full(cap + 1, -np.inf)
     f[0] = 0.0
@@ -91,7 +131,22 @@ def knapsack_table(
 def knapsack_items(
     weights: NDArray[np.int64], take: NDArray[np.bool_], c: int
 ) -> NDArray[np.int64]:
-    """The items of the best subset of total weight ``c`` (positions, sorted)."""
+    """The items of the best subset of total weight ``c`` (positions, sorted).
+
+    Parameters
+    ----------
+    weights
+        The items' whole weights.
+    take
+        The take table of :func:`knapsack_table`.
+    c
+        The total weight of the subset to read back.
+
+    Returns
+    -------
+    NDArray[np.int64]
+        The positions of the subset's items.
+    """
     chosen = []
     for k in range(len(weights) - 1, -1, -1):
         if take[k, c]:
@@ -113,6 +168,20 @@ def knapsack_window(
     Ties go to the smallest total weight, then to the items taken first (deterministic).
     Returns ``(-inf, None)`` when the window cannot be met, and no positions when the value is
     below ``min_value`` (the table is then built once, without what reading them back needs).
+
+    Parameters
+    ----------
+    weights, profits
+        The items' whole weights and profits.
+    lo, hi
+        The weight window.
+    min_value
+        Positions are read back only for a value at least this.
+
+    Returns
+    -------
+    tuple
+        The best value and the chosen positions (None as said above).
     """
     lo = max(0, int(lo))
     hi = int(hi)
@@ -146,6 +215,20 @@ def lp_bounds(
 
     Returns the bound for the knapsack itself and, if ``forced``, for each item the bound when
     that item must be taken (``-inf`` where impossible).
+
+    Parameters
+    ----------
+    weights, profits
+        The items' whole weights and profits.
+    lo, hi
+        The weight window.
+    forced
+        Whether to bound, for each item, the knapsack with that item taken.
+
+    Returns
+    -------
+    tuple
+        The bound, and the per-item bounds when ``forced`` (else None).
     """
     lo = max(0, int(lo))
     w_all = weights.astype(float)
@@ -197,7 +280,20 @@ def lp_bound_rows(
     lo: NDArray[np.int64],
     hi: NDArray[np.int64],
 ) -> NDArray[np.float64]:
-    """:func:`lp_bounds`' bound for every row of padded matrices (entries where ``valid``)."""
+    """:func:`lp_bounds`' bound for every row of padded matrices (entries where ``valid``).
+
+    Parameters
+    ----------
+    weights, profits, valid
+        Padded matrices, one knapsack per row; ``valid`` marks the real entries.
+    lo, hi
+        Each row's weight window.
+
+    Returns
+    -------
+    NDArray[np.float64]
+        Each row's LP bound (``-inf`` where the window cannot be met).
+    """
     lo = np.maximum(lo, 0)
     w = np.where(valid, weights, 0).astype(float)
     p = np.where(valid, profits, 0.0)

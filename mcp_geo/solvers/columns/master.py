@@ -38,6 +38,13 @@ class Master:
         self.members: list[NDArray[np.int64]] = []  # master column n_art + k holds members[k]
 
     def add(self, columns: list[tuple[NDArray[np.int64], float]]) -> None:
+        """Add columns (their items and costs) to the master, with their cut rows.
+
+        Parameters
+        ----------
+        columns
+            (members, cost) of each new column.
+        """
         if not columns:
             return
         starts: list[int] = []
@@ -65,7 +72,13 @@ class Master:
         )
 
     def add_cuts(self, triples: list[NDArray[np.int64]]) -> None:
-        """Add subset-row cuts (rows ``<= 1`` over the columns holding two items or more)."""
+        """Add subset-row cuts (rows ``<= 1`` over the columns holding two items or more).
+
+        Parameters
+        ----------
+        triples
+            The cuts' triples of items.
+        """
         holds = np.zeros((len(self.members), self.n), dtype=np.int8)
         for k, members in enumerate(self.members):
             holds[k, members] = 1
@@ -78,10 +91,24 @@ class Master:
             self.cuts = np.vstack([self.cuts, np.array(triples, dtype=np.int64)])
 
     def values(self) -> NDArray[np.float64]:
-        """The columns' values at the last solve (artificials left out)."""
+        """The columns' values at the last solve (artificials left out).
+
+        Returns
+        -------
+        NDArray[np.float64]
+            One value per generated column, in the order they were added.
+        """
         return np.array(self.h.getSolution().col_value)[self.n_art :]
 
     def solve(self) -> tuple[float, NDArray[np.float64], float]:
+        """Solve the master LP (warm started) and read its value and duals.
+
+        Returns
+        -------
+        tuple
+            The LP value, the cover rows' duals ``pi`` and the count row's ``mu`` (0 without a
+            count); the cuts' duals (clipped to <= 0) are kept in :attr:`sigma`.
+        """
         self.h.run()
         sol = self.h.getSolution()
         duals = np.array(sol.row_dual)

@@ -55,6 +55,13 @@ class Pricer:
         return np.flatnonzero(ok)
 
     def initial_columns(self) -> list[tuple[int, NDArray[np.int64]]]:
+        """Columns to start from: each base with its nearest items up to the floor.
+
+        Returns
+        -------
+        list[tuple[int, NDArray[np.int64]]]
+            (base, sorted members) of each column that fits the window.
+        """
         out = []
         for j in np.flatnonzero(self.openable):
             tot = int(self.w[j])
@@ -70,10 +77,33 @@ class Pricer:
         return out
 
     def window(self, j: int) -> tuple[int, int]:
+        """The window left for base j's other items (the group's less the base's weight).
+
+        Parameters
+        ----------
+        j
+            The base (part-local).
+
+        Returns
+        -------
+        tuple[int, int]
+            The least and the most weight of the other items.
+        """
         return self.lo - int(self.w[j]), self.hi - int(self.w[j])
 
     def lp_rc(self, pi: NDArray[np.float64], mu: float) -> NDArray[np.float64]:
-        """Lower bounds on every base's best reduced cost (LP-relaxed knapsacks)."""
+        """Lower bounds on every base's best reduced cost (LP-relaxed knapsacks).
+
+        Parameters
+        ----------
+        pi, mu
+            The cover rows' and the count row's duals.
+
+        Returns
+        -------
+        NDArray[np.float64]
+            One bound per base (``inf`` for a base that cannot open).
+        """
         rc = np.full(self.n, np.inf)
         js = self._bases()
         nb = self.nb_pad[js]
@@ -105,6 +135,24 @@ class Pricer:
         programming, or by a small MIP; given a ``deferred`` list, a base that needs the MIP is
         appended to it instead, with the knapsack's bound and the best column that knapsacks with
         penalised profits find (:func:`.cuts.penalised_knapsack`).
+
+        Parameters
+        ----------
+        j
+            The base (part-local).
+        pi, mu
+            The cover rows' and the count row's duals.
+        theta
+            Reduced costs from this up need not be exact.
+        cuts
+            The cuts' triples and duals, or None.
+        deferred
+            Where to put a base whose pricing needs a MIP (None: solve the MIP).
+
+        Returns
+        -------
+        tuple
+            The lower bound and the best column's members (or None).
         """
         nb = self._nb(j)
         lo, hi = self.window(j)
@@ -161,7 +209,20 @@ class Pricer:
     def greedy_column(
         self, j: int, pi: NDArray[np.float64], mu: float
     ) -> tuple[float, NDArray[np.int64] | None]:
-        """A cheap column for base j (rounding the LP knapsack): reduced cost and members."""
+        """A cheap column for base j (rounding the LP knapsack): reduced cost and members.
+
+        Parameters
+        ----------
+        j
+            The base (part-local).
+        pi, mu
+            The cover rows' and the count row's duals.
+
+        Returns
+        -------
+        tuple
+            The column's reduced cost and its members, or ``(inf, None)`` when none fits.
+        """
         nb = self._nb(j)
         lo, hi = self.window(j)
         w = self.w[nb]
@@ -191,11 +252,38 @@ class Pricer:
         return -(pi[j] + val + mu), members
 
     def column_cost(self, j: int, members: NDArray[np.int64]) -> float:
+        """The cost of the column of base j serving ``members``.
+
+        Parameters
+        ----------
+        j
+            The base (part-local).
+        members
+            The column's items (part-local, the base included).
+
+        Returns
+        -------
+        float
+            The sum of the members' costs to the base.
+        """
         return float(self.cost[members, j].sum())
 
     def penalty(
         self, members: NDArray[np.int64], cuts: tuple[NDArray[np.int64], NDArray[np.float64]]
     ) -> float:
-        """What the cuts add to a column's reduced cost (``-sum sigma`` over the cuts it holds)."""
+        """What the cuts add to a column's reduced cost (``-sum sigma`` over the cuts it holds).
+
+        Parameters
+        ----------
+        members
+            The column's items.
+        cuts
+            The cuts' triples and duals.
+
+        Returns
+        -------
+        float
+            The penalty (>= 0).
+        """
         triples, sigma = cuts
         return float(-sigma[held(triples, members, self.n)].sum())
