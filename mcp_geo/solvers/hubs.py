@@ -1,9 +1,9 @@
 """Hubs: group practices into hubs of 30,000-50,000 patients around a base practice.
 
 ``solve_hubs`` runs the pre-checks, splits the footprint into parts that cannot share a hub
-under the distance limit, solves each part exactly with the chosen engine (see
-:mod:`mcp_geo.solvers._compact` and :mod:`mcp_geo.solvers._columns`) and combines the parts'
-certificates.
+under the distance limit, solves each part exactly with the chosen engine (the contract is
+:mod:`mcp_geo.solvers.engine`; the engines :mod:`mcp_geo.solvers._compact` and
+:mod:`mcp_geo.solvers.columns`) and combines the parts' certificates.
 """
 
 from __future__ import annotations

@@ -93,4 +93,6 @@ def test_joint_is_infeasible_when_nothing_nests(sites, tmp_path, capsys):
         ]
     )
     assert code == 3
-    assert "joint model is infeasible" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "joint model is infeasible" in err
+    assert "set --mode staged or lower --mcp-min or raise --mcp-max-km" in err  # named by the CLI

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from mcp_geo._errors import InfeasibleError, ValidationError
+from mcp_geo._errors import InfeasibleError, Relaxation, ValidationError, cli_name
 from mcp_geo.solvers.hubs import solve_hubs
 from mcp_geo.solvers.rules import HubRule, McpRule, SolveOptions
 
@@ -80,8 +80,17 @@ def test_group_that_no_split_can_cover_names_the_limit_to_relax() -> None:
             r"30,000-50,000: 1 hubs hold at most 50,000 and 2 need at least 60,000; lower the "
             r"floor to 27,500 or raise the ceiling to 55,000"
         ),
-    ):
+    ) as info:
         _solve({"A": 0, "B": 1}, {"A": 27_000, "B": 28_000})
+    assert info.value.level == "hubs"
+    assert info.value.relax == (
+        Relaxation("hub_min", "lower", 27_500),
+        Relaxation("hub_max", "raise", 55_000),
+        Relaxation("max_km", "raise"),
+    )
+    assert info.value.message(cli_name).endswith(
+        ": lower --hub-min to 27,500 or raise --hub-max to 55,000 or raise --max-km"
+    )
 
 
 def test_footprint_under_the_floor_when_strict() -> None:
@@ -89,8 +98,9 @@ def test_footprint_under_the_floor_when_strict() -> None:
         InfeasibleError,
         match=r"the footprint has 25,000 patients, under the "
         r"hub floor of 30,000",
-    ):
+    ) as info:
         _solve({"A": 0, "B": 1}, {"A": 10_000, "B": 15_000}, strict=True)
+    assert Relaxation("hub_min", "lower", 25_000) in info.value.relax
 
 
 def test_fixed_count_that_cannot_hold_the_footprint() -> None:
@@ -100,8 +110,12 @@ def test_fixed_count_that_cannot_hold_the_footprint() -> None:
         InfeasibleError,
         match=r"20 hubs of at most 50,000 patients hold at most "
         r"1,000,000; the footprint has 1,117,432",
-    ):
+    ) as info:
         _solve(positions, patients, hubs=20, max_km=None)
+    assert info.value.relax == (
+        Relaxation("hubs", "raise", 23),
+        Relaxation("hub_max", "raise", 55_872),
+    )
 
 
 def test_fixed_count_that_the_parts_cannot_reach() -> None:
@@ -109,7 +123,7 @@ def test_fixed_count_that_the_parts_cannot_reach() -> None:
         InfeasibleError,
         match=r"3 hubs cannot be reached: the rules allow "
         r"between 2 and 2",
-    ):
+    ) as excinfo:
         _solve(
             {"A": 0, "B": 1, "C": 50, "D": 51},
             {"A": 20_000, "B": 20_000, "C": 20_000, "D": 20_000},
@@ -117,6 +131,7 @@ def test_fixed_count_that_the_parts_cannot_reach() -> None:
             max_km=5,
             hub_min=25_000,
         )
+    assert excinfo.value.relax == (Relaxation("hubs", "lower", 2),)
 
 
 def test_bad_input_lists_every_problem() -> None:
