@@ -24,7 +24,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, SupportsFloat, SupportsIndex
 
 import numpy as np
 
@@ -282,12 +282,12 @@ def _read_layer(path: Path) -> RoadFile:
     return RoadFile(graph=graph, format="roads layer (pyogrio)")
 
 
-def _maxspeed(value: object) -> str:
+def _maxspeed(value: str | SupportsFloat | SupportsIndex | None) -> str:
     """An OSM-style maxspeed text: Geofabrik's km/h numbers (0 = unknown) or OSM's own text."""
     if value is None:
         return ""
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)
     except (TypeError, ValueError):
         return str(value).strip()  # "30 mph", "GB:nsl_single": osmnx reads what it can
     return f"{number:g}" if np.isfinite(number) and number > 0 else ""

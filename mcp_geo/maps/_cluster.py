@@ -95,7 +95,9 @@ def add_clustered_practices(
         "style": json.dumps(style),
         "tooltip": 3 + columns.index(tooltip),
     }
-    folium.plugins.FastMarkerCluster(rows, callback=callback, name=name, **CLUSTER_OPTIONS).add_to(
-        target
+    # folium's plugins leave __init__ unannotated
+    cluster = folium.plugins.FastMarkerCluster(  # type: ignore[no-untyped-call]
+        rows, callback=callback, name=name, **CLUSTER_OPTIONS
     )
+    cluster.add_to(target)
     return len(rows)

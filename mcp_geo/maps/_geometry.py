@@ -40,7 +40,8 @@ PALETTE: tuple[str, ...] = (
 
 
 def _rounded(geometries: np.ndarray) -> np.ndarray:
-    return shapely.transform(geometries, lambda xy: np.round(xy, DECIMALS))
+    rounded: np.ndarray = shapely.transform(geometries, lambda xy: np.round(xy, DECIMALS))
+    return rounded
 
 
 def simplified_coverage(layer: gpd.GeoDataFrame, *, tolerance_m: float) -> gpd.GeoDataFrame:

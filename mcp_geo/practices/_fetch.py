@@ -14,7 +14,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import BinaryIO
+from typing import IO, BinaryIO
 from urllib.parse import unquote, urljoin, urlsplit
 
 from mcp_geo import __version__
@@ -66,7 +66,15 @@ class RewritingRedirects(urllib.request.HTTPRedirectHandler):
     def __init__(self, rewrite: Callable[[str], str]) -> None:
         self._rewrite = rewrite
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: http.client.HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
         return super().redirect_request(req, fp, code, msg, headers, self._rewrite(newurl))
 
 

@@ -25,6 +25,7 @@ from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -81,7 +82,20 @@ def _sha256(path: Path) -> str:
 
 
 def build_bundle(data_dir: str | Path, dest: str | Path) -> list[Path]:
-    """Build the compact snapshot from the official files in ``data_dir`` into ``dest``."""
+    """Build the compact snapshot from the official files in ``data_dir`` into ``dest``.
+
+    Parameters
+    ----------
+    data_dir
+        The folder of official files (as :func:`mcp_geo.practices.load_practices` reads it).
+    dest
+        The folder to write the snapshot's files into (made if missing).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in the order of :data:`BUNDLE_FILES`.
+    """
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     data = load_practices(data_dir, snapshot=BUNDLED_SNAPSHOT)
@@ -169,7 +183,7 @@ def _area_files(data_dir: str | Path) -> set[Path]:
     return set(locate_files(data_dir, specs).values())
 
 
-def _provenance(meta: dict) -> str:
+def _provenance(meta: dict[str, Any]) -> str:
     sources = "\n".join(
         f"- `{s['file']}`: {s['bytes']:,} bytes, sha256 `{s['sha256']}`" for s in meta["sources"]
     )

@@ -38,6 +38,11 @@ _AREA_FILE = re.compile(r"(?:^|/)([A-Za-z]{1,2})\.csv$")
 def normalise_postcode(value: object) -> str:
     """Return a postcode in matching form: upper case, no spaces.
 
+    Parameters
+    ----------
+    value
+        A postcode as written anywhere; None and NaN give ``""``.
+
     Examples
     --------
     >>> normalise_postcode(" st4 7 ln")
@@ -50,6 +55,11 @@ def normalise_postcode(value: object) -> str:
 
 def postcode_area(value: str) -> str:
     """Return the postcode area: the leading letters (``ST`` for ``ST4 7LN``, ``B`` for ``B1``).
+
+    Parameters
+    ----------
+    value
+        A postcode, in any case and spacing.
 
     Examples
     --------
@@ -184,21 +194,25 @@ def lookup_postcodes(postcodes: Iterable[str], *, codepoint: str | Path) -> pd.D
 
 
 def _read_area(path: Path, member: str | None) -> pd.DataFrame:
-    options = {
-        "header": None,
-        "names": list(COLUMNS),
-        "usecols": [0, 1, 2, 3, 4],
-        "dtype": {
+    if member is None:
+        return _read_codepoint_csv(path)
+    with zipfile.ZipFile(path) as archive:
+        return _read_codepoint_csv(io.BytesIO(archive.read(member)))
+
+
+def _read_codepoint_csv(source: Path | io.BytesIO) -> pd.DataFrame:
+    return pd.read_csv(
+        source,
+        header=None,
+        names=list(COLUMNS),
+        usecols=[0, 1, 2, 3, 4],
+        dtype={
             "postcode": "str",
             "quality": "int64",
             "easting": "float64",
             "northing": "float64",
             "country_code": "str",
         },
-        "keep_default_na": False,
-        "encoding": "latin-1",
-    }
-    if member is None:
-        return pd.read_csv(path, **options)  # type: ignore[call-overload]
-    with zipfile.ZipFile(path) as archive:
-        return pd.read_csv(io.BytesIO(archive.read(member)), **options)  # type: ignore[call-overload]
+        keep_default_na=False,
+        encoding="latin-1",
+    )
