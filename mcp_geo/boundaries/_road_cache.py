@@ -43,7 +43,7 @@ def file_sha256(path: Path) -> str:
 
 
 def cache_key(
-    path: Path, practices: pd.DataFrame, bases: Sequence[str], options: Mapping[str, Any]
+    path: Path, *, practices: pd.DataFrame, bases: Sequence[str], options: Mapping[str, Any]
 ) -> str:
     """The cache key of one road travel computation."""
     digest = hashlib.sha256()

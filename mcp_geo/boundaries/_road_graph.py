@@ -178,7 +178,9 @@ def paths_to_bases(
             reverse, directed=True, indices=chunk, limit=cutoff, return_predecessors=True
         )
         values[:, start : start + len(chunk)] = dist[:, sites].T
-        lengths[:, start : start + len(chunk)] = _tree_km(pred, sites, keys, km, n).T
+        lengths[:, start : start + len(chunk)] = _tree_km(
+            pred, sites=sites, keys=keys, km=km, n=n
+        ).T
     values = values[:, back]
     lengths = lengths[:, back]
     lengths[~np.isfinite(values)] = np.inf
@@ -187,6 +189,7 @@ def paths_to_bases(
 
 def _tree_km(
     pred: NDArray[np.int32],
+    *,
     sites: NDArray[np.int64],
     keys: NDArray[np.int64],
     km: NDArray[np.float64],

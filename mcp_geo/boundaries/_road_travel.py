@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,9 @@ from mcp_geo.boundaries import _road_cache as cache
 from mcp_geo.boundaries._road_graph import Network, paths_to_bases, snap
 from mcp_geo.boundaries._road_readers import RoadFile, require
 
+if TYPE_CHECKING:  # roads imports this module
+    from mcp_geo.boundaries.roads import RoadOptions
+
 #: The reasons a practice cannot use the network (``RoadTravel.unreachable["reason"]``).
 OUTSIDE = "outside the road network's area"
 TOO_FAR = "too far from a drivable road"
@@ -24,7 +27,7 @@ ISLAND = "by a road island not joined to the main network"
 
 
 def compute(
-    frame: pd.DataFrame, network: Network, base_codes: list[str], options: Any
+    frame: pd.DataFrame, *, network: Network, base_codes: list[str], options: RoadOptions
 ) -> dict[str, Any]:
     """The snapped sites, the reasons, and the site x base matrices (reached practices only)."""
     lat = frame["latitude"].to_numpy(dtype=float)
@@ -102,9 +105,10 @@ def inside_hull(network: Network, lat: np.ndarray, lon: np.ndarray) -> np.ndarra
 
 def report(
     path: Path | None,
+    *,
     read: RoadFile,
     network: Network,
-    options: Any,
+    options: RoadOptions,
     parts: Mapping[str, Any],
 ) -> dict[str, Any]:
     snap_km = np.asarray(parts["snap_km"])[np.asarray(parts["reason"]) == ""]

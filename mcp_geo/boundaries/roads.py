@@ -228,8 +228,18 @@ class RoadTravel:
 
 
 def search_limit(*limits: float | None) -> float | None:
-    """The limit to search paths to when several levels use one matrix: the largest, or None
-    (search everything) when any level has no limit."""
+    """The limit to search paths to when several levels use one matrix.
+
+    Parameters
+    ----------
+    *limits
+        Each level's limit (km or minutes), None for a level without one.
+
+    Returns
+    -------
+    float or None
+        The largest limit, or None (search everything) when any level has no limit.
+    """
     if not limits or any(limit is None for limit in limits):
         return None
     return max(float(limit) for limit in limits if limit is not None)
@@ -241,8 +251,21 @@ def travel_to_base(
     """Road km (and minutes, when measured) from each code to its base, rounded to 3 decimals.
 
     For a plan in drive minutes the solvers report the minutes; this gives the km of the same
-    (fastest) paths for ``km_to_hub_base`` and the minutes for ``minutes_to_hub_base``. A
-    missing base (NaN / None) gives NaN.
+    (fastest) paths for ``km_to_hub_base`` and the minutes for ``minutes_to_hub_base``.
+
+    Parameters
+    ----------
+    travel
+        The road travel matrix the plan was made with.
+    codes
+        The practices' codes.
+    base_codes
+        Each practice's base, in the order of ``codes``; a missing base (NaN / None) gives NaN.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The km, and the minutes (None when the matrix has no minutes).
     """
     position = {c: k for k, c in enumerate(travel.codes)}
     rows = np.array([position.get(str(c), -1) for c in codes])
@@ -264,7 +287,21 @@ def default_cache_dir() -> Path:
 
 
 def read_road_network(roads: str | os.PathLike[str], *, options: RoadOptions | None = None) -> Any:
-    """The drivable road graph of a file, with osmnx ``speed_kph`` and ``travel_time`` on edges."""
+    """The drivable road graph of a file, with osmnx ``speed_kph`` and ``travel_time`` on edges.
+
+    Parameters
+    ----------
+    roads
+        A road network file: OSM PBF or XML, osmnx GraphML, or a roads layer
+        (:mod:`mcp_geo.boundaries._road_readers`).
+    options
+        The speeds to use where an edge has none; :class:`RoadOptions`' defaults without it.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The drivable roads.
+    """
     options = options or RoadOptions()
     read = read_road_file(Path(roads))
     return add_speeds(read.graph, options.speeds_kmh, options.fallback_speed_kmh)
@@ -313,7 +350,7 @@ def road_travel_matrix(
             raise ValidationError(
                 [Problem("road network file not found", source="roads", value=str(path))]
             )
-        key = cache.cache_key(path, frame, base_codes, options.key())
+        key = cache.cache_key(path, practices=frame, bases=base_codes, options=options.key())
         hit = cache.load(folder, key)
         if hit is not None:
             log.info("road travel for %d practices from the cache (%s)", len(codes), key[:12])
@@ -325,8 +362,8 @@ def road_travel_matrix(
         read = RoadFile(graph=graph_in.copy(), format="networkx graph (in memory)")
     graph = add_speeds(read.graph, options.speeds_kmh, options.fallback_speed_kmh)
     network = network_arrays(graph)
-    parts = compute(frame, network, base_codes, options)
-    parts["report"] = report(path, read, network, options, parts)
+    parts = compute(frame, network=network, base_codes=base_codes, options=options)
+    parts["report"] = report(path, read=read, network=network, options=options, parts=parts)
     if key:
         cache.save(folder, key, parts)
     return _assemble(frame, parts, options, from_cache=False)

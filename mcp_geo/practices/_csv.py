@@ -478,7 +478,7 @@ def notes_frame(rows: Iterable[Mapping[str, object]]) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=list(NOTE_COLUMNS)).astype(str)
 
 
-def exclusion(code: str, reason: str, source: str, detail: str) -> dict[str, str]:
+def exclusion(code: str, *, reason: str, source: str, detail: str) -> dict[str, str]:
     """One exclusion row."""
     return {"practice_code": code, "reason": reason, "source": source, "detail": detail}
 
@@ -499,9 +499,9 @@ def split_duplicates(
             dropped.append(
                 exclusion(
                     str(code),
-                    "duplicate_code",
-                    f"{raw.name}:{row['line']}",
-                    f"field {key!r}: code {code!r} already read at line {first[code]}; "
+                    reason="duplicate_code",
+                    source=f"{raw.name}:{row['line']}",
+                    detail=f"field {key!r}: code {code!r} already read at line {first[code]}; "
                     "the first row is kept",
                 )
             )

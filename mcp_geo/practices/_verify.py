@@ -35,7 +35,7 @@ def temp_path(target: Path, temps: list[Path], *, folder: bool = False) -> Path:
     return path
 
 
-def extract_member(item: OfficialFile, payload: Path, target: Path, temps: list[Path]) -> Path:
+def extract_member(item: OfficialFile, *, payload: Path, target: Path, temps: list[Path]) -> Path:
     """Take the CSV out of the publisher's zip into a temporary file (CRC checked)."""
     if item.member is None:
         raise FetchError("the server sent a zip archive where a CSV was expected")
@@ -58,7 +58,7 @@ def extract_member(item: OfficialFile, payload: Path, target: Path, temps: list[
     return out
 
 
-def install_tree(item: OfficialFile, payload: Path, target: Path, temps: list[Path]) -> None:
+def install_tree(item: OfficialFile, *, payload: Path, target: Path, temps: list[Path]) -> None:
     """Extract the archive into a temporary folder, check it, then swap it in for ``target``."""
     pattern = re.compile(item.member or "", re.I)
     try:

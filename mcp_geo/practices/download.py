@@ -170,7 +170,15 @@ def download_official_files(
     """
     dest = Path(dest)
     files = tuple(files)
-    _validate(dest, files, base_url, progress, timeout, retries, backoff_s)
+    _validate(
+        dest,
+        files=files,
+        base_url=base_url,
+        progress=progress,
+        timeout=timeout,
+        retries=retries,
+        backoff_s=backoff_s,
+    )
     rewrite = rewriter(base_url)
     fetch = Fetcher(
         urllib.request.build_opener(RewritingRedirects(rewrite)),
@@ -194,6 +202,7 @@ def download_official_files(
 
 def _validate(
     dest: Path,
+    *,
     files: tuple[object, ...],
     base_url: object,
     progress: object,
@@ -286,14 +295,14 @@ def _fetch_one(item: OfficialFile, target: Path, fetch: Fetcher) -> DownloadedFi
             size, digest = fetch.fetch(url, sink, key=item.key)
         written = payload
         if item.kind == "csv" and zipfile.is_zipfile(payload):
-            written = extract_member(item, payload, target, temps)
+            written = extract_member(item, payload=payload, target=target, temps=temps)
             size, digest = sha256_of(written)
         if size < item.min_bytes:
             raise FetchError(
                 f"only {size:,} bytes, fewer than the {item.min_bytes:,} expected{snippet(written)}"
             )
         if item.kind == "tree":
-            install_tree(item, payload, target, temps)
+            install_tree(item, payload=payload, target=target, temps=temps)
             return DownloadedFile(item.key, target, url, size, digest, "downloaded")
         if item.kind == "csv":
             check_csv(item, written)

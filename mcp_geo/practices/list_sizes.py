@@ -114,7 +114,9 @@ def read_list_sizes(path: str | Path) -> OfficialTable:
         code = get("practice_code").upper()
         if not code:
             source = f"{raw.name}:{line}"
-            dropped.append(exclusion("", "missing_code", source, "field 'CODE' is empty"))
+            dropped.append(
+                exclusion("", reason="missing_code", source=source, detail="field 'CODE' is empty")
+            )
             continue
         candidates.append(
             {
@@ -141,9 +143,9 @@ def read_list_sizes(path: str | Path) -> OfficialTable:
         dropped.append(
             exclusion(
                 str(row["practice_code"]),
-                reason,
-                f"{raw.name}:{row['line']}",
-                f"field 'NUMBER_OF_PATIENTS' {why}: {text!r}",
+                reason=reason,
+                source=f"{raw.name}:{row['line']}",
+                detail=f"field 'NUMBER_OF_PATIENTS' {why}: {text!r}",
             )
         )
     data = pd.DataFrame(rows, columns=list(DATA_COLUMNS)).astype(

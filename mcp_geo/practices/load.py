@@ -166,7 +166,7 @@ def load_practices(data_dir: str | Path, *, snapshot: str = DEFAULT_SNAPSHOT) ->
         register19 = register
     else:
         register19 = read_register(paths["register_2019"])
-    _check_dates(snap, lists.extract_date, register19.data, register19.name)
+    _check_dates(snap, extract=lists.extract_date, register19=register19.data, name=register19.name)
     extract = lists.extract_date
     assert extract is not None  # read_list_sizes always sets it
     excluded: list[dict[str, str]] = lists.exclusions.to_dict("records")
@@ -180,9 +180,9 @@ def load_practices(data_dir: str | Path, *, snapshot: str = DEFAULT_SNAPSHOT) ->
     excluded += [
         exclusion(
             row.practice_code,
-            "no_list_size",
-            f"{pmap.name}:{row.line}",
-            f"in the practice map but not in {lists.name}",
+            reason="no_list_size",
+            source=f"{pmap.name}:{row.line}",
+            detail=f"in the practice map but not in {lists.name}",
         )
         for row in map_only.itertuples()
     ]
@@ -235,9 +235,9 @@ def load_practices(data_dir: str | Path, *, snapshot: str = DEFAULT_SNAPSHOT) ->
             excluded.append(
                 exclusion(
                     code,
-                    "closed_before_snapshot",
-                    rsource,
-                    f"field 'close_date' {closed.isoformat()} is before the extract date "
+                    reason="closed_before_snapshot",
+                    source=rsource,
+                    detail=f"field 'close_date' {closed.isoformat()} is before the extract date "
                     f"{extract.isoformat()} (status {r['status_raw']!r})",
                 )
             )
@@ -250,10 +250,12 @@ def load_practices(data_dir: str | Path, *, snapshot: str = DEFAULT_SNAPSHOT) ->
             note(code, f"prescribing setting {r['setting']!r} is not GP practice; kept", rsource)
     df = df.loc[keep]
 
-    df, geo_excluded = _geocode(df, paths["codepoint"], lists.name, note)
+    df, geo_excluded = _geocode(df, codepoint=paths["codepoint"], list_name=lists.name, note=note)
     excluded += geo_excluded
     ccg19 = read_ccg_2019(paths["ccg19"])
-    df = _add_ccg19(df, register19.data, ccg19, register19.name, note)
+    df = _add_ccg19(
+        df, register19=register19.data, ccg19=ccg19, register19_name=register19.name, note=note
+    )
 
     practices = gpd.GeoDataFrame(
         df.sort_values("practice_code")[list(PRACTICE_COLUMNS)].reset_index(drop=True),
@@ -273,9 +275,9 @@ def load_practices(data_dir: str | Path, *, snapshot: str = DEFAULT_SNAPSHOT) ->
         practices=practices,
         exclusions=_with_organisations(
             pd.DataFrame(excluded, columns=list(EXCLUSION_COLUMNS)).astype(str),
-            lists.data,
-            pmap.data,
-            register19.data,
+            lists=lists.data,
+            pmap=pmap.data,
+            register19=register19.data,
         ),
         notes=notes_frame(notes),
         snapshot=snap,
@@ -285,7 +287,9 @@ def load_practices(data_dir: str | Path, *, snapshot: str = DEFAULT_SNAPSHOT) ->
     )
 
 
-def _check_dates(snap: Snapshot, extract: date | None, register19: pd.DataFrame, name: str) -> None:
+def _check_dates(
+    snap: Snapshot, *, extract: date | None, register19: pd.DataFrame, name: str
+) -> None:
     if extract is not None and extract.strftime("%Y-%m") != snap.name:
         log.warning("snapshot %s: the list-size file's extract date is %s", snap.name, extract)
     closures = register19["close_date"].dropna()
@@ -304,7 +308,7 @@ def _check_dates(snap: Snapshot, extract: date | None, register19: pd.DataFrame,
 
 
 def _geocode(
-    df: pd.DataFrame, codepoint: Path, list_name: str, note: _Note
+    df: pd.DataFrame, *, codepoint: Path, list_name: str, note: _Note
 ) -> tuple[pd.DataFrame, list[dict[str, str]]]:
     """Add easting/northing, latitude/longitude and geometry; exclude what cannot be placed."""
     candidates = list(df["postcode"]) + [p for p in df["register_postcode"] if isinstance(p, str)]
@@ -330,9 +334,9 @@ def _geocode(
             excluded.append(
                 exclusion(
                     row.practice_code,
-                    "postcode_not_found",
-                    source,
-                    f"field 'POSTCODE' {row.postcode!r}{tried} not in Code-Point Open "
+                    reason="postcode_not_found",
+                    source=source,
+                    detail=f"field 'POSTCODE' {row.postcode!r}{tried} not in Code-Point Open "
                     "(or without coordinates)",
                 )
             )
@@ -343,9 +347,9 @@ def _geocode(
             excluded.append(
                 exclusion(
                     row.practice_code,
-                    "outside_england",
-                    source,
-                    f"postcode {found.at[hit, 'postcode']!r} has country code {country!r}, "
+                    reason="outside_england",
+                    source=source,
+                    detail=f"postcode {found.at[hit, 'postcode']!r} has country code {country!r}, "
                     f"not {ENGLAND}",
                 )
             )
@@ -366,6 +370,7 @@ def _geocode(
 
 def _add_ccg19(
     df: pd.DataFrame,
+    *,
     register19: pd.DataFrame,
     ccg19: gpd.GeoDataFrame,
     register19_name: str,
@@ -410,6 +415,7 @@ def _add_ccg19(
 
 def _with_organisations(
     exclusions: pd.DataFrame,
+    *,
     lists: pd.DataFrame,
     pmap: pd.DataFrame,
     register19: pd.DataFrame,

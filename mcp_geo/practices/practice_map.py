@@ -90,7 +90,10 @@ def read_practice_map(path: str | Path) -> OfficialTable:
         if not row["practice_code"]:
             dropped.append(
                 exclusion(
-                    "", "missing_code", f"{raw.name}:{line}", "field 'PRACTICE_CODE' is empty"
+                    "",
+                    reason="missing_code",
+                    source=f"{raw.name}:{line}",
+                    detail="field 'PRACTICE_CODE' is empty",
                 )
             )
             continue

@@ -91,6 +91,12 @@ _HEADER_FIRST_FIELDS = frozenset(
 def normalise_status(value: str) -> str | None:
     """Return the status in :data:`STATUSES`' vocabulary, or ``None`` if it is not one.
 
+    Parameters
+    ----------
+    value
+        The register's status field: a code (``A``, ``C``, ``D``, ``I``, ``P``) or the word, any
+        case.
+
     Examples
     --------
     >>> normalise_status("A"), normalise_status("INACTIVE"), normalise_status("x")
@@ -101,6 +107,11 @@ def normalise_status(value: str) -> str | None:
 
 def is_gp_setting(value: str) -> bool:
     """Whether a prescribing-setting value means GP practice (``4``, ``RO76``, ``RO76|RO268``).
+
+    Parameters
+    ----------
+    value
+        The register's prescribing-setting field: a number, or ODS role codes joined by ``|``.
 
     Examples
     --------
@@ -159,14 +170,18 @@ def read_register(path: str | Path) -> OfficialTable:
             dropped.append(
                 exclusion(
                     code,
-                    "malformed_row",
-                    source,
-                    f"row has {len(values)} fields, expected {FIELDS}",
+                    reason="malformed_row",
+                    source=source,
+                    detail=f"row has {len(values)} fields, expected {FIELDS}",
                 )
             )
             continue
         if not code:
-            dropped.append(exclusion("", "missing_code", source, "field 1 (code) is empty"))
+            dropped.append(
+                exclusion(
+                    "", reason="missing_code", source=source, detail="field 1 (code) is empty"
+                )
+            )
             continue
         problems: list[tuple[str, str]] = []
         dates = {}
@@ -185,7 +200,12 @@ def read_register(path: str | Path) -> OfficialTable:
             )
         if problems:
             dropped.append(
-                exclusion(code, problems[0][0], source, "; ".join(p[1] for p in problems))
+                exclusion(
+                    code,
+                    reason=problems[0][0],
+                    source=source,
+                    detail="; ".join(p[1] for p in problems),
+                )
             )
             continue
         rows.append(

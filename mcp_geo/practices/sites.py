@@ -47,6 +47,17 @@ _WHOLE = re.compile(r"^(\d+|\d{1,3}(,\d{3})+)(\.0*)?$")  # 1234, 1,234, 1234.0
 def read_sites(path: str | Path) -> Footprint:
     """Read a sites CSV into a footprint of its own (no official outline; a buffered hull).
 
+    Parameters
+    ----------
+    path
+        The sites CSV (see the module docstring for its columns).
+
+    Returns
+    -------
+    Footprint
+        The sites as practices (those with no patients as exclusions), without an official
+        outline.
+
     Raises
     ------
     ValidationError
@@ -79,11 +90,11 @@ def read_sites(path: str | Path) -> Footprint:
     problems += _code_problems(raw, name)
     patients, zero = _patients(raw["patients"], name, problems)
     xy = ("longitude", "latitude") if has_lat else ("easting", "northing")
-    numbers, placed = _coordinates(raw, xy, name, problems)
+    numbers, placed = _coordinates(raw, xy=xy, name=name, problems=problems)
     bng = gpd.GeoSeries.from_xy(
         numbers[xy[0]], numbers[xy[1]], crs=4326 if has_lat else 27700
     ).to_crs(27700)
-    notes = _check_countries(bng[placed], codes, name, xy, raw, problems)
+    notes = _check_countries(bng[placed], codes=codes, name=name, xy=xy, raw=raw, problems=problems)
     if problems:
         raise ValidationError(problems, context="sites file")
     wgs = bng.to_crs(4326)
@@ -240,7 +251,7 @@ def _patients(column: pd.Series, name: str, problems: list[Problem]) -> tuple[pd
 
 
 def _coordinates(
-    raw: pd.DataFrame, xy: tuple[str, str], name: str, problems: list[Problem]
+    raw: pd.DataFrame, *, xy: tuple[str, str], name: str, problems: list[Problem]
 ) -> tuple[dict[str, pd.Series], pd.Series]:
     """The coordinates as numbers, and the mask of rows where both are usable."""
     limits = {"longitude": 180.0, "latitude": 90.0}
@@ -264,6 +275,7 @@ def _coordinates(
 
 def _check_countries(
     bng: gpd.GeoSeries,
+    *,
     codes: pd.Series,
     name: str,
     xy: tuple[str, str],
@@ -304,7 +316,12 @@ def _check_countries(
 def _zero_exclusions(codes: pd.Series, texts: pd.Series, name: str) -> pd.DataFrame:
     """Sites with 0 patients, excluded like the official reader's zero list sizes."""
     rows = [
-        exclusion(code, "zero_patients", f"{name}:{line}", f"field 'patients' is zero: {text!r}")
+        exclusion(
+            code,
+            reason="zero_patients",
+            source=f"{name}:{line}",
+            detail=f"field 'patients' is zero: {text!r}",
+        )
         for (line, code), text in zip(codes.items(), texts, strict=True)
     ]
     table = pd.DataFrame(rows, columns=["practice_code", "reason", "source", "detail"])

@@ -199,10 +199,10 @@ class OfficialFile:
 
 def _nhs(
     key: str,
+    *,
     page: str,
     name: str,
     filename: str,
-    *,
     header: tuple[str, ...],
     snapshots: tuple[str, ...],
     min_records: int,
@@ -262,9 +262,9 @@ OFFICIAL_FILES: tuple[OfficialFile, ...] = (
     # --- newest snapshot (2025-04) -------------------------------------------------------------
     _nhs(
         "list-sizes/2025-04",
-        "april-2025",
-        "gp-reg-pat-prac-all",
-        "nhs/gp-reg-pat-prac-all_2025-04.csv",
+        page="april-2025",
+        name="gp-reg-pat-prac-all",
+        filename="nhs/gp-reg-pat-prac-all_2025-04.csv",
         header=_LIST_HEADER,
         snapshots=("2025-04",),
         min_records=6_000,
@@ -275,9 +275,9 @@ OFFICIAL_FILES: tuple[OfficialFile, ...] = (
     # unverified line endings, so its checksum is not pinned.
     _nhs(
         "practice-map/2025-10",
-        "october-2025",
-        "gp-reg-pat-prac-map",
-        "nhs/gp-reg-pat-prac-map_2025-10.csv",
+        page="october-2025",
+        name="gp-reg-pat-prac-map",
+        filename="nhs/gp-reg-pat-prac-map_2025-10.csv",
         header=_MAP_HEADER,
         snapshots=("2025-04",),
         min_records=6_000,
@@ -347,9 +347,9 @@ OFFICIAL_FILES: tuple[OfficialFile, ...] = (
     # --- CCG era (2021-01) ---------------------------------------------------------------------
     _nhs(
         "list-sizes/2021-01",
-        "january-2021",
-        "gp-reg-pat-prac-all",
-        "nhs/gp-reg-pat-prac-all_2021-01.csv",
+        page="january-2021",
+        name="gp-reg-pat-prac-all",
+        filename="nhs/gp-reg-pat-prac-all_2021-01.csv",
         header=_LIST_HEADER,
         snapshots=("2021-01",),
         min_records=6_000,
@@ -359,9 +359,9 @@ OFFICIAL_FILES: tuple[OfficialFile, ...] = (
     # 2020-09 map: the only copy checked may have been re-saved, so no checksum is pinned.
     _nhs(
         "practice-map/2020-09",
-        "september-2020",
-        "gp-reg-pat-prac-map",
-        "nhs/gp-reg-pat-prac-map_2020-09.csv",
+        page="september-2020",
+        name="gp-reg-pat-prac-map",
+        filename="nhs/gp-reg-pat-prac-map_2020-09.csv",
         header=_MAP_HEADER,
         snapshots=("2021-01",),
         min_records=6_000,
