@@ -21,6 +21,13 @@ def haversine_km(
 ) -> NDArray[np.float64]:
     """Great-circle distance in km between points given in degrees (broadcasts like numpy).
 
+    Parameters
+    ----------
+    lat1, lon1
+        The first points' latitudes and longitudes.
+    lat2, lon2
+        The second points' latitudes and longitudes.
+
     Examples
     --------
     >>> round(float(haversine_km(0.0, 0.0, 0.0, 1.0)), 3)
@@ -33,7 +40,9 @@ def haversine_km(
         np.sin((phi2 - phi1) / 2.0) ** 2
         + np.cos(phi1) * np.cos(phi2) * np.sin((lam2 - lam1) / 2.0) ** 2
     )
-    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    # numpy's ufuncs are typed to return Any on arrays of unknown dtype: name what they give
+    km: NDArray[np.float64] = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return km
 
 
 @dataclass(frozen=True)
@@ -85,7 +94,22 @@ def great_circle_matrix(
     *,
     circuity: float = 1.0,
 ) -> TravelMatrix:
-    """Haversine distances (km) between all pairs of sites, times ``circuity`` (>= 1)."""
+    """Haversine distances (km) between all pairs of sites, times ``circuity`` (>= 1).
+
+    Parameters
+    ----------
+    codes
+        The sites' codes, naming the matrix's rows and columns.
+    latitude, longitude
+        The sites' coordinates in degrees, in the order of ``codes``.
+    circuity
+        A factor (>= 1) for roads being longer than straight lines; the matrix's source says it.
+
+    Returns
+    -------
+    TravelMatrix
+        The km between every pair of sites (0 on the diagonal).
+    """
     if not circuity >= 1.0:
         raise ValueError(f"circuity must be >= 1 (got {circuity!r})")
     lat = np.asarray(latitude, dtype=float)

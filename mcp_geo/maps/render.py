@@ -98,14 +98,21 @@ class MapFile:
     counts: tuple[LayerCounts, ...]
 
 
-def new_map(plan: Plan, *, options: MapOptions, **kwargs: object) -> folium.Map:
-    """An empty map framing the plan, without folium's unused marker assets."""
+def new_map(plan: Plan, *, options: MapOptions) -> folium.Map:
+    """An empty map for the plan, without folium's unused marker assets.
+
+    Parameters
+    ----------
+    plan
+        The plan to draw; its size chooses the renderer (:meth:`MapOptions.use_canvas`).
+    options
+        The tiles and the renderer.
+    """
     fmap = folium.Map(
         tiles=options.tiles,
         prefer_canvas=options.use_canvas(len(plan.practices)),
         control_scale=True,
         zoom_snap=0.25,  # fit the footprint closely, not to the nearest whole zoom level
-        **kwargs,  # type: ignore[arg-type]
     )
     drop_unused_assets(fmap)
     return fmap
@@ -118,14 +125,30 @@ def drop_unused_assets(fmap: folium.Map) -> None:
 
 
 def fit(fmap: folium.Map, plan: Plan) -> None:
-    """Frame the footprint: its territories (or its practices, without territories)."""
+    """Frame the footprint: its territories (or its practices, without territories).
+
+    Parameters
+    ----------
+    fmap
+        The map to move.
+    plan
+        The plan it draws.
+    """
     frame = plan.territories_hubs if len(plan.territories_hubs) else plan.practices
     west, south, east, north = frame.to_crs(4326).total_bounds
     fmap.fit_bounds([[south, west], [north, east]], padding=(10, 10))
 
 
 def add_page_html(fmap: folium.Map, *boxes: str) -> None:
-    """Add the map's CSS to the page head and the boxes (panels, legend) to its body."""
+    """Add the map's CSS to the page head and the boxes (panels, legend) to its body.
+
+    Parameters
+    ----------
+    fmap
+        The map whose page to add to.
+    *boxes
+        HTML of each box, escaped by the caller (:mod:`mcp_geo.maps._text`).
+    """
     root = fmap.get_root()
     assert isinstance(root, Figure)  # folium puts every map in a Figure
     root.header.add_child(folium.Element(STYLE), name="mcp_geo_style")
@@ -142,19 +165,41 @@ def _render(plan: Plan, options: MapOptions) -> tuple[folium.Map, LayerCounts]:
         cluster=options.use_cluster(len(plan.practices)),
     )
     folium.LayerControl(collapsed=False).add_to(fmap)
-    folium.plugins.Fullscreen(position="topleft").add_to(fmap)
+    # folium's plugins leave __init__ unannotated
+    folium.plugins.Fullscreen(position="topleft").add_to(fmap)  # type: ignore[no-untyped-call]
     add_page_html(fmap, panel_html(plan), legend_html())
     fit(fmap, plan)
     return fmap, counts
 
 
 def render_plan(plan: Plan, *, options: MapOptions | None = None) -> folium.Map:
-    """The plan's map (see the module docstring for what it shows)."""
+    """The plan's map (see the module docstring for what it shows).
+
+    Parameters
+    ----------
+    plan
+        The plan to draw.
+    options
+        How to draw it; :class:`MapOptions`' defaults without it.
+    """
     return _render(plan, options or MapOptions())[0]
 
 
 def write_html(figure_html: str, path: str | Path) -> tuple[Path, int, tuple[str, ...]]:
-    """Inline the assets of a rendered page and write it atomically; warn if not offline-ready."""
+    """Inline the assets of a rendered page and write it atomically; warn if not offline-ready.
+
+    Parameters
+    ----------
+    figure_html
+        The page folium rendered.
+    path
+        Where to write it; a file there is replaced only if the tool wrote it.
+
+    Returns
+    -------
+    tuple
+        The path written, its size in bytes and the assets left to load from the network.
+    """
     page = inline_assets(figure_html)
     if page.missing:
         log.warning(
@@ -182,7 +227,22 @@ def write_html(figure_html: str, path: str | Path) -> tuple[Path, int, tuple[str
 
 
 def write_map(plan: Plan, path: str | Path, *, options: MapOptions | None = None) -> MapFile:
-    """Write the plan's map as one HTML file (assets inlined where available)."""
+    """Write the plan's map as one HTML file (assets inlined where available).
+
+    Parameters
+    ----------
+    plan
+        The plan to draw.
+    path
+        Where to write the page; a file there is replaced only if the tool wrote it.
+    options
+        How to draw it; :class:`MapOptions`' defaults without it.
+
+    Returns
+    -------
+    MapFile
+        The file written, whether it is self-contained and what each layer holds.
+    """
     fmap, counts = _render(plan, options or MapOptions())
     written, size, missing = write_html(fmap.get_root().render(), path)
     return MapFile(

@@ -132,6 +132,11 @@ def read_icb_2023(path: str | Path) -> gpd.GeoDataFrame:
 def read_england(path: str | Path) -> gpd.GeoDataFrame:
     """Read England's outline from the ONS countries file (Countries December 2022 UK BUC).
 
+    Parameters
+    ----------
+    path
+        The ONS countries file, in any format :func:`read_boundaries` reads.
+
     Returns
     -------
     geopandas.GeoDataFrame
@@ -219,6 +224,19 @@ def ccg19_for_points(
 ) -> pd.DataFrame:
     """Return the April 2019 CCG that contains each point (nearest within 5 km off the coast).
 
-    See :func:`containing_areas` for the result's columns; ``code`` is the ONS code (E38...).
+    Parameters
+    ----------
+    points
+        The points (any CRS; a frame's geometry column).
+    ccg19
+        The April 2019 CCG boundaries (:func:`read_ccg_2019`).
+    max_distance_m
+        How far outside every CCG a point may lie and still take the nearest one (the coast).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point; see :func:`containing_areas` for the columns. ``code`` is the ONS code
+        (E38...).
     """
     return containing_areas(points, ccg19, max_distance_m=max_distance_m)

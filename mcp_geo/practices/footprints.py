@@ -123,6 +123,17 @@ class FootprintSpec:
 def parse_footprint(text: str) -> FootprintSpec:
     """Parse a footprint written in the footprint syntax; unknown names suggest the closest ones.
 
+    Parameters
+    ----------
+    text
+        A footprint in the syntax of the module docstring (``north-staffs``,
+        ``sub-icb:05G,05W``, ``polygon:area.gpkg``, ``england``...).
+
+    Returns
+    -------
+    FootprintSpec
+        The level, the codes (upper case) or file, and the text it came from.
+
     Examples
     --------
     >>> parse_footprint("sub-icb:05G, 05w").codes
@@ -218,6 +229,18 @@ def _unknown_codes(frame: pd.DataFrame, level: Level, codes: tuple[str, ...]) ->
 
 def select_footprint(data: PracticeData, footprint: str | FootprintSpec) -> Footprint:
     """Select the kept practices of a footprint from a snapshot's practices.
+
+    Parameters
+    ----------
+    data
+        A snapshot's practices and exclusions (:func:`mcp_geo.practices.load_practices`).
+    footprint
+        The footprint, as text in the footprint syntax or parsed (:func:`parse_footprint`).
+
+    Returns
+    -------
+    Footprint
+        The footprint's practices and exclusions, its title and the areas that define it.
 
     Raises
     ------

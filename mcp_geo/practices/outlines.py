@@ -81,8 +81,20 @@ class OutlineChoice:
 def official_outline(footprint: Footprint, areas: OfficialAreas, *, era: str) -> OutlineChoice:
     """Pick the official polygons whose union outlines ``footprint``.
 
-    ``era`` is the snapshot's (``sub-icb`` or ``ccg``): in the CCG era, a CCG's polygon is taken
-    from the April 2019 file where the CCG still had its 2019 code, else its STP's April 2023 ICB.
+    Parameters
+    ----------
+    footprint
+        The footprint to outline.
+    areas
+        The official boundaries (:func:`mcp_geo.practices.areas.load_official_areas`).
+    era
+        The snapshot's (``sub-icb`` or ``ccg``): in the CCG era, a CCG's polygon is taken from the
+        April 2019 file where the CCG still had its 2019 code, else its STP's April 2023 ICB.
+
+    Returns
+    -------
+    OutlineChoice
+        The union of the polygons and how they were chosen, or no geometry with the reason.
     """
     level = footprint.area_level
     practices = footprint.practices

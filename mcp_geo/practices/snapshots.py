@@ -177,6 +177,11 @@ DEFAULT_SNAPSHOT = "2025-04"
 def get_snapshot(snapshot: str | Snapshot) -> Snapshot:
     """Return a snapshot by name (a :class:`Snapshot` is returned as is).
 
+    Parameters
+    ----------
+    snapshot
+        A name in :data:`SNAPSHOTS` (``"2025-04"``), or a :class:`Snapshot`.
+
     Raises
     ------
     ValidationError
