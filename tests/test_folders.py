@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,8 @@ from mcp_geo._folders import (
     claim_output_dir,
     open_output_dir,
     read_marker,
+    record_entry,
+    write_marker,
 )
 from mcp_geo.cli import main
 from mcp_geo.plans.write import PLAN_FILES
@@ -203,10 +204,10 @@ def test_a_second_run_on_the_same_folder_stops_at_once(tmp_path, capsys, no_solv
         staging = tmp_path / ".plan.x1y2.partial"
         staging.mkdir()
         (staging / MARKER).write_text(json.dumps({"written_by": "mcp-geo", "entries": []}))
-        started = time.monotonic()
         assert main([*PLAN, "--out", str(out)]) == 2
-        assert time.monotonic() - started < 10
         assert f"another run is writing {out}" in capsys.readouterr().err
+        # refused while the other run still holds the lock: it did not wait for the lock to free
+        assert other.poll() is None
         assert staging.is_dir()  # never removes the other run's files
     finally:
         other.send_signal(signal.SIGKILL)  # a killed run: its lock dies with it
@@ -254,3 +255,25 @@ def test_a_comparison_folder_is_written_whole_and_can_be_rewritten(written_plan,
     assert read_marker(out / "plan-b") == set(PLAN_FILES)
     assert main([*args, "--out", str(out)]) == 0
     assert os.listdir(tmp_path) == ["cmp"]
+
+
+def test_record_entry_adds_the_name_and_keeps_the_markers_kind(tmp_path):
+    write_marker(tmp_path, kind="comparison", entries=["comparison.csv"])
+    record_entry(tmp_path, "map.html")
+    marker = json.loads((tmp_path / MARKER).read_text())
+    assert marker == {
+        "written_by": "mcp-geo",
+        "kind": "comparison",
+        "entries": ["comparison.csv", "map.html"],
+    }
+    # a kind a later version wrote is written back as it was
+    marker["kind"] = "atlas"
+    (tmp_path / MARKER).write_text(json.dumps(marker))
+    record_entry(tmp_path, "legend.html")
+    assert json.loads((tmp_path / MARKER).read_text())["kind"] == "atlas"
+    assert read_marker(tmp_path) == {"comparison.csv", "map.html", "legend.html"}
+
+
+def test_record_entry_leaves_a_folder_without_a_marker_alone(tmp_path):
+    record_entry(tmp_path, "map.html")
+    assert list(tmp_path.iterdir()) == []
