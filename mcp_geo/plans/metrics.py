@@ -66,6 +66,18 @@ def weighted_quantile(values: ArrayLike, weights: ArrayLike, q: float) -> float:
     This is the lower weighted quantile: no interpolation, always one of ``values``. With
     distances and list sizes, ``weighted_quantile(km, patients, 0.95)`` is the smallest distance
     within which at least 95% of the patients' practices lie. Entries of weight 0 never decide it.
+
+    Parameters
+    ----------
+    values, weights
+        One entry per item, aligned by position; weights >= 0, not all 0.
+    q
+        The share of the weight, in [0, 1].
+
+    Returns
+    -------
+    float
+        One of ``values`` (the caller checks the inputs: :func:`weighted_distance_stats` does).
     """
     v = np.asarray(values, dtype=float)
     w = np.asarray(weights, dtype=float)
@@ -113,6 +125,25 @@ class DistanceStats:
 
 def weighted_distance_stats(km: ArrayLike, weights: ArrayLike) -> DistanceStats:
     """Mean, 95th percentile and maximum of ``km``, weighted by ``weights`` (list sizes).
+
+    Parameters
+    ----------
+    km
+        Each practice's distance to its base.
+    weights
+        Each practice's list size, aligned with ``km``.
+
+    Returns
+    -------
+    DistanceStats
+        Weighted mean and 95th percentile (see :func:`weighted_quantile`), the maximum, and the
+        unweighted mean and 95th percentile.
+
+    Raises
+    ------
+    ValidationError
+        No distances, unequal lengths, values that are not numbers >= 0, or weights adding up
+        to 0.
 
     Examples
     --------
@@ -173,6 +204,23 @@ class SizeStats:
 def size_stats(totals: ArrayLike, *, lower: float | None, upper: float | None) -> SizeStats:
     """Minimum, median and maximum of group totals and how many lie outside [lower, upper].
 
+    Parameters
+    ----------
+    totals
+        Each group's patients.
+    lower, upper
+        The bounds (None: unbounded on that side).
+
+    Returns
+    -------
+    SizeStats
+        The statistics and counts below and above.
+
+    Raises
+    ------
+    ValidationError
+        No totals, a total that is not a number, or a bound that is not a finite number.
+
     Examples
     --------
     >>> size_stats([28_000, 40_000, 45_000, 52_000], lower=30_000, upper=50_000)
@@ -219,6 +267,13 @@ def group_spans_km(
     The three inputs are aligned by position, one entry per practice. A group of one practice (or
     of practices at one site) spans 0 km. Distances are haversine km
     (:func:`mcp_geo.boundaries.distances.haversine_km`).
+
+    Parameters
+    ----------
+    latitude, longitude
+        Each practice's site.
+    labels
+        Each practice's group.
 
     Returns
     -------
@@ -272,6 +327,21 @@ def adjusted_rand_index(labels_a: ArrayLike | pd.Series, labels_b: ArrayLike | p
 
     The denominator is 0 only when both groupings are all singletons or both are one group,
     that is when they are identical: the result is then 1.0 (as in scikit-learn).
+
+    Parameters
+    ----------
+    labels_a, labels_b
+        The two groupings: one label per practice.
+
+    Returns
+    -------
+    float
+        The index, at most 1.
+
+    Raises
+    ------
+    ValidationError
+        No labels, or groupings of different lengths or (Series) different practices.
 
     Examples
     --------
@@ -397,25 +467,8 @@ def grouping_metrics(
         Distances to use (must hold every practice code); ``None`` uses great-circle km
         (haversine). Spans are always great-circle km.
     """
+    _check_practices(practices, group_column=group_column, travel=travel)
     problems: list[Problem] = []
-    missing = [c for c in (*_COLUMNS, group_column) if c not in practices.columns]
-    if missing:
-        problems.append(Problem("missing columns", source="practices", value=missing))
-    elif practices["practice_code"].duplicated().any():
-        dup = sorted(practices.loc[practices["practice_code"].duplicated(), "practice_code"])
-        problems.append(Problem("practice codes must be unique", source="practices", value=dup))
-    if not problems and travel is not None:
-        absent = sorted(set(practices["practice_code"].astype(str)) - set(travel.codes))
-        if absent:
-            problems.append(
-                Problem(
-                    "practices missing from the travel matrix", source="travel", value=absent[:10]
-                )
-            )
-    if not problems and len(practices) == 0:
-        problems.append(Problem("no practices given", source="practices"))
-    if problems:
-        raise ValidationError(problems, context="grouping_metrics")
     table = practices.sort_values("practice_code").reset_index(drop=True)
     codes = table["practice_code"].astype(str).to_numpy()
     raw = table[group_column]
@@ -426,38 +479,12 @@ def grouping_metrics(
     lon = table["longitude"].to_numpy(dtype=float)
     if bases is not None:
         bases = pd.Series(bases.to_numpy(), index=bases.index.astype(str))
-        unknown = sorted(set(map(str, bases.to_numpy())) - set(codes))
-        if unknown:
-            problems.append(
-                Problem("bases that are not practices", source="bases", value=unknown[:10])
-            )
-        nobase = sorted(map(str, set(group) - set(bases.index)))
-        if nobase:
-            problems.append(Problem("groups without a base", source="bases", value=nobase[:10]))
+        problems += _base_problems(bases, codes=codes, group=group)
     if problems:
         raise ValidationError(problems, context="grouping_metrics")
-    position = {c: i for i, c in enumerate(codes)}
-    if travel is not None:
-        where = {c: i for i, c in enumerate(travel.codes)}
-        lookup = np.array([where[c] for c in codes])
-
-    def km_between(rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray[np.float64]:
-        if travel is None:
-            return haversine_km(
-                lat[rows][:, None], lon[rows][:, None], lat[cols][None, :], lon[cols][None, :]
-            )
-        return travel.km[np.ix_(lookup[rows], lookup[cols])]
-
-    km_to_base = np.zeros(len(codes))
-    base_of = {}
-    for gid, members in pd.Series(np.arange(len(codes))).groupby(group.to_numpy(), sort=False):
-        rows = members.to_numpy()  # sorted by practice code, so argmin's first is the smallest
-        if bases is None:
-            base = rows[_one_median(km_between(rows, rows), weights[rows])]
-        else:
-            base = position[str(bases[gid])]
-        base_of[gid] = codes[base]
-        km_to_base[rows] = km_between(rows, np.array([base]))[:, 0]
+    km_to_base, base_of = _travel_to_bases(
+        table, group=group, weights=weights, bases=bases, travel=travel
+    )
     totals = pd.Series(weights).groupby(group.to_numpy(), sort=False).sum()
     spans = group_spans_km(lat, lon, group)
     return GroupingMetrics(
@@ -478,6 +505,84 @@ def grouping_metrics(
     )
 
 
+def _check_practices(
+    practices: pd.DataFrame, *, group_column: str, travel: TravelMatrix | None
+) -> None:
+    """Raise one ValidationError for missing columns, duplicate codes, codes travel lacks."""
+    problems: list[Problem] = []
+    missing = [c for c in (*_COLUMNS, group_column) if c not in practices.columns]
+    if missing:
+        problems.append(Problem("missing columns", source="practices", value=missing))
+    elif practices["practice_code"].duplicated().any():
+        dup = sorted(practices.loc[practices["practice_code"].duplicated(), "practice_code"])
+        problems.append(Problem("practice codes must be unique", source="practices", value=dup))
+    if not problems and travel is not None:
+        absent = sorted(set(practices["practice_code"].astype(str)) - set(travel.codes))
+        if absent:
+            problems.append(
+                Problem(
+                    "practices missing from the travel matrix", source="travel", value=absent[:10]
+                )
+            )
+    if not problems and len(practices) == 0:
+        problems.append(Problem("no practices given", source="practices"))
+    if problems:
+        raise ValidationError(problems, context="grouping_metrics")
+
+
+def _base_problems(
+    bases: pd.Series, *, codes: NDArray[np.object_], group: pd.Series
+) -> list[Problem]:
+    """Bases that are not practices, and groups without a base."""
+    problems = []
+    unknown = sorted(set(map(str, bases.to_numpy())) - set(codes))
+    if unknown:
+        problems.append(Problem("bases that are not practices", source="bases", value=unknown[:10]))
+    nobase = sorted(map(str, set(group) - set(bases.index)))
+    if nobase:
+        problems.append(Problem("groups without a base", source="bases", value=nobase[:10]))
+    return problems
+
+
+def _travel_to_bases(
+    table: pd.DataFrame,
+    *,
+    group: pd.Series,
+    weights: NDArray[np.float64],
+    bases: pd.Series | None,
+    travel: TravelMatrix | None,
+) -> tuple[NDArray[np.float64], dict[str, str]]:
+    """Each practice's distance to its group's base, and each group's base (its 1-median when
+    ``bases`` is None)."""
+    codes = table["practice_code"].astype(str).to_numpy()
+    lat = table["latitude"].to_numpy(dtype=float)
+    lon = table["longitude"].to_numpy(dtype=float)
+    position = {c: i for i, c in enumerate(codes)}
+    if travel is not None:
+        where = {c: i for i, c in enumerate(travel.codes)}
+        lookup = np.array([where[c] for c in codes])
+
+    def km_between(rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray[np.float64]:
+        if travel is None:
+            return haversine_km(
+                lat[rows][:, None], lon[rows][:, None], lat[cols][None, :], lon[cols][None, :]
+            )
+        km: NDArray[np.float64] = travel.km[np.ix_(lookup[rows], lookup[cols])]
+        return km
+
+    km_to_base = np.zeros(len(codes))
+    base_of = {}
+    for gid, members in pd.Series(np.arange(len(codes))).groupby(group.to_numpy(), sort=False):
+        rows = members.to_numpy()  # sorted by practice code, so argmin's first is the smallest
+        if bases is None:
+            base = rows[_one_median(km_between(rows, rows), weights[rows])]
+        else:
+            base = position[str(bases[gid])]
+        base_of[gid] = codes[base]
+        km_to_base[rows] = km_between(rows, np.array([base]))[:, 0]
+    return km_to_base, base_of
+
+
 def pcn_grouping_metrics(
     practices: pd.DataFrame,
     *,
@@ -492,6 +597,22 @@ def pcn_grouping_metrics(
     from the PCN's practices), so that mean / p95 / max travel compares with a plan's hubs.
     Practices without a PCN (missing or blank ``pcn_column``) are each a group of their own and
     counted in ``singletons``. See :func:`grouping_metrics` for the inputs and the result.
+
+    Parameters
+    ----------
+    practices
+        As for :func:`grouping_metrics`, with ``pcn_column``.
+    pcn_column
+        The column of PCN codes.
+    lower, upper
+        Bounds for the sizes (the hub bounds by default).
+    travel
+        Distances to use; None for great-circle km.
+
+    Returns
+    -------
+    GroupingMetrics
+        The PCNs' sizes, travel to their bases and spans.
     """
     result = grouping_metrics(
         practices, group_column=pcn_column, lower=lower, upper=upper, travel=travel

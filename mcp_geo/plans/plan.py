@@ -199,7 +199,11 @@ class Plan:
     exclusions
         The footprint's practices that the data excluded: practice_code, reason, source, detail.
     territories_hubs, territories_mcps
-        Polygons in EPSG:27700 (``hub_id`` / ``mcp_id``, ``note``); published in EPSG:4326.
+        Polygons (``hub_id`` / ``mcp_id``, ``note``) with their CRS: EPSG:27700 as planned,
+        EPSG:4326 as read back from a plan folder (as published, so that it is written back
+        unchanged); use ``to_crs`` for either.
+    outline
+        The footprint's outline, in EPSG:27700.
     """
 
     version: str
@@ -279,6 +283,22 @@ def plan_metrics(
     ``planned``: practice_code, patients, latitude, longitude, pcn_code, hub_id,
     km_to_hub_base; ``hubs``: patients, km_to_mcp_base; ``mcps``: patients, span_km. Today's PCNs
     are measured with ``travel`` (great-circle km when None).
+
+    Parameters
+    ----------
+    planned
+        One row per planned practice.
+    hubs, mcps
+        The hub and MCP tables (``mcps`` empty without an MCP level).
+    scenario
+        The bounds the sizes are measured against.
+    travel
+        The plan's travel measure, for today's PCNs.
+
+    Returns
+    -------
+    PlanMetrics
+        The metrics of report.json.
     """
     hub_level = LevelMetrics(
         groups=len(hubs),

@@ -1,15 +1,16 @@
 """Read a written plan folder back into a :class:`~mcp_geo.plans.plan.Plan`.
 
-``read_plan(dir)`` is the inverse of :func:`mcp_geo.plans.write.write_plan`, faithful enough for
-maps and comparisons: the GeoPackage gives the practices, hubs, MCPs and territories (turned
-back to EPSG:27700), scenario.toml the options, exclusions.csv the exclusions and report.json
-the metrics, certificates, exceptions, notes and timings as they were written (rounded as
-report.json rounds them). The CSVs' free-text cells, written safe for spreadsheets
-(:func:`~mcp_geo.plans.write.spreadsheet_text`), are read back as they were. Two things are rebuilt
-rather than read: the footprint outline is the union of the hub territories (the territories tile
-it), and today's PCN figures are recomputed
-from the practices in great-circle km (report.json's own figures are kept for sizes, travel and
-span, and the adjusted Rand index is recomputed).
+``read_plan(d)`` is the inverse of :func:`mcp_geo.plans.write.write_plan`: ``read_plan(d).write(d2)``
+writes the same files as ``d``'s. The GeoPackage gives the practices, hubs, MCPs and territories
+(kept in EPSG:4326 as published: turned into EPSG:27700 and back, their coordinates would move
+in the last digits), scenario.toml the options, exclusions.csv the exclusions and report.json the
+metrics, certificates, exceptions, notes and timings as they were written (rounded as report.json
+rounds them). The CSVs' free-text cells, written safe for spreadsheets
+(:func:`~mcp_geo.plans.write.spreadsheet_text`), are read back as they were. Two things are
+rebuilt rather than read: the footprint outline is the union of the hub territories (the
+territories tile it), in EPSG:27700, and today's PCN figures are recomputed from the practices in
+great-circle km (report.json's own figures are kept for sizes, travel and span, and the adjusted
+Rand index is recomputed).
 """
 
 from __future__ import annotations
@@ -27,8 +28,12 @@ import pyogrio
 
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.boundaries.territories import Outline
-from mcp_geo.plans.write import TEXT_COLUMNS, from_spreadsheet_text
-from mcp_geo.plans.metrics import DistanceStats, SizeStats, adjusted_rand_index, pcn_grouping_metrics
+from mcp_geo.plans.metrics import (
+    DistanceStats,
+    SizeStats,
+    adjusted_rand_index,
+    pcn_grouping_metrics,
+)
 from mcp_geo.plans.plan import (
     Certificates,
     LevelMetrics,
@@ -37,7 +42,8 @@ from mcp_geo.plans.plan import (
     PlanMetrics,
     Timings,
 )
-from mcp_geo.scenario import read_scenario
+from mcp_geo.plans.write import TEXT_COLUMNS, from_spreadsheet_text
+from mcp_geo.scenario import Scenario, read_scenario
 from mcp_geo.solvers.certificate import Certificate, ModelSize
 
 log = logging.getLogger(__name__)
@@ -107,15 +113,8 @@ def _read_layer(path: Path, name: str) -> gpd.GeoDataFrame:
     return layer
 
 
-def read_plan(path: str | Path) -> Plan:
-    """Read the plan written to the folder ``path`` (by ``mcp-geo plan`` or ``write_plan``).
-
-    Raises
-    ------
-    ValidationError
-        The folder or one of its files is missing or unreadable (every problem is listed).
-    """
-    folder = Path(path)
+def _checked_report(folder: Path) -> dict[str, Any]:
+    """report.json of the plan folder, after checking that every file and layer is there."""
     problems: list[Problem] = []
     if not folder.is_dir():
         problems.append(Problem("is not a folder", source=str(folder)))
@@ -149,15 +148,38 @@ def read_plan(path: str | Path) -> Plan:
                 )
     if problems:
         raise ValidationError(problems, context="plan folder")
+    return report
 
+
+def read_plan(path: str | Path) -> Plan:
+    """Read the plan written to the folder ``path`` (by ``mcp-geo plan`` or ``write_plan``).
+
+    Parameters
+    ----------
+    path
+        The plan folder.
+
+    Returns
+    -------
+    Plan
+        The plan as written: ``read_plan(d).write(d2)`` writes the same files as ``d``'s.
+
+    Raises
+    ------
+    ValidationError
+        The folder or one of its files is missing or unreadable (every problem is listed).
+    """
+    folder = Path(path)
+    report = _checked_report(folder)
     scenario = read_scenario(folder / "scenario.toml")
     gpkg = folder / "plan.gpkg"
     practices = _read_layer(gpkg, "practices").sort_values("practice_code", kind="mergesort")
     practices = practices.reset_index(drop=True)
     hubs = _read_layer(gpkg, "hubs")
     mcps = _read_layer(gpkg, "mcps")
-    territories_hubs = _read_layer(gpkg, "territories_hubs").to_crs(BNG)
-    territories_mcps = _read_layer(gpkg, "territories_mcps").to_crs(BNG)
+    # kept as published: turned into EPSG:27700 and back, the coordinates would not be the same
+    territories_hubs = _read_layer(gpkg, "territories_hubs")
+    territories_mcps = _read_layer(gpkg, "territories_mcps")
     exclusions = pd.read_csv(folder / "exclusions.csv", dtype=str, keep_default_na=False)
     for column in TEXT_COLUMNS:
         if column in exclusions.columns:
@@ -167,11 +189,11 @@ def read_plan(path: str | Path) -> Plan:
 
     outline_info = report.get("outline", {})
     outline = Outline(
-        geometry=territories_hubs.geometry.union_all(),
+        geometry=territories_hubs.to_crs(BNG).geometry.union_all(),
         source=outline_info.get("source", "buffered hull"),
         description=outline_info.get("description", "union of the plan's hub territories"),
     )
-    metrics = _metrics(report["metrics"], scenario, practices)
+    metrics = _metrics(report["metrics"], scenario=scenario, practices=practices)
     timings = Timings(**report.get("timings", {}))
     certificates = report["certificates"]
     hub_cert = _certificate(certificates["hubs"], timings.hubs)
@@ -214,7 +236,7 @@ def _extract_date(snapshot: dict[str, Any]) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
 
-def _metrics(m: dict[str, Any], scenario, practices: pd.DataFrame) -> PlanMetrics:
+def _metrics(m: dict[str, Any], *, scenario: Scenario, practices: pd.DataFrame) -> PlanMetrics:
     patients = float(m["patients"])
     hubs = LevelMetrics(
         groups=int(m["hubs"]["count"]),

@@ -58,6 +58,16 @@ def spreadsheet_text(text: str) -> str:
     Text already beginning with an apostrophe gets one more, so :func:`from_spreadsheet_text`
     gives back every text exactly.
 
+    Parameters
+    ----------
+    text
+        A cell's text.
+
+    Returns
+    -------
+    str
+        The text to write.
+
     Examples
     --------
     >>> spreadsheet_text("=HYPERLINK(0)"), spreadsheet_text("Moss Lane Surgery")
@@ -101,7 +111,7 @@ def _formatted(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     return spreadsheet_safe(out)
 
 
-def _write_csv(frame: pd.DataFrame, columns: tuple[str, ...], path: Path, sort: str) -> None:
+def _write_csv(frame: pd.DataFrame, path: Path, *, columns: tuple[str, ...], sort: str) -> None:
     table = _formatted(frame.sort_values(sort, kind="mergesort"), columns)
     table.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
@@ -139,12 +149,12 @@ def _write_geopackage(plan: Plan, path: Path) -> None:
 def _writers(plan: Plan) -> dict[str, Callable[[Path], None]]:
     return {
         "practices.csv": lambda p: _write_csv(
-            plan.practices, _practice_columns(plan), p, "practice_code"
+            plan.practices, p, columns=_practice_columns(plan), sort="practice_code"
         ),
-        "hubs.csv": lambda p: _write_csv(plan.hubs, HUB_COLUMNS, p, "hub_id"),
-        "mcps.csv": lambda p: _write_csv(plan.mcps, MCP_COLUMNS, p, "mcp_id"),
+        "hubs.csv": lambda p: _write_csv(plan.hubs, p, columns=HUB_COLUMNS, sort="hub_id"),
+        "mcps.csv": lambda p: _write_csv(plan.mcps, p, columns=MCP_COLUMNS, sort="mcp_id"),
         "exclusions.csv": lambda p: _write_csv(
-            plan.exclusions, EXCLUSION_COLUMNS, p, "practice_code"
+            plan.exclusions, p, columns=EXCLUSION_COLUMNS, sort="practice_code"
         ),
         "report.json": lambda p: p.write_text(report_json(plan), encoding="utf-8"),
         "scenario.toml": lambda p: p.write_text(
@@ -168,6 +178,26 @@ def write_plan(
     ``out`` must be new, empty, or a folder this tool wrote (see :mod:`mcp_geo._folders`): a
     folder holding anything else is refused and left as it is. ``extra`` adds entries (name ->
     writer of that path), written in the same transaction.
+
+    Parameters
+    ----------
+    plan
+        The plan.
+    out
+        The folder.
+    extra
+        More entries (name -> writer of that path), written in the same transaction (say
+        ``map.html``).
+
+    Returns
+    -------
+    Path
+        The folder written.
+
+    Raises
+    ------
+    ValidationError
+        ``out`` holds something other than a folder this tool wrote.
     """
     written = write_output_dir(out, {**_writers(plan), **(extra or {})}, kind="plan")
     log.info("plan written to %s", written)
@@ -175,7 +205,15 @@ def write_plan(
 
 
 def write_plan_files(plan: Plan, folder: Path) -> None:
-    """Write the plan files into the new folder ``folder`` (inside a staged folder of the tool)."""
+    """Write the plan files into the new folder ``folder`` (inside a staged folder of the tool).
+
+    Parameters
+    ----------
+    plan
+        The plan.
+    folder
+        The folder to create (it must not exist).
+    """
     folder.mkdir()
     writers = _writers(plan)
     for name, writer in writers.items():

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import shutil
 
 import pandas as pd
+import pyogrio
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from mcp_geo._errors import ValidationError
-from mcp_geo.plans.write import from_spreadsheet_text, report_json, spreadsheet_safe, spreadsheet_text
 from mcp_geo.plans.read import is_plan_dir, read_plan
+from mcp_geo.plans.write import (
+    from_spreadsheet_text,
+    report_json,
+    spreadsheet_safe,
+    spreadsheet_text,
+)
 
 
 def test_round_trip(ns_plan, ns_plan_dir):
@@ -24,13 +31,41 @@ def test_round_trip(ns_plan, ns_plan_dir):
     assert plan.hubs.set_index("hub_id")["mcp_id"].to_dict() == (
         ns_plan.hubs.set_index("hub_id")["mcp_id"].to_dict()
     )
-    assert plan.territories_hubs.crs.to_epsg() == 27700
+    assert plan.territories_hubs.crs.to_epsg() == 4326  # as published
     assert plan.outline.geometry.area == pytest.approx(ns_plan.outline.geometry.area, rel=1e-3)
     assert plan.metrics.pcn.adjusted_rand_index == pytest.approx(
         ns_plan.metrics.pcn.adjusted_rand_index, abs=1e-9
     )
     assert plan.scenario == ns_plan.scenario
     assert is_plan_dir(ns_plan_dir)
+
+
+def _gpkg_rows(path):
+    """Every row of every table of a GeoPackage, less the layers' ``last_change`` timestamps."""
+    import re
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        rows = list(db.iterdump())
+    stamp = re.compile(r"'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z'")
+    return [stamp.sub("'<time>'", row) for row in rows]
+
+
+def test_a_read_plan_writes_the_same_files(ns_plan_dir, tmp_path):
+    """read_plan(d).write(d2): every file of d2 is d's, byte for byte; plan.gpkg holds the same
+    rows (SQLite's own bytes and GeoPackage's ``last_change`` timestamps aside)."""
+    again = read_plan(ns_plan_dir).write(tmp_path / "again")
+    names = sorted(p.name for p in ns_plan_dir.iterdir())
+    assert sorted(p.name for p in again.iterdir()) == names
+    for name in names:
+        if name != "plan.gpkg":
+            assert (again / name).read_bytes() == (ns_plan_dir / name).read_bytes(), name
+    assert _gpkg_rows(again / "plan.gpkg") == _gpkg_rows(ns_plan_dir / "plan.gpkg")
+    for layer in ("practices", "hubs", "mcps", "territories_hubs", "territories_mcps"):
+        a = pyogrio.read_dataframe(ns_plan_dir / "plan.gpkg", layer=layer)
+        b = pyogrio.read_dataframe(again / "plan.gpkg", layer=layer)
+        pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+        assert list(a.geometry.to_wkb()) == list(b.geometry.to_wkb()), layer
 
 
 def test_missing_folder_and_files(tmp_path, ns_plan_dir):
@@ -148,7 +183,7 @@ def test_moves_csv_quotes_its_names(ns_plan, tmp_path, monkeypatch):
     moves.loc[0, "practice_code"] = "-X1"
     comparison = dataclasses.replace(comparison, moves=moves)
     monkeypatch.setattr(compare, "MOVES_COLUMNS", (*compare.MOVES_COLUMNS, "practice_name"))
-    compare.write_comparison(comparison, tmp_path / "cmp", map_html=False)
+    compare.write_comparison(comparison, tmp_path / "cmp")
     rows = _csv_rows(tmp_path / "cmp" / "moves.csv")
     assert {r["practice_name"] for r in rows} == {"'=1+1"}
     assert rows[0]["practice_code"] == "-X1"
