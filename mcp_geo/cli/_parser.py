@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mcp_geo import ATTRIBUTION, __version__
+
+if TYPE_CHECKING:
+    from mcp_geo.scenario import Scenario
 
 
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
@@ -108,7 +112,7 @@ SCENARIO_OPTIONS = (
 """The options of ``plan`` and ``compare`` that are scenario keys (``--max-km`` is ``max_km``)."""
 
 
-def scenario_from_args(args: argparse.Namespace):  # -> Scenario
+def scenario_from_args(args: argparse.Namespace) -> Scenario:
     """The scenario of FOOTPRINT (a scenario file, or a footprint) and the options given.
 
     Options not given keep the scenario file's (or the default) value; messages name the option

@@ -7,11 +7,13 @@ stderr. Bad input is a usage error (exit 2) with a clear message, never a traceb
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from mcp_geo._errors import (
     DownloadError,
@@ -24,7 +26,17 @@ from mcp_geo._errors import (
 )
 from mcp_geo.cli._parser import build_parser, scenario_from_args
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from mcp_geo.national._tasks import FootprintResult
+    from mcp_geo.pipeline.compare import Comparison
+    from mcp_geo.plans.plan import Plan
+    from mcp_geo.practices import PracticeData
+    from mcp_geo.scenario import Scenario
+
 log = logging.getLogger("mcp_geo.cli.main")
+T = TypeVar("T")
 
 EXIT_USAGE = 2
 EXIT_INFEASIBLE = 3
@@ -43,7 +55,7 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     )
 
 
-def _open_data(data_dir: Path | None, snapshot: str | None):  # -> PracticeData
+def _open_data(data_dir: Path | None, snapshot: str | None) -> PracticeData:
     from mcp_geo.practices import open_data
 
     return open_data(data_dir, snapshot=snapshot)
@@ -129,6 +141,7 @@ def _download(args: argparse.Namespace) -> int:
         BarColumn,
         DownloadColumn,
         Progress,
+        TaskID,
         TextColumn,
         TransferSpeedColumn,
     )
@@ -144,7 +157,7 @@ def _download(args: argparse.Namespace) -> int:
         TransferSpeedColumn(),
     )
     with Progress(*columns, console=_stderr(args), disable=args.quiet) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(key: str, done: int, total: int | None) -> None:
             if key not in tasks:
@@ -158,14 +171,14 @@ def _download(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stderr(args: argparse.Namespace):  # -> rich.console.Console
+def _stderr(args: argparse.Namespace) -> Console:
     """Progress and spinners on stderr; nothing at all with ``-q``."""
     from rich.console import Console
 
     return Console(stderr=True, quiet=args.quiet)
 
 
-def _interruptible(function, *args, **kwargs):
+def _interruptible(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run ``function`` in a worker thread so that Ctrl-C stops the command at once.
 
     A solver busy in compiled code does not see Python's KeyboardInterrupt until it returns; the
@@ -193,7 +206,18 @@ def _interruptible(function, *args, **kwargs):
         os._exit(EXIT_INTERRUPTED)  # the solver thread cannot be stopped from Python
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
-    return outcome["value"]
+    return cast(T, outcome["value"])
+
+
+@contextlib.contextmanager
+def _in_context(library: str, command: str) -> Iterator[None]:
+    """A ValidationError the library raised in its ``library`` context names the ``command``."""
+    try:
+        yield
+    except ValidationError as exc:
+        if exc.context != library:
+            raise
+        raise ValidationError(exc.problems, context=command) from exc
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
@@ -225,7 +249,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
         plan = _interruptible(run_scenario, scenario, data_dir=args.data, step=step)
         status.update("writing the plan")
-        extra = None
+        extra: dict[str, Callable[[Path], None]] | None = None
         if args.map:
             from mcp_geo.maps.render import write_map
 
@@ -238,11 +262,11 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plan_england(args: argparse.Namespace, scenario) -> int:
+def _plan_england(args: argparse.Namespace, scenario: Scenario) -> int:
     """`plan england --by ...`: every footprint on Dask, a progress bar over footprints."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from mcp_geo.national.run import plan_england
+    from mcp_geo.national.run import OPTIONS_CONTEXT, plan_england
 
     if args.by is None:
         raise ValidationError(
@@ -265,25 +289,26 @@ def _plan_england(args: argparse.Namespace, scenario) -> int:
     ) as bar:
         task = bar.add_task(f"footprints by {args.by}", total=None)
 
-        def progress(result, done: int, total: int) -> None:
+        def progress(result: FootprintResult, done: int, total: int) -> None:
             how = "resumed" if result.resumed else result.status
             bar.update(task, completed=done, total=total, description=f"{result.code} {how}")
             if result.status == "failed":
                 bar.console.print(f"{result.code} failed: {result.reason}", highlight=False)
 
-        national = plan_england(
-            scenario,
-            by=args.by,
-            out=args.out,
-            data_dir=args.data,
-            scheduler=args.scheduler,
-            workers=args.workers,
-            progress=progress,
-            codes=None if args.only is None else args.only.split(","),
-            resume=not args.no_resume,
-            map_html=True,
-            quiet=args.quiet,
-        )
+        with _in_context(OPTIONS_CONTEXT, f"mcp-geo plan england --by {args.by}"):
+            national = plan_england(
+                scenario,
+                by=args.by,
+                out=args.out,
+                data_dir=args.data,
+                scheduler=args.scheduler,
+                workers=args.workers,
+                progress=progress,
+                codes=None if args.only is None else args.only.split(","),
+                resume=not args.no_resume,
+                map_html=True,
+                quiet=args.quiet,
+            )
     print("\n".join(national.summary()))
     if national.failed:  # the exit status says the run is incomplete; stderr says why
         codes = ", ".join(r.code for r in national.failed)
@@ -311,7 +336,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plan_for_compare(spec: str, args: argparse.Namespace, console):  # -> (Plan, bool)
+def _plan_for_compare(spec: str, args: argparse.Namespace, console: Console) -> tuple[Plan, bool]:
     """A plan folder is read; anything else is a footprint, planned (True: to be written)."""
     from mcp_geo.pipeline.footprint import run_scenario
     from mcp_geo.plans.read import is_plan_dir, read_plan
@@ -336,7 +361,12 @@ def _check_pcns_before_planning(spec: str, args: argparse.Namespace) -> None:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from mcp_geo._folders import claim_output_dir
-    from mcp_geo.pipeline.compare import compare_plans, compare_with_pcns, write_comparison
+    from mcp_geo.pipeline.compare import (
+        PCN_CONTEXT,
+        compare_plans,
+        compare_with_pcns,
+        write_comparison,
+    )
 
     if (args.b is None) == (args.against is None):
         raise ValidationError(
@@ -344,24 +374,34 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             context="mcp-geo compare",
         )
     if args.against == "pcn":
-        _check_pcns_before_planning(args.a, args)
+        with _in_context(PCN_CONTEXT, "compare --against pcn"):
+            _check_pcns_before_planning(args.a, args)
     console = _stderr(args)
     with claim_output_dir(args.out, kind="comparison"):
         a, planned_a = _plan_for_compare(args.a, args, console)
         plans = {"plan-a": a} if planned_a else {}
         if args.against == "pcn":
-            comparison = compare_with_pcns(a)
+            with _in_context(PCN_CONTEXT, "compare --against pcn"):
+                comparison = compare_with_pcns(a)
         else:
             b, planned_b = _plan_for_compare(args.b, args, console)
             plans |= {"plan-b": b} if planned_b else {}
             comparison = compare_plans(a, b)
+        extra: dict[str, Callable[[Path], None]] = {}
+        if not args.no_map:
+            from mcp_geo.maps.compare_map import write_comparison_map
+
+            def map_file(path: Path) -> None:
+                write_comparison_map(comparison, path)
+
+            extra["map.html"] = map_file
         with console.status("writing the comparison", spinner="dots"):
-            write_comparison(comparison, args.out, map_html=not args.no_map, plans=plans)
+            write_comparison(comparison, args.out, plans=plans, extra=extra)
     _print_comparison(comparison, args.out)
     return 0
 
 
-def _print_comparison(comparison, out: Path) -> None:
+def _print_comparison(comparison: Comparison, out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -382,7 +422,7 @@ def _print_comparison(comparison, out: Path) -> None:
     console.print(f"written to {out}/", highlight=False)
 
 
-def _print_summary(plan, out: Path) -> None:
+def _print_summary(plan: Plan, out: Path) -> None:
     m = plan.metrics
     hubs = plan.certificates.hubs
     lines = [
@@ -398,10 +438,12 @@ def _print_summary(plan, out: Path) -> None:
             f"largest span {m.max_mcp_span_km:.1f} km); certificate {mcps.status}, "
             f"gap {100 * (mcps.gap or 0):.4f}%"
         )
-    lines.append(
-        f"travel to hub base: weighted mean {m.hubs.travel.mean:.2f} km, "
-        f"95th percentile {m.hubs.travel.p95:.2f} km, max {m.hubs.travel.max:.2f} km"
-    )
+    travel = m.hubs.travel
+    if travel is not None:  # a plan's hubs always have it
+        lines.append(
+            f"travel to hub base: weighted mean {travel.mean:.2f} km, "
+            f"95th percentile {travel.p95:.2f} km, max {travel.max:.2f} km"
+        )
     for exception in plan.exceptions:
         lines.append(f"exception: {exception}")
     lines.append(f"written to {out}/ ({plan.timings.total:.1f} s)")

@@ -150,7 +150,7 @@ def render_comparison(
     options = options or MapOptions()
     a, b = comparison.a, comparison.b
     practices = len(a.practices) + (0 if b is None else len(b.practices))
-    dual = folium.plugins.DualMap(
+    dual = folium.plugins.DualMap(  # type: ignore[no-untyped-call]
         tiles=options.tiles,
         prefer_canvas=options.use_canvas(practices),
         control_scale=True,

@@ -20,6 +20,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mcp_geo._errors import InfeasibleError, Level, McpGeoError, NoPlanError
+from mcp_geo.pipeline.footprint import plan_from_data
+from mcp_geo.plans.write import write_plan
+from mcp_geo.practices import PracticeData, open_areas, open_data
+from mcp_geo.practices.outlines import OfficialAreas
 from mcp_geo.scenario import Scenario
 
 log = logging.getLogger(__name__)
@@ -94,6 +98,7 @@ class FootprintResult:
 
     @property
     def code(self) -> str:
+        """The footprint's code (``job.code``)."""
         return self.job.code
 
     def report(self) -> dict[str, Any]:
@@ -112,17 +117,15 @@ class FootprintResult:
 
 
 @functools.lru_cache(maxsize=2)
-def _data(data_dir: str | None, snapshot: str):  # -> PracticeData
-    from mcp_geo.practices import open_data
-
+def _data(data_dir: str | None, snapshot: str) -> PracticeData:
+    """The snapshot's practice data, read once per worker process."""
     log.info("worker %d reads the %s data", os.getpid(), snapshot)
     return open_data(data_dir, snapshot=snapshot)
 
 
 @functools.lru_cache(maxsize=2)
-def _areas(data_dir: str | None):  # -> OfficialAreas
-    from mcp_geo.practices import open_areas
-
+def _areas(data_dir: str | None) -> OfficialAreas:
+    """The official areas, read once per worker process."""
     return open_areas(data_dir)
 
 
@@ -131,60 +134,49 @@ def solve_footprint(
 ) -> FootprintResult:
     """Plan ``job``'s footprint with ``scenario`` and write it to ``parts / job.part_name``.
 
-    Never raises for a footprint that cannot be planned: the result says ``failed`` and why.
-    """
-    from mcp_geo.pipeline.footprint import (
-        PlanInputs,
-        check_scenario_against_footprint,
-        plan_footprint,
-        road_footprint,
-    )
-    from mcp_geo.plans.write import write_plan
-    from mcp_geo.practices import select_footprint
+    The plan is made by :func:`mcp_geo.pipeline.footprint.plan_from_data`, the path of a single
+    run; this task adds the data kept per worker, the fingerprint check and the written part.
 
+    Parameters
+    ----------
+    job
+        The footprint.
+    scenario
+        Its scenario (its ``footprint`` is ``job.spec``).
+    data_dir
+        The folder of official files; None for the snapshot shipped with the package.
+    parts
+        The folder of the national run's parts.
+
+    Returns
+    -------
+    FootprintResult
+        ``solved`` with the written part, or ``failed`` with the reason, the kind of failure
+        (from the type of the error) and, for a proof or a time-out, the certificate of the
+        level that failed (from the error's ``level``). Never raises for a footprint that
+        cannot be planned.
+    """
     worker = f"pid {os.getpid()}"
     started = time.perf_counter()
     try:
         data = _data(data_dir, scenario.snapshot)
-        footprint = select_footprint(data, job.spec)
-        travel = None
-        notes: tuple[str, ...] = ()
-        if scenario.travel == "road":  # one road file for the nation: each footprint its part
-            footprint, travel, notes = road_footprint(footprint, scenario)
-        check_scenario_against_footprint(footprint, scenario)
         areas = _areas(data_dir)
-        loaded = time.perf_counter() - started
-        plan = plan_footprint(
-            PlanInputs(
-                footprint=footprint,
-                extract_date=data.extract_date,
-                era=data.snapshot.era,
-                areas=areas,
-                travel=travel,
-                notes=notes,
-            ),
-            scenario=scenario,
-        )
-        if travel is None and plan.fingerprint != job.fingerprint:
-            log.warning(
-                "%s: the plan's fingerprint %s differs from the one the run keys its part by "
-                "(%s): the caller and the worker read different practices",
-                job.code,
-                plan.fingerprint[:16],
-                job.fingerprint[:16],
-            )
+        opened = time.perf_counter() - started
+        plan = plan_from_data(data, scenario=scenario, areas=areas)
+        if scenario.travel != "road":  # road travel leaves out practices the caller counted
+            _check_fingerprint(job, plan.fingerprint)
         part = write_plan(plan, parts / job.part_name)
     except InfeasibleError as exc:
-        return _failed(job, str(exc), "infeasible", started, worker, level=exc.level)
+        return _failed(job, reason=str(exc), kind="infeasible", level=exc.level, started=started)
     except NoPlanError as exc:
-        return _failed(job, str(exc), "no_solution", started, worker, level=exc.level)
+        return _failed(job, reason=str(exc), kind="no_solution", level=exc.level, started=started)
     except McpGeoError as exc:  # its message is written for people: no class name
-        return _failed(job, str(exc), "error", started, worker)
+        return _failed(job, reason=str(exc), kind="error", started=started)
     except Exception as exc:  # bad data or a crash in one footprint must not stop the others
         log.debug("%s failed:\n%s", job.code, traceback.format_exc())
-        return _failed(job, f"{type(exc).__name__}: {exc}", "error", started, worker)
+        return _failed(job, reason=f"{type(exc).__name__}: {exc}", kind="error", started=started)
     timings = plan.timings.to_dict()
-    timings["load"] = round(loaded, 3)
+    timings["load"] = round(plan.timings.load + opened, 3)
     timings["total"] = round(time.perf_counter() - started, 3)
     return FootprintResult(
         job=job,
@@ -196,15 +188,27 @@ def solve_footprint(
     )
 
 
+def _check_fingerprint(job: FootprintJob, fingerprint: str) -> None:
+    """Warn when the worker planned other practices than the caller keyed the part by."""
+    if fingerprint != job.fingerprint:
+        log.warning(
+            "%s: the plan's fingerprint %s differs from the one the run keys its part by "
+            "(%s): the caller and the worker read different practices",
+            job.code,
+            fingerprint[:16],
+            job.fingerprint[:16],
+        )
+
+
 def _failed(
     job: FootprintJob,
+    *,
     reason: str,
     kind: Failure,
     started: float,
-    worker: str,
-    *,
     level: Level | None = None,
 ) -> FootprintResult:
+    """The failed result of ``job``: ``kind`` and ``level`` come from the error's type and data."""
     log.warning("%s (%s) failed: %s", job.code, job.name, reason)
     certificates = None
     if kind in ("infeasible", "no_solution"):
@@ -227,5 +231,5 @@ def _failed(
         failure=kind,
         certificates=certificates,
         timings={"total": round(time.perf_counter() - started, 3)},
-        worker=worker,
+        worker=f"pid {os.getpid()}",
     )

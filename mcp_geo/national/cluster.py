@@ -51,7 +51,7 @@ def local_cluster(n_workers: int) -> LocalCluster:
     with dask.config.set(no_trim), warnings.catch_warnings():
         # on a shared machine another cluster may hold Dask's default port; any port will do
         warnings.filterwarnings("ignore", "Port .* is already in use", UserWarning)
-        return LocalCluster(
+        return LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=n_workers,
             threads_per_worker=1,
             processes=True,
@@ -107,7 +107,7 @@ def run_on_dask(
         n_workers = min(workers or available_cores(), len(jobs))
         log.info("starting a local Dask cluster of %d worker processes", n_workers)
         cluster = local_cluster(n_workers)
-        client = Client(cluster)
+        client = Client(cluster)  # type: ignore[no-untyped-call]
         client.run(_stdout_to_stderr)
         if quiet:
             from mcp_geo.solvers import discard_solver_banners
@@ -115,7 +115,7 @@ def run_on_dask(
             client.run(discard_solver_banners)
     else:
         log.info("connecting to the Dask scheduler at %s", scheduler)
-        client = Client(scheduler)
+        client = Client(scheduler)  # type: ignore[no-untyped-call]
     try:
         used = len(client.scheduler_info().get("workers", {}))
         futures = {
@@ -130,7 +130,7 @@ def run_on_dask(
             ): job
             for job in jobs
         }
-        for future in as_completed(futures):
+        for future in as_completed(futures):  # type: ignore[no-untyped-call]
             job = futures[future]
             try:
                 result = future.result()
@@ -143,6 +143,6 @@ def run_on_dask(
             finished(result)
         return used
     finally:
-        client.close()
+        client.close()  # type: ignore[no-untyped-call]
         if cluster is not None:
             cluster.close()

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mcp_geo._errors import Problem, ValidationError
+from mcp_geo._errors import OptionName, Problem, ValidationError
 from mcp_geo.national._tasks import PARTS, FootprintJob, FootprintResult, solve_footprint
 from mcp_geo.scenario import Scenario
 
@@ -45,6 +45,10 @@ PARTITIONS: dict[str, dict[str, tuple[str, str]]] = {
     "ccg": {"stp": ("icb", "stp"), "ccg": ("sub_icb", "ccg")},
 }
 """Per snapshot era: ``--by`` name -> (practice column level, footprint syntax prefix)."""
+
+OPTIONS_CONTEXT = "plan_england"
+"""The context of the ValidationError :func:`plan_england` raises for its own options (the CLI
+names the command instead)."""
 
 Progress = Callable[[FootprintResult, int, int], None]
 """Called as each footprint ends: (its result, footprints done, footprints in all)."""
@@ -156,7 +160,7 @@ def partition_jobs(
         problems.append(
             Problem(
                 f"the {data.snapshot.name} snapshot's footprints are split by {allowed}",
-                source="--by",
+                key="by",
                 value=by,
             )
         )
@@ -188,7 +192,9 @@ def partition_jobs(
                 name=str(rows[name_column].iloc[0]) if name_column in rows else code,
                 practices=len(rows),
                 patients=int(rows["patients"].sum()),
-                fingerprint=fingerprint(rows, footprint_scenario(scenario, spec), travel_source),
+                fingerprint=fingerprint(
+                    rows, scenario=footprint_scenario(scenario, spec), travel_source=travel_source
+                ),
             )
         )
     jobs.sort(key=lambda j: (-j.practices, -j.patients, j.code))
@@ -257,19 +263,7 @@ def plan_england(
     from mcp_geo.practices import open_data, select_footprint
 
     started = time.perf_counter()
-    problems: list[Problem] = []
-    if workers is not None and (
-        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
-    ):
-        problems.append(Problem("must be a whole number >= 1", source="--workers", value=workers))
-    if workers is not None and scheduler is not None:
-        problems.append(
-            Problem(
-                "sets the size of the local cluster; leave it out with --scheduler",
-                source="--workers",
-                value=workers,
-            )
-        )
+    problems = _option_problems(workers=workers, scheduler=scheduler)
     check_output_dir(out, kind="national")  # refused before the data is read
     data = open_data(data_dir, snapshot=scenario.snapshot)
     jobs, found = partition_jobs(data, by=by, scenario=scenario, codes=codes)
@@ -277,7 +271,7 @@ def plan_england(
     if not problems and not jobs:
         problems.append(Problem("no footprint to plan", source="footprints", value=codes))
     if problems:
-        raise ValidationError(problems, context=f"mcp-geo plan england --by {by}")
+        raise ValidationError(problems, context=OPTIONS_CONTEXT)
 
     with claim_output_dir(out, kind="national") as folder:
         out = folder.path
@@ -349,6 +343,41 @@ def plan_england(
         )
 
 
+@dataclass(frozen=True)
+class _NamingProblem(Problem):
+    """A problem whose message names other options (``{}`` in the message, one per option),
+    each named as the reader names options: ``keyword 'scheduler'`` in the API, ``--scheduler``
+    on the command line."""
+
+    others: tuple[str, ...] = ()
+
+    def text(self, name: OptionName | None = None) -> str:
+        """The problem in words, this option and the ones its message names by ``name``."""
+        named = [name(o) if name is not None else f"keyword {o!r}" for o in self.others]
+        return Problem(
+            self.message.format(*named), self.source, self.field, self.value, self.key
+        ).text(name)
+
+
+def _option_problems(*, workers: object, scheduler: str | None) -> list[Problem]:
+    """What is wrong with ``workers`` (and ``scheduler`` beside it)."""
+    problems: list[Problem] = []
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
+        problems.append(Problem("must be a whole number >= 1", key="workers", value=workers))
+    if workers is not None and scheduler is not None:
+        problems.append(
+            _NamingProblem(
+                "sets the size of the local cluster; leave it out with {}",
+                key="workers",
+                value=workers,
+                others=("scheduler",),
+            )
+        )
+    return problems
+
+
 def _reusable(part: Path) -> dict[str, Any] | None:
     """The report of a complete part folder, or None."""
     import json
@@ -358,9 +387,10 @@ def _reusable(part: Path) -> dict[str, Any] | None:
     if not is_plan_dir(part):
         return None
     try:
-        return json.loads((part / "report.json").read_text(encoding="utf-8"))
+        report: dict[str, Any] = json.loads((part / "report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return report
 
 
 def _resumed(job: FootprintJob, part: Path, report: dict[str, Any]) -> FootprintResult:
@@ -376,6 +406,7 @@ def _resumed(job: FootprintJob, part: Path, report: dict[str, Any]) -> Footprint
 
 
 __all__ = [
+    "OPTIONS_CONTEXT",
     "PARTITIONS",
     "PARTS",
     "FootprintJob",

@@ -15,6 +15,7 @@ all its patients), travel is that of the shared practices.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Callable, Mapping
@@ -27,6 +28,7 @@ import pandas as pd
 
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo._folders import write_output_dir
+from mcp_geo.pipeline.footprint import is_sites_file
 from mcp_geo.plans.metrics import adjusted_rand_index, pcn_grouping_metrics, weighted_distance_stats
 from mcp_geo.plans.plan import Plan
 from mcp_geo.plans.write import spreadsheet_safe, write_plan_files
@@ -36,6 +38,9 @@ log = logging.getLogger(__name__)
 Kind = Literal["count", "patients", "km", "fraction"]
 MOVES_COLUMNS = ("practice_code", "a_hub", "a_mcp", "b_hub", "b_mcp", "mcp_partners_changed")
 PCN_LABEL = "today's PCNs"
+PCN_CONTEXT = "compare with today's PCNs"
+"""The context of the ValidationError raised when there are no PCNs to compare with (the CLI
+names its ``--against pcn`` instead)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class ComparisonRow:
     kind: Kind = "count"
 
     def formatted(self, value: float | None) -> str:
+        """``value`` as comparison.csv writes it (empty when there is none)."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return ""
         if self.kind in ("count", "patients"):
@@ -101,6 +107,7 @@ class Comparison:
 
     @property
     def mcp_partners_changed(self) -> int:
+        """How many shared practices have other MCP partners in B than in A."""
         return int(self.moves["mcp_partners_changed"].fillna(False).astype(bool).sum())
 
 
@@ -218,11 +225,6 @@ def _side_rows(side: _Side) -> dict[str, tuple[float | None, Kind]]:
     return rows
 
 
-def is_sites_file(footprint: str) -> bool:
-    """Is this footprint a CSV of the user's own sites (rather than official practices)?"""
-    return footprint.strip().lower().endswith(".csv")
-
-
 def plan_label(plan: Plan) -> str:
     """A side's name in tables and maps: the footprint, or a sites file's name (not its path)."""
     footprint = plan.footprint
@@ -263,6 +265,13 @@ def require_pcn_codes(practices: pd.DataFrame, *, footprint: str) -> None:
     """Raise unless some practice of ``footprint`` has a PCN code (there is something to compare
     against); a sites file is told so in its own words.
 
+    Parameters
+    ----------
+    practices
+        The practices (a ``pcn_code`` column, perhaps).
+    footprint
+        Their footprint, for the message.
+
     Raises
     ------
     ValidationError
@@ -279,12 +288,17 @@ def require_pcn_codes(practices: pd.DataFrame, *, footprint: str) -> None:
         )
     else:
         problem = Problem("no practice of the plan has a PCN code", source=footprint)
-    raise ValidationError([problem], context="compare --against pcn")
+    raise ValidationError([problem], context=PCN_CONTEXT)
 
 
 def check_sites_for_pcns(footprint: str) -> None:
     """Before a sites file is planned to be compared with PCNs: raise if no site has a PCN code
     (other footprints are official practices, which have them; a plan is checked when read).
+
+    Parameters
+    ----------
+    footprint
+        The footprint to be planned.
 
     Raises
     ------
@@ -297,10 +311,19 @@ def check_sites_for_pcns(footprint: str) -> None:
         require_pcn_codes(read_sites(footprint).practices, footprint=footprint)
 
 
-def _compare(a: Plan, b: Plan | None, a_side: _Side, b_side: _Side, **kw) -> Comparison:
-    shared: pd.Index = kw["shared"]
+def _compare(
+    a: Plan,
+    b: Plan | None,
+    *,
+    sides: tuple[_Side, _Side],
+    shared: pd.Index,
+    only: tuple[int, int],
+    labels: tuple[str, str],
+) -> Comparison:
+    """The comparison of A and B (or today's PCNs), each seen as its side of the shared practices."""
+    a_side, b_side = sides
     rows_a, rows_b = _side_rows(a_side), _side_rows(b_side)
-    only_a, only_b = kw["only"]
+    only_a, only_b = only
     rows = [
         ComparisonRow("practices shared", len(shared), len(shared)),
         ComparisonRow("practices in this plan only", only_a, only_b),
@@ -340,8 +363,8 @@ def _compare(a: Plan, b: Plan | None, a_side: _Side, b_side: _Side, **kw) -> Com
     return Comparison(
         a=a,
         b=b,
-        a_label=kw["a_label"],
-        b_label=kw["b_label"],
+        a_label=labels[0],
+        b_label=labels[1],
         shared=tuple(shared),
         rows=tuple(rows),
         moves=moves,
@@ -352,6 +375,19 @@ def compare_plans(
     a: Plan, b: Plan, *, a_label: str | None = None, b_label: str | None = None
 ) -> Comparison:
     """Compare two plans on the practices both hold.
+
+    Parameters
+    ----------
+    a, b
+        The plans.
+    a_label, b_label
+        Their names in tables and maps (default: their footprints; ``(A)`` and ``(B)`` are added
+        when the two are the same).
+
+    Returns
+    -------
+    Comparison
+        The metrics of both on the shared practices, and each shared practice's hub and MCP.
 
     Raises
     ------
@@ -368,17 +404,27 @@ def compare_plans(
     return _compare(
         a,
         b,
-        _plan_side(a, shared),
-        _plan_side(b, shared),
+        sides=(_plan_side(a, shared), _plan_side(b, shared)),
         shared=shared,
         only=(len(a_codes.difference(shared)), len(b_codes.difference(shared))),
-        a_label=a_label,
-        b_label=b_label,
+        labels=(a_label, b_label),
     )
 
 
 def compare_with_pcns(plan: Plan, *, label: str | None = None) -> Comparison:
     """Compare a plan's hubs with today's PCNs (practices without a PCN count alone).
+
+    Parameters
+    ----------
+    plan
+        The plan.
+    label
+        Its name in tables and maps (default: its footprint).
+
+    Returns
+    -------
+    Comparison
+        With ``b`` None and today's PCNs as B.
 
     Raises
     ------
@@ -391,12 +437,10 @@ def compare_with_pcns(plan: Plan, *, label: str | None = None) -> Comparison:
     return _compare(
         plan,
         None,
-        _plan_side(plan, shared),
-        _pcn_side(plan, shared),
+        sides=(_plan_side(plan, shared), _pcn_side(plan, shared)),
         shared=shared,
         only=(0, 0),
-        a_label=label or plan_label(plan),
-        b_label=PCN_LABEL,
+        labels=(label or plan_label(plan), PCN_LABEL),
     )
 
 
@@ -404,30 +448,52 @@ def write_comparison(
     comparison: Comparison,
     out: str | Path,
     *,
-    map_html: bool = True,
     plans: Mapping[str, Plan] | None = None,
+    extra: Mapping[str, Callable[[Path], None]] | None = None,
 ) -> dict[str, Path]:
-    """Write comparison.csv, moves.csv and (unless ``map_html`` is False) map.html into ``out``.
+    """Write comparison.csv and moves.csv into ``out``, with the plans and extra files given.
 
-    ``plans`` adds plan folders (name -> plan, e.g. ``{"plan-a": a}``) for the plans the
-    comparison made. The folder is written atomically and, like a plan folder, only a new, empty
-    or earlier comparison folder of this tool is replaced.
+    The folder is written atomically and, like a plan folder, only a new, empty or earlier
+    comparison folder of this tool is replaced.
+
+    Parameters
+    ----------
+    comparison
+        What :func:`compare_plans` or :func:`compare_with_pcns` returned.
+    out
+        The folder to write.
+    plans
+        Plan folders to add (name -> plan, e.g. ``{"plan-a": a}``) for the plans the comparison
+        made.
+    extra
+        More entries, name -> writer of that path, written in the same transaction: the CLI
+        passes ``{"map.html": ...}`` drawn by :func:`mcp_geo.maps.compare_map.write_comparison_map`
+        (maps come after the pipeline, so the pipeline does not draw).
+
+    Returns
+    -------
+    dict of str to Path
+        Each entry written, by name.
+
+    Raises
+    ------
+    ValidationError
+        ``out`` is a folder this tool did not write as a comparison.
     """
-    writers: dict[str, Callable[[Path], object]] = {
-        "comparison.csv": lambda path: comparison.table().to_csv(
-            path, index=False, lineterminator="\n"
-        ),
+    writers: dict[str, Callable[[Path], None]] = {
+        "comparison.csv": lambda path: _write_table(comparison, path),
         "moves.csv": lambda path: _write_moves(comparison, path),
+        **(extra or {}),
     }
-    if map_html:
-        from mcp_geo.maps.compare_map import write_comparison_map
-
-        writers["map.html"] = lambda path: write_comparison_map(comparison, path)
     for name, plan in (plans or {}).items():
-        writers[name] = lambda path, plan=plan: write_plan_files(plan, path)
+        writers[name] = functools.partial(write_plan_files, plan)
     folder = write_output_dir(out, writers, kind="comparison")
     log.info("comparison written to %s", folder)
     return {name: folder / name for name in writers}
+
+
+def _write_table(comparison: Comparison, path: Path) -> None:
+    comparison.table().to_csv(path, index=False, lineterminator="\n")
 
 
 def _write_moves(comparison: Comparison, path: Path) -> None:

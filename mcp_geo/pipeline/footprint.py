@@ -2,6 +2,10 @@
 
 This is the one place where the parts meet, in the pipeline's order: the footprint's practices
 -> distances -> hub solver -> MCP solver -> territories -> metrics -> Plan.
+
+:func:`plan_from_data` is the one path from a scenario to its plan, given the practice data and
+official areas already open: a single run (:func:`run_scenario`) opens them and calls it; a
+national run's task (:mod:`mcp_geo.national._tasks`) calls it with the data its worker keeps.
 """
 
 from __future__ import annotations
@@ -22,15 +26,14 @@ from mcp_geo import __version__
 from mcp_geo._errors import InfeasibleError, Level, Relaxation
 from mcp_geo.boundaries.distances import TravelMatrix, great_circle_matrix
 from mcp_geo.boundaries.territories import (
+    Outline,
     footprint_outline,
     merge_territories,
     practice_cells,
     territories,
 )
-from mcp_geo.pipeline.levels import solve_levels
-from mcp_geo.plans.metrics import (
-    group_spans_km,
-)
+from mcp_geo.pipeline.levels import Levels, solve_levels
+from mcp_geo.plans.metrics import group_spans_km
 from mcp_geo.plans.plan import (
     PRACTICE_COLUMNS,
     Certificates,
@@ -38,8 +41,10 @@ from mcp_geo.plans.plan import (
     Timings,
     plan_metrics,
 )
+from mcp_geo.practices import PracticeData, open_areas, open_data, select_footprint
 from mcp_geo.practices.footprints import Footprint
 from mcp_geo.practices.outlines import OfficialAreas, official_outline
+from mcp_geo.practices.sites import read_sites
 from mcp_geo.scenario import Scenario
 from mcp_geo.solvers.joint import OBJECTIVE as JOINT_OBJECTIVE
 
@@ -60,8 +65,24 @@ class PlanInputs:
     notes: tuple[str, ...] = ()  # about the travel measure (road coverage, speeds, snapping)
 
 
-def fingerprint(practices: pd.DataFrame, scenario: Scenario, travel_source: str) -> str:
-    """sha256 of what determines a plan: the practices, the options and the travel measure."""
+def fingerprint(practices: pd.DataFrame, *, scenario: Scenario, travel_source: str) -> str:
+    """sha256 of what determines a plan: the practices, the options and the travel measure.
+
+    Parameters
+    ----------
+    practices
+        The footprint's practices: practice_code, patients, latitude and longitude, sorted by
+        code.
+    scenario
+        The options (their scenario.toml text is hashed).
+    travel_source
+        How travel is measured (:attr:`~mcp_geo.boundaries.distances.TravelMatrix.source`).
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
     digest = hashlib.sha256()
     digest.update(f"mcp-geo {__version__}\n".encode())
     digest.update(scenario.to_toml().encode())
@@ -79,12 +100,27 @@ def plan_footprint(
 ) -> Plan:
     """Solve hubs (and MCPs), draw territories, measure, and return the Plan.
 
-    ``step`` is called with a short description as each stage starts (for progress displays).
+    Parameters
+    ----------
+    inputs
+        The footprint (its practices already reduced to those the travel measure reaches) and
+        what the plan records about its data.
+    scenario
+        The rules and solver options.
+    step
+        Called with a short description as each stage starts (for progress displays).
+
+    Returns
+    -------
+    Plan
+        The plan; its ``timings.load`` is 0 (the caller adds the time spent reading).
 
     Raises
     ------
     InfeasibleError
-        When the rules cannot be met (with the explanation), or no plan was found in time.
+        When the rules cannot be met (with the explanation).
+    NoPlanError
+        When no plan was found within the time limit.
     """
     started = time.perf_counter()
     announce = step or (lambda _text: None)
@@ -97,8 +133,48 @@ def plan_footprint(
         circuity=scenario.circuity,
     )
     levels = solve_levels(practices, scenario=scenario, travel=travel, announce=announce)
-    hub_table, mcp_table = levels.hubs, levels.mcps
+    planned, hub_table, mcp_table = _planned_tables(practices, levels=levels, travel=travel)
+
+    announce("territories")
+    t0 = time.perf_counter()
+    drawn = _territories(
+        practices, inputs=inputs, planned=planned, hubs=hub_table, scenario=scenario
+    )
+    territory_seconds = time.perf_counter() - t0
+
     position = practices.set_index("practice_code")[["latitude", "longitude"]]
+    return Plan(
+        version=__version__,
+        scenario=scenario,
+        footprint_title=footprint.title,
+        extract_date=inputs.extract_date,
+        fingerprint=fingerprint(practices, scenario=scenario, travel_source=travel.source),
+        travel=travel.source,
+        practices=_practice_layer(planned),
+        hubs=_point_layer(hub_table, position, "base_code"),
+        mcps=_point_layer(mcp_table, position, "base_code"),
+        exclusions=footprint.exclusions.copy(),
+        outline=drawn.outline,
+        territories_hubs=drawn.hubs,
+        territories_mcps=drawn.mcps,
+        metrics=plan_metrics(planned, hub_table, mcp_table, scenario=scenario, travel=travel),
+        certificates=_certificates(levels, scenario=scenario),
+        exceptions=levels.exceptions,
+        notes=(*footprint.notes, *inputs.notes, *drawn.notes),
+        timings=Timings(
+            hubs=levels.hub_seconds,
+            mcps=levels.mcp_seconds,
+            territories=territory_seconds,
+            total=time.perf_counter() - started,
+        ),
+    )
+
+
+def _planned_tables(
+    practices: pd.DataFrame, *, levels: Levels, travel: TravelMatrix
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The practices with their hub, MCP and travel to the base; the hub and MCP tables."""
+    hub_table, mcp_table = levels.hubs, levels.mcps
     planned = practices.merge(
         levels.assignment.rename(
             columns={"base_code": "hub_base_code", "km_to_base": "km_to_hub_base"}
@@ -108,18 +184,35 @@ def plan_footprint(
     )
     planned["mcp_id"] = planned["hub_id"].map(hub_table.set_index("hub_id")["mcp_id"])
     if travel.metric == "minutes":  # the solvers reported minutes: km and minutes of those paths
-        planned, hub_table = _drive_minutes(planned, hub_table, mcp_table, travel)
+        planned, hub_table = _drive_minutes(planned, hubs=hub_table, mcps=mcp_table, travel=travel)
     spans = (
         group_spans_km(planned["latitude"], planned["longitude"], planned["mcp_id"])
         if len(mcp_table)
         else pd.Series(dtype=float)
     )
     mcp_table = mcp_table.assign(span_km=mcp_table["mcp_id"].map(spans).astype(float).round(3))
+    return planned, hub_table, mcp_table
 
-    announce("territories")
-    t0 = time.perf_counter()
+
+@dataclass(frozen=True)
+class _Territories:
+    outline: Outline
+    hubs: gpd.GeoDataFrame
+    mcps: gpd.GeoDataFrame
+    notes: tuple[str, ...]
+
+
+def _territories(
+    practices: pd.DataFrame,
+    *,
+    inputs: PlanInputs,
+    planned: pd.DataFrame,
+    hubs: pd.DataFrame,
+    scenario: Scenario,
+) -> _Territories:
+    """The footprint's outline (official where the data has one) and the hub and MCP territories."""
     choice = (
-        official_outline(footprint, inputs.areas, era=inputs.era)
+        official_outline(inputs.footprint, inputs.areas, era=inputs.era)
         if inputs.areas is not None
         else None
     )
@@ -136,49 +229,18 @@ def plan_footprint(
     else:
         mcp_territories = merge_territories(
             hub_territories.rename(columns={"hub_id": "group_id"}),
-            hub_table.set_index("hub_id")["mcp_id"],
+            hubs.set_index("hub_id")["mcp_id"],
         ).rename(columns={"group_id": "mcp_id"})
-    territory_seconds = time.perf_counter() - t0
-
-    metrics = plan_metrics(planned, hub_table, mcp_table, scenario=scenario, travel=travel)
-    notes = [*footprint.notes, *inputs.notes]
-    if choice is not None:
-        notes.append(f"outline: {choice.description}")
-    return Plan(
-        version=__version__,
-        scenario=scenario,
-        footprint_title=footprint.title,
-        extract_date=inputs.extract_date,
-        fingerprint=fingerprint(practices, scenario, travel.source),
-        travel=travel.source,
-        practices=_practice_layer(planned),
-        hubs=_point_layer(hub_table, position, "base_code"),
-        mcps=_point_layer(mcp_table, position, "base_code"),
-        exclusions=footprint.exclusions.copy(),
+    return _Territories(
         outline=outline,
-        territories_hubs=hub_territories,
-        territories_mcps=mcp_territories,
-        metrics=metrics,
-        certificates=Certificates(
-            hubs=levels.hub_certificate,
-            mcps=levels.mcp_certificate,
-            mode=scenario.mode,
-            hubs_objective=_objective_text(scenario, level="hubs"),
-            mcps_objective=None if scenario.no_mcps else _objective_text(scenario, level="mcps"),
-        ),
-        exceptions=levels.exceptions,
-        notes=tuple(notes),
-        timings=Timings(
-            hubs=levels.hub_seconds,
-            mcps=levels.mcp_seconds,
-            territories=territory_seconds,
-            total=time.perf_counter() - started,
-        ),
+        hubs=hub_territories,
+        mcps=mcp_territories,
+        notes=() if choice is None else (f"outline: {choice.description}",),
     )
 
 
 def _drive_minutes(
-    planned: pd.DataFrame, hubs: pd.DataFrame, mcps: pd.DataFrame, travel: TravelMatrix
+    planned: pd.DataFrame, *, hubs: pd.DataFrame, mcps: pd.DataFrame, travel: TravelMatrix
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """km_to_hub_base / km_to_mcp_base as road km, and minutes_to_hub_base, for a minutes plan."""
     from mcp_geo.boundaries.roads import travel_to_base
@@ -193,10 +255,31 @@ def _drive_minutes(
 
 
 def road_footprint(
-    footprint: Footprint, scenario: Scenario
+    footprint: Footprint, *, scenario: Scenario
 ) -> tuple[Footprint, TravelMatrix, tuple[str, ...]]:
-    """Road travel for a footprint: the practices the network reaches, the others excluded
-    with their reason, the matrix (searched to the largest limit the plan uses) and notes."""
+    """Road travel for a footprint, on the scenario's road network.
+
+    Parameters
+    ----------
+    footprint
+        The footprint's practices.
+    scenario
+        Its ``roads``, ``metric`` and limits (the network is searched to the largest limit the
+        plan uses).
+
+    Returns
+    -------
+    tuple of (Footprint, TravelMatrix, tuple of str)
+        The footprint reduced to the practices the network reaches (the others excluded with
+        their reason), the travel matrix, and notes for the report.
+
+    Raises
+    ------
+    ImportError
+        The optional extra ``roads`` is not installed.
+    ValidationError
+        The road file cannot be used.
+    """
     from mcp_geo.boundaries.roads import RoadOptions, road_travel_matrix, search_limit
 
     minutes = scenario.metric == "minutes"
@@ -217,6 +300,17 @@ def road_footprint(
     if minutes and (scenario.max_km is not None or scenario.mcp_max_km is not None):
         notes += ("roads: the limits are in drive minutes; max_km and mcp_max_km are unused",)
     return reduced, road.travel, notes
+
+
+def _certificates(levels: Levels, *, scenario: Scenario) -> Certificates:
+    """Each level's certificate, with what it optimises in words."""
+    return Certificates(
+        hubs=levels.hub_certificate,
+        mcps=levels.mcp_certificate,
+        mode=scenario.mode,
+        hubs_objective=_objective_text(scenario, level="hubs"),
+        mcps_objective=None if scenario.no_mcps else _objective_text(scenario, level="mcps"),
+    )
 
 
 def _objective_text(scenario: Scenario, *, level: str) -> str:
@@ -254,12 +348,25 @@ def _point_layer(table: pd.DataFrame, position: pd.DataFrame, code_column: str) 
     return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lon, lat, crs=4326))
 
 
-def check_scenario_against_footprint(footprint: Footprint, scenario: Scenario) -> None:
+def check_scenario_against_footprint(footprint: Footprint, *, scenario: Scenario) -> None:
     """Cheap checks before any model: a footprint too small for one hub or one MCP.
 
     (An island inside a footprint may be an undersized exception; the whole footprint may not.)
-    The solvers' pre-checks refuse the same for API callers; here the message names the
-    footprint and the MCP floor before any hub is solved.
+    The solvers' pre-checks refuse the same; here the message names the footprint and the MCP
+    floor before any hub is solved.
+
+    Parameters
+    ----------
+    footprint
+        The footprint's practices (after road travel left out the unreachable ones).
+    scenario
+        The rules.
+
+    Raises
+    ------
+    InfeasibleError
+        The footprint is too small for one hub (or one MCP), or has fewer practices than the
+        hubs asked for; ``level`` and ``relax`` say which and what to change.
     """
     total = footprint.patients
     name = footprint.name
@@ -286,51 +393,136 @@ def check_scenario_against_footprint(footprint: Footprint, scenario: Scenario) -
         raise InfeasibleError("; ".join(causes), causes=tuple(causes), level=level, relax=relax)
 
 
+def is_sites_file(footprint: str) -> bool:
+    """Is this footprint a CSV of the user's own sites (rather than official practices)?
+
+    Parameters
+    ----------
+    footprint
+        A footprint in the footprint syntax.
+
+    Returns
+    -------
+    bool
+        True for a name ending in ``.csv``.
+    """
+    return footprint.strip().lower().endswith(".csv")
+
+
+def plan_from_data(
+    data: PracticeData | None,
+    *,
+    scenario: Scenario,
+    areas: OfficialAreas | None,
+    step: Step | None = None,
+) -> Plan:
+    """Plan the scenario's footprint in practice data already open: the one path to a plan.
+
+    Selects the footprint (or reads the sites file it names), measures road travel when the
+    scenario asks for it, runs the cheap pre-checks, then :func:`plan_footprint`.
+
+    Parameters
+    ----------
+    data
+        The snapshot's practices (:func:`mcp_geo.practices.open_data`); None when the
+        scenario's footprint is a sites file.
+    scenario
+        The footprint and every option.
+    areas
+        The official areas, for the footprint's outline; None for a sites file or none known.
+    step
+        Called with a short description as each stage starts (for progress displays).
+
+    Returns
+    -------
+    Plan
+        Its ``timings.load`` is the time spent selecting the footprint and measuring travel.
+
+    Raises
+    ------
+    ValidationError
+        A footprint the data does not have, or a sites file or road network that cannot be
+        used.
+    InfeasibleError
+        The rules cannot be met (before any model, or proven by the solver).
+    NoPlanError
+        No plan was found within the time limit.
+    """
+    announce = step or (lambda _text: None)
+    started = time.perf_counter()
+    if is_sites_file(scenario.footprint):
+        footprint = read_sites(scenario.footprint)
+        extract_date, era = None, "sites"
+    elif data is None:
+        raise ValueError(f"the practice data is needed to plan {scenario.footprint!r}")
+    else:
+        footprint = select_footprint(data, scenario.footprint)
+        extract_date, era = data.extract_date, data.snapshot.era
+    travel: TravelMatrix | None = None
+    notes: tuple[str, ...] = ()
+    if scenario.travel == "road":
+        announce(f"road travel on {Path(str(scenario.roads)).name}")
+        footprint, travel, notes = road_footprint(footprint, scenario=scenario)
+    check_scenario_against_footprint(footprint, scenario=scenario)
+    loaded = time.perf_counter() - started
+    inputs = PlanInputs(
+        footprint=footprint,
+        extract_date=extract_date,
+        era=era,
+        areas=areas,
+        travel=travel,
+        notes=notes,
+    )
+    plan = plan_footprint(inputs, scenario=scenario, step=step)
+    return _with_load(plan, seconds=loaded)
+
+
+def _with_load(plan: Plan, *, seconds: float) -> Plan:
+    """``plan`` with ``seconds`` more of loading in its timings (and its total)."""
+    timings = dataclasses.replace(
+        plan.timings, load=plan.timings.load + seconds, total=plan.timings.total + seconds
+    )
+    return dataclasses.replace(plan, timings=timings)
+
+
 def run_scenario(
     scenario: Scenario,
     *,
     data_dir: str | Path | None = None,
     step: Step | None = None,
 ) -> Plan:
-    """Resolve the scenario's footprint in its snapshot (or sites file) and plan it.
+    """Open the scenario's snapshot (unless it plans a sites file) and plan its footprint.
 
-    ``data_dir`` holds the official files; without it the snapshot shipped with the package is
-    used. A footprint ending in ``.csv`` is a file of the user's own sites.
+    Parameters
+    ----------
+    scenario
+        The footprint and every option.
+    data_dir
+        The folder of official files; None for the snapshot shipped with the package.
+    step
+        Called with a short description as each stage starts (for progress displays).
+
+    Returns
+    -------
+    Plan
+        The plan, with the time spent reading the data in ``timings.load``.
+
+    Raises
+    ------
+    ValidationError
+        Unusable data, footprint, sites file or road network.
+    InfeasibleError
+        The rules cannot be met.
+    NoPlanError
+        No plan was found within the time limit.
     """
-    from mcp_geo.practices import open_areas, open_data, select_footprint
-    from mcp_geo.practices.sites import read_sites
-
     announce = step or (lambda _text: None)
     started = time.perf_counter()
-    if scenario.footprint.lower().endswith(".csv"):
-        footprint = read_sites(scenario.footprint)
-        extract_date = None
-        era = "sites"
-        areas = None
-    else:
+    data, areas = None, None
+    if not is_sites_file(scenario.footprint):
         announce(f"reading the {scenario.snapshot} data")
         data = open_data(data_dir, snapshot=scenario.snapshot)
-        footprint = select_footprint(data, scenario.footprint)
-        extract_date = data.extract_date
-        era = data.snapshot.era
         areas = open_areas(data_dir)
-    travel, notes = None, ()
-    if scenario.travel == "road":
-        announce(f"road travel on {Path(str(scenario.roads)).name}")
-        footprint, travel, notes = road_footprint(footprint, scenario)
-    check_scenario_against_footprint(footprint, scenario)
-    loaded = time.perf_counter() - started
-    plan = plan_footprint(
-        PlanInputs(
-            footprint=footprint,
-            extract_date=extract_date,
-            era=era,
-            areas=areas,
-            travel=travel,
-            notes=notes,
-        ),
-        scenario=scenario,
-        step=step,
-    )
-    timings = dataclasses.replace(plan.timings, load=loaded, total=plan.timings.total + loaded)
-    return dataclasses.replace(plan, timings=timings)
+    opened = time.perf_counter() - started
+    plan = plan_from_data(data, scenario=scenario, areas=areas, step=step)
+    return _with_load(plan, seconds=opened)

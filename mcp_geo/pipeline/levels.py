@@ -21,6 +21,7 @@ from mcp_geo.solvers import (
     solve_hubs,
     solve_mcps,
 )
+from mcp_geo.solvers.hubs import HubException, HubSolution
 from mcp_geo.solvers.joint import solve_joint
 from mcp_geo.solvers.mcps import McpSolution
 
@@ -44,8 +45,24 @@ class Levels:
 
 
 def require_plan(certificate: Certificate, *, level: Level, scenario: Scenario) -> None:
-    """Raise when a level has no plan: :class:`NoPlanError` when none was found in time (nothing
-    proven), :class:`InfeasibleError` when the solver proved that none exists."""
+    """Raise when a level has no plan.
+
+    Parameters
+    ----------
+    certificate
+        The level's certificate.
+    level
+        The level it certifies.
+    scenario
+        The options (the time limit is named in the message).
+
+    Raises
+    ------
+    NoPlanError
+        None was found in time (nothing proven).
+    InfeasibleError
+        The solver proved that none exists.
+    """
     words = _LEVEL_WORDS[level]
     if certificate.status == "no_solution":
         raise NoPlanError(
@@ -72,86 +89,57 @@ def solve_levels(
     travel: TravelMatrix,
     announce: Callable[[str], None],
 ) -> Levels:
-    """Hubs, then MCPs (staged); in joint mode the staged plan warm-starts the joint model."""
-    options = scenario.solve
-    names = practices.set_index("practice_code")["practice_name"]
+    """Hubs, then MCPs (staged); in joint mode the staged plan warm-starts the joint model.
+
+    Parameters
+    ----------
+    practices
+        The footprint's practices, sorted by code.
+    scenario
+        The rules, the mode and the solver options.
+    travel
+        Distances (or drive minutes) between the practices.
+    announce
+        Called with a short description as each level starts.
+
+    Returns
+    -------
+    Levels
+        Both levels as solved.
+
+    Raises
+    ------
+    InfeasibleError
+        A level's rules were proven impossible (in staged mode, MCP rules the staged hubs
+        cannot meet say that joint mode may).
+    NoPlanError
+        A level has no plan within the time limit.
+    """
     announce(f"hubs for {len(practices)} practices")
-    t0 = time.perf_counter()
-    hubs = solve_hubs(practices, rule=scenario.hub_rule, options=options, travel=travel)
-    hub_seconds = time.perf_counter() - t0
-    require_plan(hubs.certificate, level="hubs", scenario=scenario)
-    hub_table = hubs.hubs.assign(base_name=hubs.hubs["base_code"].map(names))
-    hub_exceptions = tuple(
-        _describe(e, hub_table.set_index("base_code")["hub_id"]) for e in hubs.exceptions
-    )
+    hubs = _solve_hub_level(practices, scenario=scenario, travel=travel)
     if scenario.no_mcps:
-        hub_table = hub_table.assign(mcp_id=None, km_to_mcp_base=np.nan)
         return Levels(
-            assignment=hubs.assignment,
-            hubs=hub_table,
+            assignment=hubs.solution.assignment,
+            hubs=hubs.table.assign(mcp_id=None, km_to_mcp_base=np.nan),
             mcps=pd.DataFrame(columns=MCP_TABLE_COLUMNS),
-            hub_certificate=hubs.certificate,
+            hub_certificate=hubs.solution.certificate,
             mcp_certificate=None,
-            exceptions=hub_exceptions,
-            hub_seconds=hub_seconds,
+            exceptions=hubs.exceptions,
+            hub_seconds=hubs.seconds,
             mcp_seconds=0.0,
         )
-
-    announce(f"MCPs for {len(hub_table)} hubs")
+    announce(f"MCPs for {len(hubs.table)} hubs")
     t0 = time.perf_counter()
-    staged: McpSolution | None = None
-    try:
-        staged = solve_mcps(hub_table, rule=scenario.mcp_rule, options=options, travel=travel)
-        require_plan(staged.certificate, level="mcps", scenario=scenario)
-    except InfeasibleError as exc:
-        if scenario.mode != "joint":
-            raise InfeasibleError(
-                f"{exc.message()} (staged mode formed the hubs first; joint mode forms hubs "
-                "that can nest into MCPs)",
-                causes=exc.causes,
-                level=exc.level or "mcps",
-                relax=(Relaxation("mode", "set", "joint"),),
-            ) from exc
-        staged = None  # staged hubs that cannot nest are what joint mode is for
-    except NoPlanError:
-        if scenario.mode != "joint":
-            raise
-        staged = None  # the joint model may still find one
+    staged = _staged_mcps(hubs.table, scenario=scenario, travel=travel)
     mcp_seconds = time.perf_counter() - t0
-
     if scenario.mode == "joint":
         announce("hubs and MCPs in one model")
-        t0 = time.perf_counter()
-        start = None
-        if staged is not None and not hubs.exceptions and not staged.exceptions:
-            start = _staged_start(hubs.assignment, hub_table, staged)
-        joint = solve_joint(
-            practices,
-            hub_rule=scenario.hub_rule,
-            mcp_rule=scenario.mcp_rule,
-            options=options,
-            travel=travel,
-            start=start,
-        )
-        require_plan(joint.certificate, level="joint", scenario=scenario)
-        hubs_joint = joint.hubs.assign(base_name=joint.hubs["base_code"].map(names))
-        return Levels(
-            assignment=joint.assignment,
-            hubs=hubs_joint,
-            mcps=_mcp_table(joint.mcps, hubs_joint),
-            hub_certificate=joint.certificate,
-            mcp_certificate=joint.certificate,
-            exceptions=tuple(
-                f"{h.hub_id} ({h.base_code}; {h.patients:,} patients): {h.exception}"
-                for h in hubs_joint.itertuples()
-                if h.exception
-            ),
-            hub_seconds=hub_seconds,
-            mcp_seconds=mcp_seconds + time.perf_counter() - t0,
-        )
-
-    assert staged is not None
-    hub_table = hub_table.merge(
+        return _joint_levels(
+            practices, scenario=scenario, travel=travel, hubs=hubs, staged=staged,
+            mcp_seconds=mcp_seconds,
+        )  # fmt: skip
+    assert staged is not None  # staged mode raised above when it has no MCP plan
+    hub_table = hubs.table.merge(
         staged.assignment[["hub_id", "mcp_id", "km_to_base"]].rename(
             columns={"km_to_base": "km_to_mcp_base"}
         ),
@@ -163,14 +151,105 @@ def solve_levels(
         _describe(e, mcp_table.set_index("base_hub_id")["mcp_id"]) for e in staged.exceptions
     )
     return Levels(
-        assignment=hubs.assignment,
+        assignment=hubs.solution.assignment,
         hubs=hub_table,
         mcps=mcp_table,
-        hub_certificate=hubs.certificate,
+        hub_certificate=hubs.solution.certificate,
         mcp_certificate=staged.certificate,
-        exceptions=hub_exceptions + mcp_exceptions,
-        hub_seconds=hub_seconds,
+        exceptions=hubs.exceptions + mcp_exceptions,
+        hub_seconds=hubs.seconds,
         mcp_seconds=mcp_seconds,
+    )
+
+
+@dataclass(frozen=True)
+class _HubLevel:
+    """The hubs as solved, their table with the bases' names, the named exceptions and time."""
+
+    solution: HubSolution
+    table: pd.DataFrame
+    exceptions: tuple[str, ...]
+    seconds: float
+
+
+def _solve_hub_level(
+    practices: pd.DataFrame, *, scenario: Scenario, travel: TravelMatrix
+) -> _HubLevel:
+    names = practices.set_index("practice_code")["practice_name"]
+    t0 = time.perf_counter()
+    hubs = solve_hubs(practices, rule=scenario.hub_rule, options=scenario.solve, travel=travel)
+    seconds = time.perf_counter() - t0
+    require_plan(hubs.certificate, level="hubs", scenario=scenario)
+    table = hubs.hubs.assign(base_name=hubs.hubs["base_code"].map(names))
+    exceptions = tuple(
+        _describe(e, table.set_index("base_code")["hub_id"]) for e in hubs.exceptions
+    )
+    return _HubLevel(solution=hubs, table=table, exceptions=exceptions, seconds=seconds)
+
+
+def _staged_mcps(
+    hubs: pd.DataFrame, *, scenario: Scenario, travel: TravelMatrix
+) -> McpSolution | None:
+    """The MCPs of the staged hubs; None in joint mode when they have none (joint mode forms
+    hubs that can nest into MCPs)."""
+    try:
+        staged = solve_mcps(hubs, rule=scenario.mcp_rule, options=scenario.solve, travel=travel)
+        require_plan(staged.certificate, level="mcps", scenario=scenario)
+    except InfeasibleError as exc:
+        if scenario.mode != "joint":
+            raise InfeasibleError(
+                f"{exc.message()} (staged mode formed the hubs first; joint mode forms hubs "
+                "that can nest into MCPs)",
+                causes=exc.causes,
+                level=exc.level or "mcps",
+                relax=(Relaxation("mode", "set", "joint"),),
+            ) from exc
+        return None  # staged hubs that cannot nest are what joint mode is for
+    except NoPlanError:
+        if scenario.mode != "joint":
+            raise
+        return None  # the joint model may still find one
+    return staged
+
+
+def _joint_levels(
+    practices: pd.DataFrame,
+    *,
+    scenario: Scenario,
+    travel: TravelMatrix,
+    hubs: _HubLevel,
+    staged: McpSolution | None,
+    mcp_seconds: float,
+) -> Levels:
+    """Both levels in one model, warm-started by the staged plan when it has no exceptions."""
+    names = practices.set_index("practice_code")["practice_name"]
+    t0 = time.perf_counter()
+    start = None
+    if staged is not None and not hubs.solution.exceptions and not staged.exceptions:
+        start = _staged_start(hubs.solution.assignment, hubs.table, staged)
+    joint = solve_joint(
+        practices,
+        hub_rule=scenario.hub_rule,
+        mcp_rule=scenario.mcp_rule,
+        options=scenario.solve,
+        travel=travel,
+        start=start,
+    )
+    require_plan(joint.certificate, level="joint", scenario=scenario)
+    hubs_joint = joint.hubs.assign(base_name=joint.hubs["base_code"].map(names))
+    return Levels(
+        assignment=joint.assignment,
+        hubs=hubs_joint,
+        mcps=_mcp_table(joint.mcps, hubs_joint),
+        hub_certificate=joint.certificate,
+        mcp_certificate=joint.certificate,
+        exceptions=tuple(
+            f"{h.hub_id} ({h.base_code}; {h.patients:,} patients): {h.exception}"
+            for h in hubs_joint.itertuples()
+            if h.exception
+        ),
+        hub_seconds=hubs.seconds,
+        mcp_seconds=mcp_seconds + time.perf_counter() - t0,
     )
 
 
@@ -196,7 +275,7 @@ def _staged_start(
     return hub_base, mcp_base
 
 
-def _describe(exception, group_of_base: pd.Series) -> str:
+def _describe(exception: HubException, group_of_base: pd.Series) -> str:
     """``H07 (Y01929; 52,556 patients): why``: the group the exception is, its members, why."""
     members = ", ".join(exception.items)
     group = next((group_of_base[c] for c in exception.items if c in group_of_base.index), "?")

@@ -237,9 +237,32 @@ def test_bad_requests_are_named_together(tmp_path):
     assert "must be a whole number >= 1" in str(caught.value)
     with pytest.raises(ValidationError, match=r"no practice of this snapshot.*'QZZ'"):
         plan_england(SCENARIO, by="icb", out=tmp_path / "x", codes=["QT6", "QZZ"])
-    with pytest.raises(ValidationError, match="leave it out with --scheduler"):
+    with pytest.raises(ValidationError, match="leave it out with keyword 'scheduler'") as caught:
         plan_england(SCENARIO, by="icb", out=tmp_path / "x", scheduler="tcp://x:1", workers=2)
+    assert str(caught.value).startswith("plan_england: keyword 'workers': sets the size")
     assert not (tmp_path / "x" / ".parts").exists()
+
+
+def test_bad_options_are_named_by_the_api_or_as_flags(tmp_path, capsys):
+    """The library names its parameters (``keyword 'workers'``); the CLI names its flags."""
+    from mcp_geo.cli import main
+    from mcp_geo.national.run import plan_england
+
+    with pytest.raises(ValidationError) as caught:
+        plan_england(SCENARIO, by="stp", out=tmp_path / "x", workers=0)
+    assert "keyword 'by': the 2025-04 snapshot's footprints are split by" in str(caught.value)
+    assert "keyword 'workers': must be a whole number >= 1 (got 0)" in str(caught.value)
+    argv = ["plan", "england", "--by", "icb", "--out", str(tmp_path / "x")]
+    assert main([*argv, "--scheduler", "tcp://x:1", "--workers", "2", "-q"]) == 2
+    assert capsys.readouterr().err == (
+        "mcp-geo: error: mcp-geo plan england --by icb: --workers: sets the size of the local "
+        "cluster; leave it out with --scheduler (got 2)\n"
+    )
+    assert main(["plan", "england", "--by", "stp", "--out", str(tmp_path / "x"), "-q"]) == 2
+    assert capsys.readouterr().err == (
+        "mcp-geo: error: mcp-geo plan england --by stp: --by: the 2025-04 snapshot's "
+        "footprints are split by icb or sub-icb (got 'stp')\n"
+    )
 
 
 def test_sub_icbs_on_its_own_local_cluster(tmp_path):

@@ -109,7 +109,7 @@ def test_against_pcns_needs_pcn_codes(plan):
 
 def test_written_files(plan, tmp_path):
     c = compare_plans(plan, _move_hub(plan, plan.hubs.iloc[0]["hub_id"], "M01"))
-    written = write_comparison(c, tmp_path, map_html=False)
+    written = write_comparison(c, tmp_path)
     assert set(written) == {"comparison.csv", "moves.csv"}
     table = pd.read_csv(tmp_path / "comparison.csv", dtype=str, keep_default_na=False)
     assert list(table.columns) == ["metric", "a", "b"]
