@@ -117,6 +117,21 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
 
     Options not given keep the scenario file's (or the default) value; messages name the option
     (``--max-km``), or the file and key for values that came from a scenario file.
+
+    Parameters
+    ----------
+    args
+        The parsed command line of ``plan`` or ``compare``.
+
+    Returns
+    -------
+    Scenario
+        The scenario to run.
+
+    Raises
+    ------
+    ValidationError
+        A bad option or scenario file, each named as the reader gave it.
     """
     from mcp_geo.scenario import Scenario
 
@@ -142,6 +157,13 @@ def _add_output_options(parser: argparse.ArgumentParser, *, default: bool) -> No
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``mcp-geo`` parser: its commands, their arguments and options.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        Ready for ``parse_args``.
+    """
     parser = argparse.ArgumentParser(
         prog="mcp-geo",
         description="Group GP practices into hubs and multispecialty community providers.",

@@ -44,7 +44,7 @@ EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
 
 
-def _configure_logging(verbose: int, quiet: bool) -> None:
+def _configure_logging(verbose: int, *, quiet: bool) -> None:
     level = (
         logging.ERROR
         if quiet
@@ -471,7 +471,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.verbose, args.quiet)
+    _configure_logging(args.verbose, quiet=args.quiet)
     if args.quiet and args.command in ("plan", "compare"):
         from mcp_geo.solvers import discard_solver_banners
 

@@ -33,6 +33,20 @@ def display_coverage(layer: gpd.GeoDataFrame, *, group: str, id_column: str) -> 
 
     ``group`` names the separator of the id's prefix (``"-"``: ``QT6-H01`` is in ``QT6``).
     Rows whose polygon gets no face keep no geometry (None).
+
+    Parameters
+    ----------
+    layer
+        The hub territories of the national plan, in EPSG:27700.
+    group
+        The separator of the ids' footprint prefix.
+    id_column
+        The column of the ids.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``layer`` with the display polygons.
     """
     geometries = layer.geometry.to_numpy().copy()
     prefixes = layer[id_column].astype(str).str.split(group).str[0].to_numpy()
@@ -60,7 +74,20 @@ def display_coverage(layer: gpd.GeoDataFrame, *, group: str, id_column: str) -> 
 
 
 def write_national_map(plan: Plan, path: Path) -> Any:
-    """Write the national plan's map (canvas, clustered practices, one display coverage)."""
+    """Write the national plan's map (canvas, clustered practices, one display coverage).
+
+    Parameters
+    ----------
+    plan
+        The merged national plan.
+    path
+        The HTML file to write.
+
+    Returns
+    -------
+    MapFile
+        What :func:`mcp_geo.maps.render.write_map` wrote.
+    """
     from mcp_geo.maps.render import MapOptions, write_map
 
     shown = display_coverage(plan.territories_hubs.to_crs(27700), group="-", id_column="hub_id")

@@ -48,7 +48,22 @@ _LEADING_ID = re.compile(r"^([HM]\d+)\b")
 
 
 def prefixed(frame: pd.DataFrame, columns: Sequence[str], code: str) -> pd.DataFrame:
-    """A copy of ``frame`` with the ids in ``columns`` prefixed by ``code-`` (missing ids stay)."""
+    """A copy of ``frame`` with the ids in ``columns`` prefixed by ``code-`` (missing ids stay).
+
+    Parameters
+    ----------
+    frame
+        A table of one footprint's plan.
+    columns
+        Its id columns.
+    code
+        The footprint's code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The copy.
+    """
     out = frame.copy()
     for column in columns:
         if column in out.columns:
@@ -67,7 +82,20 @@ def _exception(code: str, text: str) -> str:
 
 
 def national_fingerprint(results: Sequence[FootprintResult], *, by: str) -> str:
-    """sha256 over the partition and each footprint's own fingerprint and outcome."""
+    """sha256 over the partition and each footprint's own fingerprint and outcome.
+
+    Parameters
+    ----------
+    results
+        Every footprint's result.
+    by
+        The partition.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
     digest = hashlib.sha256()
     digest.update(f"mcp-geo {__version__} national by {by}\n".encode())
     for r in sorted(results, key=lambda r: r.code):
@@ -192,7 +220,22 @@ def _stack(frames: list[pd.DataFrame], *, crs: Any) -> gpd.GeoDataFrame:
 
 
 def national_report(plan: Plan, results: Sequence[FootprintResult], *, by: str) -> dict[str, Any]:
-    """report.json of a national run: the plan's report plus ``partition`` and ``footprints``."""
+    """report.json of a national run: the plan's report plus ``partition`` and ``footprints``.
+
+    Parameters
+    ----------
+    plan
+        The merged national plan.
+    results
+        Every footprint's result.
+    by
+        The partition.
+
+    Returns
+    -------
+    dict
+        The content of report.json.
+    """
     report = plan.report()
     ordered = sorted(results, key=lambda r: r.code)
     report["footprint"] = {**report["footprint"], "by": by}
@@ -213,7 +256,22 @@ def _level_status(result: FootprintResult, level: str) -> str | None:
 
 
 def unplanned_practices(data: Any, jobs: Sequence[FootprintJob], failed: dict[str, str]) -> Any:
-    """The practices of the failed footprints, with the footprint's spec."""
+    """The practices of the failed footprints, with the footprint's spec.
+
+    Parameters
+    ----------
+    data
+        The snapshot's practices (a PracticeData).
+    jobs
+        Every footprint of the run.
+    failed
+        The failed footprints: code -> spec.
+
+    Returns
+    -------
+    pandas.DataFrame
+        practice_code, footprint (its spec) and detail (empty).
+    """
     from mcp_geo.practices import select_footprint
 
     frames = []
@@ -251,7 +309,41 @@ def write_national(
     started: float,
     map_html: bool = True,
 ) -> Plan:
-    """Merge the parts and write the national files (atomically, keeping this run's parts)."""
+    """Merge the parts and write the national files (atomically, keeping this run's parts).
+
+    Parameters
+    ----------
+    results
+        Every footprint's result (the solved ones with their parts).
+    scenario
+        The national scenario (footprint ``england``).
+    by
+        The partition.
+    title
+        The national plan's title.
+    data
+        The snapshot's practices (a PracticeData).
+    exclusions
+        The practices the data excluded.
+    unplanned
+        The practices of the failed footprints (:func:`unplanned_practices`).
+    out
+        The folder to write (its ``.parts`` are carried over).
+    started
+        ``time.perf_counter()`` at the start of the run, for the timings.
+    map_html
+        Also write map.html (a map that cannot be drawn is logged and left out).
+
+    Returns
+    -------
+    Plan
+        The merged national plan.
+
+    Raises
+    ------
+    InfeasibleError, NoPlanError, RunFailedError
+        No footprint was planned (see :func:`_raise_none_planned`).
+    """
     from mcp_geo.plans.write import _json_default, write_plan
 
     if not any(r.status == "solved" for r in results):

@@ -44,7 +44,7 @@ PARTITIONS: dict[str, dict[str, tuple[str, str]]] = {
     "sub-icb": {"icb": ("icb", "icb"), "sub-icb": ("sub_icb", "sub-icb")},
     "ccg": {"stp": ("icb", "stp"), "ccg": ("sub_icb", "ccg")},
 }
-"""Per snapshot era: ``--by`` name -> (practice column level, footprint syntax prefix)."""
+"""Per snapshot era: partition (``by``) -> (practice column level, footprint syntax prefix)."""
 
 OPTIONS_CONTEXT = "plan_england"
 """The context of the ValidationError :func:`plan_england` raises for its own options (the CLI
@@ -86,14 +86,17 @@ class NationalPlan:
 
     @property
     def solved(self) -> tuple[FootprintResult, ...]:
+        """The footprints solved (now or by an earlier run)."""
         return tuple(r for r in self.footprints if r.status == "solved")
 
     @property
     def failed(self) -> tuple[FootprintResult, ...]:
+        """The footprints that failed."""
         return tuple(r for r in self.footprints if r.status == "failed")
 
     @property
     def resumed(self) -> tuple[FootprintResult, ...]:
+        """The footprints whose parts an earlier run had written."""
         return tuple(r for r in self.footprints if r.resumed)
 
     def summary(self) -> list[str]:
@@ -131,6 +134,7 @@ class NationalPlan:
 
     @property
     def title(self) -> str:
+        """The national plan's title."""
         return self.plan.footprint_title if self.plan is not None else f"England, by {self.by}"
 
     def report(self) -> dict[str, Any]:
@@ -149,6 +153,22 @@ def partition_jobs(
 
     Returns the jobs, biggest first (most practices: longest processing time first), and the
     problems found (an unknown partition for the snapshot's era, codes not in the data).
+
+    Parameters
+    ----------
+    data
+        The snapshot's practices (a PracticeData).
+    by
+        The partition: ``icb`` or ``sub-icb`` (2025-04), ``stp`` or ``ccg`` (2021-01).
+    scenario
+        The national scenario (each job's fingerprint is of its footprint's scenario).
+    codes
+        Only these footprints; None for all.
+
+    Returns
+    -------
+    tuple of (list of FootprintJob, list of Problem)
+        The jobs, biggest first, and the problems found.
     """
     from mcp_geo.boundaries.distances import great_circle_matrix
     from mcp_geo.pipeline.footprint import fingerprint
@@ -202,7 +222,20 @@ def partition_jobs(
 
 
 def footprint_scenario(scenario: Scenario, spec: str) -> Scenario:
-    """The scenario one footprint's task runs: its footprint, one solver thread unless set."""
+    """The scenario one footprint's task runs: its footprint, one solver thread unless set.
+
+    Parameters
+    ----------
+    scenario
+        The national scenario.
+    spec
+        The footprint, in the footprint syntax (``icb:QOC``).
+
+    Returns
+    -------
+    Scenario
+        The footprint's scenario.
+    """
     return scenario.with_options({"footprint": spec, "threads": scenario.threads or 1})
 
 
@@ -259,8 +292,7 @@ def plan_england(
         When no footprint at all could be planned, and not every failure is such a proof.
     """
     from mcp_geo._folders import check_output_dir, claim_output_dir, open_output_dir
-    from mcp_geo.national._merge import unplanned_practices, write_national
-    from mcp_geo.practices import open_data, select_footprint
+    from mcp_geo.practices import open_data
 
     started = time.perf_counter()
     problems = _option_problems(workers=workers, scheduler=scheduler)
@@ -286,13 +318,7 @@ def plan_england(
             if progress is not None:
                 progress(result, len(results), total)
 
-        todo = []
-        for job in jobs:
-            reused = _reusable(parts / job.part_name) if resume else None
-            if reused is not None:
-                finished(_resumed(job, parts / job.part_name, reused))
-            else:
-                todo.append(job)
+        todo = _to_solve(jobs, parts=parts, resume=resume, finished=finished)
         log.info(
             "%d footprints by %s: %d to solve, %d resumed", total, by, len(todo), total - len(todo)
         )
@@ -314,20 +340,13 @@ def plan_england(
             )
         solve_seconds = time.perf_counter() - solve_started
         results.sort(key=lambda r: r.code)
-        national = scenario.with_options({"footprint": "england", "threads": scenario.threads or 1})
-        failed_codes = {r.code: r.job.spec for r in results if r.status == "failed"}
-        unplanned = unplanned_practices(data, jobs, failed_codes)
-        england = select_footprint(data, "england")
-        title = "England" if codes is None else f"England (part: {', '.join(j.code for j in jobs)})"
-        title += f", by {by}"
-        plan = write_national(
+        plan = _write_england(
             results,
-            scenario=national,
-            by=by,
-            title=title,
             data=data,
-            exclusions=england.exclusions,
-            unplanned=unplanned,
+            jobs=jobs,
+            scenario=scenario,
+            by=by,
+            part_only=codes is not None,
             out=out,
             started=started,
             map_html=map_html,
@@ -341,6 +360,58 @@ def plan_england(
             seconds=time.perf_counter() - started,
             solve_seconds=solve_seconds,
         )
+
+
+def _to_solve(
+    jobs: Sequence[FootprintJob],
+    *,
+    parts: Path,
+    resume: bool,
+    finished: Callable[[FootprintResult], None],
+) -> list[FootprintJob]:
+    """The jobs to solve; each one an earlier run wrote (when resuming) is ``finished`` now."""
+    todo = []
+    for job in jobs:
+        reused = _reusable(parts / job.part_name) if resume else None
+        if reused is not None:
+            finished(_resumed(job, parts / job.part_name, reused))
+        else:
+            todo.append(job)
+    return todo
+
+
+def _write_england(
+    results: list[FootprintResult],
+    *,
+    data: Any,
+    jobs: Sequence[FootprintJob],
+    scenario: Scenario,
+    by: str,
+    part_only: bool,
+    out: Path,
+    started: float,
+    map_html: bool,
+) -> Any:  # Plan
+    """Merge the solved footprints and write the national plan (the failed ones excluded)."""
+    from mcp_geo.national._merge import unplanned_practices, write_national
+    from mcp_geo.practices import select_footprint
+
+    national = scenario.with_options({"footprint": "england", "threads": scenario.threads or 1})
+    failed_codes = {r.code: r.job.spec for r in results if r.status == "failed"}
+    england = select_footprint(data, "england")
+    title = f"England (part: {', '.join(j.code for j in jobs)})" if part_only else "England"
+    return write_national(
+        results,
+        scenario=national,
+        by=by,
+        title=f"{title}, by {by}",
+        data=data,
+        exclusions=england.exclusions,
+        unplanned=unplanned_practices(data, jobs, failed_codes),
+        out=out,
+        started=started,
+        map_html=map_html,
+    )
 
 
 @dataclass(frozen=True)

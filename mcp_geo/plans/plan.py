@@ -81,6 +81,7 @@ class LevelMetrics:
     travel: DistanceStats | None
 
     def to_dict(self) -> dict[str, Any]:
+        """The level's entry of report.json's ``metrics``."""
         out: dict[str, Any] = {"count": self.groups, "patients": _sizes(self.sizes)}
         out["km_to_base"] = None if self.travel is None else _travel(self.travel)
         return out
@@ -94,6 +95,7 @@ class PcnComparison:
     adjusted_rand_index: float
 
     def to_dict(self) -> dict[str, Any]:
+        """report.json's ``metrics.against_pcns``."""
         return {
             "pcns": self.pcns.groups,
             "practices_without_pcn": self.pcns.singletons,
@@ -117,6 +119,7 @@ class PlanMetrics:
     pcn: PcnComparison | None
 
     def to_dict(self) -> dict[str, Any]:
+        """report.json's ``metrics``."""
         return {
             "patients": self.patients,
             "practices": self.practices,
@@ -160,6 +163,7 @@ class Certificates:
     mcps_objective: str | None
 
     def to_dict(self) -> dict[str, Any]:
+        """report.json's ``certificates``."""
         hubs = {**self.hubs.to_dict(), "optimises": self.hubs_objective}
         mcps = None
         if self.mcps is not None:
@@ -178,6 +182,7 @@ class Timings:
     total: float = 0.0
 
     def to_dict(self) -> dict[str, float]:
+        """report.json's ``timings``: seconds, rounded to milliseconds."""
         return {k: round(v, 3) for k, v in self.__dict__.items()}
 
 
@@ -227,10 +232,12 @@ class Plan:
 
     @property
     def footprint(self) -> str:
+        """The footprint, in the footprint syntax (the scenario's)."""
         return self.scenario.footprint
 
     @property
     def snapshot(self) -> str:
+        """The data snapshot's name (the scenario's)."""
         return self.scenario.snapshot
 
     def write(self, folder: str | Path) -> Path:

@@ -57,7 +57,17 @@ def _certificate(status: str, objective: float | None = None) -> Certificate:
 # ---------------------------------------------------------------- no plan in time: exit 1
 
 
-def test_no_plan_in_the_time_limit_exits_1_and_says_nothing_was_proven(tmp_path, capsys):
+def test_no_plan_in_the_time_limit_exits_1_and_says_nothing_was_proven(
+    monkeypatch, tmp_path, capsys
+):
+    """The hub solver's time-out is given, not waited for: the outcome of a one-second solve
+    would depend on the machine's speed."""
+    import mcp_geo.pipeline.levels as levels
+
+    def no_hub_plan(practices, **_kwargs):
+        return dataclasses.make_dataclass("S", ["certificate"])(_certificate("no_solution"))
+
+    monkeypatch.setattr(levels, "solve_hubs", no_hub_plan)
     sites = _scattered_sites(tmp_path / "sites.csv")
     assert main(["plan", str(sites), "--out", str(tmp_path / "p"), *NO_PLAN_IN_TIME]) == 1
     err = capsys.readouterr().err
