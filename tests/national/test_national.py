@@ -373,3 +373,25 @@ def test_local_workers_run_without_dask_malloc_trim():
         assert trim_setting(cluster) == [os.environ.get("MALLOC_TRIM_THRESHOLD_")]
     with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None) as cluster:
         assert trim_setting(cluster) == ["65536"]  # Dask's default, which the test guards against
+
+
+def test_a_national_task_plans_a_footprint_as_a_single_run_does(tmp_path):
+    """One path: the task's part holds the very files ``mcp-geo plan`` writes (timings aside)."""
+    from mcp_geo.national._tasks import FootprintJob, solve_footprint
+    from mcp_geo.pipeline.footprint import run_scenario
+    from mcp_geo.plans.write import write_plan
+
+    scenario = Scenario.from_options("north-staffs", {"engine": "compact", "threads": 1})
+    plan = run_scenario(scenario)
+    single = write_plan(plan, tmp_path / "single")
+    job = FootprintJob("NS", "north-staffs", "North", 66, 531_633, fingerprint=plan.fingerprint)
+    result = solve_footprint(job, scenario=scenario, data_dir=None, parts=tmp_path / "parts")
+    assert result.status == "solved"
+    assert result.part is not None
+    for name in ("practices.csv", "hubs.csv", "mcps.csv", "exclusions.csv", "scenario.toml"):
+        assert (result.part / name).read_bytes() == (single / name).read_bytes(), name
+    reports = [json.loads((f / "report.json").read_text()) for f in (result.part, single)]
+    assert [{k: v for k, v in r.items() if k != "timings"} for r in reports[:1]] == [
+        {k: v for k, v in reports[1].items() if k != "timings"}
+    ]
+    assert set(result.timings) >= {"load", "hubs", "mcps", "territories", "total"}

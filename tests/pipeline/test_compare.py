@@ -110,7 +110,10 @@ def test_against_pcns_needs_pcn_codes(plan):
 def test_written_files(plan, tmp_path):
     c = compare_plans(plan, _move_hub(plan, plan.hubs.iloc[0]["hub_id"], "M01"))
     written = write_comparison(c, tmp_path)
-    assert set(written) == {"comparison.csv", "moves.csv"}
+    assert set(written) == {"comparison.csv", "moves.csv"}  # the pipeline draws no map
+    again = write_comparison(c, tmp_path, extra={"map.html": lambda p: p.write_text("drawn")})
+    assert set(again) == {"comparison.csv", "moves.csv", "map.html"}
+    assert (tmp_path / "map.html").read_text() == "drawn"
     table = pd.read_csv(tmp_path / "comparison.csv", dtype=str, keep_default_na=False)
     assert list(table.columns) == ["metric", "a", "b"]
     assert len(table) == len(c.rows) == table["metric"].nunique()

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from mcp_geo._errors import ValidationError
 from mcp_geo.cli import main
 
 RULES = [
@@ -142,6 +143,20 @@ def test_sites_without_pcn_codes_are_refused_before_planning(sites, tmp_path, ca
     assert NO_PCNS in err
     assert "Traceback" not in err
     assert not (out / "plan-a").exists()  # nothing was planned
+
+
+def test_no_pcns_are_named_by_the_api_or_by_the_command(sites, tmp_path, capsys):
+    """The library says what it compares with; the CLI names its own ``--against pcn``."""
+    from mcp_geo.pipeline.compare import check_sites_for_pcns
+
+    with pytest.raises(ValidationError) as caught:
+        check_sites_for_pcns(str(sites["b"]))
+    assert str(caught.value) == f"compare with today's PCNs: {NO_PCNS}: add each site's PCN " + (
+        "code in a pcn_code column, or compare with another plan"
+    )
+    argv = ["compare", str(sites["b"]), "--against", "pcn", "--out", str(tmp_path / "c"), "-q"]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.startswith(f"mcp-geo: error: compare --against pcn: {NO_PCNS}")
 
 
 def test_an_empty_pcn_code_column_is_no_pcn_codes(north_staffs, tmp_path, capsys):
