@@ -160,9 +160,8 @@ def solve_footprint(
     started = time.perf_counter()
     try:
         data = _data(data_dir, scenario.snapshot)
-        areas = _areas(data_dir)
         opened = time.perf_counter() - started
-        plan = plan_from_data(data, scenario=scenario, areas=areas)
+        plan = plan_from_data(data, scenario=scenario, areas=functools.partial(_areas, data_dir))
         if scenario.travel != "road":  # road travel leaves out practices the caller counted
             _check_fingerprint(job, plan.fingerprint)
         part = write_plan(plan, parts / job.part_name)

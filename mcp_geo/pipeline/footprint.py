@@ -11,6 +11,7 @@ national run's task (:mod:`mcp_geo.national._tasks`) calls it with the data its 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
 import time
@@ -413,7 +414,7 @@ def plan_from_data(
     data: PracticeData | None,
     *,
     scenario: Scenario,
-    areas: OfficialAreas | None,
+    areas: Callable[[], OfficialAreas] | None,
     step: Step | None = None,
 ) -> Plan:
     """Plan the scenario's footprint in practice data already open: the one path to a plan.
@@ -429,14 +430,17 @@ def plan_from_data(
     scenario
         The footprint and every option.
     areas
-        The official areas, for the footprint's outline; None for a sites file or none known.
+        Gives the official areas, for the footprint's outline (called once the footprint is
+        selected and has passed the pre-checks, so that a bad footprint is told at once); None
+        for a sites file.
     step
         Called with a short description as each stage starts (for progress displays).
 
     Returns
     -------
     Plan
-        Its ``timings.load`` is the time spent selecting the footprint and measuring travel.
+        Its ``timings.load`` is the time spent selecting the footprint, measuring travel and
+        opening the areas.
 
     Raises
     ------
@@ -464,12 +468,13 @@ def plan_from_data(
         announce(f"road travel on {Path(str(scenario.roads)).name}")
         footprint, travel, notes = road_footprint(footprint, scenario=scenario)
     check_scenario_against_footprint(footprint, scenario=scenario)
+    official = None if areas is None else areas()
     loaded = time.perf_counter() - started
     inputs = PlanInputs(
         footprint=footprint,
         extract_date=extract_date,
         era=era,
-        areas=areas,
+        areas=official,
         travel=travel,
         notes=notes,
     )
@@ -522,7 +527,7 @@ def run_scenario(
     if not is_sites_file(scenario.footprint):
         announce(f"reading the {scenario.snapshot} data")
         data = open_data(data_dir, snapshot=scenario.snapshot)
-        areas = open_areas(data_dir)
+        areas = functools.partial(open_areas, data_dir)
     opened = time.perf_counter() - started
     plan = plan_from_data(data, scenario=scenario, areas=areas, step=step)
     return _with_load(plan, seconds=opened)
