@@ -166,6 +166,15 @@ class RunFailedError(McpGeoError):
     footprint of a national run failed, some with errors); the message lists the reasons."""
 
 
+class MissingExtraError(McpGeoError, ImportError):
+    """An optional part of the package is not installed; ``extra`` names the pip extra
+    (``pip install 'mcp-geo[roads]'``) and the message says how to get it."""
+
+    def __init__(self, message: str, *, extra: str) -> None:
+        self.extra = extra
+        super().__init__(message)
+
+
 class SolverError(McpGeoError):
     """The solver failed in a way that says nothing about the model (crash, missing binary)."""
 

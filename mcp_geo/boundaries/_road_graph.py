@@ -122,9 +122,9 @@ def snap(network: Network, latitude: NDArray[np.float64], longitude: NDArray[np.
     any_node = np.asarray(near_any, dtype=np.int64)
     return Snap(
         node=node,
-        km=haversine_km(latitude, longitude, network.lat[node], network.lon[node]),
+        km=haversine_km((latitude, longitude), (network.lat[node], network.lon[node])),
         any_node=any_node,
-        any_km=haversine_km(latitude, longitude, network.lat[any_node], network.lon[any_node]),
+        any_km=haversine_km((latitude, longitude), (network.lat[any_node], network.lon[any_node])),
     )
 
 

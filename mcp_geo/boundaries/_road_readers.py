@@ -28,7 +28,7 @@ from typing import Any, SupportsFloat, SupportsIndex
 
 import numpy as np
 
-from mcp_geo._errors import Problem, ValidationError
+from mcp_geo._errors import MissingExtraError, Problem, ValidationError
 from mcp_geo.boundaries.distances import haversine_km
 
 log = logging.getLogger(__name__)
@@ -80,9 +80,10 @@ def require(module: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise ImportError(
+        raise MissingExtraError(
             f"road networks need the optional extra 'roads' (the {module!r} module is missing): "
-            f"{EXTRA_HINT}"
+            f"{EXTRA_HINT}",
+            extra="roads",
         ) from exc
 
 
@@ -246,7 +247,7 @@ def _read_layer(path: Path) -> RoadFile:
     _, node = np.unique(np.round(coords, 7), axis=0, return_inverse=True)
     node = node.ravel()
     lon, lat = coords[:, 0], coords[:, 1]
-    length_m = 1000.0 * haversine_km(lat[a], lon[a], lat[b], lon[b])
+    length_m = 1000.0 * haversine_km((lat[a], lon[a]), (lat[b], lon[b]))
     oneway = (
         frame[columns["oneway"]].astype(str).str.upper().to_numpy()
         if "oneway" in columns

@@ -17,24 +17,27 @@ EARTH_RADIUS_KM = 6371.0088
 
 
 def haversine_km(
-    lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike
+    origin: tuple[ArrayLike, ArrayLike], destination: tuple[ArrayLike, ArrayLike]
 ) -> NDArray[np.float64]:
     """Great-circle distance in km between points given in degrees (broadcasts like numpy).
 
     Parameters
     ----------
-    lat1, lon1
-        The first points' latitudes and longitudes.
-    lat2, lon2
-        The second points' latitudes and longitudes.
+    origin, destination
+        Each a pair (latitudes, longitudes) of numbers or arrays.
+
+    Returns
+    -------
+    numpy.ndarray
+        The distances, broadcast over the two.
 
     Examples
     --------
-    >>> round(float(haversine_km(0.0, 0.0, 0.0, 1.0)), 3)
+    >>> round(float(haversine_km((0.0, 0.0), (0.0, 1.0))), 3)
     111.195
     """
     phi1, lam1, phi2, lam2 = (
-        np.radians(np.asarray(a, dtype=float)) for a in (lat1, lon1, lat2, lon2)
+        np.radians(np.asarray(a, dtype=float)) for a in (*origin, *destination)
     )
     h = (
         np.sin((phi2 - phi1) / 2.0) ** 2
@@ -114,7 +117,7 @@ def great_circle_matrix(
         raise ValueError(f"circuity must be >= 1 (got {circuity!r})")
     lat = np.asarray(latitude, dtype=float)
     lon = np.asarray(longitude, dtype=float)
-    km = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :]) * circuity
+    km = haversine_km((lat[:, None], lon[:, None]), (lat[None, :], lon[None, :])) * circuity
     np.fill_diagonal(km, 0.0)
     source = "great-circle km (haversine, R = 6371.0088 km)"
     if circuity != 1.0:

@@ -19,6 +19,7 @@ from mcp_geo._errors import (
     DownloadError,
     InfeasibleError,
     McpGeoError,
+    MissingExtraError,
     NoPlanError,
     Problem,
     ValidationError,
@@ -481,10 +482,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"mcp-geo: error: {exc.message(cli_name)}", file=sys.stderr)
         return EXIT_USAGE
-    except ImportError as exc:
-        if "optional extra" not in str(exc):
-            raise
-        print(f"mcp-geo: error: {exc}", file=sys.stderr)  # e.g. --travel road without [roads]
+    except MissingExtraError as exc:  # e.g. --travel road without [roads]
+        print(f"mcp-geo: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except InfeasibleError as exc:
         print(f"mcp-geo: the rules cannot be met: {exc.message(cli_name)}", file=sys.stderr)

@@ -198,11 +198,11 @@ def _staged_mcps(
     except InfeasibleError as exc:
         if scenario.mode != "joint":
             raise InfeasibleError(
-                f"{exc.message()} (staged mode formed the hubs first; joint mode forms hubs "
+                f"{exc.diagnosis} (staged mode formed the hubs first; joint mode forms hubs "
                 "that can nest into MCPs)",
                 causes=exc.causes,
                 level=exc.level or "mcps",
-                relax=(Relaxation("mode", "set", "joint"),),
+                relax=(*exc.relax, Relaxation("mode", "set", "joint")),
             ) from exc
         return None  # staged hubs that cannot nest are what joint mode is for
     except NoPlanError:

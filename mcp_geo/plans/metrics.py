@@ -299,7 +299,7 @@ def group_spans_km(
     spans = {}
     for group, rows in pd.Series(np.arange(lat.size)).groupby(groups.to_numpy(), sort=True):
         i = rows.to_numpy()
-        km = haversine_km(lat[i][:, None], lon[i][:, None], lat[i][None, :], lon[i][None, :])
+        km = haversine_km((lat[i][:, None], lon[i][:, None]), (lat[i][None, :], lon[i][None, :]))
         spans[group] = float(km.max())
     return pd.Series(spans, name="span_km", dtype=float)
 
@@ -565,7 +565,7 @@ def _travel_to_bases(
     def km_between(rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray[np.float64]:
         if travel is None:
             return haversine_km(
-                lat[rows][:, None], lon[rows][:, None], lat[cols][None, :], lon[cols][None, :]
+                (lat[rows][:, None], lon[rows][:, None]), (lat[cols][None, :], lon[cols][None, :])
             )
         km: NDArray[np.float64] = travel.km[np.ix_(lookup[rows], lookup[cols])]
         return km

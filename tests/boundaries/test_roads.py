@@ -526,14 +526,28 @@ def test_unreadable_files_are_validation_errors(tmp_path, name, kind):
         road_travel_matrix(sites(TOWN), roads=path, options=RoadOptions(use_cache=False))
 
 
-def test_missing_extra_names_it(monkeypatch, tmp_path):
+def test_missing_extra_names_it(monkeypatch, tmp_path, capsys):
+    """The library raises the kind (MissingExtraError, an ImportError naming the extra); the
+    CLI tells it as a usage error by its class, not by its words."""
+    from mcp_geo._errors import MissingExtraError
+    from mcp_geo.cli import main
+
     graphml = tmp_path / "town.graphml"
     ox.save_graphml(town(), graphml)
     monkeypatch.setitem(sys.modules, "osmnx", None)
     with pytest.raises(
-        ImportError, match=r"optional extra 'roads'.*pip install 'mcp-geo\[roads\]'"
-    ):
+        MissingExtraError, match=r"optional extra 'roads'.*pip install 'mcp-geo\[roads\]'"
+    ) as caught:
         road_travel_matrix(sites(TOWN), roads=graphml, options=RoadOptions(use_cache=False))
+    assert isinstance(caught.value, ImportError)
+    assert caught.value.extra == "roads"
+    frame = sites(TOWN)
+    frame[["practice_code", "patients", "latitude", "longitude"]].to_csv(
+        tmp_path / "town.csv", index=False
+    )
+    argv = ["plan", str(tmp_path / "town.csv"), "--travel", "road", "--roads", str(graphml)]
+    assert main([*argv, "--no-mcps", "--hub-min", "0", "--out", str(tmp_path / "p")]) == 2
+    assert "optional extra 'roads'" in capsys.readouterr().err
 
 
 def test_options_and_inputs_are_validated(tmp_path):
@@ -835,7 +849,9 @@ def test_plan_command_in_drive_minutes_on_the_rutland_pbf(osm_dir, tmp_path, mon
     bases = planned.set_index("practice_code").loc[road["hub_base_code"]]
     from mcp_geo.boundaries.distances import haversine_km
 
-    gc = haversine_km(road["latitude"], road["longitude"], bases["latitude"], bases["longitude"])
+    gc = haversine_km(
+        (road["latitude"], road["longitude"]), (bases["latitude"], bases["longitude"])
+    )
     assert (road["km_to_hub_base"].to_numpy() >= np.round(gc, 3) - 1e-3).all()
     report = json.loads((tmp_path / "a" / "report.json").read_text())
     assert report["parameters"]["travel"].startswith("drive minutes (fastest paths) on rutland")

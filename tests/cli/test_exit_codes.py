@@ -94,7 +94,8 @@ def test_require_plan_tells_no_plan_from_a_proof():
 
 
 def test_staged_mcps_without_a_plan_in_time_are_not_called_infeasible(monkeypatch):
-    """Staged mode adds "--mode joint forms hubs that can nest" to a proof, never to a time-out."""
+    """Staged mode adds "joint mode forms hubs that can nest" (and mode joint to what to
+    relax) to a proof, never to a time-out."""
     import mcp_geo.pipeline.levels as levels
     from mcp_geo.pipeline.footprint import run_scenario
 
@@ -108,7 +109,8 @@ def test_staged_mcps_without_a_plan_in_time_are_not_called_infeasible(monkeypatc
     with pytest.raises(NoPlanError, match="no MCP plan was found") as caught:
         run_scenario(scenario)
     assert caught.value.level == "mcps"
-    assert "--mode joint" not in str(caught.value)
+    assert "joint mode" not in str(caught.value)
+    assert [r.option for r in caught.value.relax] == ["time_limit"]
 
 
 # ---------------------------------------------------------------- proven impossible: exit 3
