@@ -23,7 +23,7 @@ import pandas as pd
 from shapely.geometry import box
 
 from mcp_geo.boundaries.distances import great_circle_matrix
-from mcp_geo.boundaries.roads import (
+from mcp_geo.boundaries.roads.matrix import (
     RoadOptions,
     nearest_base_changes,
     read_road_network,

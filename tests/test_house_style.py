@@ -39,7 +39,10 @@ DECISION_AREAS = ("solvers", "plans", "pipeline")
 MAX_LINES = 80
 MAX_POSITIONAL = 3
 FIXED_SIGNATURES = {
-    ("practices/_fetch.py", "redirect_request"): "urllib's HTTPRedirectHandler calls it so",
+    (
+        "practices/download/_fetch.py",
+        "redirect_request",
+    ): "urllib's HTTPRedirectHandler calls it so",
     ("solvers/_run.py", "interrupt"): "HiGHS calls its callbacks with five positional arguments",
 }
 PARAMETERS_SECTION = re.compile(r"^Parameters\n-{3,}$", re.MULTILINE)

@@ -1,7 +1,7 @@
 """How travel between practices is measured: the options of a plan's distance matrix.
 
 Great-circle km (optionally times a circuity factor), or shortest paths on a road network the
-user supplies, in km or drive minutes (:mod:`mcp_geo.boundaries.roads`).
+user supplies, in km or drive minutes (:mod:`mcp_geo.boundaries.roads.matrix`).
 """
 
 from __future__ import annotations

@@ -147,7 +147,7 @@ def _download(args: argparse.Namespace) -> int:
         TransferSpeedColumn,
     )
 
-    from mcp_geo.practices.download import download_official_files
+    from mcp_geo.practices.download.official import download_official_files
     from mcp_geo.practices.sources import official_files
 
     files = official_files(args.snapshot)

@@ -306,7 +306,7 @@ def check_sites_for_pcns(footprint: str) -> None:
         The sites file cannot be read, or no site has a PCN code.
     """
     if is_sites_file(footprint):
-        from mcp_geo.practices.sites import read_sites
+        from mcp_geo.practices.readers.sites import read_sites
 
         require_pcn_codes(read_sites(footprint).practices, footprint=footprint)
 

@@ -45,7 +45,7 @@ from mcp_geo.plans.plan import (
 from mcp_geo.practices import PracticeData, open_areas, open_data, select_footprint
 from mcp_geo.practices.footprints import Footprint
 from mcp_geo.practices.outlines import OfficialAreas, official_outline
-from mcp_geo.practices.sites import read_sites
+from mcp_geo.practices.readers.sites import read_sites
 from mcp_geo.scenario import Scenario
 from mcp_geo.solvers.joint import OBJECTIVE as JOINT_OBJECTIVE
 
@@ -244,7 +244,7 @@ def _drive_minutes(
     planned: pd.DataFrame, *, hubs: pd.DataFrame, mcps: pd.DataFrame, travel: TravelMatrix
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """km_to_hub_base / km_to_mcp_base as road km, and minutes_to_hub_base, for a minutes plan."""
-    from mcp_geo.boundaries.roads import travel_to_base
+    from mcp_geo.boundaries.roads.matrix import travel_to_base
 
     km, minutes = travel_to_base(travel, planned["practice_code"], planned["hub_base_code"])
     planned = planned.assign(km_to_hub_base=km, minutes_to_hub_base=minutes)
@@ -281,7 +281,7 @@ def road_footprint(
     ValidationError
         The road file cannot be used.
     """
-    from mcp_geo.boundaries.roads import RoadOptions, road_travel_matrix, search_limit
+    from mcp_geo.boundaries.roads.matrix import RoadOptions, road_travel_matrix, search_limit
 
     minutes = scenario.metric == "minutes"
     limits = [scenario.max_minutes if minutes else scenario.max_km]

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from mcp_geo._errors import Problem, ValidationError
-from mcp_geo.practices._csv import FORMULA_STARTS
 from mcp_geo.practices.footprints import (
     BUILTIN_FOOTPRINTS,
     Footprint,
@@ -22,6 +21,7 @@ from mcp_geo.practices.footprints import (
 )
 from mcp_geo.practices.load import PRACTICE_COLUMNS, PracticeData, load_practices
 from mcp_geo.practices.outlines import OfficialAreas, load_official_areas
+from mcp_geo.practices.readers._csv import FORMULA_STARTS
 from mcp_geo.practices.snapshots import DEFAULT_SNAPSHOT, SNAPSHOTS, get_snapshot
 
 

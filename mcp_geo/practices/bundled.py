@@ -32,7 +32,6 @@ import pandas as pd
 import shapely
 
 from mcp_geo import ATTRIBUTION
-from mcp_geo.practices._csv import NOTE_COLUMNS
 from mcp_geo.practices.load import (
     EXCLUDED_COLUMNS,
     PRACTICE_COLUMNS,
@@ -40,6 +39,7 @@ from mcp_geo.practices.load import (
     load_practices,
 )
 from mcp_geo.practices.outlines import OfficialAreas, load_official_areas
+from mcp_geo.practices.readers._csv import NOTE_COLUMNS
 from mcp_geo.practices.snapshots import DEFAULT_SNAPSHOT, get_snapshot
 
 BUNDLE_PACKAGE = "mcp_geo.data"

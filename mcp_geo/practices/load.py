@@ -31,13 +31,13 @@ import geopandas as gpd
 import pandas as pd
 
 from mcp_geo._errors import Problem, ValidationError
-from mcp_geo.practices._csv import EXCLUSION_COLUMNS, NOTE_COLUMNS, exclusion, notes_frame
 from mcp_geo.practices.areas import ccg19_for_points, read_ccg_2019
 from mcp_geo.practices.ccg2019 import CCG2019_BY_ONS
-from mcp_geo.practices.list_sizes import read_list_sizes
-from mcp_geo.practices.postcodes import ENGLAND, lookup_postcodes, normalise_postcode
-from mcp_geo.practices.practice_map import read_practice_map
-from mcp_geo.practices.register import read_register
+from mcp_geo.practices.readers._csv import EXCLUSION_COLUMNS, NOTE_COLUMNS, exclusion, notes_frame
+from mcp_geo.practices.readers.list_sizes import read_list_sizes
+from mcp_geo.practices.readers.postcodes import ENGLAND, lookup_postcodes, normalise_postcode
+from mcp_geo.practices.readers.practice_map import read_practice_map
+from mcp_geo.practices.readers.register import read_register
 from mcp_geo.practices.snapshots import DEFAULT_SNAPSHOT, Snapshot, get_snapshot, locate_files
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Where the official files come from: every publisher URL the tool knows, in one place.
 
-``mcp-geo data download DIR`` (:func:`mcp_geo.practices.download.download_official_files`)
+``mcp-geo data download DIR`` (:func:`mcp_geo.practices.download.official.download_official_files`)
 fetches these files and writes them in the layout of the project's data folder (``nhs/...``,
 ``geo/...``), which is the layout the readers expect.
 

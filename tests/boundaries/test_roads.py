@@ -15,7 +15,7 @@ from shapely.geometry import LineString, box
 
 from mcp_geo._errors import ValidationError
 from mcp_geo.boundaries.distances import TravelMatrix, great_circle_matrix
-from mcp_geo.boundaries.roads import (
+from mcp_geo.boundaries.roads.matrix import (
     ISLAND,
     OUTSIDE,
     TOO_FAR,
@@ -196,7 +196,7 @@ def test_helpers_for_a_plan_notes_limits_and_travel_to_base():
 def test_paths_to_bases_match_networkx_on_random_graphs(seed):
     """Shortest km and fastest minutes (with the km of that path) from every node to 12 bases,
     against networkx's Dijkstra on random directed graphs with parallel edges."""
-    from mcp_geo.boundaries._road_graph import network_arrays, paths_to_bases
+    from mcp_geo.boundaries.roads._graph import network_arrays, paths_to_bases
 
     rng = np.random.default_rng(seed)
     g = nx.gnm_random_graph(60, 200, seed=seed, directed=True)
@@ -736,7 +736,7 @@ def test_cambridge_graphml(osm_dir, bundled_data, tmp_path):
 
 @pytest.mark.slow
 def test_two_hundred_synthetic_sites_planned_on_rutland_roads(osm_dir):
-    from mcp_geo.boundaries.roads import read_road_network
+    from mcp_geo.boundaries.roads.matrix import read_road_network
     from mcp_geo.solvers import HubRule, SolveOptions, solve_hubs
 
     graph = read_road_network(osm_dir / RUTLAND_PBF)

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from mcp_geo._errors import DownloadError, ValidationError
-from mcp_geo.practices.download import download_official_files
+from mcp_geo.practices.download.official import download_official_files
 from mcp_geo.practices.sources import OFFICIAL_FILES, OfficialFile, official_files
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"

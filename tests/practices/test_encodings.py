@@ -12,9 +12,9 @@ import zipfile
 import pytest
 
 from mcp_geo._errors import ValidationError
-from mcp_geo.practices._csv import binary_kind, decode
-from mcp_geo.practices.list_sizes import read_list_sizes
-from mcp_geo.practices.register import read_register
+from mcp_geo.practices.readers._csv import binary_kind, decode
+from mcp_geo.practices.readers.list_sizes import read_list_sizes
+from mcp_geo.practices.readers.register import read_register
 
 
 def _lines(fmt) -> list[str]:

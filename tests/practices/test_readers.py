@@ -12,7 +12,6 @@ import pytest
 from shapely.geometry import box
 
 from mcp_geo._errors import ValidationError
-from mcp_geo.practices import postcodes as postcodes_module
 from mcp_geo.practices.areas import (
     ccg19_for_points,
     read_boundaries,
@@ -21,10 +20,11 @@ from mcp_geo.practices.areas import (
     read_icb_2023,
     read_sub_icb_2023,
 )
-from mcp_geo.practices.list_sizes import read_list_sizes
-from mcp_geo.practices.postcodes import lookup_postcodes, normalise_postcode, postcode_area
-from mcp_geo.practices.practice_map import read_practice_map
-from mcp_geo.practices.register import read_register
+from mcp_geo.practices.readers import postcodes as postcodes_module
+from mcp_geo.practices.readers.list_sizes import read_list_sizes
+from mcp_geo.practices.readers.postcodes import lookup_postcodes, normalise_postcode, postcode_area
+from mcp_geo.practices.readers.practice_map import read_practice_map
+from mcp_geo.practices.readers.register import read_register
 from mcp_geo.practices.snapshots import (
     SNAPSHOTS,
     FileSpec,

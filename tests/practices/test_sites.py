@@ -18,7 +18,7 @@ import pytest
 from mcp_geo._errors import ValidationError
 from mcp_geo.cli import main
 from mcp_geo.practices.load import EXCLUDED_COLUMNS
-from mcp_geo.practices.sites import read_sites
+from mcp_geo.practices.readers.sites import read_sites
 
 HEADER = "practice_code,patients,latitude,longitude,pcn_code"
 A = "A,9000,52.90,-2.20,U1"

@@ -1,7 +1,7 @@
-"""The computation behind :func:`mcp_geo.boundaries.roads.road_travel_matrix`: snap, classify, paths.
+"""The computation behind :func:`mcp_geo.boundaries.roads.matrix.road_travel_matrix`: snap, classify, paths.
 
 Returns plain "parts" (arrays, reasons and the report) that the cache stores and
-:mod:`mcp_geo.boundaries.roads` assembles into a :class:`~mcp_geo.boundaries.roads.RoadTravel`.
+:mod:`mcp_geo.boundaries.roads.matrix` assembles into a :class:`~mcp_geo.boundaries.roads.matrix.RoadTravel`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mcp_geo.boundaries import _road_cache as cache
-from mcp_geo.boundaries._road_graph import Network, paths_to_bases, snap
-from mcp_geo.boundaries._road_readers import RoadFile, require
+from mcp_geo.boundaries.roads import _cache as cache
+from mcp_geo.boundaries.roads._graph import Network, paths_to_bases, snap
+from mcp_geo.boundaries.roads._readers import RoadFile, require
 
 if TYPE_CHECKING:  # roads imports this module
-    from mcp_geo.boundaries.roads import RoadOptions
+    from mcp_geo.boundaries.roads.matrix import RoadOptions
 
 #: The reasons a practice cannot use the network (``RoadTravel.unreachable["reason"]``).
 OUTSIDE = "outside the road network's area"

@@ -3,7 +3,7 @@
 A road distance from site i to base j is the snap leg from i to its nearest node of the main
 network (great-circle), the network path, and the snap leg from j's node to j. Networks come from
 an OpenStreetMap extract (PBF or XML), an osmnx GraphML file or a roads layer (see
-:mod:`mcp_geo.boundaries._road_readers`). Drive minutes use each edge's ``maxspeed`` where present
+:mod:`mcp_geo.boundaries.roads._readers`). Drive minutes use each edge's ``maxspeed`` where present
 and a default by road class otherwise (:data:`DEFAULT_SPEEDS_KMH`); snap legs at
 ``snap_speed_kmh``. Paths run only from the candidate bases and stop at the limit; results are
 cached on disk, keyed by the file's sha256, the practices, the metric and every option.
@@ -32,12 +32,12 @@ import numpy as np
 import pandas as pd
 
 from mcp_geo._errors import Problem, ValidationError
-from mcp_geo.boundaries import _road_cache as cache
-from mcp_geo.boundaries._road_compare import NearestBaseChanges, nearest_base_changes
-from mcp_geo.boundaries._road_graph import add_speeds, network_arrays
-from mcp_geo.boundaries._road_readers import RoadFile, read_road_file
-from mcp_geo.boundaries._road_travel import ISLAND, OUTSIDE, TOO_FAR, compute, report
 from mcp_geo.boundaries.distances import TravelMatrix
+from mcp_geo.boundaries.roads import _cache as cache
+from mcp_geo.boundaries.roads._compare import NearestBaseChanges, nearest_base_changes
+from mcp_geo.boundaries.roads._graph import add_speeds, network_arrays
+from mcp_geo.boundaries.roads._readers import RoadFile, read_road_file
+from mcp_geo.boundaries.roads._travel import ISLAND, OUTSIDE, TOO_FAR, compute, report
 
 log = logging.getLogger(__name__)
 
@@ -293,7 +293,7 @@ def read_road_network(roads: str | os.PathLike[str], *, options: RoadOptions | N
     ----------
     roads
         A road network file: OSM PBF or XML, osmnx GraphML, or a roads layer
-        (:mod:`mcp_geo.boundaries._road_readers`).
+        (:mod:`mcp_geo.boundaries.roads._readers`).
     options
         The speeds to use where an edge has none; :class:`RoadOptions`' defaults without it.
 

@@ -29,10 +29,10 @@ import numpy as np
 import pandas as pd
 
 from mcp_geo._errors import Problem, ValidationError
-from mcp_geo.practices._csv import FORMULA_STARTS, decode, exclusion, read_bytes
 from mcp_geo.practices.footprints import Footprint, FootprintSpec
-from mcp_geo.practices.list_sizes import MAX_LIST_SIZE
 from mcp_geo.practices.load import EXCLUDED_COLUMNS, PRACTICE_COLUMNS
+from mcp_geo.practices.readers._csv import FORMULA_STARTS, decode, exclusion, read_bytes
+from mcp_geo.practices.readers.list_sizes import MAX_LIST_SIZE
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mcp_geo.practices._csv import (
+from mcp_geo.practices.readers._csv import (
     OfficialTable,
     exclusion,
     exclusions_frame,

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from mcp_geo.boundaries._road_readers import require
 from mcp_geo.boundaries.distances import haversine_km
+from mcp_geo.boundaries.roads._readers import require
 
 log = logging.getLogger(__name__)
 

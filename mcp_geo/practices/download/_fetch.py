@@ -1,4 +1,4 @@
-"""HTTP for :mod:`mcp_geo.practices.download`: mirrors, redirects, retries, publication pages."""
+"""HTTP for :mod:`mcp_geo.practices.download.official`: mirrors, redirects, retries, publication pages."""
 
 from __future__ import annotations
 

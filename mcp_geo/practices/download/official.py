@@ -34,7 +34,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from mcp_geo._errors import DownloadError, Problem, ValidationError
-from mcp_geo.practices._fetch import (
+from mcp_geo.practices.download._fetch import (
     Fetcher,
     FetchError,
     Progress,
@@ -42,7 +42,7 @@ from mcp_geo.practices._fetch import (
     follow_link,
     rewriter,
 )
-from mcp_geo.practices._verify import (
+from mcp_geo.practices.download._verify import (
     check_csv,
     check_geojson,
     extract_member,

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from mcp_geo._errors import Problem
-from mcp_geo.practices._csv import (
+from mcp_geo.practices.readers._csv import (
     OfficialTable,
     common_width,
     exclusion,

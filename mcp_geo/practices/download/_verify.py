@@ -1,7 +1,7 @@
-"""Checks and atomic installs for :mod:`mcp_geo.practices.download`.
+"""Checks and atomic installs for :mod:`mcp_geo.practices.download.official`.
 
 Everything here works on temporary files beside the destination and raises
-:class:`~mcp_geo.practices._fetch.FetchError` with a plain description of what is wrong.
+:class:`~mcp_geo.practices.download._fetch.FetchError` with a plain description of what is wrong.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from mcp_geo.practices._fetch import CHUNK, FetchError
+from mcp_geo.practices.download._fetch import CHUNK, FetchError
 from mcp_geo.practices.sources import OfficialFile
 
 _HEAD = 1 << 16
