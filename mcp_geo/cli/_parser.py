@@ -48,14 +48,26 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
     rules = parser.add_argument_group("rules")
     rules.add_argument("--hub-min", type=int, help="fewest patients in a hub (default 30000)")
     rules.add_argument("--hub-max", type=int, help="most patients in a hub (default 50000)")
-    rules.add_argument("--hubs", type=int, metavar="N", help="fixed number of hubs")
+    rules.add_argument(
+        "--hubs",
+        type=int,
+        metavar="N",
+        help="fixed number of hubs (default: the least travel decides)",
+    )
     rules.add_argument(
         "--max-km", type=_km, help="practice to hub base, km, or 'none' (default 15)"
     )
     rules.add_argument("--mcp-min", type=int, help="fewest patients in an MCP (default 100000)")
     rules.add_argument("--mcp-max", type=int, help="most patients in an MCP (default: none)")
-    rules.add_argument("--mcps", type=int, metavar="N", help="fixed number of MCPs")
-    rules.add_argument("--mcp-max-km", type=_km, help="hub base to MCP base, km, or 'none'")
+    rules.add_argument(
+        "--mcps",
+        type=int,
+        metavar="N",
+        help="fixed number of MCPs (default: the least travel decides)",
+    )
+    rules.add_argument(
+        "--mcp-max-km", type=_km, help="hub base to MCP base, km, or 'none' (default none)"
+    )
     rules.add_argument("--no-mcps", action="store_true", default=None, help="hubs only")
     rules.add_argument(
         "--objective",
@@ -87,13 +99,19 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
         help="practice to hub base, drive minutes, or 'none' (default 20)",
     )
     travel.add_argument(
-        "--mcp-max-minutes", type=_km, help="hub base to MCP base, drive minutes, or 'none'"
+        "--mcp-max-minutes",
+        type=_km,
+        help="hub base to MCP base, drive minutes, or 'none' (default none)",
     )
     travel.add_argument(
         "--circuity", type=float, help="great-circle km times this factor >= 1 (default 1)"
     )
     solver = parser.add_argument_group("solver")
-    solver.add_argument("--engine", choices=("auto", "compact", "columns"))
+    solver.add_argument(
+        "--engine",
+        choices=("auto", "compact", "columns"),
+        help="column generation, the textbook model, or auto: chosen per part (default auto)",
+    )
     solver.add_argument("--solver", choices=("highs", "cbc"), help="MIP solver (default highs)")
     solver.add_argument("--mode", choices=("staged", "joint"), help="default staged")
     solver.add_argument("--gap", type=float, help="relative gap to prove (default 0.0001)")
@@ -191,7 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
         "icb:QNC, ccg19:09D, practices:M83001,M83002), polygon:area.gpkg, england, "
         "a CSV of your own sites (sites.csv), or a scenario file (scenario.toml).",
     )
-    plan.add_argument("footprint", metavar="FOOTPRINT")
+    plan.add_argument(
+        "footprint", metavar="FOOTPRINT", help="what to plan (see above; england: every footprint)"
+    )
     plan.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     plan.add_argument(
         "--map", action="store_true", help="also write DIR/map.html (see `mcp-geo map`)"
@@ -239,8 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
         "DIR/comparison.csv, DIR/moves.csv and DIR/map.html (side by side), and prints the "
         "comparison.",
     )
-    compare.add_argument("a", metavar="A")
-    compare.add_argument("b", metavar="B", nargs="?")
+    compare.add_argument("a", metavar="A", help="a plan folder, or a footprint to plan")
+    compare.add_argument(
+        "b", metavar="B", nargs="?", help="a plan folder, or a footprint to plan (or --against)"
+    )
     compare.add_argument(
         "--against",
         choices=("pcn",),
@@ -258,13 +280,20 @@ def build_parser() -> argparse.ArgumentParser:
     check = data_commands.add_parser(
         "check", parents=[shared], help="validate a data folder, summarise exclusions"
     )
-    check.add_argument("dir", nargs="?", type=Path, default=None, metavar="DIR")
-    check.add_argument("--snapshot", default=None)
+    check.add_argument(
+        "dir",
+        nargs="?",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="a folder of official files (default: the snapshot shipped with the package)",
+    )
+    check.add_argument("--snapshot", default=None, help="2025-04 (default) or 2021-01")
     check.add_argument("--json", action="store_true", help="print JSON on stdout and nothing else")
     download = data_commands.add_parser(
         "download", parents=[shared], help="fetch the official files into DIR"
     )
-    download.add_argument("dir", type=Path, metavar="DIR")
+    download.add_argument("dir", type=Path, metavar="DIR", help="the folder to fill (or update)")
     download.add_argument(
         "--snapshot", default=None, help="only the files of this snapshot (default: all)"
     )

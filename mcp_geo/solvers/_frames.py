@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+import pandas as pd
 
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.boundaries.distances import TravelMatrix, great_circle_matrix

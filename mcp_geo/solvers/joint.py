@@ -53,7 +53,7 @@ from dataclasses import dataclass, replace
 from typing import TypeAlias
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+import pandas as pd
 import pulp
 from numpy.typing import NDArray
 

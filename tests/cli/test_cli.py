@@ -66,3 +66,25 @@ def test_usage_errors_exit_2_with_a_message(argv, message, capsys):
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
+
+
+def test_every_option_and_argument_of_every_command_says_what_it_is():
+    """`--help` explains each option and argument (the README lists them with their defaults)."""
+    import argparse
+
+    from mcp_geo.cli._parser import build_parser
+
+    def walk(parser: argparse.ArgumentParser, path: str):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield from walk(sub, f"{path} {name}")
+            elif action.help != argparse.SUPPRESS:
+                yield path, action
+
+    silent = [
+        f"{path}: {'/'.join(a.option_strings) or a.metavar or a.dest}"
+        for path, a in walk(build_parser(), "mcp-geo")
+        if not a.help
+    ]
+    assert silent == []
