@@ -84,6 +84,12 @@ def test_the_api_plan_is_the_cli_plan(tmp_path):
     assert sorted(plan.practices["practice_code"]) == list(plan.practices["practice_code"])
     assert plan.practices["hub_id"].notna().all()
     assert plan.practices.crs.to_epsg() == 4326
+    from mcp_geo.plans.plan import HUB_COLUMNS, MCP_COLUMNS, PRACTICE_COLUMNS
+
+    for frame, columns in ((plan.practices, PRACTICE_COLUMNS), (plan.hubs, HUB_COLUMNS)):
+        assert tuple(frame.columns[: len(columns)]) == columns  # in the order of the files
+        assert frame.columns[-1] == "geometry"
+    assert tuple(plan.mcps.columns[: len(MCP_COLUMNS)]) == MCP_COLUMNS
     written = plan.write(tmp_path / "api")
     argv = ["plan", "north-staffs", "--hub-min", "25000", "--no-mcps", "--engine", "compact"]
     assert main([*argv, "--threads", "1", "--out", str(tmp_path / "cli"), "-q"]) == 0

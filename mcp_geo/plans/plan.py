@@ -230,6 +230,15 @@ class Plan:
     notes: tuple[str, ...] = ()
     timings: Timings = field(default_factory=Timings)
 
+    def __post_init__(self) -> None:
+        # the columns in the order of the files (DESIGN.md "Outputs"), then the others
+        for name, columns in (
+            ("practices", PRACTICE_COLUMNS),
+            ("hubs", HUB_COLUMNS),
+            ("mcps", MCP_COLUMNS),
+        ):
+            object.__setattr__(self, name, _in_file_order(getattr(self, name), columns))
+
     @property
     def footprint(self) -> str:
         """The footprint, in the footprint syntax (the scenario's)."""
@@ -275,6 +284,16 @@ class Plan:
             "timings": self.timings.to_dict(),
             "licence": ATTRIBUTION,
         }
+
+
+def _in_file_order(frame: gpd.GeoDataFrame, columns: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """``frame`` with ``columns`` first (those it has), then its other columns, geometry last."""
+    first = [c for c in columns if c in frame.columns]
+    active = getattr(frame, "_geometry_column_name", None)  # a GeoDataFrame's geometry
+    geometry = [active] if active in frame.columns else []
+    rest = [c for c in frame.columns if c not in first and c not in geometry]
+    order = [*first, *rest, *geometry]
+    return frame if list(frame.columns) == order else frame[order]
 
 
 def plan_metrics(
