@@ -98,3 +98,22 @@ def test_the_api_plan_is_the_cli_plan(tmp_path):
     again = mcp_geo.read_plan(written)
     assert again.scenario == plan.scenario
     assert again.certificates.hubs.status == "optimal"
+
+
+def test_a_scenario_file_with_keywords_that_override_it(tmp_path):
+    """plan("scenario.toml", ...) plans the file's footprint and options; a keyword given
+    overrides the file's value, and the plan's scenario says so."""
+    path = tmp_path / "scenario.toml"
+    path.write_text(
+        'footprint = "north-staffs"\nhub_min = 25000\nno_mcps = true\nengine = "compact"\n',
+        encoding="utf-8",
+    )
+    plan = mcp_geo.plan(str(path), hub_max=45_000, threads=1)
+    assert plan.footprint == "north-staffs"
+    assert (plan.scenario.hub_min, plan.scenario.hub_max, plan.scenario.no_mcps) == (
+        25_000,
+        45_000,
+        True,
+    )
+    assert plan.hubs["patients"].between(25_000, 45_000).all()
+    assert plan.mcps.empty
