@@ -306,11 +306,11 @@ def _build(values: Mapping[str, Any], where: Callable[[str], Problem]) -> Scenar
     else:  # the parts failed: check the scenario's own keys too, to name every problem
         own_values = {**_OWN_DEFAULTS, **own}
         bad += [(k, a, own_values[k]) for k, a in _own_problems(own_values)]
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     problems = []
     for key, message, value in bad:
-        if key not in seen:  # objective and strict are checked by both rules
-            seen.add(key)
+        if (key, message) not in seen:  # objective and strict are checked by both rules
+            seen.add((key, message))
             problems.append(dataclasses.replace(where(key), message=message, value=value, key=key))
     raise ValidationError(problems)
 
