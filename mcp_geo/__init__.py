@@ -50,6 +50,7 @@ from mcp_geo._errors import (  # noqa: E402
     Relaxation,
     RunFailedError,
     SolverError,
+    UnknownKeywordError,
     ValidationError,
 )
 from mcp_geo.scenario import Scenario  # noqa: E402
@@ -65,6 +66,7 @@ __all__ = [
     "RunFailedError",
     "Scenario",
     "SolverError",
+    "UnknownKeywordError",
     "ValidationError",
     "__version__",
     "compare",

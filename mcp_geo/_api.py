@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
+from mcp_geo._errors import Problem, UnknownKeywordError
 from mcp_geo.scenario import OPTION_KEYS, Scenario
 
 if TYPE_CHECKING:
@@ -31,7 +32,19 @@ Limit = float | Literal["none"] | None
 
 
 def suggest_keywords(function: Callable[P, R]) -> Callable[P, R]:
-    """Refuse a misspelt keyword with a TypeError naming it and the closest valid keyword."""
+    """Refuse a misspelt keyword with an :class:`~mcp_geo.UnknownKeywordError` (a TypeError and
+    a ValidationError) naming it and the closest valid keyword.
+
+    Parameters
+    ----------
+    function
+        A function whose keyword arguments are checked before it is called.
+
+    Returns
+    -------
+    Callable
+        The function, with the same signature.
+    """
     parameters = inspect.signature(function).parameters
     keywords = sorted(
         name for name, p in parameters.items() if p.kind is not inspect.Parameter.VAR_KEYWORD
@@ -43,9 +56,8 @@ def suggest_keywords(function: Callable[P, R]) -> Callable[P, R]:
             if key not in parameters:
                 close = difflib.get_close_matches(key, keywords, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise TypeError(
-                    f"{function.__name__}() got an unexpected keyword argument {key!r}{hint}"
-                )
+                message = f"{function.__name__}() got an unexpected keyword argument {key!r}{hint}"
+                raise UnknownKeywordError([Problem(message)])
         return function(*args, **kwargs)
 
     return checked

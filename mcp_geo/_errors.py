@@ -75,6 +75,11 @@ class ValidationError(McpGeoError, ValueError):
         return f"{head}{len(self.problems)} problems:\n{lines}"
 
 
+class UnknownKeywordError(ValidationError, TypeError):
+    """A keyword argument a function does not take: a TypeError, as Python raises for one, and
+    a ValidationError whose problem names the keyword and the closest valid one."""
+
+
 Level = Literal["hubs", "mcps", "joint"]
 """The level of a plan an error is about (``joint``: hubs and MCPs in one model)."""
 

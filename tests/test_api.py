@@ -47,7 +47,10 @@ def test_no_module_shadows_the_api_functions():
     ],
 )
 def test_a_misspelt_keyword_names_the_closest_valid_one(call, typo, closest):
+    """A TypeError, as Python raises, and the tool's ValidationError (DESIGN's Python API)."""
     with pytest.raises(TypeError, match=rf"keyword argument {typo!r}; did you mean {closest!r}"):
+        call()
+    with pytest.raises(mcp_geo.ValidationError, match=rf"{typo!r}; did you mean {closest!r}"):
         call()
 
 
