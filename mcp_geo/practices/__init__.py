@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mcp_geo._errors import Problem, ValidationError
+from mcp_geo.practices.current_icbs import current_icbs, icb_constituents
 from mcp_geo.practices.footprints import (
     BUILTIN_FOOTPRINTS,
     Footprint,
@@ -69,7 +70,9 @@ __all__ = [
     "FootprintSpec",
     "OfficialAreas",
     "PracticeData",
+    "current_icbs",
     "footprint_summary",
+    "icb_constituents",
     "load_practices",
     "open_areas",
     "open_data",

@@ -8,6 +8,7 @@ form                        example
 ==========================  ==========================================================
 built-in name               ``north-staffs``
 organisation codes          ``ccg:05G,05W``, ``sub-icb:05G,05W``, ``stp:QNC``, ``icb:E54000010``
+current ICBs                ``icb:S9B9J`` (a code of the newest register, after April 2026)
 2019 CCGs                   ``ccg19:09D,09H``
 practice codes              ``practices:M83001,M83002``
 an area                     ``polygon:area.gpkg`` (any vector file GDAL reads)
@@ -17,6 +18,12 @@ the nation                  ``england``
 Built-in footprints are defined by official codes and resolved in the data of each snapshot, so the
 same name works on the CCG-era and the Sub-ICB-era files. The two Sussex footprints are defined by
 each practice's April 2019 CCG (``ccg19_code``), since those CCGs no longer exist.
+
+``icb:CODE`` resolves either kind of ICB code: an ICB of the list-size date (``icb_code``) first,
+else a current ICB of the snapshot's newest register (``icb_2026_code``,
+:mod:`mcp_geo.practices.current_icbs`). An unchanged ICB keeps its code, so ``icb:QNC`` means the
+ICB of the list-size date; where its membership changed (a few practices moved) the current
+membership is ``current_icbs``'s count.
 """
 
 from __future__ import annotations
@@ -223,6 +230,14 @@ def _org_mask(frame: pd.DataFrame, level: Level, codes: tuple[str, ...]) -> pd.S
     return mask
 
 
+def _current_icb_mask(frame: pd.DataFrame, codes: tuple[str, ...]) -> pd.Series:
+    """Rows whose current ICB (``icb_2026_code``, from the snapshot's newest register) is in ``codes``."""
+    if not codes or "icb_2026_code" not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    column = frame["icb_2026_code"].astype("string").str.upper()
+    return column.isin(codes).fillna(False).astype(bool)
+
+
 def _unknown_codes(frame: pd.DataFrame, level: Level, codes: tuple[str, ...]) -> list[str]:
     return [c for c in codes if not _org_mask(frame, level, (c,)).any()]
 
@@ -288,8 +303,16 @@ def select_footprint(data: PracticeData, footprint: str | FootprintSpec) -> Foot
                 and len(unknown) == len(codes)
             ):
                 level = "ccg19"
-        keep = _org_mask(practices, level, codes)
-        drop = _org_mask(exclusions, level, codes)
+        everyone = pd.concat([practices, exclusions])
+        unknown = _unknown_codes(everyone, level, codes)
+        # icb: an ICB of the list-size date first, else a current ICB (icb_2026_code)
+        current = (
+            tuple(c for c in unknown if _current_icb_mask(everyone, (c,)).any())
+            if level == "icb"
+            else ()
+        )
+        keep = _org_mask(practices, level, codes) | _current_icb_mask(practices, current)
+        drop = _org_mask(exclusions, level, codes) | _current_icb_mask(exclusions, current)
         problems += [
             Problem(
                 f"no practice of this snapshot ({data.snapshot.name}) has this "
@@ -297,11 +320,15 @@ def select_footprint(data: PracticeData, footprint: str | FootprintSpec) -> Foot
                 source=spec.text,
                 value=c,
             )
-            for c in _unknown_codes(pd.concat([practices, exclusions]), level, codes)
+            for c in unknown
+            if c not in current
         ]
         area_level = level
         ons_column = f"{level}_ons_code"
-        if ons_column in practices.columns:
+        if current:
+            # the outlines of the current ICBs are not made yet: no official area is the footprint's
+            area_level = None
+        elif ons_column in practices.columns:
             area_codes = tuple(sorted(practices.loc[keep, ons_column].dropna().unique()))
     if not problems and not keep.any():
         problems.append(

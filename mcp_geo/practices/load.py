@@ -12,7 +12,10 @@ Rules (DESIGN.md, "Snapshots"):
 4. The list-size postcode is looked up in Code-Point Open; a postcode not found there is retried
    with the register's postcode (a note), else the practice is excluded (``postcode_not_found``);
    a postcode outside England is excluded (``outside_england``).
-5. The April 2019 CCG comes from the 2019 register's commissioner column; for practices that
+5. The current ICB (``icb_2026_*``) comes from the register's field 4, or, for a practice it does
+   not hold, from where most practices of its old ICB moved (a note); empty in the CCG era
+   (:mod:`mcp_geo.practices.current_icbs`).
+6. The April 2019 CCG comes from the 2019 register's commissioner column; for practices that
    register does not hold, from the CCG April 2019 polygon that contains the practice (a note).
 
 Every practice code read (list-size rows and map-only practices) is kept or excluded exactly once.
@@ -33,6 +36,7 @@ import pandas as pd
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.practices.areas import ccg19_for_points, read_ccg_2019
 from mcp_geo.practices.ccg2019 import CCG2019_BY_ONS
+from mcp_geo.practices.current_icbs import add_current_icbs, majority_moves
 from mcp_geo.practices.readers._csv import EXCLUSION_COLUMNS, NOTE_COLUMNS, exclusion, notes_frame
 from mcp_geo.practices.readers.list_sizes import read_list_sizes
 from mcp_geo.practices.readers.postcodes import ENGLAND, lookup_postcodes, normalise_postcode
@@ -45,7 +49,7 @@ log = logging.getLogger(__name__)
 PRACTICE_COLUMNS: tuple[str, ...] = (
     "practice_code", "practice_name", "postcode", "patients",
     "sub_icb_code", "sub_icb_ons_code", "sub_icb_name", "icb_code", "icb_ons_code", "icb_name",
-    "pcn_code", "pcn_name", "region_code", "region_name",
+    "icb_2026_code", "icb_2026_name", "pcn_code", "pcn_name", "region_code", "region_name",
     "ccg19_code", "ccg19_name", "ccg19_source", "status",
     "easting", "northing", "latitude", "longitude", "geometry",
 )  # fmt: skip
@@ -53,7 +57,7 @@ PRACTICE_COLUMNS: tuple[str, ...] = (
 
 EXCLUDED_COLUMNS: tuple[str, ...] = (
     *EXCLUSION_COLUMNS,
-    "sub_icb_code", "sub_icb_ons_code", "icb_code", "icb_ons_code", "ccg19_code",
+    "sub_icb_code", "sub_icb_ons_code", "icb_code", "icb_ons_code", "icb_2026_code", "ccg19_code",
 )  # fmt: skip
 """The columns of :attr:`PracticeData.exclusions`: why, where, and the organisations the files
 give the excluded practice (empty where unknown), so that footprints can count their own."""
@@ -256,6 +260,13 @@ def load_practices(data_dir: str | Path, *, snapshot: str = DEFAULT_SNAPSHOT) ->
     df = _add_ccg19(
         df, register19=register19.data, ccg19=ccg19, register19_name=register19.name, note=note
     )
+    df = add_current_icbs(
+        df,
+        register=register.data,
+        register_name=register.name,
+        icb_era=snap.era != "ccg",
+        note=note,
+    )
 
     practices = gpd.GeoDataFrame(
         df.sort_values("practice_code")[list(PRACTICE_COLUMNS)].reset_index(drop=True),
@@ -278,6 +289,8 @@ def load_practices(data_dir: str | Path, *, snapshot: str = DEFAULT_SNAPSHOT) ->
             lists=lists.data,
             pmap=pmap.data,
             register19=register19.data,
+            current=df,
+            register=register.data,
         ),
         notes=notes_frame(notes),
         snapshot=snap,
@@ -419,8 +432,14 @@ def _with_organisations(
     lists: pd.DataFrame,
     pmap: pd.DataFrame,
     register19: pd.DataFrame,
+    current: pd.DataFrame,
+    register: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Add the organisations the files give each excluded practice (map first, then list file)."""
+    """Add the organisations the files give each excluded practice (map first, then list file).
+
+    The current ICB is the register's, else where most kept practices of the old ICB moved
+    (empty when the kept practices have none: the CCG era).
+    """
     org_columns = ["sub_icb_code", "sub_icb_ons_code", "icb_code", "icb_ons_code"]
     by_map = pmap.drop_duplicates("practice_code").set_index("practice_code")[org_columns]
     parents = pmap.drop_duplicates("sub_icb_code").set_index("sub_icb_code")[
@@ -437,5 +456,13 @@ def _with_organisations(
     for column in org_columns:
         out[column] = codes.map(known[column]) if len(known) else None
     out["ccg19_code"] = codes.map(ccg19)
+    if (current["icb_2026_code"] != "").any():
+        moved = majority_moves(current["icb_code"], current["icb_2026_code"])
+        reg = register.drop_duplicates("practice_code").set_index("practice_code")["icb_code"]
+        now = codes.map(reg).fillna("")
+        by_old = out["icb_code"].map(moved).fillna("")
+        out["icb_2026_code"] = now.where(now != "", by_old)
+    else:
+        out["icb_2026_code"] = ""
     out = out[list(EXCLUDED_COLUMNS)].astype(object)
     return out.where(out.notna(), "").astype(str)

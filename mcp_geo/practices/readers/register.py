@@ -5,8 +5,11 @@ ODS numbers them)::
 
      1 organisation code        10 postcode             15 commissioner (CCG / Sub-ICB)
      2 name                     11 open date (YYYYMMDD) 26 prescribing setting
-                                12 close date
-                                13 status
+     4 high-level health        12 close date
+       geography (the ICB)      13 status
+
+Field 4 is the practice's ICB in registers since the ICBs (July 2022); older registers hold
+NHS England's local office there (``Q74``), which this package does not use.
 
 Two vocabularies are in use. Until 2025 the status was a letter (``A`` active, ``C`` closed,
 ``D`` dormant, ``P`` proposed) and the prescribing setting a number (``4`` = GP practice). The
@@ -40,9 +43,10 @@ FIELDS = 27
 """Fields per row of the standard layout."""
 
 # 0-based positions in a row
-_CODE, _NAME, _POSTCODE, _OPEN, _CLOSE, _STATUS, _COMMISSIONER, _SETTING = (
+_CODE, _NAME, _GEOGRAPHY, _POSTCODE, _OPEN, _CLOSE, _STATUS, _COMMISSIONER, _SETTING = (
     0,
     1,
+    3,
     9,
     10,
     11,
@@ -78,6 +82,7 @@ DATA_COLUMNS: tuple[str, ...] = (
     "status",
     "status_raw",
     "commissioner",
+    "icb_code",
     "setting",
     "is_gp_practice",
     "line",
@@ -133,7 +138,8 @@ def read_register(path: str | Path) -> OfficialTable:
     -------
     OfficialTable
         ``data`` has the columns :data:`DATA_COLUMNS`: dates as ``datetime.date`` or ``None``,
-        ``status`` normalised, ``status_raw`` as written, ``is_gp_practice`` from the
+        ``status`` normalised, ``status_raw`` as written, ``icb_code`` field 4 as written
+        (upper case; an ICB only in registers since 2022), ``is_gp_practice`` from the
         prescribing setting. Every organisation row is kept, GP practice or not (a list-size
         file, not this register, says which practices a snapshot plans). ``exclusions`` holds
         rows that cannot be used: too few fields (``malformed_row``), a date that is not
@@ -218,6 +224,7 @@ def read_register(path: str | Path) -> OfficialTable:
                 "status": status,
                 "status_raw": values[_STATUS],
                 "commissioner": values[_COMMISSIONER].upper(),
+                "icb_code": values[_GEOGRAPHY].strip().upper(),
                 "setting": values[_SETTING],
                 "is_gp_practice": is_gp_setting(values[_SETTING]),
                 "line": line,
