@@ -269,6 +269,7 @@ def select_footprint(data: PracticeData, footprint: str | FootprintSpec) -> Foot
     title = spec.builtin.title if spec.builtin else spec.text
     area_level: Level | None = None
     area_codes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
     problems: list[Problem] = []
 
     if spec.level == "england":
@@ -328,6 +329,11 @@ def select_footprint(data: PracticeData, footprint: str | FootprintSpec) -> Foot
         if current:
             # the outlines of the current ICBs are not made yet: no official area is the footprint's
             area_level = None
+            notes = (
+                f"{', '.join(current)}: current ICB of the snapshot's newest register "
+                "(icb_2026_code); the official outlines are of the ICBs of 2023, so the "
+                "footprint has no official outline",
+            )
         elif ons_column in practices.columns:
             area_codes = tuple(sorted(practices.loc[keep, ons_column].dropna().unique()))
     if not problems and not keep.any():
@@ -345,6 +351,7 @@ def select_footprint(data: PracticeData, footprint: str | FootprintSpec) -> Foot
         exclusions=excluded,
         area_level=area_level,
         area_codes=area_codes,
+        notes=notes,
     )
 
 

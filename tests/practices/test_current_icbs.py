@@ -79,8 +79,11 @@ def test_icb_resolves_old_and_new_codes(data_2025):
     s9 = select_footprint(data_2025, "icb:S9B9J")
     assert (len(s9.practices), s9.patients) == (267, 3_175_136)
     assert s9.area_level is None  # no outline of the current ICBs yet
+    assert len(s9.notes) == 1
+    assert s9.notes[0].startswith("S9B9J: current ICB")
     sussex = select_footprint(data_2025, "icb:QNX")
     assert len(sussex.practices) == 156
+    assert sussex.notes == ()
     assert set(sussex.practices["icb_code"]) == {"QNX"}
     assert set(sussex.practices["practice_code"]) < set(s9.practices["practice_code"])
     both = select_footprint(data_2025, "icb:S9B9J,QNC")
