@@ -257,8 +257,11 @@ def map(
 
 
 @suggest_keywords
-def footprints(*, snapshot: str | None = None, data: str | Path | None = None) -> pd.DataFrame:
-    """The built-in footprints: name, title, practices, patients and excluded practices.
+def footprints(
+    *, snapshot: str | None = None, data: str | Path | None = None, icbs: bool = False
+) -> pd.DataFrame:
+    """The built-in footprints: name, title, practices, patients and excluded practices; or,
+    with ``icbs``, the ICBs of the newest register (after the April 2026 mergers).
 
     Parameters
     ----------
@@ -266,11 +269,16 @@ def footprints(*, snapshot: str | None = None, data: str | Path | None = None) -
         The data snapshot (``"2025-04"``, the default, or ``"2021-01"``).
     data
         The folder of official files; by default the snapshot shipped with the package.
+    icbs
+        List the current ICBs instead: ``icb_2026_code``, ``icb_2026_name``, ``practices``,
+        ``patients``, ``new`` and ``constituents`` (the ICBs of the list-size date their
+        practices came from, ``QNX 156/156; QXU 99/99; QNQ 12/67``). ``icb:CODE`` plans a new
+        one.
 
     Returns
     -------
     pandas.DataFrame
-        One row per built-in footprint.
+        One row per built-in footprint (or current ICB).
 
     Examples
     --------
@@ -279,10 +287,11 @@ def footprints(*, snapshot: str | None = None, data: str | Path | None = None) -
     >>> int(table.set_index("name").loc["north-staffs", "practices"])
     66
     """
-    from mcp_geo.practices import open_data
+    from mcp_geo.practices import current_icbs, open_data
     from mcp_geo.practices.footprints import footprint_summary
 
-    return footprint_summary(open_data(data, snapshot=snapshot))
+    opened = open_data(data, snapshot=snapshot)
+    return current_icbs(opened) if icbs else footprint_summary(opened)
 
 
 @suggest_keywords

@@ -200,6 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_data_options(fp)
     fp.add_argument("--json", action="store_true", help="print JSON on stdout and nothing else")
+    fp.add_argument(
+        "--icbs",
+        action="store_true",
+        help="list the ICBs of the newest register instead (after the April 2026 mergers), "
+        "each with the ICBs of the list-size date its practices came from",
+    )
 
     plan = commands.add_parser(
         "plan",

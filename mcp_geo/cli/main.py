@@ -66,6 +66,8 @@ def _cmd_footprints(args: argparse.Namespace) -> int:
     from mcp_geo.practices.footprints import footprint_summary
 
     data = _open_data(args.data, args.snapshot)
+    if args.icbs:
+        return _print_current_icbs(data, as_json=args.json)
     table = footprint_summary(data)
     if args.json:
         records = [
@@ -101,9 +103,49 @@ def _cmd_footprints(args: argparse.Namespace) -> int:
     console.print(
         f"England: {len(data.practices):,} practices kept, "
         f"{int(data.practices['patients'].sum()):,} patients; "
-        f"{len(data.exclusions):,} excluded (see `mcp-geo data check`).",
+        f"{len(data.exclusions):,} excluded (see `mcp-geo data check`). "
+        "`mcp-geo footprints --icbs` lists the ICBs after the April 2026 mergers "
+        "(icb:S9B9J plans a new one).",
         highlight=False,
     )
+    return 0
+
+
+def _print_current_icbs(data: PracticeData, *, as_json: bool) -> int:
+    """`footprints --icbs`: the current ICBs, their practices and patients, and where from."""
+    from mcp_geo.practices import current_icbs
+
+    table = current_icbs(data)
+    if as_json:
+        records = [
+            {
+                "code": r.icb_2026_code,
+                "name": r.icb_2026_name,
+                "practices": int(r.practices),
+                "patients": int(r.patients),
+                "new": bool(r.new),
+                "from": r.constituents,
+            }
+            for r in table.itertuples()
+        ]
+        print(json.dumps(records, indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    out = Table(title=f"ICBs of the newest register, practices of the {data.snapshot.name} lists")
+    for column, justify in (
+        ("icb", "left"),
+        ("name", "left"),
+        ("practices", "right"),
+        ("patients", "right"),
+        ("from (practices of the old ICB / its practices)", "left"),
+    ):
+        out.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for r in table.itertuples():
+        code = f"{r.icb_2026_code} (new)" if r.new else r.icb_2026_code
+        out.add_row(code, r.icb_2026_name, f"{r.practices:,}", f"{r.patients:,}", r.constituents)
+    Console().print(out)
     return 0
 
 

@@ -88,3 +88,29 @@ def test_every_option_and_argument_of_every_command_says_what_it_is():
         if not a.help
     ]
     assert silent == []
+
+
+def test_footprints_lists_the_icbs_after_the_april_2026_mergers(capsys):
+    """`footprints --icbs`: the 36 ICBs of the June 2026 register over the April 2025 lists,
+    every practice in one; Surrey and Sussex (S9B9J) with the ICBs it came from."""
+    import json
+
+    import mcp_geo
+    from mcp_geo.cli import main
+
+    assert main(["footprints", "--icbs", "--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert len(records) == 36
+    assert sum(r["practices"] for r in records) == 6_239  # every practice of the lists in one
+    by_code = {r["code"]: r for r in records}
+    s9b9j = by_code["S9B9J"]
+    assert (s9b9j["practices"], s9b9j["patients"], s9b9j["new"]) == (267, 3_175_136, True)
+    assert s9b9j["from"] == "QNX 156/156; QXU 99/99; QNQ 12/67"
+    assert s9b9j["name"].startswith("NHS Sussex ICB, NHS Surrey Heartlands ICB and 12 practices")
+    assert sorted(c for c, r in by_code.items() if r["new"]) == sorted(
+        ["S9B9J", "Z9B2Z", "D7T5G", "S0E4D", "S1Y5D", "T6Y0W"]
+    )
+    table = mcp_geo.footprints(icbs=True)
+    assert list(table["icb_2026_code"]) == [r["code"] for r in records]
+    assert main(["footprints"]) == 0
+    assert "footprints --icbs" in capsys.readouterr().out
