@@ -68,14 +68,6 @@ def _options(values: Mapping[str, Any]) -> dict[str, Any]:
     return {key: values[key] for key in OPTION_KEYS if key in values}
 
 
-def _scenario(footprint: str, options: Mapping[str, Any]) -> Scenario:
-    """The scenario of ``footprint`` (or of a scenario file) with the options given."""
-    if footprint.strip().lower().endswith(".toml"):
-        base = Scenario.from_file(footprint)
-        return Scenario.from_options(base.footprint, options, base=base)
-    return Scenario.from_options(footprint, options)
-
-
 @suggest_keywords
 def plan(
     footprint: str,
@@ -150,7 +142,7 @@ max_minutes, mcp_max_minutes, circuity
     """
     from mcp_geo.pipeline.footprint import run_scenario
 
-    scenario = _scenario(footprint, _options(locals()))
+    scenario = Scenario.from_options(footprint, _options(locals()))
     return run_scenario(scenario, data_dir=data)
 
 

@@ -35,21 +35,28 @@ class Problem:
     field: str = ""
     value: object = None
     key: str = ""  # the option it is about, by its public name (``hub_min``), when it is one
+    others: tuple[str, ...] = ()  # options the message names, one ``{}`` each
 
     def __str__(self) -> str:
         return self.text()
 
     def text(self, name: OptionName | None = None) -> str:
-        """The problem in words; an option's problem without a source names the option by
-        ``name`` (default: ``keyword 'hub_min'``, as the API reads; the CLI passes ``--hub-min``)."""
+        """The problem in words; an option's problem without a source names the option (and
+        the ``others`` its message names) by ``name`` (default: ``keyword 'hub_min'``, as the
+        API reads; the CLI passes ``--hub-min``)."""
+
+        def named(option: str) -> str:
+            return name(option) if name is not None else f"keyword {option!r}"
+
         source = self.source
         if not source and self.key:
-            source = name(self.key) if name is not None else f"keyword {self.key!r}"
+            source = named(self.key)
+        message = self.message.format(*map(named, self.others)) if self.others else self.message
         where = ", ".join(
             part for part in (source, f"field {self.field!r}" if self.field else "") if part
         )
         value = f" (got {self.value!r})" if self.value is not None else ""
-        return f"{where}: {self.message}{value}" if where else f"{self.message}{value}"
+        return f"{where}: {message}{value}" if where else f"{message}{value}"
 
 
 class McpGeoError(Exception):

@@ -138,7 +138,8 @@ class Scenario:
     ) -> Scenario:
         """The scenario of ``footprint`` and the options given by their public names.
 
-        ``options`` maps keys (``hub_min``, ``max_km``, ...) to values; ``None`` (or a key left
+        ``footprint`` may be a scenario file: its values are the base, the options given
+        override them. ``options`` maps keys (``hub_min``, ``max_km``, ...) to values; ``None`` (or a key left
         out) keeps the value of ``base``, or the default. ``"none"`` means no limit for the
         distance limits. Problems name the keyword; an unknown keyword names the closest known
         one.
@@ -149,6 +150,9 @@ class Scenario:
             Every unknown keyword and every bad value, each named.
         """
         given = _given(options or {}, where=lambda key: f"keyword {key!r}")
+        if footprint.strip().lower().endswith(".toml"):
+            base = read_scenario(footprint)
+            footprint = base.footprint
         values = {**(base.options() if base is not None else {}), **given, "footprint": footprint}
         return _build(values, _keyword)
 

@@ -29,6 +29,7 @@ from mcp_geo.cli._parser import build_parser, scenario_from_args
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
 
     from mcp_geo.national._tasks import FootprintResult
     from mcp_geo.pipeline.compare import Comparison
@@ -82,20 +83,13 @@ def _cmd_footprints(args: argparse.Namespace) -> int:
         print(json.dumps(records, indent=2))
         return 0
     from rich.console import Console
-    from rich.table import Table
 
-    out = Table(
-        title=f"Built-in footprints, snapshot {data.snapshot.name} "
-        f"(list sizes of {data.extract_date:%d %B %Y})"
+    out = _table(
+        f"Built-in footprints, snapshot {data.snapshot.name} "
+        f"(list sizes of {data.extract_date:%d %B %Y})",
+        left=("footprint", "area"),
+        right=("practices", "patients", "excluded"),
     )
-    for column, justify in (
-        ("footprint", "left"),
-        ("area", "left"),
-        ("practices", "right"),
-        ("patients", "right"),
-        ("excluded", "right"),
-    ):
-        out.add_column(column, justify=justify)  # type: ignore[arg-type]
     for r in table.itertuples():
         out.add_row(r.name, r.title, f"{r.practices:,}", f"{r.patients:,}", f"{r.excluded:,}")
     console = Console()
@@ -109,6 +103,20 @@ def _cmd_footprints(args: argparse.Namespace) -> int:
         highlight=False,
     )
     return 0
+
+
+def _table(title: str, *, left: Sequence[str], right: Sequence[str], last: str = "") -> Table:
+    """A rich table: text columns, then number columns, then an optional text column."""
+    from rich.table import Table
+
+    out = Table(title=title)
+    for column in left:
+        out.add_column(column)
+    for column in right:
+        out.add_column(column, justify="right")
+    if last:
+        out.add_column(last)
+    return out
 
 
 def _print_current_icbs(data: PracticeData, *, as_json: bool) -> int:
@@ -131,17 +139,13 @@ def _print_current_icbs(data: PracticeData, *, as_json: bool) -> int:
         print(json.dumps(records, indent=2))
         return 0
     from rich.console import Console
-    from rich.table import Table
 
-    out = Table(title=f"ICBs of the newest register, practices of the {data.snapshot.name} lists")
-    for column, justify in (
-        ("icb", "left"),
-        ("name", "left"),
-        ("practices", "right"),
-        ("patients", "right"),
-        ("from (practices of the old ICB / its practices)", "left"),
-    ):
-        out.add_column(column, justify=justify)  # type: ignore[arg-type]
+    out = _table(
+        f"ICBs of the newest register, practices of the {data.snapshot.name} lists",
+        left=("icb", "name"),
+        right=("practices", "patients"),
+        last="from (practices of the old ICB / its practices)",
+    )
     for r in table.itertuples():
         code = f"{r.icb_2026_code} (new)" if r.new else r.icb_2026_code
         out.add_row(code, r.icb_2026_name, f"{r.practices:,}", f"{r.patients:,}", r.constituents)

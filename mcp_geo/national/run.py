@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mcp_geo._errors import OptionName, Problem, ValidationError
+from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.national._tasks import PARTS, FootprintJob, FootprintResult, solve_footprint
 from mcp_geo.scenario import Scenario
 
@@ -414,22 +414,6 @@ def _write_england(
     )
 
 
-@dataclass(frozen=True)
-class _NamingProblem(Problem):
-    """A problem whose message names other options (``{}`` in the message, one per option),
-    each named as the reader names options: ``keyword 'scheduler'`` in the API, ``--scheduler``
-    on the command line."""
-
-    others: tuple[str, ...] = ()
-
-    def text(self, name: OptionName | None = None) -> str:
-        """The problem in words, this option and the ones its message names by ``name``."""
-        named = [name(o) if name is not None else f"keyword {o!r}" for o in self.others]
-        return Problem(
-            self.message.format(*named), self.source, self.field, self.value, self.key
-        ).text(name)
-
-
 def _option_problems(*, workers: object, scheduler: str | None) -> list[Problem]:
     """What is wrong with ``workers`` (and ``scheduler`` beside it)."""
     problems: list[Problem] = []
@@ -439,7 +423,7 @@ def _option_problems(*, workers: object, scheduler: str | None) -> list[Problem]
         problems.append(Problem("must be a whole number >= 1", key="workers", value=workers))
     if workers is not None and scheduler is not None:
         problems.append(
-            _NamingProblem(
+            Problem(
                 "sets the size of the local cluster; leave it out with {}",
                 key="workers",
                 value=workers,
