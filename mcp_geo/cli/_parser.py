@@ -225,8 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     national = plan.add_argument_group("england (one task per footprint on Dask)")
     national.add_argument(
         "--by",
-        choices=("icb", "sub-icb", "stp", "ccg"),
-        help="with FOOTPRINT england: split by icb or sub-icb (stp or ccg on 2021-01)",
+        choices=("icb", "icb-2026", "sub-icb", "stp", "ccg"),
+        help="with FOOTPRINT england: split by icb (of the list-size date), icb-2026 (current "
+        "ICBs, from the newest register) or sub-icb (stp or ccg on 2021-01)",
     )
     national.add_argument(
         "--scheduler", metavar="ADDRESS", help="a running Dask scheduler (default: a local cluster)"

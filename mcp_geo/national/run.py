@@ -41,7 +41,11 @@ from mcp_geo.scenario import Scenario
 log = logging.getLogger(__name__)
 
 PARTITIONS: dict[str, dict[str, tuple[str, str]]] = {
-    "sub-icb": {"icb": ("icb", "icb"), "sub-icb": ("sub_icb", "sub-icb")},
+    "sub-icb": {
+        "icb": ("icb", "icb"),
+        "icb-2026": ("icb_2026", "icb-2026"),
+        "sub-icb": ("sub_icb", "sub-icb"),
+    },
     "ccg": {"stp": ("icb", "stp"), "ccg": ("sub_icb", "ccg")},
 }
 """Per snapshot era: partition (``by``) -> (practice column level, footprint syntax prefix)."""
@@ -189,6 +193,7 @@ def partition_jobs(
     practices = data.practices
     column, name_column = f"{level}_code", f"{level}_name"
     found = practices[column].dropna().astype(str)
+    found = found[found != ""]
     wanted = sorted(found.unique()) if codes is None else [c.strip().upper() for c in codes]
     problems += [
         Problem(f"no practice of this snapshot has this {by} code", source="footprints", value=c)

@@ -26,6 +26,7 @@ import pandas as pd
 from mcp_geo import __version__
 from mcp_geo._errors import InfeasibleError, Level, Relaxation
 from mcp_geo.boundaries.distances import TravelMatrix, great_circle_matrix
+from mcp_geo.boundaries.icb_outlines import current_icb_outline
 from mcp_geo.boundaries.territories import (
     Outline,
     footprint_outline,
@@ -44,7 +45,7 @@ from mcp_geo.plans.plan import (
 )
 from mcp_geo.practices import PracticeData, open_areas, open_data, select_footprint
 from mcp_geo.practices.footprints import Footprint
-from mcp_geo.practices.outlines import OfficialAreas, official_outline
+from mcp_geo.practices.outlines import OfficialAreas, OutlineChoice, official_outline
 from mcp_geo.practices.readers.sites import read_sites
 from mcp_geo.scenario import Scenario
 from mcp_geo.solvers.joint import OBJECTIVE as JOINT_OBJECTIVE
@@ -61,7 +62,7 @@ class PlanInputs:
     footprint: Footprint
     extract_date: date | None  # None for the user's own sites
     era: str
-    areas: OfficialAreas | None = None
+    outline: OutlineChoice | None = None  # the official outline, or why there is none
     travel: TravelMatrix | None = None
     notes: tuple[str, ...] = ()  # about the travel measure (road coverage, speeds, snapping)
 
@@ -212,11 +213,7 @@ def _territories(
     scenario: Scenario,
 ) -> _Territories:
     """The footprint's outline (official where the data has one) and the hub and MCP territories."""
-    choice = (
-        official_outline(inputs.footprint, inputs.areas, era=inputs.era)
-        if inputs.areas is not None
-        else None
-    )
+    choice = inputs.outline
     points = gpd.GeoDataFrame(practices[["practice_code"]], geometry=practices.geometry, crs=4326)
     outline = footprint_outline(points, official=None if choice is None else choice.geometry)
     cells = practice_cells(points, outline=outline)
@@ -468,18 +465,53 @@ def plan_from_data(
         announce(f"road travel on {Path(str(scenario.roads)).name}")
         footprint, travel, notes = road_footprint(footprint, scenario=scenario)
     check_scenario_against_footprint(footprint, scenario=scenario)
-    official = None if areas is None else areas()
+    outline = None
+    if areas is not None:
+        outline = choose_outline(
+            footprint, areas=areas(), era=era, snapshot=None if data is None else data.practices
+        )
     loaded = time.perf_counter() - started
     inputs = PlanInputs(
         footprint=footprint,
         extract_date=extract_date,
         era=era,
-        areas=official,
+        outline=outline,
         travel=travel,
         notes=notes,
     )
     plan = plan_footprint(inputs, scenario=scenario, step=step)
     return _with_load(plan, seconds=loaded)
+
+
+def choose_outline(
+    footprint: Footprint,
+    *,
+    areas: OfficialAreas,
+    era: str,
+    snapshot: pd.DataFrame | None,
+) -> OutlineChoice:
+    """The official outline of a footprint: the union of its official areas' polygons.
+
+    Parameters
+    ----------
+    footprint
+        The selected footprint.
+    areas
+        The official boundaries.
+    era
+        The snapshot's era (``sub-icb`` or ``ccg``).
+    snapshot
+        Every practice of the snapshot: a current ICB (``icb-2026:``) is outlined by the
+        Sub-ICB polygons it holds whole and the cells of its practices in split Sub-ICBs.
+
+    Returns
+    -------
+    OutlineChoice
+        The geometry (None when no official outline fits) and how it was chosen.
+    """
+    if footprint.area_level == "icb_2026" and snapshot is not None:
+        return current_icb_outline(snapshot, areas, codes=footprint.area_codes)
+    return official_outline(footprint, areas, era=era)
 
 
 def _with_load(plan: Plan, *, seconds: float) -> Plan:

@@ -8,7 +8,7 @@ form                        example
 ==========================  ==========================================================
 built-in name               ``north-staffs``
 organisation codes          ``ccg:05G,05W``, ``sub-icb:05G,05W``, ``stp:QNC``, ``icb:E54000010``
-current ICBs                ``icb:S9B9J`` (a code of the newest register, after April 2026)
+current ICBs                ``icb-2026:S9B9J,QNC`` (codes of the newest register, after April 2026)
 2019 CCGs                   ``ccg19:09D,09H``
 practice codes              ``practices:M83001,M83002``
 an area                     ``polygon:area.gpkg`` (any vector file GDAL reads)
@@ -19,11 +19,11 @@ Built-in footprints are defined by official codes and resolved in the data of ea
 same name works on the CCG-era and the Sub-ICB-era files. The two Sussex footprints are defined by
 each practice's April 2019 CCG (``ccg19_code``), since those CCGs no longer exist.
 
-``icb:CODE`` resolves either kind of ICB code: an ICB of the list-size date (``icb_code``) first,
-else a current ICB of the snapshot's newest register (``icb_2026_code``,
-:mod:`mcp_geo.practices.current_icbs`). An unchanged ICB keeps its code, so ``icb:QNC`` means the
-ICB of the list-size date; where its membership changed (a few practices moved) the current
-membership is ``current_icbs``'s count.
+``icb-2026:CODE`` selects the practices whose current ICB, from the snapshot's newest register
+(``icb_2026_code``, :mod:`mcp_geo.practices.current_icbs`), is ``CODE``. ``icb:CODE`` resolves
+either kind of ICB code: an ICB of the list-size date (``icb_code``) first, else a current ICB. An
+unchanged ICB keeps its code, so ``icb:QNC`` is the ICB of the list-size date (141 practices in
+April 2025) and ``icb-2026:QNC`` its current membership (140: one practice moved to QOC).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from mcp_geo.practices.load import PracticeData
 
-Level = Literal["sub_icb", "icb", "ccg19", "practices", "polygon", "england", "sites"]
+Level = Literal["sub_icb", "icb", "icb_2026", "ccg19", "practices", "polygon", "england", "sites"]
 
 
 @dataclass(frozen=True)
@@ -105,9 +105,16 @@ _PREFIXES: dict[str, Level] = {
     "subicb": "sub_icb",
     "stp": "icb",
     "icb": "icb",
+    "icb-2026": "icb_2026",
     "ccg19": "ccg19",
     "practices": "practices",
     "polygon": "polygon",
+}
+_LEVEL_WORDS: dict[Level, str] = {
+    "sub_icb": "sub-icb",
+    "icb": "icb",
+    "icb_2026": "current ICB (icb_2026_code, from the newest register)",
+    "ccg19": "ccg19",
 }
 _ONS_CODE = re.compile(r"^E\d{8}$")
 
@@ -180,7 +187,7 @@ def parse_footprint(text: str) -> FootprintSpec:
         [
             Problem(
                 f"unknown footprint{hint} Built-in names: {', '.join(known)}; or one of the forms "
-                "ccg:/sub-icb:/stp:/icb:/ccg19:/practices:/polygon:",
+                "ccg:/sub-icb:/stp:/icb:/icb-2026:/ccg19:/practices:/polygon:",
                 source="footprint",
                 value=text,
             )
@@ -221,6 +228,7 @@ def _org_mask(frame: pd.DataFrame, level: Level, codes: tuple[str, ...]) -> pd.S
     columns = {
         "sub_icb": ("sub_icb_code", "sub_icb_ons_code"),
         "icb": ("icb_code", "icb_ons_code"),
+        "icb_2026": ("icb_2026_code",),
         "ccg19": ("ccg19_code", "ccg19_ons_code"),
     }[level]
     mask = pd.Series(False, index=frame.index)
@@ -228,14 +236,6 @@ def _org_mask(frame: pd.DataFrame, level: Level, codes: tuple[str, ...]) -> pd.S
         if column in frame.columns:
             mask |= frame[column].astype("string").str.upper().isin(codes).fillna(False)
     return mask
-
-
-def _current_icb_mask(frame: pd.DataFrame, codes: tuple[str, ...]) -> pd.Series:
-    """Rows whose current ICB (``icb_2026_code``, from the snapshot's newest register) is in ``codes``."""
-    if not codes or "icb_2026_code" not in frame.columns:
-        return pd.Series(False, index=frame.index)
-    column = frame["icb_2026_code"].astype("string").str.upper()
-    return column.isin(codes).fillna(False).astype(bool)
 
 
 def _unknown_codes(frame: pd.DataFrame, level: Level, codes: tuple[str, ...]) -> list[str]:
@@ -306,36 +306,37 @@ def select_footprint(data: PracticeData, footprint: str | FootprintSpec) -> Foot
                 level = "ccg19"
         everyone = pd.concat([practices, exclusions])
         unknown = _unknown_codes(everyone, level, codes)
-        # icb: an ICB of the list-size date first, else a current ICB (icb_2026_code)
-        current = (
-            tuple(c for c in unknown if _current_icb_mask(everyone, (c,)).any())
-            if level == "icb"
-            else ()
-        )
-        keep = _org_mask(practices, level, codes) | _current_icb_mask(practices, current)
-        drop = _org_mask(exclusions, level, codes) | _current_icb_mask(exclusions, current)
+        current: tuple[str, ...] = ()
+        if level == "icb":
+            # icb: an ICB of the list-size date first, else a current ICB (icb_2026_code)
+            current = tuple(c for c in unknown if not _unknown_codes(everyone, "icb_2026", (c,)))
+            unknown = [c for c in unknown if c not in current]
+            if current and len(current) == len(codes):
+                level = "icb_2026"
+        keep = _org_mask(practices, level, codes) | _org_mask(practices, "icb_2026", current)
+        drop = _org_mask(exclusions, level, codes) | _org_mask(exclusions, "icb_2026", current)
         problems += [
             Problem(
                 f"no practice of this snapshot ({data.snapshot.name}) has this "
-                f"{level.replace('_', '-')} code",
+                f"{_LEVEL_WORDS[level]} code",
                 source=spec.text,
                 value=c,
             )
             for c in unknown
-            if c not in current
         ]
         area_level = level
-        ons_column = f"{level}_ons_code"
-        if current:
-            # the outlines of the current ICBs are not made yet: no official area is the footprint's
+        if level == "icb_2026":
+            area_codes = tuple(sorted(codes))
+        elif current:
+            # old and current codes together: no one kind of official area is the footprint's
             area_level = None
             notes = (
                 f"{', '.join(current)}: current ICB of the snapshot's newest register "
-                "(icb_2026_code); the official outlines are of the ICBs of 2023, so the "
-                "footprint has no official outline",
+                f"(icb_2026_code), given with ICBs of the list-size date; the footprint has no "
+                "official outline (write every code as icb-2026: for the current ICBs' outline)",
             )
-        elif ons_column in practices.columns:
-            area_codes = tuple(sorted(practices.loc[keep, ons_column].dropna().unique()))
+        elif f"{level}_ons_code" in practices.columns:
+            area_codes = tuple(sorted(practices.loc[keep, f"{level}_ons_code"].dropna().unique()))
     if not problems and not keep.any():
         problems.append(
             Problem("the footprint has no practices after exclusions", source=spec.text)

@@ -103,6 +103,9 @@ def official_outline(footprint: Footprint, areas: OfficialAreas, *, era: str) ->
         return _union(chosen, "England (ONS countries, December 2022)")
     if level == "polygon" or level is None:
         return OutlineChoice(None, "no official outline for this footprint")
+    if level == "icb_2026":
+        # drawn from Sub-ICB polygons and practice cells: mcp_geo.boundaries.icb_outlines
+        return OutlineChoice(None, "current ICBs have no official polygon")
     if level == "ccg19":
         codes = tuple(
             sorted(

@@ -218,6 +218,21 @@ def test_changed_options_change_every_fingerprint(bundled_data):
     assert [(j.code, j.spec, j.practices) for j in subs] == [("02Q", "sub-icb:02Q", 10)]
 
 
+def test_current_icbs_partition_england(bundled_data):
+    """--by icb-2026: the 36 ICBs of the newest register, each footprint its current membership."""
+    from mcp_geo.national.run import partition_jobs
+
+    jobs, problems = partition_jobs(bundled_data, by="icb-2026", scenario=SCENARIO)
+    assert problems == []
+    assert len(jobs) == 36
+    assert sum(j.practices for j in jobs) == 6239
+    by_code = {j.code: j for j in jobs}
+    assert by_code["S9B9J"].spec == "icb-2026:S9B9J"
+    assert (by_code["S9B9J"].practices, by_code["S9B9J"].patients) == (267, 3_175_136)
+    assert by_code["QNC"].practices == 140  # 141 by the ICB of the list-size date
+    assert by_code["S9B9J"].name.startswith("NHS Sussex ICB, NHS Surrey Heartlands ICB")
+
+
 def test_partitions_of_the_2021_snapshot(data_2021):
     from mcp_geo.national.run import partition_jobs
 
@@ -226,6 +241,8 @@ def test_partitions_of_the_2021_snapshot(data_2021):
     assert sum(j.practices for j in jobs) == len(data_2021.practices)
     assert {j.spec.split(":")[0] for j in jobs} == {"stp"}
     _, problems = partition_jobs(data_2021, by="icb", scenario=SCENARIO)
+    assert "split by stp or ccg" in problems[0].message
+    _, problems = partition_jobs(data_2021, by="icb-2026", scenario=SCENARIO)
     assert "split by stp or ccg" in problems[0].message
 
 

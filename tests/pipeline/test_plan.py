@@ -148,3 +148,25 @@ def test_staffs_shropshire_seed_scenario(tmp_path):
     assert any("Y01929" in e and "52,556" in e for e in report["exceptions"])
     assert report["certificates"]["hubs"]["status"] == "optimal"
     assert report["metrics"]["mcps"]["patients"]["min"] >= 100_000
+
+
+def test_a_current_icb_is_planned_inside_its_own_outline(tmp_path):
+    """Dorset (QVV) since April 2026: its Sub-ICB whole and the cells of the two practices of
+    Wiltshire's 92G (J81083, J83629) that moved to it; the hub territories tile that outline."""
+    from mcp_geo.boundaries.icb_outlines import current_icb_outlines
+    from mcp_geo.practices import open_areas, open_data
+
+    out = tmp_path / "qvv"
+    assert main(["plan", "icb-2026:QVV", "--no-mcps", "--out", str(out), *FAST]) == 0
+    assert check_plan(out) == []
+    report = json.loads((out / "report.json").read_text())
+    assert report["metrics"]["practices"] == 70
+    outline_note = next(n for n in report["notes"] if n.startswith("outline: "))
+    assert "current ICB outline" in outline_note
+    assert "cells of 2 practices of 92G" in outline_note
+    expected = current_icb_outlines(open_data().practices, open_areas(), codes=["QVV"])
+    territories = gpd.read_file(out / "plan.gpkg", layer="territories_hubs").to_crs(27700)
+    tiled = territories.union_all()
+    shape = expected.geometry.iloc[0]
+    assert abs(tiled.area - shape.area) < 1e-4 * shape.area
+    assert tiled.symmetric_difference(shape).area < 1e-4 * shape.area

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from mcp_geo._errors import ValidationError
 from mcp_geo.practices import current_icbs, icb_constituents, load_practices, select_footprint
 from mcp_geo.practices.current_icbs import CURRENT_ICB_COLUMNS, current_icb_names
 from mcp_geo.practices.load import EXCLUDED_COLUMNS, PRACTICE_COLUMNS
@@ -78,9 +79,7 @@ def test_names_are_made_from_the_constituents(data_2025):
 def test_icb_resolves_old_and_new_codes(data_2025):
     s9 = select_footprint(data_2025, "icb:S9B9J")
     assert (len(s9.practices), s9.patients) == (267, 3_175_136)
-    assert s9.area_level is None  # no outline of the current ICBs yet
-    assert len(s9.notes) == 1
-    assert s9.notes[0].startswith("S9B9J: current ICB")
+    assert (s9.area_level, s9.area_codes, s9.notes) == ("icb_2026", ("S9B9J",), ())
     sussex = select_footprint(data_2025, "icb:QNX")
     assert len(sussex.practices) == 156
     assert sussex.notes == ()
@@ -88,6 +87,9 @@ def test_icb_resolves_old_and_new_codes(data_2025):
     assert set(sussex.practices["practice_code"]) < set(s9.practices["practice_code"])
     both = select_footprint(data_2025, "icb:S9B9J,QNC")
     assert len(both.practices) == 267 + 141
+    assert both.area_level is None  # two kinds of ICB: no one kind of official area
+    assert both.notes[0].startswith("S9B9J: current ICB")
+    assert "icb-2026:" in both.notes[0]
 
 
 def test_an_unchanged_code_means_the_icb_of_the_list_size_date(data_2025):
@@ -99,6 +101,20 @@ def test_an_unchanged_code_means_the_icb_of_the_list_size_date(data_2025):
     assert len(now) == 140
     moved = qnc.practices.query("icb_2026_code != 'QNC'")
     assert moved["icb_2026_code"].tolist() == ["QOC"]
+
+
+def test_icb_2026_selects_the_current_membership(data_2025):
+    """icb-2026:QNC is QNC as the newest register has it: 140 practices, without M83125."""
+    qnc = select_footprint(data_2025, "icb-2026:QNC")
+    assert len(qnc.practices) == 140
+    assert set(qnc.practices["icb_2026_code"]) == {"QNC"}
+    assert "M83125" not in set(qnc.practices["practice_code"])
+    assert (qnc.area_level, qnc.area_codes) == ("icb_2026", ("QNC",))
+    two = select_footprint(data_2025, "icb-2026:s9b9j, QOC")
+    assert len(two.practices) == 267 + len(data_2025.practices.query("icb_2026_code == 'QOC'"))
+    assert two.area_codes == ("QOC", "S9B9J")
+    with pytest.raises(ValidationError, match=r"has this current ICB .*'QNX'"):
+        select_footprint(data_2025, "icb-2026:QNX")  # merged into S9B9J
 
 
 def test_bundled_snapshot_has_the_current_icbs(bundled_data, data_2025):
@@ -115,6 +131,8 @@ def test_ccg_era_snapshot_has_no_current_icb(data_2021):
     assert (data_2021.exclusions["icb_2026_code"] == "").all()
     assert current_icbs(data_2021).empty
     assert len(select_footprint(data_2021, "icb:QNC").practices) == 146
+    with pytest.raises(ValidationError, match="no practice of this snapshot .* current ICB"):
+        select_footprint(data_2021, "icb-2026:QNC")
 
 
 def test_practices_not_in_the_register_go_where_their_old_icb_went(data_folder):
