@@ -131,7 +131,7 @@ def test_ccg_era_snapshot_has_no_current_icb(data_2021):
     assert (data_2021.exclusions["icb_2026_code"] == "").all()
     assert current_icbs(data_2021).empty
     assert len(select_footprint(data_2021, "icb:QNC").practices) == 146
-    with pytest.raises(ValidationError, match="no practice of this snapshot .* current ICB"):
+    with pytest.raises(ValidationError, match=r"no practice of this snapshot .* current ICB"):
         select_footprint(data_2021, "icb-2026:QNC")
 
 
