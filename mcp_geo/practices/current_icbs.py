@@ -11,17 +11,22 @@ the mergers of 1 April 2026 (six new codes, e.g. S9B9J Surrey and Sussex). Its f
 - a snapshot of the CCG era (its newest register, 2019, predates the ICBs), or a register that
   gives no kept practice an ICB, leaves the column empty.
 
-The data folder has no organisation-name file, so ``icb_2026_name`` is made from the constituents:
-an unchanged code keeps its ICB's name; a new code is named after the old ICBs it came from, an
-old ICB whose practices (at least :data:`WHOLE_SHARE` of them) all moved here plainly, a part as
-"N practices of" it, and parts of fewer than :data:`NAMED_PART` practices as "N other practices"
-("NHS Sussex ICB, NHS Surrey Heartlands ICB and 12 practices of NHS Frimley ICB").
+``icb_2026_name`` is the publisher's name when the data folder holds ODS's organisation file
+(``eauth``, :mod:`mcp_geo.practices.readers.organisations`; ``mcp-geo data download`` fetches it)
+and the file names the code as open on the register's date, new and unchanged codes alike. Any
+other current ICB (and every one, without the file) is named from its constituents: an unchanged
+code keeps its ICB's name; a new code is named after the old ICBs it came from, an old ICB whose
+practices (at least :data:`WHOLE_SHARE` of them) all moved here plainly, a part as "N practices
+of" it, and parts of fewer than :data:`NAMED_PART` practices as "N other practices" ("NHS Sussex
+ICB, NHS Surrey Heartlands ICB and 12 practices of NHS Frimley ICB"). With the file, each
+practice whose current ICB it does not name gets a note saying its ICB's name was made from the
+constituents; names the file gives need no note (the file is in :attr:`PracticeData.files`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -67,6 +72,8 @@ def add_current_icbs(
     register_name: str,
     icb_era: bool,
     note: _Note,
+    names: Mapping[str, str] | None = None,
+    names_source: str = "",
 ) -> pd.DataFrame:
     """Add ``icb_2026_code`` and ``icb_2026_name`` to the kept practices ``df``.
 
@@ -81,7 +88,14 @@ def add_current_icbs(
     icb_era
         Whether the register can hold ICBs (False for the CCG era: the columns stay empty).
     note
-        Called with (practice_code, note, source) for each practice whose ICB is inferred.
+        Called with (practice_code, note, source) for each practice whose ICB is inferred, and,
+        with ``names``, for each practice whose ICB's name is made from its constituents.
+    names
+        The publisher's names by code (``read_organisations`` of
+        :mod:`mcp_geo.practices.readers.organisations`), or None to name every current ICB from
+        its constituents.
+    names_source
+        The file ``names`` came from, for the notes.
     """
     df = df.copy()
     if not icb_era:
@@ -108,8 +122,12 @@ def add_current_icbs(
         )
         note(code, f"{held} {register_name}; {how}", f"{register_name}")
     df["icb_2026_code"] = current
-    df["icb_2026_name"] = current.map(current_icb_names(df["icb_code"], current, df["icb_name"]))
-    df["icb_2026_name"] = df["icb_2026_name"].fillna("")
+    chosen = current_icb_names(df["icb_code"], current, df["icb_name"])
+    if names is not None:
+        chosen = _publisher_names(
+            df, made=chosen, names=names, names_source=names_source, note=note
+        )
+    df["icb_2026_name"] = current.map(chosen).fillna("")
     log.info(
         "%s: %d current ICBs; %d practices not in the register placed by their old ICB",
         register_name,
@@ -117,6 +135,37 @@ def add_current_icbs(
         int(missing.sum()),
     )
     return df
+
+
+def _publisher_names(
+    df: pd.DataFrame,
+    *,
+    made: dict[str, str],
+    names: Mapping[str, str],
+    names_source: str,
+    note: _Note,
+) -> dict[str, str]:
+    """The publisher's name of each current ICB it names, else the name ``made`` (with notes)."""
+    lacking = sorted(code for code in made if code not in names)
+    for row in df.loc[df["icb_2026_code"].isin(lacking)].itertuples():
+        code = row.icb_2026_code
+        note(
+            str(row.practice_code),
+            f"the name of its current ICB {code} is made from the ICBs its practices came from: "
+            f"{names_source} has no open organisation {code}",
+            names_source,
+        )
+    if lacking:
+        log.warning(
+            "%s names %d of %d current ICBs; %s named from their constituents",
+            names_source,
+            len(made) - len(lacking),
+            len(made),
+            ", ".join(lacking),
+        )
+    else:
+        log.info("%s names all %d current ICBs", names_source, len(made))
+    return {code: names.get(code, name) for code, name in made.items()}
 
 
 def majority_moves(old: pd.Series, current: pd.Series) -> dict[str, str]:

@@ -14,7 +14,10 @@ Rules (DESIGN.md, "Snapshots"):
    a postcode outside England is excluded (``outside_england``).
 5. The current ICB (``icb_2026_*``) comes from the register's field 4, or, for a practice it does
    not hold, from where most practices of its old ICB moved (a note); empty in the CCG era
-   (:mod:`mcp_geo.practices.current_icbs`).
+   (:mod:`mcp_geo.practices.current_icbs`). Its name comes from ODS's organisation file
+   (``eauth``) when the data folder holds it, for the codes it names as open on the first day of
+   the register's month (1 June 2026 for ``epraccur_2026-06``), else from the ICBs its practices
+   came from (a note, when the file is there).
 6. The April 2019 CCG comes from the 2019 register's commissioner column; for practices that
    register does not hold, from the CCG April 2019 polygon that contains the practice (a note).
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -39,10 +43,17 @@ from mcp_geo.practices.ccg2019 import CCG2019_BY_ONS
 from mcp_geo.practices.current_icbs import add_current_icbs, majority_moves
 from mcp_geo.practices.readers._csv import EXCLUSION_COLUMNS, NOTE_COLUMNS, exclusion, notes_frame
 from mcp_geo.practices.readers.list_sizes import read_list_sizes
+from mcp_geo.practices.readers.organisations import read_organisations
 from mcp_geo.practices.readers.postcodes import ENGLAND, lookup_postcodes, normalise_postcode
 from mcp_geo.practices.readers.practice_map import read_practice_map
 from mcp_geo.practices.readers.register import read_register
-from mcp_geo.practices.snapshots import DEFAULT_SNAPSHOT, Snapshot, get_snapshot, locate_files
+from mcp_geo.practices.snapshots import (
+    DEFAULT_SNAPSHOT,
+    FileSpec,
+    Snapshot,
+    get_snapshot,
+    locate_files,
+)
 
 log = logging.getLogger(__name__)
 
@@ -159,9 +170,23 @@ def load_practices(data_dir: str | Path, *, snapshot: str = DEFAULT_SNAPSHOT) ->
                 specs[role].stem,
                 data_dir,
             )
+    if snap.organisations is not None:
+        try:
+            paths.update(locate_files(data_dir, {"organisations": snap.organisations}))
+        except ValidationError:
+            log.info(
+                "%s not found in %s: the current ICBs are named after the ICBs they came from",
+                snap.organisations.stem,
+                data_dir,
+            )
     lists = read_list_sizes(paths["list_sizes"])
     pmap = read_practice_map(paths["practice_map"])
     register = read_register(paths["register"])
+    names = (
+        read_organisations(paths["organisations"], open_on=period_start(snap.register))
+        if "organisations" in paths
+        else None
+    )
     if "register_2019" not in paths:
         register19 = dataclasses.replace(
             register, data=register.data.iloc[0:0], name="no 2019 register"
@@ -266,6 +291,8 @@ def load_practices(data_dir: str | Path, *, snapshot: str = DEFAULT_SNAPSHOT) ->
         register_name=register.name,
         icb_era=snap.era != "ccg",
         note=note,
+        names=names,
+        names_source=paths["organisations"].name if "organisations" in paths else "",
     )
 
     practices = gpd.GeoDataFrame(
@@ -298,6 +325,19 @@ def load_practices(data_dir: str | Path, *, snapshot: str = DEFAULT_SNAPSHOT) ->
         rows_read=rows_read,
         files=files,
     )
+
+
+def period_start(spec: FileSpec) -> date | None:
+    """The first day of the period a file's name carries (``epraccur_2026-06`` -> 1 June 2026).
+
+    Examples
+    --------
+    >>> from mcp_geo.practices.snapshots import SNAPSHOTS
+    >>> period_start(SNAPSHOTS["2025-04"].register)
+    datetime.date(2026, 6, 1)
+    """
+    match = re.search(r"_(\d{4})-(\d{2})$", spec.stem)
+    return date(int(match[1]), int(match[2]), 1) if match else None
 
 
 def _check_dates(

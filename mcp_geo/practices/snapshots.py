@@ -8,6 +8,8 @@ A snapshot is one consistent set of official files (DESIGN.md, "Snapshots")::
 
 Every snapshot also uses the 2019 register (each practice's CCG of April 2019), the CCG April
 2019 boundaries (the fallback for practices that register does not hold) and Code-Point Open.
+A snapshot of the ICB era may also use ODS's organisation file ``eauth`` (optional: the names of
+the current ICBs, see :mod:`mcp_geo.practices.current_icbs`).
 
 Files are looked for in the data folder itself (the flat layout of the official downloads) and
 in its ``nhs/`` and ``geo/`` subfolders (the layout of the project's shared data). The period
@@ -109,6 +111,9 @@ class Snapshot:
         Boundary files for territories, finest first.
     era
         ``sub-icb`` or ``ccg``: what the list-size and map files call the practice's parent.
+    organisations
+        ODS's organisation file that names the register's current ICBs (``eauth``), optional
+        in the data folder; None for a snapshot whose register predates the ICBs.
     """
 
     name: str
@@ -121,6 +126,7 @@ class Snapshot:
     description: str = ""
     ccg19: FileSpec = field(default=CCG19)
     codepoint: FileSpec = field(default=CODEPOINT)
+    organisations: FileSpec | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -157,6 +163,9 @@ SNAPSHOTS: dict[str, Snapshot] = {
         outlines=(SUB_ICB23, ICB23),
         era="sub-icb",
         description="April 2025 list sizes, October 2025 map, June 2026 register",
+        # optional: ODS's current file (as `data download` writes it) or a copy dated like
+        # the register; see load.py
+        organisations=_nhs("eauth_2026-06"),
     ),
     "2021-01": Snapshot(
         name="2021-01",

@@ -26,6 +26,15 @@ How each publisher serves its files (as documented on the date above):
   ``https://files.digital.nhs.uk/assets/ods/current/epraccur.zip`` is reported retired (403);
   ODS Data Search and Export serves the current file as a CSV report. Only the current file
   exists: the 2019 register the CCG-era snapshot uses cannot be fetched from the publisher.
+- **NHS ODS, health authorities (eauth)**, optional: the names of the current ICBs (added on
+  2 December 2026, collected the same way). ODS documents ``eauth`` as a report of the same Data
+  Search and Export API (``getReport?report=eauth``, CSV without a header in the standard ODS
+  layout). That the ICBs of 2026 are in this file (ICBs
+  are "Strategic Partnership" organisations, the higher-level health geography of ``epraccur``'s
+  field 4) is ODS's file structure as documented, not checked against a downloaded copy: the
+  report name, like every URL here, has not been tried. A download that fails for it is
+  reported and the others go on (:attr:`OfficialFile.optional`); without it the current ICBs
+  are named after the ICBs they came from.
 - **OS Code-Point Open**: the OS Downloads API redirects to the current GB CSV zip, no key
   needed; it is extracted to ``geo/codepo_gb/`` (``Data/CSV/<area>.csv``, ``Doc/...``).
 - **ONS Open Geography Portal**: each boundary release is an ArcGIS feature service; the query
@@ -129,6 +138,9 @@ class OfficialFile:
         that CSV), pinned only when :attr:`dated`; None otherwise.
     about
         The publisher's page for the file: where to look when the URL has moved.
+    optional
+        True when the snapshots work without the file: a download that fails for it is
+        reported (status ``failed``) and does not stop the others.
     """
 
     key: str
@@ -147,6 +159,7 @@ class OfficialFile:
     member: str | None = None
     sha256: str | None = None
     about: str = ""
+    optional: bool = False
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
@@ -297,6 +310,25 @@ OFFICIAL_FILES: tuple[OfficialFile, ...] = (
         member=r"epraccur\.csv",
         about="https://digital.nhs.uk/services/organisation-data-service/data-search-and-export/"
         "csv-downloads/gp-and-gp-practice-related-data",
+    ),
+    # optional, and the report name not tried (see the module's docstring): the names of the
+    # current ICBs; 36 ICBs and the NHS England regions at least
+    OfficialFile(
+        key="eauth/latest",
+        title="NHS ODS, health authorities (eauth: ICBs, NHS England regions), current release",
+        url="https://www.odsdatasearchandexport.nhs.uk/api/getReport?report=eauth",
+        filename="nhs/eauth.csv",
+        kind="csv",
+        snapshots=("2025-04",),
+        licence=_ODS_ATTRIBUTION,
+        dated=False,
+        min_bytes=2_000,
+        min_records=30,
+        fields=27,
+        member=r"eauth\.csv",
+        about="https://www.odsdatasearchandexport.nhs.uk/referenceDataCatalogue/"
+        "ODS-Reference-Data-Catalogue_565780847.html",
+        optional=True,
     ),
     _ons(
         "sub-icb/2023-04",

@@ -8,7 +8,8 @@ collapses onto the one server through ``base_url``), filled at test time from ..
         october-2025    page -> /EF/56AB78/gp-reg-pat-prac-map.zip          (relative link)
         january-2021    page -> https://files.digital.nhs.uk/19/AADF93/gp-reg-pat-prac-all.csv
         september-2020  page -> https://files.digital.nhs.uk/22/C0FFEE/gp-reg-pat-prac-map.csv
-    api/getReport                                   epraccur (the query string is ignored)
+    api/getReport?report=NAME                       api/getReport/NAME: epraccur, and eauth
+                                                    (hand-made, tests/practices/_ods.py)
     ESMARspQHYMw9BZ9/arcgis/rest/services/<service>/FeatureServer/0/query     GeoJSON
     downloads/v1/products/CodePointOpen/downloads   302 -> https://os.example/files/codepo_gb.zip
 
@@ -23,17 +24,19 @@ import functools
 import hashlib
 import http.server
 import json
+import re
 import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from mcp_geo._errors import DownloadError, ValidationError
 from mcp_geo.practices.download.official import download_official_files
 from mcp_geo.practices.sources import OFFICIAL_FILES, OfficialFile, official_files
+from tests.practices._ods import eauth_lines
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 NHS_PAGES = "data-and-information/publications/statistical/patients-registered-at-a-gp-practice"
@@ -47,7 +50,7 @@ SOURCES = {
     "EF/56AB78/gp-reg-pat-prac-map.zip": "nhs/gp-reg-pat-prac-map_2025-10.csv",
     "19/AADF93/gp-reg-pat-prac-all.csv": "nhs/gp-reg-pat-prac-all_2021-01.csv",
     "22/C0FFEE/gp-reg-pat-prac-map.csv": "nhs/gp-reg-pat-prac-map_2020-09.csv",
-    "api/getReport": "nhs/epraccur_2026-06.csv",
+    "api/getReport/epraccur": "nhs/epraccur_2026-06.csv",
     f"{ARCGIS}/Sub_Integrated_Care_Board_Locations_April_2023_EN_BSC/FeatureServer/0/query": (
         "geo/SubICB_April_2023_EN_BSC.geojson"
     ),
@@ -64,6 +67,7 @@ PAGES = {
     "september-2020": "https://files.digital.nhs.uk/22/C0FFEE/gp-reg-pat-prac-map.csv",
 }
 CODEPOINT_AREAS = ("st", "ws")
+EAUTH = ("\r\n".join(eauth_lines()) + "\r\n").encode()
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -96,7 +100,11 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         """Keep the test output quiet."""
 
     def do_GET(self) -> None:
-        path = urlsplit(self.path).path.lstrip("/")
+        parts = urlsplit(self.path)
+        path = parts.path.lstrip("/")
+        if path == "api/getReport":  # ODS Data Search and Export: one path, the report asked for
+            path = f"{path}/{parse_qs(parts.query).get('report', [''])[0]}"
+            self.path = f"/{path}"
         self.server.requests.append(path)
         if path in self.server.redirects:
             self.send_response(302)
@@ -165,6 +173,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         html = f"<html><body>{decoys}<a class='file' href=\"{link}\">data</a></body></html>"
         (root / NHS_PAGES).mkdir(parents=True, exist_ok=True)
         (root / NHS_PAGES / page).write_text(html)
+    (root / "api/getReport/eauth").write_bytes(EAUTH)
     countries = root / ARCGIS / "Countries_December_2022_UK_BUC/FeatureServer/0/query"
     countries.parent.mkdir(parents=True)
     countries.write_bytes(_countries())
@@ -261,6 +270,8 @@ def test_download_writes_every_file_byte_identical(server: Server, tmp_path: Pat
     for ours, shared in expected.items():
         assert (dest / ours).read_bytes() == (DATA / shared).read_bytes(), ours
     assert (dest / "geo/Countries_December_2022_UK_BUC.geojson").read_bytes() == _countries()
+    assert (dest / "nhs/eauth.csv").read_bytes() == EAUTH
+    assert "api/getReport/eauth" in server.requests
     for area in CODEPOINT_AREAS:
         got = dest / f"geo/codepo_gb/Data/CSV/{area}.csv"
         assert got.read_bytes() == (DATA / f"geo/codepo_gb/Data/CSV/{area}.csv").read_bytes()
@@ -286,6 +297,7 @@ def test_download_writes_every_file_byte_identical(server: Server, tmp_path: Pat
     status = {f.key: f.status for f in again.files}
     assert status["list-sizes/2025-04"] == status["list-sizes/2021-01"] == "verified"
     assert status["epraccur/latest"] == status["codepoint/latest"] == "kept"
+    assert status["eauth/latest"] == "kept"
     assert again.downloaded == ()
 
     # a file of the user's in the Code-Point folder: the refresh neither deletes it nor
@@ -514,6 +526,55 @@ def test_official_file_rules() -> None:
     assert len({f.filename for f in OFFICIAL_FILES}) == len(OFFICIAL_FILES)
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "match"),
+    [
+        ("api/getReport/none", None, r"HTTP 404"),
+        ("api/getReport/html", b"<!DOCTYPE html><html>Service unavailable</html>\n" * 60, "HTML"),
+        ("api/getReport/short", EAUTH[:2_500], r"only \d+ data rows, fewer than the 30"),
+    ],
+)
+def test_an_optional_file_that_fails_is_reported_and_the_others_fetched(
+    server: Server, tmp_path: Path, path: str, body: bytes | None, match: str
+) -> None:
+    """eauth (the names of the current ICBs) is optional: its failure does not stop the rest."""
+    if body is not None:
+        server.serve(path, body)
+    by_key = {f.key: f for f in _files()}
+    eauth = dataclasses.replace(
+        by_key["eauth/latest"], url=f"https://www.odsdatasearchandexport.nhs.uk/{path}"
+    )
+    assert eauth.optional
+    dest = tmp_path / "data"
+    report = download_official_files(
+        dest, files=[eauth, by_key["epraccur/latest"]], base_url=server.url, timeout=10, retries=0
+    )
+    failed, fetched = report.files
+    assert (failed.key, failed.status, failed.bytes, failed.sha256) == (
+        "eauth/latest",
+        "failed",
+        0,
+        None,
+    )
+    assert re.search(match, failed.error)
+    assert f"{server.url}/{path}" in failed.error
+    assert fetched.status == "downloaded"
+    assert (dest / "nhs/epraccur.csv").is_file()
+    assert not (dest / "nhs/eauth.csv").exists()
+    assert _leftovers(dest) == []
+    assert re.search(rf"failed .*nhs/eauth\.csv  \(optional, not fetched: .*{match}", str(report))
+
+
+def test_a_required_file_that_fails_still_stops_the_download(server: Server, tmp_path: Path):
+    by_key = {f.key: f for f in _files()}
+    epraccur = dataclasses.replace(
+        by_key["epraccur/latest"],
+        url="https://www.odsdatasearchandexport.nhs.uk/api/getReport?report=none",
+    )
+    assert not epraccur.optional
+    _assert_fails(server, tmp_path, epraccur, r"HTTP 404", retries=0)
+
+
 def test_downloaded_folder_loads_with_the_readers(server: Server, tmp_path: Path) -> None:
     """What `data download` writes is what `load_practices` reads (publisher names, layout)."""
     from mcp_geo.practices import load_practices
@@ -531,3 +592,6 @@ def test_downloaded_folder_loads_with_the_readers(server: Server, tmp_path: Path
     # no publisher serves the 2019 register: the 2019 CCG comes from the boundaries
     assert set(data.practices["ccg19_source"]) == {"boundary"}
     assert data.practices["ccg19_name"].str.contains("North Staffordshire").any()
+    # the current ICBs are named by the eauth the server sent (QNC as eauth_lines writes it)
+    names = data.practices.set_index("practice_code")["icb_2026_name"]
+    assert names["M83001"] == "NHS Staffordshire and Stoke on Trent Integrated Care Board"

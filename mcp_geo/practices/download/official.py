@@ -13,7 +13,10 @@ so a folder never holds a partial or unchecked file. The checks:
 - the sha256 of the file written, where the source pins one (dated releases only).
 
 Any failure raises :class:`~mcp_geo._errors.DownloadError` naming the file, the URL and what
-was wrong, after removing every temporary file. Files already present are skipped when their
+was wrong, after removing every temporary file; for an optional file
+(:attr:`~mcp_geo.practices.sources.OfficialFile.optional`, the ODS ``eauth`` names) the failure
+is logged and reported instead (status ``failed``, any older copy left in place) and the other
+files are fetched. Files already present are skipped when their
 checksum matches the pin, and kept when nothing is pinned (pass ``refresh=True`` to fetch the
 "latest" files again). Connection errors and HTTP 408/429/5xx are retried with backoff.
 
@@ -58,7 +61,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["DownloadReport", "DownloadedFile", "Progress", "download_official_files"]
 
-Status = Literal["downloaded", "verified", "kept"]
+Status = Literal["downloaded", "verified", "kept", "failed"]
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,10 @@ class DownloadedFile:
         Digest of the file written (a folder: of the archive it came from; None when kept).
     status
         ``downloaded``; ``verified`` (present, matches the pinned checksum); ``kept`` (present,
-        nothing pinned, not refreshed).
+        nothing pinned, not refreshed); ``failed`` (an optional file that could not be fetched
+        or failed a check: nothing was written).
+    error
+        Why a ``failed`` file failed (the message of its DownloadError); "" otherwise.
     """
 
     key: str
@@ -88,6 +94,7 @@ class DownloadedFile:
     bytes: int
     sha256: str | None
     status: Status
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,9 +113,10 @@ class DownloadReport:
         lines = [f"{len(self.files)} official files in {self.dest}:"]
         for f in self.files:
             digest = f.sha256[:12] if f.sha256 else "-"
+            why = f"  (optional, not fetched: {f.error})" if f.status == "failed" else ""
             lines.append(
                 f"  {f.status:<10} {f.bytes:>13,} B  sha256 {digest:<12}  "
-                f"{f.path.relative_to(self.dest).as_posix()}"
+                f"{f.path.relative_to(self.dest).as_posix()}{why}"
             )
         return "\n".join(lines)
 
@@ -159,8 +167,9 @@ def download_official_files(
     ValidationError
         If the arguments are unusable (every problem listed).
     DownloadError
-        At the first file that cannot be fetched or fails a check; files finished before it stay
-        in place, and no partial or temporary file is left behind.
+        At the first file that cannot be fetched or fails a check, unless it is optional (then
+        its status is ``failed`` and the others are fetched); files finished before it stay in
+        place, and no partial or temporary file is left behind.
 
     Examples
     --------
@@ -196,7 +205,14 @@ def download_official_files(
             log.info("%s: %s already present (%s)", item.key, target, present.status)
             results.append(present)
             continue
-        results.append(_fetch_one(item, target, fetch))
+        try:
+            results.append(_fetch_one(item, target, fetch))
+        except DownloadError as exc:
+            if not item.optional:
+                raise
+            log.warning("%s (an optional file: the others are fetched)", exc)
+            url = fetch.rewrite(item.url)
+            results.append(DownloadedFile(item.key, target, url, 0, None, "failed", str(exc)))
     return DownloadReport(dest, tuple(results))
 
 
