@@ -16,6 +16,7 @@ from ._compact import CompactEngine, objective_name, plan_cost
 from ._elastic import relaxation_advice
 from ._instance import Instance, Part, PlanException, Prepared, prepare
 from ._run import Deadline
+from ._stages import fixed_stages, solve_fewest
 from .certificate import Certificate, ModelSize, combine_certificates
 from .columns import ColumnsEngine
 from .engine import Engine, PartResult
@@ -114,7 +115,19 @@ def solve_part(
     """
     engine = choose_engine(inst, part, options)
     if len(part.items) == 1:
-        return _trivial(inst, part, engine)
+        result = _trivial(inst, part, engine)
+        if inst.count == "fewest":
+            cert = fixed_stages(inst, result.certificate, groups=1)
+            result = PartResult(base_of=result.base_of, certificate=cert)
+        return result
+    if inst.count == "fewest" and part.count is None:
+        return solve_fewest(
+            inst,
+            part,
+            options=options,
+            deadline=deadline,
+            solve=lambda i, p: solve_part(i, p, options=options, deadline=deadline),
+        )
     return ENGINES[engine].solve(inst, part, options=options, deadline=deadline)
 
 
@@ -186,7 +199,10 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
         group_exception[base] = exc
         fixed_cost += plan_cost(inst, idx, base_of[idx])
     if prepared.fixed:
-        certs.append(_fixed_certificate(inst, fixed_cost))
+        cert = _fixed_certificate(inst, fixed_cost)
+        if inst.count == "fewest":
+            cert = fixed_stages(inst, cert, groups=len(prepared.fixed))
+        certs.append(cert)
     parts = sorted(prepared.parts, key=lambda p: (len(p.items), inst.codes[p.items[0]]))
     weights = [float(len(p.items)) ** 2 for p in parts]
     for k, part in enumerate(parts):

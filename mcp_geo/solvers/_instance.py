@@ -43,7 +43,7 @@ class Instance:
     lo: int
     hi: int
     max_km: float | None
-    count: int | None
+    count: int | Literal["fewest"] | None  # fixed, the fewest the rules allow, or free
     objective: Literal["weighted", "distance"]
     strict: bool
     item: str = "practice"  # the word for one item in messages
@@ -195,7 +195,7 @@ def prepare(inst: Instance) -> Prepared:
     alive = _over_ceiling(inst, checks)
     _islands(inst, alive, checks)
     parts, kmin_total, kmax_total = _split(inst, alive, checks)
-    if inst.count is not None:
+    if isinstance(inst.count, int):  # "fewest" leaves the parts apart (see :mod:`._stages`)
         parts = _count_checks(inst, parts, need=(kmin_total, kmax_total), checks=checks)
     if checks.hard or (inst.strict and checks.causes):
         problems = checks.hard + (checks.causes if inst.strict else [])
@@ -310,7 +310,7 @@ def _count_checks(
     inst: Instance, parts: list[Part], *, need: tuple[int, int], checks: _Checks
 ) -> list[Part]:
     """4. a fixed count: reachable at all, and by the parts; couples the parts into one."""
-    assert inst.count is not None
+    assert isinstance(inst.count, int)
     count, lo, hi = inst.count, inst.lo, inst.hi
     total = int(inst.weights.sum())
     n_model = count - (len(checks.fixed) + len(checks.island_parts))  # an island part: 1 group
