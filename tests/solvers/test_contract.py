@@ -11,6 +11,8 @@ the error says to relax, as data.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -251,6 +253,65 @@ class TestEngineContract:
         )
         assert sol.certificate.objective == pytest.approx(expected) == 3.0
         assert len(sol.hubs) == 2
+
+    def test_fewest_hubs_then_least_travel(self, engine: str, solver: str) -> None:
+        """Four practices 8 km apart, 10,000 each, hubs of 10,000-40,000 within 15 km.
+
+        ::
+
+            km:  0    8    16   24
+                 A    B    C    D
+                 10k  10k  10k  10k
+
+        40,000 patients fit one hub by size (the bound ceil(40,000 / 40,000) = 1), but no base
+        reaches all four within 15 km: the solver proves 1 impossible, and the fewest is 2, as
+        {A, B} + {C, D}, 8 x 10,000 x 2 = 160,000 patient-km (the free count's least travel is 4
+        hubs of one practice: 0). Stages in order: hubs (2, bound 2), travel.
+        """
+        frame, travel = line_instance(
+            {"A": 0, "B": 8, "C": 16, "D": 24}, dict.fromkeys("ABCD", 10_000)
+        )
+        rule = HubRule(hub_min=10_000, hub_max=40_000, max_km=15.0, hubs="fewest")
+        options = SolveOptions(engine=engine, solver=solver)
+        sol = solve_hubs(frame, rule=rule, options=options, travel=travel)
+        check_invariants(sol, frame, travel, rule)
+        assert len(sol.hubs) == 2
+        c = sol.certificate
+        assert c.objective == pytest.approx(160_000.0)
+        assert c.status == "optimal"
+        assert [s.name for s in c.stages] == ["hubs", "travel"]
+        hubs, travel_stage = c.stages
+        assert (hubs.objective, hubs.bound, hubs.status) == (2.0, 2.0, "optimal")
+        assert travel_stage.objective == pytest.approx(160_000.0)
+        assert travel_stage.status == "optimal"
+        free = solve_hubs(frame, rule=dataclasses.replace(rule, hubs=None), options=options, travel=travel)
+        assert len(free.hubs) == 4 and free.certificate.stages == ()
+        fixed = solve_hubs(frame, rule=dataclasses.replace(rule, hubs=3), options=options, travel=travel)
+        assert len(fixed.hubs) == 3 and fixed.certificate.objective == pytest.approx(80_000.0)
+
+    def test_fewest_adds_up_over_parts_and_exceptions(self, engine: str, solver: str) -> None:
+        """Two towns 50 km apart and a practice over the ceiling, hubs of 10,000-25,000.
+
+        ::
+
+            km:  0    1    2         50   51        90
+                 A    B    C         D    E         F
+                 10k  10k  10k       12k  12k       30k (over the ceiling: a hub alone)
+
+        Town 1 (30,000) needs ceil(30,000 / 25,000) = 2 hubs, town 2 (24,000) 1, F its own: 4.
+        """
+        frame, travel = line_instance(
+            {"A": 0, "B": 1, "C": 2, "D": 50, "E": 51, "F": 90},
+            {"A": 10_000, "B": 10_000, "C": 10_000, "D": 12_000, "E": 12_000, "F": 30_000},
+        )
+        rule = HubRule(hub_min=10_000, hub_max=25_000, max_km=15.0, hubs="fewest")
+        sol = solve_hubs(
+            frame, rule=rule, options=SolveOptions(engine=engine, solver=solver), travel=travel
+        )
+        assert len(sol.hubs) == 4
+        hubs = sol.certificate.stages[0]
+        assert (hubs.name, hubs.objective, hubs.bound, hubs.status) == ("hubs", 4.0, 4.0, "optimal")
+        assert sol.certificate.stages[1].objective == pytest.approx(sol.certificate.objective)
 
     @settings(
         max_examples=20,
