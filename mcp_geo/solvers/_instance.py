@@ -20,7 +20,7 @@ from mcp_geo._errors import InfeasibleError, Level, Relaxation
 
 log = logging.getLogger(__name__)
 
-ExceptionKind = Literal["over_ceiling", "island_under_floor"]
+ExceptionKind = Literal["over_ceiling", "island_under_floor", "under_floor"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class PlanException:
     items: tuple[str, ...]
     patients: int
     reason: str
+    shortfall: int = 0  # patients below the floor (``under_floor``: a least-exception plan's)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class Part:
     lo: int
     count: int | None = None
     exception: ExceptionKind | None = None  # every group of this part is that exception
+    shortfall: bool = False  # its rules cannot all be met: a least-exception plan (non-strict)
 
 
 @dataclass(frozen=True)
@@ -286,6 +288,10 @@ def _split(
         kmin = math.ceil(tot / hi)
         kmax = tot // lo if lo > 0 else len(comp)
         kmax = min(kmax, len(comp))
+        if kmin > kmax and not (inst.strict or isinstance(inst.count, int)):
+            # no plan meets the floor here: the least shortfall below it (:mod:`._shortfall`)
+            parts.append(Part(items=comp, lo=lo, shortfall=True))
+            continue
         if kmin > kmax:
             k = kmax
             floor, ceiling = tot // (k + 1), math.ceil(tot / max(k, 1))

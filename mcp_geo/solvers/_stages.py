@@ -96,6 +96,35 @@ def fixed_stages(inst: Instance, cert: Certificate, *, groups: int) -> Certifica
     return dataclasses.replace(cert, stages=stages)
 
 
+def with_count_stage(inst: Instance, part: Part, result: PartResult) -> PartResult:
+    """A least-exception part's result with the count stage put before its travel stage (the
+    count is the plan's: the shortfall comes first, and its plan is not searched for fewer
+    groups).
+
+    Parameters
+    ----------
+    inst, part
+        The instance and the part.
+    result
+        The part's least-exception result (stages ``shortfall`` and ``travel``).
+
+    Returns
+    -------
+    PartResult
+        The same plan with the stages ``shortfall``, ``hubs`` (or ``mcps``) and ``travel``.
+    """
+    if result.base_of is None or not result.certificate.stages:
+        return result
+    groups = len(set(result.base_of.tolist()))
+    count = counted_stage(inst, groups=groups, bound=least_count(inst, part)[0])
+    *first, last = result.certificate.stages
+    stages = (*first, count, last)
+    cert = dataclasses.replace(
+        result.certificate, stages=stages, status=weakest([s.status for s in stages])
+    )
+    return PartResult(base_of=result.base_of, certificate=cert)
+
+
 def least_count(inst: Instance, part: Part) -> tuple[int, int]:
     """The fewest and the most groups a part can make by its patients alone.
 
