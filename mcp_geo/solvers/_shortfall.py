@@ -32,7 +32,9 @@ SHORTFALL_SHARE = 0.5  # of the part's time, at most, for the shortfall stage
 
 
 def _limit_words(inst: Instance) -> str:
-    return "with no distance limit" if inst.max_km is None else f"within {inst.max_km:g} {inst.unit}"
+    return (
+        "with no distance limit" if inst.max_km is None else f"within {inst.max_km:g} {inst.unit}"
+    )
 
 
 def under_floor(
@@ -105,7 +107,7 @@ def solve_shortfall(
     if first.status not in ("optimal", "feasible") or first.objective is None:
         cert = _certificate(inst, options, first, objective=None, travel_bound=None, stages=())
         return PartResult(base_of=None, certificate=dataclasses.replace(cert, model_size=size))
-    least = int(round(first.objective))
+    least = round(first.objective)
     bound = min(least, math.ceil((first.bound or 0.0) - 1e-6))
     start = decode(part, y=y, x=x, values=first.values)
     prob2, y2, x2 = build_compact(inst, part, shortfall=float(least))

@@ -25,6 +25,12 @@ from typing import Any, Literal
 Status = Literal["optimal", "feasible", "no_solution", "infeasible"]
 STATUSES: tuple[str, ...] = ("optimal", "feasible", "no_solution", "infeasible")
 _WORST = {s: k for k, s in enumerate(STATUSES)}
+STATUS_OF: dict[str, Status] = {
+    "optimal": "optimal",
+    "feasible": "feasible",
+    "no_solution": "no_solution",
+    "infeasible": "infeasible",
+}
 ENDED_BY: tuple[str, ...] = ("proof", "time_limit", "work_limit", "infeasible", "no_model")
 
 
@@ -125,12 +131,11 @@ def weakest(statuses: Sequence[str]) -> Status:
     Status
         The weakest.
     """
-    return max(statuses, key=lambda s: _WORST[s])  # type: ignore[return-value]
+    worst = max(statuses, key=lambda s: _WORST[s])
+    return STATUS_OF[worst]
 
 
-def combine_stages(
-    stages: Sequence[Sequence[Stage]], *, gap_tolerance: float
-) -> tuple[Stage, ...]:
+def combine_stages(stages: Sequence[Sequence[Stage]], *, gap_tolerance: float) -> tuple[Stage, ...]:
     """The stages of independent parts added up by name, in :data:`STAGE_ORDER`.
 
     Objectives and bounds add up (None if any part lacks one); the status is the weakest, made
@@ -153,11 +158,19 @@ def combine_stages(
         same = [st for part in stages for st in part if st.name == name]
         if not same:
             continue
-        objective = None if any(st.objective is None for st in same) else float(
-            sum(st.objective for st in same)  # type: ignore[misc]
+        objective = (
+            None
+            if any(st.objective is None for st in same)
+            else float(
+                sum(st.objective for st in same)  # type: ignore[misc]
+            )
         )
-        bound = None if any(st.bound is None for st in same) else float(
-            sum(st.bound for st in same)  # type: ignore[misc]
+        bound = (
+            None
+            if any(st.bound is None for st in same)
+            else float(
+                sum(st.bound for st in same)  # type: ignore[misc]
+            )
         )
         gap = relative_gap(objective, bound)
         status = weakest([st.status for st in same])

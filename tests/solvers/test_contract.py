@@ -285,10 +285,16 @@ class TestEngineContract:
         assert (hubs.objective, hubs.bound, hubs.status) == (2.0, 2.0, "optimal")
         assert travel_stage.objective == pytest.approx(160_000.0)
         assert travel_stage.status == "optimal"
-        free = solve_hubs(frame, rule=dataclasses.replace(rule, hubs=None), options=options, travel=travel)
-        assert len(free.hubs) == 4 and free.certificate.stages == ()
-        fixed = solve_hubs(frame, rule=dataclasses.replace(rule, hubs=3), options=options, travel=travel)
-        assert len(fixed.hubs) == 3 and fixed.certificate.objective == pytest.approx(80_000.0)
+        free = solve_hubs(
+            frame, rule=dataclasses.replace(rule, hubs=None), options=options, travel=travel
+        )
+        assert len(free.hubs) == 4
+        assert free.certificate.stages == ()
+        fixed = solve_hubs(
+            frame, rule=dataclasses.replace(rule, hubs=3), options=options, travel=travel
+        )
+        assert len(fixed.hubs) == 3
+        assert fixed.certificate.objective == pytest.approx(80_000.0)
 
     def test_fewest_adds_up_over_parts_and_exceptions(self, engine: str, solver: str) -> None:
         """Two towns 50 km apart and a practice over the ceiling, hubs of 10,000-25,000.
@@ -333,8 +339,15 @@ class TestEngineContract:
         """
         frame, travel = line_instance(
             {"A": 0, "B": 1, "C": 2, "D": 50, "E": 51, "F": 53, "G": 54},
-            {"A": 20_000, "B": 15_000, "C": 15_000, "D": 12_000, "E": 12_000, "F": 12_000,
-             "G": 9_000},
+            {
+                "A": 20_000,
+                "B": 15_000,
+                "C": 15_000,
+                "D": 12_000,
+                "E": 12_000,
+                "F": 12_000,
+                "G": 9_000,
+            },
         )
         rule = HubRule(hub_min=25_000, hub_max=30_000, max_km=15.0)
         options = SolveOptions(engine=engine, solver=solver)
@@ -343,7 +356,9 @@ class TestEngineContract:
         assert [s.name for s in c.stages] == ["shortfall", "travel"]
         shortfall = c.stages[0]
         assert (shortfall.objective, shortfall.bound, shortfall.status) == (
-            10_000.0, 10_000.0, "optimal"
+            10_000.0,
+            10_000.0,
+            "optimal",
         )
         assert c.status == "optimal"
         under = {e.items: e.shortfall for e in sol.exceptions}
@@ -352,16 +367,18 @@ class TestEngineContract:
         assert all(e.kind == "under_floor" for e in sol.exceptions)
         kept = sol.hubs[sol.hubs.exception.isna()]
         assert list(kept.patients) == [30_000]  # {B, C}
-        assert "under the floor by 5,000 patients: no plan of these 3 practices within 15 km" in (
-            sol.hubs.set_index("base_code").loc["A", "exception"]
+        assert (
+            "under the floor by 5,000 patients: no plan of these 3 practices within 15 km"
+            in (sol.hubs.set_index("base_code").loc["A", "exception"])
         )
         fewest = solve_hubs(
             frame, rule=dataclasses.replace(rule, hubs="fewest"), options=options, travel=travel
         )
         assert [s.name for s in fewest.certificate.stages] == ["shortfall", "hubs", "travel"]
         with pytest.raises(InfeasibleError, match="cannot be split into hubs of 25,000-30,000"):
-            solve_hubs(frame, rule=dataclasses.replace(rule, strict=True), options=options,
-                       travel=travel)
+            solve_hubs(
+                frame, rule=dataclasses.replace(rule, strict=True), options=options, travel=travel
+            )
 
     @settings(
         max_examples=20,
