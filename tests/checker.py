@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -107,6 +108,7 @@ def check_plan(folder: str | Path) -> list[str]:
         inside = params["hub_min"] <= hub.patients <= params["hub_max"]
         if not inside and hub.hub_id not in excepted:
             errors.append(f"{hub.hub_id}: {hub.patients} patients outside the bounds, no exception")
+    errors += _under_floor(report, hubs, hub_min=params["hub_min"])
 
     # practice -> hub base distances, recomputed
     base_of_hub = hubs.set_index("hub_id")["base_code"]
@@ -197,4 +199,32 @@ def check_plan(folder: str | Path) -> list[str]:
             errors.append(f"{hub.hub_id}: {km:.3f} km to its MCP base, over {limit}")
     if report["certificates"]["mcps"]["status"] not in STATUSES:
         errors.append("MCP certificate status")
+    return errors
+
+
+_UNDER = re.compile(r"^(\S+) \(.*\): under the floor by ([\d,]+) patients")
+
+
+def _under_floor(report: dict, hubs: pd.DataFrame, *, hub_min: int) -> list[str]:
+    """Least-exception hubs: named, under the floor, and short of it by exactly floor - patients
+    (and the ``shortfall`` column of hubs.csv, when written, says the same)."""
+    errors = []
+    patients = hubs.set_index("hub_id")["patients"]
+    for text in report.get("exceptions", []):
+        found = _UNDER.match(text)
+        if found is None:
+            continue
+        hub_id, short = found.group(1), int(found.group(2).replace(",", ""))
+        if hub_id not in patients.index:
+            continue  # an MCP's (checked with the MCPs' floor)
+        if short != hub_min - int(patients[hub_id]) or short <= 0:
+            errors.append(
+                f"{hub_id}: named {short:,} under the floor, but has {int(patients[hub_id]):,}"
+                f" of {hub_min:,}"
+            )
+    if "shortfall" in hubs.columns:
+        for hub in hubs.itertuples():
+            want = max(0, hub_min - hub.patients) if hub.exception == "under_floor" else 0
+            if int(hub.shortfall or 0) != want:
+                errors.append(f"{hub.hub_id}: shortfall {hub.shortfall} != {want}")
     return errors

@@ -381,7 +381,7 @@ def check_scenario_against_footprint(footprint: Footprint, *, scenario: Scenario
         )
         relax += [Relaxation("mcp_min", "lower", total), Relaxation("no_mcps", "set")]
         level = "mcps"
-    if scenario.hubs is not None and scenario.hubs > len(footprint.practices):
+    if isinstance(scenario.hubs, int) and scenario.hubs > len(footprint.practices):
         causes.append(
             f"{scenario.hubs} hubs need at least {scenario.hubs} practices; "
             f"{name} has {len(footprint.practices)}"

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mcp_geo._errors import InfeasibleError, Level, NoPlanError, Relaxation
+from mcp_geo._errors import (
+    InfeasibleError,
+    Level,
+    NoPlanError,
+    Problem,
+    Relaxation,
+    ValidationError,
+)
 from mcp_geo.boundaries.distances import TravelMatrix
 from mcp_geo.scenario import Scenario
 from mcp_geo.solvers import (
@@ -212,6 +219,29 @@ def _staged_mcps(
     return staged
 
 
+def _joint_needs_feasible(
+    scenario: Scenario, *, hubs: _HubLevel, staged: McpSolution | None
+) -> None:
+    """Joint mode has no objective stages: it needs rules every part can meet, and a count
+    that is fixed or free; staged mode plans the rest (least-exception plans, ``fewest``)."""
+    under = [e for e in hubs.solution.exceptions if e.kind == "under_floor"]
+    under += [e for e in (staged.exceptions if staged else ()) if e.kind == "under_floor"]
+    if under:
+        cause = (
+            "joint mode needs a footprint where every hub and MCP rule can be met, and here "
+            f"{len(under)} group(s) cannot reach the floor ({under[0].reason}); staged mode "
+            "plans the least-exception plan"
+        )
+        raise InfeasibleError(
+            cause, causes=(cause,), level="joint", relax=(Relaxation("mode", "set", "staged"),)
+        )
+    if "fewest" in (scenario.hubs, scenario.mcps):
+        raise ValidationError(
+            [Problem("'fewest' needs staged mode (mode 'staged'); joint mode takes a fixed "
+                     "count or none", key="mode", value="joint")]
+        )  # fmt: skip
+
+
 def _joint_levels(
     practices: pd.DataFrame,
     *,
@@ -222,6 +252,7 @@ def _joint_levels(
     mcp_seconds: float,
 ) -> Levels:
     """Both levels in one model, warm-started by the staged plan when it has no exceptions."""
+    _joint_needs_feasible(scenario, hubs=hubs, staged=staged)
     names = practices.set_index("practice_code")["practice_name"]
     t0 = time.perf_counter()
     start = None

@@ -20,7 +20,7 @@ from mcp_geo._errors import InfeasibleError, Level, Relaxation
 
 log = logging.getLogger(__name__)
 
-ExceptionKind = Literal["over_ceiling", "island_under_floor"]
+ExceptionKind = Literal["over_ceiling", "island_under_floor", "under_floor"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class PlanException:
     items: tuple[str, ...]
     patients: int
     reason: str
+    shortfall: int = 0  # patients below the floor (``under_floor``: a least-exception plan's)
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Instance:
     lo: int
     hi: int
     max_km: float | None
-    count: int | None
+    count: int | Literal["fewest"] | None  # fixed, the fewest the rules allow, or free
     objective: Literal["weighted", "distance"]
     strict: bool
     item: str = "practice"  # the word for one item in messages
@@ -110,6 +111,7 @@ class Part:
     lo: int
     count: int | None = None
     exception: ExceptionKind | None = None  # every group of this part is that exception
+    shortfall: bool = False  # its rules cannot all be met: a least-exception plan (non-strict)
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,7 @@ def prepare(inst: Instance) -> Prepared:
     alive = _over_ceiling(inst, checks)
     _islands(inst, alive, checks)
     parts, kmin_total, kmax_total = _split(inst, alive, checks)
-    if inst.count is not None:
+    if isinstance(inst.count, int):  # "fewest" leaves the parts apart (see :mod:`._stages`)
         parts = _count_checks(inst, parts, need=(kmin_total, kmax_total), checks=checks)
     if checks.hard or (inst.strict and checks.causes):
         problems = checks.hard + (checks.causes if inst.strict else [])
@@ -286,6 +288,10 @@ def _split(
         kmin = math.ceil(tot / hi)
         kmax = tot // lo if lo > 0 else len(comp)
         kmax = min(kmax, len(comp))
+        if kmin > kmax and not (inst.strict or isinstance(inst.count, int)):
+            # no plan meets the floor here: the least shortfall below it (:mod:`._shortfall`)
+            parts.append(Part(items=comp, lo=lo, shortfall=True))
+            continue
         if kmin > kmax:
             k = kmax
             floor, ceiling = tot // (k + 1), math.ceil(tot / max(k, 1))
@@ -310,7 +316,7 @@ def _count_checks(
     inst: Instance, parts: list[Part], *, need: tuple[int, int], checks: _Checks
 ) -> list[Part]:
     """4. a fixed count: reachable at all, and by the parts; couples the parts into one."""
-    assert inst.count is not None
+    assert isinstance(inst.count, int)
     count, lo, hi = inst.count, inst.lo, inst.hi
     total = int(inst.weights.sum())
     n_model = count - (len(checks.fixed) + len(checks.island_parts))  # an island part: 1 group

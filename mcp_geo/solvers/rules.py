@@ -27,6 +27,7 @@ from mcp_geo._errors import (
     check_choice,
     check_count,
     check_flag,
+    check_group_count,
     check_limit,
     check_patients,
     is_number,
@@ -37,6 +38,8 @@ from mcp_geo._errors import (
 Objective = Literal["weighted", "distance"]
 EngineName = Literal["auto", "compact", "columns"]
 SolverName = Literal["highs", "cbc"]
+Count = int | Literal["fewest"] | None
+"""A hub (MCP) count: fixed (N), ``"fewest"`` the rules allow, or None (the least travel decides)."""
 
 OBJECTIVES: tuple[Objective, ...] = ("weighted", "distance")
 ENGINES: tuple[EngineName, ...] = ("auto", "compact", "columns")
@@ -63,7 +66,8 @@ class HubRule:
     hub_min, hub_max
         The window of a hub's registered patients (a floor of 0 is valid).
     hubs
-        A fixed number of hubs, or None to let the solver choose.
+        A fixed number of hubs; ``"fewest"``: the fewest hubs the rules allow, then the least
+        travel (objective stages ``hubs`` -> ``travel``); None: the least travel decides.
     max_km
         Largest distance in km from a practice to its hub's base; None for no limit.
     max_minutes
@@ -77,7 +81,7 @@ class HubRule:
 
     hub_min: int = 30_000
     hub_max: int = 50_000
-    hubs: int | None = None
+    hubs: Count = None
     max_km: float | None = 15.0
     max_minutes: float | None = 20.0
     objective: Objective = "weighted"
@@ -103,7 +107,7 @@ class HubRule:
             and self.hub_max < max(self.hub_min, 1)
         ):
             bad.append(("hub_max", f"must be >= hub_min ({self.hub_min}) and >= 1"))
-        check_count(bad, "hubs", self.hubs)
+        check_group_count(bad, "hubs", self.hubs)
         check_limit(bad, "max_km", self.max_km, unit="a distance in km")
         check_limit(bad, "max_minutes", self.max_minutes, unit="minutes")
         check_choice(bad, "objective", self.objective, choices=OBJECTIVES)
@@ -135,7 +139,7 @@ class McpRule:
     mcp_min, mcp_max
         The window of an MCP's patients; ``mcp_max`` None for no ceiling.
     mcps
-        A fixed number of MCPs, or None.
+        A fixed number of MCPs, ``"fewest"`` or None (as ``hubs`` of :class:`HubRule`).
     mcp_max_km, mcp_max_minutes
         Largest distance from a hub's base to its MCP's base hub (km, drive minutes); None for
         no limit.
@@ -145,7 +149,7 @@ class McpRule:
 
     mcp_min: int = 100_000
     mcp_max: int | None = None
-    mcps: int | None = None
+    mcps: Count = None
     mcp_max_km: float | None = None
     mcp_max_minutes: float | None = None
     objective: Objective = "weighted"
@@ -167,7 +171,7 @@ class McpRule:
         check_count(bad, "mcp_max", self.mcp_max)
         if is_whole(self.mcp_max) and is_whole(self.mcp_min) and self.mcp_max < self.mcp_min:  # type: ignore[operator]
             bad.append(("mcp_max", f"must be >= mcp_min ({self.mcp_min})"))
-        check_count(bad, "mcps", self.mcps)
+        check_group_count(bad, "mcps", self.mcps)
         check_limit(bad, "mcp_max_km", self.mcp_max_km, unit="a distance in km")
         check_limit(bad, "mcp_max_minutes", self.mcp_max_minutes, unit="minutes")
         check_choice(bad, "objective", self.objective, choices=OBJECTIVES)

@@ -510,6 +510,8 @@ def _best_polished(
     """The best of the plans (local bases) after local search, as instance indices, and its cost."""
     best, best_cost = None, np.inf
     for plan in plans:
+        if part.count is not None and len(set(plan.tolist())) != part.count:
+            continue  # a dive's repair may miss the fixed count: no plan of this part
         polished = part.items[local_polish(inst, part, plan)]
         cost = plan_cost(inst, part.items, polished)
         log.info(
