@@ -108,20 +108,28 @@ _LIBRARY = """<script>
     return layer.getBounds().getCenter();
   }
 
+  function hasPopup(layer) {
+    /* folium binds a GeoJSON layer's popup to the layer group: look at the parents too */
+    if (layer.getPopup && layer.getPopup()) { return true; }
+    return Object.values(layer._eventParents || {}).some(function (p) {
+      return p.getPopup && p.getPopup();
+    });
+  }
+
   function decorate(layer) {
-    if (!layer.getPopup || !layer.getPopup() || layer.mcpGeoLabel) { return; }
-    var e = layer.getElement ? layer.getElement() : null;
+    if (!layer.getElement || layer.mcpGeoLabel || !hasPopup(layer)) { return; }
+    var e = layer.getElement();
     if (!e || e.dataset.mcpGeo) { return; }
     e.dataset.mcpGeo = "1";
     var p = layer.feature && layer.feature.properties;
     if (p && p.label) { e.setAttribute("aria-label", p.label); }
     e.setAttribute("tabindex", "0");
     e.setAttribute("role", "button");
-    if (layer instanceof L.Marker) { return; }  /* Leaflet opens a marker's popup on Enter */
     L.DomEvent.on(e, "keydown", function (ev) {
       if (ev.key === "Enter" || ev.key === " ") {
         L.DomEvent.preventDefault(ev);
-        layer.openPopup(anchor(layer));
+        /* as a click there would: the event reaches the group the popup is bound to */
+        layer.fire("click", {latlng: anchor(layer)}, true);
       }
     });
   }

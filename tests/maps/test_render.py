@@ -227,3 +227,21 @@ def test_hub_bases_start_hidden_on_large_maps(ns_plan, cluster: bool) -> None:
     }
     assert shown[LAYER_NAMES["hub_bases"]] is not cluster
     assert shown[LAYER_NAMES["hubs"]] is True
+
+
+def test_hub_colours_are_shades_of_their_mcps_hue_and_neighbours_differ(ns_plan):
+    from mcp_geo.maps._colours import OKABE_ITO, hub_colours, shades, touching_pairs
+
+    mcp_of = dict(zip(ns_plan.hubs["hub_id"], ns_plan.hubs["mcp_id"], strict=True))
+    colours = hub_colours(ns_plan.territories_hubs, mcp_of)
+    pairs = touching_pairs(ns_plan.territories_hubs, "hub_id")
+    assert len(pairs) > 16
+    assert all(colours[a] != colours[b] for a, b in pairs)
+    for mcp in set(mcp_of.values()):
+        ramps = [
+            set(shades(hue, 8))
+            for hue in OKABE_ITO
+            if {colours[h] for h, m in mcp_of.items() if m == mcp} <= set(shades(hue, 8))
+        ]
+        assert len(ramps) == 1, mcp  # one hue per MCP
+    assert colours == hub_colours(ns_plan.territories_hubs, mcp_of)  # deterministic
