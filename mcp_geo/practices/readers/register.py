@@ -137,10 +137,55 @@ def is_gp_setting(value: str) -> bool:
 
 
 _NOT_PLACES = frozenset(
-    "ROAD STREET LANE AVENUE DRIVE WAY CLOSE PLACE SQUARE CRESCENT TERRACE PARADE GROVE "
-    "GARDENS WALK ROW COURT MEWS RISE BOULEVARD PRECINCT ARCADE YARD CENTRE CENTER SURGERY "
-    "HOUSE PRACTICE HOSPITAL CLINIC BUILDING BUILDINGS UNIT FLOOR SUITE MEDICAL HEALTH "
-    "ESTATE OFFICE OFFICES CHAMBERS LODGE HALL BLOCK WING ST RD".split()
+    [
+        "ROAD",
+        "STREET",
+        "LANE",
+        "AVENUE",
+        "DRIVE",
+        "WAY",
+        "CLOSE",
+        "PLACE",
+        "SQUARE",
+        "CRESCENT",
+        "TERRACE",
+        "PARADE",
+        "GROVE",
+        "GARDENS",
+        "WALK",
+        "ROW",
+        "COURT",
+        "MEWS",
+        "RISE",
+        "BOULEVARD",
+        "PRECINCT",
+        "ARCADE",
+        "YARD",
+        "CENTRE",
+        "CENTER",
+        "SURGERY",
+        "HOUSE",
+        "PRACTICE",
+        "HOSPITAL",
+        "CLINIC",
+        "BUILDING",
+        "BUILDINGS",
+        "UNIT",
+        "FLOOR",
+        "SUITE",
+        "MEDICAL",
+        "HEALTH",
+        "ESTATE",
+        "OFFICE",
+        "OFFICES",
+        "CHAMBERS",
+        "LODGE",
+        "HALL",
+        "BLOCK",
+        "WING",
+        "ST",
+        "RD",
+    ]
 )
 _ADDRESS = (4, 5, 6)  # address lines 1-3 (0-based fields)
 
@@ -164,8 +209,11 @@ def place_of(values: list[str]) -> str:
     for index in reversed(_ADDRESS[1:]):
         line = values[index].strip().upper() if len(values) > index else ""
         words = set(line.replace(",", " ").replace(".", " ").split())
-        if line and line != town and not any(c.isdigit() for c in line) and not (
-            words & _NOT_PLACES
+        if (
+            line
+            and line != town
+            and not any(c.isdigit() for c in line)
+            and not (words & _NOT_PLACES)
         ):
             return line
     return town
