@@ -96,19 +96,20 @@ def town_case(text: str) -> str:
 
 
 def _rows(
-    ids: pd.Series,
-    texts: pd.Series,
-    points: gpd.GeoSeries,
-    popups: list[list[list[str]]],
+    order: gpd.GeoDataFrame,
     *,
+    id_column: str,
+    popups: list[list[list[str]]],
     kind: str,
     priority_from: int,
     min_zoom: float | None,
-    described: pd.Series,
 ) -> list[dict[str, Any]]:
+    """One label row per hub (MCP) of ``order``: its id, ``label``, ``label_description`` and
+    anchor point."""
     rows = []
+    columns = (order[id_column], order["label"], anchor_points(order), popups)
     for n, (i, text, point, popup, description) in enumerate(
-        zip(ids, texts, points, popups, described, strict=True)
+        zip(*columns, order["label_description"], strict=True)
     ):
         if point is None:
             continue
@@ -156,27 +157,23 @@ def label_rows(
             ["_p", "mcp_id"], ascending=[False, True]
         )
         rows += _rows(
-            order["mcp_id"],
-            order["label"],
-            anchor_points(order),
-            [mcp_popups[i] for i in order.index],
+            order,
+            id_column="mcp_id",
+            popups=[mcp_popups[i] for i in order.index],
             kind="mcp",
             priority_from=0,
             min_zoom=NATIONAL_HUB_LABEL_ZOOM - 1 if large else None,
-            described=order["label_description"],
         )
     order = hubs.assign(_p=hubs["patients_n"]).sort_values(
         ["_p", "hub_id"], ascending=[False, True]
     )
     rows += _rows(
-        order["hub_id"],
-        order["label"],
-        anchor_points(order),
-        [hub_popups[i] for i in order.index],
+        order,
+        id_column="hub_id",
+        popups=[hub_popups[i] for i in order.index],
         kind="hub",
         priority_from=len(rows),
         min_zoom=NATIONAL_HUB_LABEL_ZOOM if large else None,
-        described=order["label_description"],
     )
     return rows
 
