@@ -5,6 +5,9 @@ violation it finds (an empty list means the plan is sound):
 
 - every practice once, columns exactly as DESIGN.md "Outputs" names them;
 - hubs within [hub_min, hub_max], unless report.json names the hub as an exception;
+- base rules: each hub's base practice has at least base_min_patients, each MCP's base hub's
+  base practice at least mcp_base_min_patients; practices excluded for having no allowed base
+  only when a base rule is set;
 - distances practice -> hub base recomputed by the haversine formula, and within max_km;
 - MCPs are unions of whole hubs, at least mcp_min (and at most mcp_max), hub -> MCP base km recomputed;
 - hub and MCP totals, counts and spans recomputed; the weighted travel metrics and the hub objective
@@ -91,6 +94,10 @@ def check_plan(folder: str | Path) -> list[str]:
 
     # hubs: totals, counts, bounds, bases
     hub_of = practices.set_index("practice_code")["hub_id"]
+    patients_of = practices.set_index("practice_code")["patients"]
+    no_base = exclusions[exclusions["reason"].str.startswith("no allowed base")]
+    if len(no_base) and params.get("base_min_patients") is None:
+        errors.append(f"excluded for no allowed base without a base rule: {list(no_base.index)}")
     totals = practices.groupby("hub_id")["patients"].sum()
     counts = practices.groupby("hub_id").size()
     if set(totals.index) != set(hubs["hub_id"]):
@@ -104,6 +111,10 @@ def check_plan(folder: str | Path) -> list[str]:
             )
         if hub_of.get(hub.base_code) != hub.hub_id:
             errors.append(f"{hub.hub_id}: base {hub.base_code} is not a practice of the hub")
+        base_min = params.get("base_min_patients")
+        base_patients = patients_of.get(hub.base_code, 0)
+        if base_min is not None and base_patients < base_min:
+            errors.append(f"{hub.hub_id}: base {hub.base_code} has {base_patients} < {base_min}")
         inside = params["hub_min"] <= hub.patients <= params["hub_max"]
         if not inside and hub.hub_id not in excepted:
             errors.append(f"{hub.hub_id}: {hub.patients} patients outside the bounds, no exception")
@@ -177,6 +188,9 @@ def check_plan(folder: str | Path) -> list[str]:
             errors.append(f"{mcp.mcp_id}: base hub {mcp.base_hub_id} is not one of its hubs")
         if base_of_hub.get(mcp.base_hub_id) != mcp.base_code:
             errors.append(f"{mcp.mcp_id}: base_code {mcp.base_code} is not its base hub's base")
+        mcp_base_min = params.get("mcp_base_min_patients")
+        if mcp_base_min is not None and patients_of.get(mcp.base_code, 0) < mcp_base_min:
+            errors.append(f"{mcp.mcp_id}: base practice {mcp.base_code} under {mcp_base_min}")
         too_small = mcp.patients < params["mcp_min"]
         too_big = params["mcp_max"] is not None and mcp.patients > params["mcp_max"]
         if (too_small or too_big) and mcp.mcp_id not in excepted:

@@ -47,6 +47,7 @@ from mcp_geo.practices.footprints import Footprint
 from mcp_geo.practices.outlines import OfficialAreas, official_outline
 from mcp_geo.practices.readers.sites import read_sites
 from mcp_geo.scenario import Scenario
+from mcp_geo.solvers.hubs import practices_without_base
 from mcp_geo.solvers.joint import OBJECTIVE as JOINT_OBJECTIVE
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,9 @@ def plan_footprint(
         practices["longitude"],
         circuity=scenario.circuity,
     )
+    footprint, practices = _exclude_without_base(
+        footprint, practices, scenario=scenario, travel=travel
+    )
     levels = solve_levels(practices, scenario=scenario, travel=travel, announce=announce)
     planned, hub_table, mcp_table = _planned_tables(practices, levels=levels, travel=travel)
 
@@ -169,6 +173,42 @@ def plan_footprint(
             total=time.perf_counter() - started,
         ),
     )
+
+
+def _exclude_without_base(
+    footprint: Footprint, practices: pd.DataFrame, *, scenario: Scenario, travel: TravelMatrix
+) -> tuple[Footprint, pd.DataFrame]:
+    """The footprint without the practices no allowed base serves (base rules), which join its
+    exclusions with the reason; strict, they stay, and the hub solver refuses the plan."""
+    if scenario.strict:
+        return footprint, practices
+    left_out = practices_without_base(practices, rule=scenario.hub_rule, travel=travel)
+    if left_out.empty:
+        return footprint, practices
+    if len(left_out) == len(practices):
+        raise InfeasibleError(
+            f"no practice of {footprint.name} has an allowed base within the limit: "
+            + str(left_out["reason"].iloc[0]),
+            causes=tuple(left_out["reason"]),
+            level="hubs",
+            relax=(Relaxation("base_min_patients", "lower"),),
+        )
+    log.info("%d practices have no allowed base: excluded", len(left_out))
+    given = left_out.assign(source=f"base_min_patients {scenario.base_min_patients}")
+    rows = pd.DataFrame(
+        {c: given.get(c, "") for c in footprint.exclusions.columns}, dtype=str
+    )
+    exclusions = pd.concat([footprint.exclusions, rows], ignore_index=True)
+    kept = ~practices["practice_code"].isin(left_out["practice_code"])
+    practices = practices[kept].reset_index(drop=True)
+    reduced = dataclasses.replace(
+        footprint,
+        practices=footprint.practices[
+            ~footprint.practices["practice_code"].isin(left_out["practice_code"])
+        ],
+        exclusions=exclusions,
+    )
+    return reduced, practices
 
 
 def _planned_tables(

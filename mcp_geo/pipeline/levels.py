@@ -130,7 +130,10 @@ def solve_levels(
         )
     announce(f"MCPs for {len(hubs.table)} hubs")
     t0 = time.perf_counter()
-    staged = _staged_mcps(hubs.table, scenario=scenario, travel=travel)
+    base_patients = hubs.table["base_code"].map(practices.set_index("practice_code")["patients"])
+    staged = _staged_mcps(
+        hubs.table.assign(base_patients=base_patients), scenario=scenario, travel=travel
+    )
     mcp_seconds = time.perf_counter() - t0
     if scenario.mode == "joint":
         announce("hubs and MCPs in one model")
@@ -196,6 +199,8 @@ def _staged_mcps(
         staged = solve_mcps(hubs, rule=scenario.mcp_rule, options=scenario.solve, travel=travel)
         require_plan(staged.certificate, level="mcps", scenario=scenario)
     except InfeasibleError as exc:
+        if scenario.mode != "joint" and scenario.mcp_base_min_patients is not None:
+            raise  # joint mode has no base rules: nothing to point to
         if scenario.mode != "joint":
             raise InfeasibleError(
                 f"{exc.diagnosis} (staged mode formed the hubs first; joint mode forms hubs "

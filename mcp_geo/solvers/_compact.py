@@ -110,7 +110,9 @@ def build_compact(
     local_allowed = inst.allowed[np.ix_(items, items)].copy()
     if pairs is not None:
         local_allowed &= pairs
-    base_ok = np.ones(n, dtype=bool) if bases is None else bases.copy()
+    base_ok = np.diagonal(local_allowed).copy()  # the base rules (see Instance.allowed)
+    if bases is not None:
+        base_ok &= bases
     cost = inst.cost[np.ix_(items, items)]
     tags = [
         c if _PLAIN.fullmatch(c) else f"item{k}"

@@ -1,7 +1,7 @@
 """A quick greedy plan that seeds both engines (DESIGN "Warm starts"); it may find none.
 
-Most constrained first: the unassigned item with the least unassigned weight within reach opens a
-group at itself and takes its nearest unassigned neighbours (ties by code) until the floor; the
+Most constrained first: the unassigned item (that may be a base: ``allowed[j, j]``) with the least
+unassigned weight within reach opens a group at itself and takes its nearest unassigned neighbours (ties by code) until the floor; the
 remainder joins the nearest group with room within reach. Deterministic.
 """
 
@@ -27,7 +27,7 @@ def greedy_plan(
     free = np.ones(n, dtype=bool)
     while free.any():
         reach = (allowed & free[:, None]).T @ w  # unassigned weight each base could take
-        cand = np.flatnonzero(free & (reach >= lo) & (w <= hi))
+        cand = np.flatnonzero(free & (reach >= lo) & (w <= hi) & np.diagonal(allowed))
         if len(cand) == 0:
             break
         j = int(cand[np.lexsort((cand, reach[cand]))[0]])

@@ -4,6 +4,11 @@ Items (practices, or hubs one level up) carry integer weights (patients); every 
 open base among the items within ``max_km``; each group's weight lies in ``[lo, hi]``. The checks
 here run before any model is built: they turn the unavoidable cases into named exceptions (or
 collect them as causes when the rule is strict) and find what no plan can satisfy.
+
+Which items may be a base is one mask, ``base_ok`` (the base rules: ``base_min_patients``,
+``mcp_base_min_patients``); it lives in the pair matrix ``allowed`` (column j: base j), whose
+diagonal says whether an item may be its own base. Every engine reads the bases from there: an
+item whose diagonal is False is never a base, not even of itself.
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ class Instance:
     item: str = "practice"  # the word for one item in messages
     group: str = "hub"  # the word for one group in messages
     unit: Literal["km", "minutes"] = "km"  # what ``km`` and ``max_km`` measure (the travel's)
+    base_ok: NDArray[np.bool_] | None = field(default=None, repr=False)  # None: every item
+    base_rule: str = ""  # the base rule in words ("a practice of at least 10,000 patients")
     cost: NDArray[np.float64] = field(init=False, repr=False)
     allowed: NDArray[np.bool_] = field(init=False, repr=False)
 
@@ -64,6 +71,8 @@ class Instance:
         else:
             allowed = reachable & (self.km <= self.max_km + 1e-9)
         np.fill_diagonal(allowed, True)
+        if self.base_ok is not None:
+            allowed[:, ~self.base_ok] = False  # not a base, not even of itself
         object.__setattr__(self, "allowed", allowed)
 
     @property
@@ -75,7 +84,7 @@ class Instance:
         """The plan level this instance is (for errors: which level's rules failed)."""
         return "mcps" if self.group == "MCP" else "hubs"
 
-    def option(self, kind: Literal["floor", "ceiling", "limit", "count"]) -> str:
+    def option(self, kind: Literal["floor", "ceiling", "limit", "count", "base"]) -> str:
         """The public name of the option that sets ``kind`` at this level (``hub_min``...).
 
         Parameters
@@ -89,6 +98,8 @@ class Instance:
             The name the API and the scenario use (the CLI's with dashes).
         """
         hubs = self.level == "hubs"
+        if kind == "base":
+            return "base_min_patients" if hubs else "mcp_base_min_patients"
         if kind == "limit":
             limit = "max_km" if self.unit == "km" else "max_minutes"
             return limit if hubs else f"mcp_{limit}"
@@ -193,6 +204,7 @@ def prepare(inst: Instance) -> Prepared:
             Relaxation(inst.option("floor"), "lower", total),
         )
     alive = _over_ceiling(inst, checks)
+    _no_base(inst, alive, checks)
     _islands(inst, alive, checks)
     parts, kmin_total, kmax_total = _split(inst, alive, checks)
     if inst.count is not None:
@@ -235,6 +247,58 @@ def _over_ceiling(inst: Instance, checks: _Checks) -> NDArray[np.bool_]:
     return alive
 
 
+def no_base(inst: Instance) -> list[tuple[int, str]]:
+    """The items with no allowed base within the limit, each with the reason in words.
+
+    With a base rule, an item whose neighbours within the limit are all too small (and that is
+    too small itself) cannot be served: the plan excludes it (or, strict, is refused). The
+    reason names the nearest candidate base beyond the limit, if there is one.
+
+    Parameters
+    ----------
+    inst
+        The level's instance.
+
+    Returns
+    -------
+    list[tuple[int, str]]
+        (item index, reason) for each such item, in code order.
+    """
+    over = inst.weights > inst.hi  # a group on its own whatever its base (see _over_ceiling)
+    stranded = np.flatnonzero(~inst.allowed.any(axis=1) & ~over)
+    if len(stranded) == 0:
+        return []
+    ok = np.ones(inst.n, dtype=bool) if inst.base_ok is None else inst.base_ok
+    rule = f" ({inst.base_rule})" if inst.base_rule else ""
+    out = []
+    for i in stranded:
+        km = np.where(ok & np.isfinite(inst.km[i]), inst.km[i], np.inf)
+        head = f"no allowed base within {_limit_words(inst)}{rule}"
+        if not np.isfinite(km).any():
+            out.append((int(i), f"{head}: no candidate base"))
+            continue
+        j = int(np.argmin(km))
+        out.append(
+            (
+                int(i),
+                f"{head}: nearest candidate {inst.codes[j]} ({_fmt(int(inst.weights[j]))} "
+                f"patients) at {km[j]:.1f} {inst.unit}",
+            )
+        )
+    return out
+
+
+def _no_base(inst: Instance, alive: NDArray[np.bool_], checks: _Checks) -> None:
+    """1b. items with no allowed base within the limit: no plan serves them (the pipeline
+    excludes them before the solve; here they are named)."""
+    relax = [Relaxation(inst.option("limit"), "raise")]
+    if inst.base_ok is not None:
+        relax.append(Relaxation(inst.option("base"), "lower"))
+    for i, reason in no_base(inst):
+        checks.fail(f"{inst.codes[i]}: {reason}", *relax)
+        alive[i] = False
+
+
 def _islands(inst: Instance, alive: NDArray[np.bool_], checks: _Checks) -> None:
     """2. items that cannot reach the floor with anyone within the limit, to a fixpoint.
 
@@ -244,7 +308,7 @@ def _islands(inst: Instance, alive: NDArray[np.bool_], checks: _Checks) -> None:
     w, lo = inst.weights, inst.lo
     while True:
         reach = inst.allowed & alive[:, None] & alive[None, :]
-        openable = alive & (w @ reach >= lo)
+        openable = alive & (w @ reach >= lo) & np.diagonal(inst.allowed)
         stranded = alive & ~(reach & openable[None, :]).any(axis=1)
         if not stranded.any():
             break
@@ -266,8 +330,15 @@ def _islands(inst: Instance, alive: NDArray[np.bool_], checks: _Checks) -> None:
                 costs[~ok] = np.inf
                 base = int(comp[int(np.argmin(costs))])
                 checks.fixed.append((base, tuple(int(i) for i in comp), exc))
-            else:  # no single base reaches them all: optimised with no floor, all flagged
+            elif inst.allowed[np.ix_(comp, comp)].any(axis=1).all():
+                # no single base reaches them all: optimised with no floor, all flagged
                 checks.island_parts.append(Part(items=comp, lo=0, exception="island_under_floor"))
+            else:  # a base rule leaves some of them no base among the group
+                checks.fail(
+                    f"{reason}, and no allowed base ({inst.base_rule}) among them serves "
+                    f"{inst.names([i for i in comp if not inst.allowed[i, comp].any()])}",
+                    Relaxation(inst.option("base"), "lower"),
+                )
             alive[comp] = False
 
 
@@ -286,6 +357,17 @@ def _split(
         kmin = math.ceil(tot / hi)
         kmax = tot // lo if lo > 0 else len(comp)
         kmax = min(kmax, len(comp))
+        bases = int(np.diagonal(inst.allowed)[comp].sum())
+        if kmin > bases:
+            checks.fail(
+                f"the {len(comp)} {inst.item}s {inst.names(comp)} ({_fmt(tot)} patients) need "
+                f"at least {kmin} {inst.group}s of at most {_fmt(hi)}, but only {bases} of them "
+                f"can be a base ({inst.base_rule})",
+                Relaxation(inst.option("base"), "lower"),
+                Relaxation(inst.option("ceiling"), "raise", math.ceil(tot / max(bases, 1))),
+            )
+            continue
+        kmax = min(kmax, bases)
         if kmin > kmax:
             k = kmax
             floor, ceiling = tot // (k + 1), math.ceil(tot / max(k, 1))

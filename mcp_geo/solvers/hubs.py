@@ -19,7 +19,7 @@ from mcp_geo.boundaries.distances import TravelMatrix
 
 from ._core import solve_instance
 from ._frames import group_ids, validated_items
-from ._instance import Instance, PlanException
+from ._instance import Instance, PlanException, no_base
 from .certificate import Certificate
 from .rules import HubRule, SolveOptions
 
@@ -91,21 +91,7 @@ def solve_hubs(
     HubSolution
         The plan (assignment, hubs, exceptions) and its certificate.
     """
-    df, km, source = validated_items(
-        practices, code="practice_code", weight="patients", travel=travel, source="practices"
-    )
-    inst = Instance(
-        codes=tuple(df["practice_code"]),
-        weights=df["patients"].to_numpy(np.int64),
-        km=km,
-        lo=rule.hub_min,
-        hi=rule.hub_max,
-        max_km=rule.limit("km" if travel is None else travel.metric),
-        unit="km" if travel is None else travel.metric,
-        count=rule.hubs,
-        objective=rule.objective,
-        strict=rule.strict,
-    )
+    inst, source = hub_instance(practices, rule=rule, travel=travel)
     core = solve_instance(inst, options=options)
     assignment, hubs = _frames(inst, core.base_of, group_exception=core.group_exception, prefix="H")
     assignment = assignment.rename(columns={"code": "practice_code", "group_id": "hub_id"})
@@ -118,6 +104,87 @@ def solve_hubs(
         exceptions=core.exceptions,
         parts=core.parts,
         distance_source=source,
+    )
+
+
+def hub_instance(
+    practices: pd.DataFrame, *, rule: HubRule, travel: TravelMatrix | None
+) -> tuple[Instance, str]:
+    """The hub level's instance of the practices under the rule, and how its km were made.
+
+    Parameters
+    ----------
+    practices, rule, travel
+        As for :func:`solve_hubs`.
+
+    Returns
+    -------
+    tuple[Instance, str]
+        The instance (practices sorted by code) and the distances' source.
+
+    Raises
+    ------
+    ValidationError
+        Unusable input (every problem listed).
+    """
+    df, km, source = validated_items(
+        practices, code="practice_code", weight="patients", travel=travel, source="practices"
+    )
+    weights = df["patients"].to_numpy(np.int64)
+    base_min = rule.base_min_patients
+    inst = Instance(
+        codes=tuple(df["practice_code"]),
+        weights=weights,
+        km=km,
+        lo=rule.hub_min,
+        hi=rule.hub_max,
+        max_km=rule.limit("km" if travel is None else travel.metric),
+        unit="km" if travel is None else travel.metric,
+        count=rule.hubs,
+        objective=rule.objective,
+        strict=rule.strict,
+        base_ok=None if base_min is None else weights >= base_min,
+        base_rule="" if base_min is None else f"a practice of at least {base_min:,} patients",
+    )
+    return inst, source
+
+
+def practices_without_base(
+    practices: pd.DataFrame, *, rule: HubRule, travel: TravelMatrix | None = None
+) -> pd.DataFrame:
+    """The practices no allowed base serves within the distance limit (the base rules).
+
+    A plan leaves them out (exclusions.csv names the reason); a strict plan is refused
+    (:func:`solve_hubs` raises, naming them).
+
+    Parameters
+    ----------
+    practices, rule, travel
+        As for :func:`solve_hubs`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        practice_code and reason (``no allowed base within 15 km (...): nearest candidate
+        M83001 (12,345 patients) at 18.2 km``), in code order; empty without a base rule.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sites = pd.DataFrame({"practice_code": ["A", "B"], "patients": [40_000, 5_000],
+    ...                       "latitude": [52.0, 53.0], "longitude": [-2.0, -2.0]})
+    >>> practices_without_base(sites, rule=HubRule(base_min_patients=10_000)).iloc[0, 1]
+    'no allowed base within 15 km (a practice of at least 10,000 patients): nearest candidate A (40,000 patients) at 111.2 km'
+    """
+    if rule.base_min_patients is None:
+        return pd.DataFrame({"practice_code": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})
+    inst, _ = hub_instance(practices, rule=rule, travel=travel)
+    found = no_base(inst)
+    return pd.DataFrame(
+        {
+            "practice_code": pd.Series([inst.codes[i] for i, _ in found], dtype=str),
+            "reason": pd.Series([reason for _, reason in found], dtype=str),
+        }
     )
 
 

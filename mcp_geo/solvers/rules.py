@@ -54,6 +54,11 @@ def option_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
 
 
+def _check_base_min(bad: list[Check], key: str, value: object) -> None:
+    if value is not None and (not is_whole(value) or value < 1):  # type: ignore[operator]
+        bad.append((key, "must be a whole number of patients >= 1, or left out"))
+
+
 @dataclass(frozen=True)
 class HubRule:
     """What a hub plan must satisfy.
@@ -72,7 +77,11 @@ class HubRule:
         ``"weighted"``: minimise the sum of patients x km to the base; ``"distance"``: the sum of km.
     strict
         If True, unavoidable exceptions (a practice over the ceiling, an isolated group under the
-        floor) raise :class:`~mcp_geo._errors.InfeasibleError` instead of being named exceptions.
+        floor) raise :class:`~mcp_geo._errors.InfeasibleError` instead of being named exceptions,
+        and so does a practice with no allowed base within the limit (otherwise excluded).
+    base_min_patients
+        A hub's base must be a practice of at least this many patients (None: any practice);
+        at most ``hub_max``, since a hub's base practice is one of its practices.
     """
 
     hub_min: int = 30_000
@@ -82,6 +91,7 @@ class HubRule:
     max_minutes: float | None = 20.0
     objective: Objective = "weighted"
     strict: bool = False
+    base_min_patients: int | None = None
 
     def __post_init__(self) -> None:
         raise_problems(self, self.problems(), context="invalid hub rule")
@@ -108,6 +118,18 @@ class HubRule:
         check_limit(bad, "max_minutes", self.max_minutes, unit="minutes")
         check_choice(bad, "objective", self.objective, choices=OBJECTIVES)
         check_flag(bad, "strict", self.strict)
+        _check_base_min(bad, "base_min_patients", self.base_min_patients)
+        if (
+            is_whole(self.base_min_patients)
+            and is_whole(self.hub_max)
+            and self.base_min_patients > self.hub_max  # type: ignore[operator]
+        ):
+            bad.append(
+                (
+                    "base_min_patients",
+                    f"must be <= hub_max ({self.hub_max}): a hub's base is one of its practices",
+                )
+            )
         return bad
 
     def limit(self, metric: str) -> float | None:
@@ -141,6 +163,9 @@ class McpRule:
         no limit.
     objective, strict
         As for :class:`HubRule`.
+    mcp_base_min_patients
+        An MCP's base must be a hub whose base practice has at least this many patients (None:
+        any hub).
     """
 
     mcp_min: int = 100_000
@@ -150,6 +175,7 @@ class McpRule:
     mcp_max_minutes: float | None = None
     objective: Objective = "weighted"
     strict: bool = False
+    mcp_base_min_patients: int | None = None
 
     def __post_init__(self) -> None:
         raise_problems(self, self.problems(), context="invalid MCP rule")
@@ -172,6 +198,7 @@ class McpRule:
         check_limit(bad, "mcp_max_minutes", self.mcp_max_minutes, unit="minutes")
         check_choice(bad, "objective", self.objective, choices=OBJECTIVES)
         check_flag(bad, "strict", self.strict)
+        _check_base_min(bad, "mcp_base_min_patients", self.mcp_base_min_patients)
         return bad
 
     def limit(self, metric: str) -> float | None:

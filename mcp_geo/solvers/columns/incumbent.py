@@ -115,7 +115,7 @@ def _repair(pr: Pricer, base_local: NDArray[np.int64]) -> NDArray[np.int64] | No
     allowed = np.zeros((len(left), len(left)), dtype=bool)
     for k, j in enumerate(left):
         allowed[np.isin(left, pr.nbr[j]), k] = True
-    np.fill_diagonal(allowed, True)
+    allowed[np.arange(len(left)), np.arange(len(left))] = pr.base_ok[left]
     sub = greedy_plan(pr.w[left], pr.cost[np.ix_(left, left)], allowed, lo=pr.lo, hi=pr.hi)
     if sub is not None:
         base_local[left] = left[sub]
