@@ -83,6 +83,12 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
         "(default: any hub)",
     )
     rules.add_argument(
+        "--bases",
+        metavar="FILE",
+        help="candidate base sites (CSV or GeoPackage: base_code, base_name and a position): "
+        "each hub's base is one of them, each the base of one hub at most",
+    )
+    rules.add_argument(
         "--objective",
         choices=("weighted", "distance"),
         help="patient-weighted km (default) or plain km",
@@ -138,7 +144,7 @@ SCENARIO_OPTIONS = (
     "snapshot", "hub_min", "hub_max", "hubs", "max_km", "mcp_min", "mcp_max", "mcps",
     "mcp_max_km", "no_mcps", "objective", "strict", "engine", "solver", "mode", "gap",
     "time_limit", "threads", "travel", "roads", "metric", "max_minutes", "mcp_max_minutes",
-    "circuity", "base_min_patients", "mcp_base_min_patients",
+    "circuity", "base_min_patients", "mcp_base_min_patients", "bases",
 )  # fmt: skip
 """The options of ``plan`` and ``compare`` that are scenario keys (``--max-km`` is ``max_km``)."""
 

@@ -38,6 +38,8 @@ def greedy_plan(
         for i in nb[np.lexsort((nb, cost[nb, j]))]:
             if tot >= lo:
                 break
+            if w[i] == 0 and allowed[i, i]:
+                continue  # a weightless base (a candidate site) adds nothing: kept for others
             if tot + w[i] <= hi:
                 base[i] = j
                 free[i] = False

@@ -9,6 +9,15 @@ Which items may be a base is one mask, ``base_ok`` (the base rules: ``base_min_p
 ``mcp_base_min_patients``); it lives in the pair matrix ``allowed`` (column j: base j), whose
 diagonal says whether an item may be its own base. Every engine reads the bases from there: an
 item whose diagonal is False is never a base, not even of itself.
+
+Candidate base sites (``bases``, sites that are not items) are the same problem with more items:
+the last ``sites`` items are the sites, of weight 0, the only bases (``base_ok``). A site serves
+itself when it is a base; a site that is not a base joins, at cost 0, any base site linked to it
+(:func:`site_matrix`: sites in the same group of practices and sites within the limit of each
+other). Each site is then the base of at most one group (it is one item, covered once), a
+group's base is a site, and a plan costs what it costs with the sites left out: the engines
+need no change (zero weights are taken at no cost by the knapsacks). Outputs leave the site
+items out.
 """
 
 from __future__ import annotations
@@ -56,6 +65,7 @@ class Instance:
     unit: Literal["km", "minutes"] = "km"  # what ``km`` and ``max_km`` measure (the travel's)
     base_ok: NDArray[np.bool_] | None = field(default=None, repr=False)  # None: every item
     base_rule: str = ""  # the base rule in words ("a practice of at least 10,000 patients")
+    sites: int = 0  # the last ``sites`` items are candidate base sites, not items to plan
     cost: NDArray[np.float64] = field(init=False, repr=False)
     allowed: NDArray[np.bool_] = field(init=False, repr=False)
 
@@ -106,9 +116,18 @@ class Instance:
         names = {"floor": "min", "ceiling": "max", "count": "s"}
         return ("hub" if hubs else "mcp") + ("" if kind == "count" else "_") + names[kind]
 
+    @property
+    def real(self) -> int:
+        """How many items are to be planned (the first ones; the sites come after)."""
+        return self.n - self.sites
+
+    def members(self, idx: NDArray[np.int64] | list[int]) -> tuple[str, ...]:
+        """The codes of the items among ``idx`` that are to be planned (sites left out)."""
+        return tuple(self.codes[i] for i in idx if i < self.real)
+
     def names(self, idx: NDArray[np.int64] | list[int], limit: int = 12) -> str:
-        """Item codes for messages, shortened after ``limit``."""
-        codes = [self.codes[i] for i in idx]
+        """Item codes for messages (sites left out), shortened after ``limit``."""
+        codes = list(self.members(idx))
         shown = ", ".join(codes[:limit])
         return shown + (f" and {len(codes) - limit} more" if len(codes) > limit else "")
 
@@ -130,6 +149,40 @@ class Prepared:
     fixed: tuple[tuple[int, tuple[int, ...], PlanException], ...]  # (base, members, exception)
     parts: tuple[Part, ...]
     exceptions: tuple[PlanException, ...]
+
+
+def site_matrix(km: NDArray[np.float64], max_km: float | None) -> NDArray[np.float64]:
+    """The travel matrix of practices and candidate sites as one instance's items.
+
+    Parameters
+    ----------
+    km
+        Practices (rows) x sites (columns); sites that no practice reaches within ``max_km``
+        must have been left out.
+    max_km
+        The limit (None: none).
+
+    Returns
+    -------
+    NDArray[np.float64]
+        ``(n + m) x (n + m)``: practice -> site as given; site -> site 0 where the two are linked
+        by practices within the limit (a non-base site joins any such base at no cost); ``inf``
+        elsewhere (a practice is never a base).
+    """
+    n, m = km.shape
+    reach = np.isfinite(km) if max_km is None else km <= max_km + 1e-9
+    link = reach.T.astype(np.int64) @ reach.astype(np.int64) > 0  # sites sharing a practice
+    np.fill_diagonal(link, True)
+    closure = link.copy()
+    while True:  # sites linked through chains of practices and sites
+        wider = (closure.astype(np.int64) @ link.astype(np.int64)) > 0
+        if (wider == closure).all():
+            break
+        closure = wider
+    full = np.full((n + m, n + m), np.inf)
+    full[:n, n:] = km
+    full[n:, n:] = np.where(closure, 0.0, np.inf)
+    return full
 
 
 def _components(allowed: NDArray[np.bool_], items: NDArray[np.int64]) -> list[NDArray[np.int64]]:
@@ -240,11 +293,34 @@ def _over_ceiling(inst: Instance, checks: _Checks) -> NDArray[np.bool_]:
         )
         checks.causes.append(reason)
         exc = PlanException("over_ceiling", (inst.codes[i],), int(w[i]), reason)
-        checks.fixed.append((int(i), (int(i),), exc))
         checks.exceptions.append(exc)
+        if not inst.sites:
+            checks.fixed.append((int(i), (int(i),), exc))
     alive = np.ones(inst.n, dtype=bool)
     alive[over] = False
+    if inst.sites:
+        _over_ceiling_sites(inst, over, alive=alive, checks=checks)
     return alive
+
+
+def _over_ceiling_sites(
+    inst: Instance, over: NDArray[np.int64], *, alive: NDArray[np.bool_], checks: _Checks
+) -> None:
+    """With candidate sites, a practice over the ceiling is based at its nearest free site."""
+    if len(over) == 0:
+        return
+    for i, exc in zip(over, checks.exceptions[-len(over) :], strict=True):
+        free = np.flatnonzero(inst.allowed[i] & alive)
+        if len(free) == 0:
+            checks.fail(
+                f"{inst.codes[i]} is over the ceiling, a {inst.group} of its own, but no free "
+                f"candidate base lies within {_limit_words(inst)} of it",
+                Relaxation(inst.option("limit"), "raise"),
+            )
+            continue
+        site = int(free[np.lexsort((free, inst.km[i, free]))[0]])
+        checks.fixed.append((site, (int(i), site), exc))
+        alive[site] = False
 
 
 def no_base(inst: Instance) -> list[tuple[int, str]]:
@@ -264,8 +340,11 @@ def no_base(inst: Instance) -> list[tuple[int, str]]:
     list[tuple[int, str]]
         (item index, reason) for each such item, in code order.
     """
-    over = inst.weights > inst.hi  # a group on its own whatever its base (see _over_ceiling)
+    over = inst.weights > inst.hi  # a group on its own, its base itself (see _over_ceiling)
+    if inst.sites:
+        over[:] = False  # ... or the nearest site: it needs one within the limit
     stranded = np.flatnonzero(~inst.allowed.any(axis=1) & ~over)
+    stranded = stranded[stranded < inst.real]
     if len(stranded) == 0:
         return []
     ok = np.ones(inst.n, dtype=bool) if inst.base_ok is None else inst.base_ok
@@ -278,12 +357,9 @@ def no_base(inst: Instance) -> list[tuple[int, str]]:
             out.append((int(i), f"{head}: no candidate base"))
             continue
         j = int(np.argmin(km))
+        size = "" if inst.sites else f" ({_fmt(int(inst.weights[j]))} patients)"
         out.append(
-            (
-                int(i),
-                f"{head}: nearest candidate {inst.codes[j]} ({_fmt(int(inst.weights[j]))} "
-                f"patients) at {km[j]:.1f} {inst.unit}",
-            )
+            (int(i), f"{head}: nearest candidate {inst.codes[j]}{size} at {km[j]:.1f} {inst.unit}")
         )
     return out
 
@@ -319,9 +395,7 @@ def _islands(inst: Instance, alive: NDArray[np.bool_], checks: _Checks) -> None:
                 f"cannot reach {_fmt(lo)} with anyone within {_limit_words(inst)}"
             )
             checks.causes.append(reason)
-            exc = PlanException(
-                "island_under_floor", tuple(inst.codes[i] for i in comp), tot, reason
-            )
+            exc = PlanException("island_under_floor", inst.members(comp), tot, reason)
             checks.exceptions.append(exc)
             # one undersized group, based where the members are served best within the limit
             ok = inst.allowed[np.ix_(comp, comp)].all(axis=0)

@@ -82,6 +82,10 @@ class HubRule:
     base_min_patients
         A hub's base must be a practice of at least this many patients (None: any practice);
         at most ``hub_max``, since a hub's base practice is one of its practices.
+    bases
+        A file of candidate base sites (CSV or GeoPackage; see
+        :func:`mcp_geo.practices.readers.bases.read_bases`): each hub's base is one of them,
+        each site the base of at most one hub. Not combined with ``base_min_patients``.
     """
 
     hub_min: int = 30_000
@@ -92,6 +96,7 @@ class HubRule:
     objective: Objective = "weighted"
     strict: bool = False
     base_min_patients: int | None = None
+    bases: str | None = None
 
     def __post_init__(self) -> None:
         raise_problems(self, self.problems(), context="invalid hub rule")
@@ -130,6 +135,10 @@ class HubRule:
                     f"must be <= hub_max ({self.hub_max}): a hub's base is one of its practices",
                 )
             )
+        if self.bases is not None and (not isinstance(self.bases, str) or not self.bases.strip()):
+            bad.append(("bases", "must be the path of a CSV or GeoPackage of sites, or left out"))
+        elif self.bases is not None and self.base_min_patients is not None:
+            bad.append(("bases", "cannot be combined with base_min_patients"))
         return bad
 
     def limit(self, metric: str) -> float | None:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mcp_geo._errors import InfeasibleError, ValidationError
-from mcp_geo.boundaries.distances import TravelMatrix
+from mcp_geo.boundaries.distances import SiteTravel, TravelMatrix
 from mcp_geo.solvers._core import ENGINES as ENGINE_TABLE
 from mcp_geo.solvers._core import solve_instance
 from mcp_geo.solvers._greedy import greedy_plan, local_search
@@ -240,3 +240,62 @@ def test_mcp_base_rule_needs_the_base_practices_patients() -> None:
             rule=McpRule(mcp_base_min_patients=15_000),
             travel=travel,
         )
+
+
+def _site_travel(positions: dict[str, float], sites: dict[str, float]) -> SiteTravel:
+    codes, names = sorted(positions), sorted(sites)
+    x = np.array([positions[c] for c in codes])
+    s = np.array([sites[c] for c in names])
+    return SiteTravel(codes=tuple(codes), sites=tuple(names), km=np.abs(x[:, None] - s[None, :]),
+                      source="test line km")  # fmt: skip
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_each_candidate_site_bases_one_hub(engine: str) -> None:
+    """70,000 patients need two hubs; two sites, each the base of one of them.
+
+    ::
+
+        km:   0   0.5   1        2   2.5   3
+              A   S1    B        C   S2    D
+             20k       20k      15k       15k
+
+    Every practice is 0.5 km from its nearest site: 70,000 x 0.5 = 35,000 is a lower bound, and
+    {A, B} at S1, {C, D} at S2 reaches it. With S1 alone, two hubs cannot both have a base.
+    """
+    positions = {"A": 0.0, "B": 1.0, "C": 2.0, "D": 3.0}
+    frame = pd.DataFrame(
+        {"practice_code": list(positions), "patients": [20_000, 20_000, 15_000, 15_000]}
+    )
+    options = SolveOptions(engine=engine, threads=1)
+    sites = _site_travel(positions, {"S1": 0.5, "S2": 2.5})
+    sol = solve_hubs(frame, rule=HubRule(), options=options, sites=sites)
+    assert sol.hubs[["base_code", "patients", "practices"]].values.tolist() == [
+        ["S1", 40_000, 2],
+        ["S2", 30_000, 2],
+    ]
+    assert sol.assignment["km_to_base"].tolist() == [0.5] * 4
+    assert sol.certificate.objective == pytest.approx(35_000)
+    assert sol.certificate.status == "optimal"
+    one = _site_travel(positions, {"S1": 0.5})
+    with pytest.raises(InfeasibleError, match=r"need at least 2 hubs .* only 1 of them can be"):
+        solve_hubs(frame, rule=HubRule(), options=options, sites=one)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_sites_far_from_practices_are_ignored_and_unserved_practices_named(engine: str) -> None:
+    """S9 reaches no practice within 15 km; E reaches no site, and is named with the nearest."""
+    positions = {"A": 0.0, "B": 1.0, "C": 2.0, "E": 40.0}
+    frame = pd.DataFrame(
+        {"practice_code": list(positions), "patients": [12_000, 12_000, 12_000, 3_000]}
+    )
+    sites = _site_travel(positions, {"S1": 1.0, "S9": 100.0})
+    left_out = practices_without_base(frame, rule=HubRule(), sites=sites)
+    assert left_out.values.tolist() == [
+        ["E", "no allowed base within 15 km (a candidate site): nearest candidate S1 at 39.0 km"]
+    ]
+    kept = frame[frame.practice_code != "E"]
+    sol = solve_hubs(kept, rule=HubRule(), options=SolveOptions(engine=engine), sites=sites)
+    assert sol.hubs["base_code"].tolist() == ["S1"]
+    with pytest.raises(InfeasibleError, match=r"E: no allowed base within 15 km"):
+        solve_hubs(frame, rule=HubRule(), sites=sites)

@@ -74,6 +74,8 @@ class Pricer:
             for i in self.nbr[j]:
                 if tot >= self.lo:
                     break
+                if self.w[i] == 0 and self.base_ok[i]:
+                    continue  # a weightless base (a candidate site): left to the others
                 if tot + self.w[i] <= self.hi:
                     members.append(int(i))
                     tot += int(self.w[i])
