@@ -135,6 +135,8 @@ class Scenario:
                     bad.append(
                         ("bases", "needs travel 'great-circle' (road travel to sites: to do)")
                     )
+                if self.hub_rule.hubs is not None:
+                    bad.append(("hubs", "a fixed number of hubs with bases: not supported yet"))
                 if self.mcp_rule.mcp_base_min_patients is not None:
                     bad.append(
                         (

@@ -229,38 +229,27 @@ def _exclude_without_base(
     )
     if left_out.empty:
         return footprint, practices
+    if sites is None:
+        rule = f"base_min_patients {scenario.base_min_patients}"
+        relax = Relaxation("base_min_patients", "lower")
+    else:
+        rule, relax = f"bases {Path(str(scenario.bases)).name}", Relaxation("max_km", "raise")
     if len(left_out) == len(practices):
         raise InfeasibleError(
             f"no practice of {footprint.name} has an allowed base within the limit: "
             + str(left_out["reason"].iloc[0]),
             causes=tuple(left_out["reason"]),
             level="hubs",
-            relax=(
-                Relaxation(
-                    "base_min_patients" if sites is None else "max_km",
-                    "lower" if sites is None else "raise",
-                ),
-            ),
+            relax=(relax,),
         )
     log.info("%d practices have no allowed base: excluded", len(left_out))
-    rule = (
-        f"base_min_patients {scenario.base_min_patients}"
-        if sites is None
-        else f"bases {Path(str(scenario.bases)).name}"
-    )
     given = left_out.assign(source=rule)
     rows = pd.DataFrame({c: given.get(c, "") for c in footprint.exclusions.columns}, dtype=str)
     exclusions = pd.concat([footprint.exclusions, rows], ignore_index=True)
-    kept = ~practices["practice_code"].isin(left_out["practice_code"])
-    practices = practices[kept].reset_index(drop=True)
-    reduced = dataclasses.replace(
-        footprint,
-        practices=footprint.practices[
-            ~footprint.practices["practice_code"].isin(left_out["practice_code"])
-        ],
-        exclusions=exclusions,
-    )
-    return reduced, practices
+    gone = set(left_out["practice_code"])
+    practices = practices[~practices["practice_code"].isin(gone)].reset_index(drop=True)
+    kept = footprint.practices[~footprint.practices["practice_code"].isin(gone)]
+    return dataclasses.replace(footprint, practices=kept, exclusions=exclusions), practices
 
 
 def _planned_tables(

@@ -11,13 +11,16 @@ diagonal says whether an item may be its own base. Every engine reads the bases 
 item whose diagonal is False is never a base, not even of itself.
 
 Candidate base sites (``bases``, sites that are not items) are the same problem with more items:
-the last ``sites`` items are the sites, of weight 0, the only bases (``base_ok``). A site serves
-itself when it is a base; a site that is not a base joins, at cost 0, any base site linked to it
-(:func:`site_matrix`: sites in the same group of practices and sites within the limit of each
-other). Each site is then the base of at most one group (it is one item, covered once), a
-group's base is a site, and a plan costs what it costs with the sites left out: the engines
-need no change (zero weights are taken at no cost by the knapsacks). Outputs leave the site
-items out.
+after the items to plan come ``sites`` candidate sites (weight 0) and as many *parks* (one per
+site, weight ``lo``), the only bases (``base_ok``); :func:`site_matrix` links each practice to
+the sites within the limit, and each site to itself and to its own park only. A site is either
+the base of one group, or it joins its park, which is otherwise a group of its own ({park} or
+{park, site}, weight ``lo``: within the window). Each site is then the base of at most one
+group (it is one item, covered once), a group that serves practices is based at a site, and a
+plan costs what it costs without the extra items: the engines need no change (zero weights
+are taken at no cost by the knapsacks), and each site has exactly two ways to be covered, so
+no column repeats another with other unused sites. Outputs leave the extra items (and the
+parks' groups, which serve no practice) out; a fixed count counts the parks too.
 """
 
 from __future__ import annotations
@@ -65,7 +68,8 @@ class Instance:
     unit: Literal["km", "minutes"] = "km"  # what ``km`` and ``max_km`` measure (the travel's)
     base_ok: NDArray[np.bool_] | None = field(default=None, repr=False)  # None: every item
     base_rule: str = ""  # the base rule in words ("a practice of at least 10,000 patients")
-    sites: int = 0  # the last ``sites`` items are candidate base sites, not items to plan
+    sites: int = 0  # candidate base sites after the items to plan (see the module docstring)
+    parks: int = 0  # and their parks, last
     cost: NDArray[np.float64] = field(init=False, repr=False)
     allowed: NDArray[np.bool_] = field(init=False, repr=False)
 
@@ -118,8 +122,8 @@ class Instance:
 
     @property
     def real(self) -> int:
-        """How many items are to be planned (the first ones; the sites come after)."""
-        return self.n - self.sites
+        """How many items are to be planned (the first ones; sites and parks come after)."""
+        return self.n - self.sites - self.parks
 
     def members(self, idx: NDArray[np.int64] | list[int]) -> tuple[str, ...]:
         """The codes of the items among ``idx`` that are to be planned (sites left out)."""
@@ -152,7 +156,7 @@ class Prepared:
 
 
 def site_matrix(km: NDArray[np.float64], max_km: float | None) -> NDArray[np.float64]:
-    """The travel matrix of practices and candidate sites as one instance's items.
+    """The travel matrix of practices, candidate sites and their parks as one instance's items.
 
     Parameters
     ----------
@@ -165,23 +169,16 @@ def site_matrix(km: NDArray[np.float64], max_km: float | None) -> NDArray[np.flo
     Returns
     -------
     NDArray[np.float64]
-        ``(n + m) x (n + m)``: practice -> site as given; site -> site 0 where the two are linked
-        by practices within the limit (a non-base site joins any such base at no cost); ``inf``
-        elsewhere (a practice is never a base).
+        ``(n + 2m) x (n + 2m)`` (practices, sites, parks): practice -> site as given; 0 from a
+        site to itself and to its park, and from a park to itself; ``inf`` elsewhere.
     """
     n, m = km.shape
-    reach = np.isfinite(km) if max_km is None else km <= max_km + 1e-9
-    link = reach.T.astype(np.int64) @ reach.astype(np.int64) > 0  # sites sharing a practice
-    np.fill_diagonal(link, True)
-    closure = link.copy()
-    while True:  # sites linked through chains of practices and sites
-        wider = (closure.astype(np.int64) @ link.astype(np.int64)) > 0
-        if (wider == closure).all():
-            break
-        closure = wider
-    full = np.full((n + m, n + m), np.inf)
-    full[:n, n:] = km
-    full[n:, n:] = np.where(closure, 0.0, np.inf)
+    full = np.full((n + 2 * m, n + 2 * m), np.inf)
+    full[:n, n : n + m] = km
+    site = np.arange(n, n + m)
+    full[site, site] = 0.0
+    full[site, site + m] = 0.0
+    full[site + m, site + m] = 0.0
     return full
 
 
@@ -249,7 +246,7 @@ def prepare(inst: Instance) -> Prepared:
     """
     w = inst.weights
     checks = _Checks()
-    total = int(w.sum())
+    total = int(w[: inst.real].sum())
     if total < inst.lo:
         checks.fail(
             f"the footprint has {_fmt(total)} patients, under the {inst.group} floor of "
@@ -397,6 +394,10 @@ def _islands(inst: Instance, alive: NDArray[np.bool_], checks: _Checks) -> None:
             checks.causes.append(reason)
             exc = PlanException("island_under_floor", inst.members(comp), tot, reason)
             checks.exceptions.append(exc)
+            if inst.sites:
+                _island_at_site(inst, comp, exc=exc, alive=alive, checks=checks)
+                alive[comp] = False
+                continue
             # one undersized group, based where the members are served best within the limit
             ok = inst.allowed[np.ix_(comp, comp)].all(axis=0)
             if ok.any():
@@ -416,6 +417,32 @@ def _islands(inst: Instance, alive: NDArray[np.bool_], checks: _Checks) -> None:
             alive[comp] = False
 
 
+def _island_at_site(
+    inst: Instance,
+    comp: NDArray[np.int64],
+    *,
+    exc: PlanException,
+    alive: NDArray[np.bool_],
+    checks: _Checks,
+) -> None:
+    """An island of practices with candidate sites: one undersized group at the free site that
+    serves them best and reaches them all."""
+    sites = np.flatnonzero(alive & inst.allowed[comp].any(axis=0))
+    ok = inst.allowed[np.ix_(comp, sites)].all(axis=0)
+    if not ok.any():
+        checks.fail(
+            f"{exc.reason}, and no free candidate site lies within {_limit_words(inst)} of them "
+            "all",
+            Relaxation(inst.option("limit"), "raise"),
+        )
+        return
+    costs = inst.cost[np.ix_(comp, sites)].sum(axis=0)
+    costs[~ok] = np.inf
+    site = int(sites[int(np.argmin(costs))])
+    checks.fixed.append((site, (*(int(i) for i in comp), site), exc))
+    alive[site] = False
+
+
 def _split(
     inst: Instance, alive: NDArray[np.bool_], checks: _Checks
 ) -> tuple[list[Part], int, int]:
@@ -427,11 +454,14 @@ def _split(
     parts: list[Part] = []
     kmin_total, kmax_total = 0, 0
     for comp in _components(inst.allowed, np.flatnonzero(alive)):
-        tot = int(w[comp].sum())
+        if not (comp < inst.real).any():
+            parts.append(Part(items=comp, lo=lo))  # a site and its park, or a park alone
+            continue
+        tot = int(w[comp][comp < inst.real].sum())
         kmin = math.ceil(tot / hi)
         kmax = tot // lo if lo > 0 else len(comp)
         kmax = min(kmax, len(comp))
-        bases = int(np.diagonal(inst.allowed)[comp].sum())
+        bases = int(np.diagonal(inst.allowed)[comp[comp < inst.n - inst.parks]].sum())
         if kmin > bases:
             checks.fail(
                 f"the {len(comp)} {inst.item}s {inst.names(comp)} ({_fmt(tot)} patients) need "

@@ -102,7 +102,7 @@ def solve_hubs(
     assignment, hubs = _frames(inst, core.base_of, group_exception=core.group_exception, prefix="H")
     assignment = assignment.rename(columns={"code": "practice_code", "group_id": "hub_id"})
     hubs = hubs.rename(columns={"group_id": "hub_id", "members": "practices"})
-    log.info("hubs: %d practices, %d hubs, %s", inst.n, len(hubs), core.certificate.status)
+    log.info("hubs: %d practices, %d hubs, %s", inst.real, len(hubs), core.certificate.status)
     return HubSolution(
         assignment=assignment,
         hubs=hubs,
@@ -180,21 +180,33 @@ def _site_instance(df: pd.DataFrame, *, rule: HubRule, sites: SiteTravel) -> Ins
     reach = np.isfinite(km) if limit is None else km <= limit + 1e-9
     order = sorted((c, s) for s, c in enumerate(sites.sites) if reach[:, s].any())
     keep = [s for _, s in order]
+    if rule.hubs is not None:
+        raise ValidationError(
+            [
+                Problem(
+                    "a fixed number of hubs with candidate sites is not supported yet", key="hubs"
+                )
+            ]
+        )
     n, m = len(df), len(keep)
     weights = df["patients"].to_numpy(np.int64)
+    sites_codes = [c for c, _ in order]
     return Instance(
-        codes=(*df["practice_code"], *(c for c, _ in order)),
-        weights=np.concatenate([weights, np.zeros(m, dtype=np.int64)]),
+        codes=(*df["practice_code"], *sites_codes, *(f"park of {c}" for c in sites_codes)),
+        weights=np.concatenate(
+            [weights, np.zeros(m, dtype=np.int64), np.full(m, rule.hub_min, dtype=np.int64)]
+        ),
         km=site_matrix(km[:, keep], limit),
         lo=rule.hub_min,
         hi=rule.hub_max,
         max_km=limit,
-        count=rule.hubs,
+        count=None,
         objective=rule.objective,
         strict=rule.strict,
-        base_ok=np.arange(n + m) >= n,
+        base_ok=np.arange(n + 2 * m) >= n,
         base_rule="a candidate site",
         sites=m,
+        parks=m,
     )
 
 

@@ -299,3 +299,55 @@ def test_sites_far_from_practices_are_ignored_and_unserved_practices_named(engin
     assert sol.hubs["base_code"].tolist() == ["S1"]
     with pytest.raises(InfeasibleError, match=r"E: no allowed base within 15 km"):
         solve_hubs(frame, rule=HubRule(), sites=sites)
+
+
+def _brute_force_sites(
+    w: np.ndarray, km: np.ndarray, lo: int, hi: int, limit: float
+) -> float | None:
+    """Every assignment of practices to sites within the limit; groups within [lo, hi]."""
+    import itertools
+
+    choices = [np.flatnonzero(km[i] <= limit) for i in range(len(w))]
+    best = None
+    for pick in itertools.product(*choices):
+        load: dict[int, int] = {}
+        for i, s in enumerate(pick):
+            load[int(s)] = load.get(int(s), 0) + int(w[i])
+        if all(lo <= v <= hi for v in load.values()):
+            cost = float(sum(w[i] * km[i, s] for i, s in enumerate(pick)))
+            best = cost if best is None else min(best, cost)
+    return best
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(seed=st.integers(0, 10_000))
+@pytest.mark.parametrize("engine", ENGINES)
+def test_random_site_instances_match_brute_force(engine: str, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, m = 6, 3
+    xy, sxy = rng.uniform(0, 12, (n, 2)), rng.uniform(0, 12, (m, 2))
+    km = np.sqrt(((xy[:, None, :] - sxy[None, :, :]) ** 2).sum(axis=2))
+    w = rng.integers(4, 18, n).astype(np.int64)
+    codes = tuple(f"P{k}" for k in range(n))
+    frame = pd.DataFrame({"practice_code": codes, "patients": w})
+    sites = SiteTravel(codes=codes, sites=("S0", "S1", "S2"), km=km, source="test plane km")
+    rule = HubRule(hub_min=20, hub_max=45, max_km=8.0)
+    best = _brute_force_sites(w, km, 20, 45, 8.0)
+    try:
+        sol = solve_hubs(
+            frame, rule=rule, options=SolveOptions(engine=engine, threads=1), sites=sites
+        )
+    except InfeasibleError:
+        assert best is None
+        return
+    assert sol.hubs["base_code"].is_unique
+    assert set(sol.hubs["base_code"]) <= {"S0", "S1", "S2"}
+    assert (sol.assignment["km_to_base"] <= 8.0 + 1e-6).all()
+    if sol.exceptions:
+        return
+    assert best is not None
+    assert sol.certificate.objective == pytest.approx(best)
