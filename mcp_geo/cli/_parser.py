@@ -81,6 +81,25 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
     )
     rules.add_argument("--no-mcps", action="store_true", default=None, help="hubs only")
     rules.add_argument(
+        "--base-min-patients",
+        type=int,
+        metavar="N",
+        help="a hub's base must be a practice of at least N patients (default: any practice)",
+    )
+    rules.add_argument(
+        "--mcp-base-min-patients",
+        type=int,
+        metavar="N",
+        help="an MCP's base must be a hub whose base practice has at least N patients "
+        "(default: any hub)",
+    )
+    rules.add_argument(
+        "--bases",
+        metavar="FILE",
+        help="candidate base sites (CSV or GeoPackage: base_code, base_name and a position): "
+        "each hub's base is one of them, each the base of one hub at most",
+    )
+    rules.add_argument(
         "--objective",
         choices=("weighted", "distance"),
         help="patient-weighted km (default) or plain km",
@@ -136,7 +155,7 @@ SCENARIO_OPTIONS = (
     "snapshot", "hub_min", "hub_max", "hubs", "max_km", "mcp_min", "mcp_max", "mcps",
     "mcp_max_km", "no_mcps", "objective", "strict", "engine", "solver", "mode", "gap",
     "time_limit", "threads", "travel", "roads", "metric", "max_minutes", "mcp_max_minutes",
-    "circuity",
+    "circuity", "base_min_patients", "mcp_base_min_patients", "bases",
 )  # fmt: skip
 """The options of ``plan`` and ``compare`` that are scenario keys (``--max-km`` is ``max_km``)."""
 

@@ -128,12 +128,16 @@ def build_compact(
     local_allowed = inst.allowed[np.ix_(items, items)].copy()
     if pairs is not None:
         local_allowed &= pairs
-    base_ok = np.ones(n, dtype=bool) if bases is None else bases.copy()
+    base_ok = np.diagonal(local_allowed).copy()  # the base rules (see Instance.allowed)
+    if bases is not None:
+        base_ok &= bases
     cost = inst.cost[np.ix_(items, items)]
     tags = [
-        c if _PLAIN.fullmatch(c) else f"item{k}"
+        (c if k < inst.real else f"site_{c}") if _PLAIN.fullmatch(c) else f"item{k}"
         for k, c in zip(items, (inst.codes[i] for i in items), strict=True)
     ]
+    if len(set(tags)) < len(tags):  # a site named like a practice, say
+        tags = [f"item{k}" for k in items]
     prob = pulp.LpProblem("hubs_compact", pulp.LpMinimize)
     y = {j: prob.add_variable(f"y_{j}", 0, 1, cat=pulp.LpInteger) for j in range(n) if base_ok[j]}
     x: dict[tuple[int, int], pulp.LpVariable] = {}

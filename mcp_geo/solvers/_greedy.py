@@ -1,7 +1,7 @@
 """A quick greedy plan that seeds both engines (DESIGN "Warm starts"); it may find none.
 
-Most constrained first: the unassigned item with the least unassigned weight within reach opens a
-group at itself and takes its nearest unassigned neighbours (ties by code) until the floor; the
+Most constrained first: the unassigned item (that may be a base: ``allowed[j, j]``) with the least
+unassigned weight within reach opens a group at itself and takes its nearest unassigned neighbours (ties by code) until the floor; the
 remainder joins the nearest group with room within reach. Deterministic.
 """
 
@@ -34,7 +34,7 @@ def greedy_plan(
     free = np.ones(n, dtype=bool)
     while free.any():
         reach = (allowed & free[:, None]).T @ w  # unassigned weight each base could take
-        cand = np.flatnonzero(free & (reach >= lo) & (w <= hi))
+        cand = np.flatnonzero(free & (reach >= lo) & (w <= hi) & np.diagonal(allowed))
         if count is not None and len(load) >= count:
             break  # no more groups: the rest joins the nearest with room
         if len(cand) == 0:
@@ -47,6 +47,8 @@ def greedy_plan(
         for i in nb[np.lexsort((nb, cost[nb, j]))]:
             if tot >= goal:
                 break
+            if w[i] == 0 and allowed[i, i]:
+                continue  # a weightless base (a candidate site) adds nothing: kept for others
             if tot + w[i] <= hi:
                 base[i] = j
                 free[i] = False

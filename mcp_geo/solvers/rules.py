@@ -57,6 +57,11 @@ def option_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
 
 
+def _check_base_min(bad: list[Check], key: str, value: object) -> None:
+    if value is not None and (not is_whole(value) or value < 1):  # type: ignore[operator]
+        bad.append((key, "must be a whole number of patients >= 1, or left out"))
+
+
 @dataclass(frozen=True)
 class HubRule:
     """What a hub plan must satisfy.
@@ -76,7 +81,15 @@ class HubRule:
         ``"weighted"``: minimise the sum of patients x km to the base; ``"distance"``: the sum of km.
     strict
         If True, unavoidable exceptions (a practice over the ceiling, an isolated group under the
-        floor) raise :class:`~mcp_geo._errors.InfeasibleError` instead of being named exceptions.
+        floor) raise :class:`~mcp_geo._errors.InfeasibleError` instead of being named exceptions,
+        and so does a practice with no allowed base within the limit (otherwise excluded).
+    base_min_patients
+        A hub's base must be a practice of at least this many patients (None: any practice);
+        at most ``hub_max``, since a hub's base practice is one of its practices.
+    bases
+        A file of candidate base sites (CSV or GeoPackage; see
+        :func:`mcp_geo.practices.readers.bases.read_bases`): each hub's base is one of them,
+        each site the base of at most one hub. Not combined with ``base_min_patients``.
     """
 
     hub_min: int = 30_000
@@ -86,6 +99,8 @@ class HubRule:
     max_minutes: float | None = 20.0
     objective: Objective = "weighted"
     strict: bool = False
+    base_min_patients: int | None = None
+    bases: str | None = None
 
     def __post_init__(self) -> None:
         raise_problems(self, self.problems(), context="invalid hub rule")
@@ -112,6 +127,22 @@ class HubRule:
         check_limit(bad, "max_minutes", self.max_minutes, unit="minutes")
         check_choice(bad, "objective", self.objective, choices=OBJECTIVES)
         check_flag(bad, "strict", self.strict)
+        _check_base_min(bad, "base_min_patients", self.base_min_patients)
+        if (
+            is_whole(self.base_min_patients)
+            and is_whole(self.hub_max)
+            and self.base_min_patients > self.hub_max  # type: ignore[operator]
+        ):
+            bad.append(
+                (
+                    "base_min_patients",
+                    f"must be <= hub_max ({self.hub_max}): a hub's base is one of its practices",
+                )
+            )
+        if self.bases is not None and (not isinstance(self.bases, str) or not self.bases.strip()):
+            bad.append(("bases", "must be the path of a CSV or GeoPackage of sites, or left out"))
+        elif self.bases is not None and self.base_min_patients is not None:
+            bad.append(("bases", "cannot be combined with base_min_patients"))
         return bad
 
     def limit(self, metric: str) -> float | None:
@@ -145,6 +176,9 @@ class McpRule:
         no limit.
     objective, strict
         As for :class:`HubRule`.
+    mcp_base_min_patients
+        An MCP's base must be a hub whose base practice has at least this many patients (None:
+        any hub).
     """
 
     mcp_min: int = 100_000
@@ -154,6 +188,7 @@ class McpRule:
     mcp_max_minutes: float | None = None
     objective: Objective = "weighted"
     strict: bool = False
+    mcp_base_min_patients: int | None = None
 
     def __post_init__(self) -> None:
         raise_problems(self, self.problems(), context="invalid MCP rule")
@@ -176,6 +211,7 @@ class McpRule:
         check_limit(bad, "mcp_max_minutes", self.mcp_max_minutes, unit="minutes")
         check_choice(bad, "objective", self.objective, choices=OBJECTIVES)
         check_flag(bad, "strict", self.strict)
+        _check_base_min(bad, "mcp_base_min_patients", self.mcp_base_min_patients)
         return bad
 
     def limit(self, metric: str) -> float | None:

@@ -119,7 +119,7 @@ def _repair(
     allowed = np.zeros((len(left), len(left)), dtype=bool)
     for k, j in enumerate(left):
         allowed[np.isin(left, pr.nbr[j]), k] = True
-    np.fill_diagonal(allowed, True)
+    allowed[np.arange(len(left)), np.arange(len(left))] = pr.base_ok[left]
     rest = None if count is None else count - groups  # groups the greedy plan must add
     sub = None
     if rest is None or rest > 0:
