@@ -255,6 +255,27 @@ class TestEngineContract:
         assert sol.certificate.objective == pytest.approx(expected) == 3.0
         assert len(sol.hubs) == 2
 
+    @pytest.mark.parametrize("seed", [5, 8])
+    def test_fixed_count_with_nearly_full_hubs(self, engine: str, solver: str, seed: int) -> None:
+        """Eight practices, the fewest hubs their patients allow (hubs ~90% full on average,
+        as at the fewest count of real footprints): the brute-force optimum, proven."""
+        rng = np.random.default_rng(seed)
+        pts = rng.integers(6_000, 16_000, size=8)
+        frame, travel = plane_instance(rng.uniform(0, 12, size=(8, 2)), pts)
+        count = int(np.ceil(pts.sum() / 30_000))
+        rule = HubRule(hub_min=10_000, hub_max=30_000, max_km=10, hubs=count)
+        best = brute_force(pts, travel.km, 10_000, 30_000, 10, count=count)
+        opts = SolveOptions(engine=engine, solver=solver)
+        if best is None:
+            with pytest.raises(InfeasibleError):
+                solve_hubs(frame, rule=rule, options=opts, travel=travel)
+            return
+        sol = solve_hubs(frame, rule=rule, options=opts, travel=travel)
+        check_invariants(sol, frame, travel, rule)
+        assert len(sol.hubs) == count
+        assert sol.certificate.status == "optimal"
+        assert sol.certificate.objective == pytest.approx(best, rel=1e-6, abs=1e-6)
+
     def test_fewest_hubs_then_least_travel(self, engine: str, solver: str) -> None:
         """Four practices 8 km apart, 10,000 each, hubs of 10,000-40,000 within 15 km.
 
