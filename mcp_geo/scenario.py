@@ -62,8 +62,8 @@ MODES: tuple[Mode, ...] = ("staged", "joint")
 KEYS: tuple[str, ...] = (
     "footprint", "snapshot", "hub_min", "hub_max", "hubs", "max_km", "mcp_min", "mcp_max",
     "mcps", "mcp_max_km", "no_mcps", "objective", "engine", "solver", "mode", "gap",
-    "time_limit", "threads", "strict", "travel", "roads", "metric", "max_minutes",
-    "mcp_max_minutes", "circuity",
+    "time_limit", "threads", "strict", "hubs_within", "mcps_within", "travel", "roads",
+    "metric", "max_minutes", "mcp_max_minutes", "circuity",
 )  # fmt: skip
 """Every scenario key, in the order scenario.toml and report.json write them."""
 KNOWN_KEYS = frozenset(KEYS)
@@ -72,6 +72,8 @@ OPTION_KEYS: tuple[str, ...] = KEYS[1:]
 UNLIMITED_KEYS = ("max_km", "mcp_max_km", "max_minutes", "mcp_max_minutes")
 TRAVEL_KEYS = ("travel", "roads", "metric", "max_minutes", "mcp_max_minutes", "circuity")
 """Keys a plain great-circle plan leaves out of its files (as before road travel existed)."""
+WITHIN_KEYS = ("hubs_within", "mcps_within")
+"""The area rules: report.json leaves them out when unset (as before they existed)."""
 
 _PARTS: tuple[tuple[str, type], ...] = (
     ("hub_rule", HubRule),
@@ -124,6 +126,7 @@ class Scenario:
             for key in ("objective", "strict"):
                 if getattr(self.hub_rule, key) != getattr(self.mcp_rule, key):
                     bad.append((key, "the hub and MCP rules of a scenario share one value"))
+            bad += _within_problems(self)
         return bad
 
     # ------------------------------------------------------------ constructors
@@ -233,11 +236,11 @@ class Scenario:
 
     def report_dict(self) -> dict[str, Any]:
         """Every option, for report.json (``None`` where unset or unlimited); a plain
-        great-circle plan leaves the travel keys out."""
+        great-circle plan leaves the travel keys out, a plan without area rules their keys."""
         values = self.options()
         if self.travel_options.is_default:
             values = {k: v for k, v in values.items() if k not in TRAVEL_KEYS}
-        return values
+        return {k: v for k, v in values.items() if k not in WITHIN_KEYS or v is not None}
 
     # ------------------------------------------------------------ flat properties
 
@@ -248,6 +251,8 @@ class Scenario:
     max_minutes = property(lambda self: self.hub_rule.max_minutes, doc="HubRule.max_minutes")
     objective = property(lambda self: self.hub_rule.objective, doc="HubRule.objective")
     strict = property(lambda self: self.hub_rule.strict, doc="HubRule.strict")
+    hubs_within = property(lambda self: self.hub_rule.hubs_within, doc="HubRule.hubs_within")
+    mcps_within = property(lambda self: self.mcp_rule.mcps_within, doc="McpRule.mcps_within")
     mcp_min = property(lambda self: self.mcp_rule.mcp_min, doc="McpRule.mcp_min")
     mcp_max = property(lambda self: self.mcp_rule.mcp_max, doc="McpRule.mcp_max")
     mcps = property(lambda self: self.mcp_rule.mcps, doc="McpRule.mcps")
@@ -335,6 +340,42 @@ def _own_problems(values: Mapping[str, Any]) -> list[Check]:
         bad.append(("snapshot", f"must be {words(tuple(SNAPSHOTS))}"))
     check_flag(bad, "no_mcps", values["no_mcps"])
     check_choice(bad, "mode", values["mode"], choices=MODES)
+    return bad
+
+
+def _within_problems(scenario: Scenario) -> list[Check]:
+    """The area rules against the data and each other (DESIGN.md "Area rules").
+
+    A level must be one the snapshot holds (a sites file's areas are the shipped outlines':
+    ``sub-icb``, ``icb``, ``ccg19``); with both rules, the hubs' level must be the MCPs' or one
+    that nests in it, since a hub that crossed an MCP area could be in no MCP; ``mcps_within``
+    needs MCPs.
+    """
+    from mcp_geo.practices.snapshots import SNAPSHOTS
+    from mcp_geo.solvers.areas import ERA_LEVELS, NESTS_IN, nests
+
+    bad: list[Check] = []
+    hubs, mcps = scenario.hubs_within, scenario.mcps_within
+    if scenario.footprint.strip().lower().endswith(".csv"):
+        levels, holder = ERA_LEVELS["sites"], "a sites file's areas (the shipped outlines) are"
+    else:
+        levels = ERA_LEVELS[SNAPSHOTS[scenario.snapshot].era]
+        holder = f"the {scenario.snapshot} snapshot holds"
+    for key, level in (("hubs_within", hubs), ("mcps_within", mcps)):
+        if level is not None and level not in levels:
+            bad.append((key, f"must be a level {holder}: {words(levels)}"))
+    if hubs is not None and mcps is not None and not bad and not nests(hubs, mcps):
+        finer = [inner for inner, outer in NESTS_IN.items() if outer == mcps]
+        allowed = words((mcps, *finer))
+        bad.append(
+            (
+                "hubs_within",
+                f"must be {allowed} (the MCPs' area level {mcps!r}, or one within it): a hub "
+                "that crossed an MCP's area could be in no MCP",
+            )
+        )
+    if mcps is not None and scenario.no_mcps:
+        bad.append(("mcps_within", "needs an MCP level: it cannot go with no MCPs"))
     return bad
 
 

@@ -8,6 +8,8 @@ import pandas as pd
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.boundaries.distances import TravelMatrix, great_circle_matrix
 
+from .areas import AREA_LEVELS
+
 
 def validated_items(
     frame: pd.DataFrame,
@@ -17,10 +19,12 @@ def validated_items(
     travel: TravelMatrix | None,
     source: str,
     travel_codes: str | None = None,
+    within: str | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, str]:
     """Check the columns, sort by code, return the frame, the km matrix in that order, its source.
 
-    ``travel_codes``: the column whose values index ``travel`` (default: ``code``).
+    ``travel_codes``: the column whose values index ``travel`` (default: ``code``); ``within``:
+    the level of a within rule, whose column the frame must have.
     """
     problems: list[Problem] = []
     if not isinstance(frame, pd.DataFrame):
@@ -28,6 +32,8 @@ def validated_items(
             [Problem("must be a (Geo)DataFrame", source, "", type(frame).__name__)]
         )
     need = [code, weight] + ([] if travel is not None else ["latitude", "longitude"])
+    if within is not None:
+        need.append(AREA_LEVELS[within].column)
     missing = [c for c in need if c not in frame.columns]
     if missing:
         raise ValidationError(

@@ -20,6 +20,7 @@ from mcp_geo.boundaries.distances import TravelMatrix
 from ._core import solve_instance
 from ._frames import group_ids, validated_items
 from ._instance import Instance, PlanException
+from .areas import area_labels
 from .certificate import Certificate
 from .rules import HubRule, SolveOptions
 
@@ -70,8 +71,9 @@ def solve_hubs(
     Parameters
     ----------
     practices
-        (Geo)DataFrame with practice_code (unique), patients (whole numbers) and, without
-        ``travel``, latitude and longitude (degrees).
+        (Geo)DataFrame with practice_code (unique), patients (whole numbers), without
+        ``travel`` latitude and longitude (degrees), and with ``rule.hubs_within`` the level's
+        column (``sub_icb_code``...; :mod:`mcp_geo.solvers.areas`).
     rule
         Hub bounds, distance limit, count and objective.
     options
@@ -92,7 +94,12 @@ def solve_hubs(
         The plan (assignment, hubs, exceptions) and its certificate.
     """
     df, km, source = validated_items(
-        practices, code="practice_code", weight="patients", travel=travel, source="practices"
+        practices,
+        code="practice_code",
+        weight="patients",
+        travel=travel,
+        source="practices",
+        within=rule.hubs_within,
     )
     inst = Instance(
         codes=tuple(df["practice_code"]),
@@ -105,6 +112,8 @@ def solve_hubs(
         count=rule.hubs,
         objective=rule.objective,
         strict=rule.strict,
+        areas=None if rule.hubs_within is None else area_labels(df, rule.hubs_within),
+        area_level=rule.hubs_within or "",
     )
     core = solve_instance(inst, options=options)
     assignment, hubs = _frames(inst, core.base_of, group_exception=core.group_exception, prefix="H")

@@ -33,6 +33,7 @@ from mcp_geo._errors import (
     is_whole,
     raise_problems,
 )
+from mcp_geo.solvers.areas import LEVEL_NAMES
 
 Objective = Literal["weighted", "distance"]
 EngineName = Literal["auto", "compact", "columns"]
@@ -73,6 +74,9 @@ class HubRule:
     strict
         If True, unavoidable exceptions (a practice over the ceiling, an isolated group under the
         floor) raise :class:`~mcp_geo._errors.InfeasibleError` instead of being named exceptions.
+    hubs_within
+        An official level (``sub-icb``, ``icb``, ``ccg19``; ``ccg``, ``stp`` on 2021-01): no hub
+        mixes practices of two of its areas (:mod:`mcp_geo.solvers.areas`); None for no such rule.
     """
 
     hub_min: int = 30_000
@@ -82,6 +86,7 @@ class HubRule:
     max_minutes: float | None = 20.0
     objective: Objective = "weighted"
     strict: bool = False
+    hubs_within: str | None = None
 
     def __post_init__(self) -> None:
         raise_problems(self, self.problems(), context="invalid hub rule")
@@ -108,6 +113,7 @@ class HubRule:
         check_limit(bad, "max_minutes", self.max_minutes, unit="minutes")
         check_choice(bad, "objective", self.objective, choices=OBJECTIVES)
         check_flag(bad, "strict", self.strict)
+        _check_level(bad, "hubs_within", self.hubs_within)
         return bad
 
     def limit(self, metric: str) -> float | None:
@@ -141,6 +147,10 @@ class McpRule:
         no limit.
     objective, strict
         As for :class:`HubRule`.
+    mcps_within
+        An official level: no MCP mixes hubs of two of its areas (a hub's area is its practices'
+        common area); hubs are then held within those areas too, since a hub that crossed one
+        could be in no MCP. None for no such rule.
     """
 
     mcp_min: int = 100_000
@@ -150,6 +160,7 @@ class McpRule:
     mcp_max_minutes: float | None = None
     objective: Objective = "weighted"
     strict: bool = False
+    mcps_within: str | None = None
 
     def __post_init__(self) -> None:
         raise_problems(self, self.problems(), context="invalid MCP rule")
@@ -172,6 +183,7 @@ class McpRule:
         check_limit(bad, "mcp_max_minutes", self.mcp_max_minutes, unit="minutes")
         check_choice(bad, "objective", self.objective, choices=OBJECTIVES)
         check_flag(bad, "strict", self.strict)
+        _check_level(bad, "mcps_within", self.mcps_within)
         return bad
 
     def limit(self, metric: str) -> float | None:
@@ -188,6 +200,13 @@ class McpRule:
             The limit, or None for no limit.
         """
         return self.mcp_max_minutes if metric == "minutes" else self.mcp_max_km
+
+
+def _check_level(bad: list[Check], key: str, value: object) -> None:
+    """A within rule names an official level, or is None (which levels a snapshot holds is the
+    scenario's check: :class:`~mcp_geo.scenario.Scenario`)."""
+    if value is not None:
+        check_choice(bad, key, value, choices=LEVEL_NAMES)
 
 
 @dataclass(frozen=True)
