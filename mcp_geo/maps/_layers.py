@@ -31,6 +31,7 @@ from mcp_geo.maps._geometry import (
 )
 from mcp_geo.maps._text import TextPopup, TextTooltip, layer_name
 from mcp_geo.plans.plan import Plan
+from mcp_geo.solvers.areas import AREA_LEVELS
 
 log = logging.getLogger(__name__)
 
@@ -335,6 +336,32 @@ def _list_sizes(plan: Plan) -> str:
     return f"list sizes from {PurePath(plan.footprint).name}"
 
 
+def crossing_lines(plan: Plan, *, shown: int = 6) -> list[str]:
+    """One line per official level: the hubs and MCPs that cross its areas, and which.
+
+    ``sub-ICB: 5 hubs cross (H02, H03, ...), 4 MCPs (M01, ...)``; ``ICB: none crosses``.
+    """
+
+    def ids(spans: dict[str, tuple[str | None, ...]]) -> str:
+        keys = list(spans)
+        more = f", and {len(keys) - shown} more" if len(keys) > shown else ""
+        return f" ({', '.join(keys[:shown])}{more})" if keys else ""
+
+    lines = []
+    for c in plan.metrics.crossings:
+        word = AREA_LEVELS[c.level].word
+        parts = [f"{len(c.hubs)} hub{'s' if len(c.hubs) != 1 else ''}{ids(c.hubs)}"]
+        if c.mcps is not None:
+            parts.append(f"{len(c.mcps)} MCP{'s' if len(c.mcps) != 1 else ''}{ids(c.mcps)}")
+        outside = (
+            f"; {c.practices_without_area} practices outside every {word}"
+            if c.practices_without_area
+            else ""
+        )
+        lines.append(f"crossing {word} boundaries: {', '.join(parts)}{outside}")
+    return lines
+
+
 def panel_html(plan: Plan, *, left: str = "10px", title: str | None = None) -> str:
     """The headline numbers of a plan (static HTML)."""
     m = plan.metrics
@@ -363,6 +390,7 @@ def panel_html(plan: Plan, *, left: str = "10px", title: str | None = None) -> s
             f"max {m.hubs.travel.max:.2f} km"
         )
     lines.append(f"travel: {esc(plan.travel)}")
+    lines += [esc(line) for line in crossing_lines(plan)]
     for level, certificate in (("hubs", plan.certificates.hubs), ("MCPs", plan.certificates.mcps)):
         if certificate is not None:
             gap = "gap n/a" if certificate.gap is None else f"gap {100 * certificate.gap:.4f}%"

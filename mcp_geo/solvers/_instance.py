@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from mcp_geo._errors import InfeasibleError, Level, Relaxation
 
-from .areas import AREA_LEVELS, area_name
+from .areas import AREA_LEVELS, area_name, area_place
 
 log = logging.getLogger(__name__)
 
@@ -279,11 +279,7 @@ def _islands(inst: Instance, alive: NDArray[np.bool_], checks: _Checks) -> None:
                 f"cannot reach {_fmt(lo)} with anyone within {_limit_words(inst)}"
             )
             if inst.areas is not None:  # the area's boundary cuts them off too
-                reason = (
-                    f"isolated group under the floor: {inst.area_of(comp)}: {inst.names(comp)} "
-                    f"({_fmt(tot)} patients) cannot reach {_fmt(lo)} with anyone of "
-                    f"{inst.area_of(comp)} within {_limit_words(inst)}"
-                )
+                reason += " " + area_place(inst.area_level, inst.areas[int(comp[0])])
             checks.causes.append(reason)
             exc = PlanException(
                 "island_under_floor", tuple(inst.codes[i] for i in comp), tot, reason

@@ -114,6 +114,24 @@ def area_name(level: str, code: str | None) -> str:
     return f"outside every {word}" if code is None else f"{word} {code}"
 
 
+def area_place(level: str, code: str | None) -> str:
+    """Where, in words: ``in sub-ICB 05G``, or ``outside every sub-ICB`` for no area.
+
+    Parameters
+    ----------
+    level
+        A name of :data:`LEVEL_NAMES`.
+    code
+        The area's code, or None.
+
+    Returns
+    -------
+    str
+        The words.
+    """
+    return area_name(level, code) if code is None else f"in {area_name(level, code)}"
+
+
 def nests(inner: str, outer: str) -> bool:
     """Whether every area of ``inner`` lies within one area of ``outer`` (or they are one level).
 
