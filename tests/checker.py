@@ -254,5 +254,7 @@ def check_areas(
             errors.append(f"{level}: reported MCP crossings {reported['mcps']} != {mcps}")
         outside = sum(area_of.get(c) is None for c in practices["practice_code"])
         if reported["practices_without_area"] != outside:
-            errors.append(f"{level}: {reported['practices_without_area']} without area != {outside}")
+            errors.append(
+                f"{level}: {reported['practices_without_area']} without area != {outside}"
+            )
     return errors

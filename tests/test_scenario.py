@@ -353,7 +353,9 @@ def test_a_scenario_round_trips_to_the_same_file(tmp_path):
 
 
 def test_area_rules_are_levels_the_snapshot_holds():
-    assert Scenario.from_options("north-staffs", {"hubs_within": "sub-icb"}).hubs_within == "sub-icb"
+    assert (
+        Scenario.from_options("north-staffs", {"hubs_within": "sub-icb"}).hubs_within == "sub-icb"
+    )
     old = Scenario.from_options("north-staffs", {"snapshot": "2021-01", "mcps_within": "stp"})
     assert old.mcps_within == "stp"
     with pytest.raises(
@@ -387,7 +389,8 @@ def test_hubs_within_must_nest_in_mcps_within_and_mcps_within_needs_mcps():
 
 def test_area_rules_round_trip_and_stay_out_of_the_files_when_unset(tmp_path):
     plain = Scenario.from_options("north-staffs")
-    assert "hubs_within" not in plain.to_toml() and "hubs_within" not in plain.report_dict()
+    assert "hubs_within" not in plain.to_toml()
+    assert "hubs_within" not in plain.report_dict()
     ruled = Scenario.from_options("north-staffs", {"mcps_within": "sub-icb"})
     assert ruled.report_dict()["mcps_within"] == "sub-icb"
     path = tmp_path / "scenario.toml"

@@ -23,9 +23,9 @@ from mcp_geo.solvers import (
 )
 from mcp_geo.solvers.areas import AREA_LEVELS, area_labels, area_name
 from mcp_geo.solvers.hubs import HubException, HubSolution
-from mcp_geo.solvers.rules import HubRule
 from mcp_geo.solvers.joint import solve_joint
 from mcp_geo.solvers.mcps import McpSolution
+from mcp_geo.solvers.rules import HubRule
 
 MCP_TABLE_COLUMNS = ["mcp_id", "base_hub_id", "base_code", "patients", "hubs", "practices"]
 

@@ -26,10 +26,10 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "DistanceStats",
-    "area_crossings",
     "GroupingMetrics",
     "SizeStats",
     "adjusted_rand_index",
+    "area_crossings",
     "group_spans_km",
     "grouping_metrics",
     "pcn_grouping_metrics",

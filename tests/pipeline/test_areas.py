@@ -76,9 +76,11 @@ def test_hubs_within_sub_icb(shared_data, official_areas, tmp_path):
     practices, report = _plan(tmp_path / "hubs", shared_data, "--hubs-within", "sub-icb")
     assert check_plan(tmp_path / "hubs", areas=official_areas) == []  # once each, bounds, rules
     area = practices["practice_code"].map(official_areas["sub-icb"])
-    assert set(area) == {"05G", "05W"} and practices["practice_code"].is_unique
+    assert set(area) == {"05G", "05W"}
+    assert practices["practice_code"].is_unique
     assert (area.groupby(practices["hub_id"]).nunique() == 1).all()
-    assert len(practices) == 66 and report["exceptions"] == []
+    assert len(practices) == 66
+    assert report["exceptions"] == []
     assert report["parameters"]["hubs_within"] == "sub-icb"
     assert report["metrics"]["crossings"]["sub-icb"]["hubs"] == {"count": 0, "crossing": {}}
     assert report["certificates"]["hubs"]["status"] == "optimal"

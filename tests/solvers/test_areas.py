@@ -44,9 +44,7 @@ def test_no_hub_mixes_two_areas_and_the_objective_is_the_hand_computed_one(engin
     assert free.certificate.objective == pytest.approx(40_000)
     hub_of = free.assignment.set_index("practice_code")["hub_id"]
     assert hub_of["A1"] == hub_of["B1"]  # the free plan mixes the areas
-    within = solve_hubs(
-        frame, rule=HubRule(hubs_within="sub-icb"), options=options, travel=travel
-    )
+    within = solve_hubs(frame, rule=HubRule(hubs_within="sub-icb"), options=options, travel=travel)
     assert within.certificate.status == "optimal"
     assert within.certificate.objective == pytest.approx(400_000)
     hub_of = within.assignment.set_index("practice_code")["hub_id"]
@@ -145,7 +143,9 @@ def test_no_mcp_mixes_hubs_of_two_areas() -> None:
             "sub_icb_code": ["A", "B", "A", "B"],
         }
     )
-    _, travel = line_instance({"H1": 0, "H2": 1, "H3": 3, "H4": 4}, dict.fromkeys(["H1", "H2", "H3", "H4"], 0))
+    _, travel = line_instance(
+        {"H1": 0, "H2": 1, "H3": 3, "H4": 4}, dict.fromkeys(["H1", "H2", "H3", "H4"], 0)
+    )
     free = solve_mcps(hubs, travel=travel)
     assert free.certificate.objective == pytest.approx(120_000)
     within = solve_mcps(hubs, rule=McpRule(mcps_within="sub-icb"), travel=travel)
