@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 Limit = float | Literal["none"] | None
+AreaLevel = Literal["sub-icb", "icb", "ccg19", "ccg", "stp"]
 
 
 def suggest_keywords(function: Callable[P, R]) -> Callable[P, R]:
@@ -90,6 +91,8 @@ def plan(
     time_limit: float | None = None,
     threads: int | None = None,
     strict: bool | None = None,
+    hubs_within: AreaLevel | None = None,
+    mcps_within: AreaLevel | None = None,
     travel: Literal["great-circle", "road"] | None = None,
     roads: str | None = None,
     metric: Literal["km", "minutes"] | None = None,
@@ -110,8 +113,9 @@ def plan(
         ``"practices:M83001,..."``, ``"polygon:area.gpkg"``, a CSV of your own sites, or a
         scenario file (``"scenario.toml"``: the keywords given override its values).
     snapshot, hub_min, hub_max, hubs, max_km, mcp_min, mcp_max, mcps, mcp_max_km, no_mcps, \
-objective, engine, solver, mode, gap, time_limit, threads, strict, travel, roads, metric, \
-max_minutes, mcp_max_minutes, circuity, base_min_patients, mcp_base_min_patients, bases
+objective, engine, solver, mode, gap, time_limit, threads, strict, hubs_within, mcps_within, \
+travel, roads, metric, max_minutes, mcp_max_minutes, circuity, base_min_patients, \
+mcp_base_min_patients, bases
         The options of ``mcp-geo plan`` (``--hub-min`` is ``hub_min``), with the same
         defaults (None: the default; ``"none"``: no distance limit). See the README's
         "Options".
@@ -318,6 +322,8 @@ def plan_england(
     time_limit: float | None = None,
     threads: int | None = None,
     strict: bool | None = None,
+    hubs_within: AreaLevel | None = None,
+    mcps_within: AreaLevel | None = None,
     travel: Literal["great-circle", "road"] | None = None,
     roads: str | None = None,
     metric: Literal["km", "minutes"] | None = None,

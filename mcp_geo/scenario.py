@@ -62,8 +62,9 @@ MODES: tuple[Mode, ...] = ("staged", "joint")
 KEYS: tuple[str, ...] = (
     "footprint", "snapshot", "hub_min", "hub_max", "hubs", "max_km", "mcp_min", "mcp_max",
     "mcps", "mcp_max_km", "no_mcps", "objective", "engine", "solver", "mode", "gap",
-    "time_limit", "threads", "strict", "travel", "roads", "metric", "max_minutes",
-    "mcp_max_minutes", "circuity", "base_min_patients", "mcp_base_min_patients", "bases",
+    "time_limit", "threads", "strict", "hubs_within", "mcps_within", "travel", "roads",
+    "metric", "max_minutes", "mcp_max_minutes", "circuity", "base_min_patients",
+    "mcp_base_min_patients", "bases",
 )  # fmt: skip
 """Every scenario key, in the order scenario.toml and report.json write them."""
 KNOWN_KEYS = frozenset(KEYS)
@@ -74,6 +75,8 @@ TRAVEL_KEYS = ("travel", "roads", "metric", "max_minutes", "mcp_max_minutes", "c
 """Keys a plain great-circle plan leaves out of its files (as before road travel existed)."""
 BASE_KEYS = ("base_min_patients", "mcp_base_min_patients", "bases")
 """Keys a plan without base rules leaves out of its files (as before they existed)."""
+WITHIN_KEYS = ("hubs_within", "mcps_within")
+"""The area rules: report.json leaves them out when unset (as before they existed)."""
 
 _PARTS: tuple[tuple[str, type], ...] = (
     ("hub_rule", HubRule),
@@ -137,6 +140,9 @@ class Scenario:
                     )
                 if self.hub_rule.hubs is not None:
                     bad.append(("hubs", "a hub count (N or fewest) with bases: not supported yet"))
+                for key in WITHIN_KEYS:
+                    if self.options()[key] is not None:
+                        bad.append((key, "cannot be combined with bases yet (sites have no area)"))
                 if self.mcp_rule.mcp_base_min_patients is not None:
                     bad.append(
                         (
@@ -144,6 +150,7 @@ class Scenario:
                             "cannot be combined with bases (sites have no patients)",
                         )
                     )
+            bad += _within_problems(self)
         return bad
 
     # ------------------------------------------------------------ constructors
@@ -253,11 +260,13 @@ class Scenario:
 
     def report_dict(self) -> dict[str, Any]:
         """Every option, for report.json (``None`` where unset or unlimited); a plain
-        great-circle plan leaves the travel keys out, a plan without base rules their keys."""
+        great-circle plan leaves the travel keys out, a plan without base or area rules their
+        keys."""
         values = self.options()
         if self.travel_options.is_default:
             values = {k: v for k, v in values.items() if k not in TRAVEL_KEYS}
-        return {k: v for k, v in values.items() if k not in BASE_KEYS or v is not None}
+        optional = BASE_KEYS + WITHIN_KEYS
+        return {k: v for k, v in values.items() if k not in optional or v is not None}
 
     # ------------------------------------------------------------ flat properties
 
@@ -268,6 +277,8 @@ class Scenario:
     max_minutes = property(lambda self: self.hub_rule.max_minutes, doc="HubRule.max_minutes")
     objective = property(lambda self: self.hub_rule.objective, doc="HubRule.objective")
     strict = property(lambda self: self.hub_rule.strict, doc="HubRule.strict")
+    hubs_within = property(lambda self: self.hub_rule.hubs_within, doc="HubRule.hubs_within")
+    mcps_within = property(lambda self: self.mcp_rule.mcps_within, doc="McpRule.mcps_within")
     base_min_patients = property(
         lambda self: self.hub_rule.base_min_patients, doc="HubRule.base_min_patients"
     )
@@ -362,6 +373,42 @@ def _own_problems(values: Mapping[str, Any]) -> list[Check]:
         bad.append(("snapshot", f"must be {words(tuple(SNAPSHOTS))}"))
     check_flag(bad, "no_mcps", values["no_mcps"])
     check_choice(bad, "mode", values["mode"], choices=MODES)
+    return bad
+
+
+def _within_problems(scenario: Scenario) -> list[Check]:
+    """The area rules against the data and each other (DESIGN.md "Area rules").
+
+    A level must be one the snapshot holds (a sites file's areas are the shipped outlines':
+    ``sub-icb``, ``icb``, ``ccg19``); with both rules, the hubs' level must be the MCPs' or one
+    that nests in it, since a hub that crossed an MCP area could be in no MCP; ``mcps_within``
+    needs MCPs.
+    """
+    from mcp_geo.practices.snapshots import SNAPSHOTS
+    from mcp_geo.solvers.areas import ERA_LEVELS, NESTS_IN, nests
+
+    bad: list[Check] = []
+    hubs, mcps = scenario.hubs_within, scenario.mcps_within
+    if scenario.footprint.strip().lower().endswith(".csv"):
+        levels, holder = ERA_LEVELS["sites"], "a sites file's areas (the shipped outlines) are"
+    else:
+        levels = ERA_LEVELS[SNAPSHOTS[scenario.snapshot].era]
+        holder = f"the {scenario.snapshot} snapshot holds"
+    for key, level in (("hubs_within", hubs), ("mcps_within", mcps)):
+        if level is not None and level not in levels:
+            bad.append((key, f"must be a level {holder}: {words(levels)}"))
+    if hubs is not None and mcps is not None and not bad and not nests(hubs, mcps):
+        finer = [inner for inner, outer in NESTS_IN.items() if outer == mcps]
+        allowed = words((mcps, *finer))
+        bad.append(
+            (
+                "hubs_within",
+                f"must be {allowed} (the MCPs' area level {mcps!r}, or one within it): a hub "
+                "that crossed an MCP's area could be in no MCP",
+            )
+        )
+    if mcps is not None and scenario.no_mcps:
+        bad.append(("mcps_within", "needs an MCP level: it cannot go with no MCPs"))
     return bad
 
 

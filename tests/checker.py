@@ -13,7 +13,10 @@ violation it finds (an empty list means the plan is sound):
 - distances practice -> hub base recomputed by the haversine formula, and within max_km;
 - MCPs are unions of whole hubs, at least mcp_min (and at most mcp_max), hub -> MCP base km recomputed;
 - hub and MCP totals, counts and spans recomputed; the weighted travel metrics and the hub objective
-  (patients x km) recomputed from the CSV and compared with report.json.
+  (patients x km) recomputed from the CSV and compared with report.json;
+- given each practice's official areas (taken by the test from the official files, not from the
+  plan), the area rules: no hub of two areas of ``hubs_within`` (nor of ``mcps_within``), no MCP
+  of two areas of ``mcps_within``; and report.json's ``metrics.crossings`` recounted.
 """
 
 from __future__ import annotations
@@ -60,8 +63,14 @@ def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * R_KM * math.asin(math.sqrt(min(1.0, h)))
 
 
-def check_plan(folder: str | Path) -> list[str]:
-    """Every violation found in the plan written in ``folder``."""
+def check_plan(
+    folder: str | Path, *, areas: dict[str, dict[str, str | None]] | None = None
+) -> list[str]:
+    """Every violation found in the plan written in ``folder``.
+
+    ``areas``: level (``sub-icb``...) -> practice code -> its area code (None for none), for
+    the area rules and the crossing counts of those levels.
+    """
     folder = Path(folder)
     errors: list[str] = []
     practices = pd.read_csv(folder / "practices.csv", dtype={"practice_code": str, "mcp_id": str})
@@ -179,6 +188,7 @@ def check_plan(folder: str | Path) -> list[str]:
     if metrics["hubs"]["count"] != len(hubs):
         errors.append("hub count in report.json differs from hubs.csv")
 
+    errors += check_areas(practices, report, areas or {})
     if params["no_mcps"]:
         if len(mcps) or practices["mcp_id"].notna().any():
             errors.append("no_mcps, but MCPs were written")
@@ -254,4 +264,54 @@ def _under_floor(report: dict, hubs: pd.DataFrame, *, hub_min: int) -> list[str]
             want = max(0, hub_min - hub.patients) if hub.exception == "under_floor" else 0
             if int(hub.shortfall or 0) != want:
                 errors.append(f"{hub.hub_id}: shortfall {hub.shortfall} != {want}")
+    return errors
+
+
+def _spans(
+    practices: pd.DataFrame, area_of: dict[str, str | None], column: str
+) -> dict[str, list[str | None]]:
+    """Groups (hub or MCP ids) whose practices lie in more than one area, with those areas."""
+    found: dict[str, set[str | None]] = {}
+    for row in practices.itertuples():
+        group = getattr(row, column)
+        if isinstance(group, str):
+            found.setdefault(group, set()).add(area_of.get(row.practice_code))
+    return {
+        g: sorted(a for a in s if a is not None) + ([None] if None in s else [])
+        for g, s in sorted(found.items())
+        if len(s) > 1
+    }
+
+
+def check_areas(
+    practices: pd.DataFrame, report: dict, areas: dict[str, dict[str, str | None]]
+) -> list[str]:
+    """The area rules and report.json's crossings, recounted from the practices' areas."""
+    errors: list[str] = []
+    params = report["parameters"]
+    crossings = report["metrics"].get("crossings", {})
+    within = {"hubs": params.get("hubs_within"), "mcps": params.get("mcps_within")}
+    for level, area_of in areas.items():
+        missing = sorted(set(practices["practice_code"]) - set(area_of))
+        if missing:
+            errors.append(f"{level}: no area given for {missing[:5]}")
+        hubs = _spans(practices, area_of, "hub_id")
+        mcps = _spans(practices, area_of, "mcp_id")
+        if level in (within["hubs"], within["mcps"]) and hubs:
+            errors.append(f"hubs crossing {level} areas under a within rule: {hubs}")
+        if level == within["mcps"] and mcps:
+            errors.append(f"MCPs crossing {level} areas under mcps_within: {mcps}")
+        reported = crossings.get(level)
+        if reported is None:
+            errors.append(f"report.json has no crossings for {level}")
+            continue
+        if reported["hubs"] != {"count": len(hubs), "crossing": hubs}:
+            errors.append(f"{level}: reported hub crossings {reported['hubs']} != {hubs}")
+        if not params["no_mcps"] and reported["mcps"] != {"count": len(mcps), "crossing": mcps}:
+            errors.append(f"{level}: reported MCP crossings {reported['mcps']} != {mcps}")
+        outside = sum(area_of.get(c) is None for c in practices["practice_code"])
+        if reported["practices_without_area"] != outside:
+            errors.append(
+                f"{level}: {reported['practices_without_area']} without area != {outside}"
+            )
     return errors

@@ -347,3 +347,56 @@ def test_a_scenario_round_trips_to_the_same_file(tmp_path):
     keys = [line.split(" = ")[0] for line in text.splitlines() if " = " in line]
     values = scenario.report_dict()
     assert keys == [k for k, v in values.items() if v is not None or k in UNLIMITED_KEYS]
+
+
+# ---------------------------------------------------------------- area rules
+
+
+def test_area_rules_are_levels_the_snapshot_holds():
+    assert (
+        Scenario.from_options("north-staffs", {"hubs_within": "sub-icb"}).hubs_within == "sub-icb"
+    )
+    old = Scenario.from_options("north-staffs", {"snapshot": "2021-01", "mcps_within": "stp"})
+    assert old.mcps_within == "stp"
+    with pytest.raises(
+        ValidationError,
+        match=r"keyword 'hubs_within': must be a level the 2025-04 snapshot holds: 'sub-icb', "
+        r"'icb' or 'ccg19' \(got 'ccg'\)",
+    ):
+        Scenario.from_options("north-staffs", {"hubs_within": "ccg"})
+    with pytest.raises(ValidationError, match=r"2021-01 snapshot holds: 'ccg' or 'stp'"):
+        Scenario.from_options("north-staffs", {"snapshot": "2021-01", "mcps_within": "icb"})
+    with pytest.raises(ValidationError, match=r"a sites file's areas \(the shipped outlines\)"):
+        Scenario.from_options("sites.csv", {"snapshot": "2021-01", "hubs_within": "stp"})
+
+
+def test_hubs_within_must_nest_in_mcps_within_and_mcps_within_needs_mcps():
+    nested = Scenario.from_options("north-staffs", {"hubs_within": "sub-icb", "mcps_within": "icb"})
+    assert (nested.hubs_within, nested.mcps_within) == ("sub-icb", "icb")
+    with pytest.raises(
+        ValidationError,
+        match=r"keyword 'hubs_within': must be 'sub-icb' \(the MCPs' area level 'sub-icb', or one "
+        r"within it\): a hub that crossed an MCP's area could be in no MCP \(got 'icb'\)",
+    ):
+        Scenario.from_options("north-staffs", {"hubs_within": "icb", "mcps_within": "sub-icb"})
+    with pytest.raises(ValidationError, match=r"must be 'icb' or 'sub-icb' \(the MCPs' area"):
+        Scenario.from_options("north-staffs", {"hubs_within": "ccg19", "mcps_within": "icb"})
+    with pytest.raises(
+        ValidationError, match=r"keyword 'mcps_within': needs an MCP level: it cannot go with no"
+    ):
+        Scenario.from_options("north-staffs", {"mcps_within": "icb", "no_mcps": True})
+
+
+def test_area_rules_round_trip_and_stay_out_of_the_files_when_unset(tmp_path):
+    plain = Scenario.from_options("north-staffs")
+    assert "hubs_within" not in plain.to_toml()
+    assert "hubs_within" not in plain.report_dict()
+    ruled = Scenario.from_options("north-staffs", {"mcps_within": "sub-icb"})
+    assert ruled.report_dict()["mcps_within"] == "sub-icb"
+    path = tmp_path / "scenario.toml"
+    path.write_text(ruled.to_toml(), encoding="utf-8")
+    assert 'mcps_within = "sub-icb"' in path.read_text(encoding="utf-8")
+    assert read_scenario(path) == ruled
+    path.write_text('footprint = "north-staffs"\nhubs_within = "county"\n', encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"scenario.toml, field 'hubs_within': must be"):
+        read_scenario(path)

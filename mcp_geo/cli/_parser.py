@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mcp_geo import ATTRIBUTION, __version__
+from mcp_geo.solvers.areas import LEVEL_NAMES
 
 if TYPE_CHECKING:
     from mcp_geo.scenario import Scenario
@@ -110,6 +111,19 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="no exceptions: an oversized practice or an isolated group is an error",
     )
+    rules.add_argument(
+        "--hubs-within",
+        choices=LEVEL_NAMES,
+        metavar="AREA",
+        help="no hub mixes practices of two areas of this level: sub-icb, icb or ccg19 "
+        "(2025-04), ccg or stp (2021-01)",
+    )
+    rules.add_argument(
+        "--mcps-within",
+        choices=LEVEL_NAMES,
+        metavar="AREA",
+        help="no MCP mixes hubs of two areas of this level (and no hub crosses one)",
+    )
     travel = parser.add_argument_group("travel")
     travel.add_argument(
         "--travel", choices=("great-circle", "road"), help="distance measure (default great-circle)"
@@ -153,9 +167,10 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
 
 SCENARIO_OPTIONS = (
     "snapshot", "hub_min", "hub_max", "hubs", "max_km", "mcp_min", "mcp_max", "mcps",
-    "mcp_max_km", "no_mcps", "objective", "strict", "engine", "solver", "mode", "gap",
-    "time_limit", "threads", "travel", "roads", "metric", "max_minutes", "mcp_max_minutes",
-    "circuity", "base_min_patients", "mcp_base_min_patients", "bases",
+    "mcp_max_km", "no_mcps", "objective", "strict", "hubs_within", "mcps_within", "engine",
+    "solver", "mode", "gap", "time_limit", "threads", "travel", "roads", "metric",
+    "max_minutes", "mcp_max_minutes", "circuity", "base_min_patients", "mcp_base_min_patients",
+    "bases",
 )  # fmt: skip
 """The options of ``plan`` and ``compare`` that are scenario keys (``--max-km`` is ``max_km``)."""
 

@@ -20,6 +20,7 @@ from mcp_geo import ATTRIBUTION
 from mcp_geo.maps._colours import OKABE_ITO, SCHEME, shades
 from mcp_geo.maps._labels import LABEL_CLASS
 from mcp_geo.plans.plan import Plan
+from mcp_geo.solvers.areas import AREA_LEVELS
 from mcp_geo.solvers.certificate import Certificate
 
 HUB_BASE_CLASS = "mcp-geo-hub-base"
@@ -139,6 +140,32 @@ def data_lines(plan: Plan) -> list[str]:
     return [line.replace("..", ".") for line in lines]
 
 
+def crossing_lines(plan: Plan, *, shown: int = 6) -> list[str]:
+    """One line per official level: the hubs and MCPs that cross its areas, and which.
+
+    ``crossing sub-ICB boundaries: 5 hubs (H02, H03, ...), 4 MCPs (M01, ...)``.
+    """
+
+    def ids(spans: dict[str, tuple[str | None, ...]]) -> str:
+        keys = list(spans)
+        more = f", and {len(keys) - shown} more" if len(keys) > shown else ""
+        return f" ({', '.join(keys[:shown])}{more})" if keys else ""
+
+    lines = []
+    for c in plan.metrics.crossings:
+        word = AREA_LEVELS[c.level].word
+        parts = [f"{len(c.hubs)} hub{'s' if len(c.hubs) != 1 else ''}{ids(c.hubs)}"]
+        if c.mcps is not None:
+            parts.append(f"{len(c.mcps)} MCP{'s' if len(c.mcps) != 1 else ''}{ids(c.mcps)}")
+        outside = (
+            f"; {c.practices_without_area} practices outside every {word}"
+            if c.practices_without_area
+            else ""
+        )
+        lines.append(f"crossing {word} boundaries: {', '.join(parts)}{outside}")
+    return lines
+
+
 def panel_html(plan: Plan, *, left: str = "10px", title: str | None = None) -> str:
     """The headline numbers of a plan in plain words (static HTML, collapsible)."""
     m = plan.metrics
@@ -165,6 +192,7 @@ def panel_html(plan: Plan, *, left: str = "10px", title: str | None = None) -> s
             f"patients' practices are {m.hubs.travel.mean:.1f} km from their hub base on average "
             f"(at most {m.hubs.travel.max:.1f} km; {esc(plain_travel(plan.travel))})"
         )
+    lines += [esc(line) for line in crossing_lines(plan)]
     for level, certificate in (("Hubs", plan.certificates.hubs), ("MCPs", plan.certificates.mcps)):
         if certificate is not None:
             lines.append(f"{level}: <b>{esc(plain_certificate(certificate))}</b>")

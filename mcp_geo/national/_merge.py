@@ -18,6 +18,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from mcp_geo import __version__
 from mcp_geo._errors import InfeasibleError, NoPlanError, RunFailedError
 from mcp_geo.boundaries.territories import Outline
 from mcp_geo.national._tasks import PARTS, FootprintJob, FootprintResult
-from mcp_geo.plans.plan import Certificates, Plan, Timings, plan_metrics
+from mcp_geo.plans.plan import AreaCrossings, Certificates, Plan, Timings, plan_metrics
 from mcp_geo.plans.read import read_plan
 from mcp_geo.scenario import Scenario
 from mcp_geo.solvers.certificate import Certificate, combine_certificates
@@ -136,9 +137,11 @@ def merge_parts(
     exceptions: list[str] = []
     notes: list[str] = []
     objectives: tuple[str, str | None] | None = None
+    crossings: list[tuple[str, tuple[AreaCrossings, ...]]] = []
     for r in solved:
         assert r.part is not None
         part = read_plan(r.part)
+        crossings.append((r.code, part.metrics.crossings))
         for name, columns in _ID_COLUMNS.items():
             tables[name].append(prefixed(getattr(part, name), columns, r.code))
         outlines.append(part.outline.geometry)
@@ -197,7 +200,10 @@ def merge_parts(
         outline=outline,
         territories_hubs=territories_hubs,
         territories_mcps=territories_mcps,
-        metrics=plan_metrics(practices, hubs, mcps, scenario=scenario),
+        metrics=replace(
+            plan_metrics(practices, hubs, mcps, scenario=scenario),
+            crossings=merge_crossings(crossings),
+        ),
         certificates=certificates,
         exceptions=tuple(exceptions),
         notes=tuple(notes),
@@ -207,6 +213,42 @@ def merge_parts(
             total=wall_seconds,
         ),
     )
+
+
+def merge_crossings(
+    parts: Sequence[tuple[str, tuple[AreaCrossings, ...]]],
+) -> tuple[AreaCrossings, ...]:
+    """The national crossings: each footprint's, with its hub and MCP ids prefixed.
+
+    Parameters
+    ----------
+    parts
+        (footprint code, its plan's crossings) for every solved footprint.
+
+    Returns
+    -------
+    tuple[AreaCrossings, ...]
+        One per level, in the footprints' order of levels.
+    """
+    levels: dict[str, list[tuple[str, AreaCrossings]]] = {}
+    for code, found in parts:
+        for c in found:
+            levels.setdefault(c.level, []).append((code, c))
+    merged = []
+    for level, found_at in levels.items():
+        hubs = {f"{code}-{k}": v for code, c in found_at for k, v in c.hubs.items()}
+        mcps = {f"{code}-{k}": v for code, c in found_at for k, v in (c.mcps or {}).items()}
+        merged.append(
+            AreaCrossings(
+                level=level,
+                hubs=dict(sorted(hubs.items())),
+                mcps=None
+                if all(c.mcps is None for _, c in found_at)
+                else dict(sorted(mcps.items())),
+                practices_without_area=sum(c.practices_without_area for _, c in found_at),
+            )
+        )
+    return tuple(merged)
 
 
 def _sum_seconds(certificates: Sequence[Certificate]) -> float:

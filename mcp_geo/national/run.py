@@ -180,7 +180,8 @@ def partition_jobs(
     era = data.snapshot.era
     problems: list[Problem] = []
     if by not in PARTITIONS[era]:
-        allowed = " or ".join(PARTITIONS[era])
+        names = tuple(PARTITIONS[era])
+        allowed = f"{', '.join(names[:-1])} or {names[-1]}"
         problems.append(
             Problem(
                 f"the {data.snapshot.name} snapshot's footprints are split by {allowed}",

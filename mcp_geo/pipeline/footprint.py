@@ -53,6 +53,7 @@ from mcp_geo.practices.outlines import OfficialAreas, OutlineChoice, official_ou
 from mcp_geo.practices.readers.bases import read_bases
 from mcp_geo.practices.readers.sites import read_sites
 from mcp_geo.scenario import Scenario
+from mcp_geo.solvers.areas import ERA_LEVELS
 from mcp_geo.solvers.hubs import practices_without_base
 from mcp_geo.solvers.joint import OBJECTIVE as JOINT_OBJECTIVE
 
@@ -197,7 +198,14 @@ def plan_footprint(
         outline=drawn.outline,
         territories_hubs=drawn.hubs,
         territories_mcps=drawn.mcps,
-        metrics=plan_metrics(planned, hub_table, mcp_table, scenario=scenario, travel=travel),
+        metrics=plan_metrics(
+            planned,
+            hub_table,
+            mcp_table,
+            scenario=scenario,
+            travel=travel,
+            area_levels=ERA_LEVELS.get(inputs.era, ()),
+        ),
         certificates=_certificates(levels, scenario=scenario),
         exceptions=levels.exceptions,
         notes=(*footprint.notes, *inputs.notes, *drawn.notes),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -28,9 +28,11 @@ from mcp_geo.solvers import (
     solve_hubs,
     solve_mcps,
 )
+from mcp_geo.solvers.areas import AREA_LEVELS, area_labels, area_name
 from mcp_geo.solvers.hubs import HubException, HubSolution
 from mcp_geo.solvers.joint import solve_joint
 from mcp_geo.solvers.mcps import McpSolution
+from mcp_geo.solvers.rules import HubRule
 
 MCP_TABLE_COLUMNS = ["mcp_id", "base_hub_id", "base_code", "patients", "hubs", "practices"]
 
@@ -158,8 +160,14 @@ def solve_levels(
     announce(f"MCPs for {len(hubs.table)} hubs")
     t0 = time.perf_counter()
     base_patients = hubs.table["base_code"].map(practices.set_index("practice_code")["patients"])
-    staged = _staged_mcps(
+    items = _with_hub_areas(
         hubs.table.assign(base_patients=base_patients),
+        practices,
+        hubs.solution.assignment,
+        scenario=scenario,
+    )
+    staged = _staged_mcps(
+        items,
         scenario=scenario,
         travel=travel if sites is None else sites.mcp_travel(circuity=scenario.circuity),
     )
@@ -194,6 +202,58 @@ def solve_levels(
     )
 
 
+def hub_rule(scenario: Scenario) -> HubRule:
+    """The hub rule as solved: with ``mcps_within`` and no ``hubs_within``, hubs lie within the
+    MCPs' areas too (a hub that crossed one could be in no MCP; DESIGN.md "Area rules").
+
+    Parameters
+    ----------
+    scenario
+        The rules.
+
+    Returns
+    -------
+    HubRule
+        The scenario's hub rule, with ``hubs_within`` implied by ``mcps_within``.
+    """
+    implied = scenario.mcps_within if not scenario.no_mcps else None
+    if scenario.hubs_within is None and implied is not None:
+        return replace(scenario.hub_rule, hubs_within=implied)
+    return scenario.hub_rule
+
+
+def _with_hub_areas(
+    hubs: pd.DataFrame, practices: pd.DataFrame, assignment: pd.DataFrame, *, scenario: Scenario
+) -> pd.DataFrame:
+    """The hubs with their area at ``mcps_within`` (their practices' common area), for the MCPs.
+
+    Raises
+    ------
+    InfeasibleError
+        A hub whose practices lie in two areas (only when the data's areas do not nest as
+        :data:`~mcp_geo.solvers.areas.NESTS_IN` says).
+    """
+    level = scenario.mcps_within
+    if level is None:
+        return hubs
+    column = AREA_LEVELS[level].column
+    labels = pd.Series(area_labels(practices, level), index=practices["practice_code"])
+    hub_of = assignment.set_index("practice_code")["hub_id"]
+    areas: dict[str, str | None] = {}
+    for hub_id, members in labels.groupby(hub_of.reindex(labels.index).to_numpy(), sort=True):
+        found = sorted({a for a in members if a is not None})
+        if len(found) + int(members.isna().any()) > 1:
+            cause = (
+                f"hub {hub_id} mixes "
+                + ", ".join(area_name(level, a) for a in found)
+                + f": its {AREA_LEVELS[scenario.hub_rule.hubs_within or level].word}s do not "
+                "nest in one area"
+            )
+            raise InfeasibleError(cause, causes=(cause,), level="mcps")
+        areas[str(hub_id)] = found[0] if found else None
+    return hubs.assign(**{column: hubs["hub_id"].map(areas)})
+
+
 @dataclass(frozen=True)
 class _HubLevel:
     """The hubs as solved, their table with the bases' names, the named exceptions and time."""
@@ -211,7 +271,7 @@ def _solve_hub_level(
     t0 = time.perf_counter()
     hubs = solve_hubs(
         practices,
-        rule=scenario.hub_rule,
+        rule=hub_rule(scenario),
         options=scenario.solve,
         travel=travel,
         sites=None if sites is None else sites.travel,
@@ -295,7 +355,7 @@ def _joint_levels(
         start = _staged_start(hubs.solution.assignment, hubs.table, staged)
     joint = solve_joint(
         practices,
-        hub_rule=scenario.hub_rule,
+        hub_rule=hub_rule(scenario),
         mcp_rule=scenario.mcp_rule,
         options=scenario.solve,
         travel=travel,

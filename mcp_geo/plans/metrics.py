@@ -29,6 +29,7 @@ __all__ = [
     "GroupingMetrics",
     "SizeStats",
     "adjusted_rand_index",
+    "area_crossings",
     "group_spans_km",
     "grouping_metrics",
     "pcn_grouping_metrics",
@@ -302,6 +303,52 @@ def group_spans_km(
         km = haversine_km((lat[i][:, None], lon[i][:, None]), (lat[i][None, :], lon[i][None, :]))
         spans[group] = float(km.max())
     return pd.Series(spans, name="span_km", dtype=float)
+
+
+def area_crossings(
+    areas: ArrayLike | pd.Series, groups: ArrayLike | pd.Series
+) -> dict[str, tuple[str | None, ...]]:
+    """The groups whose practices lie in more than one official area, and those areas.
+
+    Parameters
+    ----------
+    areas
+        Each practice's area code; None (or NaN, or blank) where it has none, which counts as
+        an area of its own (a group of practices with and without an area crosses).
+    groups
+        Each practice's group (hub or MCP id), aligned with ``areas`` by position; practices
+        with no group are left out.
+
+    Returns
+    -------
+    dict
+        Group id (as text, sorted) -> the areas it spans, sorted, None (no area) last; only the
+        groups that cross.
+
+    Examples
+    --------
+    >>> area_crossings(["05G", "05W", "05W", None], ["H01", "H01", "H02", "H02"])
+    {'H01': ('05G', '05W'), 'H02': ('05W', None)}
+    """
+    area = pd.Series(np.asarray(areas, dtype=object))
+    group = pd.Series(np.asarray(groups, dtype=object))
+    if len(area) != len(group):
+        raise ValidationError(
+            [Problem(f"{len(area)} areas against {len(group)} groups", source="groups")],
+            context="area_crossings",
+        )
+    code = pd.Series(
+        [None if pd.isna(a) or not str(a).strip() else str(a).strip() for a in area],
+        dtype=object,
+    )
+    keep = group.notna().to_numpy()
+    crossing: dict[str, tuple[str | None, ...]] = {}
+    for gid, members in code[keep].groupby(group[keep].astype(str).to_numpy(), sort=True):
+        found = sorted({a for a in members if a is not None})
+        spans = (*found, *((None,) if any(a is None for a in members) else ()))
+        if len(spans) > 1:
+            crossing[str(gid)] = spans
+    return crossing
 
 
 def _comb2(counts: NDArray[np.int64]) -> float:

@@ -24,11 +24,13 @@ from mcp_geo.plans.metrics import (
     GroupingMetrics,
     SizeStats,
     adjusted_rand_index,
+    area_crossings,
     pcn_grouping_metrics,
     size_stats,
     weighted_distance_stats,
 )
 from mcp_geo.scenario import Scenario
+from mcp_geo.solvers.areas import AREA_LEVELS
 from mcp_geo.solvers.certificate import Certificate
 
 PRACTICE_COLUMNS: tuple[str, ...] = (
@@ -107,6 +109,59 @@ class PcnComparison:
         }
 
 
+Spans = dict[str, tuple[str | None, ...]]
+"""Group id -> the areas it spans (None: practices with no area at the level)."""
+
+
+@dataclass(frozen=True)
+class AreaCrossings:
+    """The hubs and MCPs that cross the areas of one official level (whatever the rules).
+
+    Attributes
+    ----------
+    level
+        The level (``sub-icb``, ``icb``, ``ccg19``; ``ccg``, ``stp`` on 2021-01).
+    hubs, mcps
+        Each crossing group's id -> the areas it spans (:func:`~mcp_geo.plans.metrics.
+        area_crossings`); ``mcps`` None without an MCP level.
+    practices_without_area
+        Practices in no area of the level (a site outside every outline).
+    """
+
+    level: str
+    hubs: Spans
+    mcps: Spans | None
+    practices_without_area: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The level's entry of report.json's ``metrics.crossings``."""
+
+        def level(spans: Spans) -> dict[str, Any]:
+            return {"count": len(spans), "crossing": {k: list(v) for k, v in spans.items()}}
+
+        return {
+            "hubs": level(self.hubs),
+            "mcps": None if self.mcps is None else level(self.mcps),
+            "practices_without_area": self.practices_without_area,
+        }
+
+    @classmethod
+    def from_dict(cls, level: str, d: dict[str, Any]) -> AreaCrossings:
+        """The crossings of one level as report.json holds them (:meth:`to_dict`)."""
+
+        def spans(entry: dict[str, Any] | None) -> Spans | None:
+            if entry is None:
+                return None
+            return {str(k): tuple(v) for k, v in entry["crossing"].items()}
+
+        return cls(
+            level=level,
+            hubs=spans(d["hubs"]) or {},
+            mcps=spans(d.get("mcps")),
+            practices_without_area=int(d.get("practices_without_area", 0)),
+        )
+
+
 @dataclass(frozen=True)
 class PlanMetrics:
     """The metrics every plan reports (DESIGN.md, "Metrics every plan reports")."""
@@ -117,6 +172,7 @@ class PlanMetrics:
     mcps: LevelMetrics | None
     max_mcp_span_km: float | None
     pcn: PcnComparison | None
+    crossings: tuple[AreaCrossings, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """report.json's ``metrics``."""
@@ -128,6 +184,7 @@ class PlanMetrics:
             "max_mcp_span_km": None
             if self.max_mcp_span_km is None
             else round(self.max_mcp_span_km, 3),
+            "crossings": {c.level: c.to_dict() for c in self.crossings},
             "against_pcns": None if self.pcn is None else self.pcn.to_dict(),
         }
 
@@ -303,6 +360,7 @@ def plan_metrics(
     *,
     scenario: Scenario,
     travel: TravelMatrix | None = None,
+    area_levels: tuple[str, ...] = (),
 ) -> PlanMetrics:
     """The metrics of DESIGN.md for planned practices and their hubs and MCPs.
 
@@ -320,6 +378,9 @@ def plan_metrics(
         The bounds the sizes are measured against.
     travel
         The plan's travel measure, for today's PCNs.
+    area_levels
+        The official levels the data holds (:data:`~mcp_geo.solvers.areas.ERA_LEVELS`), whose
+        crossings are counted from ``planned``'s area columns (and its ``mcp_id``).
 
     Returns
     -------
@@ -356,4 +417,40 @@ def plan_metrics(
         mcps=mcp_level,
         max_mcp_span_km=max_span,
         pcn=pcn,
+        crossings=tuple(
+            level_crossings(planned, level=level, mcps=mcp_level is not None)
+            for level in area_levels
+        ),
+    )
+
+
+def level_crossings(planned: pd.DataFrame, *, level: str, mcps: bool) -> AreaCrossings:
+    """The hubs (and MCPs) of ``planned`` that cross the areas of ``level``.
+
+    Parameters
+    ----------
+    planned
+        One row per planned practice: hub_id, mcp_id and the level's column
+        (:data:`~mcp_geo.solvers.areas.AREA_LEVELS`).
+    level
+        The official level.
+    mcps
+        Whether the plan has an MCP level.
+
+    Returns
+    -------
+    AreaCrossings
+        The crossing hubs and MCPs with the areas each spans.
+    """
+    column = AREA_LEVELS[level].column
+    areas = planned[column] if column in planned.columns else pd.Series(None, index=planned.index)
+    labels = pd.Series(
+        [None if pd.isna(a) or not str(a).strip() else str(a).strip() for a in areas],
+        dtype=object,
+    )
+    return AreaCrossings(
+        level=level,
+        hubs=area_crossings(labels, planned["hub_id"]),
+        mcps=area_crossings(labels, planned["mcp_id"]) if mcps else None,
+        practices_without_area=int(labels.isna().sum()),
     )

@@ -35,6 +35,7 @@ from mcp_geo.plans.metrics import (
     pcn_grouping_metrics,
 )
 from mcp_geo.plans.plan import (
+    AreaCrossings,
     Certificates,
     LevelMetrics,
     PcnComparison,
@@ -284,4 +285,7 @@ def _metrics(m: dict[str, Any], *, scenario: Scenario, practices: pd.DataFrame) 
         mcps=mcps,
         max_mcp_span_km=None if span is None else float(span),
         pcn=pcn,
+        crossings=tuple(
+            AreaCrossings.from_dict(level, d) for level, d in (m.get("crossings") or {}).items()
+        ),
     )

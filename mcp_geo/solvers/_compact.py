@@ -90,6 +90,29 @@ def plan_cost(inst: Instance, items: NDArray[np.int64], base_of: NDArray[np.int6
 Terms = list[tuple[pulp.LpVariable, float]]
 
 
+def _objective(
+    prob: pulp.LpProblem,
+    *,
+    x: dict[tuple[int, int], pulp.LpVariable],
+    cost: NDArray[np.float64],
+    slack: pulp.LpVariable | None,
+    short: dict[int, pulp.LpVariable],
+    shortfall: str | float | None,
+) -> None:
+    """The objective: (E1) the travel, the elastic slack, or the least shortfall (with
+    ``shortfall="min"``); a number caps the shortfall (E9) under (E1)."""
+    total = pulp.LpAffineExpression([(v, 1.0) for v in short.values()])
+    if shortfall == "min":
+        prob += total, "shortfall"
+        return
+    if shortfall is not None:
+        prob += pulp.LpConstraint(total, pulp.LpConstraintLE, "shortfall_cap[E9]", float(shortfall))
+    if slack is None:
+        prob += pulp.LpAffineExpression([(v, float(cost[i, j])) for (i, j), v in x.items()]), "E1"
+    else:
+        prob += pulp.LpAffineExpression([(slack, 1.0)]), "elastic"
+
+
 def build_compact(
     inst: Instance,
     part: Part,
@@ -151,21 +174,7 @@ def build_compact(
         for j in y
         if shortfall is not None and part.lo > inst.weights[items[j]]
     }
-    if shortfall == "min":
-        prob += pulp.LpAffineExpression([(v, 1.0) for v in short.values()]), "shortfall"
-    elif shortfall is not None:
-        prob += pulp.LpConstraint(
-            pulp.LpAffineExpression([(v, 1.0) for v in short.values()]),
-            pulp.LpConstraintLE,
-            "shortfall_cap[E9]",
-            float(shortfall),
-        )
-    if shortfall == "min":
-        pass
-    elif slack is None:
-        prob += pulp.LpAffineExpression([(v, float(cost[i, j])) for (i, j), v in x.items()]), "E1"
-    else:
-        prob += pulp.LpAffineExpression([(slack, 1.0)]), "elastic"
+    _objective(prob, x=x, cost=cost, slack=slack, short=short, shortfall=shortfall)
     cols = _assignment_rows(prob, y=y, x=x, w=inst.weights[items], tags=tags)
     floor_slack: Terms = [(slack, 1.0)] if slack is not None and elastic == "floor" else []
     ceiling_slack: Terms = [(slack, -1.0)] if slack is not None and elastic == "ceiling" else []

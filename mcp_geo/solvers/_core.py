@@ -158,7 +158,9 @@ def _proven_infeasible(
     words, relax = relaxation_advice(inst, part, options=options, deadline=deadline)
     return InfeasibleError(
         f"the solver proved that the {len(part.items)} {inst.item}s "
-        f"{inst.names(part.items)} cannot be split into {inst.group}s of "
+        f"{inst.names(part.items)}"
+        + (f" ({inst.area_of(part.items)})" if inst.areas is not None else "")
+        + f" cannot be split into {inst.group}s of "
         f"{inst.lo:,}-{inst.hi:,} within the distance limit"
         + ("" if part.count is None else f" with {part.count} {inst.group}s")
         + "; "

@@ -8,6 +8,8 @@ import pandas as pd
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.boundaries.distances import TravelMatrix, great_circle_matrix
 
+from .areas import AREA_LEVELS
+
 
 def validated_items(
     frame: pd.DataFrame,
@@ -18,12 +20,14 @@ def validated_items(
     source: str,
     travel_codes: str | None = None,
     positions: bool = True,
+    within: str | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, str]:
     """Check the columns, sort by code, return the frame, the km matrix in that order, its source.
 
     ``travel_codes``: the column whose values index ``travel`` (default: ``code``).
     ``positions``: without ``travel``, whether latitude and longitude are needed (without them
-    the km matrix returned is empty: the caller measures distances another way).
+    the km matrix returned is empty: the caller measures distances another way). ``within``:
+    the level of a within rule, whose column the frame must have.
     """
     problems: list[Problem] = []
     if not isinstance(frame, pd.DataFrame):
@@ -32,6 +36,8 @@ def validated_items(
         )
     placed = travel is None and positions
     need = [code, weight] + (["latitude", "longitude"] if placed else [])
+    if within is not None:
+        need.append(AREA_LEVELS[within].column)
     missing = [c for c in need if c not in frame.columns]
     if missing:
         raise ValidationError(

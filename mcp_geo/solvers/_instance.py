@@ -1,7 +1,8 @@
 """The generic problem both levels share, its pre-checks and its decomposition into parts.
 
 Items (practices, or hubs one level up) carry integer weights (patients); every item goes to one
-open base among the items within ``max_km``; each group's weight lies in ``[lo, hi]``. The checks
+open base among the items within ``max_km`` (and, under a within rule, of its own area: see
+:mod:`mcp_geo.solvers.areas`); each group's weight lies in ``[lo, hi]``. The checks
 here run before any model is built: they turn the unavoidable cases into named exceptions (or
 collect them as causes when the rule is strict) and find what no plan can satisfy.
 
@@ -31,9 +32,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from mcp_geo._errors import InfeasibleError, Level, Relaxation
+
+from .areas import AREA_LEVELS, area_name, area_place
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +75,8 @@ class Instance:
     base_rule: str = ""  # the base rule in words ("a practice of at least 10,000 patients")
     sites: int = 0  # candidate base sites after the items to plan (see the module docstring)
     parks: int = 0  # and their parks, last
+    areas: tuple[str | None, ...] | None = None  # each item's area under a within rule, or None
+    area_level: str = ""  # the within rule's level (``sub-icb``), for messages
     cost: NDArray[np.float64] = field(init=False, repr=False)
     allowed: NDArray[np.bool_] = field(init=False, repr=False)
 
@@ -85,6 +91,9 @@ class Instance:
             allowed = reachable.copy()
         else:
             allowed = reachable & (self.km <= self.max_km + 1e-9)
+        if self.areas is not None:  # a within rule: only items of one area share a group
+            label = pd.factorize(pd.Series(self.areas, dtype=object), use_na_sentinel=False)[0]
+            allowed &= label[:, None] == label[None, :]
         np.fill_diagonal(allowed, True)
         if self.base_ok is not None:
             allowed[:, ~self.base_ok] = False  # not a base, not even of itself
@@ -135,6 +144,21 @@ class Instance:
         codes = list(self.members(idx))
         shown = ", ".join(codes[:limit])
         return shown + (f" and {len(codes) - limit} more" if len(codes) > limit else "")
+
+    def area_of(self, idx: NDArray[np.int64] | list[int]) -> str:
+        """The area of items that share one (``sub-ICB 05G``), or "" without a within rule."""
+        if self.areas is None or not len(idx):
+            return ""
+        return area_name(self.area_level, self.areas[int(idx[0])])
+
+    def cut_off(self) -> str:
+        """What cuts parts off from each other, after "by": the distance limit (``the 15 km
+        limit``), and under a within rule the areas' boundaries."""
+        limit = f"the {_limit_words(self)} limit"
+        if self.areas is None:
+            return limit
+        borders = f"the {AREA_LEVELS[self.area_level].word} boundaries"
+        return borders if self.max_km is None else f"{limit} and {borders}"
 
 
 @dataclass(frozen=True)
@@ -393,6 +417,8 @@ def _islands(inst: Instance, alive: NDArray[np.bool_], checks: _Checks) -> None:
                 f"isolated group under the floor: {inst.names(comp)} ({_fmt(tot)} patients) "
                 f"cannot reach {_fmt(lo)} with anyone within {_limit_words(inst)}"
             )
+            if inst.areas is not None:  # the area's boundary cuts them off too
+                reason += " " + area_place(inst.area_level, inst.areas[int(comp[0])])
             checks.causes.append(reason)
             exc = PlanException("island_under_floor", inst.members(comp), tot, reason)
             checks.exceptions.append(exc)
@@ -481,9 +507,10 @@ def _split(
         if kmin > kmax:
             k = kmax
             floor, ceiling = tot // (k + 1), math.ceil(tot / max(k, 1))
+            where = f"{inst.area_of(comp)}: " if inst.areas is not None else ""
             checks.fail(
-                f"the {len(comp)} {inst.item}s {inst.names(comp)} ({_fmt(tot)} patients), cut "
-                f"off from the rest by the {_limit_words(inst)} limit, cannot be split into "
+                f"{where}the {len(comp)} {inst.item}s {inst.names(comp)} ({_fmt(tot)} patients), "
+                f"cut off from the rest by {inst.cut_off()}, cannot be split into "
                 f"{inst.group}s of {_fmt(lo)}-{_fmt(hi)}: {k} {inst.group}s hold at most "
                 f"{_fmt(k * hi)} and {k + 1} need at least {_fmt((k + 1) * lo)}; lower the floor "
                 f"to {_fmt(floor)} or raise the ceiling to {_fmt(ceiling)}",
@@ -528,8 +555,8 @@ def _count_checks(
         checks.fail(
             f"{count} {inst.group}s cannot be reached: the rules allow between "
             f"{least} and {most} "
-            f"(the {len(parts)} groups of {inst.item}s cut off from each other by the "
-            f"{_limit_words(inst)} limit need {kmin_total}-{kmax_total}, the exceptions "
+            f"(the {len(parts)} groups of {inst.item}s cut off from each other by "
+            f"{inst.cut_off()} need {kmin_total}-{kmax_total}, the exceptions "
             f"{fixed_groups})",
             Relaxation(option, "raise", least)
             if count < least

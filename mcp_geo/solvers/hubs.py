@@ -21,6 +21,7 @@ from mcp_geo.boundaries.distances import SiteTravel, TravelMatrix
 from ._core import solve_instance
 from ._frames import group_ids, validated_items
 from ._instance import Instance, PlanException, no_base, site_matrix
+from .areas import area_labels
 from .certificate import Certificate
 from .rules import HubRule, SolveOptions
 
@@ -72,8 +73,9 @@ def solve_hubs(
     Parameters
     ----------
     practices
-        (Geo)DataFrame with practice_code (unique), patients (whole numbers) and, without
-        ``travel``, latitude and longitude (degrees).
+        (Geo)DataFrame with practice_code (unique), patients (whole numbers), without
+        ``travel`` latitude and longitude (degrees), and with ``rule.hubs_within`` the level's
+        column (``sub_icb_code``...; :mod:`mcp_geo.solvers.areas`).
     rule
         Hub bounds, distance limit, count and objective.
     options
@@ -144,6 +146,7 @@ def hub_instance(
         travel=None if sites is not None else travel,
         source="practices",
         positions=sites is None,
+        within=rule.hubs_within,
     )
     weights = df["patients"].to_numpy(np.int64)
     if sites is not None:
@@ -158,6 +161,8 @@ def hub_instance(
         max_km=rule.limit("km" if travel is None else travel.metric),
         unit="km" if travel is None else travel.metric,
         count=rule.hubs,
+        areas=None if rule.hubs_within is None else area_labels(df, rule.hubs_within),
+        area_level=rule.hubs_within or "",
         objective=rule.objective,
         strict=rule.strict,
         base_ok=None if base_min is None else weights >= base_min,

@@ -63,6 +63,7 @@ from mcp_geo.boundaries.distances import TravelMatrix
 from ._compact import model_size
 from ._frames import group_ids, validated_items
 from ._run import RunResult, run_mip
+from .areas import AREA_LEVELS, area_labels
 from .certificate import Certificate, Status, relative_gap, within_gap
 from .rules import HubRule, McpRule, SolveOptions
 
@@ -168,6 +169,7 @@ def solve_joint(
     data = _data(
         df["patients"].to_numpy(np.int64), km, hub_rule=hub_rule, mcp_rule=mcp_rule, metric=metric
     )
+    data = _within(data, df, hub_rule=hub_rule, mcp_rule=mcp_rule)
     if "fewest" in (hub_rule.hubs, mcp_rule.mcps):
         raise ValidationError(
             [Problem("needs staged mode: joint mode has no objective stages", key="hubs",
@@ -231,6 +233,25 @@ def _data(
         mcp_window=(mcp_rule.mcp_min, mhi),
         weighted=hub_rule.objective == "weighted",
     )
+
+
+def _within(data: _Data, df: pd.DataFrame, *, hub_rule: HubRule, mcp_rule: McpRule) -> _Data:
+    """The pairs the within rules allow: a hub within one area of ``hubs_within`` and of
+    ``mcps_within`` (a hub crossing an MCP area could be in no MCP), an MCP's hubs of one area."""
+    hub_ok, mcp_ok = data.hub_ok, data.mcp_ok
+    for level, hubs_too in ((hub_rule.hubs_within, False), (mcp_rule.mcps_within, True)):
+        if level is None:
+            continue
+        if AREA_LEVELS[level].column not in df.columns:
+            raise ValidationError(
+                [Problem(f"missing column {AREA_LEVELS[level].column!r}", "practices")],
+                context="practices cannot be planned",
+            )
+        label = pd.factorize(pd.Series(area_labels(df, level)), use_na_sentinel=False)[0]
+        same = label[:, None] == label[None, :]
+        hub_ok = hub_ok & same
+        mcp_ok = mcp_ok & same if hubs_too else mcp_ok
+    return replace(data, hub_ok=hub_ok, mcp_ok=mcp_ok)
 
 
 def _variables(prob: pulp.LpProblem, data: _Data) -> _Vars:

@@ -21,6 +21,7 @@ from mcp_geo.boundaries.distances import TravelMatrix
 from ._core import solve_instance
 from ._frames import validated_items
 from ._instance import Instance, PlanException
+from .areas import area_labels
 from .certificate import Certificate
 from .hubs import _frames
 from .rules import McpRule, SolveOptions
@@ -63,9 +64,10 @@ def solve_mcps(
     Parameters
     ----------
     hubs
-        DataFrame with hub_id (unique), patients, base_code and, without ``travel``, the base's
+        DataFrame with hub_id (unique), patients, base_code, without ``travel`` the base's
         latitude and longitude; with ``rule.mcp_base_min_patients``, base_patients (the base
-        practice's patients).
+        practice's patients); with ``rule.mcps_within`` the level's column holding each hub's
+        area (``sub_icb_code``...; :mod:`mcp_geo.solvers.areas`).
     travel
         Distances indexed by practice code (the hubs' base codes); great-circle km if None.
 
@@ -88,6 +90,7 @@ def solve_mcps(
         travel=travel,
         source="hubs",
         travel_codes="base_code" if travel is not None else None,
+        within=rule.mcps_within,
     )
     weights = df["patients"].to_numpy(np.int64)
     ceiling = rule.mcp_max if rule.mcp_max is not None else int(max(weights.sum(), 1))
@@ -120,6 +123,8 @@ def solve_mcps(
         base_rule=""
         if base_min is None
         else f"a hub whose base practice has at least {base_min:,} patients",
+        areas=None if rule.mcps_within is None else area_labels(df, rule.mcps_within),
+        area_level=rule.mcps_within or "",
     )
     core = solve_instance(inst, options=options)
     assignment, mcps = _frames(inst, core.base_of, group_exception=core.group_exception, prefix="M")

@@ -34,6 +34,7 @@ from mcp_geo._errors import (
     is_whole,
     raise_problems,
 )
+from mcp_geo.solvers.areas import LEVEL_NAMES
 
 Objective = Literal["weighted", "distance"]
 EngineName = Literal["auto", "compact", "columns"]
@@ -90,6 +91,9 @@ class HubRule:
         A file of candidate base sites (CSV or GeoPackage; see
         :func:`mcp_geo.practices.readers.bases.read_bases`): each hub's base is one of them,
         each site the base of at most one hub. Not combined with ``base_min_patients``.
+    hubs_within
+        An official level (``sub-icb``, ``icb``, ``ccg19``; ``ccg``, ``stp`` on 2021-01): no hub
+        mixes practices of two of its areas (:mod:`mcp_geo.solvers.areas`); None for no such rule.
     """
 
     hub_min: int = 30_000
@@ -99,6 +103,7 @@ class HubRule:
     max_minutes: float | None = 20.0
     objective: Objective = "weighted"
     strict: bool = False
+    hubs_within: str | None = None
     base_min_patients: int | None = None
     bases: str | None = None
 
@@ -127,6 +132,7 @@ class HubRule:
         check_limit(bad, "max_minutes", self.max_minutes, unit="minutes")
         check_choice(bad, "objective", self.objective, choices=OBJECTIVES)
         check_flag(bad, "strict", self.strict)
+        _check_level(bad, "hubs_within", self.hubs_within)
         _check_base_min(bad, "base_min_patients", self.base_min_patients)
         if (
             is_whole(self.base_min_patients)
@@ -176,6 +182,10 @@ class McpRule:
         no limit.
     objective, strict
         As for :class:`HubRule`.
+    mcps_within
+        An official level: no MCP mixes hubs of two of its areas (a hub's area is its practices'
+        common area); hubs are then held within those areas too, since a hub that crossed one
+        could be in no MCP. None for no such rule.
     mcp_base_min_patients
         An MCP's base must be a hub whose base practice has at least this many patients (None:
         any hub).
@@ -188,6 +198,7 @@ class McpRule:
     mcp_max_minutes: float | None = None
     objective: Objective = "weighted"
     strict: bool = False
+    mcps_within: str | None = None
     mcp_base_min_patients: int | None = None
 
     def __post_init__(self) -> None:
@@ -211,6 +222,7 @@ class McpRule:
         check_limit(bad, "mcp_max_minutes", self.mcp_max_minutes, unit="minutes")
         check_choice(bad, "objective", self.objective, choices=OBJECTIVES)
         check_flag(bad, "strict", self.strict)
+        _check_level(bad, "mcps_within", self.mcps_within)
         _check_base_min(bad, "mcp_base_min_patients", self.mcp_base_min_patients)
         return bad
 
@@ -228,6 +240,13 @@ class McpRule:
             The limit, or None for no limit.
         """
         return self.mcp_max_minutes if metric == "minutes" else self.mcp_max_km
+
+
+def _check_level(bad: list[Check], key: str, value: object) -> None:
+    """A within rule names an official level, or is None (which levels a snapshot holds is the
+    scenario's check: :class:`~mcp_geo.scenario.Scenario`)."""
+    if value is not None:
+        check_choice(bad, key, value, choices=LEVEL_NAMES)
 
 
 @dataclass(frozen=True)

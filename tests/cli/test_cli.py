@@ -114,3 +114,16 @@ def test_footprints_lists_the_icbs_after_the_april_2026_mergers(capsys):
     assert list(table["icb_2026_code"]) == [r["code"] for r in records]
     assert main(["footprints"]) == 0
     assert "footprints --icbs" in capsys.readouterr().out
+
+
+def test_a_bad_area_level_is_a_usage_error(tmp_path, capsys):
+    out = tmp_path / "plan"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["plan", "north-staffs", "--hubs-within", "county", "--out", str(out)])
+    assert exit_info.value.code == 2
+    assert "argument --hubs-within: invalid choice: 'county'" in capsys.readouterr().err
+    assert main(["plan", "north-staffs", "--mcps-within", "stp", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--mcps-within: must be a level the 2025-04 snapshot holds: 'sub-icb', 'icb' or" in err
+    assert "Traceback" not in err
+    assert not out.exists()

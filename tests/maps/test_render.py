@@ -133,6 +133,13 @@ def test_popups_and_panel_carry_the_numbers(ns_plan, ns_map):
         assert line in html, line
     assert "mcp-geo-legend" in html
     assert '"preferCanvas": false' in html  # a footprint map draws with SVG
+    sub_icb = next(c for c in ns_plan.metrics.crossings if c.level == "sub-icb")
+    assert sub_icb.mcps is not None
+    assert len(sub_icb.mcps) == 4  # every north-staffs MCP straddles 05G / 05W
+    hubs = ", ".join(list(sub_icb.hubs)[:6])
+    assert f"crossing sub-ICB boundaries: {len(sub_icb.hubs)} hubs ({hubs}" in html
+    assert "4 MCPs (M01, M02, M03, M04)" in html
+    assert "crossing ICB boundaries: 0 hubs, 0 MCPs" in html
 
 
 def test_display_simplification_leaves_the_plan_alone(ns_plan):

@@ -285,3 +285,12 @@ def test_north_staffs_pcns() -> None:
     assert round(m.distance.p95, 3) == 10.183
     assert round(m.max_span_km, 3) == 14.967
     assert adjusted_rand_index(m.group_of, practices.set_index("practice_code")["pcn_code"]) == 1
+
+
+def test_area_crossings_name_each_crossing_group_and_its_areas():
+    from mcp_geo.plans.metrics import area_crossings
+
+    areas = ["05G", "05G", "05W", "05W", None, " ", "05W"]
+    groups = ["H1", "H1", "H1", "H2", "H2", "H3", None]
+    assert area_crossings(areas, groups) == {"H1": ("05G", "05W"), "H2": ("05W", None)}
+    assert area_crossings(["A", "A"], ["H1", "H1"]) == {}

@@ -22,6 +22,7 @@ import io
 import logging
 import math
 import re
+from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from mcp_geo._errors import Problem, ValidationError
+from mcp_geo.practices.areas import containing_areas
 from mcp_geo.practices.footprints import Footprint, FootprintSpec
 from mcp_geo.practices.load import EXCLUDED_COLUMNS, PRACTICE_COLUMNS
 from mcp_geo.practices.readers._csv import FORMULA_STARTS, decode, exclusion, read_bytes
@@ -108,6 +110,15 @@ def read_sites(path: str | Path) -> Footprint:
     table["patients"] = patients.astype(np.int64)
     if "pcn_code" in raw.columns:
         table["pcn_code"] = raw["pcn_code"].str.strip().replace("", None)
+    table[list(AREA_COLUMNS)] = site_areas(bng)
+    outside = int(table.loc[~zero, "sub_icb_code"].isna().sum())
+    if outside:
+        notes = (
+            *notes,
+            f"{outside} site{'s lie' if outside != 1 else ' lies'} outside every Sub-ICB outline "
+            "shipped with mcp-geo: no Sub-ICB, ICB or 2019 CCG (the area rules count them as an "
+            "area of their own)",
+        )
     table["easting"] = bng.x.round(1)
     table["northing"] = bng.y.round(1)
     table["latitude"] = wgs.y.round(6)
@@ -313,6 +324,56 @@ def _check_countries(
     return tuple(notes)
 
 
+AREA_COLUMNS = (
+    "sub_icb_code", "sub_icb_ons_code", "sub_icb_name", "icb_code", "icb_ons_code", "icb_name",
+    "ccg19_code", "ccg19_name",
+)  # fmt: skip
+"""The practice columns a site's areas fill (:func:`site_areas`)."""
+AREA_SNAP_M = 500.0
+"""A site this close outside every outline (the generalised coastline) takes the nearest area."""
+
+
+@cache
+def _outlines() -> gpd.GeoDataFrame:
+    from mcp_geo.practices.bundled import load_bundled_areas
+
+    areas = load_bundled_areas().areas
+    ods = areas["name"].str.extract(r"\s-\s([0-9A-Z]{3,5})$")[0]
+    return areas.assign(ods_code=ods.where(ods.notna(), None))
+
+
+def site_areas(points: gpd.GeoSeries) -> pd.DataFrame:
+    """Each site's Sub-ICB (April 2023), ICB (April 2023) and CCG (April 2019), by the outlines
+    shipped with mcp-geo: the polygon that contains it, or the nearest within 500 m.
+
+    A level's code is the ODS code where the outline's name carries one (Sub-ICB names end in
+    ``- 05G``), else the ONS code (``E54000010``, ``E38000126``); a site outside every outline
+    has none.
+
+    Parameters
+    ----------
+    points
+        The sites (any CRS).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``points``, columns :data:`AREA_COLUMNS`.
+    """
+    areas = _outlines()
+    out = pd.DataFrame(index=points.index, columns=list(AREA_COLUMNS), dtype=object)
+    for level, prefix in (("sub_icb", "sub_icb"), ("icb", "icb"), ("ccg19", "ccg19")):
+        found = containing_areas(
+            points, areas.loc[areas["level"] == level], max_distance_m=AREA_SNAP_M
+        )
+        code = found["ods_code"].where(found["ods_code"].notna(), found["code"])
+        out[f"{prefix}_code"] = code.where(code.notna(), None)
+        out[f"{prefix}_name"] = found["name"].where(found["name"].notna(), None)
+        if f"{prefix}_ons_code" in out.columns:
+            out[f"{prefix}_ons_code"] = found["code"].where(found["code"].notna(), None)
+    return out
+
+
 def _zero_exclusions(codes: pd.Series, texts: pd.Series, name: str) -> pd.DataFrame:
     """Sites with 0 patients, excluded like the official reader's zero list sizes."""
     rows = [
@@ -331,4 +392,4 @@ def _zero_exclusions(codes: pd.Series, texts: pd.Series, name: str) -> pd.DataFr
     return table[list(EXCLUDED_COLUMNS)].astype(str)
 
 
-__all__ = ["read_sites"]
+__all__ = ["read_sites", "site_areas"]
