@@ -350,7 +350,7 @@ def test_display_coverage_nodes_the_borders_between_footprints():
     )
     with pytest.raises(shapely.errors.GEOSException):
         shapely.coverage_union_all(layer.geometry.to_numpy())
-    shown = display_coverage(layer, group="-", id_column="hub_id")
+    shown = display_coverage(layer, id_column="hub_id")
     assert list(shown["hub_id"]) == ["A-H01", "A-H02", "B-H01"]
     whole = shapely.coverage_union_all(shown.geometry.to_numpy())
     assert whole.area == pytest.approx(2_000_000, rel=1e-9)
