@@ -133,7 +133,9 @@ def footprint_outline(
         With ``official``: a site outside the official union (a few real practices lie just
         beyond the generalised coastline) is joined to it by a corridor of this half-width in
         metres (the convex hull of a disc around the site and a disc around its nearest point on
-        the boundary), so every site lies inside the outline and the outline stays connected.
+        the boundary), so every site lies inside the outline and the outline stays connected;
+        water a corridor encloses (across an estuary's mouth) is filled, so the outline has no
+        hole the official boundary lacks.
 
     Returns
     -------
@@ -358,6 +360,12 @@ def territories(
     )
     geometry_of_cell = dict(zip(table["cell_id"], cells.geometry.to_numpy(), strict=True))
     groups = sorted(table["group_id"].unique(), key=sort_key)
+    site_points = {
+        g: shapely.points(member[["x", "y"]].to_numpy())
+        for g, member in table.groupby("group_id", sort=False)
+    }
+    counts = table.groupby("group_id", sort=False).size()
+    cell_counts = table.groupby("group_id", sort=False)["cell_id"].nunique()
     pieces, notes = cut_shared_cells(
         table, geometry_of_cell, groups=groups, by_patients=patient_series is not None
     )
@@ -366,10 +374,9 @@ def territories(
     dissolved, _ = join_tilings(
         [polygonal(shapely.union_all(pieces[g])) for g in groups], gap_half_width_m=TOUCH_M
     )
-    sites = [
-        shapely.points(table.loc[table["group_id"] == g, ["x", "y"]].to_numpy()) for g in groups
-    ]
-    merged, moves = merge_loose_pieces(dissolved, sites=sites, min_area_m2=min_piece_m2)
+    merged, moves = merge_loose_pieces(
+        dissolved, sites=[site_points[g] for g in groups], min_area_m2=min_piece_m2
+    )
     absorbed = [0] * len(groups)
     for move in moves:
         absorbed[move.target] += 1
@@ -387,8 +394,8 @@ def territories(
     rows = [
         {
             "group_id": group,
-            "practices": int((table["group_id"] == group).sum()),
-            "cells": int(table.loc[table["group_id"] == group, "cell_id"].nunique()),
+            "practices": int(counts[group]),
+            "cells": int(cell_counts[group]),
             "pieces": int(shapely.get_num_geometries(geometry)) if not geometry.is_empty else 0,
             "absorbed": absorbed[i],
             "note": "; ".join(notes[group]),

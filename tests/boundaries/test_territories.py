@@ -184,6 +184,29 @@ def test_official_outline_reaches_a_site_outside_it() -> None:
     assert outline.geometry.covers(points.geometry).all()
 
 
+def test_a_corridor_across_an_estuary_fills_the_water_it_encloses() -> None:
+    """The official area is the square with an estuary: 40..60 x 50..100 cut from the top,
+    and a lake, 10..20 x 10..20. P at (50, 104) lies 4 m beyond the estuary's mouth::
+
+                  P
+        +-------+   +-------+    With reach 15 m, the disc round P closes the mouth and
+        |       |   |       |    encloses the estuary below it: that water is filled (it
+        |       | e |       |    would be a hole in no territory). The lake, a hole of the
+        |       +---+       |    official area, stays.
+        |  []               |
+        +-------------------+
+    """
+    official = SQUARE.difference(rel_box(40, 50, 60, 100)).difference(rel_box(10, 10, 20, 20))
+    points = sites(A=(80, 30), P=(50, 104))
+    outline = footprint_outline(points, official=official, reach_m=15)
+    assert outline.extended_to == ("P",)
+    assert outline.geometry.geom_type == "Polygon"
+    assert outline.geometry.covers(rel_box(40, 50, 60, 90))  # the estuary, filled
+    assert [shapely.Polygon(r).area for r in outline.geometry.interiors] == [
+        pytest.approx(100.0)
+    ]  # the lake
+
+
 def test_official_outline_from_a_geoseries_in_another_crs() -> None:
     halves = gpd.GeoSeries([rel_box(0, 0, 50, 100), rel_box(50, 0, 100, 100)], crs=27700)
     outline = footprint_outline(sites(A=(50, 50)), official=halves.to_crs(4326))

@@ -33,15 +33,15 @@ def assert_coverage(layer: gpd.GeoDataFrame, area: shapely.Geometry) -> None:
 def test_join_footprints_fills_a_thin_gap_and_keeps_a_wide_hole() -> None:
     """Footprint A (two hubs) and footprint B (one hub), side by side::
 
-        0        500       1000      2000
-        +---------+---------+---------+ 1000   A-H02 reaches 2 m into B at the bottom
-        |         |         |         |        (1000..1002 x 0..100: an outline extended to
-        |  A-H01  |  A-H02  |n  B-H01 |        a practice): A-H02 is first, it keeps it.
-        |         |         |n  [ ]   |        n: B's edge is 0.4 m short (1000..1000.4 x
-        |         |         +-+       |        200..800): a gap of 240 m², 600 m along A-H02
-        +---------+-----------+-------+ 0      and 600.8 m along B-H01: B-H01 gets it.
-                                               [ ]: 1400..1600 x 400..600, a 200 m hole (an
-                                               unplanned footprint) stays a hole.
+    0        500       1000      2000
+    +---------+---------+---------+ 1000   A-H02 reaches 2 m into B at the bottom
+    |         |         |         |        (1000..1002 x 0..100: an outline extended to
+    |  A-H01  |  A-H02  |n  B-H01 |        a practice): A-H02 is first, it keeps it.
+    |         |         |n  [ ]   |        n: B's edge is 0.4 m short (1000..1000.4 x
+    |         |         +-+       |        200..800): a gap of 240 m², 600 m along A-H02
+    +---------+-----------+-------+ 0      and 600.8 m along B-H01: B-H01 gets it.
+                                           [ ]: 1400..1600 x 400..600, a 200 m hole (an
+                                           unplanned footprint) stays a hole.
     """
     b_outline = Polygon(
         [(1000, 0), (2000, 0), (2000, 1000), (1000, 1000), (1000, 800), (1000.4, 800)]
