@@ -44,8 +44,10 @@ def test_join_footprints_fills_a_thin_gap_and_keeps_a_wide_hole() -> None:
                                            unplanned footprint) stays a hole.
     """
     b_outline = Polygon(
-        [(1000, 0), (2000, 0), (2000, 1000), (1000, 1000), (1000, 800), (1000.4, 800)]
-        + [(1000.4, 200), (1000, 200)]
+        [
+            *[(1000, 0), (2000, 0), (2000, 1000), (1000, 1000)],
+            *[(1000, 800), (1000.4, 800), (1000.4, 200), (1000, 200)],
+        ]
     )
     hole = box(1400, 400, 1600, 600)
     layer = gpd.GeoDataFrame(
