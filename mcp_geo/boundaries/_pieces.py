@@ -37,8 +37,11 @@ TOUCH_M = 0.01
 """Two territories touch along the length of one's boundary within this many metres (1 cm) of
 the other: borders drawn from the same cells meet exactly, reprojected ones to the micrometre."""
 
-HOLDS_M = 0.001
-"""A piece holds a practice whose site lies within this many metres (1 mm) of it."""
+HOLDS_M = 0.01
+"""A piece holds a practice whose site lies within this many metres (1 cm) of it."""
+
+GRID_M = 0.001
+"""Territories' borders are noded on a grid of this many metres (1 mm, snap rounding)."""
 
 GAP_HALF_WIDTH_M = 50.0
 """A gap between footprints' territories is filled when it is nowhere wider than twice this
@@ -244,7 +247,8 @@ def join_tilings(
 ) -> tuple[list[Polygon | MultiPolygon], list[int]]:
     """Several footprints' territories as one tiling: noded, without overlaps or thin gaps.
 
-    The territories' boundaries are noded together and polygonised into faces. A face inside
+    The territories' boundaries are noded together, snap-rounded to :data:`GRID_M`, and
+    polygonised into faces. A face inside
     one territory is that territory's; a face inside several (where outlines overlap) goes to
     the first of them (a territory left without any face takes back its largest); a face inside
     none that is nowhere wider than ``2 * gap_half_width_m`` (a sliver between outlines that do
@@ -265,7 +269,10 @@ def join_tilings(
         empty), and per territory the number of gap faces it was given.
     """
     shapes = np.asarray([polygonal(g) for g in geometries], dtype=object)
-    lines = shapely.union_all(shapely.boundary(shapes[~shapely.is_empty(shapes)]))
+    # snap-rounded to the millimetre: no vertex then lies within half a millimetre of an edge
+    # it is not on, so reprojecting (to EPSG:4326 for publication) cannot make a polygon cross
+    # itself, as nearly touching borders of a cut cell otherwise can
+    lines = shapely.union_all(shapely.boundary(shapes[~shapely.is_empty(shapes)]), grid_size=GRID_M)
     faces = np.asarray(shapely.get_parts(shapely.polygonize(shapely.get_parts(lines))))
     owner = _face_owners(faces, shapes)
     filled = [0] * len(shapes)
