@@ -222,9 +222,10 @@ def practice_cells(practices: gpd.GeoDataFrame, *, outline: Outline) -> gpd.GeoD
     -------
     geopandas.GeoDataFrame
         One row per practice, in the input order: ``practice_code``, ``cell_id``, ``site_x``
-        and ``site_y`` (the site's easting and northing) and ``geometry`` (EPSG:27700). Practices at the same coordinates (compared to the millimetre
-        in EPSG:27700: in practice, the same postcode) share one cell: the same geometry and the
-        same ``cell_id``. Cells are numbered 0, 1, ... in order of their sites' first practice in
+        and ``site_y`` (the site's easting and northing) and ``geometry`` (EPSG:27700).
+        Practices at the same coordinates (compared to the millimetre in EPSG:27700: in
+        practice, the same postcode) share one cell: the same geometry and the same
+        ``cell_id``. Cells are numbered 0, 1, ... in order of their sites' first practice in
         the input. The cells of distinct sites tile the outline.
 
     Raises
@@ -318,7 +319,8 @@ def territories(
        touching no other territory (an island) stays.
 
     What remains in several pieces holds practices of the group in each piece (its practices
-    interleave with another group's), or is an island.
+    interleave with another group's), or is an island. The borders are noded together on a
+    1 mm grid (snap rounding), so that the territories stay valid when published in EPSG:4326.
 
     Raises
     ------
