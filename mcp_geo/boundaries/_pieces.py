@@ -86,14 +86,17 @@ def split_cell(
         low, high = angles[-1], 2 * math.pi
         for _ in range(48):  # 2 pi / 2^48: far below a millimetre at any cell's size
             middle = (low + high) / 2
-            if shapely.intersection(cell, _wedge(x, y, radius, 0.0, middle)).area < target:
+            if (
+                shapely.intersection(cell, _wedge(site, radius=radius, start=0.0, end=middle)).area
+                < target
+            ):
                 low = middle
             else:
                 high = middle
         angles.append((low + high) / 2)
     # node the cell's boundary with the cutting rays and give each face to its sector: the
     # sectors then share their edges exactly (separate intersections would leave specks)
-    rays = [shapely.LineString([(x, y), _ray_end(x, y, radius, a)]) for a in angles]
+    rays = [shapely.LineString([site, _ray_end(site, radius=radius, angle=a)]) for a in angles]
     lines = shapely.union_all([shapely.boundary(cell), *rays])
     faces = np.asarray(shapely.get_parts(shapely.polygonize(shapely.get_parts(lines))))
     inside = shapely.point_on_surface(faces)
@@ -109,7 +112,7 @@ def split_cell(
     ]
 
 
-def _wedge(x: float, y: float, radius: float, start: float, end: float) -> Polygon:
+def _wedge(site: tuple[float, float], *, radius: float, start: float, end: float) -> Polygon:
     """The sector of the disc of ``radius`` around (x, y) from angle ``start`` to ``end``.
 
     The arc is drawn outside the circle (its chords stay beyond ``radius / 2``), and the rays
@@ -120,11 +123,12 @@ def _wedge(x: float, y: float, radius: float, start: float, end: float) -> Polyg
     steps = max(1, math.ceil((end - start) / _ARC_STEP))
     arc = [start + (end - start) * i / steps for i in range(steps + 1)]
     arc[-1] = end
-    points = [(x, y)] + [_ray_end(x, y, radius, a) for a in arc]
+    points = [site] + [_ray_end(site, radius=radius, angle=a) for a in arc]
     return Polygon(points)
 
 
-def _ray_end(x: float, y: float, radius: float, angle: float) -> tuple[float, float]:
+def _ray_end(site: tuple[float, float], *, radius: float, angle: float) -> tuple[float, float]:
+    x, y = site
     if angle in (0.0, 2 * math.pi):  # the first and the last ray are the same ray
         return (x + radius, y)
     return (x + radius * math.cos(angle), y + radius * math.sin(angle))
