@@ -232,7 +232,36 @@ def reach_outside_sites(
         log.info("practice site %s lies %.0f m outside the official boundary", label, distance)
     if not corridors:
         return area, reached, far
-    return polygonal(shapely.union_all([area, *corridors])), reached, far
+    extended = polygonal(shapely.union_all([area, *corridors]))
+    return _without_new_holes(extended, area), reached, far
+
+
+def _without_new_holes(
+    extended: Polygon | MultiPolygon, area: Polygon | MultiPolygon
+) -> Polygon | MultiPolygon:
+    """``extended`` with the holes that ``area`` lacks filled.
+
+    A corridor to a site across an estuary's mouth encloses the water behind it: a hole in
+    the outline that is in no territory (and shows as a gap on a map). Holes of ``area``
+    itself are kept.
+    """
+    old_holes = shapely.union_all(
+        [Polygon(ring) for part in shapely.get_parts(area) for ring in part.interiors]
+    )
+    parts = []
+    for part in shapely.get_parts(extended):
+        kept = [
+            ring
+            for ring in part.interiors
+            if not old_holes.is_empty and Polygon(ring).buffer(-1e-3).within(old_holes)
+        ]
+        if len(kept) != len(part.interiors):
+            log.info(
+                "outline: %d hole(s) enclosed by corridors filled",
+                len(part.interiors) - len(kept),
+            )
+        parts.append(Polygon(part.exterior, kept))
+    return polygonal(shapely.union_all(parts))
 
 
 def practice_problems(practices: gpd.GeoDataFrame) -> list[Problem]:

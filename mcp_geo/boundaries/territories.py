@@ -7,7 +7,8 @@ The pipeline is
    generalised coastline), otherwise the buffered convex hull of the practice sites;
 2. :func:`practice_cells`: one Voronoi cell per distinct site, clipped to the outline; practices
    at the same coordinates share one cell;
-3. :func:`territories`: cells dissolved per group (a hub, an MCP, a PCN); and
+3. :func:`territories`: cells dissolved per group (a hub, an MCP, a PCN), shared cells cut and
+   loose pieces merged; and
    :func:`merge_territories`: hub territories dissolved per MCP, so that an MCP's territory is
    exactly the union of its hubs' territories.
 
@@ -15,8 +16,11 @@ Everything is computed in British National Grid (EPSG:27700), where areas are in
 :func:`to_wgs84` converts a layer for publication (EPSG:4326), as DESIGN.md asks.
 
 The territories of a grouping tile the outline: their union is the outline and two territories
-meet only along edges. When practices at one site belong to different groups, the site's cell
-goes to one group only (see :func:`territories`).
+meet only along edges. Every group has a territory: when practices at one site belong to
+different groups, the site's cell is cut into sectors between them; pieces of a territory that
+hold none of its practices, and slivers below :data:`MIN_PIECE_M2` (0.01 km²), are merged into
+the neighbour they share the longest border with (see :func:`territories`).
+:mod:`mcp_geo.boundaries.tiling` says how they came out and joins footprints' tilings.
 """
 
 from __future__ import annotations
@@ -35,9 +39,15 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from mcp_geo._errors import Problem, ValidationError
+from mcp_geo.boundaries._pieces import (
+    MIN_PIECE_M2,
+    TOUCH_M,
+    cut_shared_cells,
+    join_tilings,
+    merge_loose_pieces,
+)
 from mcp_geo.boundaries._voronoi import (
     BNG,
-    EMPTY_POLYGON,
     as_series,
     check_labels,
     distinct_sites,
@@ -54,6 +64,7 @@ from mcp_geo.boundaries._voronoi import (
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "MIN_PIECE_M2",
     "Outline",
     "footprint_outline",
     "merge_territories",
@@ -122,7 +133,9 @@ def footprint_outline(
         With ``official``: a site outside the official union (a few real practices lie just
         beyond the generalised coastline) is joined to it by a corridor of this half-width in
         metres (the convex hull of a disc around the site and a disc around its nearest point on
-        the boundary), so every site lies inside the outline and the outline stays connected.
+        the boundary), so every site lies inside the outline and the outline stays connected;
+        water a corridor encloses (across an estuary's mouth) is filled, so the outline has no
+        hole the official boundary lacks.
 
     Returns
     -------
@@ -208,10 +221,11 @@ def practice_cells(practices: gpd.GeoDataFrame, *, outline: Outline) -> gpd.GeoD
     Returns
     -------
     geopandas.GeoDataFrame
-        One row per practice, in the input order: ``practice_code``, ``cell_id`` and
-        ``geometry`` (EPSG:27700). Practices at the same coordinates (compared to the millimetre
-        in EPSG:27700: in practice, the same postcode) share one cell: the same geometry and the
-        same ``cell_id``. Cells are numbered 0, 1, ... in order of their sites' first practice in
+        One row per practice, in the input order: ``practice_code``, ``cell_id``, ``site_x``
+        and ``site_y`` (the site's easting and northing) and ``geometry`` (EPSG:27700).
+        Practices at the same coordinates (compared to the millimetre in EPSG:27700: in
+        practice, the same postcode) share one cell: the same geometry and the same
+        ``cell_id``. Cells are numbered 0, 1, ... in order of their sites' first practice in
         the input. The cells of distinct sites tile the outline.
 
     Raises
@@ -247,6 +261,8 @@ def practice_cells(practices: gpd.GeoDataFrame, *, outline: Outline) -> gpd.GeoD
         {
             "practice_code": sites_gdf["practice_code"].astype(str).to_numpy(),
             "cell_id": site_of.astype(np.int64),
+            "site_x": sites[site_of, 0],
+            "site_y": sites[site_of, 1],
         },
         geometry=[cells[s] for s in site_of],
         crs=BNG,
@@ -258,14 +274,15 @@ def territories(
     labels: pd.Series | Mapping[str, object],
     *,
     patients: pd.Series | Mapping[str, float] | None = None,
+    min_piece_m2: float = MIN_PIECE_M2,
 ) -> gpd.GeoDataFrame:
     """Dissolve practice cells into one territory per group (hub, MCP, PCN).
 
     Parameters
     ----------
     cells
-        From :func:`practice_cells`: ``practice_code``, ``cell_id``, geometry (EPSG:27700 or any
-        set CRS; converted).
+        From :func:`practice_cells`: ``practice_code``, ``cell_id``, ``site_x``, ``site_y``,
+        geometry (EPSG:27700 or any set CRS; converted).
     labels
         The group of every practice of ``cells`` (a Series indexed by practice code, or a
         mapping); a label for a practice without a cell, or a practice without a label, is an
@@ -273,24 +290,37 @@ def territories(
     patients
         List sizes by practice code, used only when practices of different groups share a site.
         ``None`` counts every practice as 1.
+    min_piece_m2
+        The smallest piece of a territory kept apart (m²; :data:`MIN_PIECE_M2`, 0.01 km²).
 
     Returns
     -------
     geopandas.GeoDataFrame
         One row per group, sorted by group id (numbers numerically, then text):
         ``group_id``, ``practices`` (how many practices carry the label), ``cells`` (how many
-        cells the territory holds), ``note`` (empty, or why the territory lacks a cell) and
-        ``geometry`` (EPSG:27700, a valid Polygon or MultiPolygon, possibly empty).
+        cells hold its practices, whole or in part), ``pieces`` (polygons of the territory),
+        ``absorbed`` (pieces of other territories merged into it), ``note`` (empty, or what was
+        shared, given or taken) and ``geometry`` (EPSG:27700, a valid, non-empty Polygon or
+        MultiPolygon).
 
     Notes
     -----
-    A cell belongs to one site, and a site can hold practices of different groups (two
-    practices at one postcode in different hubs). Such a shared cell goes, whole, to the group
-    with the most patients at that site (practices when ``patients`` is None); a tie goes to the
-    group whose id sorts first. The other groups' territories are their remaining cells, and
-    their ``note`` says which cell they did not get and who got it. A group whose every practice
-    sits in cells given away has an empty geometry and a ``note`` saying so. So the territories
-    never overlap and their union is the outline the cells tile.
+    Every group gets a territory, and the territories tile the outline the cells tile:
+
+    1. A cell whose site holds practices of several groups (two practices at one postcode in
+       different hubs) is cut into sectors around the site, one per group, anticlockwise from
+       due east in the order of the group ids, each with the group's share of the site's
+       patients as its share of the cell's area (practices when ``patients`` is None or a
+       group has no patients there). Each sector touches the site.
+    2. Pieces of a territory that hold none of its practices (sectors or cells cut off by a
+       bend of the outline, interleaved groups), and pieces smaller than ``min_piece_m2``, go
+       to the neighbour whose boundary they share the longest, smallest first, until none is
+       left; a group always keeps its largest piece holding one of its practices, and a piece
+       touching no other territory (an island) stays.
+
+    What remains in several pieces holds practices of the group in each piece (its practices
+    interleave with another group's), or is an island. The borders are noded together on a
+    1 mm grid (snap rounding), so that the territories stay valid when published in EPSG:4326.
 
     Raises
     ------
@@ -298,7 +328,7 @@ def territories(
         Labels that do not match the cells' practices one to one, missing labels, or missing or
         negative patient counts.
     """
-    needed = {"practice_code", "cell_id"} - set(cells.columns)
+    needed = {"practice_code", "cell_id", "site_x", "site_y"} - set(cells.columns)
     if needed:
         raise ValidationError(
             [
@@ -316,7 +346,14 @@ def territories(
     codes = pd.Index(cells["practice_code"].astype(str))
     check_labels(codes, label_series, patient_series)
 
-    table = pd.DataFrame({"practice_code": codes, "cell_id": cells["cell_id"].to_numpy()})
+    table = pd.DataFrame(
+        {
+            "practice_code": codes,
+            "cell_id": cells["cell_id"].to_numpy(),
+            "x": cells["site_x"].to_numpy(dtype=float),
+            "y": cells["site_y"].to_numpy(dtype=float),
+        }
+    )
     table["group_id"] = label_series.reindex(codes).to_numpy()
     table["weight"] = (
         1.0
@@ -325,46 +362,49 @@ def territories(
     )
     geometry_of_cell = dict(zip(table["cell_id"], cells.geometry.to_numpy(), strict=True))
     groups = sorted(table["group_id"].unique(), key=sort_key)
-
-    owner: dict[object, object] = {}
-    lost: dict[object, list[str]] = {g: [] for g in groups}
-    for cell_id, at_site in table.groupby("cell_id", sort=True):
-        weight = at_site.groupby("group_id", sort=False)["weight"].sum()
-        rank = {g: (-float(weight[g]), sort_key(g)) for g in weight.index}
-        ranked = sorted(rank, key=rank.__getitem__)
-        owner[cell_id] = ranked[0]
-        for loser in ranked[1:]:
-            mine = ", ".join(sorted(at_site.loc[at_site["group_id"] == loser, "practice_code"]))
-            lost[loser].append(
-                f"cell {cell_id} ({mine}) went to group {ranked[0]!s}, which has more "
-                f"{'patients' if patient_series is not None else 'practices'} at that site"
-                + (" (a tie, broken by id)" if weight[ranked[0]] == weight[loser] else "")
-            )
-            log.info("territories: shared cell %s goes to %s, not %s", cell_id, ranked[0], loser)
-
-    rows = []
-    for group in groups:
-        owned = [c for c, g in owner.items() if g == group]
-        geometry = (
-            polygonal(shapely.union_all([geometry_of_cell[c] for c in owned]))
-            if owned
-            else EMPTY_POLYGON
+    site_points = {
+        g: shapely.points(member[["x", "y"]].to_numpy())
+        for g, member in table.groupby("group_id", sort=False)
+    }
+    counts = table.groupby("group_id", sort=False).size()
+    cell_counts = table.groupby("group_id", sort=False)["cell_id"].nunique()
+    pieces, notes = cut_shared_cells(
+        table, geometry_of_cell, groups=groups, by_patients=patient_series is not None
+    )
+    # cutting a cell adds vertices to its edges that its neighbours lack: node the borders
+    # together, so that specks between territories (nanometres wide) go to a neighbour
+    dissolved, _ = join_tilings(
+        [polygonal(shapely.union_all(pieces[g])) for g in groups], gap_half_width_m=TOUCH_M
+    )
+    merged, moves = merge_loose_pieces(
+        dissolved, sites=[site_points[g] for g in groups], min_area_m2=min_piece_m2
+    )
+    absorbed = [0] * len(groups)
+    for move in moves:
+        absorbed[move.target] += 1
+        notes[groups[move.source]].append(
+            f"gave a piece of {move.piece.area / 1e6:.4f} km² ({move.why}) to "
+            f"{groups[move.target]!s}"
         )
-        note = "; ".join(lost[group])
-        if not owned:
-            note = (
-                "no territory: every practice shares a site whose cell went to another group: "
-                + note
-            )
-        rows.append(
-            {
-                "group_id": group,
-                "practices": int((table["group_id"] == group).sum()),
-                "cells": len(owned),
-                "note": note,
-                "geometry": geometry,
-            }
+        log.info(
+            "territories: a piece of %s (%.0f m², %s) goes to %s",
+            groups[move.source],
+            move.piece.area,
+            move.why,
+            groups[move.target],
         )
+    rows = [
+        {
+            "group_id": group,
+            "practices": int(counts[group]),
+            "cells": int(cell_counts[group]),
+            "pieces": int(shapely.get_num_geometries(geometry)) if not geometry.is_empty else 0,
+            "absorbed": absorbed[i],
+            "note": "; ".join(notes[group]),
+            "geometry": geometry,
+        }
+        for i, (group, geometry) in enumerate(zip(groups, merged, strict=True))
+    ]
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=BNG)
 
 

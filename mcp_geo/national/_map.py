@@ -1,11 +1,10 @@
 """The national map: one clean tiling of England's hub territories for display, then the plan map.
 
-Each footprint's hub territories tile that footprint, but two footprints' tilings do not share
-vertices along their common border, so together they are not a valid polygon coverage (which
-the map's drawing and dissolving need). For display only, the territories are simplified per
-footprint, their boundaries noded together and polygonised, and each face given to the
-territory that holds it; faces in no territory (slivers between footprints) are left out. The
-published GeoPackage keeps the exact territories.
+The merged national plan's hub territories are one tiling of the footprints' outlines (their
+borders noded together, gaps between footprints filled: :mod:`mcp_geo.national._merge`). For
+display only, they are simplified together, as one coverage, so that neighbours keep one shared
+border and no sliver opens between footprints. The published GeoPackage keeps the exact
+territories.
 """
 
 from __future__ import annotations
@@ -17,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import shapely
 
+from mcp_geo.boundaries.tiling import join_footprints
 from mcp_geo.plans.plan import Plan
 
 log = logging.getLogger(__name__)
@@ -28,18 +27,18 @@ DISPLAY_TOLERANCE_M = 250.0
 """Simplification of the national map's territories and PCNs, in metres."""
 
 
-def display_coverage(layer: gpd.GeoDataFrame, *, group: str, id_column: str) -> gpd.GeoDataFrame:
-    """``layer``'s polygons (EPSG:27700) as one valid coverage, simplified per ``group`` prefix.
+def display_coverage(layer: gpd.GeoDataFrame, *, id_column: str) -> gpd.GeoDataFrame:
+    """``layer``'s polygons (EPSG:27700) as one valid coverage, simplified as a whole.
 
-    ``group`` names the separator of the id's prefix (``"-"``: ``QT6-H01`` is in ``QT6``).
-    Rows whose polygon gets no face keep no geometry (None).
+    The territories are joined into one tiling first
+    (:func:`~mcp_geo.boundaries.tiling.join_footprints`: a merged national plan's already are),
+    then simplified together, so that neighbours keep one shared border and no sliver opens
+    between footprints. Rows without a polygon keep no geometry (None).
 
     Parameters
     ----------
     layer
         The hub territories of the national plan, in EPSG:27700.
-    group
-        The separator of the ids' footprint prefix.
     id_column
         The column of the ids.
 
@@ -48,27 +47,14 @@ def display_coverage(layer: gpd.GeoDataFrame, *, group: str, id_column: str) -> 
     geopandas.GeoDataFrame
         ``layer`` with the display polygons.
     """
-    geometries = layer.geometry.to_numpy().copy()
-    prefixes = layer[id_column].astype(str).str.split(group).str[0].to_numpy()
-    for prefix in np.unique(prefixes):
-        rows = prefixes == prefix
-        geometries[rows] = shapely.coverage_simplify(geometries[rows], DISPLAY_TOLERANCE_M)
-    lines = shapely.union_all(shapely.boundary(geometries))
-    faces = np.asarray(shapely.get_parts(shapely.polygonize(shapely.get_parts(lines))))
-    owner = np.full(len(faces), -1)
-    face_rows, polygon_rows = shapely.STRtree(geometries).query(
-        shapely.point_on_surface(faces), predicate="within"
-    )
-    owner[face_rows[::-1]] = polygon_rows[::-1]  # the first polygon holding a face keeps it
-    tiles: list[Any] = []
-    for row in range(len(geometries)):
-        owned = faces[owner == row]
-        tiles.append(shapely.coverage_union_all(owned) if len(owned) else None)
+    joined = join_footprints(layer).geometry.to_numpy()
+    simplified = shapely.coverage_simplify(joined, DISPLAY_TOLERANCE_M)
+    tiles: list[Any] = [None if g is None or g.is_empty else g for g in simplified]
     log.info(
-        "national map: %d territories from %d faces (%d slivers between footprints left out)",
+        "national map: %d territories of %d drawn (%s)",
+        sum(t is not None for t in tiles),
         len(tiles),
-        len(faces),
-        int((owner < 0).sum()),
+        id_column,
     )
     return gpd.GeoDataFrame(layer.drop(columns=layer.geometry.name), geometry=tiles, crs=layer.crs)
 
@@ -90,7 +76,7 @@ def write_national_map(plan: Plan, path: Path) -> Any:
     """
     from mcp_geo.maps.render import MapOptions, write_map
 
-    shown = display_coverage(plan.territories_hubs.to_crs(27700), group="-", id_column="hub_id")
+    shown = display_coverage(plan.territories_hubs.to_crs(27700), id_column="hub_id")
     shown = shown[shown.geometry.notna()].reset_index(drop=True)
     display = dataclasses.replace(plan, territories_hubs=shown)
     with warnings.catch_warnings():

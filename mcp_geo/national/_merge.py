@@ -25,10 +25,12 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from mcp_geo import __version__
 from mcp_geo._errors import InfeasibleError, NoPlanError, RunFailedError
 from mcp_geo.boundaries.territories import Outline
+from mcp_geo.boundaries.tiling import join_footprints
 from mcp_geo.national._tasks import PARTS, FootprintJob, FootprintResult
 from mcp_geo.plans.plan import AreaCrossings, Certificates, Plan, Timings, plan_metrics
 from mcp_geo.plans.read import read_plan
@@ -130,7 +132,6 @@ def merge_parts(
     if not solved:
         raise ValueError("no footprint was solved: nothing to merge")
     tables: dict[str, list[pd.DataFrame]] = {name: [] for name in _ID_COLUMNS}
-    outlines = []
     sources: set[str] = set()
     hub_certs: list[Certificate] = []
     mcp_certs: list[Certificate] = []
@@ -144,7 +145,6 @@ def merge_parts(
         crossings.append((r.code, part.metrics.crossings))
         for name, columns in _ID_COLUMNS.items():
             tables[name].append(prefixed(getattr(part, name), columns, r.code))
-        outlines.append(part.outline.geometry)
         sources.add(part.outline.source)
         hub_certs.append(part.certificates.hubs)
         if part.certificates.mcps is not None:
@@ -160,12 +160,19 @@ def merge_parts(
     practices = practices.reset_index(drop=True)
     hubs = _stack(tables["hubs"], crs=4326)
     mcps = _stack(tables["mcps"], crs=4326)
-    territories_hubs = _stack(tables["territories_hubs"], crs=BNG)
-    territories_mcps = _stack(tables["territories_mcps"], crs=BNG)
+    territories_hubs, territories_mcps = joined_territories(
+        _stack(tables["territories_hubs"], crs=BNG),
+        _stack(tables["territories_mcps"], crs=BNG),
+        hubs=hubs,
+    )
+    notes.append(JOIN_NOTE)
     outline = Outline(
-        geometry=gpd.GeoSeries(outlines, crs=BNG).union_all(),
+        geometry=shapely.coverage_union_all(territories_hubs.geometry.to_numpy()),
         source="official" if sources == {"official"} else "buffered hull",
-        description=f"union of the outlines of the {len(solved)} solved footprints (by {by})",
+        description=(
+            f"union of the outlines of the {len(solved)} solved footprints (by {by}), "
+            "with the gaps between them filled"
+        ),
     )
     failed_rows = unplanned.assign(
         reason=[f"its footprint {f} was not planned" for f in unplanned["footprint"]],
@@ -249,6 +256,51 @@ def merge_crossings(
             )
         )
     return tuple(merged)
+
+
+JOIN_NOTE = (
+    "national territories: the footprints' borders are noded together; where two footprints' "
+    "outlines overlap, the footprint first by code keeps the overlap, and gaps between them "
+    "nowhere wider than 100 m go to the territory they share the longest border with"
+)
+"""The national plan's note on how its footprints' territories are joined."""
+
+
+def joined_territories(
+    hubs_layer: gpd.GeoDataFrame, mcps_layer: gpd.GeoDataFrame, *, hubs: pd.DataFrame
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The footprints' hub territories as one tiling, and MCP territories as unions of them.
+
+    Parameters
+    ----------
+    hubs_layer
+        The footprints' hub territories, stacked (EPSG:27700, ``hub_id``), footprints in order
+        of their codes.
+    mcps_layer
+        The footprints' MCP territories, stacked (``mcp_id``; empty without MCPs).
+    hubs
+        The hubs (``hub_id``, ``mcp_id``).
+
+    Returns
+    -------
+    tuple
+        The hub territories joined by :func:`~mcp_geo.boundaries.tiling.join_footprints`, and
+        each MCP's territory made again the union of its hubs' joined territories.
+    """
+    joined = join_footprints(hubs_layer)
+    if not len(mcps_layer):
+        return joined, mcps_layer
+    mcp_of = joined["hub_id"].map(hubs.set_index("hub_id")["mcp_id"])
+    shapes = joined.geometry.to_numpy()
+    mcps = mcps_layer.copy()
+    mcps = mcps.set_geometry(
+        gpd.GeoSeries(
+            [shapely.union_all(shapes[(mcp_of == m).to_numpy()]) for m in mcps["mcp_id"]],
+            index=mcps.index,
+            crs=BNG,
+        )
+    )
+    return joined, mcps
 
 
 def _sum_seconds(certificates: Sequence[Certificate]) -> float:

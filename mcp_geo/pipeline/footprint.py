@@ -32,6 +32,7 @@ from mcp_geo.boundaries.distances import (
 )
 from mcp_geo.boundaries.icb_outlines import current_icb_outline
 from mcp_geo.boundaries.territories import (
+    MIN_PIECE_M2,
     Outline,
     footprint_outline,
     merge_territories,
@@ -60,6 +61,15 @@ from mcp_geo.solvers.joint import OBJECTIVE as JOINT_OBJECTIVE
 log = logging.getLogger(__name__)
 
 Step = Callable[[str], None]
+
+TERRITORY_NOTE = (
+    "territories: Voronoi cells of the practice sites in the outline, joined per hub; a site "
+    "shared by practices of several hubs is cut into sectors, one per hub, in proportion to "
+    "their patients there; pieces of a hub's territory holding none of its practices, and "
+    f"pieces below {MIN_PIECE_M2 / 1e6:g} km², are merged into the neighbour they share the "
+    "longest border with (a hub keeps its largest piece holding a practice)"
+)
+"""The note every plan carries on how its territories are drawn (report.json's ``notes``)."""
 
 
 @dataclass(frozen=True)
@@ -322,7 +332,10 @@ def _territories(
         outline=outline,
         hubs=hub_territories,
         mcps=mcp_territories,
-        notes=() if choice is None else (f"outline: {choice.description}",),
+        notes=(
+            *(() if choice is None else (f"outline: {choice.description}",)),
+            TERRITORY_NOTE,
+        ),
     )
 
 

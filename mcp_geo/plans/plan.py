@@ -19,6 +19,7 @@ import pandas as pd
 
 from mcp_geo.boundaries.distances import TravelMatrix
 from mcp_geo.boundaries.territories import Outline
+from mcp_geo.boundaries.tiling import territory_facts
 from mcp_geo.plans.metrics import (
     DistanceStats,
     GroupingMetrics,
@@ -333,6 +334,7 @@ class Plan:
             "fingerprint": self.fingerprint,
             "parameters": {**self.scenario.report_dict(), "travel": self.travel},
             "outline": {"source": self.outline.source, "description": self.outline.description},
+            "territories": territory_facts(self.territories_hubs, id_column="hub_id").to_dict(),
             "metrics": self.metrics.to_dict(),
             "exceptions": list(self.exceptions),
             "exclusions": {str(k): int(v) for k, v in reasons.items()},

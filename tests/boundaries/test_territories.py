@@ -29,6 +29,7 @@ from mcp_geo.boundaries.territories import (
     territories,
     to_wgs84,
 )
+from mcp_geo.boundaries.tiling import territory_facts
 
 X0, Y0 = 400_000.0, 300_000.0
 SQUARE = box(X0, Y0, X0 + 100, Y0 + 100)
@@ -183,6 +184,29 @@ def test_official_outline_reaches_a_site_outside_it() -> None:
     assert outline.geometry.covers(points.geometry).all()
 
 
+def test_a_corridor_across_an_estuary_fills_the_water_it_encloses() -> None:
+    """The official area is the square with an estuary: 40..60 x 50..100 cut from the top,
+    and a lake, 10..20 x 10..20. P at (50, 104) lies 4 m beyond the estuary's mouth::
+
+                  P
+        +-------+   +-------+    With reach 15 m, the disc round P closes the mouth and
+        |       |   |       |    encloses the estuary below it: that water is filled (it
+        |       | e |       |    would be a hole in no territory). The lake, a hole of the
+        |       +---+       |    official area, stays.
+        |  []               |
+        +-------------------+
+    """
+    official = SQUARE.difference(rel_box(40, 50, 60, 100)).difference(rel_box(10, 10, 20, 20))
+    points = sites(A=(80, 30), P=(50, 104))
+    outline = footprint_outline(points, official=official, reach_m=15)
+    assert outline.extended_to == ("P",)
+    assert outline.geometry.geom_type == "Polygon"
+    assert outline.geometry.covers(rel_box(40, 50, 60, 90))  # the estuary, filled
+    assert [shapely.Polygon(r).area for r in outline.geometry.interiors] == [
+        pytest.approx(100.0)
+    ]  # the lake
+
+
 def test_official_outline_from_a_geoseries_in_another_crs() -> None:
     halves = gpd.GeoSeries([rel_box(0, 0, 50, 100), rel_box(50, 0, 100, 100)], crs=27700)
     outline = footprint_outline(sites(A=(50, 50)), official=halves.to_crs(4326))
@@ -228,33 +252,151 @@ def test_group_ids_sort_numerically() -> None:
     assert list(out["group_id"]) == [2, 10]
 
 
-def test_shared_site_in_two_groups_goes_to_the_group_with_more_patients() -> None:
-    """A (5,000 patients, h1) and B (8,000, h2) share site (25, 25); C (h1) is at (75, 75).
-    The shared lower-left triangle goes to h2; h1 keeps only C's upper-right triangle."""
-    cells = practice_cells(sites(A=(25, 25), B=(25, 25), C=(75, 75)), outline=square_outline())
+def test_a_site_shared_by_two_hubs_is_cut_into_sectors_by_patients() -> None:
+    """A (h1, 3,000 patients) and B (h2, 1,000) share the one site, the centre (50, 50)::
+
+    +---------+---------+
+    |   h1    |   h1    |     sectors anticlockwise from due east, in id order:
+    |         |         |     h1 from 0 to 270 degrees (75% of the area),
+    +-------(A,B)-------+     h2 from 270 to 360 degrees (25%): the lower-right
+    |   h1    |   h2    |     quarter, 50 x 50 = 2,500 m²
+    |         |         |
+    +---------+---------+
+    """
+    cells = practice_cells(sites(A=(50, 50), B=(50, 50)), outline=square_outline())
     out = territories(
-        cells, {"A": "h1", "B": "h2", "C": "h1"}, patients={"A": 5_000, "B": 8_000, "C": 1_000}
+        cells, {"A": "h1", "B": "h2"}, patients={"A": 3_000, "B": 1_000}, min_piece_m2=1.0
     ).set_index("group_id")
-    assert out.loc["h2", "geometry"].contains(Point(X0 + 10, Y0 + 10))
-    assert out.loc["h1", "geometry"].area == pytest.approx(5_000.0)
-    assert out.loc["h1", "cells"] == 1
-    assert "cell 0 (A) went to group h2, which has more patients" in out.loc["h1", "note"]
-    assert out.loc["h2", "note"] == ""
+    assert (
+        shapely.symmetric_difference(out.loc["h2", "geometry"], rel_box(50, 0, 100, 50)).area < 1e-6
+    )
+    assert out.loc["h1", "geometry"].area == pytest.approx(7_500.0)
+    assert list(out["pieces"]) == [1, 1]
+    assert "cell 0 (A) is shared with h2: a sector of 75% of it" in out.loc["h1", "note"]
+    assert "cell 0 (B) is shared with h1: a sector of 25% of it" in out.loc["h2", "note"]
     assert_tiles(out.geometry, SQUARE)
 
 
-def test_shared_site_tie_goes_to_the_first_id_and_a_group_can_lose_everything() -> None:
-    """A (h2) and B (h1) share site (25, 25) with equal lists; C (h3) at (75, 75). The tie goes
-    to h1, the id that sorts first; h2 has no other practice, so no territory at all."""
-    cells = practice_cells(sites(A=(25, 25), B=(25, 25), C=(75, 75)), outline=square_outline())
+def test_a_hub_whose_only_practice_shares_a_site_gets_a_sector() -> None:
+    """A (h1) and B (h2) share site S (25, 50), equal lists; C (h1) is at (75, 50)::
+
+    +---------+---------+
+    |   h1    |         |     S's cell is the left half; S is its centre. Half the cell
+    |         |         |     each: h1 from 0 to 180 degrees (the upper-left quarter),
+    S(A,B)----+    C    |     h2 from 180 to 360 (the lower-left quarter): h2 has a
+    |   h2    |   h1    |     territory though its only practice shares a site.
+    |         |         |
+    +---------+---------+
+    """
+    cells = practice_cells(sites(A=(25, 50), B=(25, 50), C=(75, 50)), outline=square_outline())
     out = territories(
-        cells, {"A": "h2", "B": "h1", "C": "h3"}, patients={"A": 4_000, "B": 4_000, "C": 9_000}
+        cells,
+        {"A": "h1", "B": "h2", "C": "h1"},
+        patients={"A": 4_000, "B": 4_000, "C": 9_000},
+        min_piece_m2=1.0,
     ).set_index("group_id")
-    assert out.loc["h1", "geometry"].area == pytest.approx(5_000.0)
-    assert out.loc["h2", "geometry"].is_empty
-    assert out.loc["h2", "cells"] == 0
-    assert out.loc["h2", "note"].startswith("no territory")
-    assert "(a tie, broken by id)" in out.loc["h2", "note"]
+    assert (
+        shapely.symmetric_difference(out.loc["h2", "geometry"], rel_box(0, 0, 50, 50)).area < 1e-6
+    )
+    expected_h1 = shapely.union(rel_box(0, 50, 50, 100), rel_box(50, 0, 100, 100))
+    assert shapely.symmetric_difference(out.loc["h1", "geometry"], expected_h1).area < 1e-6
+    assert out.loc["h1", "cells"] == 2
+    assert out.loc["h2", "cells"] == 1
+    assert_tiles(out.geometry, SQUARE)
+
+
+def test_sectors_follow_the_practices_when_a_list_is_zero() -> None:
+    """A (h1, 0 patients) and B (h2, 5,000) share the centre: shares by practices, half each."""
+    cells = practice_cells(sites(A=(50, 50), B=(50, 50)), outline=square_outline())
+    out = territories(
+        cells, {"A": "h1", "B": "h2"}, patients={"A": 0, "B": 5_000}, min_piece_m2=1.0
+    ).set_index("group_id")
+    assert (
+        shapely.symmetric_difference(out.loc["h1", "geometry"], rel_box(0, 50, 100, 100)).area
+        < 1e-6
+    )
+    assert "share of the site's practices" in out.loc["h1", "note"]
+
+
+def c_outline() -> Outline:
+    """The square with a notch cut from the right: box (20, 40)-(100, 60) removed."""
+    return Outline(
+        geometry=SQUARE.difference(rel_box(20, 40, 100, 60)), source="official", description="C"
+    )
+
+
+def test_an_enclave_piece_goes_to_the_neighbour_it_touches() -> None:
+    """A (h1) at (90, 30) in the lower arm, B (h2) at (10, 70) in the upper arm of a C shape::
+
+    +-----------------+        A's Voronoi cell (right of the bisector y - 50 = 2 (x - 50))
+    |  B      /  e    |        crosses the notch: its piece e in the upper arm, a
+    |        /        |        trapezoid (55, 60)-(100, 60)-(100, 100)-(75, 100) of
+    |   +-------------+        1,400 m², holds no practice of h1, so it goes to h2, the
+    |   |   (notch)            only territory it touches. h1 keeps the trapezoid
+    |   +-------------+        (25, 0)-(100, 0)-(100, 40)-(45, 40) of 2,600 m².
+    |    /        A   |
+    +-----------------+
+    """
+    outline = c_outline()
+    cells = practice_cells(sites(A=(90, 30), B=(10, 70)), outline=outline)
+    out = territories(cells, {"A": "h1", "B": "h2"}, min_piece_m2=1.0).set_index("group_id")
+    h1 = shapely.Polygon([(X0 + 25, Y0), (X0 + 100, Y0), (X0 + 100, Y0 + 40), (X0 + 45, Y0 + 40)])
+    assert shapely.symmetric_difference(out.loc["h1", "geometry"], h1).area < 1e-6
+    assert out.loc["h2", "geometry"].area == pytest.approx(8_400 - 2_600)
+    assert list(out["pieces"]) == [1, 1]
+    assert list(out["absorbed"]) == [0, 1]
+    assert "gave a piece of 0.0014 km² (holds none of its practices) to h2" in out.loc["h1", "note"]
+    assert_tiles(out.geometry, outline.geometry)
+
+
+def corner_sites() -> gpd.GeoDataFrame:
+    """A, B, C, D at the quarter points and S at (99, 99), next to D::
+
+    +---------+------/--+     S's cell is the corner triangle beyond the bisector
+    |    C    |    D/ S |     x + y = 174 of D and S: (74, 100)-(100, 100)-(100, 74),
+    |         |    /    |     338 m².
+    +---------+---------+
+    |    A    |    B    |
+    |         |         |
+    +---------+---------+
+    """
+    return sites(A=(25, 25), B=(75, 25), C=(25, 75), D=(75, 75), S=(99, 99))
+
+
+def test_a_sliver_holding_a_practice_goes_to_its_neighbour() -> None:
+    """h1 = A and S, h2 = B, C, D. S's 338 m² triangle is a second piece of h1: below 500 m², it
+    goes to h2 (D's cell is its only neighbour) and h1 is A's quarter; below 100 m² it stays."""
+    labels = {"A": "h1", "S": "h1", "B": "h2", "C": "h2", "D": "h2"}
+    cells = practice_cells(corner_sites(), outline=square_outline())
+    out = territories(cells, labels, min_piece_m2=500.0).set_index("group_id")
+    assert (
+        shapely.symmetric_difference(out.loc["h1", "geometry"], rel_box(0, 0, 50, 50)).area < 1e-6
+    )
+    assert list(out["pieces"]) == [1, 1]
+    assert "gave a piece of 0.0003 km² (a sliver) to h2" in out.loc["h1", "note"]
+    assert_tiles(out.geometry, SQUARE)
+
+    kept = territories(cells, labels, min_piece_m2=100.0).set_index("group_id")
+    assert list(kept["pieces"]) == [2, 1]
+    assert kept.loc["h1", "geometry"].area == pytest.approx(2_500 + 338)
+    facts = territory_facts(kept.reset_index(), id_column="group_id")
+    assert facts.in_pieces == ("h1",)
+    assert facts.pieces == 3
+    assert facts.smallest_piece_km2 == 0.0003
+
+
+def test_a_hub_keeps_its_only_piece_however_small() -> None:
+    """S alone in h3: its 338 m² triangle is below 500 m² but all h3 has, so it stays."""
+    labels = {"A": "h1", "B": "h2", "C": "h2", "D": "h2", "S": "h3"}
+    cells = practice_cells(corner_sites(), outline=square_outline())
+    out = territories(cells, labels, min_piece_m2=500.0).set_index("group_id")
+    assert out.loc["h3", "geometry"].area == pytest.approx(338)
+    assert list(out["absorbed"]) == [0, 0, 0]
+    facts = territory_facts(out.reset_index(), id_column="group_id")
+    assert facts.territories == 3
+    assert facts.without_territory == ()
+    assert facts.smallest_km2 == 0.0003
+    assert facts.slivers_merged == 0
     assert_tiles(out.geometry, SQUARE)
 
 
@@ -355,7 +497,7 @@ def test_north_staffs_cells_tile_the_official_outline() -> None:
     solo = territories(
         cells, {code: code for code in practices["practice_code"]}, patients=patients
     )
-    assert (solo.geometry.is_empty).sum() == 9 - 4
+    assert not solo.geometry.is_empty.any()  # the shared cells are cut into sectors
     assert_tiles(solo.geometry, outline.geometry)
     by_sub_icb = territories(cells, practices.set_index("practice_code")["sub_icb"])
     assert list(by_sub_icb["practices"]) == [30, 36]

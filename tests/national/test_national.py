@@ -127,6 +127,30 @@ def test_national_files_cover_every_practice_once(national_run, bundled_data):
     assert national_map.count("L.markerClusterGroup(") == 1  # a national map clusters practices
 
 
+def test_every_hub_has_a_territory_and_the_territories_tile(national_run):
+    """As many territories as hubs, one valid coverage (no overlaps), no gap between or
+    inside the footprints, and report.json's territories block says so."""
+    import geopandas as gpd
+    import shapely
+
+    national, _ = national_run
+    out = national.out
+    hubs = _rows(out / "hubs.csv")
+    layer = gpd.read_file(out / "plan.gpkg", layer="territories_hubs")
+    assert sorted(layer["hub_id"]) == sorted(h["hub_id"] for h in hubs)
+    assert not layer.geometry.is_empty.any()
+    shapes = layer.to_crs(27700).geometry.to_numpy()
+    assert shapely.coverage_is_valid(shapes)
+    union = shapely.coverage_union_all(shapes)
+    assert not any(p.interiors for p in shapely.get_parts(union))
+    facts = json.loads((out / "report.json").read_text(encoding="utf-8"))["territories"]
+    assert facts["territories"] == len(hubs)
+    assert facts["without_territory"] == []
+    assert facts["smallest_piece_km2"] >= facts["min_piece_km2"]
+    mcps = gpd.read_file(out / "plan.gpkg", layer="territories_mcps").to_crs(27700)
+    assert abs(mcps.geometry.area.sum() - union.area) <= 1e-6 * union.area
+
+
 def test_failed_footprint_reported_and_others_solved(national_run):
     national, calls = national_run
     report = json.loads((national.out / "report.json").read_text(encoding="utf-8"))
@@ -350,7 +374,7 @@ def test_display_coverage_nodes_the_borders_between_footprints():
     )
     with pytest.raises(shapely.errors.GEOSException):
         shapely.coverage_union_all(layer.geometry.to_numpy())
-    shown = display_coverage(layer, group="-", id_column="hub_id")
+    shown = display_coverage(layer, id_column="hub_id")
     assert list(shown["hub_id"]) == ["A-H01", "A-H02", "B-H01"]
     whole = shapely.coverage_union_all(shown.geometry.to_numpy())
     assert whole.area == pytest.approx(2_000_000, rel=1e-9)

@@ -170,3 +170,61 @@ def test_a_current_icb_is_planned_inside_its_own_outline(tmp_path):
     shape = expected.geometry.iloc[0]
     assert abs(tiled.area - shape.area) < 1e-4 * shape.area
     assert tiled.symmetric_difference(shape).area < 1e-4 * shape.area
+
+
+def assert_territories_tile(plan) -> None:
+    """Every hub has a territory; they tile the plan's outline (no gap, no overlap); every
+    piece holds a practice of its hub and none is below MIN_PIECE_M2."""
+    import itertools
+    import math
+
+    import shapely
+
+    from mcp_geo.boundaries.territories import MIN_PIECE_M2
+
+    layer = plan.territories_hubs.to_crs(27700)
+    shapes = dict(zip(layer["hub_id"], layer.geometry, strict=True))
+    assert sorted(shapes) == sorted(plan.hubs["hub_id"])
+    assert not any(g.is_empty for g in shapes.values())
+    outline = plan.outline.geometry
+    union = shapely.union_all(list(shapes.values()))
+    assert math.isclose(union.area, outline.area, rel_tol=1e-6)
+    assert shapely.symmetric_difference(union, outline).area <= 1e-6 * outline.area
+    assert math.isclose(sum(g.area for g in shapes.values()), outline.area, rel_tol=1e-6)
+    for a, b in itertools.combinations(shapes.values(), 2):
+        if a.intersects(b):
+            assert shapely.intersection(a, b).area <= 1e-6 * outline.area
+    sites = plan.practices.to_crs(27700)
+    for hub, shape in shapes.items():
+        mine = sites.loc[sites["hub_id"] == hub].geometry.to_numpy()
+        for piece in shapely.get_parts(shape):
+            assert piece.area >= MIN_PIECE_M2, (hub, piece.area)
+            assert shapely.dwithin(piece, mine, 0.01).any(), hub
+    facts = plan.report()["territories"]
+    assert facts["territories"] == len(shapes)
+    assert facts["without_territory"] == []
+    assert facts["hubs_in_pieces"] == sorted(
+        h for h, g in shapes.items() if shapely.get_num_geometries(g) > 1
+    )
+    assert facts["smallest_piece_km2"] >= facts["min_piece_km2"] == 0.01
+    assert any("0.01 km²" in note for note in plan.notes)
+
+
+def test_north_staffs_hub_territories_tile_the_outline(ns_plan):
+    """Before: 4 hubs in pieces, 4 pieces holding none of their hub's practices, 2 below
+    0.01 km² (down to 0.001 km²). Now one hub (its practices interleave) in two pieces."""
+    assert_territories_tile(ns_plan)
+    facts = ns_plan.report()["territories"]
+    assert facts["slivers_merged"] >= 1
+
+
+@pytest.mark.slow
+def test_staffs_shropshire_hub_territories_tile_the_outline():
+    """52 hubs; before, 7 in pieces and 4 pieces holding none of their hub's practices."""
+    from mcp_geo.pipeline.footprint import run_scenario
+    from mcp_geo.scenario import Scenario
+
+    plan = run_scenario(
+        Scenario.from_options("staffs-shropshire", {"gap": 0.005, "time_limit": 120})
+    )
+    assert_territories_tile(plan)
