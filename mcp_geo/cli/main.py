@@ -493,8 +493,21 @@ def _print_summary(plan: Plan, out: Path) -> None:
         )
     for exception in plan.exceptions:
         lines.append(f"exception: {exception}")
+    if m.by_area is not None:
+        lines += m.by_area.lines()
+    lines.append(_excluded_line(plan))
     lines.append(f"written to {out}/ ({plan.timings.total:.1f} s)")
     print("\n".join(lines))
+
+
+def _excluded_line(plan: Plan) -> str:
+    """How many of the footprint's practices the data excluded, and why."""
+    if plan.exclusions.empty:
+        return "excluded: no practice of the footprint"
+    reasons = plan.exclusions.groupby("reason").size().sort_index()
+    why = "; ".join(f"{reason}: {count:,}" for reason, count in reasons.items())
+    total = len(plan.exclusions)
+    return f"excluded: {total:,} practice{'s' if total != 1 else ''} of the footprint ({why})"
 
 
 _COMMANDS = {

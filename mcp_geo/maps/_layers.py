@@ -348,6 +348,8 @@ def panel_html(plan: Plan, *, left: str = "10px", title: str | None = None) -> s
         f"<b>{m.hubs.groups} hubs</b>: {_share(hub_sizes.n, hub_within)} within "
         f"{s.hub_min:,}-{s.hub_max:,} patients",
     ]
+    if m.by_area is not None:  # the whole breakdown is m.by_area (report.json's by_area)
+        lines.insert(2, esc(m.by_area.headline()))
     if m.mcps is not None:
         mcp_sizes = m.mcps.sizes
         mcp_within = mcp_sizes.n - mcp_sizes.n_below - mcp_sizes.n_above

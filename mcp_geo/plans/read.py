@@ -28,6 +28,7 @@ import pyogrio
 
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.boundaries.territories import Outline
+from mcp_geo.plans.by_area import AreaBreakdown
 from mcp_geo.plans.metrics import (
     DistanceStats,
     SizeStats,
@@ -266,6 +267,7 @@ def _metrics(m: dict[str, Any], *, scenario: Scenario, practices: pd.DataFrame) 
         )
         pcn = PcnComparison(pcns=pcns, adjusted_rand_index=ari)
     span = m.get("max_mcp_span_km")
+    by_area = m.get("by_area")
     return PlanMetrics(
         patients=int(m["patients"]),
         practices=int(m["practices"]),
@@ -273,4 +275,5 @@ def _metrics(m: dict[str, Any], *, scenario: Scenario, practices: pd.DataFrame) 
         mcps=mcps,
         max_mcp_span_km=None if span is None else float(span),
         pcn=pcn,
+        by_area=None if by_area is None else AreaBreakdown.from_dict(by_area),
     )
