@@ -313,7 +313,7 @@ def legend_html(
             (
                 '<span style="display:inline-block;width:14px;height:14px;border-radius:50%;'
                 'border:2.5px solid #d50000"></span>',
-                "practice whose MCP partners change",
+                "practice that moves MCP (changes.csv)",
             )
         )
     body = "".join(f"<tr><td>{symbol}</td><td>{text}</td></tr>" for symbol, text in rows)

@@ -1,8 +1,10 @@
 """Two plans side by side in one synchronised map (folium's ``plugins.DualMap``).
 
 The left map draws plan A, the right one plan B (or today's PCNs), each with its own layers,
-layer control and panel of headline numbers; panning or zooming one moves the other. Practices
-whose MCP partners change (see :mod:`mcp_geo.pipeline.compare`) are ringed in red on both sides.
+layer control and panel of headline numbers (with the comparison's own: each footprint as one
+provider, and the partners the other side keeps); panning or zooming one moves the other.
+Practices that move MCP (the matching of :mod:`mcp_geo.pipeline.compare`, changes.csv) are ringed
+in red on both sides.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from mcp_geo.plans.plan import Plan
 log = logging.getLogger(__name__)
 
 CHANGED_WEIGHT = 2.5
-CHANGED_NAME = "MCP partners change"
+CHANGED_NAME = "Practices that move MCP"
 
 
 def _add_pcn_side(target: folium.Map, plan: Plan, *, simplify_m: float) -> LayerCounts:
@@ -124,8 +126,8 @@ def _add_changed(target: folium.Map, plan: Plan, codes: set[str]) -> int:
 
 def _pcn_panel(comparison: Comparison) -> str:
     pcn = comparison.a.metrics.pcn
-    hubs = comparison.value("hubs")[1]
-    within = comparison.value("share of hubs within bounds")[1]
+    hubs = comparison.number("hubs", "b") or 0
+    within = comparison.number("share of hubs within bounds", "b")
     lines = [f"<h1>{html.escape(comparison.b_label)}</h1>", f"{hubs:.0f} PCNs"]
     if within is not None:
         lines.append(f"{100 * within:.0f}% within the hub bounds")
@@ -134,13 +136,22 @@ def _pcn_panel(comparison: Comparison) -> str:
             f"to PCN base (1-median practice): mean {pcn.pcns.distance.mean:.2f} km, "
             f"max {pcn.pcns.distance.max:.2f} km"
         )
-    ari = comparison.value("adjusted Rand index, hubs")[0]
+    ari = comparison.number("adjusted Rand index, hubs", "a")
     if ari is not None:
         lines.append(f"adjusted Rand index, hubs vs PCNs: {ari:.3f}")
+    lines += [html.escape(line) for line in comparison.panel_lines("b")]
     return (
         '<div class="mcp-geo-box mcp-geo-panel" style="top: 10px; left: calc(50% + 10px); '
         f'margin-left: 46px">{"<br>".join(lines)}</div>'
     )
+
+
+def _with_lines(panel: str, lines: list[str]) -> str:
+    """``panel`` with the comparison's lines (plain text, escaped) at its end."""
+    if not lines or not panel.endswith("</div>"):
+        return panel
+    extra = "".join(f"<br>{html.escape(line)}" for line in lines)
+    return f"{panel[: -len('</div>')]}{extra}</div>"
 
 
 def render_comparison(
@@ -158,11 +169,8 @@ def render_comparison(
     )
     drop_unused_assets(dual.m1)
     drop_unused_assets(dual.m2)
-    changed = set(
-        comparison.moves.loc[
-            comparison.moves["mcp_partners_changed"].fillna(False).astype(bool), "practice_code"
-        ]
-    )
+    changes = comparison.changes
+    changed = set(changes.loc[changes["moved_mcp"].fillna(False).astype(bool), "practice_code"])
     left = add_plan_layers(dual.m1, a, simplify_m=options.simplify_m)
     _add_changed(dual.m1, a, changed)
     if b is None:
@@ -171,12 +179,15 @@ def render_comparison(
     else:
         right = add_plan_layers(dual.m2, b, simplify_m=options.simplify_m)
         _add_changed(dual.m2, b, changed)
-        right_panel = panel_html(b, left="calc(50% + 10px)", title=comparison.b_label)
+        right_panel = _with_lines(
+            panel_html(b, left="calc(50% + 10px)", title=comparison.b_label),
+            comparison.panel_lines("b"),
+        )
     for side in (dual.m1, dual.m2):
         folium.LayerControl(collapsed=True).add_to(side)
     add_page_html(
         dual.m1,
-        panel_html(a, title=comparison.a_label),
+        _with_lines(panel_html(a, title=comparison.a_label), comparison.panel_lines("a")),
         right_panel,
         legend_html(changed=b is not None),
     )
