@@ -18,6 +18,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from mcp_geo import __version__
 from mcp_geo._errors import InfeasibleError, NoPlanError, RunFailedError
 from mcp_geo.boundaries.territories import Outline
 from mcp_geo.national._tasks import PARTS, FootprintJob, FootprintResult
+from mcp_geo.plans.by_area import AreaBreakdown, combine_breakdowns
 from mcp_geo.plans.plan import Certificates, Plan, Timings, plan_metrics
 from mcp_geo.plans.read import read_plan
 from mcp_geo.scenario import Scenario
@@ -136,6 +138,7 @@ def merge_parts(
     exceptions: list[str] = []
     notes: list[str] = []
     objectives: tuple[str, str | None] | None = None
+    by_area: list[AreaBreakdown | None] = []
     for r in solved:
         assert r.part is not None
         part = read_plan(r.part)
@@ -152,6 +155,7 @@ def merge_parts(
         )
         exceptions += [_exception(r.code, e) for e in part.exceptions]
         notes += [f"{r.code} {n}" for n in part.notes]
+        by_area.append(part.metrics.by_area)
 
     practices = _stack(tables["practices"], crs=4326).sort_values("practice_code", kind="mergesort")
     practices = practices.reset_index(drop=True)
@@ -197,7 +201,10 @@ def merge_parts(
         outline=outline,
         territories_hubs=territories_hubs,
         territories_mcps=territories_mcps,
-        metrics=plan_metrics(practices, hubs, mcps, scenario=scenario),
+        metrics=replace(
+            plan_metrics(practices, hubs, mcps, scenario=scenario),
+            by_area=combine_breakdowns(by_area),
+        ),
         certificates=certificates,
         exceptions=tuple(exceptions),
         notes=tuple(notes),

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["AREA_LEVELS", "AreaBreakdown", "AreaCount", "area_breakdown"]
+__all__ = ["AREA_LEVELS", "AreaBreakdown", "AreaCount", "area_breakdown", "combine_breakdowns"]
 
 AREA_LEVELS: dict[str, str] = {
     "sub_icb": "Sub-ICB location (CCG before July 2022)",
@@ -187,3 +187,43 @@ def area_breakdown(practices: pd.DataFrame) -> AreaBreakdown | None:
         if column in practices.columns and practices[column].map(_text).notna().any():
             levels.append((level, _level(practices, level)))
     return AreaBreakdown(levels=tuple(levels)) if levels else None
+
+
+def combine_breakdowns(breakdowns: Sequence[AreaBreakdown | None]) -> AreaBreakdown | None:
+    """The breakdown of several plans together (a national plan of its footprints): each
+    level's areas summed by code (an area split between footprints counts once).
+
+    Parameters
+    ----------
+    breakdowns
+        The plans' breakdowns; None (a plan without official areas) adds nothing.
+
+    Returns
+    -------
+    AreaBreakdown or None
+        None when no plan has a breakdown.
+    """
+    given = [b for b in breakdowns if b is not None]
+    if not given:
+        return None
+    levels = []
+    for level in AREA_LEVELS:
+        merged: dict[str | None, AreaCount] = {}
+        for breakdown in given:
+            for a in breakdown.areas(level):
+                seen = merged.get(a.code)
+                merged[a.code] = (
+                    a
+                    if seen is None
+                    else AreaCount(
+                        code=a.code,
+                        ons_code=seen.ons_code or a.ons_code,
+                        name=seen.name or a.name,
+                        practices=seen.practices + a.practices,
+                        patients=seen.patients + a.patients,
+                    )
+                )
+        if merged:
+            rows = sorted(merged.values(), key=lambda a: (a.code is None, a.code or ""))
+            levels.append((level, tuple(rows)))
+    return AreaBreakdown(levels=tuple(levels))

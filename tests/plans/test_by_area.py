@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from mcp_geo.plans.by_area import AreaBreakdown, area_breakdown
+from mcp_geo.plans.by_area import AreaBreakdown, area_breakdown, combine_breakdowns
 from tests.checker import check_plan
 
 
@@ -57,6 +57,17 @@ def test_hand_drawn_breakdown():
         b.headline()
         == "patients by Sub-ICB location (CCG before July 2022): 05G 27, 05W 10, M2L0M 5"
     )
+
+
+def test_breakdowns_of_footprints_add_up():
+    """A national plan's breakdown: P1-P2 in one footprint, P3-P4 in another; Sub-ICB 05G has
+    P2 (20) in the first and P4 (7) in the second: 2 practices, 27 patients."""
+    frame = _frame()
+    first = area_breakdown(frame.iloc[:2])
+    second = area_breakdown(frame.iloc[2:])
+    together = combine_breakdowns([first, None, second])
+    assert together == area_breakdown(frame)
+    assert combine_breakdowns([None]) is None
 
 
 def test_no_areas_no_breakdown():
