@@ -7,6 +7,13 @@ engine seconds; ``>`` when the compact engine stopped on its time limit before t
     .venv/bin/python benchmarks/hubs.py                        # every footprint, both engines
     .venv/bin/python benchmarks/hubs.py -f north-staffs -e columns --time-limit 60
     .venv/bin/python benchmarks/hubs.py --data ../shared/data --json results.json
+    .venv/bin/python benchmarks/hubs.py -f central-sussex-east-surrey,staffs-shropshire \
+        -e columns --hubs free,23,fewest --time-limit 120    # hub counts beside the free one
+
+With ``--hubs``, each count (``free``, a number, ``fewest``) is solved for every footprint and
+engine, and ``vs free`` is the count's seconds over the free count's in the same run (``stages``:
+each objective stage's value, gap and status; the targets of issue 18: central Sussex 23 and
+fewest, staffs-shropshire fewest, every stage within 0.01%).
 
 Defaults are the issue's: hubs of 30,000-50,000, 15 km, patient-weighted great-circle km,
 gap 0.0001, 2 threads. Solves run one after another (never two heavy solves at once).
@@ -45,6 +52,9 @@ class Row:
     seconds: float
     parts: int
     ratio: str = ""
+    count: str = "free"
+    stages: str = ""
+    vs_free: str = ""
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -61,6 +71,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         default="compact,columns",
         help="comma-separated engines among compact, columns, auto",
     )
+    p.add_argument(
+        "--hubs",
+        default="free",
+        help="comma-separated hub counts: free, a number, fewest (default: free)",
+    )
     p.add_argument("--time-limit", type=float, default=600.0, help="seconds per solve")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--gap", type=float, default=1e-4)
@@ -72,10 +87,27 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def _ratio(rows: list[Row]) -> None:
-    compact = {r.footprint: r for r in rows if r.engine == "compact"}
+def _vs_free(rows: list[Row]) -> None:
+    free = {(r.footprint, r.engine): r for r in rows if r.count == "free"}
     for r in rows:
-        c = compact.get(r.footprint)
+        f = free.get((r.footprint, r.engine))
+        if f is not None and r.count != "free":
+            r.vs_free = f"{r.seconds / max(f.seconds, 1e-9):.1f}x"
+
+
+def _stages(stages: tuple) -> str:  # type: ignore[type-arg]
+    return "; ".join(
+        f"{st.name} {st.objective:,.0f} gap {100 * (st.gap or 0):.4f}% {st.status}"
+        if st.objective is not None
+        else f"{st.name} {st.status}"
+        for st in stages
+    )
+
+
+def _ratio(rows: list[Row]) -> None:
+    compact = {(r.footprint, r.count): r for r in rows if r.engine == "compact"}
+    for r in rows:
+        c = compact.get((r.footprint, r.count))
         if c is None or r.engine == "compact" or r.gap is None:
             continue
         if r.status == "optimal":  # the same gap: the tolerance both were asked for
@@ -96,11 +128,14 @@ def main(argv: list[str] | None = None) -> int:
     from mcp_geo.solvers import HubRule, SolveOptions, solve_hubs
 
     data = open_data(args.data)
-    rule = HubRule(max_km=args.max_km)
     rows: list[Row] = []
     for name in args.footprints.split(","):
         practices = select_footprint(data, FOOTPRINTS.get(name, name)).practices
-        for engine in args.engines.split(","):
+        for engine, count in [
+            (e, c) for c in args.hubs.split(",") for e in args.engines.split(",")
+        ]:
+            hubs = None if count == "free" else "fewest" if count == "fewest" else int(count)
+            rule = HubRule(max_km=args.max_km, hubs=hubs)
             options = SolveOptions(
                 engine=engine,
                 solver=args.solver,
@@ -125,17 +160,21 @@ def main(argv: list[str] | None = None) -> int:
                     c.ended_by,
                     round(seconds, 2),
                     sol.parts,
+                    count=count,
+                    stages=_stages(c.stages),
                 )
             )
             print(
-                f"# {name} {engine}: {c.status} gap={c.gap} in {seconds:.1f}s",
+                f"# {name} {engine} hubs={count}: {c.status} gap={c.gap} in {seconds:.1f}s",
                 file=sys.stderr,
                 flush=True,
             )
     _ratio(rows)
+    _vs_free(rows)
     head = (
         "footprint",
         "engine",
+        "count",
         "practices",
         "hubs",
         "objective",
@@ -145,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         "ended_by",
         "seconds",
         "vs compact",
+        "vs free",
+        "stages",
     )
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
@@ -152,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         cells = (
             r.footprint,
             r.engine,
+            r.count,
             r.practices,
             r.hubs,
             "" if r.objective is None else f"{r.objective:,.0f}",
@@ -161,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
             r.ended_by,
             f"{r.seconds:.1f}",
             r.ratio,
+            r.vs_free,
+            r.stages,
         )
         print("| " + " | ".join(str(c) for c in cells) + " |")
     if args.json:

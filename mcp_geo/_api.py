@@ -75,11 +75,11 @@ def plan(
     snapshot: str | None = None,
     hub_min: int | None = None,
     hub_max: int | None = None,
-    hubs: int | None = None,
+    hubs: int | Literal["fewest"] | None = None,
     max_km: Limit = None,
     mcp_min: int | None = None,
     mcp_max: int | None = None,
-    mcps: int | None = None,
+    mcps: int | Literal["fewest"] | None = None,
     mcp_max_km: Limit = None,
     no_mcps: bool | None = None,
     objective: Literal["weighted", "distance"] | None = None,
@@ -96,6 +96,9 @@ def plan(
     max_minutes: Limit = None,
     mcp_max_minutes: Limit = None,
     circuity: float | None = None,
+    base_min_patients: int | None = None,
+    mcp_base_min_patients: int | None = None,
+    bases: str | None = None,
     data: str | Path | None = None,
 ) -> Plan:
     """Plan a footprint: hubs (and MCPs), territories, metrics and certificates.
@@ -108,7 +111,7 @@ def plan(
         scenario file (``"scenario.toml"``: the keywords given override its values).
     snapshot, hub_min, hub_max, hubs, max_km, mcp_min, mcp_max, mcps, mcp_max_km, no_mcps, \
 objective, engine, solver, mode, gap, time_limit, threads, strict, travel, roads, metric, \
-max_minutes, mcp_max_minutes, circuity
+max_minutes, mcp_max_minutes, circuity, base_min_patients, mcp_base_min_patients, bases
         The options of ``mcp-geo plan`` (``--hub-min`` is ``hub_min``), with the same
         defaults (None: the default; ``"none"``: no distance limit). See the README's
         "Options".
@@ -302,11 +305,11 @@ def plan_england(
     snapshot: str | None = None,
     hub_min: int | None = None,
     hub_max: int | None = None,
-    hubs: int | None = None,
+    hubs: int | Literal["fewest"] | None = None,
     max_km: Limit = None,
     mcp_min: int | None = None,
     mcp_max: int | None = None,
-    mcps: int | None = None,
+    mcps: int | Literal["fewest"] | None = None,
     mcp_max_km: Limit = None,
     no_mcps: bool | None = None,
     objective: Literal["weighted", "distance"] | None = None,
@@ -323,6 +326,9 @@ def plan_england(
     max_minutes: Limit = None,
     mcp_max_minutes: Limit = None,
     circuity: float | None = None,
+    base_min_patients: int | None = None,
+    mcp_base_min_patients: int | None = None,
+    bases: str | None = None,
     data: str | Path | None = None,
 ) -> NationalPlan:
     """Plan every footprint of a partition of England on Dask and write the national plan.
@@ -339,7 +345,7 @@ def plan_england(
         Dask workers of a local cluster, or the address of a running scheduler.
     resume, map_html, progress
         Reuse solved footprints; write map.html; a callback as each footprint ends.
-    snapshot, hub_min, ..., circuity, data
+    snapshot, hub_min, ..., circuity, base_min_patients, mcp_base_min_patients, bases, data
         As for :func:`plan`.
 
     Examples

@@ -229,6 +229,12 @@ def check_count(bad: list[Check], key: str, value: object) -> None:
         bad.append((key, "must be a whole number >= 1, or left out"))
 
 
+def check_group_count(bad: list[Check], key: str, value: object) -> None:
+    """A hub (MCP) count: left out, a whole number >= 1, or ``"fewest"``."""
+    if value != "fewest" and value is not None and (not is_whole(value) or value < 1):  # type: ignore[operator]
+        bad.append((key, "must be a whole number >= 1, 'fewest', or left out"))
+
+
 def check_limit(bad: list[Check], key: str, value: object, *, unit: str) -> None:
     if value is not None and (not is_number(value) or value <= 0):  # type: ignore[operator]
         bad.append((key, f"must be {unit} > 0, or none for no limit"))

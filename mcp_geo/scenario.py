@@ -63,7 +63,7 @@ KEYS: tuple[str, ...] = (
     "footprint", "snapshot", "hub_min", "hub_max", "hubs", "max_km", "mcp_min", "mcp_max",
     "mcps", "mcp_max_km", "no_mcps", "objective", "engine", "solver", "mode", "gap",
     "time_limit", "threads", "strict", "travel", "roads", "metric", "max_minutes",
-    "mcp_max_minutes", "circuity",
+    "mcp_max_minutes", "circuity", "base_min_patients", "mcp_base_min_patients", "bases",
 )  # fmt: skip
 """Every scenario key, in the order scenario.toml and report.json write them."""
 KNOWN_KEYS = frozenset(KEYS)
@@ -72,6 +72,8 @@ OPTION_KEYS: tuple[str, ...] = KEYS[1:]
 UNLIMITED_KEYS = ("max_km", "mcp_max_km", "max_minutes", "mcp_max_minutes")
 TRAVEL_KEYS = ("travel", "roads", "metric", "max_minutes", "mcp_max_minutes", "circuity")
 """Keys a plain great-circle plan leaves out of its files (as before road travel existed)."""
+BASE_KEYS = ("base_min_patients", "mcp_base_min_patients", "bases")
+"""Keys a plan without base rules leaves out of its files (as before they existed)."""
 
 _PARTS: tuple[tuple[str, type], ...] = (
     ("hub_rule", HubRule),
@@ -124,6 +126,24 @@ class Scenario:
             for key in ("objective", "strict"):
                 if getattr(self.hub_rule, key) != getattr(self.mcp_rule, key):
                     bad.append((key, "the hub and MCP rules of a scenario share one value"))
+            if self.mode == "joint" and not self.no_mcps:
+                for key in BASE_KEYS:
+                    if self.options()[key] is not None:
+                        bad.append((key, "needs mode 'staged' (joint mode has no base rules)"))
+            if self.hub_rule.bases is not None:
+                if self.travel != "great-circle":
+                    bad.append(
+                        ("bases", "needs travel 'great-circle' (road travel to sites: to do)")
+                    )
+                if self.hub_rule.hubs is not None:
+                    bad.append(("hubs", "a hub count (N or fewest) with bases: not supported yet"))
+                if self.mcp_rule.mcp_base_min_patients is not None:
+                    bad.append(
+                        (
+                            "mcp_base_min_patients",
+                            "cannot be combined with bases (sites have no patients)",
+                        )
+                    )
         return bad
 
     # ------------------------------------------------------------ constructors
@@ -233,11 +253,11 @@ class Scenario:
 
     def report_dict(self) -> dict[str, Any]:
         """Every option, for report.json (``None`` where unset or unlimited); a plain
-        great-circle plan leaves the travel keys out."""
+        great-circle plan leaves the travel keys out, a plan without base rules their keys."""
         values = self.options()
         if self.travel_options.is_default:
             values = {k: v for k, v in values.items() if k not in TRAVEL_KEYS}
-        return values
+        return {k: v for k, v in values.items() if k not in BASE_KEYS or v is not None}
 
     # ------------------------------------------------------------ flat properties
 
@@ -248,6 +268,13 @@ class Scenario:
     max_minutes = property(lambda self: self.hub_rule.max_minutes, doc="HubRule.max_minutes")
     objective = property(lambda self: self.hub_rule.objective, doc="HubRule.objective")
     strict = property(lambda self: self.hub_rule.strict, doc="HubRule.strict")
+    base_min_patients = property(
+        lambda self: self.hub_rule.base_min_patients, doc="HubRule.base_min_patients"
+    )
+    mcp_base_min_patients = property(
+        lambda self: self.mcp_rule.mcp_base_min_patients, doc="McpRule.mcp_base_min_patients"
+    )
+    bases = property(lambda self: self.hub_rule.bases, doc="HubRule.bases")
     mcp_min = property(lambda self: self.mcp_rule.mcp_min, doc="McpRule.mcp_min")
     mcp_max = property(lambda self: self.mcp_rule.mcp_max, doc="McpRule.mcp_max")
     mcps = property(lambda self: self.mcp_rule.mcps, doc="McpRule.mcps")
@@ -357,7 +384,7 @@ def _raise(values: Mapping[str, Any], bad: list[Check], where: Callable[[str], P
 
 
 def _path_keys(values: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
-    """The path-like values: key -> (prefix, path), for a sites file, polygon: and roads."""
+    """The path-like values: key -> (prefix, path), for a sites file, polygon:, roads and bases."""
     out: dict[str, tuple[str, str]] = {}
     footprint = values.get("footprint")
     if isinstance(footprint, str):
@@ -367,9 +394,10 @@ def _path_keys(values: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
             out["footprint"] = ("polygon:", rest.strip())
         elif text.lower().endswith((".csv", ".toml")):
             out["footprint"] = ("", text)
-    roads = values.get("roads")
-    if isinstance(roads, str) and roads.strip():
-        out["roads"] = ("", roads.strip())
+    for key in ("roads", "bases"):
+        path = values.get(key)
+        if isinstance(path, str) and path.strip():
+            out[key] = ("", path.strip())
     return out
 
 

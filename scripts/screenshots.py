@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the README screenshots: docs/north-staffs.png and docs/compare.png.
+"""Write the README screenshots: docs/north-staffs.png, docs/north-staffs-phone.png, docs/compare.png.
 
 Plans north-staffs and staffs-shropshire (or reads plan folders given with --plans), draws the
 north-staffs map and the north-staffs / staffs-shropshire comparison, and photographs both with
@@ -108,7 +108,10 @@ def main(argv: list[str] | None = None) -> int:
                 log.error("assets missing: run scripts/ensure-venv.sh dev first")
                 return 1
         _photograph(
-            single.path, args.out / "north-staffs.png", size=(1200, 800), offline=args.offline
+            single.path, args.out / "north-staffs.png", size=(1280, 800), offline=args.offline
+        )
+        _photograph(
+            single.path, args.out / "north-staffs-phone.png", size=(390, 844), offline=args.offline
         )
         _photograph(both.path, args.out / "compare.png", size=(1400, 800), offline=args.offline)
     return 0

@@ -5,6 +5,11 @@ violation it finds (an empty list means the plan is sound):
 
 - every practice once, columns exactly as DESIGN.md "Outputs" names them;
 - hubs within [hub_min, hub_max], unless report.json names the hub as an exception;
+- base rules: each hub's base practice has at least base_min_patients, each MCP's base hub's
+  base practice at least mcp_base_min_patients; with ``bases`` (candidate sites), each hub's base
+  is a site (its position read from plan.gpkg's hubs layer), no site the base of two hubs, and
+  distances are measured to the site; practices excluded for having no allowed base only when
+  a base rule is set;
 - distances practice -> hub base recomputed by the haversine formula, and within max_km;
 - MCPs are unions of whole hubs, at least mcp_min (and at most mcp_max), hub -> MCP base km recomputed;
 - hub and MCP totals, counts and spans recomputed; the weighted travel metrics and the hub objective
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -109,9 +115,24 @@ def check_plan(folder: str | Path) -> list[str]:
 
     excepted = " ".join(report.get("exceptions", []))
     position = practices.set_index("practice_code")[["latitude", "longitude"]]
+    sites = params.get("bases") is not None
+    if sites:  # hubs are based at candidate sites: their positions are the hubs layer's points
+        import pyogrio
+
+        layer = pyogrio.read_dataframe(folder / "plan.gpkg", layer="hubs")
+        position = pd.DataFrame(
+            {"latitude": layer.geometry.y.to_numpy(), "longitude": layer.geometry.x.to_numpy()},
+            index=layer["base_code"].to_numpy(),
+        )
+        if hubs["base_code"].duplicated().any():
+            errors.append("a site is the base of two hubs")
 
     # hubs: totals, counts, bounds, bases
     hub_of = practices.set_index("practice_code")["hub_id"]
+    patients_of = practices.set_index("practice_code")["patients"]
+    no_base = exclusions[exclusions["reason"].str.startswith("no allowed base")]
+    if len(no_base) and params.get("base_min_patients") is None and params.get("bases") is None:
+        errors.append(f"excluded for no allowed base without a base rule: {list(no_base.index)}")
     totals = practices.groupby("hub_id")["patients"].sum()
     counts = practices.groupby("hub_id").size()
     if set(totals.index) != set(hubs["hub_id"]):
@@ -123,11 +144,16 @@ def check_plan(folder: str | Path) -> list[str]:
             errors.append(
                 f"{hub.hub_id}: practices {hub.practices} != count {counts.get(hub.hub_id)}"
             )
-        if hub_of.get(hub.base_code) != hub.hub_id:
+        if not sites and hub_of.get(hub.base_code) != hub.hub_id:
             errors.append(f"{hub.hub_id}: base {hub.base_code} is not a practice of the hub")
+        base_min = params.get("base_min_patients")
+        base_patients = patients_of.get(hub.base_code, 0)
+        if base_min is not None and base_patients < base_min:
+            errors.append(f"{hub.hub_id}: base {hub.base_code} has {base_patients} < {base_min}")
         inside = params["hub_min"] <= hub.patients <= params["hub_max"]
         if not inside and hub.hub_id not in excepted:
             errors.append(f"{hub.hub_id}: {hub.patients} patients outside the bounds, no exception")
+    errors += _under_floor(report, hubs, hub_min=params["hub_min"])
 
     # practice -> hub base distances, recomputed
     base_of_hub = hubs.set_index("hub_id")["base_code"]
@@ -199,6 +225,9 @@ def check_plan(folder: str | Path) -> list[str]:
             errors.append(f"{mcp.mcp_id}: base hub {mcp.base_hub_id} is not one of its hubs")
         if base_of_hub.get(mcp.base_hub_id) != mcp.base_code:
             errors.append(f"{mcp.mcp_id}: base_code {mcp.base_code} is not its base hub's base")
+        mcp_base_min = params.get("mcp_base_min_patients")
+        if mcp_base_min is not None and patients_of.get(mcp.base_code, 0) < mcp_base_min:
+            errors.append(f"{mcp.mcp_id}: base practice {mcp.base_code} under {mcp_base_min}")
         too_small = mcp.patients < params["mcp_min"]
         too_big = params["mcp_max"] is not None and mcp.patients > params["mcp_max"]
         if (too_small or too_big) and mcp.mcp_id not in excepted:
@@ -219,4 +248,32 @@ def check_plan(folder: str | Path) -> list[str]:
             errors.append(f"{hub.hub_id}: {km:.3f} km to its MCP base, over {limit}")
     if report["certificates"]["mcps"]["status"] not in STATUSES:
         errors.append("MCP certificate status")
+    return errors
+
+
+_UNDER = re.compile(r"^(\S+) \(.*\): under the floor by ([\d,]+) patients")
+
+
+def _under_floor(report: dict, hubs: pd.DataFrame, *, hub_min: int) -> list[str]:
+    """Least-exception hubs: named, under the floor, and short of it by exactly floor - patients
+    (and the ``shortfall`` column of hubs.csv, when written, says the same)."""
+    errors = []
+    patients = hubs.set_index("hub_id")["patients"]
+    for text in report.get("exceptions", []):
+        found = _UNDER.match(text)
+        if found is None:
+            continue
+        hub_id, short = found.group(1), int(found.group(2).replace(",", ""))
+        if hub_id not in patients.index:
+            continue  # an MCP's (checked with the MCPs' floor)
+        if short != hub_min - int(patients[hub_id]) or short <= 0:
+            errors.append(
+                f"{hub_id}: named {short:,} under the floor, but has {int(patients[hub_id]):,}"
+                f" of {hub_min:,}"
+            )
+    if "shortfall" in hubs.columns:
+        for hub in hubs.itertuples():
+            want = max(0, hub_min - hub.patients) if hub.exception == "under_floor" else 0
+            if int(hub.shortfall or 0) != want:
+                errors.append(f"{hub.hub_id}: shortfall {hub.shortfall} != {want}")
     return errors

@@ -123,3 +123,67 @@ def great_circle_matrix(
     if circuity != 1.0:
         source += f" x circuity {circuity:g}"
     return TravelMatrix(codes=tuple(str(c) for c in np.asarray(codes)), km=km, source=source)
+
+
+@dataclass(frozen=True)
+class SiteTravel:
+    """Travel from practices (rows) to candidate base sites (columns), for ``--bases``.
+
+    ``km[i, s]`` is the travel distance from practice ``codes[i]`` to site ``sites[s]``;
+    ``source`` says in words how the numbers were made, for reports.
+    """
+
+    codes: tuple[str, ...]
+    sites: tuple[str, ...]
+    km: NDArray[np.float64]
+    source: str
+
+    def __post_init__(self) -> None:
+        shape = (len(self.codes), len(self.sites))
+        if self.km.shape != shape:
+            raise ValueError(f"km matrix has shape {self.km.shape}, expected {shape}")
+
+
+def great_circle_to_sites(
+    practices: tuple[ArrayLike, ArrayLike, ArrayLike],
+    sites: tuple[ArrayLike, ArrayLike, ArrayLike],
+    *,
+    circuity: float = 1.0,
+) -> SiteTravel:
+    """Haversine km from every practice to every site, times ``circuity`` (>= 1).
+
+    Parameters
+    ----------
+    practices, sites
+        Each (codes, latitudes, longitudes), coordinates in degrees.
+    circuity
+        As for :func:`great_circle_matrix`.
+
+    Returns
+    -------
+    SiteTravel
+        The practices x sites km.
+
+    Examples
+    --------
+    >>> t = great_circle_to_sites((["A"], [0.0], [0.0]), (["S"], [0.0], [1.0]))
+    >>> round(float(t.km[0, 0]), 3)
+    111.195
+    """
+    if not circuity >= 1.0:
+        raise ValueError(f"circuity must be >= 1 (got {circuity!r})")
+    codes, lat, lon = (np.asarray(a) for a in practices)
+    site_codes, site_lat, site_lon = (np.asarray(a) for a in sites)
+    km = haversine_km(
+        (lat.astype(float)[:, None], lon.astype(float)[:, None]),
+        (site_lat.astype(float)[None, :], site_lon.astype(float)[None, :]),
+    )
+    source = "great-circle km (haversine, R = 6371.0088 km)"
+    if circuity != 1.0:
+        source += f" x circuity {circuity:g}"
+    return SiteTravel(
+        codes=tuple(str(c) for c in codes),
+        sites=tuple(str(c) for c in site_codes),
+        km=km * circuity,
+        source=source,
+    )

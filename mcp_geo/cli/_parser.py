@@ -43,6 +43,16 @@ def _km(text: str) -> float | str:
     return value
 
 
+def _count(text: str) -> int | str:
+    """A hub (MCP) count: a whole number, or ``fewest``."""
+    if text.strip().lower() == "fewest":
+        return "fewest"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number or 'fewest': {text!r}") from None
+
+
 def _add_plan_options(parser: argparse.ArgumentParser) -> None:
     """The options of DESIGN.md; unset ones keep the scenario's (or the default) value."""
     rules = parser.add_argument_group("rules")
@@ -50,9 +60,10 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
     rules.add_argument("--hub-max", type=int, help="most patients in a hub (default 50000)")
     rules.add_argument(
         "--hubs",
-        type=int,
-        metavar="N",
-        help="fixed number of hubs (default: the least travel decides)",
+        type=_count,
+        metavar="N|fewest",
+        help="fixed number of hubs, or fewest: the fewest the rules allow, then the least travel"
+        " (default: the least travel decides)",
     )
     rules.add_argument(
         "--max-km", type=_km, help="practice to hub base, km, or 'none' (default 15)"
@@ -61,14 +72,33 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
     rules.add_argument("--mcp-max", type=int, help="most patients in an MCP (default: none)")
     rules.add_argument(
         "--mcps",
-        type=int,
-        metavar="N",
-        help="fixed number of MCPs (default: the least travel decides)",
+        type=_count,
+        metavar="N|fewest",
+        help="fixed number of MCPs, or fewest (default: the least travel decides)",
     )
     rules.add_argument(
         "--mcp-max-km", type=_km, help="hub base to MCP base, km, or 'none' (default none)"
     )
     rules.add_argument("--no-mcps", action="store_true", default=None, help="hubs only")
+    rules.add_argument(
+        "--base-min-patients",
+        type=int,
+        metavar="N",
+        help="a hub's base must be a practice of at least N patients (default: any practice)",
+    )
+    rules.add_argument(
+        "--mcp-base-min-patients",
+        type=int,
+        metavar="N",
+        help="an MCP's base must be a hub whose base practice has at least N patients "
+        "(default: any hub)",
+    )
+    rules.add_argument(
+        "--bases",
+        metavar="FILE",
+        help="candidate base sites (CSV or GeoPackage: base_code, base_name and a position): "
+        "each hub's base is one of them, each the base of one hub at most",
+    )
     rules.add_argument(
         "--objective",
         choices=("weighted", "distance"),
@@ -125,7 +155,7 @@ SCENARIO_OPTIONS = (
     "snapshot", "hub_min", "hub_max", "hubs", "max_km", "mcp_min", "mcp_max", "mcps",
     "mcp_max_km", "no_mcps", "objective", "strict", "engine", "solver", "mode", "gap",
     "time_limit", "threads", "travel", "roads", "metric", "max_minutes", "mcp_max_minutes",
-    "circuity",
+    "circuity", "base_min_patients", "mcp_base_min_patients", "bases",
 )  # fmt: skip
 """The options of ``plan`` and ``compare`` that are scenario keys (``--max-km`` is ``max_km``)."""
 

@@ -1,10 +1,10 @@
 """Two plans side by side in one synchronised map (folium's ``plugins.DualMap``).
 
 The left map draws plan A, the right one plan B (or today's PCNs), each with its own layers,
-layer control and panel of headline numbers (with the comparison's own: each footprint as one
-provider, and the partners the other side keeps); panning or zooming one moves the other.
-Practices that move MCP (the matching of :mod:`mcp_geo.pipeline.compare`, changes.csv) are ringed
-in red on both sides.
+layer control and panel of headline numbers; panning or zooming one moves the other. Practices
+that move MCP (the matching of :mod:`mcp_geo.pipeline.compare`, changes.csv) are ringed in red
+on both sides; each side's panel adds the comparison's numbers (the footprint as one provider,
+the partners the other side keeps).
 """
 
 from __future__ import annotations
@@ -20,22 +20,34 @@ import geopandas as gpd
 from mcp_geo.maps._geometry import BNG, colour_groups, for_display, pcn_territories
 from mcp_geo.maps._geometry import simplified_coverage as _simplified
 from mcp_geo.maps._layers import (
+    HUB_FILL_OPACITY,
     HUB_WEIGHT,
     OUTLINE_WEIGHT,
-    PRACTICE_WEIGHT,
+    PRACTICE_STYLE,
     LayerCounts,
     _json_frame,
     _thousands,
+    add_layer,
+    add_library,
+    add_panes,
     add_plan_layers,
+    pane_of,
+    pane_style,
+    practice_radius,
+)
+from mcp_geo.maps._panel import (
+    data_lines,
     legend_html,
     panel_html,
-    practice_radius,
+    pcn_legend_html,
+    short_attribution,
 )
 from mcp_geo.maps._text import TextPopup, TextTooltip
 from mcp_geo.maps.render import (
     MapFile,
     MapOptions,
     add_page_html,
+    behave,
     drop_unused_assets,
     fit,
     write_html,
@@ -49,67 +61,98 @@ CHANGED_WEIGHT = 2.5
 CHANGED_NAME = "Practices that move MCP"
 
 
-def _add_pcn_side(target: folium.Map, plan: Plan, *, simplify_m: float) -> LayerCounts:
+def _add_pcn_side(
+    target: folium.Map, plan: Plan, *, simplify_m: float, panes: bool
+) -> tuple[LayerCounts, dict[str, folium.map.Layer]]:
     """Today's PCNs drawn like hubs (filled territories), the outline and the practices."""
+    add_library(target)
+    add_panes(target)
+    layers: dict[str, folium.map.Layer] = {}
     drawn = pcn_territories(plan.practices, plan.outline.geometry)
     pcn_count = 0
     if drawn is not None:
         shown = _simplified(drawn, tolerance_m=simplify_m)
         colours = colour_groups(shown, "pcn_code")
         shown["colour"] = shown["pcn_code"].astype(str).map(colours)
+        counts = plan.practices.groupby("pcn_code")["patients"].agg(["size", "sum"])
+        shown["practices"] = shown["pcn_code"].map(counts["size"]).map(_thousands).fillna("1")
+        shown["patients"] = shown["pcn_code"].map(counts["sum"]).map(_thousands).fillna("")
+        shown["label"] = "PCN " + shown["pcn_code"].astype(str)
         layer = for_display(shown)
         pcn_count = len(layer)
-        folium.GeoJson(
-            _json_frame(layer, ["pcn_code", "colour"]),
-            name="Today's PCNs",
-            style_function=lambda f: {
-                "fillColor": f["properties"]["colour"],
-                "fillOpacity": 0.45,
-                "color": "#333333",
-                "weight": HUB_WEIGHT,
-            },
-            tooltip=TextTooltip(["pcn_code"], aliases=["PCN"]),
-        ).add_to(target)
+        fields = ["pcn_code", "practices", "patients"]
+        layers["pcns"] = add_layer(
+            target,
+            folium.GeoJson(
+                _json_frame(layer, [*fields, "colour", "label"]),
+                name="Today's PCNs",
+                style_function=lambda f: {
+                    "fillColor": f["properties"]["colour"],
+                    "fillOpacity": HUB_FILL_OPACITY,
+                    "color": "#333333",
+                    "weight": HUB_WEIGHT,
+                },
+                tooltip=TextTooltip(["pcn_code"], aliases=["PCN"]),
+                popup=TextPopup(fields, aliases=["PCN", "Practices", "Patients"]),
+            ),
+            pane=pane_of("hubs", panes=panes),
+        )
         whole = shown.geometry.union_all(method="coverage")
         outline = for_display(
             gpd.GeoDataFrame({"name": [plan.footprint_title]}, geometry=[whole], crs=BNG)
         )
-        folium.GeoJson(
-            _json_frame(outline, ["name"]),
-            name="Footprint outline",
-            style_function=lambda f: {"fill": False, "color": "#000000", "weight": OUTLINE_WEIGHT},
-        ).add_to(target)
+        layers["outline"] = add_layer(
+            target,
+            folium.GeoJson(
+                _json_frame(outline, ["name"]),
+                name="Footprint outline",
+                style_function=lambda f: {
+                    "fill": False,
+                    "color": "#000000",
+                    "weight": OUTLINE_WEIGHT,
+                },
+            ),
+            pane=pane_of("outline", panes=panes),
+        )
     practices = plan.practices.copy()
     practices["patients_text"] = practices["patients"].map(_thousands)
     practices["pcn_code"] = practices["pcn_code"].fillna("")
+    practices["label"] = (
+        "Practice "
+        + practices["practice_code"].astype(str)
+        + " "
+        + practices["practice_name"].fillna("").astype(str)
+    )
     columns = ["practice_code", "practice_name", "patients_text", "pcn_code"]
-    points = _json_frame(practices, columns)
+    points = _json_frame(practices, [*columns, "label"])
     points["radius"] = practices["patients"].map(practice_radius).to_numpy()
-    folium.GeoJson(
-        points,
-        name="Practices",
-        marker=folium.CircleMarker(),
-        style_function=lambda f: {
-            "radius": f["properties"]["radius"],
-            "fillColor": "#ffffff",
-            "fillOpacity": 0.85,
-            "color": "#222222",
-            "weight": PRACTICE_WEIGHT,
-        },
-        popup=TextPopup(columns, aliases=["Practice", "Name", "Patients", "PCN"]),
-    ).add_to(target)
-    return LayerCounts(
+    style = {**PRACTICE_STYLE, **pane_style("practices", panes=panes)}
+    layers["practices"] = add_layer(
+        target,
+        folium.GeoJson(
+            points,
+            name="Practices",
+            marker=folium.CircleMarker(),
+            style_function=lambda f: {"radius": f["properties"]["radius"], **style},
+            tooltip=TextTooltip(["practice_name"], labels=False),
+            popup=TextPopup(columns, aliases=["Practice", "Name", "Patients", "PCN"]),
+        ),
+    )
+    counts = LayerCounts(
         hubs=0, mcps=0, pcns=pcn_count, practices=len(points), hub_bases=0, mcp_bases=0
     )
+    return counts, layers
 
 
-def _add_changed(target: folium.Map, plan: Plan, codes: set[str]) -> int:
+def _add_changed(
+    target: folium.Map, plan: Plan, codes: set[str], *, panes: bool
+) -> folium.GeoJson | None:
     if not codes:
-        return 0
+        return None
     moved = plan.practices[plan.practices["practice_code"].astype(str).isin(codes)].copy()
     points = _json_frame(moved, ["practice_code", "practice_name"])
     points["radius"] = moved["patients"].map(lambda n: practice_radius(n) + 4).to_numpy()
-    folium.GeoJson(
+    ring = folium.GeoJson(
         points,
         name=CHANGED_NAME,
         marker=folium.CircleMarker(),
@@ -118,40 +161,41 @@ def _add_changed(target: folium.Map, plan: Plan, codes: set[str]) -> int:
             "fill": False,
             "color": "#d50000",
             "weight": CHANGED_WEIGHT,
+            "interactive": False,  # a click on the ring reaches the practice under it
+            **pane_style("practices", panes=panes),
         },
-        tooltip=TextTooltip(["practice_code", "practice_name"], labels=False),
-    ).add_to(target)
-    return len(points)
+    )
+    return add_layer(target, ring)
 
 
 def _pcn_panel(comparison: Comparison) -> str:
     pcn = comparison.a.metrics.pcn
     hubs = comparison.number("hubs", "b") or 0
     within = comparison.number("share of hubs within bounds", "b")
-    lines = [f"<h1>{html.escape(comparison.b_label)}</h1>", f"{hubs:.0f} PCNs"]
+    lines = [f"<b>{hubs:.0f} PCNs</b> today"]
     if within is not None:
-        lines.append(f"{100 * within:.0f}% within the hub bounds")
+        lines.append(f"{100 * within:.0f}% of them within the hub bounds")
     if pcn is not None:
         lines.append(
-            f"to PCN base (1-median practice): mean {pcn.pcns.distance.mean:.2f} km, "
-            f"max {pcn.pcns.distance.max:.2f} km"
+            f"practices are {pcn.pcns.distance.mean:.1f} km from their PCN's central practice "
+            f"on average (at most {pcn.pcns.distance.max:.1f} km)"
         )
     ari = comparison.number("adjusted Rand index, hubs", "a")
     if ari is not None:
-        lines.append(f"adjusted Rand index, hubs vs PCNs: {ari:.3f}")
+        lines.append(
+            f"how alike the plan's hubs and today's PCNs are: {ari:.2f} "
+            "(adjusted Rand index: 0 as by chance, 1 the same)"
+        )
     lines += [html.escape(line) for line in comparison.panel_lines("b")]
+    data = "<br>".join(html.escape(line) for line in data_lines(comparison.a))
     return (
-        '<div class="mcp-geo-box mcp-geo-panel" style="top: 10px; left: calc(50% + 10px); '
-        f'margin-left: 46px">{"<br>".join(lines)}</div>'
+        '<details open class="mcp-geo-box mcp-geo-panel mcp-geo-side" style="top: 10px; '
+        'left: calc(50% + 10px); margin-left: 46px">'
+        f"<summary><h1>{html.escape(comparison.b_label)}</h1></summary>"
+        f"{''.join(f'<p>{line}</p>' for line in lines)}"
+        f'<details class="mcp-geo-data"><summary>About the data</summary>{data}</details>'
+        "</details>"
     )
-
-
-def _with_lines(panel: str, lines: list[str]) -> str:
-    """``panel`` with the comparison's lines (plain text, escaped) at its end."""
-    if not lines or not panel.endswith("</div>"):
-        return panel
-    extra = "".join(f"<br>{html.escape(line)}" for line in lines)
-    return f"{panel[: -len('</div>')]}{extra}</div>"
 
 
 def render_comparison(
@@ -171,29 +215,50 @@ def render_comparison(
     drop_unused_assets(dual.m2)
     changes = comparison.changes
     changed = set(changes.loc[changes["moved_mcp"].fillna(False).astype(bool), "practice_code"])
-    left = add_plan_layers(dual.m1, a, simplify_m=options.simplify_m)
-    _add_changed(dual.m1, a, changed)
+    panes = not options.use_canvas(practices)
+    left = add_plan_layers(dual.m1, a, simplify_m=options.simplify_m, panes=panes)
+    left_ring = _add_changed(dual.m1, a, changed, panes=panes)
+    middle = "calc(50% + 10px)"
     if b is None:
-        right = _add_pcn_side(dual.m2, a, simplify_m=options.simplify_m)
+        right, right_layers = _add_pcn_side(dual.m2, a, simplify_m=options.simplify_m, panes=panes)
         right_panel = _pcn_panel(comparison)
+        right_legend = pcn_legend_html(right_layers, left=middle)
     else:
-        right = add_plan_layers(dual.m2, b, simplify_m=options.simplify_m)
-        _add_changed(dual.m2, b, changed)
-        right_panel = _with_lines(
-            panel_html(b, left="calc(50% + 10px)", title=comparison.b_label),
-            comparison.panel_lines("b"),
+        drawn = add_plan_layers(dual.m2, b, simplify_m=options.simplify_m, panes=panes)
+        right, right_layers = drawn.counts, dict(drawn.layers)
+        right_ring = _add_changed(dual.m2, b, changed, panes=panes)
+        right_panel = panel_html(
+            b, left=middle, title=comparison.b_label, more=comparison.panel_lines("b")
         )
+        right_legend = legend_html(
+            right_layers, left=middle, changed=right_ring, title=f"Legend: {comparison.b_label}"
+        )
+        if right_ring is not None:
+            right_layers["changed"] = right_ring
     for side in (dual.m1, dual.m2):
         folium.LayerControl(collapsed=True).add_to(side)
     add_page_html(
         dual.m1,
-        _with_lines(panel_html(a, title=comparison.a_label), comparison.panel_lines("a")),
+        panel_html(a, title=comparison.a_label, more=comparison.panel_lines("a")),
         right_panel,
-        legend_html(changed=b is not None),
+        legend_html(
+            left.layers, left="10px", changed=left_ring, title=f"Legend: {comparison.a_label}"
+        ),
+        right_legend,
     )
-    fit(dual.m1, a)  # the maps are synchronised: both frame plan A
+    bounds = fit(dual.m1, a)  # the maps are synchronised: both frame plan A
     fit(dual.m2, a)
-    return dual, (left, right)
+    left_layers = [*left.layers.values(), *([left_ring] if left_ring is not None else [])]
+    credit = short_attribution(a)
+    behave(dual.m1, layers=left_layers, title=comparison.a_label, attribution=credit, bounds=bounds)
+    behave(
+        dual.m2,
+        layers=list(right_layers.values()),
+        title=comparison.b_label,
+        attribution=credit,
+        bounds=bounds,
+    )
+    return dual, (left.counts, right)
 
 
 def write_comparison_map(

@@ -29,7 +29,9 @@ from branca.element import Figure
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo._folders import GENERATOR, check_output_file, record_entry
 from mcp_geo.maps._assets import UNUSED_DEFAULTS, inline_assets
-from mcp_geo.maps._layers import STYLE, LayerCounts, add_plan_layers, legend_html, panel_html
+from mcp_geo.maps._layers import LayerCounts, add_plan_layers
+from mcp_geo.maps._panel import legend_html, panel_html, short_attribution
+from mcp_geo.maps._script import MapBehaviour
 from mcp_geo.plans.plan import Plan
 
 log = logging.getLogger(__name__)
@@ -124,7 +126,7 @@ def drop_unused_assets(fmap: folium.Map) -> None:
     fmap.default_css = [(n, u) for n, u in fmap.default_css if n not in UNUSED_DEFAULTS]
 
 
-def fit(fmap: folium.Map, plan: Plan) -> None:
+def fit(fmap: folium.Map, plan: Plan) -> list[list[float]]:
     """Frame the footprint: its territories (or its practices, without territories).
 
     Parameters
@@ -133,10 +135,17 @@ def fit(fmap: folium.Map, plan: Plan) -> None:
         The map to move.
     plan
         The plan it draws.
+
+    Returns
+    -------
+    list
+        The bounds framed, ``[[south, west], [north, east]]``.
     """
     frame = plan.territories_hubs if len(plan.territories_hubs) else plan.practices
     west, south, east, north = frame.to_crs(4326).total_bounds
-    fmap.fit_bounds([[south, west], [north, east]], padding=(10, 10))
+    bounds = [[float(south), float(west)], [float(north), float(east)]]
+    fmap.fit_bounds(bounds, padding=(10, 10))
+    return bounds
 
 
 def add_page_html(fmap: folium.Map, *boxes: str) -> None:
@@ -151,25 +160,58 @@ def add_page_html(fmap: folium.Map, *boxes: str) -> None:
     """
     root = fmap.get_root()
     assert isinstance(root, Figure)  # folium puts every map in a Figure
-    root.header.add_child(folium.Element(STYLE), name="mcp_geo_style")
     for number, box in enumerate(boxes):
         root.html.add_child(folium.Element(box), name=f"mcp_geo_box_{number}")
 
 
 def _render(plan: Plan, options: MapOptions) -> tuple[folium.Map, LayerCounts]:
     fmap = new_map(plan, options=options)
-    counts = add_plan_layers(
+    canvas = options.use_canvas(len(plan.practices))
+    drawn = add_plan_layers(
         fmap,
         plan,
         simplify_m=options.simplify_m,
         cluster=options.use_cluster(len(plan.practices)),
+        panes=not canvas,
     )
     folium.LayerControl(collapsed=False).add_to(fmap)
     # folium's plugins leave __init__ unannotated
     folium.plugins.Fullscreen(position="topleft").add_to(fmap)  # type: ignore[no-untyped-call]
-    add_page_html(fmap, panel_html(plan), legend_html())
-    fit(fmap, plan)
-    return fmap, counts
+    add_page_html(fmap, panel_html(plan), legend_html(drawn.layers))
+    behave(
+        fmap,
+        layers=list(drawn.layers.values()),
+        title=plan.footprint_title,
+        attribution=short_attribution(plan),
+        bounds=fit(fmap, plan),
+    )
+    return fmap, drawn.counts
+
+
+def behave(
+    fmap: folium.Map,
+    *,
+    layers: list[folium.map.Layer],
+    title: str,
+    attribution: str,
+    bounds: list[list[float]],
+) -> None:
+    """The map's behaviour (:mod:`mcp_geo.maps._script`), once its layers and view are set.
+
+    Parameters
+    ----------
+    fmap
+        The map.
+    layers
+        Its layers that legend rows follow.
+    title
+        What the map shows, for screen readers (the map's ``aria-label``).
+    attribution
+        The data's attribution line.
+    bounds
+        What the map frames (framed again beside the panel on a wide screen).
+    """
+    MapBehaviour(layers, attribution=attribution, title=f"Map: {title}", bounds=bounds).add_to(fmap)
 
 
 def render_plan(plan: Plan, *, options: MapOptions | None = None) -> folium.Map:

@@ -254,7 +254,31 @@ def national_report(plan: Plan, results: Sequence[FootprintResult], *, by: str) 
         "hubs_optimal": sum(_level_status(r, "hubs") == "optimal" for r in ordered),
         "mcps_optimal": sum(_level_status(r, "mcps") == "optimal" for r in ordered),
     }
+    report["national"]["exceptions"] = _exception_counts(plan, ordered)
     return report
+
+
+def _exception_counts(plan: Plan, ordered: Sequence[FootprintResult]) -> dict[str, Any]:
+    """The named exceptions of each solved footprint that has any: how many, how many are under
+    the floor (least-exception plans) and their total shortfall (the certificates' stages)."""
+    counts: dict[str, Any] = {}
+    for r in ordered:
+        mine = [e for e in plan.exceptions if e.startswith((f"{r.code}-", f"{r.code}: "))]
+        if r.status != "solved" or not mine:
+            continue
+        shortfall = sum(
+            st.get("objective") or 0
+            for cert in (r.certificates or {}).values()
+            if cert
+            for st in cert.get("stages", ())
+            if st.get("name") == "shortfall"
+        )
+        counts[r.code] = {
+            "exceptions": len(mine),
+            "under_floor": sum("under the floor by" in e for e in mine),
+            "shortfall": int(shortfall),
+        }
+    return counts
 
 
 def _level_status(result: FootprintResult, level: str) -> str | None:

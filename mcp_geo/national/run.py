@@ -301,6 +301,7 @@ def plan_england(
 
     started = time.perf_counter()
     problems = _option_problems(workers=workers, scheduler=scheduler)
+    problems += _count_problems(scenario)
     check_output_dir(out, kind="national")  # refused before the data is read
     data = open_data(data_dir, snapshot=scenario.snapshot)
     jobs, found = partition_jobs(data, by=by, scenario=scenario, codes=codes)
@@ -417,6 +418,20 @@ def _write_england(
         started=started,
         map_html=map_html,
     )
+
+
+def _count_problems(scenario: Scenario) -> list[Problem]:
+    """A fixed hub (MCP) count means nothing for every footprint at once: ``fewest`` does."""
+    return [
+        Problem(
+            "must be 'fewest' or left out for england: a fixed count is one footprint's "
+            "(plan the footprint alone)",
+            key=key,
+            value=value,
+        )
+        for key, value in (("hubs", scenario.hubs), ("mcps", scenario.mcps))
+        if isinstance(value, int)
+    ]
 
 
 def _option_problems(*, workers: object, scheduler: str | None) -> list[Problem]:

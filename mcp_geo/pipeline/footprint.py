@@ -25,7 +25,11 @@ import pandas as pd
 
 from mcp_geo import __version__
 from mcp_geo._errors import InfeasibleError, Level, Relaxation
-from mcp_geo.boundaries.distances import TravelMatrix, great_circle_matrix
+from mcp_geo.boundaries.distances import (
+    TravelMatrix,
+    great_circle_matrix,
+    great_circle_to_sites,
+)
 from mcp_geo.boundaries.icb_outlines import current_icb_outline
 from mcp_geo.boundaries.territories import (
     Outline,
@@ -34,7 +38,7 @@ from mcp_geo.boundaries.territories import (
     practice_cells,
     territories,
 )
-from mcp_geo.pipeline.levels import Levels, solve_levels
+from mcp_geo.pipeline.levels import BaseSites, Levels, solve_levels
 from mcp_geo.plans.metrics import group_spans_km
 from mcp_geo.plans.plan import (
     PRACTICE_COLUMNS,
@@ -46,8 +50,10 @@ from mcp_geo.plans.plan import (
 from mcp_geo.practices import PracticeData, open_areas, open_data, select_footprint
 from mcp_geo.practices.footprints import Footprint
 from mcp_geo.practices.outlines import OfficialAreas, OutlineChoice, official_outline
+from mcp_geo.practices.readers.bases import read_bases
 from mcp_geo.practices.readers.sites import read_sites
 from mcp_geo.scenario import Scenario
+from mcp_geo.solvers.hubs import practices_without_base
 from mcp_geo.solvers.joint import OBJECTIVE as JOINT_OBJECTIVE
 
 log = logging.getLogger(__name__)
@@ -65,10 +71,18 @@ class PlanInputs:
     outline: OutlineChoice | None = None  # the official outline, or why there is none
     travel: TravelMatrix | None = None
     notes: tuple[str, ...] = ()  # about the travel measure (road coverage, speeds, snapping)
+    bases: pd.DataFrame | None = None  # candidate base sites (read_bases), with ``bases``
 
 
-def fingerprint(practices: pd.DataFrame, *, scenario: Scenario, travel_source: str) -> str:
-    """sha256 of what determines a plan: the practices, the options and the travel measure.
+def fingerprint(
+    practices: pd.DataFrame,
+    *,
+    scenario: Scenario,
+    travel_source: str,
+    bases: pd.DataFrame | None = None,
+) -> str:
+    """sha256 of what determines a plan: the practices, the options, the travel measure and the
+    candidate base sites (with ``bases``).
 
     Parameters
     ----------
@@ -79,6 +93,8 @@ def fingerprint(practices: pd.DataFrame, *, scenario: Scenario, travel_source: s
         The options (their scenario.toml text is hashed).
     travel_source
         How travel is measured (:attr:`~mcp_geo.boundaries.distances.TravelMatrix.source`).
+    bases
+        The candidate base sites read from the scenario's ``bases`` file, if any.
 
     Returns
     -------
@@ -91,6 +107,9 @@ def fingerprint(practices: pd.DataFrame, *, scenario: Scenario, travel_source: s
     digest.update(travel_source.encode())
     table = pd.DataFrame(practices[["practice_code", "patients", "latitude", "longitude"]])
     digest.update(table.to_csv(index=False, float_format="%.6f", lineterminator="\n").encode())
+    if bases is not None:
+        text = bases.to_csv(index=False, float_format="%.6f", lineterminator="\n")
+        digest.update(("bases\n" + text).encode())
     return digest.hexdigest()
 
 
@@ -134,7 +153,22 @@ def plan_footprint(
         practices["longitude"],
         circuity=scenario.circuity,
     )
-    levels = solve_levels(practices, scenario=scenario, travel=travel, announce=announce)
+    sites = None
+    if inputs.bases is not None:
+        sites = BaseSites(
+            table=inputs.bases,
+            travel=great_circle_to_sites(
+                (practices["practice_code"], practices["latitude"], practices["longitude"]),
+                (inputs.bases["base_code"], inputs.bases["latitude"], inputs.bases["longitude"]),
+                circuity=scenario.circuity,
+            ),
+        )
+    footprint, practices = _exclude_without_base(
+        footprint, practices, scenario=scenario, travel=travel, sites=sites
+    )
+    levels = solve_levels(
+        practices, scenario=scenario, travel=travel, announce=announce, sites=sites
+    )
     planned, hub_table, mcp_table = _planned_tables(practices, levels=levels, travel=travel)
 
     announce("territories")
@@ -145,12 +179,16 @@ def plan_footprint(
     territory_seconds = time.perf_counter() - t0
 
     position = practices.set_index("practice_code")[["latitude", "longitude"]]
+    if inputs.bases is not None:  # hubs and MCPs are drawn at their base sites
+        position = inputs.bases.set_index("base_code")[["latitude", "longitude"]]
     return Plan(
         version=__version__,
         scenario=scenario,
         footprint_title=footprint.title,
         extract_date=inputs.extract_date,
-        fingerprint=fingerprint(practices, scenario=scenario, travel_source=travel.source),
+        fingerprint=fingerprint(
+            practices, scenario=scenario, travel_source=travel.source, bases=inputs.bases
+        ),
         travel=travel.source,
         practices=_practice_layer(planned),
         hubs=_point_layer(hub_table, position, "base_code"),
@@ -170,6 +208,49 @@ def plan_footprint(
             total=time.perf_counter() - started,
         ),
     )
+
+
+def _exclude_without_base(
+    footprint: Footprint,
+    practices: pd.DataFrame,
+    *,
+    scenario: Scenario,
+    travel: TravelMatrix,
+    sites: BaseSites | None,
+) -> tuple[Footprint, pd.DataFrame]:
+    """The footprint without the practices no allowed base serves (base rules), which join its
+    exclusions with the reason; strict, they stay, and the hub solver refuses the plan."""
+    if scenario.strict:
+        return footprint, practices
+    left_out = practices_without_base(
+        practices,
+        rule=scenario.hub_rule,
+        travel=travel,
+        sites=None if sites is None else sites.travel,
+    )
+    if left_out.empty:
+        return footprint, practices
+    if sites is None:
+        rule = f"base_min_patients {scenario.base_min_patients}"
+        relax = Relaxation("base_min_patients", "lower")
+    else:
+        rule, relax = f"bases {Path(str(scenario.bases)).name}", Relaxation("max_km", "raise")
+    if len(left_out) == len(practices):
+        raise InfeasibleError(
+            f"no practice of {footprint.name} has an allowed base within the limit: "
+            + str(left_out["reason"].iloc[0]),
+            causes=tuple(left_out["reason"]),
+            level="hubs",
+            relax=(relax,),
+        )
+    log.info("%d practices have no allowed base: excluded", len(left_out))
+    given = left_out.assign(source=rule)
+    rows = pd.DataFrame({c: given.get(c, "") for c in footprint.exclusions.columns}, dtype=str)
+    exclusions = pd.concat([footprint.exclusions, rows], ignore_index=True)
+    gone = set(left_out["practice_code"])
+    practices = practices[~practices["practice_code"].isin(gone)].reset_index(drop=True)
+    kept = footprint.practices[~footprint.practices["practice_code"].isin(gone)]
+    return dataclasses.replace(footprint, practices=kept, exclusions=exclusions), practices
 
 
 def _planned_tables(
@@ -381,7 +462,7 @@ def check_scenario_against_footprint(footprint: Footprint, *, scenario: Scenario
         )
         relax += [Relaxation("mcp_min", "lower", total), Relaxation("no_mcps", "set")]
         level = "mcps"
-    if scenario.hubs is not None and scenario.hubs > len(footprint.practices):
+    if isinstance(scenario.hubs, int) and scenario.hubs > len(footprint.practices):
         causes.append(
             f"{scenario.hubs} hubs need at least {scenario.hubs} practices; "
             f"{name} has {len(footprint.practices)}"
@@ -465,6 +546,7 @@ def plan_from_data(
         announce(f"road travel on {Path(str(scenario.roads)).name}")
         footprint, travel, notes = road_footprint(footprint, scenario=scenario)
     check_scenario_against_footprint(footprint, scenario=scenario)
+    bases = None if scenario.bases is None else read_bases(scenario.bases)
     outline = None
     if areas is not None:
         outline = choose_outline(
@@ -478,6 +560,7 @@ def plan_from_data(
         outline=outline,
         travel=travel,
         notes=notes,
+        bases=bases,
     )
     plan = plan_footprint(inputs, scenario=scenario, step=step)
     return _with_load(plan, seconds=loaded)

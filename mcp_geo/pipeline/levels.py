@@ -13,8 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mcp_geo._errors import InfeasibleError, Level, NoPlanError, Relaxation
-from mcp_geo.boundaries.distances import TravelMatrix
+from mcp_geo._errors import (
+    InfeasibleError,
+    Level,
+    NoPlanError,
+    Problem,
+    Relaxation,
+    ValidationError,
+)
+from mcp_geo.boundaries.distances import SiteTravel, TravelMatrix, great_circle_matrix
 from mcp_geo.scenario import Scenario
 from mcp_geo.solvers import (
     Certificate,
@@ -82,12 +89,30 @@ def require_plan(certificate: Certificate, *, level: Level, scenario: Scenario) 
 _LEVEL_WORDS: dict[Level, str] = {"hubs": "hub", "mcps": "MCP", "joint": "joint hub and MCP"}
 
 
+@dataclass(frozen=True)
+class BaseSites:
+    """Candidate base sites (``--bases``): the sites' table and the practices' km to them."""
+
+    table: pd.DataFrame  # base_code, base_name, latitude, longitude
+    travel: SiteTravel
+
+    def mcp_travel(self, *, circuity: float) -> TravelMatrix:
+        """Great-circle km between the sites: hub base to MCP base, one level up."""
+        return great_circle_matrix(
+            self.table["base_code"],
+            self.table["latitude"],
+            self.table["longitude"],
+            circuity=circuity,
+        )
+
+
 def solve_levels(
     practices: pd.DataFrame,
     *,
     scenario: Scenario,
     travel: TravelMatrix,
     announce: Callable[[str], None],
+    sites: BaseSites | None = None,
 ) -> Levels:
     """Hubs, then MCPs (staged); in joint mode the staged plan warm-starts the joint model.
 
@@ -101,6 +126,8 @@ def solve_levels(
         Distances (or drive minutes) between the practices.
     announce
         Called with a short description as each level starts.
+    sites
+        Candidate base sites (``bases``): hubs are based at them, MCPs at their hubs' sites.
 
     Returns
     -------
@@ -116,7 +143,7 @@ def solve_levels(
         A level has no plan within the time limit.
     """
     announce(f"hubs for {len(practices)} practices")
-    hubs = _solve_hub_level(practices, scenario=scenario, travel=travel)
+    hubs = _solve_hub_level(practices, scenario=scenario, travel=travel, sites=sites)
     if scenario.no_mcps:
         return Levels(
             assignment=hubs.solution.assignment,
@@ -130,7 +157,12 @@ def solve_levels(
         )
     announce(f"MCPs for {len(hubs.table)} hubs")
     t0 = time.perf_counter()
-    staged = _staged_mcps(hubs.table, scenario=scenario, travel=travel)
+    base_patients = hubs.table["base_code"].map(practices.set_index("practice_code")["patients"])
+    staged = _staged_mcps(
+        hubs.table.assign(base_patients=base_patients),
+        scenario=scenario,
+        travel=travel if sites is None else sites.mcp_travel(circuity=scenario.circuity),
+    )
     mcp_seconds = time.perf_counter() - t0
     if scenario.mode == "joint":
         announce("hubs and MCPs in one model")
@@ -173,17 +205,25 @@ class _HubLevel:
 
 
 def _solve_hub_level(
-    practices: pd.DataFrame, *, scenario: Scenario, travel: TravelMatrix
+    practices: pd.DataFrame, *, scenario: Scenario, travel: TravelMatrix, sites: BaseSites | None
 ) -> _HubLevel:
     names = practices.set_index("practice_code")["practice_name"]
     t0 = time.perf_counter()
-    hubs = solve_hubs(practices, rule=scenario.hub_rule, options=scenario.solve, travel=travel)
+    hubs = solve_hubs(
+        practices,
+        rule=scenario.hub_rule,
+        options=scenario.solve,
+        travel=travel,
+        sites=None if sites is None else sites.travel,
+    )
     seconds = time.perf_counter() - t0
     require_plan(hubs.certificate, level="hubs", scenario=scenario)
+    group_of = hubs.hubs.set_index("base_code")["hub_id"]
+    if sites is not None:  # the bases are sites: named from the bases file
+        names = sites.table.set_index("base_code")["base_name"]
+        group_of = hubs.assignment.set_index("practice_code")["hub_id"]
     table = hubs.hubs.assign(base_name=hubs.hubs["base_code"].map(names))
-    exceptions = tuple(
-        _describe(e, table.set_index("base_code")["hub_id"]) for e in hubs.exceptions
-    )
+    exceptions = tuple(_describe(e, group_of) for e in hubs.exceptions)
     return _HubLevel(solution=hubs, table=table, exceptions=exceptions, seconds=seconds)
 
 
@@ -196,6 +236,8 @@ def _staged_mcps(
         staged = solve_mcps(hubs, rule=scenario.mcp_rule, options=scenario.solve, travel=travel)
         require_plan(staged.certificate, level="mcps", scenario=scenario)
     except InfeasibleError as exc:
+        if scenario.mode != "joint" and scenario.mcp_base_min_patients is not None:
+            raise  # joint mode has no base rules: nothing to point to
         if scenario.mode != "joint":
             raise InfeasibleError(
                 f"{exc.diagnosis} (staged mode formed the hubs first; joint mode forms hubs "
@@ -212,6 +254,29 @@ def _staged_mcps(
     return staged
 
 
+def _joint_needs_feasible(
+    scenario: Scenario, *, hubs: _HubLevel, staged: McpSolution | None
+) -> None:
+    """Joint mode has no objective stages: it needs rules every part can meet, and a count
+    that is fixed or free; staged mode plans the rest (least-exception plans, ``fewest``)."""
+    under = [e for e in hubs.solution.exceptions if e.kind == "under_floor"]
+    under += [e for e in (staged.exceptions if staged else ()) if e.kind == "under_floor"]
+    if under:
+        cause = (
+            "joint mode needs a footprint where every hub and MCP rule can be met, and here "
+            f"{len(under)} group(s) cannot reach the floor ({under[0].reason}); staged mode "
+            "plans the least-exception plan"
+        )
+        raise InfeasibleError(
+            cause, causes=(cause,), level="joint", relax=(Relaxation("mode", "set", "staged"),)
+        )
+    if "fewest" in (scenario.hubs, scenario.mcps):
+        raise ValidationError(
+            [Problem("'fewest' needs staged mode (mode 'staged'); joint mode takes a fixed "
+                     "count or none", key="mode", value="joint")]
+        )  # fmt: skip
+
+
 def _joint_levels(
     practices: pd.DataFrame,
     *,
@@ -222,6 +287,7 @@ def _joint_levels(
     mcp_seconds: float,
 ) -> Levels:
     """Both levels in one model, warm-started by the staged plan when it has no exceptions."""
+    _joint_needs_feasible(scenario, hubs=hubs, staged=staged)
     names = practices.set_index("practice_code")["practice_name"]
     t0 = time.perf_counter()
     start = None

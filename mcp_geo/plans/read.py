@@ -45,7 +45,7 @@ from mcp_geo.plans.plan import (
 )
 from mcp_geo.plans.write import TEXT_COLUMNS, from_spreadsheet_text
 from mcp_geo.scenario import Scenario, read_scenario
-from mcp_geo.solvers.certificate import Certificate, ModelSize
+from mcp_geo.solvers.certificate import Certificate, ModelSize, Stage
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,17 @@ def _certificate(d: dict[str, Any] | None, seconds: float) -> Certificate | None
         seconds=seconds,
         ended_by=d.get("ended_by", "unknown"),
         model_size=ModelSize(**d.get("model_size", {})),
+        stages=tuple(
+            Stage(
+                st["name"],
+                st["objective"],
+                st["bound"],
+                st["gap"],
+                st["status"],
+                st.get("objective_name", ""),
+            )
+            for st in d.get("stages", ())
+        ),
     )
 
 

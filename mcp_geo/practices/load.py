@@ -58,7 +58,7 @@ from mcp_geo.practices.snapshots import (
 log = logging.getLogger(__name__)
 
 PRACTICE_COLUMNS: tuple[str, ...] = (
-    "practice_code", "practice_name", "postcode", "patients",
+    "practice_code", "practice_name", "postcode", "town", "patients",
     "sub_icb_code", "sub_icb_ons_code", "sub_icb_name", "icb_code", "icb_ons_code", "icb_name",
     "icb_2026_code", "icb_2026_name", "pcn_code", "pcn_name", "region_code", "region_name",
     "ccg19_code", "ccg19_name", "ccg19_source", "status",
@@ -239,6 +239,7 @@ def load_practices(data_dir: str | Path, *, snapshot: str = DEFAULT_SNAPSHOT) ->
     regd = reg.reindex(df["practice_code"])
     df["status"] = regd["status"].fillna("unknown").to_numpy()
     df["register_postcode"] = regd["postcode"].to_numpy()
+    df["town"] = regd["town"].fillna("").to_numpy()
     df["practice_name"] = [
         m if isinstance(m, str) and m else r if isinstance(r, str) and r else ""
         for m, r in zip(df["map_name"], regd["name"], strict=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mcp_geo.solvers._run import discard_solver_banners
-from mcp_geo.solvers.certificate import Certificate, ModelSize
+from mcp_geo.solvers.certificate import Certificate, ModelSize, Stage
 from mcp_geo.solvers.hubs import HubSolution, solve_hubs
 from mcp_geo.solvers.mcps import McpSolution, solve_mcps
 from mcp_geo.solvers.rules import HubRule, McpRule, SolveOptions
@@ -16,6 +16,7 @@ __all__ = [
     "McpSolution",
     "ModelSize",
     "SolveOptions",
+    "Stage",
     "discard_solver_banners",
     "solve_hubs",
     "solve_mcps",

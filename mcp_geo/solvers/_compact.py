@@ -27,6 +27,19 @@ window :math:`[L, U]`, optional count :math:`p`.
 
     x, y \in \{0, 1\}.
 
+Least-exception plans (:mod:`._shortfall`) give every floor row its own shortfall
+:math:`0 \le s_j \le L - w_j`:
+
+.. math::
+
+    w_j y_j + \sum_{i:(i,j) \in A} w_i x_{ij} + s_j \ge L\, y_j \quad \forall j \in J
+                                                                                      && (E4s)
+
+    \sum_{j \in J} s_j \le S^* \quad \text{(the proven least shortfall, in the travel stage)}
+                                                                                      && (E9)
+
+and first minimise :math:`\sum_j s_j` (the ``shortfall`` stage), then (E1) under (E9).
+
 (E8) is added by the columns engine only: for duals :math:`\pi, \mu` of the set-partitioning
 master, :math:`\ell = \sum_i \pi_i + p\mu` and :math:`r_j` a lower bound on the best reduced
 cost of a column based at j, every plan costs at least :math:`\ell + \sum_{j \text{ open}} r_j`
@@ -85,6 +98,7 @@ def build_compact(
     pairs: NDArray[np.bool_] | None = None,
     cuts: Sequence[tuple[float, NDArray[np.float64]]] = (),
     elastic: str = "",
+    shortfall: str | float | None = None,
 ) -> tuple[pulp.LpProblem, dict[int, pulp.LpVariable], dict[tuple[int, int], pulp.LpVariable]]:
     """The model (E1)-(E7) over a part; ``bases``/``pairs`` (part-local masks) restrict J and A.
 
@@ -99,6 +113,10 @@ def build_compact(
     elastic
         ``"floor"`` (or ``"ceiling"``) relaxes every (E4) (or (E5)) row by one variable and
         minimises it instead of (E1); see :mod:`._elastic`.
+    shortfall
+        Least-exception plans (:mod:`._shortfall`): every (E4) row gets its own shortfall
+        variable s_j >= 0 (E4s); ``"min"`` minimises the sum of the s_j instead of (E1); a
+        number caps that sum (E9) and (E1) stays the objective.
 
     Returns
     -------
@@ -110,12 +128,16 @@ def build_compact(
     local_allowed = inst.allowed[np.ix_(items, items)].copy()
     if pairs is not None:
         local_allowed &= pairs
-    base_ok = np.ones(n, dtype=bool) if bases is None else bases.copy()
+    base_ok = np.diagonal(local_allowed).copy()  # the base rules (see Instance.allowed)
+    if bases is not None:
+        base_ok &= bases
     cost = inst.cost[np.ix_(items, items)]
     tags = [
-        c if _PLAIN.fullmatch(c) else f"item{k}"
+        (c if k < inst.real else f"site_{c}") if _PLAIN.fullmatch(c) else f"item{k}"
         for k, c in zip(items, (inst.codes[i] for i in items), strict=True)
     ]
+    if len(set(tags)) < len(tags):  # a site named like a practice, say
+        tags = [f"item{k}" for k in items]
     prob = pulp.LpProblem("hubs_compact", pulp.LpMinimize)
     y = {j: prob.add_variable(f"y_{j}", 0, 1, cat=pulp.LpInteger) for j in range(n) if base_ok[j]}
     x: dict[tuple[int, int], pulp.LpVariable] = {}
@@ -124,7 +146,23 @@ def build_compact(
             if i != j:
                 x[int(i), j] = prob.add_variable(f"x_{i}_{j}", 0, 1, cat=pulp.LpInteger)
     slack = prob.add_variable("elastic", 0, None) if elastic else None
-    if slack is None:
+    short = {
+        j: prob.add_variable(f"s_{j}", 0, float(part.lo - inst.weights[items[j]]))
+        for j in y
+        if shortfall is not None and part.lo > inst.weights[items[j]]
+    }
+    if shortfall == "min":
+        prob += pulp.LpAffineExpression([(v, 1.0) for v in short.values()]), "shortfall"
+    elif shortfall is not None:
+        prob += pulp.LpConstraint(
+            pulp.LpAffineExpression([(v, 1.0) for v in short.values()]),
+            pulp.LpConstraintLE,
+            "shortfall_cap[E9]",
+            float(shortfall),
+        )
+    if shortfall == "min":
+        pass
+    elif slack is None:
         prob += pulp.LpAffineExpression([(v, float(cost[i, j])) for (i, j), v in x.items()]), "E1"
     else:
         prob += pulp.LpAffineExpression([(slack, 1.0)]), "elastic"
@@ -139,6 +177,7 @@ def build_compact(
         tags=tags,
         window=(part.lo, inst.hi),
         slacks=(floor_slack, ceiling_slack),
+        short=short,
     )
     if part.count is not None:
         prob += pulp.LpConstraint(
@@ -198,14 +237,19 @@ def _size_rows(
     tags: list[str],
     window: tuple[int, int],
     slacks: tuple[Terms, Terms],
+    short: dict[int, pulp.LpVariable],
 ) -> None:
-    """Rows (E4) and (E5) of every base, with the elastic variable where it applies."""
+    """Rows (E4) and (E5) of every base, with the elastic (or shortfall) variable where it
+    applies."""
     lo, hi = window
     floor_slack, ceiling_slack = slacks
     for j, yj in y.items():
         if lo > w[j]:
             prob += pulp.LpConstraint(
-                pulp.LpAffineExpression([*cols[j], (yj, float(w[j] - lo)), *floor_slack]),
+                pulp.LpAffineExpression(
+                    [*cols[j], (yj, float(w[j] - lo)), *floor_slack]
+                    + ([(short[j], 1.0)] if j in short else [])
+                ),
                 pulp.LpConstraintGE,
                 f"hub_size_min[E4,{tags[j]}]",
                 0.0,

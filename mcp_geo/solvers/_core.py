@@ -16,6 +16,8 @@ from ._compact import CompactEngine, objective_name, plan_cost
 from ._elastic import relaxation_advice
 from ._instance import Instance, Part, PlanException, Prepared, prepare
 from ._run import Deadline
+from ._shortfall import solve_shortfall, under_floor
+from ._stages import fixed_stages, solve_fewest, with_count_stage
 from .certificate import Certificate, ModelSize, combine_certificates
 from .columns import ColumnsEngine
 from .engine import Engine, PartResult
@@ -114,7 +116,22 @@ def solve_part(
     """
     engine = choose_engine(inst, part, options)
     if len(part.items) == 1:
-        return _trivial(inst, part, engine)
+        result = _trivial(inst, part, engine)
+        if inst.count == "fewest":
+            cert = fixed_stages(inst, result.certificate, groups=1)
+            result = PartResult(base_of=result.base_of, certificate=cert)
+        return result
+    if part.shortfall:
+        result = solve_shortfall(inst, part, options=options, deadline=deadline)
+        return with_count_stage(inst, part, result) if inst.count == "fewest" else result
+    if inst.count == "fewest" and part.count is None:
+        return solve_fewest(
+            inst,
+            part,
+            options=options,
+            deadline=deadline,
+            solve=lambda i, p: solve_part(i, p, options=options, deadline=deadline),
+        )
     return ENGINES[engine].solve(inst, part, options=options, deadline=deadline)
 
 
@@ -178,6 +195,7 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
     prepared = prepare(inst)
     base_of = np.full(inst.n, -1, dtype=np.int64)
     group_exception: dict[int, PlanException] = {}
+    exceptions = list(prepared.exceptions)
     certs: list[Certificate] = []
     fixed_cost = 0.0
     for base, members, exc in prepared.fixed:
@@ -186,7 +204,10 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
         group_exception[base] = exc
         fixed_cost += plan_cost(inst, idx, base_of[idx])
     if prepared.fixed:
-        certs.append(_fixed_certificate(inst, fixed_cost))
+        cert = _fixed_certificate(inst, fixed_cost)
+        if inst.count == "fewest":
+            cert = fixed_stages(inst, cert, groups=len(prepared.fixed))
+        certs.append(cert)
     parts = sorted(prepared.parts, key=lambda p: (len(p.items), inst.codes[p.items[0]]))
     weights = [float(len(p.items)) ** 2 for p in parts]
     for k, part in enumerate(parts):
@@ -198,14 +219,22 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
             # a sub-model was solved to the end but the part's gap is still open: the engine's
             # phases run on shares of the wall-clock limit, so the time stopped the proof
             cert = dataclasses.replace(cert, ended_by="time_limit")
-        if cert.status == "infeasible":
+        if cert.status == "infeasible" and (inst.strict or isinstance(inst.count, int)):
             raise _proven_infeasible(inst, part, options=options, deadline=deadline)
+        if cert.status == "infeasible":  # the least-exception plan of this part
+            part = dataclasses.replace(part, shortfall=True)
+            result = solve_part(inst, part, options=options, deadline=sub)
+            cert = result.certificate
         certs.append(cert)
         if result.base_of is not None:
             base_of[part.items] = result.base_of
             _mark_exceptions(
                 inst, part, result.base_of, prepared=prepared, group_exception=group_exception
             )
+            if part.shortfall:
+                for b, exc in under_floor(inst, part, result.base_of):
+                    group_exception[b] = exc
+                    exceptions.append(exc)
     if not certs:  # an empty instance
         empty = Part(items=np.zeros(0, dtype=np.int64), lo=0)
         certs.append(_trivial(inst, empty, options.engine).certificate)
@@ -213,7 +242,7 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
     return CoreResult(
         base_of=base_of,
         group_exception=group_exception,
-        exceptions=prepared.exceptions,
+        exceptions=tuple(exceptions),
         certificate=cert,
         parts=len(parts),
     )

@@ -17,17 +17,21 @@ def validated_items(
     travel: TravelMatrix | None,
     source: str,
     travel_codes: str | None = None,
+    positions: bool = True,
 ) -> tuple[pd.DataFrame, np.ndarray, str]:
     """Check the columns, sort by code, return the frame, the km matrix in that order, its source.
 
     ``travel_codes``: the column whose values index ``travel`` (default: ``code``).
+    ``positions``: without ``travel``, whether latitude and longitude are needed (without them
+    the km matrix returned is empty: the caller measures distances another way).
     """
     problems: list[Problem] = []
     if not isinstance(frame, pd.DataFrame):
         raise ValidationError(
             [Problem("must be a (Geo)DataFrame", source, "", type(frame).__name__)]
         )
-    need = [code, weight] + ([] if travel is not None else ["latitude", "longitude"])
+    placed = travel is None and positions
+    need = [code, weight] + (["latitude", "longitude"] if placed else [])
     missing = [c for c in need if c not in frame.columns]
     if missing:
         raise ValidationError(
@@ -44,7 +48,7 @@ def validated_items(
     pts = pd.to_numeric(df[weight], errors="coerce")
     for row, v in df[weight][pts.isna() | (pts < 0) | (pts % 1 != 0)].items():
         problems.append(Problem("must be a whole number >= 0", f"{source} row {row}", weight, v))
-    if travel is None:
+    if placed:
         for col, lim in (("latitude", 90.0), ("longitude", 180.0)):
             vals = pd.to_numeric(df[col], errors="coerce")
             for row, v in df[col][vals.isna() | (vals.abs() > lim)].items():
@@ -61,6 +65,8 @@ def validated_items(
     df[code] = codes
     df[weight] = pts.astype(np.int64)
     df = df.sort_values(code, kind="mergesort").reset_index(drop=True)
+    if not placed and travel is None:
+        return df, np.zeros((0, 0)), ""
     if travel is None:
         tm = great_circle_matrix(df[code], df["latitude"], df["longitude"])
         return df, tm.km, tm.source

@@ -1,7 +1,7 @@
 """A quick greedy plan that seeds both engines (DESIGN "Warm starts"); it may find none.
 
-Most constrained first: the unassigned item with the least unassigned weight within reach opens a
-group at itself and takes its nearest unassigned neighbours (ties by code) until the floor; the
+Most constrained first: the unassigned item (that may be a base: ``allowed[j, j]``) with the least
+unassigned weight within reach opens a group at itself and takes its nearest unassigned neighbours (ties by code) until the floor; the
 remainder joins the nearest group with room within reach. Deterministic.
 """
 
@@ -19,15 +19,24 @@ def greedy_plan(
     lo: int,
     hi: int,
     count: int | None = None,
+    fill: float | None = None,
+    target: int | None = None,
 ) -> NDArray[np.int64] | None:
-    """Local base index of every item, or None if the greedy rules get stuck."""
+    """Local base index of every item, or None if the greedy rules get stuck.
+
+    With a fixed ``count`` that the plain rules miss, groups are filled up to a share of the
+    mean size instead (``fill`` and ``target`` are those tries' own).
+    """
+    goal = lo if target is None else target
     n = len(w)
     base = np.full(n, -1)
     load: dict[int, int] = {}
     free = np.ones(n, dtype=bool)
     while free.any():
         reach = (allowed & free[:, None]).T @ w  # unassigned weight each base could take
-        cand = np.flatnonzero(free & (reach >= lo) & (w <= hi))
+        cand = np.flatnonzero(free & (reach >= lo) & (w <= hi) & np.diagonal(allowed))
+        if count is not None and len(load) >= count:
+            break  # no more groups: the rest joins the nearest with room
         if len(cand) == 0:
             break
         j = int(cand[np.lexsort((cand, reach[cand]))[0]])
@@ -36,8 +45,10 @@ def greedy_plan(
         tot = int(w[j])
         nb = np.flatnonzero(allowed[:, j] & free)
         for i in nb[np.lexsort((nb, cost[nb, j]))]:
-            if tot >= lo:
+            if tot >= goal:
                 break
+            if w[i] == 0 and allowed[i, i]:
+                continue  # a weightless base (a candidate site) adds nothing: kept for others
             if tot + w[i] <= hi:
                 base[i] = j
                 free[i] = False
@@ -51,13 +62,42 @@ def greedy_plan(
     for i in np.flatnonzero(free):
         options = [(cost[i, j], j) for j in load if allowed[i, j] and load[j] + w[i] <= hi]
         if not options:
-            return None
+            if count is None:
+                return None
+            return _for_count(w, cost, allowed, lo=lo, hi=hi, count=count, fill=fill)
         _, j = min(options)
         base[i] = j
         load[j] += int(w[i])
     if count is not None and len(load) != count:
-        return None
+        return _for_count(w, cost, allowed, lo=lo, hi=hi, count=count, fill=fill)
     return base.astype(np.int64)
+
+
+FILLS = (1.0, 0.99, 0.97, 0.94, 0.9, 0.85, 0.8)  # of the mean group size: the greedy's floors
+
+
+def _for_count(
+    w: NDArray[np.int64],
+    cost: NDArray[np.float64],
+    allowed: NDArray[np.bool_],
+    *,
+    lo: int,
+    hi: int,
+    count: int,
+    fill: float | None,
+) -> NDArray[np.int64] | None:
+    """A plan of exactly ``count`` groups: the greedy rules with the groups filled to a share of
+    the mean size (``total / count``) instead of the floor, largest shares first (fewer,
+    fuller groups); the last group may stay under that share, never under the floor."""
+    if fill is not None:
+        return None  # already one of the tries
+    mean = float(w.sum()) / count
+    for f in FILLS:
+        target = int(min(hi, max(lo, f * mean)))
+        plan = greedy_plan(w, cost, allowed, lo=lo, hi=hi, count=count, fill=f, target=target)
+        if plan is not None:
+            return plan
+    return None
 
 
 def local_search(

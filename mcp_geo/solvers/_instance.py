@@ -4,6 +4,23 @@ Items (practices, or hubs one level up) carry integer weights (patients); every 
 open base among the items within ``max_km``; each group's weight lies in ``[lo, hi]``. The checks
 here run before any model is built: they turn the unavoidable cases into named exceptions (or
 collect them as causes when the rule is strict) and find what no plan can satisfy.
+
+Which items may be a base is one mask, ``base_ok`` (the base rules: ``base_min_patients``,
+``mcp_base_min_patients``); it lives in the pair matrix ``allowed`` (column j: base j), whose
+diagonal says whether an item may be its own base. Every engine reads the bases from there: an
+item whose diagonal is False is never a base, not even of itself.
+
+Candidate base sites (``bases``, sites that are not items) are the same problem with more items:
+after the items to plan come ``sites`` candidate sites (weight 0) and as many *parks* (one per
+site, weight ``lo``), the only bases (``base_ok``); :func:`site_matrix` links each practice to
+the sites within the limit, and each site to itself and to its own park only. A site is either
+the base of one group, or it joins its park, which is otherwise a group of its own ({park} or
+{park, site}, weight ``lo``: within the window). Each site is then the base of at most one
+group (it is one item, covered once), a group that serves practices is based at a site, and a
+plan costs what it costs without the extra items: the engines need no change (zero weights
+are taken at no cost by the knapsacks), and each site has exactly two ways to be covered, so
+no column repeats another with other unused sites. Outputs leave the extra items (and the
+parks' groups, which serve no practice) out; a fixed count counts the parks too.
 """
 
 from __future__ import annotations
@@ -20,7 +37,7 @@ from mcp_geo._errors import InfeasibleError, Level, Relaxation
 
 log = logging.getLogger(__name__)
 
-ExceptionKind = Literal["over_ceiling", "island_under_floor"]
+ExceptionKind = Literal["over_ceiling", "island_under_floor", "under_floor"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +48,7 @@ class PlanException:
     items: tuple[str, ...]
     patients: int
     reason: str
+    shortfall: int = 0  # patients below the floor (``under_floor``: a least-exception plan's)
 
 
 @dataclass(frozen=True)
@@ -43,12 +61,16 @@ class Instance:
     lo: int
     hi: int
     max_km: float | None
-    count: int | None
+    count: int | Literal["fewest"] | None  # fixed, the fewest the rules allow, or free
     objective: Literal["weighted", "distance"]
     strict: bool
     item: str = "practice"  # the word for one item in messages
     group: str = "hub"  # the word for one group in messages
     unit: Literal["km", "minutes"] = "km"  # what ``km`` and ``max_km`` measure (the travel's)
+    base_ok: NDArray[np.bool_] | None = field(default=None, repr=False)  # None: every item
+    base_rule: str = ""  # the base rule in words ("a practice of at least 10,000 patients")
+    sites: int = 0  # candidate base sites after the items to plan (see the module docstring)
+    parks: int = 0  # and their parks, last
     cost: NDArray[np.float64] = field(init=False, repr=False)
     allowed: NDArray[np.bool_] = field(init=False, repr=False)
 
@@ -64,6 +86,8 @@ class Instance:
         else:
             allowed = reachable & (self.km <= self.max_km + 1e-9)
         np.fill_diagonal(allowed, True)
+        if self.base_ok is not None:
+            allowed[:, ~self.base_ok] = False  # not a base, not even of itself
         object.__setattr__(self, "allowed", allowed)
 
     @property
@@ -75,7 +99,7 @@ class Instance:
         """The plan level this instance is (for errors: which level's rules failed)."""
         return "mcps" if self.group == "MCP" else "hubs"
 
-    def option(self, kind: Literal["floor", "ceiling", "limit", "count"]) -> str:
+    def option(self, kind: Literal["floor", "ceiling", "limit", "count", "base"]) -> str:
         """The public name of the option that sets ``kind`` at this level (``hub_min``...).
 
         Parameters
@@ -89,15 +113,26 @@ class Instance:
             The name the API and the scenario use (the CLI's with dashes).
         """
         hubs = self.level == "hubs"
+        if kind == "base":
+            return "base_min_patients" if hubs else "mcp_base_min_patients"
         if kind == "limit":
             limit = "max_km" if self.unit == "km" else "max_minutes"
             return limit if hubs else f"mcp_{limit}"
         names = {"floor": "min", "ceiling": "max", "count": "s"}
         return ("hub" if hubs else "mcp") + ("" if kind == "count" else "_") + names[kind]
 
+    @property
+    def real(self) -> int:
+        """How many items are to be planned (the first ones; sites and parks come after)."""
+        return self.n - self.sites - self.parks
+
+    def members(self, idx: NDArray[np.int64] | list[int]) -> tuple[str, ...]:
+        """The codes of the items among ``idx`` that are to be planned (sites left out)."""
+        return tuple(self.codes[i] for i in idx if i < self.real)
+
     def names(self, idx: NDArray[np.int64] | list[int], limit: int = 12) -> str:
-        """Item codes for messages, shortened after ``limit``."""
-        codes = [self.codes[i] for i in idx]
+        """Item codes for messages (sites left out), shortened after ``limit``."""
+        codes = list(self.members(idx))
         shown = ", ".join(codes[:limit])
         return shown + (f" and {len(codes) - limit} more" if len(codes) > limit else "")
 
@@ -110,6 +145,7 @@ class Part:
     lo: int
     count: int | None = None
     exception: ExceptionKind | None = None  # every group of this part is that exception
+    shortfall: bool = False  # its rules cannot all be met: a least-exception plan (non-strict)
 
 
 @dataclass(frozen=True)
@@ -119,6 +155,33 @@ class Prepared:
     fixed: tuple[tuple[int, tuple[int, ...], PlanException], ...]  # (base, members, exception)
     parts: tuple[Part, ...]
     exceptions: tuple[PlanException, ...]
+
+
+def site_matrix(km: NDArray[np.float64], max_km: float | None) -> NDArray[np.float64]:
+    """The travel matrix of practices, candidate sites and their parks as one instance's items.
+
+    Parameters
+    ----------
+    km
+        Practices (rows) x sites (columns); sites that no practice reaches within ``max_km``
+        must have been left out.
+    max_km
+        The limit (None: none).
+
+    Returns
+    -------
+    NDArray[np.float64]
+        ``(n + 2m) x (n + 2m)`` (practices, sites, parks): practice -> site as given; 0 from a
+        site to itself and to its park, and from a park to itself; ``inf`` elsewhere.
+    """
+    n, m = km.shape
+    full = np.full((n + 2 * m, n + 2 * m), np.inf)
+    full[:n, n : n + m] = km
+    site = np.arange(n, n + m)
+    full[site, site] = 0.0
+    full[site, site + m] = 0.0
+    full[site + m, site + m] = 0.0
+    return full
 
 
 def _components(allowed: NDArray[np.bool_], items: NDArray[np.int64]) -> list[NDArray[np.int64]]:
@@ -185,7 +248,7 @@ def prepare(inst: Instance) -> Prepared:
     """
     w = inst.weights
     checks = _Checks()
-    total = int(w.sum())
+    total = int(w[: inst.real].sum())
     if total < inst.lo:
         checks.fail(
             f"the footprint has {_fmt(total)} patients, under the {inst.group} floor of "
@@ -193,9 +256,10 @@ def prepare(inst: Instance) -> Prepared:
             Relaxation(inst.option("floor"), "lower", total),
         )
     alive = _over_ceiling(inst, checks)
+    _no_base(inst, alive, checks)
     _islands(inst, alive, checks)
     parts, kmin_total, kmax_total = _split(inst, alive, checks)
-    if inst.count is not None:
+    if isinstance(inst.count, int):  # "fewest" leaves the parts apart (see :mod:`._stages`)
         parts = _count_checks(inst, parts, need=(kmin_total, kmax_total), checks=checks)
     if checks.hard or (inst.strict and checks.causes):
         problems = checks.hard + (checks.causes if inst.strict else [])
@@ -228,11 +292,86 @@ def _over_ceiling(inst: Instance, checks: _Checks) -> NDArray[np.bool_]:
         )
         checks.causes.append(reason)
         exc = PlanException("over_ceiling", (inst.codes[i],), int(w[i]), reason)
-        checks.fixed.append((int(i), (int(i),), exc))
         checks.exceptions.append(exc)
+        if not inst.sites:
+            checks.fixed.append((int(i), (int(i),), exc))
     alive = np.ones(inst.n, dtype=bool)
     alive[over] = False
+    if inst.sites:
+        _over_ceiling_sites(inst, over, alive=alive, checks=checks)
     return alive
+
+
+def _over_ceiling_sites(
+    inst: Instance, over: NDArray[np.int64], *, alive: NDArray[np.bool_], checks: _Checks
+) -> None:
+    """With candidate sites, a practice over the ceiling is based at its nearest free site."""
+    if len(over) == 0:
+        return
+    for i, exc in zip(over, checks.exceptions[-len(over) :], strict=True):
+        free = np.flatnonzero(inst.allowed[i] & alive)
+        if len(free) == 0:
+            checks.fail(
+                f"{inst.codes[i]} is over the ceiling, a {inst.group} of its own, but no free "
+                f"candidate base lies within {_limit_words(inst)} of it",
+                Relaxation(inst.option("limit"), "raise"),
+            )
+            continue
+        site = int(free[np.lexsort((free, inst.km[i, free]))[0]])
+        checks.fixed.append((site, (int(i), site), exc))
+        alive[site] = False
+
+
+def no_base(inst: Instance) -> list[tuple[int, str]]:
+    """The items with no allowed base within the limit, each with the reason in words.
+
+    With a base rule, an item whose neighbours within the limit are all too small (and that is
+    too small itself) cannot be served: the plan excludes it (or, strict, is refused). The
+    reason names the nearest candidate base beyond the limit, if there is one.
+
+    Parameters
+    ----------
+    inst
+        The level's instance.
+
+    Returns
+    -------
+    list[tuple[int, str]]
+        (item index, reason) for each such item, in code order.
+    """
+    over = inst.weights > inst.hi  # a group on its own, its base itself (see _over_ceiling)
+    if inst.sites:
+        over[:] = False  # ... or the nearest site: it needs one within the limit
+    stranded = np.flatnonzero(~inst.allowed.any(axis=1) & ~over)
+    stranded = stranded[stranded < inst.real]
+    if len(stranded) == 0:
+        return []
+    ok = np.ones(inst.n, dtype=bool) if inst.base_ok is None else inst.base_ok
+    rule = f" ({inst.base_rule})" if inst.base_rule else ""
+    out = []
+    for i in stranded:
+        km = np.where(ok & np.isfinite(inst.km[i]), inst.km[i], np.inf)
+        head = f"no allowed base within {_limit_words(inst)}{rule}"
+        if not np.isfinite(km).any():
+            out.append((int(i), f"{head}: no candidate base"))
+            continue
+        j = int(np.argmin(km))
+        size = "" if inst.sites else f" ({_fmt(int(inst.weights[j]))} patients)"
+        out.append(
+            (int(i), f"{head}: nearest candidate {inst.codes[j]}{size} at {km[j]:.1f} {inst.unit}")
+        )
+    return out
+
+
+def _no_base(inst: Instance, alive: NDArray[np.bool_], checks: _Checks) -> None:
+    """1b. items with no allowed base within the limit: no plan serves them (the pipeline
+    excludes them before the solve; here they are named)."""
+    relax = [Relaxation(inst.option("limit"), "raise")]
+    if inst.base_ok is not None:
+        relax.append(Relaxation(inst.option("base"), "lower"))
+    for i, reason in no_base(inst):
+        checks.fail(f"{inst.codes[i]}: {reason}", *relax)
+        alive[i] = False
 
 
 def _islands(inst: Instance, alive: NDArray[np.bool_], checks: _Checks) -> None:
@@ -244,7 +383,7 @@ def _islands(inst: Instance, alive: NDArray[np.bool_], checks: _Checks) -> None:
     w, lo = inst.weights, inst.lo
     while True:
         reach = inst.allowed & alive[:, None] & alive[None, :]
-        openable = alive & (w @ reach >= lo)
+        openable = alive & (w @ reach >= lo) & np.diagonal(inst.allowed)
         stranded = alive & ~(reach & openable[None, :]).any(axis=1)
         if not stranded.any():
             break
@@ -255,10 +394,12 @@ def _islands(inst: Instance, alive: NDArray[np.bool_], checks: _Checks) -> None:
                 f"cannot reach {_fmt(lo)} with anyone within {_limit_words(inst)}"
             )
             checks.causes.append(reason)
-            exc = PlanException(
-                "island_under_floor", tuple(inst.codes[i] for i in comp), tot, reason
-            )
+            exc = PlanException("island_under_floor", inst.members(comp), tot, reason)
             checks.exceptions.append(exc)
+            if inst.sites:
+                _island_at_site(inst, comp, exc=exc, alive=alive, checks=checks)
+                alive[comp] = False
+                continue
             # one undersized group, based where the members are served best within the limit
             ok = inst.allowed[np.ix_(comp, comp)].all(axis=0)
             if ok.any():
@@ -266,9 +407,42 @@ def _islands(inst: Instance, alive: NDArray[np.bool_], checks: _Checks) -> None:
                 costs[~ok] = np.inf
                 base = int(comp[int(np.argmin(costs))])
                 checks.fixed.append((base, tuple(int(i) for i in comp), exc))
-            else:  # no single base reaches them all: optimised with no floor, all flagged
+            elif inst.allowed[np.ix_(comp, comp)].any(axis=1).all():
+                # no single base reaches them all: optimised with no floor, all flagged
                 checks.island_parts.append(Part(items=comp, lo=0, exception="island_under_floor"))
+            else:  # a base rule leaves some of them no base among the group
+                checks.fail(
+                    f"{reason}, and no allowed base ({inst.base_rule}) among them serves "
+                    f"{inst.names([i for i in comp if not inst.allowed[i, comp].any()])}",
+                    Relaxation(inst.option("base"), "lower"),
+                )
             alive[comp] = False
+
+
+def _island_at_site(
+    inst: Instance,
+    comp: NDArray[np.int64],
+    *,
+    exc: PlanException,
+    alive: NDArray[np.bool_],
+    checks: _Checks,
+) -> None:
+    """An island of practices with candidate sites: one undersized group at the free site that
+    serves them best and reaches them all."""
+    sites = np.flatnonzero(alive & inst.allowed[comp].any(axis=0))
+    ok = inst.allowed[np.ix_(comp, sites)].all(axis=0)
+    if not ok.any():
+        checks.fail(
+            f"{exc.reason}, and no free candidate site lies within {_limit_words(inst)} of them "
+            "all",
+            Relaxation(inst.option("limit"), "raise"),
+        )
+        return
+    costs = inst.cost[np.ix_(comp, sites)].sum(axis=0)
+    costs[~ok] = np.inf
+    site = int(sites[int(np.argmin(costs))])
+    checks.fixed.append((site, (*(int(i) for i in comp), site), exc))
+    alive[site] = False
 
 
 def _split(
@@ -282,10 +456,28 @@ def _split(
     parts: list[Part] = []
     kmin_total, kmax_total = 0, 0
     for comp in _components(inst.allowed, np.flatnonzero(alive)):
-        tot = int(w[comp].sum())
+        if not (comp < inst.real).any():
+            parts.append(Part(items=comp, lo=lo))  # a site and its park, or a park alone
+            continue
+        tot = int(w[comp][comp < inst.real].sum())
         kmin = math.ceil(tot / hi)
         kmax = tot // lo if lo > 0 else len(comp)
         kmax = min(kmax, len(comp))
+        bases = int(np.diagonal(inst.allowed)[comp[comp < inst.n - inst.parks]].sum())
+        if kmin > bases:
+            checks.fail(
+                f"the {len(comp)} {inst.item}s {inst.names(comp)} ({_fmt(tot)} patients) need "
+                f"at least {kmin} {inst.group}s of at most {_fmt(hi)}, but only {bases} of them "
+                f"can be a base ({inst.base_rule})",
+                Relaxation(inst.option("base"), "lower"),
+                Relaxation(inst.option("ceiling"), "raise", math.ceil(tot / max(bases, 1))),
+            )
+            continue
+        kmax = min(kmax, bases)
+        if kmin > kmax and not (inst.strict or isinstance(inst.count, int)):
+            # no plan meets the floor here: the least shortfall below it (:mod:`._shortfall`)
+            parts.append(Part(items=comp, lo=lo, shortfall=True))
+            continue
         if kmin > kmax:
             k = kmax
             floor, ceiling = tot // (k + 1), math.ceil(tot / max(k, 1))
@@ -310,7 +502,7 @@ def _count_checks(
     inst: Instance, parts: list[Part], *, need: tuple[int, int], checks: _Checks
 ) -> list[Part]:
     """4. a fixed count: reachable at all, and by the parts; couples the parts into one."""
-    assert inst.count is not None
+    assert isinstance(inst.count, int)
     count, lo, hi = inst.count, inst.lo, inst.hi
     total = int(inst.weights.sum())
     n_model = count - (len(checks.fixed) + len(checks.island_parts))  # an island part: 1 group

@@ -8,6 +8,11 @@ how big the model was. ``status`` is one of
 - ``feasible``: an incumbent, but the gap is larger (a time or work limit stopped the solve);
 - ``no_solution``: no plan was found before the limit;
 - ``infeasible``: the solver proved that no plan satisfies the rules.
+
+A level that optimises several objectives in order (DESIGN "Objective stages": ``shortfall`` ->
+``hubs`` / ``mcps`` (the fewest groups) -> ``travel``) certifies each in :attr:`Certificate.stages`,
+each solved with the earlier stages' values held; the level's status is its weakest stage's, and
+its objective, bound and gap are the last stage's (the travel).
 """
 
 from __future__ import annotations
@@ -20,6 +25,12 @@ from typing import Any, Literal
 Status = Literal["optimal", "feasible", "no_solution", "infeasible"]
 STATUSES: tuple[str, ...] = ("optimal", "feasible", "no_solution", "infeasible")
 _WORST = {s: k for k, s in enumerate(STATUSES)}
+STATUS_OF: dict[str, Status] = {
+    "optimal": "optimal",
+    "feasible": "feasible",
+    "no_solution": "no_solution",
+    "infeasible": "infeasible",
+}
 ENDED_BY: tuple[str, ...] = ("proof", "time_limit", "work_limit", "infeasible", "no_model")
 
 
@@ -67,6 +78,107 @@ def within_gap(gap: float | None, tolerance: float) -> bool:
         True when the gap is known and at most the tolerance.
     """
     return gap is not None and gap <= tolerance + 1e-12
+
+
+STAGE_ORDER: tuple[str, ...] = ("shortfall", "hubs", "mcps", "travel")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One objective stage of a level: its name, value, proven bound, gap and status.
+
+    ``name`` is ``shortfall`` (patients below the floor), ``hubs`` or ``mcps`` (the number of
+    groups) or ``travel``; the bound is a proven lower bound on the stage's objective given the
+    earlier stages' values.
+    """
+
+    name: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    status: Status
+    objective_name: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report.json form of the stage.
+
+        Returns
+        -------
+        dict[str, Any]
+            name, objective_name, objective, bound, gap and status.
+        """
+        return {
+            "name": self.name,
+            "objective_name": self.objective_name,
+            "objective": None if self.objective is None else round(self.objective, 6),
+            "bound": None if self.bound is None else round(self.bound, 6),
+            "gap": None if self.gap is None else round(self.gap, 9),
+            "status": self.status,
+        }
+
+
+def weakest(statuses: Sequence[str]) -> Status:
+    """The weakest of some statuses (``optimal`` < ``feasible`` < ``no_solution`` <
+    ``infeasible``).
+
+    Parameters
+    ----------
+    statuses
+        At least one status.
+
+    Returns
+    -------
+    Status
+        The weakest.
+    """
+    worst = max(statuses, key=lambda s: _WORST[s])
+    return STATUS_OF[worst]
+
+
+def combine_stages(stages: Sequence[Sequence[Stage]], *, gap_tolerance: float) -> tuple[Stage, ...]:
+    """The stages of independent parts added up by name, in :data:`STAGE_ORDER`.
+
+    Objectives and bounds add up (None if any part lacks one); the status is the weakest, made
+    ``optimal`` again when the summed gap meets the tolerance (a counted stage: when it is 0).
+
+    Parameters
+    ----------
+    stages
+        Each part's stages (parts without stages are left out).
+    gap_tolerance
+        The travel stage's tolerance (the other stages are whole numbers: exact).
+
+    Returns
+    -------
+    tuple[Stage, ...]
+        One stage per name.
+    """
+    out = []
+    for name in STAGE_ORDER:
+        same = [st for part in stages for st in part if st.name == name]
+        if not same:
+            continue
+        objective = (
+            None
+            if any(st.objective is None for st in same)
+            else float(
+                sum(st.objective for st in same)  # type: ignore[misc]
+            )
+        )
+        bound = (
+            None
+            if any(st.bound is None for st in same)
+            else float(
+                sum(st.bound for st in same)  # type: ignore[misc]
+            )
+        )
+        gap = relative_gap(objective, bound)
+        status = weakest([st.status for st in same])
+        if status in ("optimal", "feasible"):
+            tol = gap_tolerance if name == "travel" else 0.0
+            status = "optimal" if within_gap(gap, tol) else "feasible"
+        out.append(Stage(name, objective, bound, gap, status, same[0].objective_name))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -118,6 +230,7 @@ class Certificate:
     seconds: float
     ended_by: str
     model_size: ModelSize = ModelSize()
+    stages: tuple[Stage, ...] = ()
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -146,7 +259,7 @@ class Certificate:
             "gap": None if self.gap is None else round(self.gap, 9),
             "ended_by": self.ended_by,
             "model_size": self.model_size.to_dict(),
-        }
+        } | ({"stages": [st.to_dict() for st in self.stages]} if self.stages else {})
 
 
 def combine_certificates(
@@ -203,6 +316,9 @@ def combine_certificates(
     size = ModelSize(parts=0)
     for c in certificates:
         size = size + c.model_size
+    stages = combine_stages([c.stages for c in certificates], gap_tolerance=gap_tolerance)
+    if stages:
+        status = weakest([status, *(st.status for st in stages)])
     return Certificate(
         engine=_join([c.engine for c in certificates]),
         solver=_join([c.solver for c in certificates]),
@@ -215,4 +331,5 @@ def combine_certificates(
         seconds=float(sum(c.seconds for c in certificates)) if seconds is None else seconds,
         ended_by=ended_by,
         model_size=size,
+        stages=stages,
     )

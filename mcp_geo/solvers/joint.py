@@ -57,7 +57,7 @@ import pandas as pd
 import pulp
 from numpy.typing import NDArray
 
-from mcp_geo._errors import InfeasibleError, Relaxation
+from mcp_geo._errors import InfeasibleError, Problem, Relaxation, ValidationError
 from mcp_geo.boundaries.distances import TravelMatrix
 
 from ._compact import model_size
@@ -168,9 +168,17 @@ def solve_joint(
     data = _data(
         df["patients"].to_numpy(np.int64), km, hub_rule=hub_rule, mcp_rule=mcp_rule, metric=metric
     )
+    if "fewest" in (hub_rule.hubs, mcp_rule.mcps):
+        raise ValidationError(
+            [Problem("needs staged mode: joint mode has no objective stages", key="hubs",
+                     value="fewest")],
+            context="joint mode",
+        )  # fmt: skip
+    hub_count = hub_rule.hubs if isinstance(hub_rule.hubs, int) else None
+    mcp_count = mcp_rule.mcps if isinstance(mcp_rule.mcps, int) else None
     prob = pulp.LpProblem("hubs_mcps_joint", pulp.LpMinimize)
     var = _variables(prob, data)
-    _rows(prob, data, var, hub_count=hub_rule.hubs, mcp_count=mcp_rule.mcps)
+    _rows(prob, data, var, hub_count=hub_count, mcp_count=mcp_count)
     warm = start is not None and _warm_start(start, codes, w=data.w, var=var)
     remaining = options.time_limit - (time.perf_counter() - t0)
     run = run_mip(prob, options=options, time_limit=remaining, warm=warm)
@@ -178,8 +186,9 @@ def solve_joint(
         limit = "mcp_max_minutes" if metric == "minutes" else "mcp_max_km"
         raise InfeasibleError(
             "the joint model is infeasible: no hubs within the hub rule nest into MCPs within "
-            "the MCP rule (staged mode reports the groups that cannot make a floor as named "
-            "exceptions)",
+            "the MCP rule; joint mode needs a footprint where every rule can be met (staged "
+            "mode plans the least-exception plan: the groups that cannot make a floor named, "
+            "their shortfall proven least)",
             causes=("joint_infeasible",),
             level="joint",
             relax=(

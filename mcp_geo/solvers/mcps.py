@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.boundaries.distances import TravelMatrix
 
 from ._core import solve_instance
@@ -63,7 +64,8 @@ def solve_mcps(
     ----------
     hubs
         DataFrame with hub_id (unique), patients, base_code and, without ``travel``, the base's
-        latitude and longitude.
+        latitude and longitude; with ``rule.mcp_base_min_patients``, base_patients (the base
+        practice's patients).
     travel
         Distances indexed by practice code (the hubs' base codes); great-circle km if None.
 
@@ -89,6 +91,18 @@ def solve_mcps(
     )
     weights = df["patients"].to_numpy(np.int64)
     ceiling = rule.mcp_max if rule.mcp_max is not None else int(max(weights.sum(), 1))
+    base_min = rule.mcp_base_min_patients
+    base_ok = None
+    if base_min is not None:
+        if "base_patients" not in df.columns:
+            raise ValidationError(
+                [Problem("missing column 'base_patients' (needed by mcp_base_min_patients)",
+                         "hubs", "base_patients")],
+                context="hubs cannot be planned",
+            )  # fmt: skip
+        base_ok = (
+            pd.to_numeric(df["base_patients"], errors="coerce").fillna(0).to_numpy() >= base_min
+        )
     inst = Instance(
         codes=tuple(df["hub_id"]),
         weights=weights,
@@ -102,6 +116,10 @@ def solve_mcps(
         strict=rule.strict,
         item="hub",
         group="MCP",
+        base_ok=base_ok,
+        base_rule=""
+        if base_min is None
+        else f"a hub whose base practice has at least {base_min:,} patients",
     )
     core = solve_instance(inst, options=options)
     assignment, mcps = _frames(inst, core.base_of, group_exception=core.group_exception, prefix="M")

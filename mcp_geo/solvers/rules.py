@@ -27,6 +27,7 @@ from mcp_geo._errors import (
     check_choice,
     check_count,
     check_flag,
+    check_group_count,
     check_limit,
     check_patients,
     is_number,
@@ -37,6 +38,8 @@ from mcp_geo._errors import (
 Objective = Literal["weighted", "distance"]
 EngineName = Literal["auto", "compact", "columns"]
 SolverName = Literal["highs", "cbc"]
+Count = int | Literal["fewest"] | None
+"""A hub (MCP) count: fixed (N), ``"fewest"`` the rules allow, or None (the least travel decides)."""
 
 OBJECTIVES: tuple[Objective, ...] = ("weighted", "distance")
 ENGINES: tuple[EngineName, ...] = ("auto", "compact", "columns")
@@ -54,6 +57,11 @@ def option_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
 
 
+def _check_base_min(bad: list[Check], key: str, value: object) -> None:
+    if value is not None and (not is_whole(value) or value < 1):  # type: ignore[operator]
+        bad.append((key, "must be a whole number of patients >= 1, or left out"))
+
+
 @dataclass(frozen=True)
 class HubRule:
     """What a hub plan must satisfy.
@@ -63,7 +71,8 @@ class HubRule:
     hub_min, hub_max
         The window of a hub's registered patients (a floor of 0 is valid).
     hubs
-        A fixed number of hubs, or None to let the solver choose.
+        A fixed number of hubs; ``"fewest"``: the fewest hubs the rules allow, then the least
+        travel (objective stages ``hubs`` -> ``travel``); None: the least travel decides.
     max_km
         Largest distance in km from a practice to its hub's base; None for no limit.
     max_minutes
@@ -72,16 +81,26 @@ class HubRule:
         ``"weighted"``: minimise the sum of patients x km to the base; ``"distance"``: the sum of km.
     strict
         If True, unavoidable exceptions (a practice over the ceiling, an isolated group under the
-        floor) raise :class:`~mcp_geo._errors.InfeasibleError` instead of being named exceptions.
+        floor) raise :class:`~mcp_geo._errors.InfeasibleError` instead of being named exceptions,
+        and so does a practice with no allowed base within the limit (otherwise excluded).
+    base_min_patients
+        A hub's base must be a practice of at least this many patients (None: any practice);
+        at most ``hub_max``, since a hub's base practice is one of its practices.
+    bases
+        A file of candidate base sites (CSV or GeoPackage; see
+        :func:`mcp_geo.practices.readers.bases.read_bases`): each hub's base is one of them,
+        each site the base of at most one hub. Not combined with ``base_min_patients``.
     """
 
     hub_min: int = 30_000
     hub_max: int = 50_000
-    hubs: int | None = None
+    hubs: Count = None
     max_km: float | None = 15.0
     max_minutes: float | None = 20.0
     objective: Objective = "weighted"
     strict: bool = False
+    base_min_patients: int | None = None
+    bases: str | None = None
 
     def __post_init__(self) -> None:
         raise_problems(self, self.problems(), context="invalid hub rule")
@@ -103,11 +122,27 @@ class HubRule:
             and self.hub_max < max(self.hub_min, 1)
         ):
             bad.append(("hub_max", f"must be >= hub_min ({self.hub_min}) and >= 1"))
-        check_count(bad, "hubs", self.hubs)
+        check_group_count(bad, "hubs", self.hubs)
         check_limit(bad, "max_km", self.max_km, unit="a distance in km")
         check_limit(bad, "max_minutes", self.max_minutes, unit="minutes")
         check_choice(bad, "objective", self.objective, choices=OBJECTIVES)
         check_flag(bad, "strict", self.strict)
+        _check_base_min(bad, "base_min_patients", self.base_min_patients)
+        if (
+            is_whole(self.base_min_patients)
+            and is_whole(self.hub_max)
+            and self.base_min_patients > self.hub_max  # type: ignore[operator]
+        ):
+            bad.append(
+                (
+                    "base_min_patients",
+                    f"must be <= hub_max ({self.hub_max}): a hub's base is one of its practices",
+                )
+            )
+        if self.bases is not None and (not isinstance(self.bases, str) or not self.bases.strip()):
+            bad.append(("bases", "must be the path of a CSV or GeoPackage of sites, or left out"))
+        elif self.bases is not None and self.base_min_patients is not None:
+            bad.append(("bases", "cannot be combined with base_min_patients"))
         return bad
 
     def limit(self, metric: str) -> float | None:
@@ -135,21 +170,25 @@ class McpRule:
     mcp_min, mcp_max
         The window of an MCP's patients; ``mcp_max`` None for no ceiling.
     mcps
-        A fixed number of MCPs, or None.
+        A fixed number of MCPs, ``"fewest"`` or None (as ``hubs`` of :class:`HubRule`).
     mcp_max_km, mcp_max_minutes
         Largest distance from a hub's base to its MCP's base hub (km, drive minutes); None for
         no limit.
     objective, strict
         As for :class:`HubRule`.
+    mcp_base_min_patients
+        An MCP's base must be a hub whose base practice has at least this many patients (None:
+        any hub).
     """
 
     mcp_min: int = 100_000
     mcp_max: int | None = None
-    mcps: int | None = None
+    mcps: Count = None
     mcp_max_km: float | None = None
     mcp_max_minutes: float | None = None
     objective: Objective = "weighted"
     strict: bool = False
+    mcp_base_min_patients: int | None = None
 
     def __post_init__(self) -> None:
         raise_problems(self, self.problems(), context="invalid MCP rule")
@@ -167,11 +206,12 @@ class McpRule:
         check_count(bad, "mcp_max", self.mcp_max)
         if is_whole(self.mcp_max) and is_whole(self.mcp_min) and self.mcp_max < self.mcp_min:  # type: ignore[operator]
             bad.append(("mcp_max", f"must be >= mcp_min ({self.mcp_min})"))
-        check_count(bad, "mcps", self.mcps)
+        check_group_count(bad, "mcps", self.mcps)
         check_limit(bad, "mcp_max_km", self.mcp_max_km, unit="a distance in km")
         check_limit(bad, "mcp_max_minutes", self.mcp_max_minutes, unit="minutes")
         check_choice(bad, "objective", self.objective, choices=OBJECTIVES)
         check_flag(bad, "strict", self.strict)
+        _check_base_min(bad, "mcp_base_min_patients", self.mcp_base_min_patients)
         return bad
 
     def limit(self, metric: str) -> float | None:

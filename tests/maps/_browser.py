@@ -45,7 +45,8 @@ class PageReport:
 
 COUNT_SCRIPT = """() => {
   const count = (sel) => document.querySelectorAll(sel).length;
-  const paths = [...document.querySelectorAll('.leaflet-overlay-pane path')];
+  // every pane's SVG (each kind of feature has its own pane on SVG maps)
+  const paths = [...document.querySelectorAll('.leaflet-map-pane svg path')];
   const byWeight = {};
   for (const p of paths) {
     const w = p.getAttribute('stroke-width');
@@ -58,6 +59,8 @@ COUNT_SCRIPT = """() => {
     mcp_bases: count('.mcp-geo-mcp-base.leaflet-marker-icon'),
     layer_rows: count('.leaflet-control-layers-overlays label'),
     panels: count('.mcp-geo-panel'),
+    labels: count('.mcp-geo-label'),
+    labels_shown: count('.mcp-geo-label:not(.mcp-geo-label-hidden)'),
     legends: count('.mcp-geo-legend'),
     canvases: count('.leaflet-overlay-pane canvas'),
   };
@@ -280,6 +283,9 @@ def probe_untrusted(
                     page.wait_for_timeout(100)
                     element.click(force=True)
                     page.wait_for_timeout(100)
+        # a base's popup pans the map to show itself: let the clusters settle before clicking one
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(700)
         for icon in page.locator(".marker-cluster").all():
             box = icon.bounding_box()
             if box and 0 < box["x"] < size[0] - 40 and 0 < box["y"] < size[1] - 40:

@@ -44,9 +44,11 @@ def test_plan_map_draws_offline(ns_plan, tmp_path):
     assert c["weight_1"] == len(ns_plan.practices) == 66  # practice markers
     assert c["hub_bases"] == 16
     assert c["mcp_bases"] == 4
-    assert c["layer_rows"] == 7
+    assert c["layer_rows"] == 8
     assert c["panels"] == 1
     assert c["legends"] == 1
+    assert c["labels"] == 16 + 4
+    assert c["labels_shown"] >= 4 + 8
     assert shot.stat().st_size > 20_000
 
 
@@ -65,7 +67,7 @@ def test_large_map_draws_its_practices_in_clusters_offline(ns_plan, tmp_path, mo
     c = report.counts
     assert c["canvases"] == 1  # canvas renderer: territories and single practices
     assert c["hub_bases"] == 0  # a layer the reader switches on: they would hide the clusters
-    assert c["layer_rows"] == 7
+    assert c["layer_rows"] == 8
     k = report.evaluated
     assert k["groups"] == 1
     assert k["markers"] == len(ns_plan.practices) == 66
@@ -96,4 +98,5 @@ def test_comparison_map_draws_offline(ns_plan, tmp_path):
     assert c["weight_1"] == 2 * 66
     assert c["weight_4"] == 2
     assert c["panels"] == 2
+    assert c["legends"] == 2  # the plan's on the left, today's PCNs' on the right
     assert (tmp_path / "compare.png").stat().st_size > 20_000

@@ -113,11 +113,24 @@ def test_popups_and_panel_carry_the_numbers(ns_plan, ns_map):
     _, html = ns_map
     for alias in ("Patients", "To hub base", "Span", "Base hub", "Hubs"):
         assert f'"{alias}"' in html, alias
-    assert "<b>16 hubs</b>: 100% within 30,000-50,000 patients" in html
-    assert "<b>4 MCPs</b>" in html
-    gap = 100 * ns_plan.certificates.hubs.gap
-    assert f"certificate (hubs): <b>{ns_plan.certificates.hubs.status}</b>, gap {gap:.4f}%" in html
-    assert f"mean {ns_plan.metrics.hubs.travel.mean:.2f} km" in html
+    assert "<b>16 hubs</b> of 30,000-50,000 patients: all within" in html
+    assert "<b>4 MCPs</b> of at least 100,000 patients: all within" in html
+    # the certificates in plain words, not the solver's
+    assert "Hubs: <b>proven the best possible plan" in html
+    assert "MCPs: <b>proven the best possible plan" in html
+    (panel,) = re.findall(
+        r'<details open class="mcp-geo-box mcp-geo-panel.*?</details></details>', html
+    )
+    assert "gap" not in panel
+    assert "haversine" not in panel
+    assert "6371" not in panel
+    assert f"{ns_plan.metrics.hubs.travel.mean:.1f} km from their hub base on average" in html
+    assert "distances in straight lines" in html
+    # the data's dates and attribution, in the panel and the map's attribution line
+    assert "list sizes of 1 April 2025" in html
+    assert "List sizes of 1 April 2025. NHS England, ONS: OGL v3.0" in html
+    for line in ("Open Government Licence v3.0", "OS data", "Royal Mail data", "ONS boundaries"):
+        assert line in html, line
     assert "mcp-geo-legend" in html
     assert '"preferCanvas": false' in html  # a footprint map draws with SVG
 
@@ -214,3 +227,21 @@ def test_hub_bases_start_hidden_on_large_maps(ns_plan, cluster: bool) -> None:
     }
     assert shown[LAYER_NAMES["hub_bases"]] is not cluster
     assert shown[LAYER_NAMES["hubs"]] is True
+
+
+def test_hub_colours_are_shades_of_their_mcps_hue_and_neighbours_differ(ns_plan):
+    from mcp_geo.maps._colours import OKABE_ITO, hub_colours, shades, touching_pairs
+
+    mcp_of = dict(zip(ns_plan.hubs["hub_id"], ns_plan.hubs["mcp_id"], strict=True))
+    colours = hub_colours(ns_plan.territories_hubs, mcp_of)
+    pairs = touching_pairs(ns_plan.territories_hubs, "hub_id")
+    assert len(pairs) > 16
+    assert all(colours[a] != colours[b] for a, b in pairs)
+    for mcp in set(mcp_of.values()):
+        ramps = [
+            set(shades(hue, 8))
+            for hue in OKABE_ITO
+            if {colours[h] for h, m in mcp_of.items() if m == mcp} <= set(shades(hue, 8))
+        ]
+        assert len(ramps) == 1, mcp  # one hue per MCP
+    assert colours == hub_colours(ns_plan.territories_hubs, mcp_of)  # deterministic

@@ -9,7 +9,8 @@ import folium
 import pytest
 from folium.features import GeoJsonDetail
 
-from mcp_geo.maps._layers import add_plan_layers, panel_html
+from mcp_geo.maps._layers import add_plan_layers
+from mcp_geo.maps._panel import panel_html
 from mcp_geo.maps._text import TextPopup, TextTooltip
 from mcp_geo.maps.render import MapOptions, render_plan
 from tests._plans import PAYLOADS
@@ -65,7 +66,7 @@ def test_a_label_in_layer_names_is_escaped(planted_plan):
     fmap = folium.Map(tiles=None)
     add_plan_layers(fmap, planted_plan, label=PAYLOADS[1])
     names = [c.layer_name for c in fmap._children.values() if hasattr(c, "layer_name")]
-    assert len(names) == 7
+    assert len(names) == 8
     assert all(n.startswith(html.escape(PAYLOADS[1]) + ": ") for n in names)
 
 

@@ -102,7 +102,7 @@ def test_a_label_in_the_layer_control(planted_plan, tmp_path):
     _shown_as_text(report, features=78)
     names = [n.strip() for n in report.evaluated["layer_names"]]
     assert names[0] == f"{PAYLOADS[1]}: Hub territories"
-    assert len(names) == 7
+    assert len(names) == 8
     assert all(n.startswith(f"{PAYLOADS[1]}: ") for n in names)
 
 

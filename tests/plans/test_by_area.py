@@ -94,7 +94,7 @@ def test_a_plan_reports_by_area(ns_plan, ns_plan_dir, capsys):
 
 
 def test_the_panel_gives_the_areas(ns_plan):
-    from mcp_geo.maps._layers import panel_html
+    from mcp_geo.maps._panel import panel_html
 
     assert ns_plan.metrics.by_area.headline() in panel_html(ns_plan)
     assert "patients by Sub-ICB location" in panel_html(ns_plan)

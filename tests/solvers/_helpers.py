@@ -63,8 +63,11 @@ def brute_force(
     *,
     weighted: bool = True,
     count: int | None = None,
+    base_ok: np.ndarray | None = None,
 ) -> float | None:
-    """Optimum by enumeration of base sets and assignments (None if no plan); tiny n only."""
+    """Optimum by enumeration of base sets and assignments (None if no plan); tiny n only.
+
+    ``base_ok``: the items that may be a base (all when None)."""
     n = len(weights)
     cost = (weights[:, None] * km) if weighted else km
     ok = np.ones_like(km, dtype=bool) if max_km is None else km <= max_km + 1e-9
@@ -73,6 +76,8 @@ def brute_force(
         if count is not None and k != count:
             continue
         for bases in itertools.combinations(range(n), k):
+            if base_ok is not None and not base_ok[list(bases)].all():
+                continue
             others = [i for i in range(n) if i not in bases]
             choices = [[b for b in bases if ok[i, b]] for i in others]
             if any(not c for c in choices):

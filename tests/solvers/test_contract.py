@@ -11,6 +11,8 @@ the error says to relax, as data.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -153,7 +155,7 @@ class TestEngineContract:
         )
         options = SolveOptions(engine=engine, solver=solver)
         with pytest.raises(InfeasibleError, match=r"lower the floor to 27,500") as info:
-            solve_hubs(frame, rule=HubRule(), options=options, travel=travel)
+            solve_hubs(frame, rule=HubRule(strict=True), options=options, travel=travel)
         exc = info.value
         assert exc.level == "hubs"
         assert exc.relax == (
@@ -168,6 +170,7 @@ class TestEngineContract:
         """The tiny instance one level up (72 units in all): one MCP of 50-60 is too small, two
         are too large."""
         inst, _ = _tiny_instance(group="MCP", lo=50, hi=60)
+        inst = dataclasses.replace(inst, strict=True)
         with pytest.raises(InfeasibleError) as info:
             solve_instance(inst, options=SolveOptions(engine=engine, solver=solver))
         exc = info.value
@@ -252,6 +255,152 @@ class TestEngineContract:
         assert sol.certificate.objective == pytest.approx(expected) == 3.0
         assert len(sol.hubs) == 2
 
+    @pytest.mark.parametrize("seed", [5, 8])
+    def test_fixed_count_with_nearly_full_hubs(self, engine: str, solver: str, seed: int) -> None:
+        """Eight practices, the fewest hubs their patients allow (hubs ~90% full on average,
+        as at the fewest count of real footprints): the brute-force optimum, proven."""
+        rng = np.random.default_rng(seed)
+        pts = rng.integers(6_000, 16_000, size=8)
+        frame, travel = plane_instance(rng.uniform(0, 12, size=(8, 2)), pts)
+        count = int(np.ceil(pts.sum() / 30_000))
+        rule = HubRule(hub_min=10_000, hub_max=30_000, max_km=10, hubs=count)
+        best = brute_force(pts, travel.km, 10_000, 30_000, 10, count=count)
+        opts = SolveOptions(engine=engine, solver=solver)
+        if best is None:
+            with pytest.raises(InfeasibleError):
+                solve_hubs(frame, rule=rule, options=opts, travel=travel)
+            return
+        sol = solve_hubs(frame, rule=rule, options=opts, travel=travel)
+        check_invariants(sol, frame, travel, rule)
+        assert len(sol.hubs) == count
+        assert sol.certificate.status == "optimal"
+        assert sol.certificate.objective == pytest.approx(best, rel=1e-6, abs=1e-6)
+
+    def test_fewest_hubs_then_least_travel(self, engine: str, solver: str) -> None:
+        """Four practices 8 km apart, 10,000 each, hubs of 10,000-40,000 within 15 km.
+
+        ::
+
+            km:  0    8    16   24
+                 A    B    C    D
+                 10k  10k  10k  10k
+
+        40,000 patients fit one hub by size (the bound ceil(40,000 / 40,000) = 1), but no base
+        reaches all four within 15 km: the solver proves 1 impossible, and the fewest is 2, as
+        {A, B} + {C, D}, 8 x 10,000 x 2 = 160,000 patient-km (the free count's least travel is 4
+        hubs of one practice: 0). Stages in order: hubs (2, bound 2), travel.
+        """
+        frame, travel = line_instance(
+            {"A": 0, "B": 8, "C": 16, "D": 24}, dict.fromkeys("ABCD", 10_000)
+        )
+        rule = HubRule(hub_min=10_000, hub_max=40_000, max_km=15.0, hubs="fewest")
+        options = SolveOptions(engine=engine, solver=solver)
+        sol = solve_hubs(frame, rule=rule, options=options, travel=travel)
+        check_invariants(sol, frame, travel, rule)
+        assert len(sol.hubs) == 2
+        c = sol.certificate
+        assert c.objective == pytest.approx(160_000.0)
+        assert c.status == "optimal"
+        assert [s.name for s in c.stages] == ["hubs", "travel"]
+        hubs, travel_stage = c.stages
+        assert (hubs.objective, hubs.bound, hubs.status) == (2.0, 2.0, "optimal")
+        assert travel_stage.objective == pytest.approx(160_000.0)
+        assert travel_stage.status == "optimal"
+        free = solve_hubs(
+            frame, rule=dataclasses.replace(rule, hubs=None), options=options, travel=travel
+        )
+        assert len(free.hubs) == 4
+        assert free.certificate.stages == ()
+        fixed = solve_hubs(
+            frame, rule=dataclasses.replace(rule, hubs=3), options=options, travel=travel
+        )
+        assert len(fixed.hubs) == 3
+        assert fixed.certificate.objective == pytest.approx(80_000.0)
+
+    def test_fewest_adds_up_over_parts_and_exceptions(self, engine: str, solver: str) -> None:
+        """Two towns 50 km apart and a practice over the ceiling, hubs of 10,000-25,000.
+
+        ::
+
+            km:  0    1    2         50   51        90
+                 A    B    C         D    E         F
+                 10k  10k  10k       12k  12k       30k (over the ceiling: a hub alone)
+
+        Town 1 (30,000) needs ceil(30,000 / 25,000) = 2 hubs, town 2 (24,000) 1, F its own: 4.
+        """
+        frame, travel = line_instance(
+            {"A": 0, "B": 1, "C": 2, "D": 50, "E": 51, "F": 90},
+            {"A": 10_000, "B": 10_000, "C": 10_000, "D": 12_000, "E": 12_000, "F": 30_000},
+        )
+        rule = HubRule(hub_min=10_000, hub_max=25_000, max_km=15.0, hubs="fewest")
+        sol = solve_hubs(
+            frame, rule=rule, options=SolveOptions(engine=engine, solver=solver), travel=travel
+        )
+        assert len(sol.hubs) == 4
+        hubs = sol.certificate.stages[0]
+        assert (hubs.name, hubs.objective, hubs.bound, hubs.status) == ("hubs", 4.0, 4.0, "optimal")
+        assert sol.certificate.stages[1].objective == pytest.approx(sol.certificate.objective)
+
+    def test_least_exception_plan_where_the_floor_cannot_be_met(
+        self, engine: str, solver: str
+    ) -> None:
+        """Two towns 48 km apart, hubs of 25,000-30,000 within 15 km.
+
+        ::
+
+            km:  0    1    2              50   51   53   54
+                 A    B    C              D    E    F    G
+                 20k  15k  15k            12k  12k  12k  9k
+
+        Town 1 (50,000) needs 2 hubs; the only split within the ceiling is {A} + {B, C}: A is
+        5,000 under the floor (the solver proves 25-30k impossible). Town 2 (45,000): one hub
+        is too big, two cannot both reach 25,000; every split into two of at most 30,000 is
+        5,000 short in all. The least shortfall: 10,000, in 3 named hubs; {B, C} keeps the rules.
+        Strict: the old refusal.
+        """
+        frame, travel = line_instance(
+            {"A": 0, "B": 1, "C": 2, "D": 50, "E": 51, "F": 53, "G": 54},
+            {
+                "A": 20_000,
+                "B": 15_000,
+                "C": 15_000,
+                "D": 12_000,
+                "E": 12_000,
+                "F": 12_000,
+                "G": 9_000,
+            },
+        )
+        rule = HubRule(hub_min=25_000, hub_max=30_000, max_km=15.0)
+        options = SolveOptions(engine=engine, solver=solver)
+        sol = solve_hubs(frame, rule=rule, options=options, travel=travel)
+        c = sol.certificate
+        assert [s.name for s in c.stages] == ["shortfall", "travel"]
+        shortfall = c.stages[0]
+        assert (shortfall.objective, shortfall.bound, shortfall.status) == (
+            10_000.0,
+            10_000.0,
+            "optimal",
+        )
+        assert c.status == "optimal"
+        under = {e.items: e.shortfall for e in sol.exceptions}
+        assert under[("A",)] == 5_000
+        assert sum(under.values()) == 10_000
+        assert all(e.kind == "under_floor" for e in sol.exceptions)
+        kept = sol.hubs[sol.hubs.exception.isna()]
+        assert list(kept.patients) == [30_000]  # {B, C}
+        assert (
+            "under the floor by 5,000 patients: no plan of these 3 practices within 15 km"
+            in (sol.hubs.set_index("base_code").loc["A", "exception"])
+        )
+        fewest = solve_hubs(
+            frame, rule=dataclasses.replace(rule, hubs="fewest"), options=options, travel=travel
+        )
+        assert [s.name for s in fewest.certificate.stages] == ["shortfall", "hubs", "travel"]
+        with pytest.raises(InfeasibleError, match="cannot be split into hubs of 25,000-30,000"):
+            solve_hubs(
+                frame, rule=dataclasses.replace(rule, strict=True), options=options, travel=travel
+            )
+
     @settings(
         max_examples=20,
         deadline=None,
@@ -288,7 +437,10 @@ class TestEngineContract:
             assert best is not None
             assert sol.certificate.objective == pytest.approx(best, rel=1e-6, abs=1e-6)
         else:  # exceptions leave the rest optimal: never worse than brute force would allow
-            assert all(e.kind in ("over_ceiling", "island_under_floor") for e in sol.exceptions)
+            kinds = {e.kind for e in sol.exceptions}
+            assert kinds <= {"over_ceiling", "island_under_floor", "under_floor"}
+            if "under_floor" in kinds:  # a least-exception part: no plan meets every rule
+                assert best is None
 
     def test_same_plan_on_a_rerun(self, engine: str, solver: str) -> None:
         frame, travel = plane_instance(
@@ -362,7 +514,7 @@ class TestEngineContract:
             {"A": 0, "B": 10, "C": 20, "D": 30, "E": 40},
             {"A": 30_000, "B": 10_000, "C": 20_000, "D": 10_000, "E": 30_000},
         )
-        rule = HubRule(hub_min=50_000, hub_max=50_000, max_km=10)
+        rule = HubRule(hub_min=50_000, hub_max=50_000, max_km=10, strict=True)
         with pytest.raises(
             InfeasibleError,
             match=r"solver proved that the 5 practices A, B, C, D, E cannot be split into hubs of "

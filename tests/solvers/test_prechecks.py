@@ -81,7 +81,7 @@ def test_group_that_no_split_can_cover_names_the_limit_to_relax() -> None:
             r"floor to 27,500 or raise the ceiling to 55,000"
         ),
     ) as info:
-        _solve({"A": 0, "B": 1}, {"A": 27_000, "B": 28_000})
+        _solve({"A": 0, "B": 1}, {"A": 27_000, "B": 28_000}, strict=True)
     assert info.value.level == "hubs"
     assert info.value.relax == (
         Relaxation("hub_min", "lower", 27_500),

@@ -7,6 +7,14 @@ ODS numbers them)::
      2 name                     11 open date (YYYYMMDD) 26 prescribing setting
      4 high-level health        12 close date
        geography (the ICB)      13 status
+     5-8 address lines 1-4 (4: the post town)
+
+Field 8 is the post town in the current layout (every practice of ``epraccur_2026-06`` has one);
+older registers fill the address lines from the top, so there field 8 may be a county or empty.
+A practice's ``town`` (:func:`place_of`) is the place its address names: the locality of
+address line 3 or 2 where one is given (``LONGTON``, ``BIDDULPH``: a line without digits that
+is not a street or a building), else the post town; many practices of one city share its post
+town, so the locality tells them apart on a map.
 
 Field 4 is the practice's ICB in registers since the ICBs (July 2022); older registers hold
 NHS England's local office there (``Q74``), which this package does not use.
@@ -43,10 +51,11 @@ FIELDS = 27
 """Fields per row of the standard layout."""
 
 # 0-based positions in a row
-_CODE, _NAME, _GEOGRAPHY, _POSTCODE, _OPEN, _CLOSE, _STATUS, _COMMISSIONER, _SETTING = (
+_CODE, _NAME, _GEOGRAPHY, _TOWN, _POSTCODE, _OPEN, _CLOSE, _STATUS, _COMMISSIONER, _SETTING = (
     0,
     1,
     3,
+    7,
     9,
     10,
     11,
@@ -77,6 +86,7 @@ DATA_COLUMNS: tuple[str, ...] = (
     "practice_code",
     "name",
     "postcode",
+    "town",
     "open_date",
     "close_date",
     "status",
@@ -124,6 +134,89 @@ def is_gp_setting(value: str) -> bool:
     (True, True, False)
     """
     return any(part.strip().upper() in GP_PRACTICE_SETTINGS for part in value.split("|"))
+
+
+_NOT_PLACES = frozenset(
+    [
+        "ROAD",
+        "STREET",
+        "LANE",
+        "AVENUE",
+        "DRIVE",
+        "WAY",
+        "CLOSE",
+        "PLACE",
+        "SQUARE",
+        "CRESCENT",
+        "TERRACE",
+        "PARADE",
+        "GROVE",
+        "GARDENS",
+        "WALK",
+        "ROW",
+        "COURT",
+        "MEWS",
+        "RISE",
+        "BOULEVARD",
+        "PRECINCT",
+        "ARCADE",
+        "YARD",
+        "CENTRE",
+        "CENTER",
+        "SURGERY",
+        "HOUSE",
+        "PRACTICE",
+        "HOSPITAL",
+        "CLINIC",
+        "BUILDING",
+        "BUILDINGS",
+        "UNIT",
+        "FLOOR",
+        "SUITE",
+        "MEDICAL",
+        "HEALTH",
+        "ESTATE",
+        "OFFICE",
+        "OFFICES",
+        "CHAMBERS",
+        "LODGE",
+        "HALL",
+        "BLOCK",
+        "WING",
+        "ST",
+        "RD",
+    ]
+)
+_ADDRESS = (4, 5, 6)  # address lines 1-3 (0-based fields)
+
+
+def place_of(values: list[str]) -> str:
+    """The place a register row's address names: a locality line, else the post town.
+
+    Parameters
+    ----------
+    values
+        The row's fields (0-based; address lines 1-4 are fields 4-7).
+
+    Examples
+    --------
+    >>> place_of(["", "", "", "", "54 TRENTHAM ROAD", "LONGTON", "", "STOKE-ON-TRENT"])
+    'LONGTON'
+    >>> place_of(["", "", "", "", "CHELL HEATH ROAD", "", "", "STOKE-ON-TRENT"])
+    'STOKE-ON-TRENT'
+    """
+    town = values[_TOWN].strip() if len(values) > _TOWN else ""
+    for index in reversed(_ADDRESS[1:]):
+        line = values[index].strip().upper() if len(values) > index else ""
+        words = set(line.replace(",", " ").replace(".", " ").split())
+        if (
+            line
+            and line != town
+            and not any(c.isdigit() for c in line)
+            and not (words & _NOT_PLACES)
+        ):
+            return line
+    return town
 
 
 def read_register(path: str | Path) -> OfficialTable:
@@ -219,6 +312,7 @@ def read_register(path: str | Path) -> OfficialTable:
                 "practice_code": code,
                 "name": values[_NAME],
                 "postcode": values[_POSTCODE],
+                "town": place_of(values),
                 "open_date": dates["open_date"],
                 "close_date": dates["close_date"],
                 "status": status,

@@ -8,6 +8,8 @@ module each:
 - :mod:`.generation`: the column generation loop, with dual smoothing;
 - :mod:`.cuts`: subset-row cuts on triples of items, and pricing that respects them;
 - :mod:`.incumbent`: plans (greedy, price-and-dive, the master MIP over the columns, local search);
+- :mod:`.completion` and :mod:`.regroup`: plans for a fixed count with nearly full groups (bin
+  completion guided by the LP; a few neighbouring groups regrouped exactly);
 - :mod:`.enumeration`: reduced-cost fixing and the listing of every column that can beat a target;
 - :mod:`.branching`: branch-and-price when a small gap is left;
 - :mod:`.driver`: the order of the steps and the certificate (its docstring tells the whole story).

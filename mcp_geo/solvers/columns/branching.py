@@ -404,7 +404,7 @@ class _Search:
         self.reach = np.zeros((n, n), dtype=bool)  # for the local search
         for j in range(n):
             self.reach[pr.nbr[j], j] = True
-        np.fill_diagonal(self.reach, True)
+        self.reach[np.arange(n), np.arange(n)] = pr.base_ok
         self.plunge: _Node | None = None  # the child to explore next (depth first while promising)
 
     def closes(self, bound: float) -> bool:

@@ -27,7 +27,10 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    the LP bound of the master with its cuts. The ``r_j`` are made exact only as far as the
    fixing and the listing of step 6 need (a little above their target).
 5. **Incumbents** (:mod:`.incumbent`): the greedy plan, polished by local search; when step 6
-   does not close the gap, price-and-dive and the master MIP over the generated columns.
+   does not close the gap, price-and-dive and the master MIP over the generated columns. With a
+   fixed count and no plan yet, bin completion guided by the master LP (:mod:`.completion`)
+   instead, its plan regrouped exactly a few groups at a time (:mod:`.regroup`): at the fewest
+   count the groups are nearly full and the others find none.
 6. **Closing by listing** (:mod:`.enumeration`): for a target U a little above the bound, every
    column a plan costing at most U can use is listed (reduced-cost fixing of bases and pairs,
    then a search over subsets) and the set-partitioning MIP over them (with the incumbent's
@@ -67,16 +70,20 @@ from mcp_geo.solvers.engine import PartResult
 from mcp_geo.solvers.rules import SolveOptions
 
 from .branching import branch_and_price
+from .completion import complete_plan
 from .enumeration import Duals, fix_by_reduced_cost, list_columns
 from .generation import ColumnGeneration, Generated
 from .incumbent import Column, column_mip, dive, local_polish
 from .master import Master
 from .pricing import Pricer
+from .regroup import regroup_part
 
 log = logging.getLogger(__name__)
 
 CG_SHARE = 0.4  # of the time: column generation and its cuts (a valid bound whenever stopped)
 DIVE_SHARE = 0.1  # of the time left: the dive (the listing's MIP finds better plans)
+COMPLETION_SHARE = 0.1  # of the time left: bin completion, with a fixed count
+REGROUP_SHARE = 0.15  # of the time left: regrouping its plan (see :mod:`.regroup`)
 BRANCH_MAX_GAP = 0.02  # branch-and-price closes gaps up to this (measured: not 3% on 141 items)
 BRANCH_MAX_ITEMS = 120  # and parts up to this size (190 items, 1% gap: not closed in 60 s)
 FIRST_TARGET_STEP = 0.002  # the first listing's target: this far above the bound
@@ -220,7 +227,8 @@ class _Search:
             self.n > LARGE_PART
             and not within_gap(relative_gap(self.inc_cost, self.bound), DIVE_FIRST_GAP)
         ):
-            self._improve(*_best_polished(self.inst, self.part, _more_plans(self)))
+            until = time.perf_counter() + REGROUP_SHARE * self.deadline.remaining()
+            self._improve(*_best_polished(self.inst, self.part, _more_plans(self), until=until))
             self.dived = True
         log.info("columns: bound %.1f, incumbent %.1f", self.bound, self.inc_cost)
 
@@ -474,9 +482,25 @@ class _ReducedCosts:
 
 
 def _more_plans(s: _Search) -> list[NDArray[np.int64]]:
-    """Price-and-dive, and the master MIP over the generated columns (local bases)."""
+    """Price-and-dive, and the master MIP over the generated columns (local bases); with a
+    fixed count, bin completion first (:mod:`.completion`), and the others only without its
+    plan."""
     deadline = s.deadline
     plans = []
+    if s.count is not None:
+        _, pi, mu = s.master.solve()
+        done = complete_plan(
+            s.pr,
+            s.order,
+            s.master.values(),
+            pi=pi,
+            mu=mu,
+            count=s.count,
+            until=time.perf_counter() + COMPLETION_SHARE * deadline.remaining(),
+        )
+        log.info("columns: bin completion %s", "found a plan" if done is not None else "stuck")
+        if done is not None:
+            return [done]
     dived = dive(
         s.master,
         s.pr,
@@ -505,12 +529,18 @@ def _more_plans(s: _Search) -> list[NDArray[np.int64]]:
 
 
 def _best_polished(
-    inst: Instance, part: Part, plans: list[NDArray[np.int64]]
+    inst: Instance, part: Part, plans: list[NDArray[np.int64]], *, until: float | None = None
 ) -> tuple[NDArray[np.int64] | None, float]:
-    """The best of the plans (local bases) after local search, as instance indices, and its cost."""
+    """The best of the plans (local bases) after local search, as instance indices, and its cost;
+    with a fixed count and ``until`` (a ``time.perf_counter()``), regrouped too."""
     best, best_cost = None, np.inf
     for plan in plans:
-        polished = part.items[local_polish(inst, part, plan)]
+        if part.count is not None and len(set(plan.tolist())) != part.count:
+            continue  # a dive's repair may miss the fixed count: no plan of this part
+        local = local_polish(inst, part, plan)
+        if part.count is not None and until is not None:  # nearly full groups: regroup too
+            local = local_polish(inst, part, regroup_part(inst, part, local, until=until))
+        polished = part.items[local]
         cost = plan_cost(inst, part.items, polished)
         log.info(
             "columns: plan %.1f, polished %.1f", plan_cost(inst, part.items, part.items[plan]), cost

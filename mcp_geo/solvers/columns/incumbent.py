@@ -104,22 +104,33 @@ def dive(
             base_local[members] = j
     finally:
         pr.active = None
-    return _repair(pr, base_local)
+    return _repair(pr, base_local, count=master.count)
 
 
-def _repair(pr: Pricer, base_local: NDArray[np.int64]) -> NDArray[np.int64] | None:
-    """Complete a dive: the greedy plan on the items left over, else the nearest group with room."""
+def _repair(
+    pr: Pricer, base_local: NDArray[np.int64], *, count: int | None
+) -> NDArray[np.int64] | None:
+    """Complete a dive: the greedy plan on the items left over, else the nearest group with room
+    (with a fixed count: only when that makes the count)."""
     left = np.flatnonzero(base_local < 0)
+    groups = len({int(b) for b in base_local.tolist() if b >= 0})
     if len(left) == 0:
-        return base_local
+        return base_local if count is None or groups == count else None
     allowed = np.zeros((len(left), len(left)), dtype=bool)
     for k, j in enumerate(left):
         allowed[np.isin(left, pr.nbr[j]), k] = True
-    np.fill_diagonal(allowed, True)
-    sub = greedy_plan(pr.w[left], pr.cost[np.ix_(left, left)], allowed, lo=pr.lo, hi=pr.hi)
+    allowed[np.arange(len(left)), np.arange(len(left))] = pr.base_ok[left]
+    rest = None if count is None else count - groups  # groups the greedy plan must add
+    sub = None
+    if rest is None or rest > 0:
+        sub = greedy_plan(
+            pr.w[left], pr.cost[np.ix_(left, left)], allowed, lo=pr.lo, hi=pr.hi, count=rest
+        )
     if sub is not None:
         base_local[left] = left[sub]
         return base_local
+    if rest is not None and rest != 0:
+        return None
     load = {int(b): int(pr.w[base_local == b].sum()) for b in set(base_local.tolist()) if b >= 0}
     for i in left:
         fits = [

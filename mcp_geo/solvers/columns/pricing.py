@@ -30,12 +30,17 @@ class Pricer:
         self.lo, self.hi = part.lo, inst.hi
         self.nbr: list[NDArray[np.int64]] = []
         self.openable = np.zeros(n, dtype=bool)
+        self.base_ok = np.diagonal(allowed).copy()  # the base rules (see Instance.allowed)
         for j in range(n):
             cand = np.flatnonzero(allowed[:, j])
             cand = cand[cand != j]
             cand = cand[np.lexsort((cand, self.cost[cand, j]))]  # nearest first, then by code
             self.nbr.append(cand)
-            self.openable[j] = self.w[j] <= self.hi and self.w[j] + self.w[cand].sum() >= self.lo
+            self.openable[j] = (
+                self.base_ok[j]
+                and self.w[j] <= self.hi
+                and self.w[j] + self.w[cand].sum() >= self.lo
+            )
         degree = max((len(nb) for nb in self.nbr), default=0)
         self.nb_pad = np.zeros((n, degree), dtype=np.int64)  # neighbours, padded: lp_rc in one go
         self.nb_valid = np.zeros((n, degree), dtype=bool)
@@ -69,6 +74,8 @@ class Pricer:
             for i in self.nbr[j]:
                 if tot >= self.lo:
                     break
+                if self.w[i] == 0 and self.base_ok[i]:
+                    continue  # a weightless base (a candidate site): left to the others
                 if tot + self.w[i] <= self.hi:
                     members.append(int(i))
                     tot += int(self.w[i])

@@ -1,0 +1,317 @@
+"""The page's own script: labels, keyboard access, focus style, legends and panels.
+
+:data:`LIBRARY` is one constant script (no data in it) placed in the page's body, so it runs
+after Leaflet loads and before folium's script makes the maps. It defines ``window.mcpGeo``:
+
+- ``labelLayer(rows)``: a feature group of text labels (:mod:`mcp_geo.maps._labels`); each is a
+  marker whose icon is a ``<span>`` filled with ``textContent``, focusable, opening its popup
+  (a table filled with ``textContent``) on click or Enter.
+- ``setup(map)`` (:class:`MapBehaviour`, after each map's layers): every feature with a popup
+  becomes focusable (``tabindex``, ``role="button"``, ``aria-label`` from the feature's
+  ``label`` property) and opens its popup on Enter or Space; labels are placed so that none
+  overlap (again on every zoom, pan, resize and layer switch); each legend row shows only while
+  its layer is on; on a narrow screen the panels and legends start collapsed.
+- On screens narrower than :data:`NARROW_PX` every layer control starts collapsed (an init hook),
+  so that it fits beside the panel.
+
+:data:`STYLE` removes the focus box a mouse click leaves on a clicked SVG shape and keeps a
+visible focus style for keyboard users (``:focus-visible``), and styles the labels and boxes.
+"""
+
+from __future__ import annotations
+
+import html
+
+import folium
+from branca.element import MacroElement
+from folium.template import Template
+
+from mcp_geo.maps._labels import LABEL_CLASS, LABEL_PANE
+from mcp_geo.maps._panel import HUB_BASE_CLASS, MCP_BASE_CLASS
+
+NARROW_PX = 700
+"""Screens narrower than this (phones) start with the panels, legends and layer controls
+collapsed."""
+
+FOCUS = "#005fcc"
+
+STYLE = f"""<style>
+.leaflet-interactive:focus:not(:focus-visible) {{ outline: none; }}
+path.leaflet-interactive:focus-visible {{ outline: none; stroke: {FOCUS}; stroke-width: 4px;
+  stroke-opacity: 1; }}
+.leaflet-marker-icon:focus-visible, .mcp-geo-box summary:focus-visible,
+.{LABEL_CLASS}:focus-visible {{ outline: 3px solid {FOCUS}; outline-offset: 2px; }}
+.leaflet-marker-icon:focus:not(:focus-visible) {{ outline: none; }}
+.{LABEL_CLASS} {{ background: none; border: none; width: auto !important; height: auto !important;
+  white-space: nowrap; }}
+.{LABEL_CLASS} span {{ display: inline-block; transform: translate(-50%, -50%); padding: 0 3px;
+  font: 600 11px/1.3 system-ui, sans-serif; color: #111; background: rgba(255,255,255,0.82);
+  border-radius: 3px; cursor: pointer; }}
+.{LABEL_CLASS}.mcp-geo-label-mcp span {{ font-size: 13px; font-weight: 700; color: #000;
+  background: rgba(255,255,255,0.92); border: 2px solid #111; }}
+.mcp-geo-label-hidden {{ visibility: hidden; }}
+</style>"""
+"""CSS of the focus styles and the labels."""
+
+_LIBRARY = """<script>
+(function () {
+  "use strict";
+  var NARROW = __NARROW__;
+  L.Control.Layers.addInitHook(function () {
+    if (window.innerWidth < NARROW) { this.options.collapsed = true; }
+  });
+
+  function table(pairs) {
+    var div = L.DomUtil.create("div");
+    var t = L.DomUtil.create("table", "", div);
+    for (var i = 0; i < pairs.length; i++) {
+      var tr = L.DomUtil.create("tr", "", t);
+      L.DomUtil.create("th", "", tr).textContent = pairs[i][0];
+      L.DomUtil.create("td", "", tr).textContent = pairs[i][1];
+    }
+    return div;
+  }
+
+  function labelLayer(rows) {
+    var group = L.featureGroup();
+    rows.forEach(function (row) {
+      var span = document.createElement("span");
+      span.textContent = row.text;
+      var marker = L.marker([row.lat, row.lon], {
+        pane: "__PANE__",
+        keyboard: true,
+        title: row.describe,
+        icon: L.divIcon({
+          html: span, iconSize: null,
+          className: "__LABEL__ mcp-geo-label-" + row.kind
+        })
+      });
+      marker.mcpGeoLabel = row;
+      marker.bindPopup(function () { return table(row.popup); });
+      marker.on("add", function () {
+        var e = marker.getElement();
+        e.dataset.priority = row.priority;
+        e.dataset.kind = row.kind;
+        e.dataset.id = row.id;
+        e.setAttribute("aria-label", row.describe);
+        e.mcpGeoMinZoom = row.minZoom;
+      });
+      group.addLayer(marker);
+    });
+    return group;
+  }
+
+  function anchor(layer) {
+    var p = layer.feature && layer.feature.properties;
+    if (p && p.anchor_lat) { return L.latLng(+p.anchor_lat, +p.anchor_lon); }
+    if (layer.getLatLng) { return layer.getLatLng(); }
+    return layer.getBounds().getCenter();
+  }
+
+  function hasPopup(layer) {
+    /* folium binds a GeoJSON layer's popup to the layer group: look at the parents too */
+    if (layer.getPopup && layer.getPopup()) { return true; }
+    return Object.values(layer._eventParents || {}).some(function (p) {
+      return p.getPopup && p.getPopup();
+    });
+  }
+
+  function decorate(layer) {
+    if (!layer.getElement || layer.mcpGeoLabel || !hasPopup(layer)) { return; }
+    var e = layer.getElement();
+    if (!e || e.dataset.mcpGeo) { return; }
+    e.dataset.mcpGeo = "1";
+    var p = layer.feature && layer.feature.properties;
+    if (p && p.label) { e.setAttribute("aria-label", p.label); }
+    e.setAttribute("tabindex", "0");
+    e.setAttribute("role", "button");
+    L.DomEvent.on(e, "keydown", function (ev) {
+      if (ev.key === "Enter" || ev.key === " ") {
+        L.DomEvent.preventDefault(ev);
+        /* as a click there would: the event reaches the group the popup is bound to */
+        layer.fire("click", {latlng: anchor(layer)}, true);
+      }
+    });
+  }
+
+  function overlaps(a, b) {
+    return a.left < b.right + 2 && b.left < a.right + 2 &&
+           a.top < b.bottom + 2 && b.top < a.bottom + 2;
+  }
+
+  function visibleRect(e) {
+    var r = e.getBoundingClientRect();
+    var s = window.getComputedStyle(e);
+    return (r.width && r.height && s.display !== "none" && s.visibility !== "hidden") ? r : null;
+  }
+
+  function shifted(r, dy) {
+    return {left: r.left, right: r.right, top: r.top + dy, bottom: r.bottom + dy};
+  }
+
+  function placeLabels(map) {
+    /* Labels in priority order; each takes the first of a few positions (on its point, then
+       a line above or below) whose box is inside the map and overlaps no label shown, no
+       panel, control or base marker; else it is hidden. */
+    var container = map.getContainer();
+    var box = container.getBoundingClientRect();
+    var labels = [].slice.call(container.querySelectorAll(".__LABEL__"));
+    labels.sort(function (a, b) { return a.dataset.priority - b.dataset.priority; });
+    var shown = [];
+    document.querySelectorAll(".mcp-geo-box, .leaflet-control").forEach(function (e) {
+      var r = visibleRect(e);
+      if (r && overlaps(r, box)) { shown.push(r); }
+    });
+    container.querySelectorAll(".__HUB_BASE__, .__MCP_BASE__").forEach(function (e) {
+      var r = visibleRect(e);
+      if (r) { shown.push(r); }
+    });
+    var zoom = map.getZoom();
+    var rects = labels.map(function (e) {
+      e.firstChild.style.transform = "";
+      return e.firstChild.getBoundingClientRect();
+    });
+    labels.forEach(function (e, i) {
+      var min = e.mcpGeoMinZoom;
+      var h = rects[i].height + 2;
+      var place = null;
+      if (!(min !== null && min !== undefined && zoom < min)) {
+        [0, -h, h, -2 * h, 2 * h].some(function (dy) {
+          var r = shifted(rects[i], dy);
+          if (r.left < box.left || r.right > box.right || r.top < box.top ||
+              r.bottom > box.bottom) { return false; }
+          for (var j = 0; j < shown.length; j++) { if (overlaps(r, shown[j])) { return false; } }
+          place = dy;
+          shown.push(r);
+          return true;
+        });
+      }
+      e.firstChild.style.transform = place ? "translate(-50%, calc(-50% + " + place + "px))" : "";
+      e.dataset.planned = place === null ? "" : JSON.stringify(shifted(rects[i], place));
+      e.classList.toggle("mcp-geo-label-hidden", place === null);
+      e.setAttribute("aria-hidden", place === null ? "true" : "false");
+    });
+  }
+
+  function lift(map) {
+    /* Each legend of this map sits above the bottom controls it would cover (scale, the
+       attribution line, which wraps on a phone). */
+    var container = map.getContainer();
+    var box = container.getBoundingClientRect();
+    var controls = [].slice.call(container.querySelectorAll(".leaflet-bottom .leaflet-control"));
+    document.querySelectorAll(".mcp-geo-legend").forEach(function (legend) {
+      var r = legend.getBoundingClientRect();
+      if (r.left < box.left || r.left >= box.right) { return; }
+      var above = 10;
+      controls.forEach(function (c) {
+        var cr = c.getBoundingClientRect();
+        if (cr.height && cr.left < r.right && r.left < cr.right) {
+          above = Math.max(above, box.bottom - cr.top + 6);
+        }
+      });
+      legend.style.bottom = above + "px";
+    });
+  }
+
+  function frame(map, bounds) {
+    /* On a wide screen, frame the footprint beside the boxes on the left (panel, legend). */
+    var container = map.getContainer();
+    var box = container.getBoundingClientRect();
+    if (box.width < 900) { return; }
+    var left = 0;
+    document.querySelectorAll(".mcp-geo-box").forEach(function (e) {
+      var r = visibleRect(e);
+      if (r && r.left < box.left + box.width / 3 && r.right > box.left) {
+        left = Math.max(left, r.right - box.left);
+      }
+    });
+    map.fitBounds(bounds, {paddingTopLeft: [left + 10, 10], paddingBottomRight: [10, 10],
+                           animate: false});
+  }
+
+  function syncLegends(map) {
+    document.querySelectorAll("[data-mcp-geo-layer]").forEach(function (row) {
+      var layer = window[row.dataset.mcpGeoLayer];
+      if (layer && layer._mcpGeoMap === map) {
+        row.style.display = map.hasLayer(layer) ? "" : "none";
+      }
+    });
+  }
+
+  function setup(map, layers, attribution, title, bounds) {
+    layers.forEach(function (layer) { if (layer) { layer._mcpGeoMap = map; } });
+    if (map.attributionControl) {
+      map.attributionControl.addAttribution(attribution);  /* escaped by MapBehaviour */
+    }
+    map.getContainer().setAttribute("aria-label", title);
+    map.getContainer().setAttribute("role", "region");
+    map.on("layeradd", function (ev) { decorate(ev.layer); });
+    map.eachLayer(decorate);
+    var place = function () { placeLabels(map); };
+    var later = function () { window.requestAnimationFrame(place); };
+    map.on("zoomend moveend resize overlayadd overlayremove", later);
+    map.on("overlayadd overlayremove", function () { syncLegends(map); });
+    if (map.getContainer().clientWidth < NARROW) {
+      document.querySelectorAll("details.mcp-geo-box").forEach(function (d) { d.open = false; });
+    }
+    document.querySelectorAll("details.mcp-geo-box").forEach(function (d) {
+      d.addEventListener("toggle", later);
+    });
+    syncLegends(map);
+    lift(map);
+    frame(map, bounds);
+    later();
+  }
+
+  window.mcpGeo = {labelLayer: labelLayer, setup: setup, placeLabels: placeLabels, table: table};
+})();
+</script>"""
+LIBRARY = (
+    _LIBRARY.replace("__NARROW__", str(NARROW_PX))
+    .replace("__PANE__", LABEL_PANE)
+    .replace("__LABEL__", LABEL_CLASS)
+    .replace("__HUB_BASE__", HUB_BASE_CLASS)
+    .replace("__MCP_BASE__", MCP_BASE_CLASS)
+)
+"""The page's script library (constant text, no data)."""
+
+
+class MapBehaviour(MacroElement):
+    """``mcpGeo.setup(map, layers)`` for one map, after its layers (see the module docstring).
+
+    Parameters
+    ----------
+    layers
+        The map's layers whose legend rows follow them (``data-mcp-geo-layer`` names them).
+    attribution
+        The data's attribution line (plain text, escaped here).
+    title
+        The map's accessible name (its container's ``aria-label``).
+    bounds
+        The footprint's bounds, framed again beside the panel and legend on a wide screen.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        mcpGeo.setup({{ this._parent.get_name() }}, [{{ this.layer_names | join(", ") }}],
+                     {{ this.attribution | tojson }}, {{ this.title | tojson }},
+                     {{ this.bounds | tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        layers: list[folium.map.Layer],
+        *,
+        attribution: str,
+        title: str,
+        bounds: list[list[float]],
+    ) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # branca leaves it unannotated
+        self._name = "MapBehaviour"
+        self.layer_names = [layer.get_name() for layer in layers]
+        self.attribution = html.escape(attribution)  # Leaflet sets it as HTML
+        self.title = title
+        self.bounds = bounds

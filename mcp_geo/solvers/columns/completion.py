@@ -1,0 +1,191 @@
+"""Plans for a fixed count by bin completion: a depth-first search guided by the master LP.
+
+With a fixed count p the groups of a plan hold the part's whole weight W, so the room they
+leave below the ceiling U adds up to exactly ``p U - W`` (the *slack*). At the fewest count the
+slack is small (central-sussex-east-surrey at 23 hubs: 32,575 patients, 1,417 a hub, hubs 97%
+full) and the usual heuristics find no plan: the greedy plan and price-and-dive fill the first
+groups well and strand the last items (measured: no plan in 60 s; HiGHS on the compact model:
+none in 114 s with the travel objective, the first one after 18-28 s without it).
+
+Bin completion (Korf's method for bin packing, here with bases and the distance limit) makes one
+group at a time and backtracks:
+
+1. the item to place is the most constrained one left: the fewest items within its reach, then
+   the heaviest, then the lowest index;
+2. its candidate groups hold it and leave at most the slack still unspent: weight within
+   ``[max(L, U - slack), U]``. They are the master LP's columns with a positive value that fit
+   (largest value first) and, for each base within the item's reach, the best knapsack at the
+   LP's duals (:func:`.knapsack.knapsack_window`, the item forced in), smallest reduced cost
+   first: at most :data:`WIDTH` of them, in that order;
+3. the search goes depth first, pruning a node whose items cannot make the groups left by weight
+   alone, and stops at the first plan, at :data:`MAX_NODES` nodes or at the time given.
+
+Measured on central-sussex-east-surrey at 23 hubs: a plan in 0.2-0.3 s (27-32 nodes), 2.86M
+patient-km after local search against a bound of 2.24M. Deterministic (no decision depends on
+the clock; the time only stops it). It only provides incumbents: bounds come from elsewhere.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .knapsack import knapsack_window
+
+if TYPE_CHECKING:
+    from .incumbent import Column
+    from .pricing import Pricer
+
+WIDTH = 3  # candidate groups tried per node
+LP_WIDTH = 1  # of which at most this many are the LP's columns
+MAX_NODES = 2_000  # nodes of the search, at most
+
+
+@dataclass(frozen=True)
+class _Guide:
+    """The LP's duals and columns that order the candidates."""
+
+    pi: NDArray[np.float64]
+    mu: float
+    holds: NDArray[np.bool_]  # holds[k, i]: LP column k holds item i
+    weight: NDArray[np.int64]
+    base: NDArray[np.int64]
+    rc: NDArray[np.float64]  # their reduced costs at (pi, mu)
+    value: NDArray[np.float64]  # their LP values
+
+
+def complete_plan(
+    pr: Pricer,
+    columns: list[Column],
+    values: NDArray[np.float64],
+    *,
+    pi: NDArray[np.float64],
+    mu: float,
+    count: int,
+    until: float,
+) -> NDArray[np.int64] | None:
+    """A plan of exactly ``count`` groups by bin completion (see the module docstring).
+
+    Parameters
+    ----------
+    pr
+        The part's pricer (weights, costs, reach, window).
+    columns
+        The master's columns (base, members, cost), in the master's order.
+    values
+        Their values in the master LP.
+    pi, mu
+        The master's duals (cover rows, count row).
+    count
+        The number of groups.
+    until
+        A ``time.perf_counter()`` at which the search gives up.
+
+    Returns
+    -------
+    NDArray[np.int64] | None
+        The local base of every item, or None when the search found no plan.
+    """
+    n = pr.n
+    use = np.flatnonzero(values > 1e-6)
+    holds = np.zeros((len(use), n), dtype=bool)
+    for r, k in enumerate(use.tolist()):
+        holds[r, columns[k][1]] = True
+    base = np.array([columns[k][0] for k in use.tolist()], dtype=np.int64)
+    cost = np.array([columns[k][2] for k in use.tolist()])
+    guide = _Guide(
+        pi=pi,
+        mu=mu,
+        holds=holds,
+        weight=holds @ pr.w,
+        base=base,
+        rc=cost - holds @ pi - mu,
+        value=values[use],
+    )
+    search = _Search(pr, guide, until=until)
+    groups = search.dfs(np.arange(n), count)
+    if groups is None:
+        return None
+    out = np.full(n, -1, dtype=np.int64)
+    for j, members in groups:
+        out[members] = j
+    return out
+
+
+class _Search:
+    """The depth-first search over groups (one node: the items left and the groups to make)."""
+
+    def __init__(self, pr: Pricer, guide: _Guide, *, until: float) -> None:
+        self.pr, self.guide, self.until = pr, guide, until
+        n = pr.n
+        self.reach = np.zeros((n, n), dtype=bool)  # reach[i, j]: base j may serve item i
+        for j in range(n):
+            self.reach[pr.nbr[j], j] = True
+        np.fill_diagonal(self.reach, True)
+        self.nodes = 0
+
+    def dfs(self, left: NDArray[np.int64], k: int) -> list[tuple[int, NDArray[np.int64]]] | None:
+        """Groups covering ``left`` exactly, ``k`` of them, or None."""
+        self.nodes += 1
+        if len(left) == 0:
+            return [] if k == 0 else None
+        weight = int(self.pr.w[left].sum())
+        if k == 0 or weight > k * self.pr.hi or weight < k * self.pr.lo:
+            return None
+        for j, members in self._candidates(left, k):
+            if self.nodes >= MAX_NODES or time.perf_counter() > self.until:
+                return None
+            rest = self.dfs(np.setdiff1d(left, members), k - 1)
+            if rest is not None:
+                return [(j, members), *rest]
+        return None
+
+    def _candidates(self, left: NDArray[np.int64], k: int) -> list[tuple[int, NDArray[np.int64]]]:
+        """The groups to try for the most constrained item left, in order (at most WIDTH)."""
+        pr, g = self.pr, self.guide
+        is_left = np.zeros(pr.n, dtype=bool)
+        is_left[left] = True
+        options = self.reach[np.ix_(left, left)].sum(axis=1)
+        i = int(left[np.lexsort((left, -pr.w[left], options))[0]])
+        floor = max(pr.lo, pr.hi - (k * pr.hi - int(pr.w[left].sum())))
+        fits = g.holds[:, i] & ~(g.holds & ~is_left).any(axis=1)
+        fits &= (g.weight >= floor) & (g.weight <= pr.hi)
+        ks = np.flatnonzero(fits)
+        ks = ks[np.lexsort((ks, g.rc[ks], -g.value[ks]))][:LP_WIDTH]
+        out = [(int(g.base[q]), np.flatnonzero(g.holds[q])) for q in ks.tolist()]
+        seen = {(j, tuple(m.tolist())) for j, m in out}
+        for _, j, members in self._knapsacks(i, is_left, floor):
+            if len(out) >= WIDTH:
+                break
+            if (j, tuple(members.tolist())) not in seen:
+                out.append((j, members))
+        return out
+
+    def _knapsacks(
+        self, i: int, is_left: NDArray[np.bool_], floor: int
+    ) -> list[tuple[float, int, NDArray[np.int64]]]:
+        """For each base within reach of item i: its best group holding i at the duals, with
+        weight in ``[floor, U]``, as (reduced cost, base, members), smallest first."""
+        pr, g = self.pr, self.guide
+        out = []
+        for j in np.flatnonzero(self.reach[i] & is_left & pr.openable).tolist():
+            fixed = np.array([j] if i == j else [i, j], dtype=np.int64)
+            wf = int(pr.w[fixed].sum())
+            if wf > pr.hi:
+                continue
+            nb = np.flatnonzero(self.reach[:, j] & is_left)
+            nb = nb[~np.isin(nb, fixed)]
+            _, chosen = knapsack_window(
+                pr.w[nb], g.pi[nb] - pr.cost[nb, j], lo=floor - wf, hi=pr.hi - wf
+            )
+            if chosen is None:
+                continue
+            members = np.sort(np.concatenate([fixed, nb[chosen]])).astype(np.int64)
+            rc = float(pr.cost[members, j].sum() - g.pi[members].sum() - g.mu)
+            out.append((rc, j, members))
+        out.sort(key=lambda t: (t[0], t[1]))
+        return out

@@ -1,0 +1,80 @@
+"""Plans for a fixed count with nearly full groups: bin completion and exact regrouping."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mcp_geo.solvers._compact import plan_cost
+from mcp_geo.solvers._run import Deadline
+from mcp_geo.solvers.columns.completion import complete_plan
+from mcp_geo.solvers.columns.driver import _Search
+from mcp_geo.solvers.columns.generation import ColumnGeneration
+from mcp_geo.solvers.columns.regroup import best_split, regroup_part
+from mcp_geo.solvers.rules import SolveOptions
+
+from ._helpers import brute_force, scattered_instance
+
+
+def _feasible(inst, part, base_of, count) -> None:  # type: ignore[no-untyped-def]
+    assert (base_of >= 0).all()
+    groups = sorted(set(base_of.tolist()))
+    assert len(groups) == count
+    for b in groups:
+        members = part.items[base_of == b] if base_of.max() < len(part.items) else None
+        assert members is not None
+        assert part.lo <= inst.weights[members].sum() <= inst.hi
+        assert inst.allowed[members, part.items[b]].all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("groups", [2, 3])
+def test_best_split_matches_brute_force(seed: int, groups: int) -> None:
+    """Items on a line: the enumeration's split costs what brute force finds."""
+    rng = np.random.default_rng(seed)
+    m = 7
+    x = rng.uniform(0, 10, m)
+    km = np.abs(x[:, None] - x[None, :])
+    w = rng.integers(8, 20, m).astype(np.int64)
+    lo, hi = 20, 45
+    cost = w[:, None] * km
+    reach = km <= 6.0
+    split = best_split(w, cost, reach, lo=lo, hi=hi, groups=groups)
+    expected = brute_force(w, km, lo, hi, 6.0, count=groups)
+    if expected is None:
+        assert split is None
+        return
+    assert split is not None
+    assert len(set(split.tolist())) == groups
+    assert reach[np.arange(m), split].all()
+    for b in set(split.tolist()):
+        assert lo <= w[split == b].sum() <= hi
+    assert cost[np.arange(m), split].sum() == pytest.approx(expected)
+
+
+def _search(n: int, seed: int, count: int) -> _Search:
+    inst, part = scattered_instance(n, seed, count=count)
+    options = SolveOptions(engine="columns", time_limit=30, threads=2)
+    s = _Search(inst, part, options=options, deadline=Deadline(30))
+    s.seed()
+    ColumnGeneration(s.master, s.pr, add=s.add, count=count, deadline=s.deadline).run(budget=20)
+    return s
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_completion_and_regrouping_keep_the_rules_and_the_count(seed: int) -> None:
+    """The fewest count (groups nearly full): bin completion makes a plan of exactly that many
+    groups, within the window and the reach; regrouping keeps all that and never costs more."""
+    inst, _ = scattered_instance(40, seed)
+    count = int(np.ceil(inst.weights.sum() / inst.hi))
+    s = _search(40, seed, count)
+    _, pi, mu = s.master.solve()
+    plan = complete_plan(s.pr, s.order, s.master.values(), pi=pi, mu=mu, count=count, until=np.inf)
+    if plan is None:
+        pytest.skip("no plan by completion on this draw")
+    _feasible(s.inst, s.part, plan, count)
+    better = regroup_part(s.inst, s.part, plan, until=np.inf)
+    _feasible(s.inst, s.part, better, count)
+    before = plan_cost(s.inst, s.part.items, s.part.items[plan])
+    after = plan_cost(s.inst, s.part.items, s.part.items[better])
+    assert after <= before + 1e-9

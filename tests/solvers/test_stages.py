@@ -1,0 +1,85 @@
+"""Objective stages and hub counts on the real data (issue 18, points 1 and 2).
+
+Fixed counts the bounds cannot hold are refused before any model, with their numbers; a
+footprint whose rules cannot all be met gets its least-exception plan, each undersized hub named
+(Shropshire, Telford and Wrekin: one hub 1,263 patients under the floor, proven least); the
+certificate's stages are written to report.json in order and read back; ``plan england`` takes
+``fewest`` but no fixed count. The long solves (central Sussex in 23 hubs) are in
+``benchmarks/hubs.py``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import mcp_geo
+from mcp_geo._errors import InfeasibleError, Relaxation, ValidationError
+from mcp_geo.cli._parser import build_parser
+from mcp_geo.practices import open_data, select_footprint
+from mcp_geo.scenario import Scenario
+from mcp_geo.solvers import HubRule, SolveOptions, solve_hubs
+from tests.checker import check_plan
+
+
+@pytest.fixture(scope="module")
+def central_sussex():
+    return select_footprint(open_data(), "central-sussex-east-surrey").practices
+
+
+@pytest.mark.parametrize(
+    ("hubs", "words", "relax"),
+    [
+        (
+            20,
+            r"20 hubs of at most 50,000 patients hold at most 1,000,000; the footprint has "
+            r"1,117,425",
+            Relaxation("hubs", "raise", 23),
+        ),
+        (
+            40,
+            r"40 hubs of at least 30,000 patients need 1,200,000; the footprint has 1,117,425",
+            Relaxation("hubs", "lower", 37),
+        ),
+    ],
+)
+def test_a_count_the_bounds_cannot_hold_is_refused_with_its_numbers(
+    central_sussex, hubs, words, relax
+) -> None:
+    with pytest.raises(InfeasibleError, match=words) as info:
+        solve_hubs(central_sussex, rule=HubRule(hubs=hubs), options=SolveOptions(time_limit=5))
+    assert info.value.relax[0] == relax
+
+
+def test_least_exception_plan_of_qoc_is_written_named_and_checked(tmp_path) -> None:
+    plan = mcp_geo.plan("icb:QOC", no_mcps=True, gap=0.005, time_limit=60, threads=2)
+    out = tmp_path / "qoc"
+    plan.write(out)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    stages = report["certificates"]["hubs"]["stages"]
+    assert [s["name"] for s in stages] == ["shortfall", "travel"]
+    assert (stages[0]["objective"], stages[0]["status"]) == (1263, "optimal")
+    under = [e for e in report["exceptions"] if "under the floor by 1,263 patients" in e]
+    assert len(under) == 1
+    assert "no plan of these 49 practices within 15 km reaches 30,000 everywhere" in under[0]
+    assert check_plan(out) == []
+    again = mcp_geo.read_plan(out)
+    assert [s.name for s in again.certificates.hubs.stages] == ["shortfall", "travel"]
+    with pytest.raises(InfeasibleError, match="no plan satisfies the rules: practice over the"):
+        mcp_geo.plan("icb:QOC", no_mcps=True, strict=True, gap=0.005, time_limit=60, threads=2)
+
+
+def test_counts_on_the_command_line_and_in_scenarios() -> None:
+    args = build_parser().parse_args(
+        ["plan", "north-staffs", "--out", "x", "--hubs", "fewest", "--mcps", "3"]
+    )
+    assert (args.hubs, args.mcps) == ("fewest", 3)
+    assert Scenario.from_options("north-staffs", {"hubs": "fewest"}).hubs == "fewest"
+    with pytest.raises(ValidationError, match="must be a whole number >= 1, 'fewest'"):
+        Scenario.from_options("north-staffs", {"hubs": "most"})
+
+
+def test_plan_england_refuses_a_fixed_count(tmp_path) -> None:
+    with pytest.raises(ValidationError, match="must be 'fewest' or left out for england"):
+        mcp_geo.plan_england(by="icb", out=tmp_path / "e", only=["QOC"], hubs=5, workers=1)
