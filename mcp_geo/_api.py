@@ -192,7 +192,9 @@ def compare(a: Plan, b: Plan | Literal["pcn"]) -> Comparison:
     Returns
     -------
     Comparison
-        ``.table()`` (the metrics of comparison.csv), ``.value(metric)``, ``.moves``.
+        In three views (the same rules on both, one provider per footprint, continuity):
+        ``.table()`` (comparison.csv: measure, a, b, definition), ``.to_json()``,
+        ``.value(measure)``, ``.changes`` (each shared practice's hub and MCP on both sides).
 
     Examples
     --------

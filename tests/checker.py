@@ -17,6 +17,8 @@ violation it finds (an empty list means the plan is sound):
 - given each practice's official areas (taken by the test from the official files, not from the
   plan), the area rules: no hub of two areas of ``hubs_within`` (nor of ``mcps_within``), no MCP
   of two areas of ``mcps_within``; and report.json's ``metrics.crossings`` recounted.
+- report.json's ``metrics.by_area`` (null for the user's own sites): each level's practices and
+  patients add up to the plan's, its areas sorted by code (those without a code last).
 """
 
 from __future__ import annotations
@@ -61,6 +63,25 @@ def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * R_KM * math.asin(math.sqrt(min(1.0, h)))
+
+
+def _by_area_errors(metrics: dict, *, practices: int, patients: int) -> list[str]:
+    """report.json's by_area: present, known levels, totals the plan's, areas sorted by code."""
+    if "by_area" not in metrics:
+        return ["report.json metrics has no by_area"]
+    if metrics["by_area"] is None:
+        return []
+    errors = []
+    for level, areas in metrics["by_area"].items():
+        if level not in ("sub_icb", "icb", "ccg19"):
+            errors.append(f"by_area: unknown level {level!r}")
+        total = (sum(a["practices"] for a in areas), sum(a["patients"] for a in areas))
+        if total != (practices, patients):
+            errors.append(f"by_area.{level}: {total} != the plan's ({practices}, {patients})")
+        keys = [(a["code"] is None, a["code"] or "") for a in areas]
+        if keys != sorted(keys) or len(set(keys)) != len(keys):
+            errors.append(f"by_area.{level}: areas not sorted by code, or repeated")
+    return errors
 
 
 def check_plan(
@@ -187,6 +208,7 @@ def check_plan(
         errors.append("practice or patient totals in report.json differ from practices.csv")
     if metrics["hubs"]["count"] != len(hubs):
         errors.append("hub count in report.json differs from hubs.csv")
+    errors += _by_area_errors(metrics, practices=len(practices), patients=int(weights.sum()))
 
     errors += check_areas(practices, report, areas or {})
     if params["no_mcps"]:

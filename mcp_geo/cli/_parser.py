@@ -308,8 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="compare two plans (folders or footprints), or a plan with today's PCNs",
         description="A and B: plan folders, or footprints planned on the fly with the options "
         "given (built-in names, codes, a CSV of your own sites, a scenario file). Writes "
-        "DIR/comparison.csv, DIR/moves.csv and DIR/map.html (side by side), and prints the "
-        "comparison.",
+        "DIR/comparison.csv and DIR/comparison.json (three views: the same rules on both, one "
+        "provider per footprint, continuity), DIR/changes.csv (each shared practice) and "
+        "DIR/map.html (side by side), and prints the comparison.",
     )
     compare.add_argument("a", metavar="A", help="a plan folder, or a footprint to plan")
     compare.add_argument(

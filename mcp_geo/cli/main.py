@@ -449,24 +449,37 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _print_comparison(comparison: Comparison, out: Path) -> None:
+    """The three views, one table each (definitions are in comparison.csv)."""
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(
-        title=f"{comparison.a_label} (A) against {comparison.b_label} (B), "
-        f"on the {len(comparison.shared):,} practices both hold"
-    )
-    table.add_column("metric")
-    table.add_column("A", justify="right")
-    table.add_column("B", justify="right")
-    for row in comparison.rows:
-        a, b = row.formatted(row.a), row.formatted(row.b)
-        if row.kind == "patients":
-            a, b = (f"{int(v):,}" if v else v for v in (a, b))
-        table.add_row(row.metric, a or "-", b or "-")
+    from mcp_geo.pipeline.compare import VIEWS
+
     console = Console()
-    console.print(table)
-    console.print(f"written to {out}/", highlight=False)
+    console.print(
+        f"{comparison.a_label} (A) against {comparison.b_label} (B), "
+        f"on the {len(comparison.shared):,} practices both hold",
+        highlight=False,
+    )
+    for number, (view, title) in enumerate(VIEWS.items(), start=1):
+        rows = comparison.view(view)
+        if not rows:
+            continue
+        table = Table(title=f"{number}. {title}", title_justify="left")
+        table.add_column("measure")
+        table.add_column("A", justify="right")
+        table.add_column("B", justify="right")
+        for row in rows:
+            a, b = row.formatted(row.a), row.formatted(row.b)
+            if row.kind == "patients":
+                a, b = (f"{int(v):,}" if v else v for v in (a, b))
+            table.add_row(row.measure, a or "-", b or "-")
+        console.print(table)
+    console.print(
+        f"written to {out}/ (comparison.csv gives each measure's definition; changes.csv each "
+        "shared practice)",
+        highlight=False,
+    )
 
 
 def _print_summary(plan: Plan, out: Path) -> None:
@@ -493,8 +506,21 @@ def _print_summary(plan: Plan, out: Path) -> None:
         )
     for exception in plan.exceptions:
         lines.append(f"exception: {exception}")
+    if m.by_area is not None:
+        lines += m.by_area.lines()
+    lines.append(_excluded_line(plan))
     lines.append(f"written to {out}/ ({plan.timings.total:.1f} s)")
     print("\n".join(lines))
+
+
+def _excluded_line(plan: Plan) -> str:
+    """How many of the footprint's practices the data excluded, and why."""
+    if plan.exclusions.empty:
+        return "excluded: no practice of the footprint"
+    reasons = plan.exclusions.groupby("reason").size().sort_index()
+    why = "; ".join(f"{reason}: {count:,}" for reason, count in reasons.items())
+    total = len(plan.exclusions)
+    return f"excluded: {total:,} practice{'s' if total != 1 else ''} of the footprint ({why})"
 
 
 _COMMANDS = {

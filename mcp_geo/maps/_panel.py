@@ -12,6 +12,7 @@ layer is on. Every text from the data is escaped.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from pathlib import PurePath
 
 import folium
@@ -166,8 +167,11 @@ def crossing_lines(plan: Plan, *, shown: int = 6) -> list[str]:
     return lines
 
 
-def panel_html(plan: Plan, *, left: str = "10px", title: str | None = None) -> str:
-    """The headline numbers of a plan in plain words (static HTML, collapsible)."""
+def panel_html(
+    plan: Plan, *, left: str = "10px", title: str | None = None, more: Sequence[str] = ()
+) -> str:
+    """The headline numbers of a plan in plain words (static HTML, collapsible); ``more``: plain
+    text lines added after them (a comparison's, escaped here)."""
     m = plan.metrics
     s = plan.scenario
     esc = html.escape
@@ -178,6 +182,8 @@ def panel_html(plan: Plan, *, left: str = "10px", title: str | None = None) -> s
         f"<b>{m.hubs.groups} hubs</b> of {s.hub_min:,}-{s.hub_max:,} patients: "
         f"{_share(hub_sizes.n, hub_within)}",
     ]
+    if m.by_area is not None:  # the whole breakdown is m.by_area (report.json's by_area)
+        lines.insert(1, esc(m.by_area.headline()))
     if m.mcps is not None:
         mcp_sizes = m.mcps.sizes
         mcp_within = mcp_sizes.n - mcp_sizes.n_below - mcp_sizes.n_above
@@ -198,6 +204,7 @@ def panel_html(plan: Plan, *, left: str = "10px", title: str | None = None) -> s
             lines.append(f"{level}: <b>{esc(plain_certificate(certificate))}</b>")
     for exception in plan.exceptions:
         lines.append(f"exception: {esc(exception)}")
+    lines += [esc(line) for line in more]
     data = "<br>".join(esc(line) for line in data_lines(plan))
     body = "".join(f"<p>{line}</p>" for line in lines)
     return (
@@ -254,7 +261,7 @@ def legend_html(
     left, right
         Where the box sits (CSS).
     changed
-        The layer of practices whose MCP partners change (comparison maps), if any.
+        The layer of practices that move MCP (comparison maps, changes.csv), if any.
     title
         The box's title.
     """
@@ -297,7 +304,7 @@ def legend_html(
             _row(
                 '<span style="display:inline-block;width:14px;height:14px;border-radius:50%;'
                 'border:2.5px solid #d50000"></span>',
-                "practice whose MCP partners change",
+                "practice that moves MCP (changes.csv)",
                 changed,
             )
         )

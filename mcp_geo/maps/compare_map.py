@@ -2,7 +2,9 @@
 
 The left map draws plan A, the right one plan B (or today's PCNs), each with its own layers,
 layer control and panel of headline numbers; panning or zooming one moves the other. Practices
-whose MCP partners change (see :mod:`mcp_geo.pipeline.compare`) are ringed in red on both sides.
+that move MCP (the matching of :mod:`mcp_geo.pipeline.compare`, changes.csv) are ringed in red
+on both sides; each side's panel adds the comparison's numbers (the footprint as one provider,
+the partners the other side keeps).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ from mcp_geo.plans.plan import Plan
 log = logging.getLogger(__name__)
 
 CHANGED_WEIGHT = 2.5
-CHANGED_NAME = "MCP partners change"
+CHANGED_NAME = "Practices that move MCP"
 
 
 def _add_pcn_side(
@@ -168,8 +170,8 @@ def _add_changed(
 
 def _pcn_panel(comparison: Comparison) -> str:
     pcn = comparison.a.metrics.pcn
-    hubs = comparison.value("hubs")[1]
-    within = comparison.value("share of hubs within bounds")[1]
+    hubs = comparison.number("hubs", "b") or 0
+    within = comparison.number("share of hubs within bounds", "b")
     lines = [f"<b>{hubs:.0f} PCNs</b> today"]
     if within is not None:
         lines.append(f"{100 * within:.0f}% of them within the hub bounds")
@@ -178,12 +180,13 @@ def _pcn_panel(comparison: Comparison) -> str:
             f"practices are {pcn.pcns.distance.mean:.1f} km from their PCN's central practice "
             f"on average (at most {pcn.pcns.distance.max:.1f} km)"
         )
-    ari = comparison.value("adjusted Rand index, hubs")[0]
+    ari = comparison.number("adjusted Rand index, hubs", "a")
     if ari is not None:
         lines.append(
             f"how alike the plan's hubs and today's PCNs are: {ari:.2f} "
             "(adjusted Rand index: 0 as by chance, 1 the same)"
         )
+    lines += [html.escape(line) for line in comparison.panel_lines("b")]
     data = "<br>".join(html.escape(line) for line in data_lines(comparison.a))
     return (
         '<details open class="mcp-geo-box mcp-geo-panel mcp-geo-side" style="top: 10px; '
@@ -210,11 +213,8 @@ def render_comparison(
     )
     drop_unused_assets(dual.m1)
     drop_unused_assets(dual.m2)
-    changed = set(
-        comparison.moves.loc[
-            comparison.moves["mcp_partners_changed"].fillna(False).astype(bool), "practice_code"
-        ]
-    )
+    changes = comparison.changes
+    changed = set(changes.loc[changes["moved_mcp"].fillna(False).astype(bool), "practice_code"])
     panes = not options.use_canvas(practices)
     left = add_plan_layers(dual.m1, a, simplify_m=options.simplify_m, panes=panes)
     left_ring = _add_changed(dual.m1, a, changed, panes=panes)
@@ -227,7 +227,9 @@ def render_comparison(
         drawn = add_plan_layers(dual.m2, b, simplify_m=options.simplify_m, panes=panes)
         right, right_layers = drawn.counts, dict(drawn.layers)
         right_ring = _add_changed(dual.m2, b, changed, panes=panes)
-        right_panel = panel_html(b, left=middle, title=comparison.b_label)
+        right_panel = panel_html(
+            b, left=middle, title=comparison.b_label, more=comparison.panel_lines("b")
+        )
         right_legend = legend_html(
             right_layers, left=middle, changed=right_ring, title=f"Legend: {comparison.b_label}"
         )
@@ -237,7 +239,7 @@ def render_comparison(
         folium.LayerControl(collapsed=True).add_to(side)
     add_page_html(
         dual.m1,
-        panel_html(a, title=comparison.a_label),
+        panel_html(a, title=comparison.a_label, more=comparison.panel_lines("a")),
         right_panel,
         legend_html(
             left.layers, left="10px", changed=left_ring, title=f"Legend: {comparison.a_label}"

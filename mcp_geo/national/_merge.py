@@ -32,6 +32,7 @@ from mcp_geo._errors import InfeasibleError, NoPlanError, RunFailedError
 from mcp_geo.boundaries.territories import Outline
 from mcp_geo.boundaries.tiling import join_footprints
 from mcp_geo.national._tasks import PARTS, FootprintJob, FootprintResult
+from mcp_geo.plans.by_area import AreaBreakdown, combine_breakdowns
 from mcp_geo.plans.plan import AreaCrossings, Certificates, Plan, Timings, plan_metrics
 from mcp_geo.plans.read import read_plan
 from mcp_geo.scenario import Scenario
@@ -139,6 +140,7 @@ def merge_parts(
     notes: list[str] = []
     objectives: tuple[str, str | None] | None = None
     crossings: list[tuple[str, tuple[AreaCrossings, ...]]] = []
+    by_area: list[AreaBreakdown | None] = []
     for r in solved:
         assert r.part is not None
         part = read_plan(r.part)
@@ -155,6 +157,7 @@ def merge_parts(
         )
         exceptions += [_exception(r.code, e) for e in part.exceptions]
         notes += [f"{r.code} {n}" for n in part.notes]
+        by_area.append(part.metrics.by_area)
 
     practices = _stack(tables["practices"], crs=4326).sort_values("practice_code", kind="mergesort")
     practices = practices.reset_index(drop=True)
@@ -209,6 +212,7 @@ def merge_parts(
         territories_mcps=territories_mcps,
         metrics=replace(
             plan_metrics(practices, hubs, mcps, scenario=scenario),
+            by_area=combine_breakdowns(by_area),
             crossings=merge_crossings(crossings),
         ),
         certificates=certificates,

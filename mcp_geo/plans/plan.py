@@ -20,6 +20,7 @@ import pandas as pd
 from mcp_geo.boundaries.distances import TravelMatrix
 from mcp_geo.boundaries.territories import Outline
 from mcp_geo.boundaries.tiling import territory_facts
+from mcp_geo.plans.by_area import AreaBreakdown, area_breakdown
 from mcp_geo.plans.metrics import (
     DistanceStats,
     GroupingMetrics,
@@ -174,12 +175,15 @@ class PlanMetrics:
     max_mcp_span_km: float | None
     pcn: PcnComparison | None
     crossings: tuple[AreaCrossings, ...] = ()
+    by_area: AreaBreakdown | None = None
+    """Practices and patients by Sub-ICB, ICB and 2019 CCG; None for the user's own sites."""
 
     def to_dict(self) -> dict[str, Any]:
         """report.json's ``metrics``."""
         return {
             "patients": self.patients,
             "practices": self.practices,
+            "by_area": None if self.by_area is None else self.by_area.to_dict(),
             "hubs": self.hubs.to_dict(),
             "mcps": None if self.mcps is None else self.mcps.to_dict(),
             "max_mcp_span_km": None
@@ -367,7 +371,8 @@ def plan_metrics(
     """The metrics of DESIGN.md for planned practices and their hubs and MCPs.
 
     ``planned``: practice_code, patients, latitude, longitude, pcn_code, hub_id,
-    km_to_hub_base; ``hubs``: patients, km_to_mcp_base; ``mcps``: patients, span_km. Today's PCNs
+    km_to_hub_base, and the official areas where known (``sub_icb_code``, ``icb_code``,
+    ``ccg19_code``, their names; see :func:`mcp_geo.plans.by_area.area_breakdown`); ``hubs``: patients, km_to_mcp_base; ``mcps``: patients, span_km. Today's PCNs
     are measured with ``travel`` (great-circle km when None).
 
     Parameters
@@ -419,6 +424,7 @@ def plan_metrics(
         mcps=mcp_level,
         max_mcp_span_km=max_span,
         pcn=pcn,
+        by_area=area_breakdown(planned),
         crossings=tuple(
             level_crossings(planned, level=level, mcps=mcp_level is not None)
             for level in area_levels

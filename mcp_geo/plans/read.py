@@ -28,6 +28,7 @@ import pyogrio
 
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.boundaries.territories import Outline
+from mcp_geo.plans.by_area import AreaBreakdown
 from mcp_geo.plans.metrics import (
     DistanceStats,
     SizeStats,
@@ -278,6 +279,7 @@ def _metrics(m: dict[str, Any], *, scenario: Scenario, practices: pd.DataFrame) 
         )
         pcn = PcnComparison(pcns=pcns, adjusted_rand_index=ari)
     span = m.get("max_mcp_span_km")
+    by_area = m.get("by_area")
     return PlanMetrics(
         patients=int(m["patients"]),
         practices=int(m["practices"]),
@@ -288,4 +290,5 @@ def _metrics(m: dict[str, Any], *, scenario: Scenario, practices: pd.DataFrame) 
         crossings=tuple(
             AreaCrossings.from_dict(level, d) for level, d in (m.get("crossings") or {}).items()
         ),
+        by_area=None if by_area is None else AreaBreakdown.from_dict(by_area),
     )

@@ -180,6 +180,11 @@ def test_failed_footprint_reported_and_others_solved(national_run):
     objective = sum(report["footprints"][c]["certificates"]["hubs"]["objective"] for c in CODES[:2])
     assert report["certificates"]["hubs"]["objective"] == pytest.approx(objective, rel=1e-9)
     assert report["metrics"]["practices"] == 56 + 62
+    # by area: the solved footprints' breakdowns together
+    icbs = report["metrics"]["by_area"]["icb"]
+    assert [a["code"] for a in icbs] == ["QSL", "QT6"]
+    assert [a["practices"] for a in icbs] == [62, 56]  # QSL 62, QT6 56
+    assert sum(a["patients"] for a in icbs) == report["metrics"]["patients"]
 
 
 def _without_timings(report: dict) -> dict:

@@ -53,16 +53,16 @@ def two_sites(sites, tmp_path_factory) -> Path:
 
 def _table(folder: Path) -> pd.DataFrame:
     table = pd.read_csv(folder / "comparison.csv", dtype=str, keep_default_na=False)
-    return table.set_index("metric")
+    return table.set_index("measure")
 
 
-def _moves(folder: Path) -> pd.DataFrame:
-    return pd.read_csv(folder / "moves.csv", dtype=str, keep_default_na=False)
+def _changes(folder: Path) -> pd.DataFrame:
+    return pd.read_csv(folder / "changes.csv", dtype=str, keep_default_na=False)
 
 
 def test_two_sites_files(two_sites, north_staffs):
     out = two_sites
-    for name in ("comparison.csv", "moves.csv", "map.html"):
+    for name in ("comparison.csv", "comparison.json", "changes.csv", "map.html"):
         assert (out / name).is_file(), name
     for side in ("plan-a", "plan-b"):
         assert (out / side / "report.json").is_file()
@@ -75,10 +75,16 @@ def test_two_sites_files(two_sites, north_staffs):
     assert table.loc["patients of the shared practices", "a"] == patients
     assert table.loc["patients of the shared practices", "b"] == patients
     # every shared practice has its row, with its hub on each side
-    moves = _moves(out)
-    assert sorted(moves["practice_code"]) == sorted(shared["practice_code"])
-    assert (moves[["a_hub", "b_hub", "a_mcp", "b_mcp"]] != "").all().all()
-    assert set(moves["mcp_partners_changed"]) <= {"true", "false"}
+    changes = _changes(out)
+    assert sorted(changes["practice_code"]) == sorted(shared["practice_code"])
+    assert (changes[["a_hub", "b_hub", "a_mcp", "b_mcp"]] != "").all().all()
+    assert set(changes["moved_mcp"]) <= {"true", "false"}
+    assert changes["patients"].astype(int).sum() == int(shared["patients"].sum())
+    assert list(changes["practice_name"]) == list(shared["practice_name"])
+    # the three views, as for official footprints
+    assert "" not in (table.loc["provider hubs", "a"], table.loc["provider hubs", "b"])
+    for side in "ab":
+        assert 0 <= float(table.loc["MCP partner retention", side]) <= 1
     # sizes within the rules given on the command line
     for side in "ab":
         assert float(table.loc["share of hubs within bounds", side]) == 1.0
@@ -95,7 +101,7 @@ def test_sites_against_a_plan_folder(two_sites, sites, tmp_path, capsys):
     argv = ["compare", str(sites["a"]), str(out / "plan-b"), "--out", str(tmp_path / "c")]
     assert main([*argv, *RULES, "--no-map"]) == 0
     # the folder's plan is read, not planned again: the same hubs as in the first comparison
-    assert _moves(tmp_path / "c")["b_hub"].tolist() == _moves(out)["b_hub"].tolist()
+    assert _changes(tmp_path / "c")["b_hub"].tolist() == _changes(out)["b_hub"].tolist()
     assert not (tmp_path / "c" / "plan-b").exists()
     # the sides are named by their files, not by their paths
     assert "sites_a.csv (A) against sites_b.csv (B)" in capsys.readouterr().out
@@ -112,7 +118,7 @@ def test_sites_against_an_official_footprint(sites, north_staffs, tmp_path):
     # the same list sizes on both sides (the sites are the official practices)
     patients = table.loc["patients of the shared practices"]
     assert patients["a"] == patients["b"] == str(int(north_staffs.iloc[:30]["patients"].sum()))
-    assert sorted(_moves(out)["practice_code"]) == sorted(north_staffs.iloc[:30]["practice_code"])
+    assert sorted(_changes(out)["practice_code"]) == sorted(north_staffs.iloc[:30]["practice_code"])
     assert (out / "plan-b" / "report.json").is_file()
 
 
@@ -124,9 +130,9 @@ def test_sites_against_their_own_pcn_codes(sites, north_staffs, tmp_path, capsys
     pcns = north_staffs.iloc[:30]["pcn_code"]
     assert table.loc["hubs", "b"] == str(pcns.nunique())
     assert table.loc["MCPs", "b"] == ""  # PCNs have no MCP level
-    moves = _moves(out)
-    assert sorted(moves["practice_code"]) == sorted(north_staffs.iloc[:30]["practice_code"])
-    assert set(moves["b_hub"]) == set(pcns)
+    changes = _changes(out)
+    assert sorted(changes["practice_code"]) == sorted(north_staffs.iloc[:30]["practice_code"])
+    assert set(changes["b_hub"]) == set(pcns)
     html = (out / "map.html").read_text(encoding="utf-8")
     assert "sites_a.csv" in html
     assert "PCNs" in html
@@ -185,7 +191,7 @@ def test_scenario_files_of_sites(sites, tmp_path, capsys):
     argv = ["compare", str(scenario_a), str(scenario_b), "--out", str(out), "-q", "--no-map"]
     assert main(argv) == 0
     assert _table(out).loc["practices shared", "a"] == "20"
-    assert len(_moves(out)) == 20
+    assert len(_changes(out)) == 20
     assert "sites_a.csv (A) against sites_b.csv (B)" in capsys.readouterr().out
     pcn = ["compare", str(scenario_a), "--against", "pcn", "--out", str(tmp_path / "p"), "-q"]
     assert main([*pcn, "--no-map"]) == 0

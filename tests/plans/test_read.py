@@ -173,18 +173,17 @@ def test_names_in_the_csvs_cannot_run_in_a_spreadsheet_and_read_back(ns_plan, tm
     assert list(back.exclusions["source"]) == ["+sites.csv:3"]
 
 
-def test_moves_csv_quotes_its_names(ns_plan, tmp_path, monkeypatch):
-    """moves.csv holds codes and ids today; a name column would be quoted like the plan's."""
+def test_changes_csv_quotes_its_names(ns_plan, tmp_path):
+    """changes.csv's practice names are quoted like the plan's; codes are written as they are."""
     import mcp_geo.pipeline.compare as compare
 
     comparison = compare.compare_plans(ns_plan, ns_plan, a_label="a", b_label="b")
-    moves = comparison.moves.copy()
-    moves["practice_name"] = "=1+1"
-    moves.loc[0, "practice_code"] = "-X1"
-    comparison = dataclasses.replace(comparison, moves=moves)
-    monkeypatch.setattr(compare, "MOVES_COLUMNS", (*compare.MOVES_COLUMNS, "practice_name"))
+    changes = comparison.changes.copy()
+    changes["practice_name"] = "=1+1"
+    changes.loc[0, "practice_code"] = "-X1"
+    comparison = dataclasses.replace(comparison, changes=changes)
     compare.write_comparison(comparison, tmp_path / "cmp")
-    rows = _csv_rows(tmp_path / "cmp" / "moves.csv")
+    rows = _csv_rows(tmp_path / "cmp" / "changes.csv")
     assert {r["practice_name"] for r in rows} == {"'=1+1"}
     assert rows[0]["practice_code"] == "-X1"
 
