@@ -20,7 +20,7 @@ import pandas as pd
 
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.practices.readers._csv import FORMULA_STARTS, decode, read_bytes
-from mcp_geo.practices.readers.sites import _check_countries, _coordinates, _rows
+from mcp_geo.practices.readers.sites import _check_countries, _coordinates, _rows, _table
 
 log = logging.getLogger(__name__)
 
@@ -100,19 +100,7 @@ def _csv_rows(
     header_problems = _header_problems(columns, name, positions=True)
     if header_problems:
         raise ValidationError(header_problems, context=CONTEXT)
-    raw = pd.DataFrame(
-        [(row + [""] * len(columns))[: len(columns)] for row in rows], columns=columns, dtype=str
-    )
-    raw.index = pd.Index(lines)
-    for line, row in zip(lines, rows, strict=True):
-        if len(row) > len(columns):
-            problems.append(
-                Problem(
-                    f"has {len(row)} fields, the header {len(columns)}",
-                    source=f"{name}:{line}",
-                    value=",".join(row),
-                )
-            )
+    raw = _table(columns, rows, lines=lines, name=name, problems=problems)
     has_lat = {"latitude", "longitude"} <= set(columns)
     xy = ("longitude", "latitude") if has_lat else ("easting", "northing")
     numbers, placed = _coordinates(raw, xy=xy, name=name, problems=problems)

@@ -74,19 +74,7 @@ def read_sites(path: str | Path) -> Footprint:
     problems = _header_problems(columns, name)
     if problems:
         raise ValidationError(problems, context="sites file")
-    raw = pd.DataFrame(
-        [(row + [""] * len(columns))[: len(columns)] for row in rows], columns=columns, dtype=str
-    )
-    raw.index = pd.Index(lines)
-    for line, row in zip(lines, rows, strict=True):
-        if len(row) > len(columns):
-            problems.append(
-                Problem(
-                    f"has {len(row)} fields, the header {len(columns)}",
-                    source=f"{name}:{line}",
-                    value=",".join(row),
-                )
-            )
+    raw = _table(columns, rows, lines=lines, name=name, problems=problems)
     has_lat = {"latitude", "longitude"} <= set(columns)
     codes = raw["practice_code"].str.strip()
     problems += _code_problems(raw, name)
@@ -173,6 +161,31 @@ def _rows(text: str, name: str) -> tuple[list[str], list[list[str]], list[int]]:
     if not rows:
         raise ValidationError([Problem("has no rows", source=name)], context="sites file")
     return header, rows, lines
+
+
+def _table(
+    columns: list[str],
+    rows: list[list[str]],
+    *,
+    lines: list[int],
+    name: str,
+    problems: list[Problem],
+) -> pd.DataFrame:
+    """The rows as text columns, indexed by line; short rows padded, long ones a problem."""
+    raw = pd.DataFrame(
+        [(row + [""] * len(columns))[: len(columns)] for row in rows], columns=columns, dtype=str
+    )
+    raw.index = pd.Index(lines)
+    for line, row in zip(lines, rows, strict=True):
+        if len(row) > len(columns):
+            problems.append(
+                Problem(
+                    f"has {len(row)} fields, the header {len(columns)}",
+                    source=f"{name}:{line}",
+                    value=",".join(row),
+                )
+            )
+    return raw
 
 
 def _header_problems(columns: list[str], name: str) -> list[Problem]:
