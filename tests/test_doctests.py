@@ -13,6 +13,7 @@ MODULES = (
     "mcp_geo.scenario",
     "mcp_geo.solvers.rules",
     "mcp_geo.boundaries.travel",
+    "mcp_geo.plans.exceptions",
 )
 
 

@@ -492,7 +492,7 @@ def _print_summary(plan: Plan, out: Path) -> None:
             f"95th percentile {travel.p95:.2f} km, max {travel.max:.2f} km"
         )
     for exception in plan.exceptions:
-        lines.append(f"exception: {exception}")
+        lines.append(f"exception: {exception.text}")
     lines.append(f"written to {out}/ ({plan.timings.total:.1f} s)")
     print("\n".join(lines))
 

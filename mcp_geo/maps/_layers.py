@@ -368,7 +368,7 @@ def panel_html(plan: Plan, *, left: str = "10px", title: str | None = None) -> s
             gap = "gap n/a" if certificate.gap is None else f"gap {100 * certificate.gap:.4f}%"
             lines.append(f"certificate ({level}): <b>{esc(certificate.status)}</b>, {gap}")
     for exception in plan.exceptions:
-        lines.append(f"exception: {esc(exception)}")
+        lines.append(f"exception: {esc(exception.text)}")
     return (
         f'<div class="mcp-geo-box mcp-geo-panel" style="top: 10px; left: {left}; '
         f'margin-left: 46px">{"<br>".join(lines)}</div>'
