@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import shutil
 import time
@@ -247,16 +248,44 @@ def _exception_counts(plan: Plan, ordered: Sequence[FootprintResult]) -> dict[st
     """The named exceptions counted by footprint (those with any) and in total.
 
     Each count: ``exceptions`` (hubs and MCPs named), then per level (``hubs``, ``mcps``) how
-    many of each kind and ``shortfall``: the patients below the floor over the level's
-    ``under_floor`` groups (the least-exception plans' total, proven least by the certificates'
-    ``shortfall`` stages).
+    many of each kind, ``shortfall``: the patients below the floor over the level's
+    ``under_floor`` groups (the least-exception plans' total), and ``shortfall_bound``: the
+    least total any plan can have, as the certificates' ``shortfall`` stages proved it (equal
+    to ``shortfall`` when proven; None without least-exception plans).
     """
     by_code = footprint_exceptions(plan.exceptions)
-    total = _counts([e for found in by_code.values() for e in found])
-    return {
-        "by_footprint": {r.code: _counts(by_code[r.code]) for r in ordered if by_code.get(r.code)},
-        "total": {"footprints": len(by_code), **total},
+    counts = {
+        r.code: _counts(by_code[r.code], bounds=shortfall_bounds(r))
+        for r in ordered
+        if by_code.get(r.code)
     }
+    total = _counts([e for found in by_code.values() for e in found], bounds={})
+    for level in ("hubs", "mcps"):
+        found = [c[level]["shortfall_bound"] for c in counts.values()]
+        known = [b for b in found if b is not None]
+        total[level]["shortfall_bound"] = sum(known) if known else None
+    return {"by_footprint": counts, "total": {"footprints": len(by_code), **total}}
+
+
+def shortfall_bounds(result: FootprintResult) -> dict[str, int]:
+    """The proven least shortfall of each level of a footprint with a ``shortfall`` stage.
+
+    Parameters
+    ----------
+    result
+        A solved footprint.
+
+    Returns
+    -------
+    dict
+        Level (``hubs``, ``mcps``) -> the stage's bound, rounded up to whole patients.
+    """
+    bounds = {}
+    for level, cert in (result.certificates or {}).items():
+        for stage in (cert or {}).get("stages", ()):
+            if stage.get("name") == "shortfall" and stage.get("bound") is not None:
+                bounds[level] = math.ceil(stage["bound"] - 1e-6)
+    return bounds
 
 
 def footprint_exceptions(
@@ -280,12 +309,13 @@ def footprint_exceptions(
     return dict(sorted(found.items()))
 
 
-def _counts(exceptions: Sequence[NamedException]) -> dict[str, Any]:
+def _counts(exceptions: Sequence[NamedException], *, bounds: dict[str, int]) -> dict[str, Any]:
     out: dict[str, Any] = {"exceptions": len(exceptions)}
     for level in ("hubs", "mcps"):
         mine = [e for e in exceptions if e.level == level]
-        counts: dict[str, int] = {kind: sum(e.kind == kind for e in mine) for kind in KINDS}
+        counts: dict[str, int | None] = {kind: sum(e.kind == kind for e in mine) for kind in KINDS}
         counts["shortfall"] = sum(e.shortfall or 0 for e in mine if e.kind == "under_floor")
+        counts["shortfall_bound"] = bounds.get(level)
         out[level] = counts
     return out
 
@@ -299,7 +329,12 @@ _FOOTPRINT_WORDS = {
 }
 
 
-def exception_summary(exceptions: Sequence[NamedException], *, by: str) -> list[str]:
+def exception_summary(
+    exceptions: Sequence[NamedException],
+    *,
+    by: str,
+    bounds: dict[str, dict[str, int]] | None = None,
+) -> list[str]:
     """Lines for people on a national plan's exceptions: the footprints planned with groups
     under the floor (least-exception plans) and their shortfalls, then the other kinds.
 
@@ -309,6 +344,9 @@ def exception_summary(exceptions: Sequence[NamedException], *, by: str) -> list[
         The national plan's exceptions.
     by
         The partition (its footprints' word: ``ICB``...).
+    bounds
+        Footprint code -> :func:`shortfall_bounds`: a shortfall above its proven bound is said
+        to be "not proven least".
 
     Returns
     -------
@@ -325,7 +363,9 @@ def exception_summary(exceptions: Sequence[NamedException], *, by: str) -> list[
             if mine:
                 short = sum(e.shortfall or 0 for e in mine)
                 plural = "s" if len(mine) != 1 else ""
-                parts.append(f"{len(mine)} {noun}{plural} {short:,} under the floor")
+                bound = (bounds or {}).get(code, {}).get(level)
+                proof = "" if bound is None or bound >= short else f", least >= {bound:,}"
+                parts.append(f"{len(mine)} {noun}{plural} {short:,} under the floor{proof}")
         if parts:
             under.append(f"{code} ({'; '.join(parts)})")
     lines = []
