@@ -316,7 +316,7 @@ def test_partitions_of_the_2021_snapshot(data_2021):
 def test_bad_requests_are_named_together(tmp_path):
     from mcp_geo.national.run import plan_england
 
-    with pytest.raises(ValidationError, match="split by icb or sub-icb") as caught:
+    with pytest.raises(ValidationError, match="split by icb or icb-2026 or sub-icb") as caught:
         plan_england(SCENARIO, by="stp", out=tmp_path / "x", workers=0)
     assert "must be a whole number >= 1" in str(caught.value)
     with pytest.raises(ValidationError, match=r"no practice of this snapshot.*'QZZ'"):
@@ -345,7 +345,7 @@ def test_bad_options_are_named_by_the_api_or_as_flags(tmp_path, capsys):
     assert main(["plan", "england", "--by", "stp", "--out", str(tmp_path / "x"), "-q"]) == 2
     assert capsys.readouterr().err == (
         "mcp-geo: error: mcp-geo plan england --by stp: --by: the 2025-04 snapshot's "
-        "footprints are split by icb or sub-icb (got 'stp')\n"
+        "footprints are split by icb or icb-2026 or sub-icb (got 'stp')\n"
     )
 
 
