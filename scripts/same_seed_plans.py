@@ -84,7 +84,7 @@ def _content(path: Path) -> bytes:
 def compare(before: Path, after: Path, *, expect: frozenset[str] = frozenset()) -> int:
     """Print the files that differ; 0 when every seed's files are identical, or differ only
     where ``expect`` (``seed/file``) says they should."""
-    differ = 0
+    differ = expected = 0
     for seed in SEEDS:
         for name in COMPARED:
             a, b = before / seed / name, after / seed / name
@@ -95,10 +95,14 @@ def compare(before: Path, after: Path, *, expect: frozenset[str] = frozenset()) 
             elif a.exists() and _content(a) != _content(b):
                 print(f"{key}: differs" + (" (expected)" if key in expect else ""))
                 differ += key not in expect
+                expected += key in expect
             elif key in expect:
                 print(f"{key}: expected to differ, but is identical")
                 differ += 1
-    print("identical" if differ == 0 else f"{differ} files differ")
+    if differ:
+        print(f"{differ} files differ")
+    else:
+        print(f"only the {expected} expected files differ" if expected else "identical")
     return 1 if differ else 0
 
 
