@@ -4,7 +4,13 @@ It recomputes from practices.csv / hubs.csv / mcps.csv what the plan claims and 
 violation it finds (an empty list means the plan is sound):
 
 - every practice once, columns exactly as DESIGN.md "Outputs" names them;
-- hubs within [hub_min, hub_max], unless report.json names the hub as an exception;
+- hubs within [hub_min, hub_max], unless report.json names the hub as an exception, and then
+  only with the right kind: ``over_ceiling`` a single practice over the ceiling, ``isolated`` or
+  ``under_floor`` a hub under the floor whose ``shortfall`` is floor - patients; each named
+  exception's patients, practices (and an MCP's hubs) as the CSVs have them, in report.json's
+  order; hubs.csv's ``exception`` and ``shortfall`` columns written exactly when a hub is named,
+  saying the same (mcps.csv likewise); the ``under_floor`` total between the certificate's
+  ``shortfall`` stage's bound and objective (the proven least);
 - base rules: each hub's base practice has at least base_min_patients, each MCP's base hub's
   base practice at least mcp_base_min_patients; with ``bases`` (candidate sites), each hub's base
   is a site (its position read from plan.gpkg's hubs layer), no site the base of two hubs, and
@@ -25,7 +31,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -54,6 +59,8 @@ HUB_COLUMNS = [
     "km_to_mcp_base",
 ]
 MCP_COLUMNS = ["mcp_id", "base_hub_id", "base_code", "patients", "hubs", "practices", "span_km"]
+EXCEPTION_COLUMNS = ["exception", "shortfall"]
+KINDS = ("over_ceiling", "isolated", "under_floor")
 EXCLUSION_COLUMNS = ["practice_code", "reason", "source"]
 STATUSES = {"optimal", "feasible", "no_solution", "infeasible"}
 
@@ -122,7 +129,8 @@ def check_plan(
     if set(codes) & set(exclusions["practice_code"]):
         errors.append("a practice is both planned and excluded")
 
-    excepted = " ".join(report.get("exceptions", []))
+    named = report.get("exceptions", [])
+    excepted = {e.get("hub_id") or e.get("mcp_id") for e in named if isinstance(e, dict)}
     position = practices.set_index("practice_code")[["latitude", "longitude"]]
     sites = params.get("bases") is not None
     if sites:  # hubs are based at candidate sites: their positions are the hubs layer's points
@@ -162,7 +170,7 @@ def check_plan(
         inside = params["hub_min"] <= hub.patients <= params["hub_max"]
         if not inside and hub.hub_id not in excepted:
             errors.append(f"{hub.hub_id}: {hub.patients} patients outside the bounds, no exception")
-    errors += _under_floor(report, hubs, hub_min=params["hub_min"])
+    errors += check_exceptions(report, practices=practices, hubs=hubs, mcps=mcps)
 
     # practice -> hub base distances, recomputed
     base_of_hub = hubs.set_index("hub_id")["base_code"]
@@ -261,31 +269,118 @@ def check_plan(
     return errors
 
 
-_UNDER = re.compile(r"^(\S+) \(.*\): under the floor by ([\d,]+) patients")
+_ID = {"hubs": "hub_id", "mcps": "mcp_id"}
 
 
-def _under_floor(report: dict, hubs: pd.DataFrame, *, hub_min: int) -> list[str]:
-    """Least-exception hubs: named, under the floor, and short of it by exactly floor - patients
-    (and the ``shortfall`` column of hubs.csv, when written, says the same)."""
-    errors = []
-    patients = hubs.set_index("hub_id")["patients"]
-    for text in report.get("exceptions", []):
-        found = _UNDER.match(text)
-        if found is None:
+def check_exceptions(
+    report: dict, *, practices: pd.DataFrame, hubs: pd.DataFrame, mcps: pd.DataFrame
+) -> list[str]:
+    """report.json's named exceptions against the CSVs (see the module's docstring)."""
+    params = report["parameters"]
+    named = report.get("exceptions", [])
+    if not all(isinstance(e, dict) for e in named):
+        return ["report.json: exceptions are not objects"]
+    order = [
+        (
+            {"hubs": 0, "mcps": 1}.get(e.get("level"), 2),
+            e.get(_ID.get(e.get("level"), "")) or "",
+            e.get("kind"),
+        )
+        for e in named
+    ]
+    errors = [] if order == sorted(order) else ["report.json: exceptions out of order"]
+    bounds = {
+        "hubs": (params["hub_min"], params["hub_max"]),
+        "mcps": (params["mcp_min"], params.get("mcp_max")),
+    }
+    tables = {"hubs": hubs, "mcps": mcps}
+    members = {
+        "hubs": practices.groupby("hub_id")["practice_code"].apply(sorted),
+        "mcps": practices.groupby("mcp_id")["practice_code"].apply(sorted),
+    }
+    hubs_of = hubs.groupby("mcp_id")["hub_id"].apply(sorted)
+    for e in named:
+        level = e.get("level")
+        if level not in _ID:
+            errors.append(f"exception of unknown level: {e}")
             continue
-        hub_id, short = found.group(1), int(found.group(2).replace(",", ""))
-        if hub_id not in patients.index:
-            continue  # an MCP's (checked with the MCPs' floor)
-        if short != hub_min - int(patients[hub_id]) or short <= 0:
+        errors += _named_group(e, level=level, table=tables[level], bounds=bounds[level])
+        gid = e.get(_ID[level])
+        if list(e.get("practices", [])) != list(members[level].get(gid, [])):
+            errors.append(f"{gid}: named practices {e.get('practices')} are not its practices")
+        if level == "mcps" and list(e.get("hubs", [])) != list(hubs_of.get(gid, [])):
+            errors.append(f"{gid}: named hubs {e.get('hubs')} are not its hubs")
+    for level, table in tables.items():
+        errors += _exception_columns(named, table=table, level=level)
+    return errors + _proven_shortfall(report, named)
+
+
+def _named_group(e: dict, *, level: str, table: pd.DataFrame, bounds: tuple) -> list[str]:
+    """One named exception: its group exists, its patients, and a kind the bounds allow."""
+    floor, ceiling = bounds
+    gid = e.get(_ID[level])
+    rows = table[table[_ID[level]] == gid]
+    if len(rows) != 1:
+        return [f"exception names {gid}, not one of the plan's {level}"]
+    row = rows.iloc[0]
+    errors = []
+    if e.get("patients") != int(row["patients"]):
+        errors.append(f"{gid}: named with {e.get('patients')} patients, has {row['patients']}")
+    kind, short = e.get("kind"), e.get("shortfall")
+    members = int(row["practices"] if level == "hubs" else row["hubs"])
+    if kind == "over_ceiling":
+        if ceiling is None or row["patients"] <= ceiling or members != 1 or short is not None:
+            errors.append(f"{gid}: over_ceiling, but {row['patients']} patients in {members}")
+    elif kind in ("isolated", "under_floor"):
+        if short != floor - int(row["patients"]) or short <= 0:
             errors.append(
-                f"{hub_id}: named {short:,} under the floor, but has {int(patients[hub_id]):,}"
-                f" of {hub_min:,}"
+                f"{gid}: {kind} with shortfall {short}, but has {int(row['patients']):,} of "
+                f"{floor:,}"
             )
-    if "shortfall" in hubs.columns:
-        for hub in hubs.itertuples():
-            want = max(0, hub_min - hub.patients) if hub.exception == "under_floor" else 0
-            if int(hub.shortfall or 0) != want:
-                errors.append(f"{hub.hub_id}: shortfall {hub.shortfall} != {want}")
+    else:
+        errors.append(f"{gid}: unknown kind {kind!r}")
+    return errors
+
+
+def _exception_columns(named: list[dict], *, table: pd.DataFrame, level: str) -> list[str]:
+    """hubs.csv (mcps.csv) has ``exception`` and ``shortfall`` exactly when one of its groups
+    is named, and they say what report.json says."""
+    mine = {e[_ID[level]]: e for e in named if e.get("level") == level}
+    has = [c for c in EXCEPTION_COLUMNS if c in table.columns]
+    if not mine:
+        return [f"{level}: exception columns {has} without an exception"] if has else []
+    if has != EXCEPTION_COLUMNS:
+        return [f"{level}: {len(mine)} exception(s) but columns {list(table.columns)}"]
+    errors = []
+    for row in table.itertuples():
+        e = mine.get(getattr(row, _ID[level]), {})
+        kind = row.exception if isinstance(row.exception, str) else None
+        short = None if pd.isna(row.shortfall) else int(row.shortfall)
+        if (kind, short) != (e.get("kind"), e.get("shortfall")):
+            errors.append(f"{level} {getattr(row, _ID[level])}: columns say {(kind, short)}")
+    return errors
+
+
+def _proven_shortfall(report: dict, named: list[dict]) -> list[str]:
+    """The under_floor total of each level lies between its shortfall stage's bound and
+    objective (equal when proven), and a level with under_floor groups has that stage."""
+    errors = []
+    for level in ("hubs", "mcps"):
+        total = sum(
+            e["shortfall"] for e in named if (e["level"], e["kind"]) == (level, "under_floor")
+        )
+        cert = report["certificates"].get(level) or {}
+        stage = next((st for st in cert.get("stages", ()) if st["name"] == "shortfall"), None)
+        if stage is None:
+            if total:
+                errors.append(f"{level}: {total} patients under the floor, no shortfall stage")
+            continue
+        low = stage["bound"] if stage["bound"] is not None else 0
+        if not low - 0.5 <= total <= stage["objective"] + 0.5:
+            errors.append(
+                f"{level}: under_floor total {total} outside [{stage['bound']}, "
+                f"{stage['objective']}] of the shortfall stage"
+            )
     return errors
 
 

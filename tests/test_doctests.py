@@ -14,6 +14,7 @@ MODULES = (
     "mcp_geo.solvers.rules",
     "mcp_geo.boundaries.travel",
     "mcp_geo.plans.by_area",
+    "mcp_geo.plans.exceptions",
 )
 
 

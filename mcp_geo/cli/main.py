@@ -505,7 +505,7 @@ def _print_summary(plan: Plan, out: Path) -> None:
             f"95th percentile {travel.p95:.2f} km, max {travel.max:.2f} km"
         )
     for exception in plan.exceptions:
-        lines.append(f"exception: {exception}")
+        lines.append(f"exception: {exception.text}")
     if m.by_area is not None:
         lines += m.by_area.lines()
     lines.append(_excluded_line(plan))

@@ -203,7 +203,7 @@ def panel_html(
         if certificate is not None:
             lines.append(f"{level}: <b>{esc(plain_certificate(certificate))}</b>")
     for exception in plan.exceptions:
-        lines.append(f"exception: {esc(exception)}")
+        lines.append(f"exception: {esc(exception.text)}")
     lines += [esc(line) for line in more]
     data = "<br>".join(esc(line) for line in data_lines(plan))
     body = "".join(f"<p>{line}</p>" for line in lines)

@@ -7,7 +7,7 @@ certificate of each level and the named exceptions, whatever the mode.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -22,6 +22,13 @@ from mcp_geo._errors import (
     ValidationError,
 )
 from mcp_geo.boundaries.distances import SiteTravel, TravelMatrix, great_circle_matrix
+from mcp_geo.plans.exceptions import (
+    SOLVER_KINDS,
+    ExceptionLevel,
+    NamedException,
+    sorted_exceptions,
+    with_exception_columns,
+)
 from mcp_geo.scenario import Scenario
 from mcp_geo.solvers import (
     Certificate,
@@ -39,16 +46,20 @@ MCP_TABLE_COLUMNS = ["mcp_id", "base_hub_id", "base_code", "patients", "hubs", "
 
 @dataclass(frozen=True)
 class Levels:
-    """Hubs and MCPs as solved: tables in the plan's vocabulary, certificates, exceptions."""
+    """Hubs and MCPs as solved: tables in the plan's vocabulary, certificates, exceptions.
+
+    The tables' ``exception`` (the kind) and ``shortfall`` columns say which groups the named
+    ``exceptions`` are (:func:`~mcp_geo.plans.exceptions.with_exception_columns`).
+    """
 
     assignment: pd.DataFrame  # practice_code, hub_id, base_code, km_to_base
-    hubs: (
-        pd.DataFrame
-    )  # hub_id, base_code, base_name, patients, practices, exception, mcp_id, km_to_mcp_base
-    mcps: pd.DataFrame  # mcp_id, base_hub_id, base_code, patients, hubs, practices, exception
+    hubs: pd.DataFrame  # hub_id, base_code, base_name, patients, practices, exception,
+    # shortfall, mcp_id, km_to_mcp_base
+    mcps: pd.DataFrame  # mcp_id, base_hub_id, base_code, patients, hubs, practices, exception,
+    # shortfall
     hub_certificate: Certificate
     mcp_certificate: Certificate | None
-    exceptions: tuple[str, ...]
+    exceptions: tuple[NamedException, ...]
     hub_seconds: float
     mcp_seconds: float
 
@@ -150,7 +161,7 @@ def solve_levels(
         return Levels(
             assignment=hubs.solution.assignment,
             hubs=hubs.table.assign(mcp_id=None, km_to_mcp_base=np.nan),
-            mcps=pd.DataFrame(columns=MCP_TABLE_COLUMNS),
+            mcps=with_exception_columns(pd.DataFrame(columns=MCP_TABLE_COLUMNS), (), level="mcps"),
             hub_certificate=hubs.solution.certificate,
             mcp_certificate=None,
             exceptions=hubs.exceptions,
@@ -186,9 +197,16 @@ def solve_levels(
         on="hub_id",
         how="left",
     )
-    mcp_table = _mcp_table(staged.mcps, hub_table)
-    mcp_exceptions = tuple(
-        _describe(e, mcp_table.set_index("base_hub_id")["mcp_id"]) for e in staged.exceptions
+    mcp_exceptions = _named(
+        staged.exceptions,
+        level="mcps",
+        table=staged.mcps,
+        member_of=staged.assignment.set_index("hub_id")["mcp_id"],
+        practices_of=_members(hubs.solution.assignment.set_index("practice_code")["hub_id"]),
+        floor=scenario.mcp_min,
+    )
+    mcp_table = with_exception_columns(
+        _mcp_table(staged.mcps, hub_table), mcp_exceptions, level="mcps"
     )
     return Levels(
         assignment=hubs.solution.assignment,
@@ -256,11 +274,12 @@ def _with_hub_areas(
 
 @dataclass(frozen=True)
 class _HubLevel:
-    """The hubs as solved, their table with the bases' names, the named exceptions and time."""
+    """The hubs as solved, their table with the bases' names and exception columns, the named
+    exceptions and time."""
 
     solution: HubSolution
     table: pd.DataFrame
-    exceptions: tuple[str, ...]
+    exceptions: tuple[NamedException, ...]
     seconds: float
 
 
@@ -278,12 +297,19 @@ def _solve_hub_level(
     )
     seconds = time.perf_counter() - t0
     require_plan(hubs.certificate, level="hubs", scenario=scenario)
-    group_of = hubs.hubs.set_index("base_code")["hub_id"]
     if sites is not None:  # the bases are sites: named from the bases file
         names = sites.table.set_index("base_code")["base_name"]
-        group_of = hubs.assignment.set_index("practice_code")["hub_id"]
     table = hubs.hubs.assign(base_name=hubs.hubs["base_code"].map(names))
-    exceptions = tuple(_describe(e, group_of) for e in hubs.exceptions)
+    hub_of = hubs.assignment.set_index("practice_code")["hub_id"]
+    exceptions = _named(
+        hubs.exceptions,
+        level="hubs",
+        table=table,
+        member_of=hub_of,
+        practices_of=_members(hub_of),
+        floor=scenario.hub_min,
+    )
+    table = with_exception_columns(table, exceptions, level="hubs")
     return _HubLevel(solution=hubs, table=table, exceptions=exceptions, seconds=seconds)
 
 
@@ -363,17 +389,22 @@ def _joint_levels(
     )
     require_plan(joint.certificate, level="joint", scenario=scenario)
     hubs_joint = joint.hubs.assign(base_name=joint.hubs["base_code"].map(names))
+    hub_of = joint.assignment.set_index("practice_code")["hub_id"]
+    exceptions = _named(  # the practices over the ceiling: joint mode refuses the others
+        hubs.solution.exceptions,
+        level="hubs",
+        table=hubs_joint,
+        member_of=hub_of,
+        practices_of=_members(hub_of),
+        floor=scenario.hub_min,
+    )
     return Levels(
         assignment=joint.assignment,
-        hubs=hubs_joint,
-        mcps=_mcp_table(joint.mcps, hubs_joint),
+        hubs=with_exception_columns(hubs_joint, exceptions, level="hubs"),
+        mcps=with_exception_columns(_mcp_table(joint.mcps, hubs_joint), (), level="mcps"),
         hub_certificate=joint.certificate,
         mcp_certificate=joint.certificate,
-        exceptions=tuple(
-            f"{h.hub_id} ({h.base_code}; {h.patients:,} patients): {h.exception}"
-            for h in hubs_joint.itertuples()
-            if h.exception
-        ),
+        exceptions=exceptions,
         hub_seconds=hubs.seconds,
         mcp_seconds=mcp_seconds + time.perf_counter() - t0,
     )
@@ -401,8 +432,53 @@ def _staged_start(
     return hub_base, mcp_base
 
 
-def _describe(exception: HubException, group_of_base: pd.Series) -> str:
-    """``H07 (Y01929; 52,556 patients): why``: the group the exception is, its members, why."""
-    members = ", ".join(exception.items)
-    group = next((group_of_base[c] for c in exception.items if c in group_of_base.index), "?")
-    return f"{group} ({members}; {exception.patients:,} patients): {exception.reason}"
+def _members(group_of: pd.Series) -> dict[str, tuple[str, ...]]:
+    """Group id -> its members' codes, sorted (``group_of``: member code -> group id)."""
+    return {
+        str(g): tuple(sorted(str(c) for c in codes))
+        for g, codes in group_of.groupby(group_of.to_numpy()).groups.items()
+    }
+
+
+def _named(
+    found: Sequence[HubException],
+    *,
+    level: ExceptionLevel,
+    table: pd.DataFrame,
+    member_of: pd.Series,
+    practices_of: dict[str, tuple[str, ...]],
+    floor: int,
+) -> tuple[NamedException, ...]:
+    """The groups the solver's exceptions are, each named with its kind, patients, shortfall
+    (floor - patients, for a group under the floor) and members; an island that no single
+    base reaches is several undersized groups, each named.
+
+    ``member_of``: item code (practice, or hub one level up) -> group id; ``practices_of``:
+    hub id -> its practices (the hubs' own, at the hub level).
+    """
+    patients = table.set_index("hub_id" if level == "hubs" else "mcp_id")["patients"]
+    members = _members(member_of)
+    named = []
+    for exc in found:
+        kind = SOLVER_KINDS[exc.kind]
+        for group in sorted({str(member_of[c]) for c in exc.items if c in member_of.index}):
+            size = int(patients[group])
+            hubs = members[group] if level == "mcps" else ()
+            practices = (
+                tuple(sorted(p for h in hubs for p in practices_of[h]))
+                if level == "mcps"
+                else practices_of[group]
+            )
+            named.append(
+                NamedException(
+                    level=level,
+                    group_id=group,
+                    kind=kind,
+                    patients=size,
+                    shortfall=None if kind == "over_ceiling" else floor - size,
+                    practices=practices,
+                    reason=exc.reason,
+                    hubs=hubs,
+                )
+            )
+    return sorted_exceptions(named)

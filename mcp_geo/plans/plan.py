@@ -21,6 +21,7 @@ from mcp_geo.boundaries.distances import TravelMatrix
 from mcp_geo.boundaries.territories import Outline
 from mcp_geo.boundaries.tiling import territory_facts
 from mcp_geo.plans.by_area import AreaBreakdown, area_breakdown
+from mcp_geo.plans.exceptions import NamedException
 from mcp_geo.plans.metrics import (
     DistanceStats,
     GroupingMetrics,
@@ -59,7 +60,8 @@ HUB_COLUMNS: tuple[str, ...] = (
     "mcp_id",
     "km_to_mcp_base",
 )
-"""Columns of hubs.csv."""
+"""Columns of hubs.csv; ``exception`` and ``shortfall`` follow when a hub is an exception
+(:data:`~mcp_geo.plans.exceptions.EXCEPTION_COLUMNS`)."""
 
 MCP_COLUMNS: tuple[str, ...] = (
     "mcp_id",
@@ -70,7 +72,7 @@ MCP_COLUMNS: tuple[str, ...] = (
     "practices",
     "span_km",
 )
-"""Columns of mcps.csv."""
+"""Columns of mcps.csv; ``exception`` and ``shortfall`` follow when an MCP is an exception."""
 
 EXCLUSION_COLUMNS: tuple[str, ...] = ("practice_code", "reason", "source")
 """Columns of exclusions.csv."""
@@ -255,16 +257,20 @@ class Plan:
     Attributes
     ----------
     practices
-        One row per planned practice, sorted by code: :data:`PRACTICE_COLUMNS` plus
-        ``exception`` and point geometry (EPSG:4326).
+        One row per planned practice, sorted by code: :data:`PRACTICE_COLUMNS` plus point
+        geometry (EPSG:4326).
     hubs
-        One row per hub: :data:`HUB_COLUMNS` plus ``exception`` (why it may lie outside the
-        bounds) and the base's point geometry (EPSG:4326).
+        One row per hub: :data:`HUB_COLUMNS` plus ``exception`` (the kind of exception the hub
+        is, or None), ``shortfall`` (patients below the floor of an undersized exception) and
+        the base's point geometry (EPSG:4326).
     mcps
-        One row per MCP: :data:`MCP_COLUMNS` plus the base's point geometry; empty when the plan
-        has no MCP level.
+        One row per MCP: :data:`MCP_COLUMNS` plus ``exception``, ``shortfall`` and the base's
+        point geometry; empty when the plan has no MCP level.
     exclusions
         The footprint's practices that the data excluded: practice_code, reason, source, detail.
+    exceptions
+        The hubs and MCPs allowed outside the bounds, each named with its kind, shortfall and
+        reason, in report.json's order (:mod:`mcp_geo.plans.exceptions`).
     territories_hubs, territories_mcps
         Polygons (``hub_id`` / ``mcp_id``, ``note``) with their CRS: EPSG:27700 as planned,
         EPSG:4326 as read back from a plan folder (as published, so that it is written back
@@ -288,7 +294,7 @@ class Plan:
     territories_mcps: gpd.GeoDataFrame
     metrics: PlanMetrics
     certificates: Certificates
-    exceptions: tuple[str, ...]
+    exceptions: tuple[NamedException, ...]
     notes: tuple[str, ...] = ()
     timings: Timings = field(default_factory=Timings)
 
@@ -340,7 +346,7 @@ class Plan:
             "outline": {"source": self.outline.source, "description": self.outline.description},
             "territories": territory_facts(self.territories_hubs, id_column="hub_id").to_dict(),
             "metrics": self.metrics.to_dict(),
-            "exceptions": list(self.exceptions),
+            "exceptions": [e.to_dict() for e in self.exceptions],
             "exclusions": {str(k): int(v) for k, v in reasons.items()},
             "notes": list(self.notes),
             "certificates": self.certificates.to_dict(),

@@ -5,7 +5,9 @@ writes the same files as ``d``'s. The GeoPackage gives the practices, hubs, MCPs
 (kept in EPSG:4326 as published: turned into EPSG:27700 and back, their coordinates would move
 in the last digits), scenario.toml the options, exclusions.csv the exclusions and report.json the
 metrics, certificates, exceptions, notes and timings as they were written (rounded as report.json
-rounds them). The CSVs' free-text cells, written safe for spreadsheets
+rounds them). The named exceptions (report.json's ``exceptions``) give the hubs' and MCPs'
+``exception`` and ``shortfall`` columns; a report of an earlier version, whose exceptions were
+lines of text, is read too (:func:`~mcp_geo.plans.exceptions.from_text`). The CSVs' free-text cells, written safe for spreadsheets
 (:func:`~mcp_geo.plans.write.spreadsheet_text`), are read back as they were. Two things are
 rebuilt rather than read: the footprint outline is the union of the hub territories (the
 territories tile it), in EPSG:27700, and today's PCN figures are recomputed from the practices in
@@ -29,6 +31,11 @@ import pyogrio
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.boundaries.territories import Outline
 from mcp_geo.plans.by_area import AreaBreakdown
+from mcp_geo.plans.exceptions import (
+    NamedException,
+    sorted_exceptions,
+    with_exception_columns,
+)
 from mcp_geo.plans.metrics import (
     DistanceStats,
     SizeStats,
@@ -215,6 +222,9 @@ def read_plan(path: str | Path) -> Plan:
             [Problem("has no hubs certificate", source=str(folder / "report.json"))],
             context="plan folder",
         )
+    exceptions = _exceptions(report, scenario=scenario, source=str(folder / "report.json"))
+    hubs = with_exception_columns(hubs, exceptions, level="hubs")
+    mcps = with_exception_columns(mcps, exceptions, level="mcps")
     return Plan(
         version=str(report.get("version", "")),
         scenario=scenario,
@@ -237,10 +247,31 @@ def read_plan(path: str | Path) -> Plan:
             hubs_objective=certificates["hubs"].get("optimises", ""),
             mcps_objective=(certificates.get("mcps") or {}).get("optimises"),
         ),
-        exceptions=tuple(report.get("exceptions", ())),
+        exceptions=exceptions,
         notes=tuple(report.get("notes", ())),
         timings=timings,
     )
+
+
+def _exceptions(
+    report: dict[str, Any], *, scenario: Scenario, source: str
+) -> tuple[NamedException, ...]:
+    """report.json's named exceptions; an earlier version's lines of text as well (an isolated
+    group's shortfall, which those lines did not give, is floor - patients)."""
+    found = []
+    for entry in report.get("exceptions", ()):
+        try:
+            exc = NamedException.from_dict(entry)
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValidationError(
+                [Problem(f"an exception cannot be read: {error}", source=source, value=entry)],
+                context="plan folder",
+            ) from error
+        if exc.kind == "isolated" and exc.shortfall is None:
+            floor = scenario.hub_min if exc.level == "hubs" else scenario.mcp_min
+            exc = replace(exc, shortfall=floor - exc.patients)
+        found.append(exc)
+    return sorted_exceptions(found)
 
 
 def _extract_date(snapshot: dict[str, Any]) -> date | None:

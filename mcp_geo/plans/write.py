@@ -4,7 +4,11 @@
 scenario.toml and plan.gpkg into a temporary folder beside the destination and moves it into
 place only when every file is written, so a failed or interrupted run never leaves a half-written
 plan. Numbers are written the same way every time: latitude and longitude with 6 decimals, km
-with 3, patients as integers; a rerun with the same inputs writes byte-identical CSVs and
+with 3, patients (and shortfalls) as integers. hubs.csv gains the columns ``exception`` (the kind:
+``over_ceiling``, ``isolated``, ``under_floor``; empty for a hub within the bounds) and
+``shortfall`` (patients below the floor; empty otherwise) when the plan names a hub as an
+exception, both together, and mcps.csv the same for its MCPs: a plan without exceptions writes
+the files as before. A rerun with the same inputs writes byte-identical CSVs and
 report.json (apart from ``timings``).
 """
 
@@ -19,6 +23,7 @@ import geopandas as gpd
 import pandas as pd
 
 from mcp_geo._folders import write_marker, write_output_dir
+from mcp_geo.plans.exceptions import EXCEPTION_COLUMNS, ExceptionLevel
 from mcp_geo.plans.plan import EXCLUSION_COLUMNS, HUB_COLUMNS, MCP_COLUMNS, PRACTICE_COLUMNS, Plan
 from mcp_geo.practices import FORMULA_STARTS
 
@@ -42,7 +47,7 @@ _DECIMALS = {
     "span_km": 3,
     "minutes_to_hub_base": 1,
 }
-_INTEGERS = ("patients", "practices", "hubs")
+_INTEGERS = ("patients", "practices", "hubs", "shortfall")
 
 
 TEXT_COLUMNS = ("practice_name", "base_name", "source")
@@ -151,8 +156,12 @@ def _writers(plan: Plan) -> dict[str, Callable[[Path], None]]:
         "practices.csv": lambda p: _write_csv(
             plan.practices, p, columns=_practice_columns(plan), sort="practice_code"
         ),
-        "hubs.csv": lambda p: _write_csv(plan.hubs, p, columns=HUB_COLUMNS, sort="hub_id"),
-        "mcps.csv": lambda p: _write_csv(plan.mcps, p, columns=MCP_COLUMNS, sort="mcp_id"),
+        "hubs.csv": lambda p: _write_csv(
+            plan.hubs, p, columns=_group_columns(plan, level="hubs"), sort="hub_id"
+        ),
+        "mcps.csv": lambda p: _write_csv(
+            plan.mcps, p, columns=_group_columns(plan, level="mcps"), sort="mcp_id"
+        ),
         "exclusions.csv": lambda p: _write_csv(
             plan.exclusions, p, columns=EXCLUSION_COLUMNS, sort="practice_code"
         ),
@@ -162,6 +171,14 @@ def _writers(plan: Plan) -> dict[str, Callable[[Path], None]]:
         ),
         "plan.gpkg": lambda p: _write_geopackage(plan, p),
     }
+
+
+def _group_columns(plan: Plan, *, level: ExceptionLevel) -> tuple[str, ...]:
+    """hubs.csv's (mcps.csv's) columns: ``exception`` and ``shortfall`` added when used."""
+    columns = HUB_COLUMNS if level == "hubs" else MCP_COLUMNS
+    if any(e.level == level for e in plan.exceptions):
+        return (*columns, *EXCEPTION_COLUMNS)
+    return columns
 
 
 def _practice_columns(plan: Plan) -> tuple[str, ...]:

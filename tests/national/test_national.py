@@ -3,7 +3,9 @@
 The run covers three real ICBs of the April 2025 snapshot, small enough to stay fast:
 Cornwall and the Isles of Scilly (QT6, 56 practices), Somerset (QSL, 62) and Shropshire, Telford
 and Wrekin (QOC, 50), whose 49 connected practices cannot be split into hubs of 30,000-50,000
-within 15 km: a real footprint that fails while the others are solved.
+within 15 km: its least-exception plan has one hub 1,263 patients under the floor (proven
+least), named and counted in the national report. A footprint that fails is QOC under strict
+rules (refused for its practice over the ceiling, Y01929) beside a small Sub-ICB.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 
 from mcp_geo._errors import ValidationError
 from mcp_geo.scenario import Scenario
+from tests.checker import check_plan
 
 pytestmark = pytest.mark.slow
 
@@ -112,7 +115,7 @@ def test_national_files_cover_every_practice_once(national_run, bundled_data):
     expected = {
         c: set(select_footprint(bundled_data, f"icb:{c}").practices["practice_code"]) for c in CODES
     }
-    assert set(codes) == expected["QT6"] | expected["QSL"]
+    assert set(codes) == expected["QT6"] | expected["QSL"] | expected["QOC"]
     for row in practices:
         code = row["hub_id"].split("-")[0]
         assert row["practice_code"] in expected[code]
@@ -121,7 +124,7 @@ def test_national_files_cover_every_practice_once(national_run, bundled_data):
     assert {h["hub_id"] for h in hubs} == {r["hub_id"] for r in practices}
     assert sum(int(h["patients"]) for h in hubs) == sum(int(r["patients"]) for r in practices)
     excluded = {r["practice_code"]: r["reason"] for r in _rows(out / "exclusions.csv")}
-    assert {c for c, why in excluded.items() if "icb:QOC" in why} == expected["QOC"]
+    assert not any("was not planned" in why for why in excluded.values())
     assert {"plan.gpkg", "map.html", "scenario.toml"} <= {p.name for p in out.iterdir()}
     national_map = (out / "map.html").read_text(encoding="utf-8")
     assert national_map.count("L.markerClusterGroup(") == 1  # a national map clusters practices
@@ -151,22 +154,53 @@ def test_every_hub_has_a_territory_and_the_territories_tile(national_run):
     assert abs(mcps.geometry.area.sum() - union.area) <= 1e-6 * union.area
 
 
-def test_failed_footprint_reported_and_others_solved(national_run):
+def test_least_exception_footprint_planned_named_and_counted(national_run):
+    """QOC is planned: its hub under the floor and its practice over the ceiling are named in
+    report.json and hubs.csv and counted by footprint; the summary names the shortfall."""
     national, calls = national_run
     report = json.loads((national.out / "report.json").read_text(encoding="utf-8"))
     qoc = report["footprints"]["QOC"]
-    assert qoc["status"] == "failed"
-    assert qoc["failure"] == "infeasible"
-    assert "cannot be split into hubs of 30,000-50,000" in qoc["reason"]
-    assert qoc["certificates"]["hubs"]["status"] == "infeasible"  # what the solver proved
-    assert qoc["certificates"]["hubs"]["diagnosis"] == qoc["reason"]
+    assert (qoc["status"], qoc["reason"], qoc["failure"]) == ("solved", None, None)
     assert qoc["name"] == "NHS Shropshire, Telford and Wrekin Integrated Care Board"
+    shortfall = qoc["certificates"]["hubs"]["stages"][0]
+    assert (shortfall["name"], shortfall["objective"], shortfall["status"]) == (
+        "shortfall", 1_263, "optimal",
+    )  # fmt: skip
+    qoc_exceptions = [e for e in report["exceptions"] if e.get("hub_id", "").startswith("QOC-")]
+    assert [(e["kind"], e["patients"], e["shortfall"]) for e in qoc_exceptions] == [
+        ("under_floor", 28_737, 1_263),
+        ("over_ceiling", 52_556, None),
+    ]
+    hubs = {h["hub_id"]: h for h in _rows(national.out / "hubs.csv")}
+    under = hubs[qoc_exceptions[0]["hub_id"]]
+    assert (under["exception"], under["shortfall"]) == ("under_floor", "1263")
+    counts = report["national"].pop("exceptions")
+    assert counts["by_footprint"]["QOC"] == {
+        "exceptions": 2,
+        "hubs": {
+            "over_ceiling": 1,
+            "isolated": 0,
+            "under_floor": 1,
+            "shortfall": 1_263,
+            "shortfall_bound": 1_263,  # proven least
+        },
+        "mcps": {
+            "over_ceiling": 0,
+            "isolated": 0,
+            "under_floor": 0,
+            "shortfall": 0,
+            "shortfall_bound": None,
+        },
+    }
+    assert counts["total"]["footprints"] == len(counts["by_footprint"])
+    assert counts["total"]["hubs"]["under_floor"] == 1  # QT6 and QSL keep every rule
+    assert counts["total"]["exceptions"] == len(report["exceptions"])
     assert report["national"] == {
         "footprints": 3,
-        "solved": 2,
-        "failed": 1,
-        "hubs_optimal": 2,
-        "mcps_optimal": 2,
+        "solved": 3,
+        "failed": 0,
+        "hubs_optimal": 3,
+        "mcps_optimal": 3,
     }
     assert report["footprint"] == {
         "name": "england",
@@ -176,15 +210,48 @@ def test_failed_footprint_reported_and_others_solved(national_run):
     assert sorted(c for c, _, _ in calls) == sorted(CODES)
     assert [(done, total) for _, done, total in calls] == [(1, 3), (2, 3), (3, 3)]
     assert national.workers == 2
-    # the national certificate is the sum over the solved footprints
-    objective = sum(report["footprints"][c]["certificates"]["hubs"]["objective"] for c in CODES[:2])
+    # the national certificate is the sum over the solved footprints, stages included
+    objective = sum(report["footprints"][c]["certificates"]["hubs"]["objective"] for c in CODES)
     assert report["certificates"]["hubs"]["objective"] == pytest.approx(objective, rel=1e-9)
-    assert report["metrics"]["practices"] == 56 + 62
+    assert report["certificates"]["hubs"]["stages"][0]["objective"] == 1_263
+    assert report["metrics"]["practices"] == 56 + 62 + 50
     # by area: the solved footprints' breakdowns together
     icbs = report["metrics"]["by_area"]["icb"]
-    assert [a["code"] for a in icbs] == ["QSL", "QT6"]
-    assert [a["practices"] for a in icbs] == [62, 56]  # QSL 62, QT6 56
+    assert [a["code"] for a in icbs] == ["QOC", "QSL", "QT6"]
+    assert [a["practices"] for a in icbs] == [50, 62, 56]
     assert sum(a["patients"] for a in icbs) == report["metrics"]["patients"]
+    summary = "\n".join(national.summary())
+    assert (
+        "1 ICB planned with exceptions under the floor (least-exception plans): "
+        "QOC (1 hub 1,263 under the floor)"
+    ) in summary
+    assert check_plan(national.out) == []
+
+
+def test_failed_footprint_reported_and_others_solved(tmp_path):
+    """Strict rules refuse QOC (its practice over the ceiling); the Sub-ICB beside it is
+    planned, QOC's practices are excluded with the footprint's failure."""
+    from mcp_geo.national.run import plan_england
+
+    national = plan_england(
+        SCENARIO.with_options({"strict": True}),
+        by="sub-icb",
+        out=tmp_path / "strict",
+        workers=1,
+        codes=["M2L0M", "02Q"],
+        map_html=False,
+    )
+    report = json.loads((national.out / "report.json").read_text(encoding="utf-8"))
+    qoc = report["footprints"]["M2L0M"]
+    assert (qoc["status"], qoc["failure"]) == ("failed", "infeasible")
+    assert "practice over the ceiling (Y01929 has 52,556 patients" in qoc["reason"]
+    assert qoc["certificates"]["hubs"]["status"] == "infeasible"  # what the checks proved
+    assert qoc["certificates"]["hubs"]["diagnosis"] == qoc["reason"]
+    assert report["footprints"]["02Q"]["status"] == "solved"
+    assert {k: report["national"][k] for k in ("solved", "failed")} == {"solved": 1, "failed": 1}
+    excluded = [r for r in _rows(national.out / "exclusions.csv") if "sub-icb:M2L0M" in r["reason"]]
+    assert len(excluded) == 50
+    assert any(line.startswith("failed: M2L0M") for line in national.summary())
 
 
 def _without_timings(report: dict) -> dict:
@@ -205,7 +272,7 @@ def test_rerun_resumes_solved_footprints(national_run, cluster, tmp_path):
     out = tmp_path / "england"
     shutil.copytree(first.out, out)
     parts = {p.name.split("-")[0]: p for p in (out / PARTS).iterdir()}
-    assert sorted(parts) == ["QSL", "QT6"]
+    assert sorted(parts) == ["QOC", "QSL", "QT6"]
     (parts["QSL"] / "report.json").unlink()  # as if the run had stopped while writing it
 
     again = plan_england(
@@ -219,8 +286,8 @@ def test_rerun_resumes_solved_footprints(national_run, cluster, tmp_path):
     by_code = {r.code: r for r in again.footprints}
     assert by_code["QT6"].resumed
     assert not by_code["QSL"].resumed
-    assert not by_code["QOC"].resumed
-    assert by_code["QOC"].status == "failed"
+    assert by_code["QOC"].resumed
+    assert by_code["QOC"].status == "solved"
     for name in ("practices.csv", "hubs.csv", "mcps.csv", "exclusions.csv"):
         assert (out / name).read_bytes() == (first.out / name).read_bytes(), name
     reports = [json.loads((d / "report.json").read_text()) for d in (first.out, out)]

@@ -145,7 +145,21 @@ def test_staffs_shropshire_seed_scenario(tmp_path):
     assert report["metrics"]["practices"] == 191
     assert report["metrics"]["patients"] == 1_743_667
     # Y01929 (52,556 patients) is over the ceiling: a hub of its own, named as an exception
-    assert any("Y01929" in e and "52,556" in e for e in report["exceptions"])
+    assert report["exceptions"] == [
+        {
+            "level": "hubs",
+            "hub_id": report["exceptions"][0]["hub_id"],
+            "kind": "over_ceiling",
+            "patients": 52_556,
+            "shortfall": None,
+            "practices": ["Y01929"],
+            "reason": "practice over the ceiling (Y01929 has 52,556 patients, more than 50,000)",
+        }
+    ]
+    hubs = (out / "hubs.csv").read_text().splitlines()
+    assert hubs[0].endswith(",exception,shortfall")  # added because a hub is an exception
+    assert sum(line.endswith(",over_ceiling,") for line in hubs) == 1
+    assert "exception" not in (out / "mcps.csv").read_text().splitlines()[0]
     assert report["certificates"]["hubs"]["status"] == "optimal"
     assert report["metrics"]["mcps"]["patients"]["min"] >= 100_000
 

@@ -167,7 +167,9 @@ def test_practice_larger_than_the_ceiling_is_a_named_exception(tmp_path):
     out = tmp_path / "plan"
     assert main(["plan", str(sites), "--no-mcps", "--out", str(out)]) == 0
     report = json.loads((out / "report.json").read_text())
-    assert any("BIG" in e and "62,000" in e for e in report["exceptions"])
+    [big] = report["exceptions"]
+    assert (big["kind"], big["patients"], big["practices"]) == ("over_ceiling", 62_000, ["BIG"])
+    assert "BIG has 62,000 patients" in big["reason"]
 
 
 def test_practice_larger_than_the_ceiling_is_an_error_when_strict(tmp_path, capsys):
@@ -190,11 +192,20 @@ def test_distance_limit_that_leaves_a_practice_unreachable(tmp_path, capsys):
 
 
 def test_bounds_that_make_the_problem_infeasible(tmp_path, capsys):
+    """90,000 patients in hubs of 70,000-80,000: one hub is too big, two too small. By default
+    the least-exception plan (two hubs, 50,000 below the floor in all, each named); strict
+    rules refuse it with the numbers."""
     rows = "A,30000,400000,300000\nB,30000,401000,300000\nC,30000,402000,300000\n"
     sites = _sites(tmp_path, rows)
-    code = main(["plan", str(sites), "--no-mcps", "--hub-min", "70000", "--hub-max", "80000",
-                 "--out", str(tmp_path / "p")])  # fmt: skip
-    assert code == 3
+    argv = ["plan", str(sites), "--no-mcps", "--hub-min", "70000", "--hub-max", "80000"]
+    assert main([*argv, "--out", str(tmp_path / "p")]) == 0
+    report = json.loads((tmp_path / "p" / "report.json").read_text())
+    assert [(e["kind"], e["shortfall"]) for e in report["exceptions"]] == [
+        ("under_floor", 10_000),
+        ("under_floor", 40_000),
+    ]
+    assert "under the floor by 10,000 patients" in capsys.readouterr().out
+    assert main([*argv, "--strict", "--out", str(tmp_path / "q")]) == 3
     assert "90,000" in capsys.readouterr().err
 
 

@@ -10,6 +10,7 @@ certificate's stages are written to report.json in order and read back; ``plan e
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pytest
@@ -60,12 +61,23 @@ def test_least_exception_plan_of_qoc_is_written_named_and_checked(tmp_path) -> N
     stages = report["certificates"]["hubs"]["stages"]
     assert [s["name"] for s in stages] == ["shortfall", "travel"]
     assert (stages[0]["objective"], stages[0]["status"]) == (1263, "optimal")
-    under = [e for e in report["exceptions"] if "under the floor by 1,263 patients" in e]
-    assert len(under) == 1
-    assert "no plan of these 49 practices within 15 km reaches 30,000 everywhere" in under[0]
+    under = [e for e in report["exceptions"] if e["kind"] == "under_floor"]
+    assert [(e["patients"], e["shortfall"]) for e in under] == [(28_737, 1_263)]
+    assert under[0]["reason"] == (
+        "under the floor by 1,263 patients: no plan of these 49 practices within 15 km "
+        "reaches 30,000 everywhere"
+    )
+    assert [e["kind"] for e in report["exceptions"]] == ["under_floor", "over_ceiling"]
+    rows = csv.DictReader((out / "hubs.csv").read_text(encoding="utf-8").splitlines())
+    hubs = {r["hub_id"]: r for r in rows}
+    assert (hubs[under[0]["hub_id"]]["exception"], hubs[under[0]["hub_id"]]["shortfall"]) == (
+        "under_floor",
+        "1263",
+    )
     assert check_plan(out) == []
     again = mcp_geo.read_plan(out)
     assert [s.name for s in again.certificates.hubs.stages] == ["shortfall", "travel"]
+    assert again.exceptions == plan.exceptions
     with pytest.raises(InfeasibleError, match="no plan satisfies the rules: practice over the"):
         mcp_geo.plan("icb:QOC", no_mcps=True, strict=True, gap=0.005, time_limit=60, threads=2)
 
