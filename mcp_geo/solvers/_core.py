@@ -221,7 +221,9 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
             # a sub-model was solved to the end but the part's gap is still open: the engine's
             # phases run on shares of the wall-clock limit, so the time stopped the proof
             cert = dataclasses.replace(cert, ended_by="time_limit")
-        if cert.status == "infeasible" and (inst.strict or isinstance(inst.count, int)):
+        if cert.status == "infeasible" and (
+            inst.strict or isinstance(inst.count, int) or inst.sites
+        ):
             raise _proven_infeasible(inst, part, options=options, deadline=deadline)
         if cert.status == "infeasible":  # the least-exception plan of this part
             part = dataclasses.replace(part, shortfall=True)

@@ -434,8 +434,7 @@ def _islands(inst: Instance, alive: NDArray[np.bool_], checks: _Checks) -> None:
                 base = int(comp[int(np.argmin(costs))])
                 checks.fixed.append((base, tuple(int(i) for i in comp), exc))
             elif inst.allowed[np.ix_(comp, comp)].any(axis=1).all():
-                # no single base reaches them all: optimised with no floor, all flagged
-                checks.island_parts.append(Part(items=comp, lo=0, exception="island_under_floor"))
+                checks.island_parts.append(_island_part(inst, comp, exc=exc, checks=checks))
             else:  # a base rule leaves some of them no base among the group
                 checks.fail(
                     f"{reason}, and no allowed base ({inst.base_rule}) among them serves "
@@ -443,6 +442,18 @@ def _islands(inst: Instance, alive: NDArray[np.bool_], checks: _Checks) -> None:
                     Relaxation(inst.option("base"), "lower"),
                 )
             alive[comp] = False
+
+
+def _island_part(
+    inst: Instance, comp: NDArray[np.int64], *, exc: PlanException, checks: _Checks
+) -> Part:
+    """An island no single base serves whole: its least-exception plan (the least patients
+    below the floor, then the least travel; :mod:`._shortfall`), or, under a fixed count or
+    strict rules, its least travel with no floor, every group flagged."""
+    if inst.strict or isinstance(inst.count, int):
+        return Part(items=comp, lo=0, exception="island_under_floor")
+    checks.exceptions.remove(exc)  # the least-exception plan names its own under_floor groups
+    return Part(items=comp, lo=inst.lo, shortfall=True)
 
 
 def _island_at_site(
@@ -500,8 +511,9 @@ def _split(
             )
             continue
         kmax = min(kmax, bases)
-        if kmin > kmax and not (inst.strict or isinstance(inst.count, int)):
-            # no plan meets the floor here: the least shortfall below it (:mod:`._shortfall`)
+        if kmin > kmax and not (inst.strict or isinstance(inst.count, int) or inst.sites):
+            # no plan meets the floor here: the least shortfall below it (:mod:`._shortfall`;
+            # not yet with candidate sites, whose parks the shortfall model does not know)
             parts.append(Part(items=comp, lo=lo, shortfall=True))
             continue
         if kmin > kmax:

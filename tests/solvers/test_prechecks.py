@@ -65,6 +65,30 @@ def test_isolated_group_under_the_floor_is_one_undersized_hub() -> None:
         )
 
 
+def test_an_island_no_base_serves_whole_gets_its_least_exception_plan() -> None:
+    """No base reaches 30,000 within 15 km, yet no one base serves all four: the least total
+    below the floor is two hubs of 18,000 + 18,000 or 27,000 + 9,000 (24,000 short either way),
+    not four hubs of one practice (84,000 short).
+
+    ::
+
+        km:  0    12    24    36
+             A    B     C     D
+            9k   9k    9k    9k
+    """
+    positions = {"A": 0, "B": 12, "C": 24, "D": 36}
+    patients = dict.fromkeys(positions, 9_000)
+    sol = _solve(positions, patients)
+    assert len(sol.hubs) == 2
+    assert {e.kind for e in sol.exceptions} == {"under_floor"}
+    assert sum(e.shortfall for e in sol.exceptions) == 24_000
+    stages = {s.name: s for s in sol.certificate.stages}
+    assert stages["shortfall"].objective == pytest.approx(24_000)
+    assert stages["shortfall"].status == "optimal"
+    with pytest.raises(InfeasibleError, match=r"isolated group under the floor: A, B, C, D"):
+        _solve(positions, patients, strict=True)
+
+
 def test_lone_practice_with_no_partner_within_reach() -> None:
     sol = _solve({"A": 0, "B": 1, "C": 30}, {"A": 20_000, "B": 20_000, "C": 5_000})
     exc = sol.hubs.set_index("base_code").loc["C", "exception"]
