@@ -343,8 +343,15 @@ def add_plan_layers(
         folium.GeoJson(
             _json_frame(outline, ["name"]),
             name=prefix + LAYER_NAMES["outline"],
-            style_function=lambda f: {"fill": False, "color": "#000000", "weight": OUTLINE_WEIGHT},
-            tooltip=TextTooltip(["name"], labels=False),
+            style_function=lambda f: {
+                "fill": False,
+                "color": "#000000",
+                "weight": OUTLINE_WEIGHT,
+                # on a canvas map (one canvas, drawn in the order added) the outline, drawn above
+                # the MCP outlines, would take the clicks on their shared edges: there it takes none
+                "interactive": panes,
+            },
+            tooltip=TextTooltip(["name"], labels=False) if panes else None,
         ),
         pane=pane_of("outline", panes=panes),
     )

@@ -13,6 +13,8 @@ after Leaflet loads and before folium's script makes the maps. It defines ``wind
   its layer is on; on a narrow screen the panels and legends start collapsed.
 - On screens narrower than :data:`NARROW_PX` every layer control starts collapsed (an init hook),
   so that it fits beside the panel.
+- On canvas maps (national) an unfilled polygon (an MCP or footprint outline) takes clicks on its
+  line only, as on SVG maps, so that a click inside reaches the hub territory under it.
 
 :data:`STYLE` removes the focus box a mouse click leaves on a clicked SVG shape and keeps a
 visible focus style for keyboard users (``:focus-visible``), and styles the labels and boxes.
@@ -60,6 +62,18 @@ _LIBRARY = """<script>
   L.Control.Layers.addInitHook(function () {
     if (window.innerWidth < NARROW) { this.options.collapsed = true; }
   });
+
+  /* On a canvas map Leaflet (1.9) gives a click inside a polygon to the last one drawn there,
+     filled or not: the footprint outline and the MCP outlines (unfilled, drawn above the hub
+     territories) took every click meant for a hub. An unfilled polygon takes a click only on
+     its line, as it does on an SVG map. */
+  var polygonContains = L.Polygon.prototype._containsPoint;
+  L.Polygon.prototype._containsPoint = function (p) {
+    if (this.options.fill === false) {
+      return L.Polyline.prototype._containsPoint.call(this, p, true);
+    }
+    return polygonContains.call(this, p);
+  };
 
   function table(pairs) {
     var div = L.DomUtil.create("div");

@@ -253,6 +253,59 @@ NATIONAL_ZOOM = """(zoom) => {
 }"""
 
 
+CANVAS_FIND = """(what) => {
+  // On a canvas map: a point where the mouse reaches the feature asked for. Nothing of the page
+  // (a label, a cluster icon, a marker, a box) is on top there, and the layer Leaflet's canvas
+  // renderer gives the click to (the last interactive one drawn that holds the point) is it.
+  const map = Object.values(window).find((v) => v instanceof L.Map);
+  const canvas = document.querySelector('.leaflet-overlay-pane canvas');
+  const renderer = Object.values(map._layers).find((l) => l._renderer)._renderer;
+  const taker = (x, y) => {
+    if (document.elementFromPoint(x, y) !== canvas) return null;
+    const p = map.containerPointToLayerPoint([x, y]);
+    let last = null;
+    for (let o = renderer._drawFirst; o; o = o.next)
+      if (o.layer.options.interactive && o.layer._containsPoint(p)) last = o.layer;
+    return last;
+  };
+  const inside = (x, y) => x > 0 && y > 0 && x < innerWidth && y < innerHeight;
+  if (what.kind === 'practice') {
+    const groups = Object.values(window).filter((v) => v instanceof L.MarkerClusterGroup);
+    for (const m of groups[0].getLayers().filter((m) => map.hasLayer(m))) {
+      const c = map.latLngToContainerPoint(m.getLatLng());
+      const x = c.x + 0.5 * m.getRadius(), y = c.y;  // off the centre, inside the circle
+      if (inside(x, y) && taker(x, y) === m) return {x, y};
+    }
+  }
+  if (what.kind === 'area' || what.kind === 'outline') {
+    const wanted = (l) => l.feature && (what.kind === 'area'
+      ? l.feature.properties.hub_id && l.options.fill !== false
+      : l.feature.properties.mcp_id && l.options.fill === false);
+    const layers = Object.values(map._layers).filter(wanted);
+    for (const l of layers) {
+      const points = what.kind === 'outline'
+        ? l.getLatLngs().flat(3).map((ll) => map.latLngToContainerPoint(ll))
+        : [];
+      if (what.kind === 'area') {
+        const b = l.getBounds();
+        const nw = map.latLngToContainerPoint(b.getNorthWest());
+        const se = map.latLngToContainerPoint(b.getSouthEast());
+        for (let i = 1; i < 30; i++) for (let j = 1; j < 30; j++)
+          points.push(L.point(nw.x + (se.x - nw.x) * i / 30, nw.y + (se.y - nw.y) * j / 30));
+      }
+      for (const p of points) {
+        // away from the practices' circles (within 12 px of none)
+        const near = Object.values(map._layers).some((m) => m instanceof L.CircleMarker &&
+          map.latLngToContainerPoint(m.getLatLng()).distanceTo(p) < m.getRadius() + 12);
+        if (!near && inside(p.x, p.y) && taker(p.x, p.y) === l)
+          return {x: p.x, y: p.y, label: l.feature.properties.hub_id || l.feature.properties.mcp_id};
+      }
+    }
+  }
+  return null;
+}"""
+
+
 def test_national_map_clicks_and_labels_by_zoom(national_map, tmp_path):
     report = PageReport()
     with _offline_page(tmp_path / "profile", DESKTOP, report) as page:
@@ -266,6 +319,32 @@ def test_national_map_clicks_and_labels_by_zoom(national_map, tmp_path):
         assert "MCP patients" in text
         found, text = _click(page, {"kind": "label", "label": "mcp"})
         assert text.startswith(f"MCP\t{found['label']}")
+
+        # the canvas: a practice, a point inside a hub territory (inside its MCP's outline, which
+        # once took every click there), and the MCP's outline each open their own popup
+        for kind, starts in (("practice", "Practice\tM"), ("area", "Hub\t"), ("outline", "MCP\t")):
+            _open(page, national_map)  # a popup pans the map: start each from the opening view
+            found = page.evaluate(CANVAS_FIND, {"kind": kind})
+            assert found is not None, f"nothing to click for {kind}"
+            page.mouse.click(found["x"], found["y"])
+            text = _popup(page)
+            assert text.startswith(starts + found.get("label", "")), (kind, text)
+            if kind == "area":
+                assert "MCP patients\t" in text
+
+        # hub bases are a layer to switch on (on large maps they would hide the clusters)
+        _open(page, national_map)
+        page.locator(".leaflet-control-layers-overlays label", has_text="Hub bases").click()
+        page.wait_for_timeout(200)
+        _, text = _click(page, {"kind": "base"})
+        assert text.startswith("Hub\t05V-H")
+        assert "MCP patients\t" in text
+
+        # the keyboard: a label opens its popup with Enter
+        page.locator(".mcp-geo-label-hub").first.focus()
+        page.keyboard.press("Enter")
+        assert _popup(page).startswith("Hub\t05V-H")
+
         # labels wait for the reader to zoom in
         page.evaluate(NATIONAL_ZOOM, 7)
         page.wait_for_timeout(300)
