@@ -334,7 +334,9 @@ def test_national_map_clicks_and_labels_by_zoom(national_map, tmp_path):
 
         # hub bases are a layer to switch on (on large maps they would hide the clusters)
         _open(page, national_map)
+        page.locator(".leaflet-control-layers").hover()  # folded where it would cover the map
         page.locator(".leaflet-control-layers-overlays label", has_text="Hub bases").click()
+        page.mouse.move(5, DESKTOP[1] // 2)
         page.wait_for_timeout(200)
         _, text = _click(page, {"kind": "base"})
         assert text.startswith("Hub\t05V-H")
