@@ -57,6 +57,8 @@ path.leaflet-interactive:focus-visible {{ outline: none; stroke: {FOCUS}; stroke
 .{LABEL_CLASS}.mcp-geo-label-mcp span {{ font-size: 13px; font-weight: 700; color: #000;
   background: rgba(255,255,255,0.92); border: 2px solid #111; }}
 .mcp-geo-label-hidden {{ visibility: hidden; }}
+.leaflet-container .leaflet-control-attribution {{ background: rgba(255,255,255,0.92); color: #333; }}
+.leaflet-container .leaflet-control-attribution a {{ color: #00567a; }}
 </style>"""
 """CSS of the focus styles and the labels."""
 
