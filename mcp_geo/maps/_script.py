@@ -169,8 +169,9 @@ _LIBRARY = """<script>
     return (r.width && r.height && s.display !== "none" && s.visibility !== "hidden") ? r : null;
   }
 
-  function shifted(r, dy) {
-    return {left: r.left, right: r.right, top: r.top + dy, bottom: r.bottom + dy};
+  function shifted(r, dy, dx) {
+    dx = dx || 0;
+    return {left: r.left + dx, right: r.right + dx, top: r.top + dy, bottom: r.bottom + dy};
   }
 
   function placeLabels(map) {
@@ -203,23 +204,29 @@ _LIBRARY = """<script>
       var min = e.mcpGeoMinZoom;
       var h = rects[i].height + 2;
       var place = null;
-      var fits = function (dy, avoid) {
-        var r = shifted(rects[i], dy);
+      var w = rects[i].width / 2;
+      var fits = function (at, avoid) {
+        var r = shifted(rects[i], at[1], at[0]);
         if (r.left < box.left || r.right > box.right || r.top < box.top ||
             r.bottom > box.bottom) { return false; }
         for (var j = 0; j < shown.length; j++) { if (overlaps(r, shown[j])) { return false; } }
         for (var k = 0; k < avoid.length; k++) { if (overlaps(r, avoid[k])) { return false; } }
-        place = dy;
+        place = at;
         shown.push(r);
         return true;
       };
       if (!(min !== null && min !== undefined && zoom < min)) {
-        var offsets = [0, -h, h, -2 * h, 2 * h];
-        offsets.some(function (dy) { return fits(dy, circles); }) ||
-          offsets.some(function (dy) { return fits(dy, []); });
+        /* on its point, a line above or below, then half its width aside; first clear of the
+           practices' circles, else over them */
+        var offsets = [[0, 0], [0, -h], [0, h], [0, -2 * h], [0, 2 * h],
+                       [-w, 0], [w, 0], [-w, -h], [w, -h], [-w, h], [w, h]];
+        offsets.some(function (at) { return fits(at, circles); }) ||
+          offsets.slice(0, 5).some(function (at) { return fits(at, []); });
       }
-      e.firstChild.style.transform = place ? "translate(-50%, calc(-50% + " + place + "px))" : "";
-      e.dataset.planned = place === null ? "" : JSON.stringify(shifted(rects[i], place));
+      e.firstChild.style.transform = place ? "translate(calc(-50% + " + place[0] +
+        "px), calc(-50% + " + place[1] + "px))" : "";
+      e.dataset.planned = place === null ? "" :
+        JSON.stringify(shifted(rects[i], place[1], place[0]));
       e.classList.toggle("mcp-geo-label-hidden", place === null);
       e.setAttribute("aria-hidden", place === null ? "true" : "false");
     });

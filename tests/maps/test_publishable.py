@@ -384,12 +384,15 @@ CANVAS_FIND = """(what) => {
     return last;
   };
   const inside = (x, y) => x > 0 && y > 0 && x < innerWidth && y < innerHeight;
+  // the layer takes the click at the point and a pixel around it (the mouse's whole pixels)
+  const sure = (x, y, l) => [[0, 0], [-1, -1], [-1, 1], [1, -1], [1, 1]]
+    .every(([dx, dy]) => taker(x + dx, y + dy) === l);
   if (what.kind === 'practice') {
     const groups = Object.values(window).filter((v) => v instanceof L.MarkerClusterGroup);
     for (const m of groups[0].getLayers().filter((m) => map.hasLayer(m))) {
       const c = map.latLngToContainerPoint(m.getLatLng());
       const x = c.x + 0.5 * m.getRadius(), y = c.y;  // off the centre, inside the circle
-      if (inside(x, y) && taker(x, y) === m) return {x, y};
+      if (inside(x, y) && sure(x, y, m)) return {x, y};
     }
   }
   if (what.kind === 'area' || what.kind === 'outline') {
@@ -412,7 +415,7 @@ CANVAS_FIND = """(what) => {
         // away from the practices' circles (within 12 px of none)
         const near = Object.values(map._layers).some((m) => m instanceof L.CircleMarker &&
           map.latLngToContainerPoint(m.getLatLng()).distanceTo(p) < m.getRadius() + 12);
-        if (!near && inside(p.x, p.y) && taker(p.x, p.y) === l)
+        if (!near && inside(p.x, p.y) && sure(p.x, p.y, l))
           return {x: p.x, y: p.y, label: l.feature.properties.hub_id || l.feature.properties.mcp_id};
       }
     }
