@@ -143,11 +143,15 @@ def side_panel_html(comparison: Comparison, side: Side, *, left: str) -> str:
     title = comparison.a_label if side == "a" else comparison.b_label
     details = plan_lines(plan)[1]
     shared = len(comparison.shared)
-    holders = "both plans hold" if comparison.b is not None else "of today's PCNs"
+    heading = (
+        f"On the {shared:,} practices both plans hold"
+        if comparison.b is not None
+        else f"Against today's PCNs, on the {shared:,} practices"
+    )
     body = (
         "<p><b>Whole plan</b></p>"
         f"{paragraphs([html.escape(line) for line in whole_lines(plan)])}"
-        f"<p><b>On the {shared:,} practices {holders}</b></p>"
+        f"<p><b>{heading}</b></p>"
         f"{paragraphs([html.escape(line) for line in shared_lines(comparison, side)])}"
     )
     if details:

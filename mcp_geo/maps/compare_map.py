@@ -57,6 +57,15 @@ from mcp_geo.plans.plan import Plan
 
 log = logging.getLogger(__name__)
 
+NARROW_STYLE = """<style>
+@media (max-width: 700px) {
+  .mcp-geo-box, .mcp-geo-box.mcp-geo-side { max-width: calc(50vw - 20px); }
+  .mcp-geo-panel { top: 80px !important; margin-left: 0 !important; }
+}
+</style>"""
+"""On a phone each half of a comparison is narrow: its panel sits below the zoom buttons, clear
+of the layer control, and no box is wider than its half."""
+
 CHANGED_WEIGHT = 2.5
 CHANGED_NAME = "Practices that move MCP"
 
@@ -237,6 +246,7 @@ def render_comparison(
         folium.LayerControl(collapsed=True).add_to(side)
     add_page_html(
         dual.m1,
+        NARROW_STYLE,
         side_panel_html(comparison, "a", left="10px"),
         right_panel,
         legend_html(
