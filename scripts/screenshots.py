@@ -71,11 +71,24 @@ def _photograph(html: Path, png: Path, *, size: tuple[int, int], offline: bool) 
                     lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort(),
                 )
             page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on(
+                "console",
+                lambda m: (
+                    errors.append(m.text)
+                    # base map tiles fail to load without a network: that alone is not an error
+                    if m.type == "error" and not m.text.startswith("Failed to load resource:")
+                    else None
+                ),
+            )
             page.goto(html.resolve().as_uri(), wait_until="load")
             page.wait_for_timeout(1500)
             page.screenshot(path=str(png))
         finally:
             context.close()
+    if errors:
+        raise RuntimeError(f"{html.name} at {size[0]}x{size[1]}: page errors {errors}")
     log.info("%s: %d bytes", png, png.stat().st_size)
     if png.stat().st_size > MAX_BYTES:
         log.warning("%s is larger than %d bytes", png, MAX_BYTES)
@@ -113,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         _photograph(
             single.path, args.out / "north-staffs-phone.png", size=(390, 844), offline=args.offline
         )
-        _photograph(both.path, args.out / "compare.png", size=(1400, 800), offline=args.offline)
+        _photograph(both.path, args.out / "compare.png", size=(1600, 900), offline=args.offline)
     return 0
 
 

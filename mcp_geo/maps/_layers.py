@@ -44,7 +44,7 @@ from mcp_geo.maps._labels import (
     town_case,
 )
 from mcp_geo.maps._panel import BOX_STYLE, HUB_BASE_CLASS, MCP_BASE_CLASS
-from mcp_geo.maps._script import LIBRARY, STYLE
+from mcp_geo.maps._script import LIBRARY, PRACTICE_PANE, STYLE
 from mcp_geo.maps._text import TextPopup, TextTooltip, layer_name
 from mcp_geo.plans.plan import Plan
 
@@ -82,7 +82,7 @@ PANES: dict[str, int] = {
     "mcpGeoOutline": 412,
     "mcpGeoMcps": 415,
     LABEL_PANE: 425,
-    "mcpGeoPractices": 435,
+    PRACTICE_PANE: 435,
 }
 """Panes of an SVG map, bottom to top (Leaflet's overlays are at 400, its markers at 600: the
 hub and MCP bases stay above everything, the popups above them)."""
@@ -91,7 +91,7 @@ PANE_OF = {
     "pcns": "mcpGeoPcns",
     "outline": "mcpGeoOutline",
     "mcps": "mcpGeoMcps",
-    "practices": "mcpGeoPractices",
+    "practices": PRACTICE_PANE,
 }
 
 LAYER_NAMES = {
@@ -343,8 +343,15 @@ def add_plan_layers(
         folium.GeoJson(
             _json_frame(outline, ["name"]),
             name=prefix + LAYER_NAMES["outline"],
-            style_function=lambda f: {"fill": False, "color": "#000000", "weight": OUTLINE_WEIGHT},
-            tooltip=TextTooltip(["name"], labels=False),
+            style_function=lambda f: {
+                "fill": False,
+                "color": "#000000",
+                "weight": OUTLINE_WEIGHT,
+                # on a canvas map (one canvas, drawn in the order added) the outline, drawn above
+                # the MCP outlines, would take the clicks on their shared edges: there it takes none
+                "interactive": panes,
+            },
+            tooltip=TextTooltip(["name"], labels=False) if panes else None,
         ),
         pane=pane_of("outline", panes=panes),
     )

@@ -167,46 +167,48 @@ def crossing_lines(plan: Plan, *, shown: int = 6) -> list[str]:
     return lines
 
 
-def panel_html(
-    plan: Plan, *, left: str = "10px", title: str | None = None, more: Sequence[str] = ()
-) -> str:
-    """The headline numbers of a plan in plain words (static HTML, collapsible); ``more``: plain
-    text lines added after them (a comparison's, escaped here)."""
+def plan_lines(plan: Plan) -> tuple[list[str], list[str]]:
+    """A plan's headline numbers in plain words (HTML, escaped here): the main lines, and the
+    details (patients by area, crossings, exceptions) a comparison's panel folds away."""
     m = plan.metrics
     s = plan.scenario
     esc = html.escape
     hub_sizes = m.hubs.sizes
     hub_within = hub_sizes.n - hub_sizes.n_below - hub_sizes.n_above
-    lines = [
+    main = [
         f"{m.practices:,} practices, {m.patients:,} patients ({esc(_list_sizes(plan))})",
         f"<b>{m.hubs.groups} hubs</b> of {s.hub_min:,}-{s.hub_max:,} patients: "
         f"{_share(hub_sizes.n, hub_within)}",
     ]
+    details: list[str] = []
     if m.by_area is not None:  # the whole breakdown is m.by_area (report.json's by_area)
-        lines.insert(1, esc(m.by_area.headline()))
+        details.append(esc(m.by_area.headline()))
     if m.mcps is not None:
         mcp_sizes = m.mcps.sizes
         mcp_within = mcp_sizes.n - mcp_sizes.n_below - mcp_sizes.n_above
         bound = f"{s.mcp_min:,}-{s.mcp_max:,}" if s.mcp_max else f"at least {s.mcp_min:,}"
-        lines.append(
+        main.append(
             f"<b>{m.mcps.groups} MCPs</b> of {bound} patients: {_share(mcp_sizes.n, mcp_within)}"
         )
         if m.max_mcp_span_km is not None:
-            lines.append(f"the widest MCP spans {m.max_mcp_span_km:.1f} km")
+            main.append(f"the widest MCP spans {m.max_mcp_span_km:.1f} km")
     if m.hubs.travel is not None:
-        lines.append(
+        main.append(
             f"patients' practices are {m.hubs.travel.mean:.1f} km from their hub base on average "
             f"(at most {m.hubs.travel.max:.1f} km; {esc(plain_travel(plan.travel))})"
         )
-    lines += [esc(line) for line in crossing_lines(plan)]
+    details += [esc(line) for line in crossing_lines(plan)]
     for level, certificate in (("Hubs", plan.certificates.hubs), ("MCPs", plan.certificates.mcps)):
         if certificate is not None:
-            lines.append(f"{level}: <b>{esc(plain_certificate(certificate))}</b>")
-    for exception in plan.exceptions:
-        lines.append(f"exception: {esc(exception.text)}")
-    lines += [esc(line) for line in more]
+            main.append(f"{level}: <b>{esc(plain_certificate(certificate))}</b>")
+    details += [f"exception: {esc(exception.text)}" for exception in plan.exceptions]
+    return main, details
+
+
+def panel_box(plan: Plan, body: str, *, left: str = "10px", title: str | None = None) -> str:
+    """The collapsible panel: ``title`` (escaped here), ``body`` (HTML), the data's lines."""
+    esc = html.escape
     data = "<br>".join(esc(line) for line in data_lines(plan))
-    body = "".join(f"<p>{line}</p>" for line in lines)
     return (
         f'<details open class="mcp-geo-box mcp-geo-panel{_side(left)}" '
         f'style="top: 10px; left: {left}; margin-left: 46px">'
@@ -214,6 +216,28 @@ def panel_html(
         f'<details class="mcp-geo-data"><summary>About the data</summary>{data}</details>'
         "</details>"
     )
+
+
+def paragraphs(lines: Sequence[str]) -> str:
+    """HTML lines (escaped by the caller) as paragraphs."""
+    return "".join(f"<p>{line}</p>" for line in lines)
+
+
+def panel_html(
+    plan: Plan, *, left: str = "10px", title: str | None = None, more: Sequence[str] = ()
+) -> str:
+    """The headline numbers of a plan in plain words (static HTML, collapsible); ``more``: plain
+    text lines added after them (escaped here)."""
+    main, details = plan_lines(plan)
+    if details and plan.metrics.by_area is not None:
+        main.insert(1, details.pop(0))  # patients by area, under the practices and patients
+    # the certificates stay last of the plan's own lines, after the crossings
+    certificates = [line for line in main if line.startswith(("Hubs: ", "MCPs: "))]
+    main = [line for line in main if line not in certificates]
+    exceptions = [line for line in details if line.startswith("exception: ")]
+    crossings = [line for line in details if line not in exceptions]
+    lines = [*main, *crossings, *certificates, *exceptions, *(html.escape(x) for x in more)]
+    return panel_box(plan, paragraphs(lines), left=left, title=title)
 
 
 def _side(left: str) -> str:

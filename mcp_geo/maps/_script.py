@@ -10,9 +10,13 @@ after Leaflet loads and before folium's script makes the maps. It defines ``wind
   becomes focusable (``tabindex``, ``role="button"``, ``aria-label`` from the feature's
   ``label`` property) and opens its popup on Enter or Space; labels are placed so that none
   overlap (again on every zoom, pan, resize and layer switch); each legend row shows only while
-  its layer is on; on a narrow screen the panels and legends start collapsed.
+  its layer is on; on a narrow screen the panels and legends start collapsed; on any screen a
+  legend or layer control that would hide part of the footprint starts folded; the scale bar
+  sits above the attribution line where that wraps across the map.
 - On screens narrower than :data:`NARROW_PX` every layer control starts collapsed (an init hook),
   so that it fits beside the panel.
+- On canvas maps (national) an unfilled polygon (an MCP or footprint outline) takes clicks on its
+  line only, as on SVG maps, so that a click inside reaches the hub territory under it.
 
 :data:`STYLE` removes the focus box a mouse click leaves on a clicked SVG shape and keeps a
 visible focus style for keyboard users (``:focus-visible``), and styles the labels and boxes.
@@ -28,6 +32,9 @@ from folium.template import Template
 
 from mcp_geo.maps._labels import LABEL_CLASS, LABEL_PANE
 from mcp_geo.maps._panel import HUB_BASE_CLASS, MCP_BASE_CLASS
+
+PRACTICE_PANE = "mcpGeoPractices"
+"""The pane of the practices' circles on SVG maps (:data:`mcp_geo.maps._layers.PANES`)."""
 
 NARROW_PX = 700
 """Screens narrower than this (phones) start with the panels, legends and layer controls
@@ -50,6 +57,8 @@ path.leaflet-interactive:focus-visible {{ outline: none; stroke: {FOCUS}; stroke
 .{LABEL_CLASS}.mcp-geo-label-mcp span {{ font-size: 13px; font-weight: 700; color: #000;
   background: rgba(255,255,255,0.92); border: 2px solid #111; }}
 .mcp-geo-label-hidden {{ visibility: hidden; }}
+.leaflet-container .leaflet-control-attribution {{ background: rgba(255,255,255,0.92); color: #333; }}
+.leaflet-container .leaflet-control-attribution a {{ color: #00567a; }}
 </style>"""
 """CSS of the focus styles and the labels."""
 
@@ -57,9 +66,24 @@ _LIBRARY = """<script>
 (function () {
   "use strict";
   var NARROW = __NARROW__;
+  var FRAME_MIN = 600;  /* a map at least this wide (a desktop's half of a comparison) */
+  var layerControls = [];
   L.Control.Layers.addInitHook(function () {
     if (window.innerWidth < NARROW) { this.options.collapsed = true; }
+    layerControls.push(this);
   });
+
+  /* On a canvas map Leaflet (1.9) gives a click inside a polygon to the last one drawn there,
+     filled or not: the footprint outline and the MCP outlines (unfilled, drawn above the hub
+     territories) took every click meant for a hub. An unfilled polygon takes a click only on
+     its line, as it does on an SVG map. */
+  var polygonContains = L.Polygon.prototype._containsPoint;
+  L.Polygon.prototype._containsPoint = function (p) {
+    if (this.options.fill === false) {
+      return L.Polyline.prototype._containsPoint.call(this, p, true);
+    }
+    return polygonContains.call(this, p);
+  };
 
   function table(pairs) {
     var div = L.DomUtil.create("div");
@@ -145,8 +169,9 @@ _LIBRARY = """<script>
     return (r.width && r.height && s.display !== "none" && s.visibility !== "hidden") ? r : null;
   }
 
-  function shifted(r, dy) {
-    return {left: r.left, right: r.right, top: r.top + dy, bottom: r.bottom + dy};
+  function shifted(r, dy, dx) {
+    dx = dx || 0;
+    return {left: r.left + dx, right: r.right + dx, top: r.top + dy, bottom: r.bottom + dy};
   }
 
   function placeLabels(map) {
@@ -166,6 +191,10 @@ _LIBRARY = """<script>
       var r = visibleRect(e);
       if (r) { shown.push(r); }
     });
+    /* practices' circles: a label avoids them where it can (they stay above the labels, so
+       that a click anywhere on a circle opens the practice) */
+    var circles = [].slice.call(container.querySelectorAll(".leaflet-__PRACTICES__-pane path"))
+      .map(visibleRect).filter(function (r) { return r; });
     var zoom = map.getZoom();
     var rects = labels.map(function (e) {
       e.firstChild.style.transform = "";
@@ -175,19 +204,29 @@ _LIBRARY = """<script>
       var min = e.mcpGeoMinZoom;
       var h = rects[i].height + 2;
       var place = null;
+      var w = rects[i].width / 2;
+      var fits = function (at, avoid) {
+        var r = shifted(rects[i], at[1], at[0]);
+        if (r.left < box.left || r.right > box.right || r.top < box.top ||
+            r.bottom > box.bottom) { return false; }
+        for (var j = 0; j < shown.length; j++) { if (overlaps(r, shown[j])) { return false; } }
+        for (var k = 0; k < avoid.length; k++) { if (overlaps(r, avoid[k])) { return false; } }
+        place = at;
+        shown.push(r);
+        return true;
+      };
       if (!(min !== null && min !== undefined && zoom < min)) {
-        [0, -h, h, -2 * h, 2 * h].some(function (dy) {
-          var r = shifted(rects[i], dy);
-          if (r.left < box.left || r.right > box.right || r.top < box.top ||
-              r.bottom > box.bottom) { return false; }
-          for (var j = 0; j < shown.length; j++) { if (overlaps(r, shown[j])) { return false; } }
-          place = dy;
-          shown.push(r);
-          return true;
-        });
+        /* on its point, a line above or below, then half its width aside; first clear of the
+           practices' circles, else over them */
+        var offsets = [[0, 0], [0, -h], [0, h], [0, -2 * h], [0, 2 * h],
+                       [-w, 0], [w, 0], [-w, -h], [w, -h], [-w, h], [w, h]];
+        offsets.some(function (at) { return fits(at, circles); }) ||
+          offsets.slice(0, 5).some(function (at) { return fits(at, []); });
       }
-      e.firstChild.style.transform = place ? "translate(-50%, calc(-50% + " + place + "px))" : "";
-      e.dataset.planned = place === null ? "" : JSON.stringify(shifted(rects[i], place));
+      e.firstChild.style.transform = place ? "translate(calc(-50% + " + place[0] +
+        "px), calc(-50% + " + place[1] + "px))" : "";
+      e.dataset.planned = place === null ? "" :
+        JSON.stringify(shifted(rects[i], place[1], place[0]));
       e.classList.toggle("mcp-geo-label-hidden", place === null);
       e.setAttribute("aria-hidden", place === null ? "true" : "false");
     });
@@ -198,6 +237,18 @@ _LIBRARY = """<script>
        attribution line, which wraps on a phone). */
     var container = map.getContainer();
     var box = container.getBoundingClientRect();
+    /* the scale bar above the attribution line where that wraps across the map (a phone) */
+    var credit = container.querySelector(".leaflet-control-attribution");
+    var corner = container.querySelector(".leaflet-bottom.leaflet-left");
+    if (credit && corner) {
+      corner.style.bottom = "";
+      var cr = credit.getBoundingClientRect();
+      var kr = corner.getBoundingClientRect();
+      if (cr.height && kr.height && cr.left < kr.right && kr.left < cr.right &&
+          cr.top < kr.bottom) {
+        corner.style.bottom = (box.bottom - cr.top) + "px";
+      }
+    }
     var controls = [].slice.call(container.querySelectorAll(".leaflet-bottom .leaflet-control"));
     document.querySelectorAll(".mcp-geo-legend").forEach(function (legend) {
       var r = legend.getBoundingClientRect();
@@ -214,10 +265,10 @@ _LIBRARY = """<script>
   }
 
   function frame(map, bounds) {
-    /* On a wide screen, frame the footprint beside the boxes on the left (panel, legend). */
+    /* On a wide map, frame the footprint beside the boxes on the left (panel, legend). */
     var container = map.getContainer();
     var box = container.getBoundingClientRect();
-    if (box.width < 900) { return; }
+    if (box.width < FRAME_MIN) { return; }
     var left = 0;
     document.querySelectorAll(".mcp-geo-box").forEach(function (e) {
       var r = visibleRect(e);
@@ -227,6 +278,51 @@ _LIBRARY = """<script>
     });
     map.fitBounds(bounds, {paddingTopLeft: [left + 10, 10], paddingBottomRight: [10, 10],
                            animate: false});
+  }
+
+  function coversFootprint(map, rect) {
+    /* Does the box at ``rect`` (page pixels) hide part of a filled territory of this map? */
+    var box = map.getContainer().getBoundingClientRect();
+    var shapes = [];
+    map.eachLayer(function (l) {
+      if (l instanceof L.Polygon && l.feature && l.options.fill !== false && l._parts) {
+        shapes.push(l);
+      }
+    });
+    for (var i = 0; i <= 12; i++) {
+      for (var j = 0; j <= 12; j++) {
+        var x = rect.left + (rect.right - rect.left) * i / 12 - box.left;
+        var y = rect.top + (rect.bottom - rect.top) * j / 12 - box.top;
+        if (x < 0 || y < 0 || x > box.width || y > box.height) { continue; }
+        var p = map.containerPointToLayerPoint([x, y]);
+        if (shapes.some(function (l) { return l._containsPoint(p); })) { return true; }
+      }
+    }
+    return false;
+  }
+
+  function fold(map) {
+    /* At the opening view, a legend or an open layer control that would hide part of the
+       footprint (or a legend that would cover a panel) starts folded (a click, or hovering the control, opens it). */
+    var box = map.getContainer().getBoundingClientRect();
+    var panels = [].slice.call(document.querySelectorAll(".mcp-geo-panel"))
+      .map(visibleRect).filter(function (r) { return r; });
+    document.querySelectorAll("details.mcp-geo-legend").forEach(function (d) {
+      var r = visibleRect(d);
+      if (d.open && r && overlaps(r, box) && r.left >= box.left && r.left < box.right &&
+          (coversFootprint(map, r) || panels.some(function (p) { return overlaps(r, p); }))) {
+        d.open = false;
+      }
+    });
+    layerControls.forEach(function (c) {
+      var e = c.getContainer && c.getContainer();
+      if (c._map !== map || c.options.collapsed || !e) { return; }
+      if (coversFootprint(map, e.getBoundingClientRect())) {
+        c.remove();
+        c.options.collapsed = true;  /* Leaflet wires the hover and click that open it */
+        c.addTo(map);
+      }
+    });
   }
 
   function syncLegends(map) {
@@ -251,7 +347,7 @@ _LIBRARY = """<script>
     var later = function () { window.requestAnimationFrame(place); };
     map.on("zoomend moveend resize overlayadd overlayremove", later);
     map.on("overlayadd overlayremove", function () { syncLegends(map); });
-    if (map.getContainer().clientWidth < NARROW) {
+    if (window.innerWidth < NARROW) {
       document.querySelectorAll("details.mcp-geo-box").forEach(function (d) { d.open = false; });
     }
     document.querySelectorAll("details.mcp-geo-box").forEach(function (d) {
@@ -260,6 +356,9 @@ _LIBRARY = """<script>
     syncLegends(map);
     lift(map);
     frame(map, bounds);
+    fold(map);
+    lift(map);
+    map.on("resize", function () { lift(map); });
     later();
   }
 
@@ -272,6 +371,7 @@ LIBRARY = (
     .replace("__LABEL__", LABEL_CLASS)
     .replace("__HUB_BASE__", HUB_BASE_CLASS)
     .replace("__MCP_BASE__", MCP_BASE_CLASS)
+    .replace("__PRACTICES__", PRACTICE_PANE)
 )
 """The page's script library (constant text, no data)."""
 

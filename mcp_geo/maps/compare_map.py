@@ -3,8 +3,8 @@
 The left map draws plan A, the right one plan B (or today's PCNs), each with its own layers,
 layer control and panel of headline numbers; panning or zooming one moves the other. Practices
 that move MCP (the matching of :mod:`mcp_geo.pipeline.compare`, changes.csv) are ringed in red
-on both sides; each side's panel adds the comparison's numbers (the footprint as one provider,
-the partners the other side keeps).
+on both sides; each side's panel gives the whole plan, then its part on the shared practices in
+the comparison's three views (:mod:`mcp_geo.maps._compare_panel`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import folium
 import folium.plugins
 import geopandas as gpd
 
+from mcp_geo.maps._compare_panel import side_panel_html
 from mcp_geo.maps._geometry import BNG, colour_groups, for_display, pcn_territories
 from mcp_geo.maps._geometry import simplified_coverage as _simplified
 from mcp_geo.maps._layers import (
@@ -38,7 +39,6 @@ from mcp_geo.maps._layers import (
 from mcp_geo.maps._panel import (
     data_lines,
     legend_html,
-    panel_html,
     pcn_legend_html,
     short_attribution,
 )
@@ -56,6 +56,15 @@ from mcp_geo.pipeline.compare import Comparison
 from mcp_geo.plans.plan import Plan
 
 log = logging.getLogger(__name__)
+
+NARROW_STYLE = """<style>
+@media (max-width: 700px) {
+  .mcp-geo-box, .mcp-geo-box.mcp-geo-side { max-width: calc(50vw - 20px); }
+  .mcp-geo-panel { top: 80px !important; margin-left: 0 !important; }
+}
+</style>"""
+"""On a phone each half of a comparison is narrow: its panel sits below the zoom buttons, clear
+of the layer control, and no box is wider than its half."""
 
 CHANGED_WEIGHT = 2.5
 CHANGED_NAME = "Practices that move MCP"
@@ -227,9 +236,7 @@ def render_comparison(
         drawn = add_plan_layers(dual.m2, b, simplify_m=options.simplify_m, panes=panes)
         right, right_layers = drawn.counts, dict(drawn.layers)
         right_ring = _add_changed(dual.m2, b, changed, panes=panes)
-        right_panel = panel_html(
-            b, left=middle, title=comparison.b_label, more=comparison.panel_lines("b")
-        )
+        right_panel = side_panel_html(comparison, "b", left=middle)
         right_legend = legend_html(
             right_layers, left=middle, changed=right_ring, title=f"Legend: {comparison.b_label}"
         )
@@ -239,7 +246,8 @@ def render_comparison(
         folium.LayerControl(collapsed=True).add_to(side)
     add_page_html(
         dual.m1,
-        panel_html(a, title=comparison.a_label, more=comparison.panel_lines("a")),
+        NARROW_STYLE,
+        side_panel_html(comparison, "a", left="10px"),
         right_panel,
         legend_html(
             left.layers, left="10px", changed=left_ring, title=f"Legend: {comparison.a_label}"

@@ -152,6 +152,9 @@ def open_offline(
         page.goto(html.resolve().as_uri(), wait_until="load")
         page.wait_for_timeout(500)
         for selector in clicks or []:
+            if "leaflet-control-layers" in selector:
+                # a layer control that would cover the footprint starts folded: hover opens it
+                page.locator(".leaflet-control-layers").first.hover()
             page.locator(selector).first.click()
             page.wait_for_timeout(200)
         report.counts = page.evaluate(COUNT_SCRIPT)
