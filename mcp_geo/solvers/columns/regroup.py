@@ -64,7 +64,7 @@ def regroup_part(
         inst.cost[np.ix_(items, items)],
         reach=inst.allowed[np.ix_(items, items)],
         lo=part.lo,
-        hi=inst.hi,
+        hi=part.ceiling(inst),
         until=until,
     )
 
