@@ -91,7 +91,7 @@ def _vs_free(rows: list[Row]) -> None:
     free = {(r.footprint, r.engine): r for r in rows if r.count == "free"}
     for r in rows:
         f = free.get((r.footprint, r.engine))
-        if f is not None and r.count != "free":
+        if f is not None and r.count != "free" and r.status != "refused":
             r.vs_free = f"{r.seconds / max(f.seconds, 1e-9):.1f}x"
 
 
