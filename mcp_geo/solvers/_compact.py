@@ -151,21 +151,7 @@ def build_compact(
         for j in y
         if shortfall is not None and part.lo > inst.weights[items[j]]
     }
-    if shortfall == "min":
-        prob += pulp.LpAffineExpression([(v, 1.0) for v in short.values()]), "shortfall"
-    elif shortfall is not None:
-        prob += pulp.LpConstraint(
-            pulp.LpAffineExpression([(v, 1.0) for v in short.values()]),
-            pulp.LpConstraintLE,
-            "shortfall_cap[E9]",
-            float(shortfall),
-        )
-    if shortfall == "min":
-        pass
-    elif slack is None:
-        prob += pulp.LpAffineExpression([(v, float(cost[i, j])) for (i, j), v in x.items()]), "E1"
-    else:
-        prob += pulp.LpAffineExpression([(slack, 1.0)]), "elastic"
+    _objective(prob, x=x, cost=cost, short=short, slack=slack, shortfall=shortfall)
     cols = _assignment_rows(prob, y=y, x=x, w=inst.weights[items], tags=tags)
     floor_slack: Terms = [(slack, 1.0)] if slack is not None and elastic == "floor" else []
     ceiling_slack: Terms = [(slack, -1.0)] if slack is not None and elastic == "ceiling" else []
@@ -226,6 +212,32 @@ def _assignment_rows(
             0.0,
         )
     return cols
+
+
+def _objective(
+    prob: pulp.LpProblem,
+    *,
+    x: dict[tuple[int, int], pulp.LpVariable],
+    cost: NDArray[np.float64],
+    short: dict[int, pulp.LpVariable],
+    slack: pulp.LpVariable | None,
+    shortfall: str | float | None,
+) -> None:
+    """(E1), or the shortfall (E4s) or the elastic slack as the objective; the cap (E9)."""
+    if shortfall == "min":
+        prob += pulp.LpAffineExpression([(v, 1.0) for v in short.values()]), "shortfall"
+        return
+    if shortfall is not None:
+        prob += pulp.LpConstraint(
+            pulp.LpAffineExpression([(v, 1.0) for v in short.values()]),
+            pulp.LpConstraintLE,
+            "shortfall_cap[E9]",
+            float(shortfall),
+        )
+    if slack is None:
+        prob += pulp.LpAffineExpression([(v, float(cost[i, j])) for (i, j), v in x.items()]), "E1"
+    else:
+        prob += pulp.LpAffineExpression([(slack, 1.0)]), "elastic"
 
 
 def _size_rows(

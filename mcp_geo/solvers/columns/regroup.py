@@ -177,7 +177,7 @@ def best_split(
     """
     m = len(w)
     bits = subset_matrix(m)
-    best, arg = _best_bases(bits, w, cost, reach, lo=lo, hi=hi)
+    best, arg = _best_bases(bits, w, cost, reach=reach, lo=lo, hi=hi)
     full = (1 << m) - 1
     masks = np.flatnonzero(np.isfinite(best))
     first = masks[(masks & 1) == 1]  # the first item's group
@@ -206,8 +206,8 @@ def _best_bases(
     bits: NDArray[np.float64],
     w: NDArray[np.int64],
     cost: NDArray[np.float64],
-    reach: NDArray[np.bool_],
     *,
+    reach: NDArray[np.bool_],
     lo: int,
     hi: int,
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
