@@ -91,7 +91,7 @@ def _vs_free(rows: list[Row]) -> None:
     free = {(r.footprint, r.engine): r for r in rows if r.count == "free"}
     for r in rows:
         f = free.get((r.footprint, r.engine))
-        if f is not None and r.count != "free":
+        if f is not None and r.count != "free" and r.status != "refused":
             r.vs_free = f"{r.seconds / max(f.seconds, 1e-9):.1f}x"
 
 
@@ -117,6 +117,27 @@ def _ratio(rows: list[Row]) -> None:
         r.ratio = f"{'' if reached else '>'}{c.seconds / max(r.seconds, 1e-9):.1f}x"
 
 
+def _refused(name: str, engine: str, practices: int, count: str, err: Exception, t0: float) -> Row:
+    """A row for a count the rules refuse (``InfeasibleError``), its reason in ``stages``."""
+    seconds = time.perf_counter() - t0
+    print(f"# {name} {engine} hubs={count}: refused: {err}", file=sys.stderr, flush=True)
+    return Row(
+        name,
+        engine,
+        practices,
+        0,
+        None,
+        None,
+        None,
+        "refused",
+        "pre-checks",
+        round(seconds, 2),
+        0,
+        count=count,
+        stages=str(err)[:120],
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     logging.basicConfig(
@@ -124,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(relativeCreated)7d %(name)s %(message)s",
     )
+    from mcp_geo._errors import InfeasibleError
     from mcp_geo.practices import open_data, select_footprint
     from mcp_geo.solvers import HubRule, SolveOptions, solve_hubs
 
@@ -144,7 +166,11 @@ def main(argv: list[str] | None = None) -> int:
                 threads=args.threads,
             )
             t0 = time.perf_counter()
-            sol = solve_hubs(practices, rule=rule, options=options)
+            try:
+                sol = solve_hubs(practices, rule=rule, options=options)
+            except InfeasibleError as err:  # a count the rules refuse: a row, not a crash
+                rows.append(_refused(name, engine, len(practices), count, err, t0))
+                continue
             seconds = time.perf_counter() - t0
             c = sol.certificate
             rows.append(

@@ -184,7 +184,7 @@ def build_compact(
         cols=cols,
         w=inst.weights[items],
         tags=tags,
-        window=(part.lo, inst.hi),
+        window=(part.lo, part.ceiling(inst)),
         slacks=(floor_slack, ceiling_slack),
         short=short,
     )
@@ -474,7 +474,7 @@ class CompactEngine:
             inst.cost[np.ix_(items, items)],
             inst.allowed[np.ix_(items, items)],
             lo=part.lo,
-            hi=inst.hi,
+            hi=part.ceiling(inst),
             count=part.count,
         )
         result, _, _ = solve_compact(

@@ -18,6 +18,7 @@ from ._instance import Instance, Part, PlanException, Prepared, prepare
 from ._run import Deadline
 from ._shortfall import solve_shortfall, under_floor
 from ._stages import fixed_stages, solve_fewest, with_count_stage
+from ._window import count_window, under_window
 from .certificate import Certificate, ModelSize, combine_certificates
 from .columns import ColumnsEngine
 from .engine import Engine, PartResult
@@ -132,7 +133,45 @@ def solve_part(
             deadline=deadline,
             solve=lambda i, p: solve_part(i, p, options=options, deadline=deadline),
         )
+    if part.count is not None:
+        return _solve_counted(inst, part, engine=engine, options=options, deadline=deadline)
     return ENGINES[engine].solve(inst, part, options=options, deadline=deadline)
+
+
+def _solve_counted(
+    inst: Instance, part: Part, *, engine: str, options: SolveOptions, deadline: Deadline
+) -> PartResult:
+    """A part with a fixed count, solved in the window the count implies (:mod:`._window`);
+    proven infeasible at once when an item cannot reach that window's floor."""
+    tight = count_window(inst, part)
+    if tight is not part:
+        stranded = under_window(inst, tight)
+        log.info(
+            "%s: %d %ss need %s-%s each; %d %ss cannot reach it",
+            inst.level,
+            part.count,
+            inst.group,
+            f"{tight.lo:,}",
+            f"{tight.ceiling(inst):,}",
+            len(stranded),
+            inst.item,
+        )
+        if len(stranded):
+            cert = Certificate(
+                engine=engine,
+                solver="none",
+                solver_version="",
+                status="infeasible",
+                objective=None,
+                objective_name=objective_name(inst),
+                bound=None,
+                gap=None,
+                seconds=0.0,
+                ended_by="proof",
+                model_size=ModelSize(parts=1),
+            )
+            return PartResult(base_of=None, certificate=cert)
+    return ENGINES[engine].solve(inst, tight, options=options, deadline=deadline)
 
 
 def _fixed_certificate(inst: Instance, fixed_cost: float) -> Certificate:

@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 
 from mcp_geo._errors import InfeasibleError, Level, Relaxation
 
+from ._window import window_refusal
 from .areas import AREA_LEVELS, area_name, area_place
 
 log = logging.getLogger(__name__)
@@ -163,13 +164,22 @@ class Instance:
 
 @dataclass(frozen=True)
 class Part:
-    """Items solved together (indices into the instance) and the fixed count, if any."""
+    """Items solved together (indices into the instance) and the fixed count, if any.
+
+    The part's window is ``[lo, hi]``; ``hi`` None is the instance's ceiling (a fixed count can
+    tighten both: :func:`count_window`).
+    """
 
     items: NDArray[np.int64]
     lo: int
     count: int | None = None
     exception: ExceptionKind | None = None  # every group of this part is that exception
     shortfall: bool = False  # its rules cannot all be met: a least-exception plan (non-strict)
+    hi: int | None = None
+
+    def ceiling(self, inst: Instance) -> int:
+        """The most weight a group of this part may hold (``hi``, else the instance's)."""
+        return inst.hi if self.hi is None else self.hi
 
 
 @dataclass(frozen=True)
@@ -583,4 +593,7 @@ def _count_checks(
         parts = [
             Part(items=np.sort(np.concatenate([p.items for p in parts])), lo=lo, count=n_model)
         ]
+        refusal = None if checks.hard else window_refusal(inst, parts[0])
+        if refusal is not None:  # 5. the floor the count implies (:mod:`._window`)
+            checks.fail(*refusal)
     return parts

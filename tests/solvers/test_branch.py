@@ -130,12 +130,13 @@ def test_columns_engine_closes_with_the_tree_then_the_compact_model(
 ) -> None:
     """Forced through the tree (any gap); with no time for it the compact model finishes."""
     import mcp_geo.solvers.columns.driver as columns
+    import mcp_geo.solvers.columns.listing as closing
     from mcp_geo.solvers import HubRule, solve_hubs
 
     from ._helpers import plane_instance
 
     monkeypatch.setattr(columns, "BRANCH_MAX_GAP", 1.0)
-    monkeypatch.setattr(columns, "list_columns", lambda *a, **k: None)  # always too long
+    monkeypatch.setattr(closing, "list_columns", lambda *a, **k: None)  # always too long
     rng = np.random.default_rng(1)  # 165 nodes
     frame, travel = plane_instance(rng.uniform(0, 30, (36, 2)), rng.integers(2_000, 16_000, 36))
     rule = HubRule(max_km=25.0)

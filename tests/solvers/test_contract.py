@@ -317,6 +317,73 @@ class TestEngineContract:
         assert len(fixed.hubs) == 3
         assert fixed.certificate.objective == pytest.approx(80_000.0)
 
+    def test_count_implied_floor_refuses_a_count_before_any_model(
+        self, engine: str, solver: str
+    ) -> None:
+        """Six practices on a road, hubs of 10,000-30,000 within 15 km.
+
+        ::
+
+            km:  0    14   28   40   52   64
+                 A    B    C    D    E    F
+                 6k   6k   10k  25k  25k  12k
+
+        84,000 patients fit 3 hubs by size, but 3 hubs would each need at least
+        84,000 - 2 x 30,000 = 24,000, and A's only bases, A and B, reach 12,000 and 22,000
+        ({A, B, C}): 3 is refused by the pre-checks, naming A. The fewest is 4: {A, B, C} based
+        at B, {D}, {E}, {F}: 6,000 x 14 + 10,000 x 14 = 224,000 patient-km.
+        """
+        frame, travel = line_instance(
+            {"A": 0, "B": 14, "C": 28, "D": 40, "E": 52, "F": 64},
+            {"A": 6_000, "B": 6_000, "C": 10_000, "D": 25_000, "E": 25_000, "F": 12_000},
+        )
+        rule = HubRule(hub_min=10_000, hub_max=30_000, max_km=15.0, hubs=3)
+        options = SolveOptions(engine=engine, solver=solver)
+        with pytest.raises(InfeasibleError, match=r"each needs at least 24,000") as err:
+            solve_hubs(frame, rule=rule, options=options, travel=travel)
+        assert "and A cannot reach 24,000" in str(err.value)
+        assert err.value.relax == (Relaxation("hubs", "raise", 4),)
+        sol = solve_hubs(
+            frame, rule=dataclasses.replace(rule, hubs="fewest"), options=options, travel=travel
+        )
+        check_invariants(sol, frame, travel, rule)
+        hubs, travel_stage = sol.certificate.stages
+        assert (hubs.objective, hubs.bound, hubs.status) == (4.0, 4.0, "optimal")
+        assert travel_stage.objective == pytest.approx(224_000.0)
+        assert sol.certificate.status == "optimal"
+
+    @pytest.mark.parametrize(("seed", "least"), [(2, 9_000), (5, 11_000), (25, 11_000)])
+    def test_fixed_count_with_a_base_rule(
+        self, engine: str, solver: str, seed: int, least: int
+    ) -> None:
+        """Nearly full hubs at the fewest count, and only practices of ``least`` or more may be
+        a base (the pair matrix's diagonal): the brute-force optimum over those bases (each
+        case's optimum without the rule is cheaper: the rule binds), proven, and every base an
+        allowed one."""
+        rng = np.random.default_rng(seed)
+        pts = rng.integers(6_000, 16_000, size=8)
+        frame, travel = plane_instance(rng.uniform(0, 12, size=(8, 2)), pts)
+        count = int(np.ceil(pts.sum() / 30_000))
+        base_ok = pts >= least
+        assert ((travel.km[:, base_ok] <= 10).any(axis=1)).all()  # every practice has a base
+        rule = HubRule(
+            hub_min=10_000, hub_max=30_000, max_km=10, hubs=count, base_min_patients=least
+        )
+        best = brute_force(pts, travel.km, 10_000, 30_000, 10, count=count, base_ok=base_ok)
+        free = brute_force(pts, travel.km, 10_000, 30_000, 10, count=count)
+        assert best is not None
+        assert free is not None
+        assert best > free + 1.0
+        sol = solve_hubs(
+            frame, rule=rule, options=SolveOptions(engine=engine, solver=solver), travel=travel
+        )
+        check_invariants(sol, frame, travel, rule)
+        assert len(sol.hubs) == count
+        big = set(frame.practice_code[base_ok])
+        assert set(sol.hubs.base_code) <= big
+        assert sol.certificate.status == "optimal"
+        assert sol.certificate.objective == pytest.approx(best, rel=1e-6, abs=1e-6)
+
     def test_fewest_adds_up_over_parts_and_exceptions(self, engine: str, solver: str) -> None:
         """Two towns 50 km apart and a practice over the ceiling, hubs of 10,000-25,000.
 

@@ -10,6 +10,7 @@ import pytest
 import mcp_geo.solvers.columns.cuts as cuts_module
 import mcp_geo.solvers.columns.driver as columns
 import mcp_geo.solvers.columns.generation as generation
+import mcp_geo.solvers.columns.listing as closing
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import threads_for
 from mcp_geo.solvers.columns.cuts import price_with_cuts, separate_sr3
@@ -344,13 +345,13 @@ def test_listing_stops_once_the_gap_is_closed(monkeypatch: pytest.MonkeyPatch) -
     from mcp_geo.practices import open_data, select_footprint
 
     calls = []
-    listing = columns.list_columns
+    listing = closing.list_columns
 
     def counted(*args: object, **kwargs: object) -> object:
         calls.append(args[2])
         return listing(*args, **kwargs)
 
-    monkeypatch.setattr(columns, "list_columns", counted)
+    monkeypatch.setattr(closing, "list_columns", counted)
     frame = select_footprint(open_data(), "staffs-shropshire").practices
     options = SolveOptions(engine="columns", threads=2, gap=1e-4, time_limit=60)
     c = solve_hubs(frame, options=options).certificate
@@ -367,7 +368,7 @@ def test_a_listing_too_long_halves_the_step(monkeypatch: pytest.MonkeyPatch) -> 
     from mcp_geo.practices import open_data, select_footprint
 
     targets: list[tuple[float, bool]] = []
-    listing = columns.list_columns
+    listing = closing.list_columns
 
     def short_only(pr, duals, target, *args, **kwargs):
         too_long = len(targets) < 2
@@ -377,13 +378,13 @@ def test_a_listing_too_long_halves_the_step(monkeypatch: pytest.MonkeyPatch) -> 
     frame = select_footprint(open_data(), "north-staffs").practices
     options = SolveOptions(engine="columns", threads=2, gap=1e-4, time_limit=60)
     reference = solve_hubs(frame, options=options).certificate
-    monkeypatch.setattr(columns, "list_columns", short_only)
+    monkeypatch.setattr(closing, "list_columns", short_only)
     c = solve_hubs(frame, options=options).certificate
     assert c.status == reference.status == "optimal"
     assert c.objective == pytest.approx(reference.objective, rel=1e-4)
     assert [too_long for _, too_long in targets[:3]] == [True, True, False]
     first, second, third = (t for t, _ in targets[:3])
-    bound = first / (1 + columns.FIRST_TARGET_STEP)
+    bound = first / (1 + closing.FIRST_TARGET_STEP)
     assert second - bound == pytest.approx((first - bound) / 2)
     assert third - bound == pytest.approx((first - bound) / 4)
 
@@ -397,7 +398,7 @@ def test_the_listing_finds_the_plan_when_no_heuristic_does(monkeypatch: pytest.M
     options = SolveOptions(engine="columns", threads=2, gap=1e-4, time_limit=60)
     reference = solve_hubs(frame, options=options)
     monkeypatch.setattr(columns, "greedy_plan", lambda *args, **kwargs: None)
-    monkeypatch.setattr(columns, "_more_plans", lambda *args, **kwargs: [])
+    monkeypatch.setattr(columns, "more_plans", lambda *args, **kwargs: [])
 
     def no_compact(*args: object, **kwargs: object) -> object:
         raise AssertionError("the compact model ran")
@@ -418,13 +419,13 @@ def test_an_infeasible_part_is_not_listed_for_ever(monkeypatch: pytest.MonkeyPat
     from mcp_geo.practices import open_data, select_footprint
 
     targets: list[float] = []
-    listing = columns.list_columns
+    listing = closing.list_columns
 
     def counted(*args: object, **kwargs: object) -> object:
         targets.append(args[2])  # type: ignore[arg-type]
         return listing(*args, **kwargs)
 
-    monkeypatch.setattr(columns, "list_columns", counted)
+    monkeypatch.setattr(closing, "list_columns", counted)
     frame = select_footprint(open_data(), "icb:QOC").practices
     options = SolveOptions(engine="columns", threads=2, gap=5e-3, time_limit=60)
     sol = solve_hubs(frame, options=options)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import mcp_geo.solvers.columns.driver as columns
 import mcp_geo.solvers.columns.incumbent as incumbent
+import mcp_geo.solvers.columns.listing as closing
 from mcp_geo.solvers._run import Deadline
 from mcp_geo.solvers.hubs import solve_hubs
 from mcp_geo.solvers.rules import SolveOptions
@@ -20,13 +20,13 @@ def test_a_start_misvalued_after_presolve_is_solved_again(monkeypatch: pytest.Mo
     from mcp_geo.practices import open_data, select_footprint
 
     calls = []
-    mip = columns.column_mip
+    mip = closing.column_mip
 
     def keep(*args: object, **kwargs: object) -> object:
         calls.append((args, kwargs))
         return mip(*args, **kwargs)
 
-    monkeypatch.setattr(columns, "column_mip", keep)
+    monkeypatch.setattr(closing, "column_mip", keep)
     frame = select_footprint(open_data(), "staffs-stoke").practices
     options = SolveOptions(engine="columns", threads=2, gap=1e-4, time_limit=60)
     assert solve_hubs(frame, options=options).certificate.status == "optimal"

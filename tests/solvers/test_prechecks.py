@@ -204,3 +204,36 @@ def test_mcp_rule_and_options_validation() -> None:
         SolveOptions(threads=0)
     with pytest.raises(ValidationError, match=r"solver.*'highs' or 'cbc'"):
         SolveOptions(solver="gurobi")
+
+
+def test_count_window_numbers() -> None:
+    """(W1)-(W2) of :mod:`mcp_geo.solvers._window` with staffs-shropshire's numbers: 1,691,111
+    patients in 34 hubs of 30,000-50,000 need hubs of at least 41,111; 35 tighten nothing; near
+    the most hubs the ceiling comes down instead (56 hubs: at most 41,111)."""
+    import dataclasses
+
+    import numpy as np
+
+    from mcp_geo.solvers._instance import Instance, Part
+    from mcp_geo.solvers._window import count_window, under_window
+
+    weights = np.array([1_691_111 - 40 * 40_000] + [40_000] * 40, dtype=np.int64)
+    n = len(weights)
+    inst = Instance(
+        codes=tuple(f"P{k:02d}" for k in range(n)),
+        weights=weights,
+        km=np.zeros((n, n)),
+        lo=30_000,
+        hi=50_000,
+        max_km=None,
+        count=None,
+        objective="weighted",
+        strict=False,
+    )
+    part = Part(items=np.arange(n, dtype=np.int64), lo=30_000)
+    tight = count_window(inst, dataclasses.replace(part, count=34))
+    assert (tight.lo, tight.ceiling(inst)) == (41_111, 50_000)
+    assert len(under_window(inst, tight)) == 0  # every item reaches everyone here
+    assert count_window(inst, dataclasses.replace(part, count=35)).lo == 30_000
+    assert count_window(inst, dataclasses.replace(part, count=56)).ceiling(inst) == 41_111
+    assert count_window(inst, part) is part  # no count: nothing to tighten

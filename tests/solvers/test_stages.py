@@ -95,3 +95,30 @@ def test_counts_on_the_command_line_and_in_scenarios() -> None:
 def test_plan_england_refuses_a_fixed_count(tmp_path) -> None:
     with pytest.raises(ValidationError, match="must be 'fewest' or left out for england"):
         mcp_geo.plan_england(by="icb", out=tmp_path / "e", only=["QOC"], hubs=5, workers=1)
+
+
+def test_count_implied_floor_on_the_real_data(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """staffs-shropshire in 35 hubs (34 besides Y01929, over the ceiling) needs hubs of at least
+    41,111, which five Shropshire practices cannot reach within 15 km: refused before any
+    model, and the benchmark reports a refused count as a row (it used to crash)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    frame = select_footprint(open_data(), "staffs-shropshire").practices
+    with pytest.raises(InfeasibleError, match=r"each needs at least 41,111") as err:
+        solve_hubs(frame, rule=HubRule(hubs=35))
+    assert "M82014, M82033, M82043, M82046, M82620 cannot reach" in str(err.value)
+    assert err.value.relax == (Relaxation("hubs", "raise", 36),)
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "hubs.py"
+    spec = importlib.util.spec_from_file_location("bench_hubs", path)
+    assert spec is not None
+    assert spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench_hubs", bench)  # its dataclass looks itself up
+    spec.loader.exec_module(bench)
+    assert bench.main(["-f", "staffs-shropshire", "-e", "columns", "--hubs", "23,35"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if "| refused |" in line]
+    assert len(rows) == 2

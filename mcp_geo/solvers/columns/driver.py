@@ -35,7 +35,7 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    column a plan costing at most U can use is listed (reduced-cost fixing of bases and pairs,
    then a search over subsets) and the set-partitioning MIP over them (with the incumbent's
    columns, its warm start) decides: a plan at or under U is optimal; none means no plan costs
-   less than U, which becomes the bound, and the target rises (:data:`TARGET_GROWTH`) unless the
+   less than U, which becomes the bound, and the target rises (:data:`.listing.TARGET_GROWTH`) unless the
    best plan is already within the gap of it. A listing too long to solve (Greater Manchester:
    830,000 columns within 0.5% of the bound) halves the step instead.
 7. **Otherwise** (too many columns to list): when the gap is at most :data:`BRANCH_MAX_GAP` on a
@@ -61,7 +61,7 @@ import time
 import numpy as np
 from numpy.typing import NDArray
 
-from mcp_geo.solvers._compact import objective_name, plan_cost, solve_compact
+from mcp_geo.solvers._compact import objective_name, solve_compact
 from mcp_geo.solvers._greedy import greedy_plan
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import Deadline, cbc_version, highs_version, threads_for
@@ -70,32 +70,22 @@ from mcp_geo.solvers.engine import PartResult
 from mcp_geo.solvers.rules import SolveOptions
 
 from .branching import branch_and_price
-from .completion import complete_plan
-from .enumeration import Duals, fix_by_reduced_cost, list_columns
+from .enumeration import ReducedCosts, fix_by_reduced_cost
 from .generation import ColumnGeneration, Generated
-from .incumbent import Column, column_mip, dive, local_polish
+from .incumbent import Column
+from .listing import close_by_listing, columns_of
 from .master import Master
+from .plans import LARGE_PART, best_polished, more_plans
 from .pricing import Pricer
-from .regroup import regroup_part
 
 log = logging.getLogger(__name__)
 
 CG_SHARE = 0.4  # of the time: column generation and its cuts (a valid bound whenever stopped)
-DIVE_SHARE = 0.1  # of the time left: the dive (the listing's MIP finds better plans)
-COMPLETION_SHARE = 0.1  # of the time left: bin completion, with a fixed count
 REGROUP_SHARE = 0.15  # of the time left: regrouping its plan (see :mod:`.regroup`)
 BRANCH_MAX_GAP = 0.02  # branch-and-price closes gaps up to this (measured: not 3% on 141 items)
 BRANCH_MAX_ITEMS = 120  # and parts up to this size (190 items, 1% gap: not closed in 60 s)
-FIRST_TARGET_STEP = 0.002  # the first listing's target: this far above the bound
-TARGET_GROWTH = 2.5  # the next target's step, when a listing's MIP raised the bound to its target
-MIN_TARGET_STEP = 2e-4  # too long a listing halves the step, down to this
-MAX_STEP_WITHOUT_PLAN = 0.02  # no plan yet: listings up to this far above the bound, then compact
 BRANCH_SHARE = 0.5  # of the time left; the shrunken compact model gets the rest if needed
 DIVE_FIRST_GAP = 0.02  # a greedy plan this far above the bound on a large part: dive first
-WARM_START_WITHIN = 0.01  # the listing's MIP starts from the incumbent if this close to target
-THETA_MAX = 0.01  # of the bound: reduced costs are priced exactly up to this (fixing)
-LARGE_PART = 200  # items: above, a poor greedy plan is no start for the listing (dive first),
-# and the MIP over the generated columns runs only if the dive fails
 
 
 def solve_columns(
@@ -130,16 +120,12 @@ def solve_columns(
             inst, part, options=options, deadline=deadline, engine="columns"
         )
         return result
-    s.rc = _ReducedCosts(s, gen)
+    s.rc = ReducedCosts(s.pr, s.master.cuts, gen=gen, count=s.count, deadline=deadline)
     s.bound = max(gen.best_l, s.rc.duals_for(gen.best_l).lag, 0.0)  # costs are >= 0
     s.first_incumbent(greedy)
     if s.inc_base is not None and within_gap(relative_gap(s.inc_cost, s.bound), options.gap):
         return s.finish_with_solver("proof")
-    return s.close_by_listing() or s.branch() or s.last_compact()
-
-
-def _columns_of(base_local: NDArray[np.int64]) -> list[tuple[int, NDArray[np.int64]]]:
-    return [(int(j), np.flatnonzero(base_local == j)) for j in sorted(set(base_local.tolist()))]
+    return close_by_listing(s) or s.branch() or s.last_compact()
 
 
 class _Search:
@@ -162,7 +148,7 @@ class _Search:
         self.order: list[Column] = []  # master column n_art + k
         self.pos_of = {int(g): k for k, g in enumerate(part.items)}
         self.size = ModelSize(parts=0)
-        self.rc: _ReducedCosts | None = None
+        self.rc: ReducedCosts | None = None
         self.bound = -np.inf
         self.inc_base: NDArray[np.int64] | None = None
         self.inc_cost = np.inf
@@ -189,7 +175,7 @@ class _Search:
         allowed = inst.allowed[np.ix_(part.items, part.items)]
         greedy = greedy_plan(pr.w, pr.cost, allowed, lo=pr.lo, hi=pr.hi, count=self.count)
         if greedy is not None:
-            self.add(_columns_of(greedy))
+            self.add(columns_of(greedy))
         return greedy
 
     def log_generation(self, gen: Generated) -> None:
@@ -222,13 +208,13 @@ class _Search:
         4.6%).
         """
         plans = [greedy] if greedy is not None else []
-        self.inc_base, self.inc_cost = _best_polished(self.inst, self.part, plans)
+        self.inc_base, self.inc_cost = best_polished(self.inst, self.part, plans)
         if self.inc_base is None or (
             self.n > LARGE_PART
             and not within_gap(relative_gap(self.inc_cost, self.bound), DIVE_FIRST_GAP)
         ):
             until = time.perf_counter() + REGROUP_SHARE * self.deadline.remaining()
-            self._improve(*_best_polished(self.inst, self.part, _more_plans(self), until=until))
+            self._improve(*best_polished(self.inst, self.part, more_plans(self), until=until))
             self.dived = True
         log.info("columns: bound %.1f, incumbent %.1f", self.bound, self.inc_cost)
 
@@ -282,93 +268,6 @@ class _Search:
             size=ModelSize(),
         )
 
-    def _next_target(self, step: float, too_long: float) -> float | None:
-        """The listing's next target, or None when listing should stop."""
-        # no plan under inc_cost * (1 - gap) proves the incumbent: no need to list further
-        target = min(self.inc_cost * (1 - self.options.gap), self.bound * (1 + step))
-        if target >= too_long:  # halfway to the last target that was too long
-            target = self.bound + 0.5 * (too_long - self.bound)
-            if target - self.bound <= MIN_TARGET_STEP * self.bound:
-                return None  # the listings stay too long
-        if target <= self.bound or (self.inc_base is None and step > MAX_STEP_WITHOUT_PLAN):
-            return None  # (without a plan, an infeasible part would be listed for ever)
-        return float(target)
-
-    def close_by_listing(self) -> PartResult | None:
-        """Step 7a: list every column that can still beat a target; solve the set partitioning
-        MIP over them; raise the target until a plan meets it (see :mod:`.enumeration`).
-
-        Without a plan yet too: the MIP finds one, or proves the target a bound. Returns the
-        result when a plan comes out of a MIP, else None (the next steps take over).
-        """
-        assert self.rc is not None
-        deadline = self.deadline
-        step, too_long = FIRST_TARGET_STEP, np.inf  # listings up to too_long are too long
-        while deadline.remaining() > 0.05 * deadline.seconds:  # else no time for another MIP
-            target = self._next_target(step, too_long)
-            if target is None:
-                break
-            duals = self.rc.duals_for(target)
-            self.bound = max(self.bound, duals.lag)
-            bases, pairs = fix_by_reduced_cost(self.pr, duals, target)
-            until = time.perf_counter() + 0.5 * deadline.remaining()  # and half for the MIP
-            listed = list_columns(self.pr, duals, target, bases=bases, pairs=pairs, until=until)
-            if listed is None:
-                too_long = target
-                continue
-            result, raised = self._listing_mip(listed, target)
-            if raised:
-                step *= TARGET_GROWTH
-                continue
-            return result  # a plan, or None: the MIP ran out of time without one
-        return None
-
-    def _listing_mip(
-        self, listed: list[tuple[int, NDArray[np.int64]]], target: float
-    ) -> tuple[PartResult | None, bool]:
-        """The set-partitioning MIP over a listing: the result, or whether to raise the target.
-
-        With the incumbent's columns (its warm start): the MIP always has a plan, and any plan up
-        to the target is still made of listed columns (once each: a column listed twice would
-        make the warm start cover its items twice).
-        """
-        inc_base = self.inc_base
-        log.info("columns: %d columns can beat %.1f; set partitioning MIP", len(listed), target)
-        start = None if inc_base is None else np.array([self.pos_of[int(g)] for g in inc_base])
-        if start is not None:
-            keys = {(j, tuple(m.tolist())) for j, m in listed}
-            listed += [(j, m) for j, m in _columns_of(start) if (j, tuple(m.tolist())) not in keys]
-        cols = [(j, m, self.pr.column_cost(j, m)) for j, m in listed]
-        # a start far above the target prunes little: presolve does more (see column_mip)
-        warm = start if self.inc_cost <= target * (1 + WARM_START_WITHIN) else None
-        base_of, cost, run = column_mip(
-            self.inst, self.part, cols, options=self.options, deadline=self.deadline, start=warm
-        )
-        msize = ModelSize(variables=len(cols), constraints=self.n + (self.count is not None))
-        if base_of is not None and cost < self.inc_cost:
-            self.inc_base, self.inc_cost = base_of, cost
-        # every plan up to the target is made of listed columns: the bound is the MIP's, capped
-        # by the target
-        sp_bound = target if run.status == "infeasible" else min(run.bound or 0.0, target)
-        if run.status in ("infeasible", "optimal") and cost > target:
-            self.bound = max(self.bound, sp_bound)  # no plan costs less: raise the target
-            if target < self.inc_cost and not within_gap(
-                relative_gap(self.inc_cost, self.bound), self.options.gap
-            ):
-                return None, True
-        if self.inc_base is None:
-            return None, False
-        result = self.finish(
-            self.inc_cost,
-            self.inc_base,
-            solver_bound=sp_bound,
-            solver=run.solver,
-            version=run.version,
-            ended_by=run.ended_by,
-            size=msize,
-        )
-        return result, False
-
     def branch(self) -> PartResult | None:
         """Step 7b: with a plan, fix by reduced costs against it; on a small gap, branch-and-price
         on the pairs that fixing kept (see :mod:`.branching`). The result when the tree proves
@@ -377,7 +276,7 @@ class _Search:
         if self.inc_base is None:
             return None
         if not self.dived and self.deadline.remaining() > 0:
-            self._improve(*_best_polished(self.inst, self.part, _more_plans(self)))
+            self._improve(*best_polished(self.inst, self.part, more_plans(self)))
         duals = self.rc.duals_for(self.inc_cost)
         self.bound = max(self.bound, duals.lag)
         self.bases, self.pairs = fix_by_reduced_cost(self.pr, duals, self.inc_cost)
@@ -443,108 +342,3 @@ class _Search:
             ended_by=c.ended_by,
             size=csize,
         )
-
-
-class _ReducedCosts:
-    """Step 4: reduced costs at the best duals, the bound L and the Lagrangian cut (E8).
-
-    Exact pricing is needed only up to what a target asks (the fixing and the listing): sharpened
-    on demand, up to THETA_MAX.
-    """
-
-    def __init__(self, s: _Search, gen: Generated) -> None:
-        assert gen.best_pi is not None
-        self.pr, self.deadline, self.best_l = s.pr, s.deadline, gen.best_l
-        self.pi, self.mu = gen.best_pi, gen.best_mu
-        cuts = s.master.cuts
-        sigma = np.concatenate([gen.best_sigma, np.zeros(len(cuts) - len(gen.best_sigma))])
-        self.cuts = (cuts, sigma) if (sigma < 0).any() else None
-        self.rcb = s.pr.lp_rc(self.pi, self.mu)
-        self.exact_below = np.full(s.n, -np.inf)  # rcb[j] is exact where it is below this
-        self.ell = float(self.pi.sum() + (s.count or 0) * self.mu + sigma.sum())
-        self.theta_max = THETA_MAX * abs(gen.best_l) + 1.0
-
-    def duals_for(self, target: float) -> Duals:
-        """The duals with every base's reduced cost exact up to what ``target`` needs."""
-        rcb = self.rcb
-        lag = max(self.best_l, self.ell + float(np.minimum(rcb, 0).sum()))  # best_l: exact rcb
-        theta = min(target - lag, self.theta_max) + 1.0
-        todo = np.isfinite(rcb) & (rcb < theta) & (rcb >= self.exact_below)
-        todo &= self.exact_below < theta
-        for j in np.flatnonzero(todo):
-            if self.deadline.remaining() <= 0:
-                break  # the bounds so far are valid too
-            rcb[j] = max(
-                rcb[j], self.pr.exact(int(j), self.pi, self.mu, theta=theta, cuts=self.cuts)[0]
-            )
-            self.exact_below[j] = theta
-        return Duals(self.pi, self.mu, self.cuts, rcb, self.ell + float(np.minimum(rcb, 0).sum()))
-
-
-def _more_plans(s: _Search) -> list[NDArray[np.int64]]:
-    """Price-and-dive, and the master MIP over the generated columns (local bases); with a
-    fixed count, bin completion first (:mod:`.completion`), and the others only without its
-    plan."""
-    deadline = s.deadline
-    plans = []
-    if s.count is not None:
-        _, pi, mu = s.master.solve()
-        done = complete_plan(
-            s.pr,
-            s.order,
-            s.master.values(),
-            pi=pi,
-            mu=mu,
-            count=s.count,
-            until=time.perf_counter() + COMPLETION_SHARE * deadline.remaining(),
-        )
-        log.info("columns: bin completion %s", "found a plan" if done is not None else "stuck")
-        if done is not None:
-            return [done]
-    dived = dive(
-        s.master,
-        s.pr,
-        s.order,
-        add=s.add,
-        deadline=deadline,
-        until=deadline.elapsed() + DIVE_SHARE * deadline.remaining(),
-    )
-    log.info("columns: dive %s", "found a plan" if dived is not None else "stuck")
-    if dived is not None:
-        plans.append(dived)
-    # the master MIP over the generated columns: quick on small parts; on large ones HiGHS
-    # spends its time without finding a plan, so it runs only when the dive found none
-    if dived is None or len(s.part.items) <= LARGE_PART:
-        mip_base, _, _ = column_mip(
-            s.inst,
-            s.part,
-            s.order,
-            options=s.options,
-            deadline=deadline,
-            time_limit=min(0.1 * deadline.remaining(), 10.0),
-        )
-        if mip_base is not None:
-            plans.append(np.array([s.pos_of[int(g)] for g in mip_base]))
-    return plans
-
-
-def _best_polished(
-    inst: Instance, part: Part, plans: list[NDArray[np.int64]], *, until: float | None = None
-) -> tuple[NDArray[np.int64] | None, float]:
-    """The best of the plans (local bases) after local search, as instance indices, and its cost;
-    with a fixed count and ``until`` (a ``time.perf_counter()``), regrouped too."""
-    best, best_cost = None, np.inf
-    for plan in plans:
-        if part.count is not None and len(set(plan.tolist())) != part.count:
-            continue  # a dive's repair may miss the fixed count: no plan of this part
-        local = local_polish(inst, part, plan)
-        if part.count is not None and until is not None:  # nearly full groups: regroup too
-            local = local_polish(inst, part, regroup_part(inst, part, local, until=until))
-        polished = part.items[local]
-        cost = plan_cost(inst, part.items, polished)
-        log.info(
-            "columns: plan %.1f, polished %.1f", plan_cost(inst, part.items, part.items[plan]), cost
-        )
-        if cost < best_cost - 1e-9:
-            best, best_cost = polished, cost
-    return best, best_cost

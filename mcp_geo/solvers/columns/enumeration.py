@@ -9,7 +9,7 @@ middle: the subsets of each half of the items, combined with numpy) and the set-
 over them decides: a plan it finds at or under U is optimal; if it finds none, no plan costs
 less than U, which becomes a bound. With the incumbent's cost as U this is exact at once; a
 lower target (just above the bound) lists far fewer columns, and the engine raises it step by
-step (:data:`.driver.TARGET_GROWTH`).
+step (:data:`.listing.TARGET_GROWTH`).
 """
 
 from __future__ import annotations
@@ -25,12 +25,16 @@ from .cuts import cuts_within_reach
 from .knapsack import lp_bounds, subset_matrix
 
 if TYPE_CHECKING:
+    from mcp_geo.solvers._run import Deadline
+
+    from .generation import Generated
     from .pricing import Pricer
 
 MAX_ITEMS = 22  # per base: 2^11 x 2^11 combinations at most
 MAX_COLUMNS = 200_000  # listed (after the cuts' penalties): more, and the MIP would not end
 MAX_SUBSETS = 1_000_000  # per base, before the cuts' penalties
 MAX_FRONTIER = 2_000_000
+THETA_MAX = 0.01  # of the bound: reduced costs are priced exactly up to this (fixing)
 
 
 def subsets_within(
@@ -254,3 +258,71 @@ def _within_with_cuts(
         rc = block @ gain[nb] + base_rc + held @ -cuts[1][active]
         keep[start : start + len(block)] = rc <= delta
     return keep
+
+
+class ReducedCosts:
+    """Reduced costs at the best duals of column generation, the bound L and the Lagrangian cut
+    (step 4 of :mod:`.driver`).
+
+    Exact pricing is needed only up to what a target asks (the fixing and the listing): sharpened
+    on demand, up to THETA_MAX.
+
+    Parameters
+    ----------
+    pr
+        The part's pricer.
+    cuts
+        The master's subset-row cuts (triples).
+    gen
+        What column generation proved (its best duals).
+    count
+        The part's fixed count, if any.
+    deadline
+        The part's budget (exact pricing stops when it has run out; the bounds stay valid).
+    """
+
+    def __init__(
+        self,
+        pr: Pricer,
+        cuts: NDArray[np.int64],
+        *,
+        gen: Generated,
+        count: int | None,
+        deadline: Deadline,
+    ) -> None:
+        assert gen.best_pi is not None
+        self.pr, self.deadline, self.best_l = pr, deadline, gen.best_l
+        self.pi, self.mu = gen.best_pi, gen.best_mu
+        sigma = np.concatenate([gen.best_sigma, np.zeros(len(cuts) - len(gen.best_sigma))])
+        self.cuts = (cuts, sigma) if (sigma < 0).any() else None
+        self.rcb = pr.lp_rc(self.pi, self.mu)
+        self.exact_below = np.full(pr.n, -np.inf)  # rcb[j] is exact where it is below this
+        self.ell = float(self.pi.sum() + (count or 0) * self.mu + sigma.sum())
+        self.theta_max = THETA_MAX * abs(gen.best_l) + 1.0
+
+    def duals_for(self, target: float) -> Duals:
+        """The duals with every base's reduced cost exact up to what ``target`` needs.
+
+        Parameters
+        ----------
+        target
+            The cost a plan must not exceed (the fixing's and the listing's).
+
+        Returns
+        -------
+        Duals
+            The duals, the bases' reduced-cost bounds and the Lagrangian bound at them.
+        """
+        rcb = self.rcb
+        lag = max(self.best_l, self.ell + float(np.minimum(rcb, 0).sum()))  # best_l: exact rcb
+        theta = min(target - lag, self.theta_max) + 1.0
+        todo = np.isfinite(rcb) & (rcb < theta) & (rcb >= self.exact_below)
+        todo &= self.exact_below < theta
+        for j in np.flatnonzero(todo):
+            if self.deadline.remaining() <= 0:
+                break  # the bounds so far are valid too
+            rcb[j] = max(
+                rcb[j], self.pr.exact(int(j), self.pi, self.mu, theta=theta, cuts=self.cuts)[0]
+            )
+            self.exact_below[j] = theta
+        return Duals(self.pi, self.mu, self.cuts, rcb, self.ell + float(np.minimum(rcb, 0).sum()))

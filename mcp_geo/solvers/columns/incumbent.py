@@ -168,7 +168,7 @@ def local_polish(inst: Instance, part: Part, base_local: NDArray[np.int64]) -> N
         inst.cost[np.ix_(items, items)],
         allowed=inst.allowed[np.ix_(items, items)],
         lo=part.lo,
-        hi=inst.hi,
+        hi=part.ceiling(inst),
     )
 
 

@@ -27,7 +27,7 @@ class Pricer:
         self.w = inst.weights[items].astype(np.int64)
         self.cost = inst.cost[np.ix_(items, items)]
         allowed = inst.allowed[np.ix_(items, items)]
-        self.lo, self.hi = part.lo, inst.hi
+        self.lo, self.hi = part.lo, part.ceiling(inst)
         self.nbr: list[NDArray[np.int64]] = []
         self.openable = np.zeros(n, dtype=bool)
         self.base_ok = np.diagonal(allowed).copy()  # the base rules (see Instance.allowed)

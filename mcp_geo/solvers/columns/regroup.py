@@ -64,7 +64,7 @@ def regroup_part(
         inst.cost[np.ix_(items, items)],
         reach=inst.allowed[np.ix_(items, items)],
         lo=part.lo,
-        hi=inst.hi,
+        hi=part.ceiling(inst),
         until=until,
     )
 
@@ -177,7 +177,7 @@ def best_split(
     """
     m = len(w)
     bits = subset_matrix(m)
-    best, arg = _best_bases(bits, w=w, cost=cost, reach=reach, lo=lo, hi=hi)
+    best, arg = _best_bases(bits, w, cost, reach=reach, lo=lo, hi=hi)
     full = (1 << m) - 1
     masks = np.flatnonzero(np.isfinite(best))
     first = masks[(masks & 1) == 1]  # the first item's group
@@ -204,9 +204,9 @@ def best_split(
 
 def _best_bases(
     bits: NDArray[np.float64],
-    *,
     w: NDArray[np.int64],
     cost: NDArray[np.float64],
+    *,
     reach: NDArray[np.bool_],
     lo: int,
     hi: int,

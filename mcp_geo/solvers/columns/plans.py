@@ -1,0 +1,134 @@
+"""Plans for the columns engine's incumbent (step 5 of :mod:`.driver`).
+
+:func:`more_plans` makes plans of a part from the master: with a fixed count by bin completion
+(:mod:`.completion`), else (or when it is stuck) by price-and-dive and the master MIP over the
+generated columns (:mod:`.incumbent`); :func:`best_polished` keeps the best after local search
+and, with a fixed count, regrouping (:mod:`.regroup`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mcp_geo.solvers._compact import plan_cost
+
+from .completion import complete_plan
+from .incumbent import column_mip, dive, local_polish
+from .regroup import regroup_part
+
+if TYPE_CHECKING:
+    from mcp_geo.solvers._instance import Instance, Part
+
+    from .driver import _Search
+
+log = logging.getLogger(__name__)
+
+DIVE_SHARE = 0.1  # of the time left: the dive (the listing's MIP finds better plans)
+COMPLETION_SHARE = 0.1  # of the time left: bin completion, with a fixed count
+LARGE_PART = 200  # items: above, a poor greedy plan is no start for the listing (dive first),
+# and the MIP over the generated columns runs only if the dive fails
+
+
+def more_plans(s: _Search) -> list[NDArray[np.int64]]:
+    """Price-and-dive, and the master MIP over the generated columns; with a fixed count, bin
+    completion first (:mod:`.completion`), and the others only without its plan.
+
+    Parameters
+    ----------
+    s
+        The part's search (its master, columns, pricer and deadline).
+
+    Returns
+    -------
+    list[NDArray[np.int64]]
+        The plans found (the local base of every item).
+    """
+    deadline = s.deadline
+    plans = []
+    if s.count is not None:
+        _, pi, mu = s.master.solve()
+        done = complete_plan(
+            s.pr,
+            s.order,
+            s.master.values(),
+            pi=pi,
+            mu=mu,
+            count=s.count,
+            until=time.perf_counter() + COMPLETION_SHARE * deadline.remaining(),
+        )
+        log.info("columns: bin completion %s", "found a plan" if done is not None else "stuck")
+        if done is not None:
+            return [done]
+    dived = dive(
+        s.master,
+        s.pr,
+        s.order,
+        add=s.add,
+        deadline=deadline,
+        until=deadline.elapsed() + DIVE_SHARE * deadline.remaining(),
+    )
+    log.info("columns: dive %s", "found a plan" if dived is not None else "stuck")
+    if dived is not None:
+        plans.append(dived)
+    # the master MIP over the generated columns: quick on small parts; on large ones HiGHS
+    # spends its time without finding a plan, so it runs only when the dive found none
+    if dived is None or len(s.part.items) <= LARGE_PART:
+        mip_base, _, _ = column_mip(
+            s.inst,
+            s.part,
+            s.order,
+            options=s.options,
+            deadline=deadline,
+            time_limit=min(0.1 * deadline.remaining(), 10.0),
+        )
+        if mip_base is not None:
+            plans.append(np.array([s.pos_of[int(g)] for g in mip_base]))
+    return plans
+
+
+def best_polished(
+    inst: Instance,
+    part: Part,
+    plans: list[NDArray[np.int64]],
+    *,
+    until: float | None = None,
+) -> tuple[NDArray[np.int64] | None, float]:
+    """The best of the plans (local bases) after local search, as instance indices, and its cost.
+
+    With a fixed count and ``until`` (a ``time.perf_counter()``), regrouped too
+    (:mod:`.regroup`).
+
+    Parameters
+    ----------
+    inst, part
+        The instance and the part.
+    plans
+        Plans of the part (the local base of every item).
+    until
+        When the regrouping stops (None: no regrouping).
+
+    Returns
+    -------
+    tuple
+        The best plan (instance indices of the bases, or None) and its cost.
+    """
+    best, best_cost = None, np.inf
+    for plan in plans:
+        if part.count is not None and len(set(plan.tolist())) != part.count:
+            continue  # a dive's repair may miss the fixed count: no plan of this part
+        local = local_polish(inst, part, plan)
+        if part.count is not None and until is not None:  # nearly full groups: regroup too
+            local = local_polish(inst, part, regroup_part(inst, part, local, until=until))
+        polished = part.items[local]
+        cost = plan_cost(inst, part.items, polished)
+        log.info(
+            "columns: plan %.1f, polished %.1f", plan_cost(inst, part.items, part.items[plan]), cost
+        )
+        if cost < best_cost - 1e-9:
+            best, best_cost = polished, cost
+    return best, best_cost
