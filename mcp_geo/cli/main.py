@@ -516,7 +516,7 @@ def _print_summary(plan: Plan, out: Path) -> None:
 def _excluded_line(plan: Plan) -> str:
     """How many of the footprint's practices the data excluded, and why."""
     if plan.exclusions.empty:
-        return "excluded: no practice of the footprint"
+        return "excluded: none (every practice of the footprint is planned)"
     reasons = plan.exclusions.groupby("reason").size().sort_index()
     why = "; ".join(f"{reason}: {count:,}" for reason, count in reasons.items())
     total = len(plan.exclusions)

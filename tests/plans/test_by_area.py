@@ -137,7 +137,7 @@ def test_central_sussex_plan_reports_784044(tmp_path, capsys):
     assert main([*argv, "--gap", "0.005", "--time-limit", "120"]) == 0
     printed = capsys.readouterr().out
     assert "  09D NHS Brighton and Hove CCG: 31 practices, 333,381 patients" in printed
-    assert "excluded: no practice of the footprint" in printed
+    assert "excluded: none (every practice of the footprint is planned)" in printed
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     ccgs = report["metrics"]["by_area"]["ccg19"]
     assert sum(a["patients"] for a in ccgs if a["code"] != "09D") == 784_044
