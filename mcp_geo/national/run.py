@@ -128,7 +128,7 @@ class NationalPlan:
                     f"patients); national certificate {cert.status}, gap "
                     f"{100 * (cert.gap or 0):.4f}%; footprints: {per}"
                 )
-            from mcp_geo.national._merge import exception_summary, shortfall_bounds
+            from mcp_geo.national._exceptions import exception_summary, shortfall_bounds
 
             bounds = {r.code: shortfall_bounds(r) for r in self.solved}
             lines += exception_summary(self.plan.exceptions, by=self.by, bounds=bounds)
