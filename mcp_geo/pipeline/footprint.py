@@ -30,15 +30,7 @@ from mcp_geo.boundaries.distances import (
     great_circle_matrix,
     great_circle_to_sites,
 )
-from mcp_geo.boundaries.icb_outlines import current_icb_outline
-from mcp_geo.boundaries.territories import (
-    MIN_PIECE_M2,
-    Outline,
-    footprint_outline,
-    merge_territories,
-    practice_cells,
-    territories,
-)
+from mcp_geo.pipeline._territories import choose_outline, draw_territories
 from mcp_geo.pipeline.levels import BaseSites, Levels, solve_levels
 from mcp_geo.plans.metrics import group_spans_km
 from mcp_geo.plans.plan import (
@@ -50,7 +42,7 @@ from mcp_geo.plans.plan import (
 )
 from mcp_geo.practices import PracticeData, open_areas, open_data, select_footprint
 from mcp_geo.practices.footprints import Footprint
-from mcp_geo.practices.outlines import OfficialAreas, OutlineChoice, official_outline
+from mcp_geo.practices.outlines import OfficialAreas, OutlineChoice
 from mcp_geo.practices.readers.bases import read_bases
 from mcp_geo.practices.readers.sites import read_sites
 from mcp_geo.scenario import Scenario
@@ -61,15 +53,6 @@ from mcp_geo.solvers.joint import OBJECTIVE as JOINT_OBJECTIVE
 log = logging.getLogger(__name__)
 
 Step = Callable[[str], None]
-
-TERRITORY_NOTE = (
-    "territories: Voronoi cells of the practice sites in the outline, joined per hub; a site "
-    "shared by practices of several hubs is cut into sectors, one per hub, in proportion to "
-    "their patients there; pieces of a hub's territory holding none of its practices, and "
-    f"pieces below {MIN_PIECE_M2 / 1e6:g} km², are merged into the neighbour they share the "
-    "longest border with (a hub keeps its largest piece holding a practice)"
-)
-"""The note every plan carries on how its territories are drawn (report.json's ``notes``)."""
 
 
 @dataclass(frozen=True)
@@ -164,16 +147,7 @@ def plan_footprint(
         practices["longitude"],
         circuity=scenario.circuity,
     )
-    sites = None
-    if inputs.bases is not None:
-        sites = BaseSites(
-            table=inputs.bases,
-            travel=great_circle_to_sites(
-                (practices["practice_code"], practices["latitude"], practices["longitude"]),
-                (inputs.bases["base_code"], inputs.bases["latitude"], inputs.bases["longitude"]),
-                circuity=scenario.circuity,
-            ),
-        )
+    sites = _base_sites(inputs.bases, practices=practices, circuity=scenario.circuity)
     footprint, practices = _exclude_without_base(
         footprint, practices, scenario=scenario, travel=travel, sites=sites
     )
@@ -184,8 +158,12 @@ def plan_footprint(
 
     announce("territories")
     t0 = time.perf_counter()
-    drawn = _territories(
-        practices, inputs=inputs, planned=planned, hubs=hub_table, scenario=scenario
+    drawn = draw_territories(
+        practices,
+        outline=inputs.outline,
+        planned=planned,
+        hubs=hub_table,
+        no_mcps=scenario.no_mcps,
     )
     territory_seconds = time.perf_counter() - t0
 
@@ -224,6 +202,22 @@ def plan_footprint(
             mcps=levels.mcp_seconds,
             territories=territory_seconds,
             total=time.perf_counter() - started,
+        ),
+    )
+
+
+def _base_sites(
+    bases: pd.DataFrame | None, *, practices: pd.DataFrame, circuity: float
+) -> BaseSites | None:
+    """The candidate base sites and the great-circle km to them (None without ``bases``)."""
+    if bases is None:
+        return None
+    return BaseSites(
+        table=bases,
+        travel=great_circle_to_sites(
+            (practices["practice_code"], practices["latitude"], practices["longitude"]),
+            (bases["base_code"], bases["latitude"], bases["longitude"]),
+            circuity=circuity,
         ),
     )
 
@@ -293,50 +287,6 @@ def _planned_tables(
     )
     mcp_table = mcp_table.assign(span_km=mcp_table["mcp_id"].map(spans).astype(float).round(3))
     return planned, hub_table, mcp_table
-
-
-@dataclass(frozen=True)
-class _Territories:
-    outline: Outline
-    hubs: gpd.GeoDataFrame
-    mcps: gpd.GeoDataFrame
-    notes: tuple[str, ...]
-
-
-def _territories(
-    practices: pd.DataFrame,
-    *,
-    inputs: PlanInputs,
-    planned: pd.DataFrame,
-    hubs: pd.DataFrame,
-    scenario: Scenario,
-) -> _Territories:
-    """The footprint's outline (official where the data has one) and the hub and MCP territories."""
-    choice = inputs.outline
-    points = gpd.GeoDataFrame(practices[["practice_code"]], geometry=practices.geometry, crs=4326)
-    outline = footprint_outline(points, official=None if choice is None else choice.geometry)
-    cells = practice_cells(points, outline=outline)
-    patients = practices.set_index("practice_code")["patients"]
-    hub_of = planned.set_index("practice_code")["hub_id"]
-    hub_territories = territories(cells, hub_of, patients=patients).rename(
-        columns={"group_id": "hub_id"}
-    )
-    if scenario.no_mcps:
-        mcp_territories = hub_territories.iloc[0:0].rename(columns={"hub_id": "mcp_id"})
-    else:
-        mcp_territories = merge_territories(
-            hub_territories.rename(columns={"hub_id": "group_id"}),
-            hubs.set_index("hub_id")["mcp_id"],
-        ).rename(columns={"group_id": "mcp_id"})
-    return _Territories(
-        outline=outline,
-        hubs=hub_territories,
-        mcps=mcp_territories,
-        notes=(
-            *(() if choice is None else (f"outline: {choice.description}",)),
-            TERRITORY_NOTE,
-        ),
-    )
 
 
 def _drive_minutes(
@@ -585,37 +535,6 @@ def plan_from_data(
     )
     plan = plan_footprint(inputs, scenario=scenario, step=step)
     return _with_load(plan, seconds=loaded)
-
-
-def choose_outline(
-    footprint: Footprint,
-    *,
-    areas: OfficialAreas,
-    era: str,
-    snapshot: pd.DataFrame | None,
-) -> OutlineChoice:
-    """The official outline of a footprint: the union of its official areas' polygons.
-
-    Parameters
-    ----------
-    footprint
-        The selected footprint.
-    areas
-        The official boundaries.
-    era
-        The snapshot's era (``sub-icb`` or ``ccg``).
-    snapshot
-        Every practice of the snapshot: a current ICB (``icb-2026:``) is outlined by the
-        Sub-ICB polygons it holds whole and the cells of its practices in split Sub-ICBs.
-
-    Returns
-    -------
-    OutlineChoice
-        The geometry (None when no official outline fits) and how it was chosen.
-    """
-    if footprint.area_level == "icb_2026" and snapshot is not None:
-        return current_icb_outline(snapshot, areas, codes=footprint.area_codes)
-    return official_outline(footprint, areas, era=era)
 
 
 def _with_load(plan: Plan, *, seconds: float) -> Plan:
