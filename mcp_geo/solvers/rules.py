@@ -39,12 +39,14 @@ from mcp_geo.solvers.areas import LEVEL_NAMES
 Objective = Literal["weighted", "distance"]
 EngineName = Literal["auto", "compact", "columns"]
 SolverName = Literal["highs", "cbc"]
+Minimise = Literal["patients", "practices"]
 Count = int | Literal["fewest"] | None
 """A hub (MCP) count: fixed (N), ``"fewest"`` the rules allow, or None (the least travel decides)."""
 
 OBJECTIVES: tuple[Objective, ...] = ("weighted", "distance")
 ENGINES: tuple[EngineName, ...] = ("auto", "compact", "columns")
 SOLVERS: tuple[SolverName, ...] = ("highs", "cbc")
+MINIMISE: tuple[Minimise, ...] = ("patients", "practices")
 
 
 def option_names(cls: type) -> tuple[str, ...]:
@@ -61,6 +63,24 @@ def option_names(cls: type) -> tuple[str, ...]:
 def _check_base_min(bad: list[Check], key: str, value: object) -> None:
     if value is not None and (not is_whole(value) or value < 1):  # type: ignore[operator]
         bad.append((key, "must be a whole number of patients >= 1, or left out"))
+
+
+def _check_reference(bad: list[Check], rule: HubRule) -> None:
+    """The reference options: a reference that is a word or a path; the rest need one."""
+    ref = rule.reference
+    if ref is not None and (not isinstance(ref, str) or not ref.strip()):
+        bad.append(("reference", "must be 'pcn' or the folder of an earlier plan, or left out"))
+    check_choice(bad, "minimise", rule.minimise, choices=MINIMISE)
+    check_flag(bad, "whole", rule.whole)
+    slack = rule.travel_slack
+    if slack is not None and (not is_number(slack) or not 0 <= slack < 1):
+        bad.append(("travel_slack", "must be a fraction in [0, 1) (0.01 = 1%), or left out"))
+    if ref is None:
+        for key, used in (("whole", rule.whole is True), ("travel_slack", slack is not None)):
+            if used:
+                bad.append((key, "needs a reference (reference='pcn' or an earlier plan's folder)"))
+    if ref is not None and rule.bases is not None:
+        bad.append(("reference", "cannot be combined with bases (candidate sites) yet"))
 
 
 @dataclass(frozen=True)
@@ -91,6 +111,21 @@ class HubRule:
         A file of candidate base sites (CSV or GeoPackage; see
         :func:`mcp_geo.practices.readers.bases.read_bases`): each hub's base is one of them,
         each site the base of at most one hub. Not combined with ``base_min_patients``.
+    reference
+        Plan from a reference grouping (DESIGN "Reference grouping and moves"): ``"pcn"`` (today's
+        Primary Care Networks) or the folder of an earlier plan (its hubs); None: from scratch.
+        The hub level then minimises the moves out of the reference groups before the travel
+        (objective stages ``moves`` -> ``travel``).
+    minimise
+        What a move counts with a reference: ``"patients"`` (a moved practice's list size) or
+        ``"practices"`` (one each).
+    whole
+        With a reference, first split as few reference groups as the rules allow (stage
+        ``split``, before ``moves``): hubs are unions of whole groups wherever they can be.
+    travel_slack
+        With a reference, only plans whose travel is within this fraction of the least travel
+        the rules allow (0: the equally good plans), and among them the fewest moves (stages
+        ``travel`` -> ``moves`` -> ``travel``); None: the moves come first.
     hubs_within
         An official level (``sub-icb``, ``icb``, ``ccg19``; ``ccg``, ``stp`` on 2021-01): no hub
         mixes practices of two of its areas (:mod:`mcp_geo.solvers.areas`); None for no such rule.
@@ -106,6 +141,10 @@ class HubRule:
     hubs_within: str | None = None
     base_min_patients: int | None = None
     bases: str | None = None
+    reference: str | None = None
+    minimise: Minimise = "patients"
+    whole: bool = False
+    travel_slack: float | None = None
 
     def __post_init__(self) -> None:
         raise_problems(self, self.problems(), context="invalid hub rule")
@@ -149,6 +188,7 @@ class HubRule:
             bad.append(("bases", "must be the path of a CSV or GeoPackage of sites, or left out"))
         elif self.bases is not None and self.base_min_patients is not None:
             bad.append(("bases", "cannot be combined with base_min_patients"))
+        _check_reference(bad, self)
         return bad
 
     def limit(self, metric: str) -> float | None:
