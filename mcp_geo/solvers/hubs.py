@@ -67,6 +67,7 @@ def solve_hubs(
     options: SolveOptions = SolveOptions(),  # noqa: B008
     travel: TravelMatrix | None = None,
     sites: SiteTravel | None = None,
+    reference: pd.Series | None = None,
 ) -> HubSolution:
     """Group practices into hubs within the rule, with a certificate.
 
@@ -86,6 +87,10 @@ def solve_hubs(
         Candidate base sites (``rule.bases``) and the km from each practice to each: every
         hub's base is one of them (its code the hub's ``base_code``), each the base of at most
         one hub. None: bases are practices.
+    reference
+        With ``rule.reference``: each practice's reference group (a Series indexed by
+        practice_code; missing or empty: no group, never a move). The plan then moves the
+        fewest patients (``rule.minimise``) out of their groups, DESIGN's matching definition.
 
     Raises
     ------
