@@ -19,9 +19,17 @@ from ._run import Deadline
 from ._shortfall import solve_shortfall, under_floor
 from ._stages import fixed_stages, solve_fewest, with_count_stage
 from ._window import count_window, under_window
-from .certificate import Certificate, ModelSize, combine_certificates
+from .certificate import (
+    Certificate,
+    ModelSize,
+    combine_certificates,
+    relative_gap,
+    weakest,
+    within_gap,
+)
 from .columns import ColumnsEngine
 from .engine import Engine, PartResult
+from .reference import continued_groups, plan_moves, solve_reference
 from .rules import SolveOptions
 
 log = logging.getLogger(__name__)
@@ -133,9 +141,31 @@ def solve_part(
             deadline=deadline,
             solve=lambda i, p: solve_part(i, p, options=options, deadline=deadline),
         )
+    if inst.reference is not None:
+        return _from_reference(inst, part, engine=engine, options=options, deadline=deadline)
     if part.count is not None:
         return _solve_counted(inst, part, engine=engine, options=options, deadline=deadline)
     return ENGINES[engine].solve(inst, part, options=options, deadline=deadline)
+
+
+SEED_SHARE = 0.3  # of a part's time, at most, for its plan from scratch (with a reference)
+
+
+def _from_reference(
+    inst: Instance, part: Part, *, engine: str, options: SolveOptions, deadline: Deadline
+) -> PartResult:
+    """A part planned from the reference groups, seeded with its plan from scratch."""
+    assert inst.reference is not None
+    share = Deadline(SEED_SHARE * deadline.remaining())
+    if part.count is not None:
+        seed = _solve_counted(inst, part, engine=engine, options=options, deadline=share)
+    else:
+        seed = ENGINES[engine].solve(inst, part, options=options, deadline=share)
+    if seed.base_of is None:
+        return seed  # infeasible (the caller explains), or no plan in time
+    return solve_reference(
+        inst, part, ref=inst.reference, seed=seed, options=options, deadline=deadline
+    )
 
 
 def _solve_counted(
@@ -254,7 +284,7 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
     for k, part in enumerate(parts):
         share = weights[k] / sum(weights[k:])
         sub = Deadline(max(0.05, deadline.remaining() * share))
-        result = solve_part(inst, part, options=options, deadline=sub)
+        result = solve_part(_claimed(inst, base_of), part, options=options, deadline=sub)
         cert = result.certificate
         if cert.status == "feasible" and cert.ended_by == "proof":
             # a sub-model was solved to the end but the part's gap is still open: the engine's
@@ -282,12 +312,48 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
         empty = Part(items=np.zeros(0, dtype=np.int64), lo=0)
         certs.append(_trivial(inst, empty, options.engine).certificate)
     cert = combine_certificates(certs, gap_tolerance=options.gap, seconds=time.perf_counter() - t0)
+    cert = _recounted_moves(inst, base_of, cert=cert, gap=options.gap)
     return CoreResult(
         base_of=base_of,
         group_exception=group_exception,
         exceptions=tuple(exceptions),
         certificate=cert,
         parts=len(parts),
+    )
+
+
+def _claimed(inst: Instance, base_of: NDArray[np.int64]) -> Instance:
+    """With a reference: the instance whose groups already continued by the groups planned so
+    far (``base_of``) are claimed (no group of a later part continues them)."""
+    if inst.reference is None or (base_of < 0).all():
+        return inst
+    claimed = continued_groups(inst.reference, base_of, weights=inst.weights)
+    ref = dataclasses.replace(inst.reference, claimed=claimed)
+    return dataclasses.replace(inst, reference=ref)
+
+
+def _recounted_moves(
+    inst: Instance, base_of: NDArray[np.int64], *, cert: Certificate, gap: float
+) -> Certificate:
+    """The level's moves stage recounted over the whole plan (one matching for every part;
+    its bound stays the parts' sum)."""
+    if inst.reference is None or not any(st.name == "moves" for st in cert.stages):
+        return cert
+    moves = float(plan_moves(inst.reference, base_of, weights=inst.weights))
+    stages = []
+    for st in cert.stages:
+        if st.name == "moves" and st.objective != moves:
+            log.warning("moves: the parts counted %s, the whole plan %s", st.objective, moves)
+            g = relative_gap(moves, st.bound)
+            status = (
+                st.status
+                if st.status not in ("optimal", "feasible")
+                else ("optimal" if within_gap(g, 0.0) else "feasible")
+            )
+            st = dataclasses.replace(st, objective=moves, gap=g, status=status)
+        stages.append(st)
+    return dataclasses.replace(
+        cert, stages=tuple(stages), status=weakest([cert.status, *(s.status for s in stages)])
     )
 
 

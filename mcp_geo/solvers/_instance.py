@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,9 @@ from mcp_geo._errors import InfeasibleError, Level, Relaxation
 
 from ._window import window_refusal
 from .areas import AREA_LEVELS, area_name, area_place
+
+if TYPE_CHECKING:
+    from .reference.groups import ReferenceGroups
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,7 @@ class Instance:
     parks: int = 0  # and their parks, last
     areas: tuple[str | None, ...] | None = None  # each item's area under a within rule, or None
     area_level: str = ""  # the within rule's level (``sub-icb``), for messages
+    reference: ReferenceGroups | None = field(default=None, repr=False)  # plan from groups
     cost: NDArray[np.float64] = field(init=False, repr=False)
     allowed: NDArray[np.bool_] = field(init=False, repr=False)
 

@@ -194,6 +194,7 @@ def solve_fewest(
     if cert.status == "infeasible":
         return result  # every count proven impossible
     groups = None if result.base_of is None else len(set(result.base_of.tolist()))
-    stages = (counted_stage(inst, groups=groups, bound=bound), travel_stage(cert))
+    later = cert.stages or (travel_stage(cert),)  # a reference's stages come after the count
+    stages = (counted_stage(inst, groups=groups, bound=bound), *later)
     cert = dataclasses.replace(cert, stages=stages, status=weakest([s.status for s in stages]))
     return PartResult(base_of=result.base_of, certificate=cert)

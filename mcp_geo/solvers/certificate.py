@@ -80,7 +80,9 @@ def within_gap(gap: float | None, tolerance: float) -> bool:
     return gap is not None and gap <= tolerance + 1e-12
 
 
-STAGE_ORDER: tuple[str, ...] = ("shortfall", "hubs", "mcps", "travel")
+STAGE_ORDER: tuple[str, ...] = (
+    "shortfall", "hubs", "mcps", "least_travel", "split", "moves", "travel"
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,7 @@ def combine_stages(stages: Sequence[Sequence[Stage]], *, gap_tolerance: float) -
         gap = relative_gap(objective, bound)
         status = weakest([st.status for st in same])
         if status in ("optimal", "feasible"):
-            tol = gap_tolerance if name == "travel" else 0.0
+            tol = gap_tolerance if name in ("travel", "least_travel") else 0.0
             status = "optimal" if within_gap(gap, tol) else "feasible"
         out.append(Stage(name, objective, bound, gap, status, same[0].objective_name))
     return tuple(out)

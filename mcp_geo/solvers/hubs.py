@@ -8,6 +8,7 @@ under the distance limit, solves each part exactly with the chosen engine (the c
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from ._frames import group_ids, validated_items
 from ._instance import Instance, PlanException, no_base, site_matrix
 from .areas import area_labels
 from .certificate import Certificate
+from .reference import ReferenceGroups
 from .rules import HubRule, SolveOptions
 
 log = logging.getLogger(__name__)
@@ -105,6 +107,15 @@ def solve_hubs(
         The plan (assignment, hubs, exceptions) and its certificate.
     """
     inst, source = hub_instance(practices, rule=rule, travel=travel, sites=sites)
+    if rule.reference is not None:
+        if reference is None:
+            raise ValidationError(
+                [Problem("needs each practice's reference group (reference=...)", key="reference")]
+            )
+        ref = ReferenceGroups.from_series(
+            inst.codes, reference, minimise=rule.minimise, travel_slack=rule.travel_slack
+        )
+        inst = dataclasses.replace(inst, reference=ref)
     core = solve_instance(inst, options=options)
     assignment, hubs = _frames(inst, core.base_of, group_exception=core.group_exception, prefix="H")
     assignment = assignment.rename(columns={"code": "practice_code", "group_id": "hub_id"})

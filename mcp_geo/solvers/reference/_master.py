@@ -1,0 +1,202 @@
+"""The labelled set-partitioning master of a plan from a reference (highspy).
+
+A column is a group of items around a base *and* the reference group it continues (or none):
+``(j, g, S)`` with travel :math:`T = \\sum_{i \\in S} c_{ij}` and moves
+:math:`M = \\sum_{i \\in S,\\ g(i) \\notin \\{g, \\varnothing\\}} m_i` (``m`` the move weights).
+
+.. math::
+
+    \\min \\sum_c (\\alpha T_c + \\beta M_c) x_c                                        && (R1)
+
+    \\sum_{c \\ni i} x_c = 1 \\quad \\forall i                                            && (R2)
+
+    \\sum_{c:\\ g(c) = g} x_c \\le 1 \\quad \\forall g \\text{ (a group continues once)}   && (R3)
+
+    \\sum_c x_c = p \\quad \\text{(a fixed count)}                                       && (R4)
+
+    \\sum_c M_c x_c \\le M^* \\quad \\text{(the moves held, in the travel stage)}        && (R5)
+
+    \\sum_c T_c x_c \\le T^* (1 + F) \\quad \\text{(the travel slack)}                   && (R6)
+
+Any plan with its best matching (DESIGN's moves) is one choice of columns, and a choice of
+columns is a plan whose matching keeps at least what the columns say: (R1) with
+:math:`\\alpha = 0, \\beta = 1` is the least moves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+from numpy.typing import NDArray
+
+from mcp_geo.solvers._run import quiet_highs_banner
+
+INF = highspy.kHighsInf
+
+
+@dataclass(frozen=True)
+class Column:
+    """A labelled column: base, continued group (-1: none), members (part-local), costs."""
+
+    base: int
+    group: int
+    members: NDArray[np.int64]
+    travel: float
+    moves: int
+
+
+@dataclass(frozen=True)
+class StageCosts:
+    """What a stage minimises and holds: (R1)'s weights and the caps (R5), (R6)."""
+
+    alpha: float
+    beta: float
+    moves_cap: float | None = None
+    travel_cap: float | None = None
+
+
+@dataclass(frozen=True)
+class Duals:
+    """The master LP's value and duals (the caps' are <= 0)."""
+
+    value: float
+    cover: NDArray[np.float64]
+    group: NDArray[np.float64]
+    count: float
+    moves: float
+    travel: float
+    artificial: bool  # the LP still uses an artificial column: no bound yet
+
+
+class LabelledMaster:
+    """(R1)-(R6) over the columns generated so far, with artificial columns for (R2), (R4)."""
+
+    def __init__(
+        self,
+        *,
+        n: int,
+        groups: int,
+        count: int | None,
+        costs: StageCosts,
+        big_m: float,
+        threads: int,
+    ) -> None:
+        self.n, self.groups, self.count, self.costs = n, groups, count, costs
+        lower = [1.0] * n + [-INF] * groups
+        upper = [1.0] * n + [1.0] * groups
+        self.row_count = self.row_moves = self.row_travel = -1
+        for name, lo, hi in (
+            ("row_count", count, count),
+            ("row_moves", None, costs.moves_cap),
+            ("row_travel", None, costs.travel_cap),
+        ):
+            if hi is not None:
+                setattr(self, name, len(lower))
+                lower.append(-INF if lo is None else float(lo))
+                upper.append(float(hi))
+        quiet_highs_banner()
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", threads)
+        rows = len(lower)
+        h.addRows(rows, np.array(lower), np.array(upper), 0, np.zeros(0, np.int32),
+                  np.zeros(0, np.int32), np.zeros(0))  # fmt: skip
+        art = [(r, 1.0) for r in range(n)]
+        if count is not None:
+            art += [(self.row_count, 1.0), (self.row_count, -1.0)]
+        for r, v in art:
+            h.addCol(big_m, 0.0, INF, 1, np.array([r], np.int32), np.array([v]))
+        self.n_art = len(art)
+        self.h = h
+        self.columns: list[Column] = []
+        self._seen: set[tuple[int, int, bytes]] = set()
+
+    def cost(self, col: Column) -> float:
+        """(R1)'s coefficient of a column."""
+        return self.costs.alpha * col.travel + self.costs.beta * col.moves
+
+    def add(self, cols: list[Column]) -> int:
+        """Add the columns not already in the master; returns how many were new."""
+        new = []
+        for col in cols:
+            key = (col.base, col.group, col.members.tobytes())
+            if key not in self._seen:
+                self._seen.add(key)
+                new.append(col)
+        for col in new:
+            rows = col.members.tolist()
+            vals = [1.0] * len(rows)
+            extra = [
+                (self.n + col.group if col.group >= 0 else -1, 1.0),
+                (self.row_count, 1.0),
+                (self.row_moves, float(col.moves)),
+                (self.row_travel, col.travel),
+            ]
+            for r, v in extra:
+                if r >= 0:
+                    rows.append(r)
+                    vals.append(v)
+            self.h.addCol(
+                self.cost(col), 0.0, INF, len(rows), np.array(rows, np.int32), np.array(vals)
+            )
+            self.columns.append(col)
+        return len(new)
+
+    def solve_lp(self) -> Duals:
+        """Solve the LP relaxation; its value and duals."""
+        self.h.run()
+        sol = self.h.getSolution()
+        duals = np.array(sol.row_dual)
+        values = np.array(sol.col_value)
+        info = self.h.getInfo()
+
+        def row(r: int) -> float:
+            return float(duals[r]) if r >= 0 else 0.0
+
+        return Duals(
+            value=float(info.objective_function_value),
+            cover=duals[: self.n].copy(),
+            group=duals[self.n : self.n + self.groups].copy(),
+            count=row(self.row_count),
+            moves=row(self.row_moves),
+            travel=row(self.row_travel),
+            artificial=bool((values[: self.n_art] > 1e-9).any()),
+        )
+
+    def solve_mip(
+        self, *, time_limit: float, gap: float, threads: int
+    ) -> tuple[list[int] | None, float | None, float | None, bool]:
+        """The best choice of the generated columns (the artificial ones left out).
+
+        No start is handed to HiGHS: with one (``setSolution``), HiGHS 1.16 was seen to report
+        a better objective than the solution it returned; the caller keeps its own start.
+
+        Returns
+        -------
+        tuple
+            The chosen columns (indices into :attr:`columns`, None without a plan), its value,
+            the solver's bound over these columns, and whether the solver proved it.
+        """
+        lp = self.h.getLp()
+        quiet_highs_banner()
+        mip = highspy.Highs()  # type: ignore[no-untyped-call]
+        mip.setOptionValue("output_flag", False)
+        mip.setOptionValue("threads", threads)
+        mip.setOptionValue("time_limit", max(0.05, time_limit))
+        mip.setOptionValue("mip_rel_gap", gap)
+        mip.passModel(lp)
+        total = self.n_art + len(self.columns)
+        idx = np.arange(total, dtype=np.int32)
+        mip.changeColsIntegrality(total, idx, np.ones(total, dtype=np.uint8))
+        art = np.arange(self.n_art, dtype=np.int32)
+        mip.changeColsBounds(self.n_art, art, np.zeros(self.n_art), np.zeros(self.n_art))
+        mip.run()
+        info = mip.getInfo()
+        if info.primal_solution_status != 2:  # kSolutionStatusFeasible
+            return None, None, None, False
+        x = np.array(mip.getSolution().col_value)[self.n_art :]
+        chosen = [int(k) for k in np.flatnonzero(x > 0.5)]
+        proved = mip.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        return chosen, float(info.objective_function_value), float(info.mip_dual_bound), proved

@@ -1,0 +1,258 @@
+"""Pricing of labelled columns: one bounded knapsack per base and group it may continue.
+
+With duals :math:`\\pi` (R2), :math:`\\sigma_g` (R3), :math:`\\mu` (R4), :math:`\\rho_M, \\rho_T`
+(R5, R6; both <= 0) a column ``(j, g, S)`` has reduced cost
+
+.. math::
+
+    a \\sum_{i \\in S} c_{ij} + b \\sum_{i \\in S,\\ g(i) \\notin \\{g, \\varnothing\\}} m_i
+    - \\sum_{i \\in S} \\pi_i - \\sigma_g - \\mu, \\qquad a = \\alpha - \\rho_T,\\ b = \\beta - \\rho_M,
+
+so pricing ``(j, g)`` is the 0/1 knapsack over the items j reaches with profits
+:math:`\\pi_i - a c_{ij} - b m_i [g(i) \\notin \\{g, \\varnothing\\}]` in the window
+:math:`[L - w_j, U - w_j]`: its LP bound for every ``(j, g)`` at once
+(:func:`~mcp_geo.solvers.columns.knapsack.lp_bound_rows`) says which need the exact table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mcp_geo.solvers._instance import Instance, Part
+from mcp_geo.solvers.columns.enumeration import subsets_within
+from mcp_geo.solvers.columns.knapsack import knapsack_window, lp_bound_rows
+
+from ._master import Column, Duals, StageCosts
+from .groups import ReferenceGroups
+
+
+class LabelledPricer:
+    """A part's knapsack data for every (base, group) pair."""
+
+    def __init__(self, inst: Instance, part: Part, *, ref: ReferenceGroups) -> None:
+        items = part.items
+        self.n = n = len(items)
+        self.w = inst.weights[items].astype(np.int64)
+        self.mw = ref.move_weights(inst.weights)[items]
+        labels = ref.labels[items]
+        self.group_codes = np.unique(labels[labels >= 0])  # the part's groups, global index
+        local = {int(g): k for k, g in enumerate(self.group_codes)}
+        self.open = np.array([int(g) not in ref.claimed for g in self.group_codes], dtype=bool)
+        self.lab = np.array([local.get(int(g), -1) for g in labels], dtype=np.int64)
+        self.cost = inst.cost[np.ix_(items, items)]
+        allowed = inst.allowed[np.ix_(items, items)]
+        self.lo, self.hi = part.lo, part.ceiling(inst)
+        rows_j, rows_g, nbrs = [], [], []
+        self.nbr: list[NDArray[np.int64]] = []
+        for j in range(n):
+            nb = np.flatnonzero(allowed[:, j])
+            nb = nb[nb != j]
+            self.nbr.append(nb)
+            if not allowed[j, j] or self.w[j] > self.hi or self.w[j] + self.w[nb].sum() < self.lo:
+                continue
+            reach = np.concatenate([[j], nb])
+            for g in [-1, *self.open_groups(reach)]:
+                rows_j.append(j)
+                rows_g.append(g)
+                nbrs.append(nb)
+        self.row_j = np.array(rows_j, dtype=np.int64)
+        self.row_g = np.array(rows_g, dtype=np.int64)
+        degree = max((len(nb) for nb in nbrs), default=0)
+        self.pad = np.zeros((len(nbrs), degree), dtype=np.int64)
+        self.valid = np.zeros((len(nbrs), degree), dtype=bool)
+        for r, nb in enumerate(nbrs):
+            self.pad[r, : len(nb)] = nb
+            self.valid[r, : len(nb)] = True
+        self.pad_cost = self.cost[self.pad, self.row_j[:, None]]
+        self.pad_same = self.lab[self.pad] == self.row_g[:, None]
+        self.pad_moves = self.mw[self.pad]
+
+    def open_groups(self, members: NDArray[np.int64]) -> list[int]:
+        """The groups of these items that a group of them may continue (not claimed)."""
+        labels = self.lab[members]
+        return sorted(g for g in set(labels[labels >= 0].tolist()) if self.open[g])
+
+    @property
+    def groups(self) -> int:
+        """How many reference groups the part holds."""
+        return len(self.group_codes)
+
+    def column(self, j: int, g: int, members: NDArray[np.int64]) -> Column:
+        """The column of base j continuing group g (-1: none) with these members."""
+        members = np.unique(np.append(members, j)).astype(np.int64)
+        moved = (self.lab[members] >= 0) & (self.lab[members] != g)
+        return Column(
+            base=int(j),
+            group=int(g),
+            members=members,
+            travel=float(self.cost[members, j].sum()),
+            moves=int(self.mw[members][moved].sum()),
+        )
+
+    def _profits(self, at: Duals, costs: StageCosts) -> tuple[NDArray[np.float64], ...]:
+        a = costs.alpha - at.travel
+        b = costs.beta - at.moves
+        penalty = np.where(self.pad_same, 0.0, b * self.pad_moves)
+        profits = at.cover[self.pad] - a * self.pad_cost - penalty
+        j, g = self.row_j, self.row_g
+        own = np.where((self.lab[j] >= 0) & (self.lab[j] != g), b * self.mw[j], 0.0)
+        sigma = np.where(g >= 0, at.group[np.maximum(g, 0)], 0.0)
+        const = own - at.cover[j] - sigma - at.count
+        return profits, const
+
+    def price(
+        self, at: Duals, costs: StageCosts, *, most: int, tol: float
+    ) -> tuple[list[Column], float]:
+        """Columns of negative reduced cost, and a lower bound on the best plan's value.
+
+        Parameters
+        ----------
+        at
+            The master LP's value and duals.
+        costs
+            The stage's weights (R1).
+        most
+            How many columns exact pricing returns at most (the most promising first).
+        tol
+            Reduced costs above ``-tol`` count as zero.
+
+        Returns
+        -------
+        tuple
+            The new columns (empty: the LP is optimal over every column) and the Lagrangian
+            bound ``value + sum over bases of min(0, best reduced cost)`` (valid for every plan:
+            each base opens at most one group).
+        """
+        profits, const = self._profits(at, costs)
+        hi_w = self.hi - self.w[self.row_j]
+        lo_w = self.lo - self.w[self.row_j]
+        upper = lp_bound_rows(self.w[self.pad], profits, self.valid, lo=lo_w, hi=hi_w)
+        rc_low = const - upper  # -inf upper: the window cannot be met, rc = +inf
+        rc_low = np.where(np.isfinite(upper), rc_low, np.inf)
+        order = np.argsort(rc_low, kind="stable")
+        order = order[rc_low[order] < -tol]
+        rc_best = rc_low.copy()  # exact where priced exactly: still a lower bound elsewhere
+        out = self._greedy(order, profits, const, tol=tol)
+        for r in order if not out else ():
+            if len(out) >= most:
+                break  # the rest keep their LP bounds (the Lagrangian bound stays valid)
+            valid = self.valid[r]
+            nb = self.pad[r][valid]
+            best, chosen = knapsack_window(
+                self.w[nb], profits[r][valid], lo=int(lo_w[r]), hi=int(hi_w[r])
+            )
+            rc_best[r] = const[r] - best if np.isfinite(best) else np.inf
+            if chosen is not None and rc_best[r] < -tol:
+                out.extend(self.variants(int(self.row_j[r]), nb[chosen]))
+        per_base = np.zeros(self.n)
+        np.minimum.at(per_base, self.row_j, np.minimum(rc_best, 0.0))
+        return out, at.value + float(per_base.sum())
+
+    def within(
+        self, at: Duals, costs: StageCosts, *, slack: float, limit: int
+    ) -> list[Column] | None:
+        """Every column whose reduced cost is at most ``slack`` (None: more than ``limit``).
+
+        A plan worth at most ``L + slack`` (``L`` the LP value at these duals, when no column
+        prices out) uses only such columns, so the master over them decides whether one exists.
+
+        Parameters
+        ----------
+        at, costs
+            The converged master's duals and the stage's weights.
+        slack
+            The largest reduced cost listed.
+        limit
+            The most columns listed.
+
+        Returns
+        -------
+        list[Column] | None
+            The columns, or None when there are too many.
+        """
+        profits, const = self._profits(at, costs)
+        hi_w = self.hi - self.w[self.row_j]
+        lo_w = self.lo - self.w[self.row_j]
+        upper = lp_bound_rows(self.w[self.pad], profits, self.valid, lo=lo_w, hi=hi_w)
+        out: list[Column] = []
+        for r in np.flatnonzero(np.isfinite(upper) & (const - upper <= slack)).tolist():
+            valid = self.valid[r]
+            nb = self.pad[r][valid]
+            rows = subsets_within(
+                self.w[nb], profits[r][valid], lo=int(lo_w[r]), hi=int(hi_w[r]),
+                threshold=float(const[r] - slack), limit=limit - len(out),
+            )  # fmt: skip
+            if rows is None:
+                return None
+            j, g = int(self.row_j[r]), int(self.row_g[r])
+            out.extend(self.column(j, g, nb[mask]) for mask in rows)
+            if len(out) > limit:
+                return None
+        return out
+
+    def _greedy(
+        self,
+        rows: NDArray[np.int64],
+        profits: NDArray[np.float64],
+        const: NDArray[np.float64],
+        *,
+        tol: float,
+    ) -> list[Column]:
+        """Cheap columns: each row's items by profit per patient, best first, while they fit;
+        the best column of each base whose reduced cost is negative."""
+        best: dict[int, tuple[float, Column]] = {}
+        for r in rows.tolist():
+            j = int(self.row_j[r])
+            valid = self.valid[r]
+            nb, p = self.pad[r][valid], profits[r][valid]
+            w = self.w[nb]
+            order = np.argsort(-p / np.maximum(w, 1), kind="stable")
+            room_lo, room_hi = self.lo - int(self.w[j]), self.hi - int(self.w[j])
+            taken, load, gain = [], 0, 0.0
+            for k in order.tolist():
+                if p[k] <= 0 and load >= room_lo:
+                    break
+                if load + int(w[k]) <= room_hi:
+                    taken.append(k)
+                    load += int(w[k])
+                    gain += float(p[k])
+            rc = float(const[r]) - gain
+            if load >= room_lo and rc < -tol and (j not in best or rc < best[j][0]):
+                best[j] = (
+                    rc,
+                    self.column(j, int(self.row_g[r]), nb[np.array(taken, dtype=np.int64)]),
+                )
+        return [v for _, col in best.values() for v in self.variants(col.base, col.members)]
+
+    def group_columns(self) -> list[Column]:
+        """Each reference group of the part whole, around its cheapest base within the rules."""
+        out = []
+        for g in np.flatnonzero(self.open).tolist():
+            members = np.flatnonzero(self.lab == g)
+            total = int(self.w[members].sum())
+            if not self.lo <= total <= self.hi:
+                continue
+            best: tuple[float, int] | None = None
+            for j in range(self.n):
+                ok = all(i == j or i in set(self.nbr[j].tolist()) for i in members)
+                if ok and (j in self.row_j):
+                    travel = float(self.cost[members, j].sum())
+                    if best is None or travel < best[0]:
+                        best = (travel, j)
+            if best is not None:
+                out.append(self.column(best[1], g, members))
+        return out
+
+    def variants(self, j: int, members: NDArray[np.int64]) -> list[Column]:
+        """A group once per reference group it could continue (and once continuing none), so
+        that the master chooses the matching."""
+        members = np.unique(np.append(members, j)).astype(np.int64)
+        return [self.column(j, g, members) for g in [-1, *self.open_groups(members)]]
+
+    def plan_columns(self, base_local: NDArray[np.int64]) -> list[Column]:
+        """The groups of a plan (part-local bases), each with its variants."""
+        out = []
+        for j in np.unique(base_local):
+            out.extend(self.variants(int(j), np.flatnonzero(base_local == j)))
+        return out

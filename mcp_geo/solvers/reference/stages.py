@@ -1,0 +1,312 @@
+"""A part planned from a reference grouping: the fewest moves, then the least travel.
+
+DESIGN "Objective stages": with a reference the hub level minimises the moves out of the
+reference groups (stage ``moves``), then the travel with the moves held (stage ``travel``);
+with a travel slack F, first the least travel (stage ``least_travel``: the plan from scratch),
+then the fewest moves among plans within F of it, then the travel. Each stage is the labelled
+master (:mod:`._master`) solved by column generation (:mod:`._pricing`): its LP bound (or the
+Lagrangian bound, when time stops the generation) is the stage's proven bound, and the master
+solved as a MIP over the generated columns gives the plan. Moves are whole numbers: the moves
+stage is proven when the plan meets the bound rounded up.
+
+The plan from scratch (the engine's) seeds both stages, so every stage has a plan; the
+reference groups whole, where the rules allow them, are columns from the start.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import time
+
+import networkx as nx
+import numpy as np
+from numpy.typing import NDArray
+
+from mcp_geo.solvers._instance import Instance, Part
+from mcp_geo.solvers._run import Deadline, highs_version, threads_for
+from mcp_geo.solvers.certificate import (
+    Certificate,
+    Stage,
+    Status,
+    relative_gap,
+    weakest,
+    within_gap,
+)
+from mcp_geo.solvers.engine import PartResult
+from mcp_geo.solvers.rules import SolveOptions
+
+from ._master import Column, Duals, LabelledMaster, StageCosts
+from ._pricing import LabelledPricer
+from .groups import ReferenceGroups
+
+log = logging.getLogger(__name__)
+
+MOVES_SHARE = 0.5  # of the part's time left, at most, for the moves stage
+ENUMERATE_MAX = 60_000  # columns listed to close a stage's gap, at most
+
+
+@dataclasses.dataclass(frozen=True)
+class StageRun:
+    """One stage's plan (chosen columns), its value and its proven bound."""
+
+    chosen: list[Column]
+    value: float
+    bound: float
+    seconds: float
+
+
+def _generate(
+    master: LabelledMaster, pricer: LabelledPricer, *, costs: StageCosts, stop_at: float
+) -> tuple[float, Duals | None]:
+    """Column generation until no column prices out or time is up: the best bound found, and
+    the duals at which nothing priced out (None when time stopped it first)."""
+    bound = -math.inf
+    most = max(40, pricer.n)
+    while True:
+        at = master.solve_lp()
+        tol = 1e-7 * max(1.0, abs(at.value))
+        cols, lagrange = pricer.price(at, costs, most=most, tol=tol)
+        bound = max(bound, lagrange)
+        if not cols and not at.artificial:
+            return max(bound, at.value), at
+        if not cols:
+            return bound, None
+        master.add(cols)
+        if time.perf_counter() >= stop_at:
+            return bound, None
+
+
+def _run_stage(
+    pricer: LabelledPricer,
+    part: Part,
+    pool: list[Column],
+    *,
+    costs: StageCosts,
+    start: list[Column],
+    options: SolveOptions,
+    seconds: float,
+) -> StageRun:
+    """Generate columns for one stage, then choose the best plan among them; when the plan
+    is short of the bound, list every column that a better plan could use and choose again."""
+    t0 = time.perf_counter()
+    scale = sum(abs(costs.alpha * c.travel) + costs.beta * c.moves for c in pool) + 1.0
+    master = LabelledMaster(
+        n=pricer.n,
+        groups=pricer.groups,
+        count=part.count,
+        costs=costs,
+        big_m=10.0 * scale,
+        threads=threads_for(options),
+    )
+    master.add(pool)
+    master.add(start)
+    bound, at = _generate(master, pricer, costs=costs, stop_at=t0 + 0.6 * seconds)
+    gap = 0.0 if costs.beta else options.gap
+    chosen = _choose(master, start=start, options=options, gap=gap, stop_at=t0 + seconds)
+    value = sum(master.cost(c) for c in chosen)
+    if at is not None:
+        chosen, value, bound = _close_by_listing(
+            master, pricer, at=at, plan=(chosen, value, bound), costs=costs, options=options,
+            stop_at=t0 + seconds,
+        )  # fmt: skip
+    log.info(
+        "reference stage (alpha %g, beta %g): %d columns; plan %.1f, bound %.1f in %.1fs",
+        costs.alpha, costs.beta, len(master.columns), value, bound, time.perf_counter() - t0,
+    )  # fmt: skip
+    return StageRun(chosen, float(value), min(bound, float(value)), time.perf_counter() - t0)
+
+
+def _close_by_listing(
+    master: LabelledMaster,
+    pricer: LabelledPricer,
+    *,
+    at: Duals,
+    plan: tuple[list[Column], float, float],
+    costs: StageCosts,
+    options: SolveOptions,
+    stop_at: float,
+) -> tuple[list[Column], float, float]:
+    """Raise the bound (or find the optimum) by listing columns, a widening slack at a time.
+
+    At converged duals every reduced cost is >= 0, so a plan worth at most ``L + s`` (``L``
+    the LP value) uses only columns of reduced cost <= s: with all of them in the master, its
+    MIP either finds the best plan (when it is worth <= ``L + s``) or proves that none is,
+    and ``L + s`` becomes the bound. The slack doubles until the plan is proven within the
+    stage's tolerance, the listing grows too long, or time runs out.
+    """
+    chosen, value, bound = plan
+    lp = at.value
+    whole = costs.beta > 0  # moves: whole numbers
+    gap = 0.0 if whole else options.gap
+    step = max(1.0 if whole else 1e-6 * value, (value - bound) / 16)
+    while time.perf_counter() < stop_at:
+        target = value - 1.0 if whole else value * (1.0 - gap)
+        if target <= bound + 1e-9:
+            break
+        slack = min(target - lp, bound - lp + step)
+        more = pricer.within(at, costs, slack=slack, limit=ENUMERATE_MAX)
+        if more is None:
+            log.info("reference stage: too many columns within %.1f of the LP", slack)
+            break
+        master.add(more)
+        better, proved = _choose_proved(master, options=options, gap=gap, stop_at=stop_at)
+        if not proved:
+            break
+        if better is not None and sum(map(master.cost, better)) < value:
+            chosen, value = better, sum(map(master.cost, better))
+        best = value if better is None else sum(map(master.cost, better))
+        if best <= lp + slack + 1e-9:  # the best plan is among the listed: proven
+            return chosen, value, value
+        bound = max(bound, lp + slack + (1.0 - 1e-9 if whole else 0.0))
+        if whole:
+            bound = float(math.floor(bound))
+        step *= 2
+    return chosen, value, bound
+
+
+def _choose(
+    master: LabelledMaster,
+    *,
+    start: list[Column],
+    options: SolveOptions,
+    gap: float,
+    stop_at: float,
+) -> list[Column]:
+    """The best plan among the master's columns (the start when the solver finds none)."""
+    chosen, _ = _choose_proved(master, options=options, gap=gap, stop_at=stop_at)
+    if chosen is None:
+        return start
+    return chosen if sum(map(master.cost, chosen)) <= sum(map(master.cost, start)) else start
+
+
+def _choose_proved(
+    master: LabelledMaster, *, options: SolveOptions, gap: float, stop_at: float
+) -> tuple[list[Column] | None, bool]:
+    picked, _, _, proved = master.solve_mip(
+        time_limit=stop_at - time.perf_counter(), gap=gap, threads=threads_for(options)
+    )
+    return (None if picked is None else [master.columns[k] for k in picked]), proved
+
+
+def _matched(pricer: LabelledPricer, base_local: NDArray[np.int64]) -> list[Column]:
+    """The plan's groups as columns, each continuing the group its best matching gives it."""
+    graph = nx.Graph()
+    bases = np.unique(base_local)
+    for j in bases:
+        members = np.flatnonzero(base_local == j)
+        for g in pricer.open_groups(members):
+            kept = int(pricer.mw[members][pricer.lab[members] == g].sum())
+            graph.add_edge(("h", int(j)), ("g", int(g)), weight=kept)
+    match = {}
+    for a, b in nx.max_weight_matching(graph):
+        hub, group = (a, b) if a[0] == "h" else (b, a)
+        match[hub[1]] = group[1]
+    return [
+        pricer.column(int(j), match.get(int(j), -1), np.flatnonzero(base_local == j)) for j in bases
+    ]
+
+
+def _base_of(part: Part, cols: list[Column]) -> NDArray[np.int64]:
+    local = np.full(len(part.items), -1, dtype=np.int64)
+    for c in cols:
+        local[c.members] = c.base
+    result: NDArray[np.int64] = part.items[local]
+    return result
+
+
+def solve_reference(
+    inst: Instance,
+    part: Part,
+    *,
+    ref: ReferenceGroups,
+    seed: PartResult,
+    options: SolveOptions,
+    deadline: Deadline,
+) -> PartResult:
+    """The plan of a part that moves the fewest items out of their groups, then travels least.
+
+    Parameters
+    ----------
+    inst, part
+        The instance and the part (a plan exists: ``seed`` is one).
+    ref
+        The reference groups and what a move counts.
+    seed
+        The engine's plan from scratch (the least travel, as far as it proved).
+    options, deadline
+        The solve options (the travel stage's gap) and the part's time.
+
+    Returns
+    -------
+    PartResult
+        The plan, with the stages ``moves`` and ``travel`` (``least_travel`` first with a
+        travel slack) in its certificate.
+    """
+    t0 = time.perf_counter()
+    assert seed.base_of is not None
+    pricer = LabelledPricer(inst, part, ref=ref)
+    pos = {int(g): k for k, g in enumerate(part.items)}
+    seed_local = np.array([pos[int(b)] for b in seed.base_of], dtype=np.int64)
+    start = _matched(pricer, seed_local)
+    pool = pricer.group_columns() + pricer.plan_columns(seed_local)
+    stages: list[Stage] = []
+    travel_cap = None
+    least = seed.certificate
+    if ref.travel_slack is not None and least.objective is not None:
+        stages.append(
+            Stage("least_travel", least.objective, least.bound, least.gap, least.status,
+                  least.objective_name)
+        )  # fmt: skip
+        travel_cap = least.objective * (1.0 + ref.travel_slack) + 1e-9 * abs(least.objective)
+    moves = _run_stage(
+        pricer, part, pool, costs=StageCosts(alpha=0.0, beta=1.0, travel_cap=travel_cap),
+        start=start, options=options, seconds=MOVES_SHARE * deadline.remaining(),
+    )  # fmt: skip
+    least_moves = round(moves.value)
+    moves_bound = min(least_moves, math.ceil(moves.bound - 1e-6))
+    stages.append(_stage("moves", least_moves, moves_bound, ref=ref, tolerance=0.0))
+    travel = _run_stage(
+        pricer, part, pool + moves.chosen,
+        costs=StageCosts(alpha=1.0, beta=0.0, moves_cap=least_moves + 0.5, travel_cap=travel_cap),
+        start=moves.chosen, options=options, seconds=0.95 * deadline.remaining(),
+    )  # fmt: skip
+    travel_stage = Stage(
+        "travel",
+        travel.value,
+        travel.bound,
+        relative_gap(travel.value, travel.bound),
+        "optimal"
+        if within_gap(relative_gap(travel.value, travel.bound), options.gap)
+        else "feasible",
+        seed.certificate.objective_name,
+    )
+    stages.append(travel_stage)
+    log.info(
+        "reference: %d %ss, moves %d (bound %d), travel %.1f (bound %.1f) in %.1fs",
+        len(part.items), inst.item, least_moves, moves_bound, travel.value, travel.bound,
+        time.perf_counter() - t0,
+    )  # fmt: skip
+    cert = Certificate(
+        engine="columns",
+        solver="highs",
+        solver_version=highs_version(),
+        status=weakest([s.status for s in stages]),
+        objective=travel.value,
+        objective_name=seed.certificate.objective_name,
+        bound=travel.bound,
+        gap=travel_stage.gap,
+        seconds=time.perf_counter() - t0 + seed.certificate.seconds,
+        ended_by="proof" if all(s.status == "optimal" for s in stages) else "time_limit",
+        stages=tuple(stages),
+    )
+    return PartResult(base_of=_base_of(part, travel.chosen), certificate=cert)
+
+
+def _stage(name: str, value: int, bound: int, *, ref: ReferenceGroups, tolerance: float) -> Stage:
+    status: Status = "optimal" if value <= bound + tolerance else "feasible"
+    unit = "patients" if ref.minimise == "patients" else "practices"
+    words = f"{unit} moved out of their reference group"
+    return Stage(name, float(value), float(bound), relative_gap(float(value), float(bound)),
+                 status, words)  # fmt: skip
