@@ -162,18 +162,11 @@ def plan_footprint(
     )
     groups = _groups(inputs.reference, practices)
     levels = solve_levels(
-        practices,
-        scenario=scenario,
-        travel=travel,
-        announce=announce,
-        sites=sites,
+        practices, scenario=scenario, travel=travel, announce=announce, sites=sites,
         reference=groups,
-    )
+    )  # fmt: skip
     planned, hub_table, mcp_table = _planned_tables(practices, levels=levels, travel=travel)
-    if inputs.reference is not None:
-        codes = planned["practice_code"].astype(str)
-        for column in REFERENCE_COLUMNS:
-            planned[column] = codes.map(inputs.reference[column]).to_numpy()
+    planned = _with_reference(planned, inputs.reference)
 
     announce("territories")
     t0 = time.perf_counter()
@@ -189,18 +182,16 @@ def plan_footprint(
     position = practices.set_index("practice_code")[["latitude", "longitude"]]
     if inputs.bases is not None:  # hubs and MCPs are drawn at their base sites
         position = inputs.bases.set_index("base_code")[["latitude", "longitude"]]
+    key = fingerprint(
+        practices, scenario=scenario, travel_source=travel.source, bases=inputs.bases,
+        reference=groups,
+    )  # fmt: skip
     return Plan(
         version=__version__,
         scenario=scenario,
         footprint_title=footprint.title,
         extract_date=inputs.extract_date,
-        fingerprint=fingerprint(
-            practices,
-            scenario=scenario,
-            travel_source=travel.source,
-            bases=inputs.bases,
-            reference=groups,
-        ),
+        fingerprint=key,
         travel=travel.source,
         practices=_practice_layer(planned),
         hubs=_point_layer(hub_table, position, "base_code"),
@@ -237,6 +228,14 @@ def _groups(reference: pd.DataFrame | None, practices: pd.DataFrame) -> pd.Serie
     return pd.Series(
         codes.map(reference["reference_group"]).to_numpy(), index=codes.to_numpy(), dtype=object
     )
+
+
+def _with_reference(planned: pd.DataFrame, reference: pd.DataFrame | None) -> pd.DataFrame:
+    """The planned practices with their reference group and its name (with a reference)."""
+    if reference is None:
+        return planned
+    codes = planned["practice_code"].astype(str)
+    return planned.assign(**{c: codes.map(reference[c]).to_numpy() for c in REFERENCE_COLUMNS})
 
 
 def _base_sites(
