@@ -87,11 +87,12 @@ def add_reference_groups(
     names = _group_names(plan)
     continued_by = {group: hub for hub, group in outcome.matching.items()}
     group = drawn["reference_group"].astype(str)
-    drawn["name"] = group.map(names).fillna("")
+    drawn["name"] = [names.get(g, "") for g in group]
     drawn["practices"] = group.map(counts["size"]).map(_thousands)
     drawn["patients"] = group.map(counts["sum"]).map(_thousands)
-    drawn["fate"] = group.map(_fates(outcome)).fillna("")
-    drawn["hub"] = group.map(continued_by).fillna("none")
+    fates = _fates(outcome)
+    drawn["fate"] = [fates.get(g, "") for g in group]
+    drawn["hub"] = [continued_by.get(g, "none") for g in group]
     fields = ["reference_group", "name", "practices", "patients", "fate", "hub"]
     word = outcome.group_word
     aliases = [word, "Name", "Practices", "Patients", "Became", "Continued by hub"]
@@ -109,13 +110,17 @@ def add_reference_groups(
     )
 
 
-def _group_names(plan: Plan) -> pd.Series:
+def _group_names(plan: Plan) -> dict[str, str]:
     """Each reference group's name where known (its first practice's ``reference_name``)."""
+    names: dict[str, str] = {}
     if "reference_name" not in plan.practices.columns:
-        return pd.Series(dtype=object)
-    named = plan.practices[["reference_group", "reference_name"]].dropna()
-    named = named[named["reference_name"].astype(str).str.strip() != ""]
-    return named.groupby(named["reference_group"].astype(str))["reference_name"].first()
+        return names
+    for group, name in zip(
+        plan.practices["reference_group"], plan.practices["reference_name"], strict=True
+    ):
+        if isinstance(group, str) and isinstance(name, str) and name.strip():
+            names.setdefault(group, name)
+    return names
 
 
 def moved_text(plan: Plan) -> pd.Series:
