@@ -102,6 +102,10 @@ def plan(
     base_min_patients: int | None = None,
     mcp_base_min_patients: int | None = None,
     bases: str | None = None,
+    reference: str | None = None,
+    minimise: Literal["patients", "practices"] | None = None,
+    whole: bool | None = None,
+    travel_slack: float | None = None,
     data: str | Path | None = None,
 ) -> Plan:
     """Plan a footprint: hubs (and MCPs), territories, metrics and certificates.
@@ -115,10 +119,12 @@ def plan(
     snapshot, hub_min, hub_max, hubs, max_km, mcp_min, mcp_max, mcps, mcp_max_km, no_mcps, \
 objective, engine, solver, mode, gap, time_limit, threads, strict, hubs_within, mcps_within, \
 travel, roads, metric, max_minutes, mcp_max_minutes, circuity, base_min_patients, \
-mcp_base_min_patients, bases
+mcp_base_min_patients, bases, reference, minimise, whole, travel_slack
         The options of ``mcp-geo plan`` (``--hub-min`` is ``hub_min``), with the same
         defaults (None: the default; ``"none"``: no distance limit). See the README's
-        "Options".
+        "Options". ``reference="pcn"`` (or an earlier plan's folder) plans the hubs that move
+        the fewest patients (``minimise="practices"``: practices) out of today's PCNs (or
+        the earlier plan's hubs), then the least travel; ``Plan.reference`` says what moved.
     data
         The folder of official files (``mcp-geo data download``); by default the snapshot
         shipped with the package.
@@ -335,6 +341,10 @@ def plan_england(
     base_min_patients: int | None = None,
     mcp_base_min_patients: int | None = None,
     bases: str | None = None,
+    reference: str | None = None,
+    minimise: Literal["patients", "practices"] | None = None,
+    whole: bool | None = None,
+    travel_slack: float | None = None,
     data: str | Path | None = None,
 ) -> NationalPlan:
     """Plan every footprint of a partition of England on Dask and write the national plan.
@@ -351,8 +361,10 @@ def plan_england(
         Dask workers of a local cluster, or the address of a running scheduler.
     resume, map_html, progress
         Reuse solved footprints; write map.html; a callback as each footprint ends.
-    snapshot, hub_min, ..., circuity, base_min_patients, mcp_base_min_patients, bases, data
-        As for :func:`plan`.
+    snapshot, hub_min, ..., circuity, base_min_patients, mcp_base_min_patients, bases, \
+reference, minimise, whole, travel_slack, data
+        As for :func:`plan` (``reference="pcn"``: each footprint from its own practices'
+        PCNs; an earlier plan's folder is refused for england).
 
     Examples
     --------

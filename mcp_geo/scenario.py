@@ -22,7 +22,7 @@ mode and ``no_mcps``. Its flat properties (``scenario.hub_min``) read through to
 Each key has one type: booleans are TOML booleans (``no_mcps = true``, never ``"true"``), numbers
 are TOML numbers, the optional limits a number or ``"none"``, the enumerations one of their
 words; an unknown key is refused by name, with the closest known key. A relative path in the
-file (a sites file, a ``polygon:`` file, ``roads``) is relative to the file's folder, and
+file (a sites file, a ``polygon:`` file, ``roads``, ``bases``, a ``reference`` plan folder) is relative to the file's folder, and
 ``plan`` writes the scenario it ran beside its outputs with paths relative to that folder, so
 any plan can be run again exactly and a published plan names no one's home folder.
 
@@ -64,7 +64,7 @@ KEYS: tuple[str, ...] = (
     "mcps", "mcp_max_km", "no_mcps", "objective", "engine", "solver", "mode", "gap",
     "time_limit", "threads", "strict", "hubs_within", "mcps_within", "travel", "roads",
     "metric", "max_minutes", "mcp_max_minutes", "circuity", "base_min_patients",
-    "mcp_base_min_patients", "bases",
+    "mcp_base_min_patients", "bases", "reference", "minimise", "whole", "travel_slack",
 )  # fmt: skip
 """Every scenario key, in the order scenario.toml and report.json write them."""
 KNOWN_KEYS = frozenset(KEYS)
@@ -77,6 +77,12 @@ BASE_KEYS = ("base_min_patients", "mcp_base_min_patients", "bases")
 """Keys a plan without base rules leaves out of its files (as before they existed)."""
 WITHIN_KEYS = ("hubs_within", "mcps_within")
 """The area rules: report.json leaves them out when unset (as before they existed)."""
+REFERENCE_KEYS = ("reference", "minimise", "whole", "travel_slack")
+"""Planning from a reference grouping (DESIGN.md "Reference grouping and moves"): a plan without
+a reference leaves these keys out of its files (as before they existed), and one with a
+reference leaves out ``travel_slack`` when unset."""
+PCN_REFERENCE = "pcn"
+"""The ``reference`` that means today's Primary Care Networks (anything else is a plan folder)."""
 
 _PARTS: tuple[tuple[str, type], ...] = (
     ("hub_rule", HubRule),
@@ -151,6 +157,14 @@ class Scenario:
                         )
                     )
             bad += _within_problems(self)
+            if self.reference is None and self.minimise != "patients":
+                bad.append(
+                    ("minimise", "needs a reference (reference='pcn' or an earlier plan's folder)")
+                )
+            if self.reference is not None and self.mode == "joint" and not self.no_mcps:
+                bad.append(
+                    ("reference", "needs mode 'staged' (the joint model plans hubs from scratch)")
+                )
         return bad
 
     # ------------------------------------------------------------ constructors
@@ -265,8 +279,16 @@ class Scenario:
         values = self.options()
         if self.travel_options.is_default:
             values = {k: v for k, v in values.items() if k not in TRAVEL_KEYS}
-        optional = BASE_KEYS + WITHIN_KEYS
+        if self.reference is None:
+            values = {k: v for k, v in values.items() if k not in REFERENCE_KEYS}
+        optional = (*BASE_KEYS, *WITHIN_KEYS, "travel_slack")
         return {k: v for k, v in values.items() if k not in optional or v is not None}
+
+    @property
+    def reference_is_pcn(self) -> bool:
+        """True when the reference grouping is today's PCNs (``reference = "pcn"``)."""
+        ref = self.reference
+        return isinstance(ref, str) and ref.strip().lower() == PCN_REFERENCE
 
     # ------------------------------------------------------------ flat properties
 
@@ -286,6 +308,10 @@ class Scenario:
         lambda self: self.mcp_rule.mcp_base_min_patients, doc="McpRule.mcp_base_min_patients"
     )
     bases = property(lambda self: self.hub_rule.bases, doc="HubRule.bases")
+    reference = property(lambda self: self.hub_rule.reference, doc="HubRule.reference")
+    minimise = property(lambda self: self.hub_rule.minimise, doc="HubRule.minimise")
+    whole = property(lambda self: self.hub_rule.whole, doc="HubRule.whole")
+    travel_slack = property(lambda self: self.hub_rule.travel_slack, doc="HubRule.travel_slack")
     mcp_min = property(lambda self: self.mcp_rule.mcp_min, doc="McpRule.mcp_min")
     mcp_max = property(lambda self: self.mcp_rule.mcp_max, doc="McpRule.mcp_max")
     mcps = property(lambda self: self.mcp_rule.mcps, doc="McpRule.mcps")
@@ -431,7 +457,8 @@ def _raise(values: Mapping[str, Any], bad: list[Check], where: Callable[[str], P
 
 
 def _path_keys(values: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
-    """The path-like values: key -> (prefix, path), for a sites file, polygon:, roads and bases."""
+    """The path-like values: key -> (prefix, path), for a sites file, polygon:, roads, bases
+    and a reference plan's folder."""
     out: dict[str, tuple[str, str]] = {}
     footprint = values.get("footprint")
     if isinstance(footprint, str):
@@ -441,9 +468,11 @@ def _path_keys(values: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
             out["footprint"] = ("polygon:", rest.strip())
         elif text.lower().endswith((".csv", ".toml")):
             out["footprint"] = ("", text)
-    for key in ("roads", "bases"):
+    for key in ("roads", "bases", "reference"):
         path = values.get(key)
         if isinstance(path, str) and path.strip():
+            if key == "reference" and path.strip().lower() == PCN_REFERENCE:
+                continue
             out[key] = ("", path.strip())
     return out
 

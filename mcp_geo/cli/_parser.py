@@ -124,6 +124,7 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
         metavar="AREA",
         help="no MCP mixes hubs of two areas of this level (and no hub crosses one)",
     )
+    _add_reference_options(parser)
     travel = parser.add_argument_group("travel")
     travel.add_argument(
         "--travel", choices=("great-circle", "road"), help="distance measure (default great-circle)"
@@ -165,12 +166,41 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
     solver.add_argument("--threads", type=int, help="solver threads (default: all cores)")
 
 
+def _add_reference_options(parser: argparse.ArgumentParser) -> None:
+    """Planning from a reference grouping: today's PCNs or an earlier plan's hubs."""
+    reference = parser.add_argument_group("reference (the plan closest to what exists)")
+    reference.add_argument(
+        "--reference",
+        metavar="pcn|PLAN_DIR",
+        help="plan with the fewest moves out of today's PCNs (pcn; for sites: their pcn_code "
+        "column) or out of the hubs of an earlier plan (its folder), then the least travel",
+    )
+    reference.add_argument(
+        "--minimise",
+        choices=("patients", "practices"),
+        help="what a move counts with --reference (default patients)",
+    )
+    reference.add_argument(
+        "--whole",
+        action="store_true",
+        default=None,
+        help="with --reference: first split as few reference groups as the rules allow",
+    )
+    reference.add_argument(
+        "--travel-slack",
+        type=float,
+        metavar="F",
+        help="with --reference: the fewest moves among the plans whose travel is within the "
+        "fraction F of the least travel the rules allow (0: the equally good plans)",
+    )
+
+
 SCENARIO_OPTIONS = (
     "snapshot", "hub_min", "hub_max", "hubs", "max_km", "mcp_min", "mcp_max", "mcps",
     "mcp_max_km", "no_mcps", "objective", "strict", "hubs_within", "mcps_within", "engine",
     "solver", "mode", "gap", "time_limit", "threads", "travel", "roads", "metric",
     "max_minutes", "mcp_max_minutes", "circuity", "base_min_patients", "mcp_base_min_patients",
-    "bases",
+    "bases", "reference", "minimise", "whole", "travel_slack",
 )  # fmt: skip
 """The options of ``plan`` and ``compare`` that are scenario keys (``--max-km`` is ``max_km``)."""
 

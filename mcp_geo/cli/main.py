@@ -504,6 +504,8 @@ def _print_summary(plan: Plan, out: Path) -> None:
             f"travel to hub base: weighted mean {travel.mean:.2f} km, "
             f"95th percentile {travel.p95:.2f} km, max {travel.max:.2f} km"
         )
+    if plan.reference is not None:
+        lines.append(plan.reference.line())
     for exception in plan.exceptions:
         lines.append(f"exception: {exception.text}")
     if m.by_area is not None:

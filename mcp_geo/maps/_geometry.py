@@ -110,13 +110,30 @@ def pcn_territories(
 
     None when the practices carry no PCN or the cells cannot be drawn (logged).
     """
+    return group_territories(practices, outline, column="pcn_code")
+
+
+def group_territories(
+    practices: gpd.GeoDataFrame,
+    outline: shapely.Geometry,
+    *,
+    column: str,
+    only_groups: bool = False,
+) -> gpd.GeoDataFrame | None:
+    """A grouping of the practices drawn like hubs: the union of each group's practices' cells
+    (EPSG:27700), the group in ``column``; a practice without a group is a territory of its own
+    (``no PCN: <code>``), or left out with ``only_groups``.
+
+    None when no practice has a group or the cells cannot be drawn (logged).
+    """
     from mcp_geo.boundaries.territories import Outline
 
-    if "pcn_code" not in practices.columns or practices["pcn_code"].isna().all():
+    if column not in practices.columns or practices[column].isna().all():
         return None
     codes = practices["practice_code"].astype(str)
-    pcn = practices["pcn_code"].astype("string").str.strip()
-    pcn = pcn.where(pcn.notna() & (pcn != ""), "no PCN: " + codes)
+    group = practices[column].astype("string").str.strip()
+    missing = (group.isna() | (group == "")).to_numpy()
+    group = group.where(~missing, "no PCN: " + codes)
     try:
         cells = practice_cells(
             gpd.GeoDataFrame(
@@ -128,10 +145,14 @@ def pcn_territories(
         )
         drawn = territories(
             cells,
-            pd.Series(pcn.to_numpy(), index=codes.to_numpy()),
+            pd.Series(group.to_numpy(), index=codes.to_numpy()),
             patients=pd.Series(practices["patients"].to_numpy(), index=codes.to_numpy()),
         )
     except ValidationError as exc:
-        log.warning("today's PCNs are not drawn: %s", exc)
+        log.warning("the groups of %s are not drawn: %s", column, exc)
         return None
-    return drawn.rename(columns={"group_id": "pcn_code"})
+    drawn = drawn.rename(columns={"group_id": column})
+    if only_groups:
+        alone = set(group[missing].astype(str))
+        drawn = drawn[~drawn[column].astype(str).isin(alone)].reset_index(drop=True)
+    return drawn

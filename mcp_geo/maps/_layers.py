@@ -127,6 +127,8 @@ class LayerCounts:
     practices: int
     hub_bases: int
     mcp_bases: int
+    reference: int = 0  # reference groups drawn (a plan made with a reference)
+    moved: int = 0  # practices ringed as moved out of their reference group
 
 
 def practice_radius(patients: float) -> float:
@@ -312,9 +314,15 @@ def add_plan_layers(
         mcp_labels = outlines.assign(label=ids, label_description=outlines["label"])
         mcp_popups = _pairs(outlines, mcp_fields, mcp_aliases)
 
+    from mcp_geo.maps._reference import add_moved_practices, add_reference_groups
+
     pcn_count = 0
     whole = shown.geometry.union_all(method="coverage")
-    pcns = pcn_territories(plan.practices, plan.outline.geometry)
+    outcome = plan.reference
+    # with today's PCNs as the reference, the reference layer draws them (with their fates)
+    pcns = None
+    if outcome is None or outcome.kind != "pcn":
+        pcns = pcn_territories(plan.practices, plan.outline.geometry)
     if pcns is not None:
         counts = plan.practices.groupby("pcn_code")["patients"].agg(["size", "sum"])
         pcns["practices"] = pcns["pcn_code"].map(counts["size"]).map(_thousands)
@@ -334,6 +342,11 @@ def add_plan_layers(
             ),
             pane=pane_of("pcns", panes=panes),
         )
+    reference = add_reference_groups(
+        target, plan, simplify_m=simplify_m, prefix=prefix, panes=panes
+    )
+    if reference is not None:
+        layers["reference"] = reference
 
     outline = for_display(
         gpd.GeoDataFrame({"name": [plan.footprint_title]}, geometry=[whole], crs=BNG)
@@ -410,6 +423,10 @@ def add_plan_layers(
             ),
         )
 
+    moved = add_moved_practices(target, plan, prefix=prefix, panes=panes)
+    if moved is not None:
+        layers["moved"] = moved
+
     bases = plan.hubs[["hub_id", "geometry"]].copy()
     base_ids = bases["hub_id"].astype(str)
     for column in [*fields, "label"]:
@@ -446,6 +463,8 @@ def add_plan_layers(
         practices=len(point_layer),
         hub_bases=len(bases),
         mcp_bases=len(plan.mcps),
+        reference=0 if reference is None else len(reference.data["features"]),
+        moved=0 if moved is None else len(moved.data["features"]),
     )
     return DrawnLayers(counts=counts, layers=layers)
 

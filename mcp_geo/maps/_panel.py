@@ -306,11 +306,20 @@ def legend_html(
             '<span class="mcp-geo-swatch" style="border-top:3px dotted #000;height:0"></span>',
             "today's PCN",
         ),
+        "reference": (
+            '<span class="mcp-geo-swatch" style="border-top:3px dashed #6a3d9a;height:0"></span>',
+            "reference group (the grouping planned from)",
+        ),
         "outline": (
             '<span class="mcp-geo-swatch" style="border:4px solid #000"></span>',
             "footprint outline",
         ),
         "practices": (_circles(), "practice (area by list size)"),
+        "moved": (
+            '<span style="display:inline-block;width:14px;height:14px;border-radius:50%;'
+            'border:3px solid #e6007e"></span>',
+            "practice moved out of its reference group (moves.csv)",
+        ),
         "hub_bases": (
             f'<span class="{HUB_BASE_CLASS}" style="display:inline-block;width:12px;'
             'height:12px"></span>',

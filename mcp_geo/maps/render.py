@@ -177,7 +177,8 @@ def _render(plan: Plan, options: MapOptions) -> tuple[folium.Map, LayerCounts]:
     folium.LayerControl(collapsed=False).add_to(fmap)
     # folium's plugins leave __init__ unannotated
     folium.plugins.Fullscreen(position="topleft").add_to(fmap)  # type: ignore[no-untyped-call]
-    add_page_html(fmap, panel_html(plan), legend_html(drawn.layers))
+    more = () if plan.reference is None else (plan.reference.line(),)
+    add_page_html(fmap, panel_html(plan, more=more), legend_html(drawn.layers))
     behave(
         fmap,
         layers=list(drawn.layers.values()),

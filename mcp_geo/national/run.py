@@ -132,6 +132,8 @@ class NationalPlan:
 
             bounds = {r.code: shortfall_bounds(r) for r in self.solved}
             lines += exception_summary(self.plan.exceptions, by=self.by, bounds=bounds)
+            if self.plan.reference is not None:
+                lines.append(self.plan.reference.line())
         for r in self.failed:
             lines.append(f"failed: {r.code} ({r.job.name}): {r.reason}")
         lines.append(
@@ -179,6 +181,7 @@ def partition_jobs(
         The jobs, biggest first, and the problems found.
     """
     from mcp_geo.boundaries.distances import great_circle_matrix
+    from mcp_geo.pipeline._reference import fingerprint_groups
     from mcp_geo.pipeline.footprint import fingerprint
 
     era = data.snapshot.era
@@ -223,7 +226,10 @@ def partition_jobs(
                 practices=len(rows),
                 patients=int(rows["patients"].sum()),
                 fingerprint=fingerprint(
-                    rows, scenario=footprint_scenario(scenario, spec), travel_source=travel_source
+                    rows,
+                    scenario=footprint_scenario(scenario, spec),
+                    travel_source=travel_source,
+                    reference=fingerprint_groups(rows, scenario=footprint_scenario(scenario, spec)),
                 ),
             )
         )
@@ -426,8 +432,9 @@ def _write_england(
 
 
 def _count_problems(scenario: Scenario) -> list[Problem]:
-    """A fixed hub (MCP) count means nothing for every footprint at once: ``fewest`` does."""
-    return [
+    """A fixed hub (MCP) count means nothing for every footprint at once: ``fewest`` does; nor
+    does an earlier plan's folder as the reference (each footprint takes its own PCNs)."""
+    problems = [
         Problem(
             "must be 'fewest' or left out for england: a fixed count is one footprint's "
             "(plan the footprint alone)",
@@ -437,6 +444,16 @@ def _count_problems(scenario: Scenario) -> list[Problem]:
         for key, value in (("hubs", scenario.hubs), ("mcps", scenario.mcps))
         if isinstance(value, int)
     ]
+    if scenario.reference is not None and not scenario.reference_is_pcn:
+        problems.append(
+            Problem(
+                "must be 'pcn' or left out for england (each footprint from its own practices' "
+                "PCNs); plan from an earlier plan's folder one footprint at a time",
+                key="reference",
+                value=scenario.reference,
+            )
+        )
+    return problems
 
 
 def _option_problems(*, workers: object, scheduler: str | None) -> list[Problem]:

@@ -30,6 +30,7 @@ from mcp_geo.boundaries.distances import (
     great_circle_matrix,
     great_circle_to_sites,
 )
+from mcp_geo.pipeline._reference import REFERENCE_COLUMNS, resolve_reference
 from mcp_geo.pipeline._territories import choose_outline, draw_territories
 from mcp_geo.pipeline.levels import BaseSites, Levels, solve_levels
 from mcp_geo.plans.metrics import group_spans_km
@@ -66,6 +67,7 @@ class PlanInputs:
     travel: TravelMatrix | None = None
     notes: tuple[str, ...] = ()  # about the travel measure (road coverage, speeds, snapping)
     bases: pd.DataFrame | None = None  # candidate base sites (read_bases), with ``bases``
+    reference: pd.DataFrame | None = None  # reference_group, reference_name by practice code
 
 
 def fingerprint(
@@ -74,9 +76,10 @@ def fingerprint(
     scenario: Scenario,
     travel_source: str,
     bases: pd.DataFrame | None = None,
+    reference: pd.Series | None = None,
 ) -> str:
-    """sha256 of what determines a plan: the practices, the options, the travel measure and the
-    candidate base sites (with ``bases``).
+    """sha256 of what determines a plan: the practices, the options, the travel measure, the
+    candidate base sites (with ``bases``) and the reference groups (with ``reference``).
 
     Parameters
     ----------
@@ -89,6 +92,8 @@ def fingerprint(
         How travel is measured (:attr:`~mcp_geo.boundaries.distances.TravelMatrix.source`).
     bases
         The candidate base sites read from the scenario's ``bases`` file, if any.
+    reference
+        Each practice's reference group (by practice code; None: no group), with a reference.
 
     Returns
     -------
@@ -104,6 +109,10 @@ def fingerprint(
     if bases is not None:
         text = bases.to_csv(index=False, float_format="%.6f", lineterminator="\n")
         digest.update(("bases\n" + text).encode())
+    if reference is not None:
+        groups = reference.reindex(table["practice_code"].astype(str).to_numpy())
+        lines = (f"{code},{'' if group is None else group}" for code, group in groups.items())
+        digest.update(("reference\n" + "\n".join(lines)).encode())
     return digest.hexdigest()
 
 
@@ -151,10 +160,13 @@ def plan_footprint(
     footprint, practices = _exclude_without_base(
         footprint, practices, scenario=scenario, travel=travel, sites=sites
     )
+    groups = _groups(inputs.reference, practices)
     levels = solve_levels(
-        practices, scenario=scenario, travel=travel, announce=announce, sites=sites
-    )
+        practices, scenario=scenario, travel=travel, announce=announce, sites=sites,
+        reference=groups,
+    )  # fmt: skip
     planned, hub_table, mcp_table = _planned_tables(practices, levels=levels, travel=travel)
+    planned = _with_reference(planned, inputs.reference)
 
     announce("territories")
     t0 = time.perf_counter()
@@ -170,14 +182,16 @@ def plan_footprint(
     position = practices.set_index("practice_code")[["latitude", "longitude"]]
     if inputs.bases is not None:  # hubs and MCPs are drawn at their base sites
         position = inputs.bases.set_index("base_code")[["latitude", "longitude"]]
+    key = fingerprint(
+        practices, scenario=scenario, travel_source=travel.source, bases=inputs.bases,
+        reference=groups,
+    )  # fmt: skip
     return Plan(
         version=__version__,
         scenario=scenario,
         footprint_title=footprint.title,
         extract_date=inputs.extract_date,
-        fingerprint=fingerprint(
-            practices, scenario=scenario, travel_source=travel.source, bases=inputs.bases
-        ),
+        fingerprint=key,
         travel=travel.source,
         practices=_practice_layer(planned),
         hubs=_point_layer(hub_table, position, "base_code"),
@@ -204,6 +218,24 @@ def plan_footprint(
             total=time.perf_counter() - started,
         ),
     )
+
+
+def _groups(reference: pd.DataFrame | None, practices: pd.DataFrame) -> pd.Series | None:
+    """Each practice's reference group by practice code (None: no group); None without one."""
+    if reference is None:
+        return None
+    codes = practices["practice_code"].astype(str)
+    return pd.Series(
+        codes.map(reference["reference_group"]).to_numpy(), index=codes.to_numpy(), dtype=object
+    )
+
+
+def _with_reference(planned: pd.DataFrame, reference: pd.DataFrame | None) -> pd.DataFrame:
+    """The planned practices with their reference group and its name (with a reference)."""
+    if reference is None:
+        return planned
+    codes = planned["practice_code"].astype(str)
+    return planned.assign(**{c: codes.map(reference[c]).to_numpy() for c in REFERENCE_COLUMNS})
 
 
 def _base_sites(
@@ -384,6 +416,7 @@ def _practice_layer(planned: pd.DataFrame) -> gpd.GeoDataFrame:
     columns = list(PRACTICE_COLUMNS)
     if "minutes_to_hub_base" in planned:
         columns.append("minutes_to_hub_base")
+    columns += [c for c in REFERENCE_COLUMNS if c in planned]
     layer = pd.DataFrame(planned[columns])
     return gpd.GeoDataFrame(
         layer,
@@ -494,8 +527,9 @@ def plan_from_data(
     Raises
     ------
     ValidationError
-        A footprint the data does not have, or a sites file or road network that cannot be
-        used.
+        A footprint the data does not have, a sites file or road network that cannot be used,
+        or a reference that cannot be (PCNs for sites without PCN codes, a folder that is not
+        a plan).
     InfeasibleError
         The rules cannot be met (before any model, or proven by the solver).
     NoPlanError
@@ -518,6 +552,7 @@ def plan_from_data(
         footprint, travel, notes = road_footprint(footprint, scenario=scenario)
     check_scenario_against_footprint(footprint, scenario=scenario)
     bases = None if scenario.bases is None else read_bases(scenario.bases)
+    reference = resolve_reference(footprint.practices, scenario=scenario)
     outline = None
     if areas is not None:
         outline = choose_outline(
@@ -532,6 +567,7 @@ def plan_from_data(
         travel=travel,
         notes=notes,
         bases=bases,
+        reference=reference,
     )
     plan = plan_footprint(inputs, scenario=scenario, step=step)
     return _with_load(plan, seconds=loaded)

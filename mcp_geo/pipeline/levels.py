@@ -126,6 +126,7 @@ def solve_levels(
     travel: TravelMatrix,
     announce: Callable[[str], None],
     sites: BaseSites | None = None,
+    reference: pd.Series | None = None,
 ) -> Levels:
     """Hubs, then MCPs (staged); in joint mode the staged plan warm-starts the joint model.
 
@@ -141,6 +142,9 @@ def solve_levels(
         Called with a short description as each level starts.
     sites
         Candidate base sites (``bases``): hubs are based at them, MCPs at their hubs' sites.
+    reference
+        With the scenario's ``reference``: each practice's reference group (by practice code;
+        None: no group), whose moves the hubs minimise; the MCPs are planned as usual.
 
     Returns
     -------
@@ -156,7 +160,9 @@ def solve_levels(
         A level has no plan within the time limit.
     """
     announce(f"hubs for {len(practices)} practices")
-    hubs = _solve_hub_level(practices, scenario=scenario, travel=travel, sites=sites)
+    hubs = _solve_hub_level(
+        practices, scenario=scenario, travel=travel, sites=sites, reference=reference
+    )
     if scenario.no_mcps:
         return Levels(
             assignment=hubs.solution.assignment,
@@ -284,7 +290,12 @@ class _HubLevel:
 
 
 def _solve_hub_level(
-    practices: pd.DataFrame, *, scenario: Scenario, travel: TravelMatrix, sites: BaseSites | None
+    practices: pd.DataFrame,
+    *,
+    scenario: Scenario,
+    travel: TravelMatrix,
+    sites: BaseSites | None,
+    reference: pd.Series | None,
 ) -> _HubLevel:
     names = practices.set_index("practice_code")["practice_name"]
     t0 = time.perf_counter()
@@ -294,6 +305,7 @@ def _solve_hub_level(
         options=scenario.solve,
         travel=travel,
         sites=None if sites is None else sites.travel,
+        reference=reference,
     )
     seconds = time.perf_counter() - t0
     require_plan(hubs.certificate, level="hubs", scenario=scenario)

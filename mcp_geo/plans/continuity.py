@@ -37,6 +37,7 @@ from mcp_geo._errors import Problem, ValidationError
 __all__ = [
     "GroupFates",
     "Retention",
+    "fate_groups",
     "group_fates",
     "match_groups",
     "moved",
@@ -283,22 +284,56 @@ def group_fates(new: pd.Series, reference: pd.Series, *, matching: dict[str, str
     GroupFates
         The counts over the reference groups.
     """
+    fates = fate_groups(new, reference, matching=matching)
+    groups = reference.loc[new.index].astype(str).nunique()
+    return GroupFates(
+        groups=groups,
+        kept=len(fates["kept"]),
+        split=len(fates["split"]),
+        merged=len(fates["merged"]),
+        not_continued=len(fates["not_continued"]),
+    )
+
+
+def fate_groups(
+    new: pd.Series, reference: pd.Series, *, matching: dict[str, str]
+) -> dict[str, tuple[str, ...]]:
+    """Which reference groups are kept, split, merged or not continued by ``new`` (the module's
+    definitions; a group can be kept and merged, or split and merged).
+
+    Parameters
+    ----------
+    new, reference
+        Group label by practice code, on the same practices.
+    matching
+        New group -> reference group, as :func:`match_groups` returns.
+
+    Returns
+    -------
+    dict of str to tuple of str
+        ``kept``, ``split``, ``merged`` and ``not_continued``: the reference groups' labels
+        (as text), sorted.
+
+    Examples
+    --------
+    >>> new = pd.Series({"p": "H1", "q": "H1", "r": "H1", "s": "H2"})
+    >>> ref = pd.Series({"p": "G1", "q": "G1", "r": "G2", "s": "G2"})
+    >>> fate_groups(new, ref, matching={"H1": "G1", "H2": "G2"})["merged"]
+    ('G1',)
+    """
     n = new.astype(str)
     r = reference.loc[n.index].astype(str)
     continued_by = {g: h for h, g in matching.items()}
-    kept = split = merged = 0
-    for group, members in n.groupby(r):
+    found: dict[str, list[str]] = {"kept": [], "split": [], "merged": [], "not_continued": []}
+    for group, members in n.groupby(r, sort=True):
         hub = continued_by.get(str(group))
-        split += members.nunique() > 1
+        if members.nunique() > 1:
+            found["split"].append(str(group))
         if hub is None:
+            found["not_continued"].append(str(group))
             continue
-        kept += bool((members == hub).all())
-        merged += bool((r[n == hub] != group).any())
-    groups = r.nunique()
-    return GroupFates(
-        groups=groups,
-        kept=kept,
-        split=split,
-        merged=merged,
-        not_continued=groups - len(continued_by),
-    )
+        if bool((members == hub).all()):
+            found["kept"].append(str(group))
+        if bool((r[n == hub] != group).any()):
+            found["merged"].append(str(group))
+    return {fate: tuple(groups) for fate, groups in found.items()}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from mcp_geo.plans.metrics import (
     size_stats,
     weighted_distance_stats,
 )
+from mcp_geo.plans.reference import ReferenceOutcome, reference_outcome
 from mcp_geo.scenario import Scenario
 from mcp_geo.solvers.areas import AREA_LEVELS
 from mcp_geo.solvers.certificate import Certificate
@@ -49,7 +51,8 @@ PRACTICE_COLUMNS: tuple[str, ...] = (
     "mcp_id",
     "km_to_hub_base",
 )
-"""Columns of practices.csv (DESIGN.md "Outputs"); ``minutes_to_hub_base`` is added for drive time."""
+"""Columns of practices.csv (DESIGN.md "Outputs"); ``minutes_to_hub_base`` is added for drive time
+and ``reference_group`` for a plan made with a reference."""
 
 HUB_COLUMNS: tuple[str, ...] = (
     "hub_id",
@@ -277,6 +280,9 @@ class Plan:
         unchanged); use ``to_crs`` for either.
     outline
         The footprint's outline, in EPSG:27700.
+    reference
+        With a reference (``scenario.reference``): the moves and the groups' fates, from
+        ``practices.reference_group`` (and ``reference_name``, the group's name where known).
     """
 
     version: str
@@ -317,6 +323,16 @@ class Plan:
         """The data snapshot's name (the scenario's)."""
         return self.scenario.snapshot
 
+    @cached_property
+    def reference(self) -> ReferenceOutcome | None:
+        """The moves out of the reference grouping and the groups' fates
+        (:func:`~mcp_geo.plans.reference.reference_outcome`); None for a plan made without a
+        reference."""
+        source = self.scenario.reference
+        if source is None or "reference_group" not in self.practices.columns:
+            return None
+        return reference_outcome(self.practices, source=source, minimise=self.scenario.minimise)
+
     def write(self, folder: str | Path) -> Path:
         """Write the plan folder as ``mcp-geo plan --out folder`` does; returns the folder.
 
@@ -346,6 +362,7 @@ class Plan:
             "outline": {"source": self.outline.source, "description": self.outline.description},
             "territories": territory_facts(self.territories_hubs, id_column="hub_id").to_dict(),
             "metrics": self.metrics.to_dict(),
+            **({} if self.reference is None else {"reference": self.reference.to_dict()}),
             "exceptions": [e.to_dict() for e in self.exceptions],
             "exclusions": {str(k): int(v) for k, v in reasons.items()},
             "notes": list(self.notes),

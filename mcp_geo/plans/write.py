@@ -8,7 +8,8 @@ with 3, patients (and shortfalls) as integers. hubs.csv gains the columns ``exce
 ``over_ceiling``, ``isolated``, ``under_floor``; empty for a hub within the bounds) and
 ``shortfall`` (patients below the floor; empty otherwise) when the plan names a hub as an
 exception, both together, and mcps.csv the same for its MCPs: a plan without exceptions writes
-the files as before. A rerun with the same inputs writes byte-identical CSVs and
+the files as before. A plan made with a reference adds practices.csv's ``reference_group`` and
+moves.csv (:data:`~mcp_geo.plans.reference.MOVE_COLUMNS`: one row per moved practice). A rerun with the same inputs writes byte-identical CSVs and
 report.json (apart from ``timings``).
 """
 
@@ -25,6 +26,7 @@ import pandas as pd
 from mcp_geo._folders import write_marker, write_output_dir
 from mcp_geo.plans.exceptions import EXCEPTION_COLUMNS, ExceptionLevel
 from mcp_geo.plans.plan import EXCLUSION_COLUMNS, HUB_COLUMNS, MCP_COLUMNS, PRACTICE_COLUMNS, Plan
+from mcp_geo.plans.reference import MOVE_COLUMNS, moves_table
 from mcp_geo.practices import FORMULA_STARTS
 
 log = logging.getLogger(__name__)
@@ -152,6 +154,17 @@ def _write_geopackage(plan: Plan, path: Path) -> None:
 
 
 def _writers(plan: Plan) -> dict[str, Callable[[Path], None]]:
+    writers = _plan_writers(plan)
+    outcome = plan.reference
+    if outcome is not None:  # moves.csv, with a reference only (DESIGN.md "Outputs")
+        moves = moves_table(plan.practices, outcome)
+        writers["moves.csv"] = lambda p: _write_csv(
+            moves, p, columns=MOVE_COLUMNS, sort="practice_code"
+        )
+    return writers
+
+
+def _plan_writers(plan: Plan) -> dict[str, Callable[[Path], None]]:
     return {
         "practices.csv": lambda p: _write_csv(
             plan.practices, p, columns=_practice_columns(plan), sort="practice_code"
@@ -182,9 +195,14 @@ def _group_columns(plan: Plan, *, level: ExceptionLevel) -> tuple[str, ...]:
 
 
 def _practice_columns(plan: Plan) -> tuple[str, ...]:
+    """practices.csv's columns: ``minutes_to_hub_base`` (drive minutes) and ``reference_group``
+    (a plan with a reference) added when used."""
+    columns = PRACTICE_COLUMNS
     if "minutes_to_hub_base" in plan.practices.columns:
-        return (*PRACTICE_COLUMNS, "minutes_to_hub_base")
-    return PRACTICE_COLUMNS
+        columns = (*columns, "minutes_to_hub_base")
+    if plan.reference is not None:
+        columns = (*columns, "reference_group")
+    return columns
 
 
 def write_plan(
