@@ -9,8 +9,8 @@ which tests use to count what the browser drew.
 What a click opens: a practice's circle (filled, so that all of it takes the click) its own
 popup; a hub's territory, its label and its base marker the hub's popup, which gives its MCP
 with the MCP's numbers; an MCP's outline and its label the MCP's popup. On SVG maps each kind
-of feature has its own pane (:data:`PANES`), so that practices stay above territories and
-labels whatever the reader switches off and on.
+of feature has its own pane (:data:`PANES`), so that labels stay above practices and
+practices above territories whatever the reader switches off and on.
 """
 
 from __future__ import annotations
@@ -81,11 +81,13 @@ PANES: dict[str, int] = {
     "mcpGeoPcns": 410,
     "mcpGeoOutline": 412,
     "mcpGeoMcps": 415,
-    LABEL_PANE: 425,
     PRACTICE_PANE: 435,
+    LABEL_PANE: 440,
 }
 """Panes of an SVG map, bottom to top (Leaflet's overlays are at 400, its markers at 600: the
-hub and MCP bases stay above everything, the popups above them)."""
+hub and MCP bases stay above everything, the popups above them). Labels are above the
+practices' circles, so that none is hidden under a circle; they are placed clear of the circles
+where they can be (:mod:`mcp_geo.maps._script`), so that the circles stay clickable."""
 PANE_OF = {
     "hubs": "mcpGeoHubs",
     "pcns": "mcpGeoPcns",

@@ -19,7 +19,9 @@ after Leaflet loads and before folium's script makes the maps. It defines ``wind
   line only, as on SVG maps, so that a click inside reaches the hub territory under it.
 
 :data:`STYLE` removes the focus box a mouse click leaves on a clicked SVG shape and keeps a
-visible focus style for keyboard users (``:focus-visible``), and styles the labels and boxes.
+visible focus style for keyboard users (``:focus-visible``), and styles the labels and boxes. A
+label's marker is a box of no size that its text overflows, centred on the label's point, so that
+only the text itself covers the map and takes clicks.
 """
 
 from __future__ import annotations
@@ -47,10 +49,11 @@ STYLE = f"""<style>
 path.leaflet-interactive:focus-visible {{ outline: none; stroke: {FOCUS}; stroke-width: 4px;
   stroke-opacity: 1; }}
 .leaflet-marker-icon:focus-visible, .mcp-geo-box summary:focus-visible,
-.{LABEL_CLASS}:focus-visible {{ outline: 3px solid {FOCUS}; outline-offset: 2px; }}
-.leaflet-marker-icon:focus:not(:focus-visible) {{ outline: none; }}
-.{LABEL_CLASS} {{ background: none; border: none; width: auto !important; height: auto !important;
-  white-space: nowrap; }}
+.{LABEL_CLASS}:focus-visible span {{ outline: 3px solid {FOCUS}; outline-offset: 2px; }}
+.leaflet-marker-icon:focus:not(:focus-visible), .leaflet-marker-icon.{LABEL_CLASS}:focus-visible
+  {{ outline: none; }}
+.{LABEL_CLASS} {{ background: none; border: none; width: 0 !important; height: 0 !important;
+  overflow: visible; white-space: nowrap; }}
 .{LABEL_CLASS} span {{ display: inline-block; transform: translate(-50%, -50%); padding: 0 3px;
   font: 600 11px/1.3 system-ui, sans-serif; color: #111; background: rgba(255,255,255,0.82);
   border-radius: 3px; cursor: pointer; }}
@@ -176,8 +179,9 @@ _LIBRARY = """<script>
 
   function placeLabels(map) {
     /* Labels in priority order; each takes the first of a few positions (on its point, then
-       a line above or below) whose box is inside the map and overlaps no label shown, no
-       panel, control or base marker; else it is hidden. */
+       a line above or below) whose box is inside the map (moved inward where it would cross
+       the map's edge) and overlaps no label shown, no panel, control or base marker; else it
+       is hidden. */
     var container = map.getContainer();
     var box = container.getBoundingClientRect();
     var labels = [].slice.call(container.querySelectorAll(".__LABEL__"));
@@ -191,8 +195,8 @@ _LIBRARY = """<script>
       var r = visibleRect(e);
       if (r) { shown.push(r); }
     });
-    /* practices' circles: a label avoids them where it can (they stay above the labels, so
-       that a click anywhere on a circle opens the practice) */
+    /* practices' circles: a label avoids them where it can (labels are drawn above them, so
+       that a circle under a label would take no click there) */
     var circles = [].slice.call(container.querySelectorAll(".leaflet-__PRACTICES__-pane path"))
       .map(visibleRect).filter(function (r) { return r; });
     var zoom = map.getZoom();
@@ -207,8 +211,12 @@ _LIBRARY = """<script>
       var w = rects[i].width / 2;
       var fits = function (at, avoid) {
         var r = shifted(rects[i], at[1], at[0]);
-        if (r.left < box.left || r.right > box.right || r.top < box.top ||
-            r.bottom > box.bottom) { return false; }
+        /* a label crossing the map's edge moves inward (by at most half its size) */
+        var dx = Math.max(0, box.left + 2 - r.left) - Math.max(0, r.right + 2 - box.right);
+        var dy = Math.max(0, box.top + 2 - r.top) - Math.max(0, r.bottom + 2 - box.bottom);
+        if (Math.abs(dx) > w || Math.abs(dy) > h) { return false; }
+        at = [at[0] + dx, at[1] + dy];
+        r = shifted(rects[i], at[1], at[0]);
         for (var j = 0; j < shown.length; j++) { if (overlaps(r, shown[j])) { return false; } }
         for (var k = 0; k < avoid.length; k++) { if (overlaps(r, avoid[k])) { return false; } }
         place = at;
