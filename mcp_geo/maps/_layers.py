@@ -27,6 +27,7 @@ from branca.element import Element, Figure
 
 from mcp_geo.maps._cluster import add_clustered_practices
 from mcp_geo.maps._colours import hub_colours
+from mcp_geo.maps._find import FIND_LIBRARY, FIND_STYLE
 from mcp_geo.maps._geometry import (
     BNG,
     DECIMALS,
@@ -110,13 +111,16 @@ LAYER_NAMES = {
 
 
 def add_library(target: folium.Map) -> None:
-    """Add the page's script library and style once per page (:mod:`mcp_geo.maps._script`)."""
+    """Add the page's script library and style once per page (:mod:`mcp_geo.maps._script`,
+    :mod:`mcp_geo.maps._find`)."""
     root = target.get_root()
     assert isinstance(root, Figure)  # folium puts every map in a Figure
     if "mcp_geo_library" not in root.html._children:
         root.header.add_child(Element(BOX_STYLE), name="mcp_geo_style")
         root.header.add_child(Element(STYLE), name="mcp_geo_script_style")
+        root.header.add_child(Element(FIND_STYLE), name="mcp_geo_find_style")
         root.html.add_child(Element(LIBRARY), name="mcp_geo_library")
+        root.html.add_child(Element(FIND_LIBRARY), name="mcp_geo_find_library")
 
 
 @dataclass(frozen=True)

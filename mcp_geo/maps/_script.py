@@ -6,7 +6,8 @@ after Leaflet loads and before folium's script makes the maps. It defines ``wind
 - ``labelLayer(rows)``: a feature group of text labels (:mod:`mcp_geo.maps._labels`); each is a
   marker whose icon is a ``<span>`` filled with ``textContent``, focusable, opening its popup
   (a table filled with ``textContent``) on click or Enter.
-- ``setup(map)`` (:class:`MapBehaviour`, after each map's layers): every feature with a popup
+- ``setup(map)`` (:class:`MapBehaviour`, after each map's layers): the map's controls come
+  first in the tab order (before its features, which can be thousands); every feature with a popup
   becomes focusable (``tabindex``, ``role="button"``, ``aria-label`` from the feature's
   ``label`` property) and opens its popup on Enter or Space; labels are placed so that none
   overlap (again on every zoom, pan, resize and layer switch); each legend row shows only while
@@ -42,6 +43,10 @@ NARROW_PX = 700
 """Screens narrower than this (phones) start with the panels, legends and layer controls
 collapsed."""
 
+FRAME_MIN_PX = 600
+"""A map at least this wide (a desktop's half of a comparison) frames the footprint beside the
+boxes on its left."""
+
 FOCUS = "#005fcc"
 
 STYLE = f"""<style>
@@ -69,7 +74,7 @@ _LIBRARY = """<script>
 (function () {
   "use strict";
   var NARROW = __NARROW__;
-  var FRAME_MIN = 600;  /* a map at least this wide (a desktop's half of a comparison) */
+  var FRAME_MIN = __FRAME_MIN__;
   var layerControls = [];
   L.Control.Layers.addInitHook(function () {
     if (window.innerWidth < NARROW) { this.options.collapsed = true; }
@@ -347,8 +352,11 @@ _LIBRARY = """<script>
     if (map.attributionControl) {
       map.attributionControl.addAttribution(attribution);  /* escaped by MapBehaviour */
     }
-    map.getContainer().setAttribute("aria-label", title);
-    map.getContainer().setAttribute("role", "region");
+    var container = map.getContainer();
+    container.setAttribute("aria-label", title);
+    container.setAttribute("role", "region");
+    /* the controls (zoom, find, layers) come first in the tab order, before the features */
+    container.insertBefore(map._controlContainer, container.firstChild);
     map.on("layeradd", function (ev) { decorate(ev.layer); });
     map.eachLayer(decorate);
     var place = function () { placeLabels(map); };
@@ -375,6 +383,7 @@ _LIBRARY = """<script>
 </script>"""
 LIBRARY = (
     _LIBRARY.replace("__NARROW__", str(NARROW_PX))
+    .replace("__FRAME_MIN__", str(FRAME_MIN_PX))
     .replace("__PANE__", LABEL_PANE)
     .replace("__LABEL__", LABEL_CLASS)
     .replace("__HUB_BASE__", HUB_BASE_CLASS)
@@ -397,11 +406,15 @@ class MapBehaviour(MacroElement):
         The map's accessible name (its container's ``aria-label``).
     bounds
         The footprint's bounds, framed again beside the panel and legend on a wide screen.
+    find
+        Add the "find a hub or practice" control (:mod:`mcp_geo.maps._find`) before the rest.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        {% if this.find %}mcpGeo.find({{ this._parent.get_name() }},
+                                      [{{ this.layer_names | join(", ") }}]);{% endif %}
         mcpGeo.setup({{ this._parent.get_name() }}, [{{ this.layer_names | join(", ") }}],
                      {{ this.attribution | tojson }}, {{ this.title | tojson }},
                      {{ this.bounds | tojson }});
@@ -416,6 +429,7 @@ class MapBehaviour(MacroElement):
         attribution: str,
         title: str,
         bounds: list[list[float]],
+        find: bool = False,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca leaves it unannotated
         self._name = "MapBehaviour"
@@ -423,3 +437,4 @@ class MapBehaviour(MacroElement):
         self.attribution = html.escape(attribution)  # Leaflet sets it as HTML
         self.title = title
         self.bounds = bounds
+        self.find = find

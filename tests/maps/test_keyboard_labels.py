@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ._browser import CHROMIUM, PageReport, _offline_page
@@ -125,4 +126,112 @@ def test_labels_sit_above_practices_inside_the_map(ns_plan, plan_map, tmp_path):
             page.mouse.click(found["x"], found["y"])
             text = _popup(page)
             assert f"Practice\t{found['label'].split()[1]}" in text
+    _check_clean(report)
+
+
+def test_footprint_map_finds_hubs_mcps_and_practices_by_keyboard(ns_plan, plan_map, tmp_path):
+    hubs = ns_plan.hubs.sort_values("hub_id")
+    hub = hubs.iloc[4]
+    practice = ns_plan.practices.sort_values("practice_code").iloc[10]
+    report = PageReport()
+    with _offline_page(tmp_path / "profile", DESKTOP, report) as page:
+        _open(page, plan_map)
+        _tab_to_find(page, most=12)  # the map's controls come before its features
+        assert page.evaluate(ACTIVE)["name"].strip() == "Find a hub or practice"
+        options, text = _find(page, hub["hub_id"])
+        assert options[0].startswith(f"Hub {hub['hub_id']} ")
+        assert text.startswith(f"Hub\t{hub['hub_id']}\n")
+        assert f"MCP\t{hub['mcp_id']}" in text
+        assert "MCP patients\t" in text
+        options, text = _find(page, practice["practice_code"])
+        assert options == [f"Practice {practice['practice_code']} {practice['practice_name']}"]
+        assert f"Practice\t{practice['practice_code']}\n" in text
+        assert f"Name\t{practice['practice_name']}" in text
+        options, text = _find(page, "m02")  # any case
+        assert options[0] == "MCP M02"
+        assert text.startswith("MCP\tM02\n")
+        # by town: the hub based in Leek
+        options = _options_for(page, "leek")
+        assert any(o.startswith("Hub H") and o.endswith(" Leek") for o in options), options
+    _check_clean(report)
+
+
+def _options_for(page, text: str) -> list[str]:
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    page.wait_for_timeout(100)
+    return page.evaluate(OPTIONS)
+
+
+@pytest.fixture(scope="module")
+def national_pair(tmp_path_factory) -> Path:
+    """Two neighbouring Sub-ICBs (05G, 30 practices; 05V, 14) planned by plan_england on the
+    shipped snapshot: at the opening zoom only their MCP labels show."""
+    from mcp_geo.national.run import plan_england
+    from mcp_geo.scenario import Scenario
+
+    out = tmp_path_factory.mktemp("national") / "england"
+    scenario = Scenario.from_options(
+        "england", {"mcp_min": 100_000, "engine": "compact", "threads": 1, "time_limit": 30}
+    )
+    national = plan_england(scenario, by="sub-icb", out=out, workers=1, codes=["05G", "05V"])
+    assert [r.status for r in national.footprints] == ["solved", "solved"]
+    return out
+
+
+def test_national_map_finds_hubs_mcps_and_practices_by_keyboard(national_pair, tmp_path):
+    hubs = pd.read_csv(national_pair / "hubs.csv", dtype=str)
+    practices = pd.read_csv(national_pair / "practices.csv", dtype=str)
+    hub = hubs[hubs["hub_id"].str.startswith("05V-")].iloc[-1]
+    practice = practices[practices["hub_id"].str.startswith("05G-")].iloc[3]
+    report = PageReport()
+    with _offline_page(tmp_path / "profile", DESKTOP, report) as page:
+        _open(page, national_pair / "map.html")
+        page.screenshot(path=str(tmp_path / "national-1280x800.png"))
+        shown = page.evaluate(LABELS)["shown"]
+        assert shown
+        assert all("-M" in s for s in shown)  # hub labels wait for the zoom
+        _tab_to_find(page, most=12)
+        options, text = _find(page, hub["hub_id"])
+        assert options[0].startswith(f"Hub {hub['hub_id']} ")
+        assert text.startswith(f"Hub\t{hub['hub_id']}\n")
+        assert f"MCP\t{hub['mcp_id']}" in text
+        assert "MCP patients\t" in text
+
+        # a practice drawn in a cluster: the map zooms in until it is drawn on its own
+        options, text = _find(page, practice["practice_code"])
+        assert options == [f"Practice {practice['practice_code']} {practice['practice_name']}"]
+        assert f"Practice\t{practice['practice_code']}\n" in text
+        assert f"Name\t{practice['practice_name']}" in text
+        assert f"Hub\t{practice['hub_id']}" in text
+
+        options, text = _find(page, hub["mcp_id"])
+        assert options[0] == f"MCP {hub['mcp_id']}"
+        assert text.startswith(f"MCP\t{hub['mcp_id']}\n")
+        assert _options_for(page, "no such place") == []
+    _check_clean(report)
+
+
+def test_find_shows_names_as_text(planted_plan, tmp_path):
+    """Names holding markup (:data:`tests._plans.PAYLOADS`) are listed and opened as text."""
+    from mcp_geo.maps.render import write_map
+    from tests._plans import PAYLOADS
+
+    from ._browser import WATCH_SCRIPT
+
+    path = write_map(planted_plan, tmp_path / "map.html").path
+    names = planted_plan.practices.set_index("practice_code")["practice_name"]
+    report = PageReport()
+    dialogs: list[str] = []
+    with _offline_page(tmp_path / "profile", DESKTOP, report, init_script=WATCH_SCRIPT) as page:
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        _open(page, path)
+        _tab_to_find(page, most=12)
+        for payload in PAYLOADS:
+            code = names[names.str.contains(payload, regex=False)].index[0]
+            options, text = _find(page, payload)
+            assert f"Practice {code} {names[code]}" in options
+            assert f"Name\t{names[options[0].split(' ', 2)[1]]}" in text
+        assert page.evaluate("() => window.__injected") == []
+    assert dialogs == []
     _check_clean(report)
