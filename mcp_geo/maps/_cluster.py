@@ -33,6 +33,9 @@ _CALLBACK = """function (row) {
   var fields = %(fields)s;
   var marker = L.circleMarker([row[0], row[1]], %(style)s);
   marker.setRadius(row[2]);
+  /* what the find control (mcp_geo.maps._find) lists: the practice's code and name */
+  marker.feature = {type: "Feature", properties: {practice_code: row[%(code)d],
+                                                  practice_name: row[%(name)d]}};
   marker.bindTooltip(function () {
     var div = L.DomUtil.create("div");
     div.textContent = row[%(tooltip)d];
@@ -71,7 +74,8 @@ def add_clustered_practices(
         One point per practice (EPSG:4326) with ``radius`` (px) and ``columns`` (the popup's
         text).
     columns, aliases
-        The popup's values and their labels, in order.
+        The popup's values and their labels, in order (``practice_code`` and
+        ``practice_name`` among them).
     tooltip
         The column shown on hover (one of ``columns``).
     style
@@ -94,6 +98,8 @@ def add_clustered_practices(
         "fields": json.dumps(aliases),
         "style": json.dumps(style),
         "tooltip": 3 + columns.index(tooltip),
+        "code": 3 + columns.index("practice_code"),
+        "name": 3 + columns.index("practice_name"),
     }
     # folium's plugins leave __init__ unannotated
     cluster = folium.plugins.FastMarkerCluster(  # type: ignore[no-untyped-call]

@@ -9,8 +9,8 @@ which tests use to count what the browser drew.
 What a click opens: a practice's circle (filled, so that all of it takes the click) its own
 popup; a hub's territory, its label and its base marker the hub's popup, which gives its MCP
 with the MCP's numbers; an MCP's outline and its label the MCP's popup. On SVG maps each kind
-of feature has its own pane (:data:`PANES`), so that practices stay above territories and
-labels whatever the reader switches off and on.
+of feature has its own pane (:data:`PANES`), so that labels stay above practices and
+practices above territories whatever the reader switches off and on.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from branca.element import Element, Figure
 
 from mcp_geo.maps._cluster import add_clustered_practices
 from mcp_geo.maps._colours import hub_colours
+from mcp_geo.maps._find import FIND_LIBRARY, FIND_STYLE
 from mcp_geo.maps._geometry import (
     BNG,
     DECIMALS,
@@ -81,11 +82,13 @@ PANES: dict[str, int] = {
     "mcpGeoPcns": 410,
     "mcpGeoOutline": 412,
     "mcpGeoMcps": 415,
-    LABEL_PANE: 425,
     PRACTICE_PANE: 435,
+    LABEL_PANE: 440,
 }
 """Panes of an SVG map, bottom to top (Leaflet's overlays are at 400, its markers at 600: the
-hub and MCP bases stay above everything, the popups above them)."""
+hub and MCP bases stay above everything, the popups above them). Labels are above the
+practices' circles, so that none is hidden under a circle; they are placed clear of the circles
+where they can be (:mod:`mcp_geo.maps._script`), so that the circles stay clickable."""
 PANE_OF = {
     "hubs": "mcpGeoHubs",
     "pcns": "mcpGeoPcns",
@@ -108,13 +111,16 @@ LAYER_NAMES = {
 
 
 def add_library(target: folium.Map) -> None:
-    """Add the page's script library and style once per page (:mod:`mcp_geo.maps._script`)."""
+    """Add the page's script library and style once per page (:mod:`mcp_geo.maps._script`,
+    :mod:`mcp_geo.maps._find`)."""
     root = target.get_root()
     assert isinstance(root, Figure)  # folium puts every map in a Figure
     if "mcp_geo_library" not in root.html._children:
         root.header.add_child(Element(BOX_STYLE), name="mcp_geo_style")
         root.header.add_child(Element(STYLE), name="mcp_geo_script_style")
+        root.header.add_child(Element(FIND_STYLE), name="mcp_geo_find_style")
         root.html.add_child(Element(LIBRARY), name="mcp_geo_library")
+        root.html.add_child(Element(FIND_LIBRARY), name="mcp_geo_find_library")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ after Leaflet loads and before folium's script makes the maps. It defines ``wind
 - ``labelLayer(rows)``: a feature group of text labels (:mod:`mcp_geo.maps._labels`); each is a
   marker whose icon is a ``<span>`` filled with ``textContent``, focusable, opening its popup
   (a table filled with ``textContent``) on click or Enter.
-- ``setup(map)`` (:class:`MapBehaviour`, after each map's layers): every feature with a popup
+- ``setup(map)`` (:class:`MapBehaviour`, after each map's layers): the map's controls come
+  first in the tab order (before its features, which can be thousands); every feature with a popup
   becomes focusable (``tabindex``, ``role="button"``, ``aria-label`` from the feature's
   ``label`` property) and opens its popup on Enter or Space; labels are placed so that none
   overlap (again on every zoom, pan, resize and layer switch); each legend row shows only while
@@ -19,7 +20,9 @@ after Leaflet loads and before folium's script makes the maps. It defines ``wind
   line only, as on SVG maps, so that a click inside reaches the hub territory under it.
 
 :data:`STYLE` removes the focus box a mouse click leaves on a clicked SVG shape and keeps a
-visible focus style for keyboard users (``:focus-visible``), and styles the labels and boxes.
+visible focus style for keyboard users (``:focus-visible``), and styles the labels and boxes. A
+label's marker is a box of no size that its text overflows, centred on the label's point, so that
+only the text itself covers the map and takes clicks.
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ NARROW_PX = 700
 """Screens narrower than this (phones) start with the panels, legends and layer controls
 collapsed."""
 
+FRAME_MIN_PX = 600
+"""A map at least this wide (a desktop's half of a comparison) frames the footprint beside the
+boxes on its left."""
+
 FOCUS = "#005fcc"
 
 STYLE = f"""<style>
@@ -47,10 +54,11 @@ STYLE = f"""<style>
 path.leaflet-interactive:focus-visible {{ outline: none; stroke: {FOCUS}; stroke-width: 4px;
   stroke-opacity: 1; }}
 .leaflet-marker-icon:focus-visible, .mcp-geo-box summary:focus-visible,
-.{LABEL_CLASS}:focus-visible {{ outline: 3px solid {FOCUS}; outline-offset: 2px; }}
-.leaflet-marker-icon:focus:not(:focus-visible) {{ outline: none; }}
-.{LABEL_CLASS} {{ background: none; border: none; width: auto !important; height: auto !important;
-  white-space: nowrap; }}
+.{LABEL_CLASS}:focus-visible span {{ outline: 3px solid {FOCUS}; outline-offset: 2px; }}
+.leaflet-marker-icon:focus:not(:focus-visible), .leaflet-marker-icon.{LABEL_CLASS}:focus-visible
+  {{ outline: none; }}
+.{LABEL_CLASS} {{ background: none; border: none; width: 0 !important; height: 0 !important;
+  overflow: visible; white-space: nowrap; }}
 .{LABEL_CLASS} span {{ display: inline-block; transform: translate(-50%, -50%); padding: 0 3px;
   font: 600 11px/1.3 system-ui, sans-serif; color: #111; background: rgba(255,255,255,0.82);
   border-radius: 3px; cursor: pointer; }}
@@ -66,7 +74,7 @@ _LIBRARY = """<script>
 (function () {
   "use strict";
   var NARROW = __NARROW__;
-  var FRAME_MIN = 600;  /* a map at least this wide (a desktop's half of a comparison) */
+  var FRAME_MIN = __FRAME_MIN__;
   var layerControls = [];
   L.Control.Layers.addInitHook(function () {
     if (window.innerWidth < NARROW) { this.options.collapsed = true; }
@@ -176,8 +184,9 @@ _LIBRARY = """<script>
 
   function placeLabels(map) {
     /* Labels in priority order; each takes the first of a few positions (on its point, then
-       a line above or below) whose box is inside the map and overlaps no label shown, no
-       panel, control or base marker; else it is hidden. */
+       a line above or below) whose box is inside the map (moved inward where it would cross
+       the map's edge) and overlaps no label shown, no panel, control or base marker; else it
+       is hidden. */
     var container = map.getContainer();
     var box = container.getBoundingClientRect();
     var labels = [].slice.call(container.querySelectorAll(".__LABEL__"));
@@ -191,8 +200,8 @@ _LIBRARY = """<script>
       var r = visibleRect(e);
       if (r) { shown.push(r); }
     });
-    /* practices' circles: a label avoids them where it can (they stay above the labels, so
-       that a click anywhere on a circle opens the practice) */
+    /* practices' circles: a label avoids them where it can (labels are drawn above them, so
+       that a circle under a label would take no click there) */
     var circles = [].slice.call(container.querySelectorAll(".leaflet-__PRACTICES__-pane path"))
       .map(visibleRect).filter(function (r) { return r; });
     var zoom = map.getZoom();
@@ -207,8 +216,12 @@ _LIBRARY = """<script>
       var w = rects[i].width / 2;
       var fits = function (at, avoid) {
         var r = shifted(rects[i], at[1], at[0]);
-        if (r.left < box.left || r.right > box.right || r.top < box.top ||
-            r.bottom > box.bottom) { return false; }
+        /* a label crossing the map's edge moves inward (by at most half its size) */
+        var dx = Math.max(0, box.left + 2 - r.left) - Math.max(0, r.right + 2 - box.right);
+        var dy = Math.max(0, box.top + 2 - r.top) - Math.max(0, r.bottom + 2 - box.bottom);
+        if (Math.abs(dx) > w || Math.abs(dy) > h) { return false; }
+        at = [at[0] + dx, at[1] + dy];
+        r = shifted(rects[i], at[1], at[0]);
         for (var j = 0; j < shown.length; j++) { if (overlaps(r, shown[j])) { return false; } }
         for (var k = 0; k < avoid.length; k++) { if (overlaps(r, avoid[k])) { return false; } }
         place = at;
@@ -339,8 +352,11 @@ _LIBRARY = """<script>
     if (map.attributionControl) {
       map.attributionControl.addAttribution(attribution);  /* escaped by MapBehaviour */
     }
-    map.getContainer().setAttribute("aria-label", title);
-    map.getContainer().setAttribute("role", "region");
+    var container = map.getContainer();
+    container.setAttribute("aria-label", title);
+    container.setAttribute("role", "region");
+    /* the controls (zoom, find, layers) come first in the tab order, before the features */
+    container.insertBefore(map._controlContainer, container.firstChild);
     map.on("layeradd", function (ev) { decorate(ev.layer); });
     map.eachLayer(decorate);
     var place = function () { placeLabels(map); };
@@ -367,6 +383,7 @@ _LIBRARY = """<script>
 </script>"""
 LIBRARY = (
     _LIBRARY.replace("__NARROW__", str(NARROW_PX))
+    .replace("__FRAME_MIN__", str(FRAME_MIN_PX))
     .replace("__PANE__", LABEL_PANE)
     .replace("__LABEL__", LABEL_CLASS)
     .replace("__HUB_BASE__", HUB_BASE_CLASS)
@@ -389,11 +406,15 @@ class MapBehaviour(MacroElement):
         The map's accessible name (its container's ``aria-label``).
     bounds
         The footprint's bounds, framed again beside the panel and legend on a wide screen.
+    find
+        Add the "find a hub or practice" control (:mod:`mcp_geo.maps._find`) before the rest.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        {% if this.find %}mcpGeo.find({{ this._parent.get_name() }},
+                                      [{{ this.layer_names | join(", ") }}]);{% endif %}
         mcpGeo.setup({{ this._parent.get_name() }}, [{{ this.layer_names | join(", ") }}],
                      {{ this.attribution | tojson }}, {{ this.title | tojson }},
                      {{ this.bounds | tojson }});
@@ -408,6 +429,7 @@ class MapBehaviour(MacroElement):
         attribution: str,
         title: str,
         bounds: list[list[float]],
+        find: bool = False,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca leaves it unannotated
         self._name = "MapBehaviour"
@@ -415,3 +437,4 @@ class MapBehaviour(MacroElement):
         self.attribution = html.escape(attribution)  # Leaflet sets it as HTML
         self.title = title
         self.bounds = bounds
+        self.find = find

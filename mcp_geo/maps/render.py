@@ -185,6 +185,7 @@ def _render(plan: Plan, options: MapOptions) -> tuple[folium.Map, LayerCounts]:
         title=plan.footprint_title,
         attribution=short_attribution(plan),
         bounds=fit(fmap, plan),
+        find=True,
     )
     return fmap, drawn.counts
 
@@ -196,6 +197,7 @@ def behave(
     title: str,
     attribution: str,
     bounds: list[list[float]],
+    find: bool = False,
 ) -> None:
     """The map's behaviour (:mod:`mcp_geo.maps._script`), once its layers and view are set.
 
@@ -211,8 +213,12 @@ def behave(
         The data's attribution line.
     bounds
         What the map frames (framed again beside the panel on a wide screen).
+    find
+        Add the "find a hub or practice" control (:mod:`mcp_geo.maps._find`).
     """
-    MapBehaviour(layers, attribution=attribution, title=f"Map: {title}", bounds=bounds).add_to(fmap)
+    MapBehaviour(
+        layers, attribution=attribution, title=f"Map: {title}", bounds=bounds, find=find
+    ).add_to(fmap)
 
 
 def render_plan(plan: Plan, *, options: MapOptions | None = None) -> folium.Map:

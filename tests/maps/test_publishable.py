@@ -137,7 +137,18 @@ def _popup(page) -> str:
     return "\n".join(texts)
 
 
+SETTLED = """async () => {
+  // Wait until no map pans or zooms (a popup's autopan), then for the labels' placement.
+  const maps = Object.values(window).filter((v) => v instanceof L.Map);
+  const moving = () => maps.some((m) => (m._panAnim && m._panAnim._inProgress) ||
+                                        m._animatingZoom);
+  for (let i = 0; i < 40 && moving(); i++) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+}"""
+
+
 def _click(page, what: dict) -> tuple[dict, str]:
+    page.evaluate(SETTLED)  # else the feature found may move before the mouse clicks it
     found = page.evaluate(FIND, what)
     assert found is not None, f"nothing to click for {what}"
     page.mouse.click(found["x"], found["y"])
