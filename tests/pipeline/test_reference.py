@@ -167,7 +167,8 @@ def test_moves_and_report_recounted_from_practices_csv(pcn_plan):
     assert report["parameters"]["minimise"] == "patients"
     assert "travel_slack" not in report["parameters"]
     line = (
-        f"from today's PCNs: {block['moved_practices']} practices "
+        f"from today's PCNs: {block['moved_practices']} "
+        f"practice{'s' if block['moved_practices'] != 1 else ''} "
         f"({block['moved_patients']:,} patients) moved; {block['groups_kept']} of 13 PCNs kept "
         f"whole, {block['groups_split']} split, {block['groups_merged']} merged"
     )
