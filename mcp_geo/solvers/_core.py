@@ -323,11 +323,18 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
 
 
 def _claimed(inst: Instance, base_of: NDArray[np.int64]) -> Instance:
-    """With a reference: the instance whose groups already continued by the groups planned so
-    far (``base_of``) are claimed (no group of a later part continues them)."""
+    """With a reference: the instance whose groups continued by a practice over the ceiling
+    (a hub on its own, fixed in ``base_of``) are claimed, so no group of a part continues them.
+
+    Such a hub keeps more of its group than any hub within the ceiling could, so the best
+    matching always gives it its group. Groups that span parts are not claimed: each part may
+    continue them, the level's moves are recounted over the whole plan (one matching) and the
+    parts' bounds stay valid (each part's is a relaxation's)."""
     if inst.reference is None or (base_of < 0).all():
         return inst
-    claimed = continued_groups(inst.reference, base_of, weights=inst.weights)
+    over = (base_of >= 0) & (inst.weights > inst.hi)
+    alone = np.where(over, base_of, -1)
+    claimed = continued_groups(inst.reference, alone, weights=inst.weights)
     ref = dataclasses.replace(inst.reference, claimed=claimed)
     return dataclasses.replace(inst, reference=ref)
 

@@ -25,6 +25,7 @@ columns is a plan whose matching keeps at least what the columns say: (R1) with
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import highspy
@@ -144,6 +145,24 @@ class LabelledMaster:
             self.columns.append(col)
         return len(new)
 
+    def allow_columns(self, ok: NDArray[np.bool_]) -> None:
+        """Let only the columns marked ``ok`` take a value (a branch of the search).
+
+        Parameters
+        ----------
+        ok
+            One flag per column of :attr:`columns`.
+        """
+        k = len(self.columns)
+        idx = np.arange(self.n_art, self.n_art + k, dtype=np.int32)
+        upper = np.where(ok, INF, 0.0)
+        self.h.changeColsBounds(k, idx, np.zeros(k), upper)
+
+    def column_values(self) -> NDArray[np.float64]:
+        """The last LP solution's value of each column of :attr:`columns`."""
+        values = np.array(self.h.getSolution().col_value)
+        return values[self.n_art :]
+
     def solve_lp(self) -> Duals:
         """Solve the LP relaxation; its value and duals."""
         self.h.run()
@@ -162,16 +181,18 @@ class LabelledMaster:
             count=row(self.row_count),
             moves=row(self.row_moves),
             travel=row(self.row_travel),
-            artificial=bool((values[: self.n_art] > 1e-9).any()),
+            artificial=bool((values[: self.n_art] > 1e-6).any()),
         )
 
     def solve_mip(
-        self, *, time_limit: float, gap: float, threads: int
+        self, *, time_limit: float, gap: float, threads: int, start: list[Column] | None = None
     ) -> tuple[list[int] | None, float | None, float | None, bool]:
         """The best choice of the generated columns (the artificial ones left out).
 
-        No start is handed to HiGHS: with one (``setSolution``), HiGHS 1.16 was seen to report
-        a better objective than the solution it returned; the caller keeps its own start.
+        ``start`` (columns of :attr:`columns`) is handed to HiGHS as a first plan: on a big set
+        partitioning HiGHS may find none of its own in time. With a start HiGHS 1.16 was seen to
+        report a better objective than the solution it returned: callers recount the value of
+        the columns returned.
 
         Returns
         -------
@@ -179,6 +200,21 @@ class LabelledMaster:
             The chosen columns (indices into :attr:`columns`, None without a plan), its value,
             the solver's bound over these columns, and whether the solver proved it.
         """
+        t0 = time.perf_counter()
+        found = self._run_mip(time_limit=time_limit, gap=gap, threads=threads, start=start)
+        if found is not None and start and found[4]:  # HiGHS's returned values were stale
+            left = time_limit - (time.perf_counter() - t0)
+            again = self._run_mip(time_limit=left, gap=gap, threads=threads, start=None)
+            found = again if again is not None and not again[4] else None
+        if found is None:
+            return None, None, None, False
+        return found[0], found[1], found[2], found[3]
+
+    def _run_mip(
+        self, *, time_limit: float, gap: float, threads: int, start: list[Column] | None
+    ) -> tuple[list[int], float, float, bool, bool] | None:
+        """One MIP run: chosen columns, value, bound, proven, and whether the values HiGHS
+        returned disagree with the objective it reported (then they are not its plan)."""
         lp = self.h.getLp()
         quiet_highs_banner()
         mip = highspy.Highs()  # type: ignore[no-untyped-call]
@@ -192,11 +228,28 @@ class LabelledMaster:
         mip.changeColsIntegrality(total, idx, np.ones(total, dtype=np.uint8))
         art = np.arange(self.n_art, dtype=np.int32)
         mip.changeColsBounds(self.n_art, art, np.zeros(self.n_art), np.zeros(self.n_art))
+        if start:
+            keys = {(c.base, c.group, c.members.tobytes()): k for k, c in enumerate(self.columns)}
+            values = np.zeros(total)
+            for c in start:
+                values[self.n_art + keys[(c.base, c.group, c.members.tobytes())]] = 1.0
+            sol = highspy.HighsSolution()  # type: ignore[no-untyped-call]
+            sol.col_value = values.tolist()
+            sol.value_valid = True
+            mip.setSolution(sol)
         mip.run()
         info = mip.getInfo()
         if info.primal_solution_status != 2:  # kSolutionStatusFeasible
-            return None, None, None, False
+            return None
         x = np.array(mip.getSolution().col_value)[self.n_art :]
         chosen = [int(k) for k in np.flatnonzero(x > 0.5)]
+        cover = np.zeros(self.n, dtype=np.int64)
+        for k in chosen:
+            cover[self.columns[k].members] += 1
+        if not (cover == 1).all():  # not a plan (never seen; guarded all the same)
+            return None
         proved = mip.getModelStatus() == highspy.HighsModelStatus.kOptimal
-        return chosen, float(info.objective_function_value), float(info.mip_dual_bound), proved
+        value = float(sum(self.cost(self.columns[k]) for k in chosen))
+        reported = float(info.objective_function_value)
+        stale = abs(value - reported) > 1e-6 * max(1.0, abs(reported))
+        return chosen, value, float(info.mip_dual_bound), proved, stale

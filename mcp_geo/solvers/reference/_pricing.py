@@ -20,11 +20,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mcp_geo.solvers._instance import Instance, Part
-from mcp_geo.solvers.columns.enumeration import subsets_within
 from mcp_geo.solvers.columns.knapsack import knapsack_window, lp_bound_rows
 
 from ._master import Column, Duals, StageCosts
 from .groups import ReferenceGroups
+
+
+MUST_BONUS = 1e10  # a branch's mandatory items' extra profit (far above any reduced cost)
 
 
 class LabelledPricer:
@@ -64,6 +66,9 @@ class LabelledPricer:
         for r, nb in enumerate(nbrs):
             self.pad[r, : len(nb)] = nb
             self.valid[r, : len(nb)] = True
+        self.root_valid = self.valid.copy()
+        self.must_pad = np.zeros_like(self.valid)  # items a branch puts in the row's group
+        self.row_open = np.ones(len(nbrs), dtype=bool)  # rows a branch leaves open
         self.pad_cost = self.cost[self.pad, self.row_j[:, None]]
         self.pad_same = self.lab[self.pad] == self.row_g[:, None]
         self.pad_moves = self.mw[self.pad]
@@ -97,9 +102,27 @@ class LabelledPricer:
         profits = at.cover[self.pad] - a * self.pad_cost - penalty
         j, g = self.row_j, self.row_g
         own = np.where((self.lab[j] >= 0) & (self.lab[j] != g), b * self.mw[j], 0.0)
-        sigma = np.where(g >= 0, at.group[np.maximum(g, 0)], 0.0)
+        sigma = at.group[np.maximum(g, 0)] if len(at.group) else np.zeros(len(g))
+        sigma = np.where(g >= 0, sigma, 0.0)
         const = own - at.cover[j] - sigma - at.count
-        return profits, const
+        if self.must_pad.any():  # a branch's items: so much profit that every column has them
+            profits = profits + np.where(self.must_pad, MUST_BONUS, 0.0)
+            const = const + MUST_BONUS * self.must_pad.sum(axis=1)
+        return profits, np.where(self.row_open, const, np.inf)
+
+    def set_branch(self, allow: NDArray[np.bool_], must: NDArray[np.bool_]) -> None:
+        """Restrict pricing to a branch: ``allow[i, j]`` whether item i may join base j (the
+        diagonal: whether j may be a base), ``must[i, j]`` whether it must.
+
+        Parameters
+        ----------
+        allow, must
+            Part-local n x n masks.
+        """
+        j = self.row_j[:, None]
+        self.valid = self.root_valid & allow[self.pad, j]
+        self.must_pad = self.valid & must[self.pad, j]
+        self.row_open = allow[self.row_j, self.row_j]
 
     def price(
         self, at: Duals, costs: StageCosts, *, most: int, tol: float
@@ -144,52 +167,10 @@ class LabelledPricer:
             )
             rc_best[r] = const[r] - best if np.isfinite(best) else np.inf
             if chosen is not None and rc_best[r] < -tol:
-                out.extend(self.variants(int(self.row_j[r]), nb[chosen]))
+                out.append(self.column(int(self.row_j[r]), int(self.row_g[r]), nb[chosen]))
         per_base = np.zeros(self.n)
         np.minimum.at(per_base, self.row_j, np.minimum(rc_best, 0.0))
         return out, at.value + float(per_base.sum())
-
-    def within(
-        self, at: Duals, costs: StageCosts, *, slack: float, limit: int
-    ) -> list[Column] | None:
-        """Every column whose reduced cost is at most ``slack`` (None: more than ``limit``).
-
-        A plan worth at most ``L + slack`` (``L`` the LP value at these duals, when no column
-        prices out) uses only such columns, so the master over them decides whether one exists.
-
-        Parameters
-        ----------
-        at, costs
-            The converged master's duals and the stage's weights.
-        slack
-            The largest reduced cost listed.
-        limit
-            The most columns listed.
-
-        Returns
-        -------
-        list[Column] | None
-            The columns, or None when there are too many.
-        """
-        profits, const = self._profits(at, costs)
-        hi_w = self.hi - self.w[self.row_j]
-        lo_w = self.lo - self.w[self.row_j]
-        upper = lp_bound_rows(self.w[self.pad], profits, self.valid, lo=lo_w, hi=hi_w)
-        out: list[Column] = []
-        for r in np.flatnonzero(np.isfinite(upper) & (const - upper <= slack)).tolist():
-            valid = self.valid[r]
-            nb = self.pad[r][valid]
-            rows = subsets_within(
-                self.w[nb], profits[r][valid], lo=int(lo_w[r]), hi=int(hi_w[r]),
-                threshold=float(const[r] - slack), limit=limit - len(out),
-            )  # fmt: skip
-            if rows is None:
-                return None
-            j, g = int(self.row_j[r]), int(self.row_g[r])
-            out.extend(self.column(j, g, nb[mask]) for mask in rows)
-            if len(out) > limit:
-                return None
-        return out
 
     def _greedy(
         self,
@@ -223,20 +204,22 @@ class LabelledPricer:
                     rc,
                     self.column(j, int(self.row_g[r]), nb[np.array(taken, dtype=np.int64)]),
                 )
-        return [v for _, col in best.values() for v in self.variants(col.base, col.members)]
+        return [col for _, col in best.values()]
 
     def group_columns(self) -> list[Column]:
-        """Each reference group of the part whole, around its cheapest base within the rules."""
+        """Each reference group of the part whole, around its member that is the cheapest
+        base within the rules."""
         out = []
+        openable = set(self.row_j.tolist())
         for g in np.flatnonzero(self.open).tolist():
             members = np.flatnonzero(self.lab == g)
             total = int(self.w[members].sum())
             if not self.lo <= total <= self.hi:
                 continue
             best: tuple[float, int] | None = None
-            for j in range(self.n):
-                ok = all(i == j or i in set(self.nbr[j].tolist()) for i in members)
-                if ok and (j in self.row_j):
+            for j in members.tolist():
+                reach = set(self.nbr[j].tolist()) | {j}
+                if j in openable and reach.issuperset(members.tolist()):
                     travel = float(self.cost[members, j].sum())
                     if best is None or travel < best[0]:
                         best = (travel, j)

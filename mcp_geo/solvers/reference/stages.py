@@ -37,6 +37,7 @@ from mcp_geo.solvers.certificate import (
 from mcp_geo.solvers.engine import PartResult
 from mcp_geo.solvers.rules import SolveOptions
 
+from ._branching import Search, branch_and_price
 from ._master import Column, Duals, LabelledMaster, StageCosts
 from ._pricing import LabelledPricer
 from .groups import ReferenceGroups
@@ -44,7 +45,6 @@ from .groups import ReferenceGroups
 log = logging.getLogger(__name__)
 
 MOVES_SHARE = 0.5  # of the part's time left, at most, for the moves stage
-ENUMERATE_MAX = 60_000  # columns listed to close a stage's gap, at most
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,8 +88,8 @@ def _run_stage(
     options: SolveOptions,
     seconds: float,
 ) -> StageRun:
-    """Generate columns for one stage, then choose the best plan among them; when the plan
-    is short of the bound, list every column that a better plan could use and choose again."""
+    """Generate columns for one stage, choose the best plan among them, and when the plan is
+    short of the bound, branch (:mod:`._branching`) until it is proven or time is up."""
     t0 = time.perf_counter()
     scale = sum(abs(costs.alpha * c.travel) + costs.beta * c.moves for c in pool) + 1.0
     master = LabelledMaster(
@@ -97,73 +97,34 @@ def _run_stage(
         groups=pricer.groups,
         count=part.count,
         costs=costs,
-        big_m=10.0 * scale,
+        big_m=1e4 * scale,
         threads=threads_for(options),
     )
     master.add(pool)
     master.add(start)
     bound, at = _generate(master, pricer, costs=costs, stop_at=t0 + 0.6 * seconds)
     gap = 0.0 if costs.beta else options.gap
-    chosen = _choose(master, start=start, options=options, gap=gap, stop_at=t0 + seconds)
+    now = time.perf_counter()
+    chosen = _choose(
+        master, start=start, options=options, gap=gap, stop_at=now + 0.5 * (t0 + seconds - now)
+    )
     value = sum(master.cost(c) for c in chosen)
     if at is not None:
-        chosen, value, bound = _close_by_listing(
-            master, pricer, at=at, plan=(chosen, value, bound), costs=costs, options=options,
-            stop_at=t0 + seconds,
-        )  # fmt: skip
+        search = Search(chosen, value, bound, whole=costs.beta > 0, gap=gap)
+        if not search.closes(bound):
+            search = branch_and_price(
+                master, pricer, search=search, stop_at=t0 + 0.97 * seconds,
+                generate=lambda stop: _generate(master, pricer, costs=costs, stop_at=stop),
+                choose=lambda stop: _choose_proved(
+                    master, options=options, gap=gap, stop_at=stop
+                )[0],
+            )  # fmt: skip
+            chosen, value, bound = search.chosen, search.value, search.bound
     log.info(
         "reference stage (alpha %g, beta %g): %d columns; plan %.1f, bound %.1f in %.1fs",
         costs.alpha, costs.beta, len(master.columns), value, bound, time.perf_counter() - t0,
     )  # fmt: skip
     return StageRun(chosen, float(value), min(bound, float(value)), time.perf_counter() - t0)
-
-
-def _close_by_listing(
-    master: LabelledMaster,
-    pricer: LabelledPricer,
-    *,
-    at: Duals,
-    plan: tuple[list[Column], float, float],
-    costs: StageCosts,
-    options: SolveOptions,
-    stop_at: float,
-) -> tuple[list[Column], float, float]:
-    """Raise the bound (or find the optimum) by listing columns, a widening slack at a time.
-
-    At converged duals every reduced cost is >= 0, so a plan worth at most ``L + s`` (``L``
-    the LP value) uses only columns of reduced cost <= s: with all of them in the master, its
-    MIP either finds the best plan (when it is worth <= ``L + s``) or proves that none is,
-    and ``L + s`` becomes the bound. The slack doubles until the plan is proven within the
-    stage's tolerance, the listing grows too long, or time runs out.
-    """
-    chosen, value, bound = plan
-    lp = at.value
-    whole = costs.beta > 0  # moves: whole numbers
-    gap = 0.0 if whole else options.gap
-    step = max(1.0 if whole else 1e-6 * value, (value - bound) / 16)
-    while time.perf_counter() < stop_at:
-        target = value - 1.0 if whole else value * (1.0 - gap)
-        if target <= bound + 1e-9:
-            break
-        slack = min(target - lp, bound - lp + step)
-        more = pricer.within(at, costs, slack=slack, limit=ENUMERATE_MAX)
-        if more is None:
-            log.info("reference stage: too many columns within %.1f of the LP", slack)
-            break
-        master.add(more)
-        better, proved = _choose_proved(master, options=options, gap=gap, stop_at=stop_at)
-        if not proved:
-            break
-        if better is not None and sum(map(master.cost, better)) < value:
-            chosen, value = better, sum(map(master.cost, better))
-        best = value if better is None else sum(map(master.cost, better))
-        if best <= lp + slack + 1e-9:  # the best plan is among the listed: proven
-            return chosen, value, value
-        bound = max(bound, lp + slack + (1.0 - 1e-9 if whole else 0.0))
-        if whole:
-            bound = float(math.floor(bound))
-        step *= 2
-    return chosen, value, bound
 
 
 def _choose(
@@ -174,18 +135,26 @@ def _choose(
     gap: float,
     stop_at: float,
 ) -> list[Column]:
-    """The best plan among the master's columns (the start when the solver finds none)."""
-    chosen, _ = _choose_proved(master, options=options, gap=gap, stop_at=stop_at)
+    """The best plan among the master's columns (the start when the solver finds no better)."""
+    chosen, _ = _choose_proved(master, options=options, gap=gap, stop_at=stop_at, start=start)
     if chosen is None:
         return start
     return chosen if sum(map(master.cost, chosen)) <= sum(map(master.cost, start)) else start
 
 
 def _choose_proved(
-    master: LabelledMaster, *, options: SolveOptions, gap: float, stop_at: float
+    master: LabelledMaster,
+    *,
+    options: SolveOptions,
+    gap: float,
+    stop_at: float,
+    start: list[Column] | None = None,
 ) -> tuple[list[Column] | None, bool]:
     picked, _, _, proved = master.solve_mip(
-        time_limit=stop_at - time.perf_counter(), gap=gap, threads=threads_for(options)
+        time_limit=stop_at - time.perf_counter(),
+        gap=gap,
+        threads=threads_for(options),
+        start=start,
     )
     return (None if picked is None else [master.columns[k] for k in picked]), proved
 
