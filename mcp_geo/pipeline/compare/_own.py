@@ -18,15 +18,18 @@ but plans no MCPs: the view is about hubs, and in the staged mode MCPs do not ch
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from mcp_geo.pipeline.compare._model import ComparisonRow, Kind
-from mcp_geo.pipeline.compare._sides import Side
+from mcp_geo.pipeline.compare._sides import Side, shared_codes
 from mcp_geo.plans.continuity import group_fates, match_groups, moved
 from mcp_geo.plans.plan import Plan
+
+log = logging.getLogger(__name__)
 
 _REPLAN = "B re-planned with A's hubs as the reference and a travel slack of 0"
 
@@ -109,19 +112,42 @@ def plan_own_effect(
     Raises
     ------
     ValidationError
-        B's footprint or data can no longer be read.
+        The plans share no practice (checked first); B's footprint or data can no longer be
+        read.
     NoPlanError
         No plan was found within B's time limit.
     """
     from mcp_geo.pipeline.footprint import run_scenario
 
+    shared_codes(a, b)  # no shared practice, no reference groups: refused before any solve
     s = b.scenario
-    minimise = s.minimise if s.reference is not None else "patients"
     rule = dataclasses.replace(
-        s.hub_rule, reference=reference, minimise=minimise, whole=False, travel_slack=0.0
+        s.hub_rule,
+        reference=reference,
+        minimise=s.hub_rule.minimise if s.reference is not None else "patients",
+        whole=False,
+        travel_slack=0.0,
     )
     scenario = dataclasses.replace(s, hub_rule=rule, no_mcps=True)
-    return run_scenario(scenario, data_dir=data_dir, step=step, earlier=a)
+    own = run_scenario(scenario, data_dir=data_dir, step=step, earlier=a)
+    _warn_if_travel_not_held(b, own=own)
+    return own
+
+
+def _warn_if_travel_not_held(b: Plan, *, own: Plan) -> None:
+    """Warn when the re-plan's least travel is above B's own (its plan from scratch had less
+    time than B's whole solve: the view then mixes travel with the footprint's effect)."""
+    stages = {stage.name: stage for stage in own.certificates.hubs.stages}
+    least, held = stages.get("least_travel"), b.certificates.hubs.objective
+    if least is None or least.objective is None or held is None:
+        return
+    if least.objective > held * (1 + max(b.scenario.gap, 1e-9)) + 1e-6:
+        log.warning(
+            "B re-planned from A: its least travel %.1f is above B's own plan's %.1f (the "
+            "re-plan's plan from scratch has part of the time limit): give a longer time limit",
+            least.objective,
+            held,
+        )
 
 
 def _moves(new: pd.Series, reference: pd.Series, *, weights: pd.Series) -> pd.Series:
