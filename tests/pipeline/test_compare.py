@@ -342,11 +342,14 @@ def test_seed_dispute_north_staffs_against_staffs_shropshire(tmp_path, capsys):
     )
     assert (out / "plan-a" / "report.json").is_file()
     assert (out / "plan-b" / "report.json").is_file()
-    # 4: the footprint's own effect, no more than the from-scratch changes
+    # 4: the footprint's own effect, as changes.csv flags it (15 s leaves the re-plan's plan
+    # from scratch 4.5 s, short of B's least travel: no bound against the from-scratch count
+    # here; tests/pipeline/test_compare_own.py has one with time enough)
     own = int(table.loc["practices changing hub even with the fewest moves", "b"])
     scratch = int(table.loc["practices changing hub, from scratch", "b"])
-    assert own <= scratch == int(table.loc["practices moving hub", "a"])
+    assert scratch == int(table.loc["practices moving hub", "a"])
     assert own == (changes["moved_hub_own"] == "true").sum()
+    assert (out / "plan-b-own" / "moves.csv").is_file()
     printed = capsys.readouterr().out
     assert "north-staffs (A) against staffs-shropshire (B)" in printed
     assert "2. one provider per footprint" in printed
