@@ -251,7 +251,8 @@ def test_a_comparison_folder_is_written_whole_and_can_be_rewritten(written_plan,
     out = tmp_path / "cmp"
     args = ["compare", str(written_plan), "north-staffs", "--no-mcps", "--no-map", "-q"]
     assert main([*args, "--out", str(out)]) == 0
-    assert read_marker(out) == {"comparison.csv", "comparison.json", "changes.csv", "plan-b"}
+    entries = {"comparison.csv", "comparison.json", "changes.csv", "plan-b", "plan-b-own"}
+    assert read_marker(out) == entries  # plan-b-own: B re-planned from A's hubs (view 4)
     assert read_marker(out / "plan-b") == set(PLAN_FILES)
     assert main([*args, "--out", str(out)]) == 0
     assert os.listdir(tmp_path) == ["cmp"]

@@ -338,9 +338,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="compare two plans (folders or footprints), or a plan with today's PCNs",
         description="A and B: plan folders, or footprints planned on the fly with the options "
         "given (built-in names, codes, a CSV of your own sites, a scenario file). Writes "
-        "DIR/comparison.csv and DIR/comparison.json (three views: the same rules on both, one "
-        "provider per footprint, continuity), DIR/changes.csv (each shared practice) and "
-        "DIR/map.html (side by side), and prints the comparison.",
+        "DIR/comparison.csv and DIR/comparison.json (four views: the same rules on both, one "
+        "provider per footprint, continuity, and the footprint's own effect: B re-planned with "
+        "A's hubs as the reference and --travel-slack 0, written to DIR/plan-b-own), "
+        "DIR/changes.csv (each shared practice) and DIR/map.html (side by side), and prints "
+        "the comparison.",
     )
     compare.add_argument("a", metavar="A", help="a plan folder, or a footprint to plan")
     compare.add_argument(
@@ -353,6 +355,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     compare.add_argument("--no-map", action="store_true", help="skip map.html")
+    compare.add_argument(
+        "--no-own-effect",
+        action="store_true",
+        help="skip the fourth view (it re-plans B, with B's options, from A's hubs)",
+    )
     _add_plan_options(compare)
     _add_data_options(compare)
 

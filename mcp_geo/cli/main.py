@@ -406,6 +406,17 @@ def _check_pcns_before_planning(spec: str, args: argparse.Namespace) -> None:
         check_sites_for_pcns(scenario.footprint)
 
 
+def _own_effect(
+    b: Plan, *, a: Plan, a_folder: str | Path, args: argparse.Namespace, console: Console
+) -> Plan:
+    """B re-planned with A's hubs (A's folder, or where it is being written) as the reference."""
+    from mcp_geo.pipeline.compare import plan_own_effect
+
+    reference = str(Path(a_folder).expanduser().resolve())
+    with console.status("re-planning B from A's hubs", spinner="dots") as status:
+        return plan_own_effect(b, a=a, reference=reference, data_dir=args.data, step=status.update)
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from mcp_geo._folders import claim_output_dir
     from mcp_geo.pipeline.compare import (
@@ -433,7 +444,17 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         else:
             b, planned_b = _plan_for_compare(args.b, args, console)
             plans |= {"plan-b": b} if planned_b else {}
-            comparison = compare_plans(a, b)
+            own = None
+            if not args.no_own_effect:
+                own = _own_effect(
+                    b,
+                    a=a,
+                    a_folder=args.out / "plan-a" if planned_a else args.a,
+                    args=args,
+                    console=console,
+                )
+                plans["plan-b-own"] = own
+            comparison = compare_plans(a, b, own=own)
         extra: dict[str, Callable[[Path], None]] = {}
         if not args.no_map:
             from mcp_geo.maps.compare_map import write_comparison_map
@@ -449,7 +470,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _print_comparison(comparison: Comparison, out: Path) -> None:
-    """The three views, one table each (definitions are in comparison.csv)."""
+    """The views, one table each (definitions are in comparison.csv)."""
     from rich.console import Console
     from rich.table import Table
 

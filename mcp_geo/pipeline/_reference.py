@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from mcp_geo._errors import Problem, ValidationError
+from mcp_geo.plans.plan import Plan
 from mcp_geo.plans.reference import group_labels
 from mcp_geo.scenario import Scenario
 
@@ -26,7 +27,9 @@ REFERENCE_COLUMNS = ("reference_group", "reference_name")
 ``reference_group``) and the group's name where known (the PCN's name; the earlier hub's base)."""
 
 
-def resolve_reference(practices: pd.DataFrame, *, scenario: Scenario) -> pd.DataFrame | None:
+def resolve_reference(
+    practices: pd.DataFrame, *, scenario: Scenario, earlier: Plan | None = None
+) -> pd.DataFrame | None:
     """Each practice's reference group and its name, for the scenario's ``reference``.
 
     Parameters
@@ -35,6 +38,9 @@ def resolve_reference(practices: pd.DataFrame, *, scenario: Scenario) -> pd.Data
         The footprint's practices: practice_code, and pcn_code (pcn_name) for ``"pcn"``.
     scenario
         The footprint (a sites file is told in its own words) and ``reference``.
+    earlier
+        The earlier plan that ``reference`` names, when it is already in memory (``compare``
+        re-plans B from A before A's folder is written); None: read from the folder.
 
     Returns
     -------
@@ -57,7 +63,7 @@ def resolve_reference(practices: pd.DataFrame, *, scenario: Scenario) -> pd.Data
         names = practices["pcn_name"] if "pcn_name" in practices.columns else None
         table = _table(codes, groups=practices["pcn_code"], names=names)
     else:
-        hubs = _earlier_hubs(source)
+        hubs = _earlier_hubs(source) if earlier is None else _plan_hubs(earlier)
         groups = codes.map(hubs["hub_id"])
         table = _table(codes, groups=groups, names=codes.map(hubs["base_name"]))
     known = int(table["reference_group"].notna().sum())
@@ -140,6 +146,11 @@ def _earlier_hubs(folder: str) -> pd.DataFrame:
             for p in exc.problems
         ]
         raise ValidationError(problems) from exc
+    return _plan_hubs(plan)
+
+
+def _plan_hubs(plan: Plan) -> pd.DataFrame:
+    """A plan's hub (``hub_id``) and its base's name (``base_name``) by practice code."""
     practices = plan.practices.assign(practice_code=plan.practices["practice_code"].astype(str))
     base_names = plan.hubs.set_index(plan.hubs["hub_id"].astype(str))["base_name"]
     hub_ids = practices["hub_id"].astype(str)

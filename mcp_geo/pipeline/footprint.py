@@ -498,6 +498,7 @@ def plan_from_data(
     scenario: Scenario,
     areas: Callable[[], OfficialAreas] | None,
     step: Step | None = None,
+    earlier: Plan | None = None,
 ) -> Plan:
     """Plan the scenario's footprint in practice data already open: the one path to a plan.
 
@@ -517,6 +518,9 @@ def plan_from_data(
         for a sites file.
     step
         Called with a short description as each stage starts (for progress displays).
+    earlier
+        The earlier plan the scenario's ``reference`` folder holds, already in memory (read
+        from the folder when None).
 
     Returns
     -------
@@ -552,7 +556,7 @@ def plan_from_data(
         footprint, travel, notes = road_footprint(footprint, scenario=scenario)
     check_scenario_against_footprint(footprint, scenario=scenario)
     bases = None if scenario.bases is None else read_bases(scenario.bases)
-    reference = resolve_reference(footprint.practices, scenario=scenario)
+    reference = resolve_reference(footprint.practices, scenario=scenario, earlier=earlier)
     outline = None
     if areas is not None:
         outline = choose_outline(
@@ -586,6 +590,7 @@ def run_scenario(
     *,
     data_dir: str | Path | None = None,
     step: Step | None = None,
+    earlier: Plan | None = None,
 ) -> Plan:
     """Open the scenario's snapshot (unless it plans a sites file) and plan its footprint.
 
@@ -597,6 +602,9 @@ def run_scenario(
         The folder of official files; None for the snapshot shipped with the package.
     step
         Called with a short description as each stage starts (for progress displays).
+    earlier
+        The earlier plan the scenario's ``reference`` folder holds, already in memory (read
+        from the folder when None).
 
     Returns
     -------
@@ -620,5 +628,5 @@ def run_scenario(
         data = open_data(data_dir, snapshot=scenario.snapshot)
         areas = functools.partial(open_areas, data_dir)
     opened = time.perf_counter() - started
-    plan = plan_from_data(data, scenario=scenario, areas=areas, step=step)
+    plan = plan_from_data(data, scenario=scenario, areas=areas, step=step, earlier=earlier)
     return _with_load(plan, seconds=opened)

@@ -1,6 +1,6 @@
-"""compare_plans / compare_with_pcns, write_comparison and `mcp-geo compare`: the three views
-(the same rules on both, one provider per footprint, continuity), comparison.csv / .json and
-changes.csv."""
+"""compare_plans / compare_with_pcns, write_comparison and `mcp-geo compare`: the views (the
+same rules on both, one provider per footprint, continuity, and with B re-planned from A the
+footprint's own effect), comparison.csv / .json and changes.csv."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from mcp_geo.boundaries.distances import haversine_km
 from mcp_geo.cli import main
 from mcp_geo.pipeline.compare import (
     CHANGES_COLUMNS,
+    OWN_CHANGES_COLUMNS,
     VIEWS,
     compare_plans,
     compare_with_pcns,
@@ -60,7 +61,77 @@ def test_a_plan_against_itself(plan):
     assert c.value("provider patients") == (plan.metrics.patients, plan.metrics.patients)
     assert len(c.changes) == 66
     assert not c.changes[["moved_hub", "moved_mcp"]].to_numpy().any()
+    assert [view for view in VIEWS if c.view(view)] == THREE_VIEWS  # no re-plan: no view 4
+
+
+THREE_VIEWS = ["same_rules", "one_provider", "continuity"]
+
+
+def _reassign(plan, moves: dict[str, str], *, prefix: str):
+    """The plan with some practices in other hubs (code -> hub id of ``plan``), and every hub id
+    renamed ``prefix`` + id (sizes, bases and travel left as they were)."""
+    practices = plan.practices.copy()
+    codes = practices["practice_code"].astype(str)
+    for code, hub in moves.items():
+        practices.loc[codes == code, "hub_id"] = hub
+    practices["hub_id"] = prefix + practices["hub_id"].astype(str)
+    hubs = plan.hubs.assign(hub_id=prefix + plan.hubs["hub_id"].astype(str))
+    return dataclasses.replace(plan, practices=practices, hubs=hubs)
+
+
+def test_the_footprints_own_effect(plan):
+    """B moves the smallest practice of each of three hubs (of at least three practices) to
+    another hub; B re-planned moves only the first of them. From scratch 3 practices change
+    hub, 1 even with the fewest moves, 2 were ties; hubs are renamed on both, which the matching
+    does not see."""
+    p = plan.practices.assign(practice_code=plan.practices["practice_code"].astype(str))
+    big = p.groupby("hub_id").filter(lambda g: len(g) >= 3)
+    smallest = big.sort_values("patients").groupby("hub_id").head(1).head(3)
+    hub_ids = sorted(plan.hubs["hub_id"].astype(str))
+    targets = {
+        code: next(h for h in hub_ids if h != hub)
+        for code, hub in zip(smallest["practice_code"], smallest["hub_id"], strict=True)
+    }
+    first = dict(list(targets.items())[:1])
+    b = _reassign(plan, targets, prefix="B")
+    own = _reassign(plan, first, prefix="R")
+    c = compare_plans(plan, b, own=own)
     assert [view for view in VIEWS if c.view(view)] == list(VIEWS)
+    patients = p.set_index("practice_code")["patients"]
+    assert c.value("practices changing hub, from scratch") == (None, 3)
+    assert c.value("patients changing hub, from scratch") == (None, patients[list(targets)].sum())
+    assert c.value("practices changing hub even with the fewest moves") == (None, 1)
+    assert c.value("patients changing hub even with the fewest moves") == (
+        None,
+        patients[list(first)].sum(),
+    )
+    assert c.value("practices whose change was a tie") == (None, 2)
+    assert c.value("practices changing hub only with the fewest moves") == (None, 0)
+    hubs = len(plan.hubs)
+    assert c.value("hubs of A kept whole, from scratch")[1] <= hubs - 3
+    assert c.value("hubs of A kept whole with the fewest moves")[1] >= hubs - 2
+    # view 3's moves are the from-scratch ones
+    assert c.value("practices moving hub") == (3, 3)
+    changes = c.changes.set_index("practice_code")
+    assert set(changes.index[changes["moved_hub_own"]]) == set(first)
+    assert set(changes.index[changes["moved_hub"]]) == set(targets)
+    assert (changes["b_own_hub"].str[0] == "R").all()
+
+
+def test_the_own_effect_is_written(plan, tmp_path):
+    b = _reassign(plan, {}, prefix="B")
+    c = compare_plans(plan, b, own=b)
+    write_comparison(c, tmp_path)
+    changes = pd.read_csv(tmp_path / "changes.csv", dtype=str, keep_default_na=False)
+    assert tuple(changes.columns) == CHANGES_COLUMNS + OWN_CHANGES_COLUMNS
+    assert set(changes["moved_hub_own"]) == {"false"}
+    assert (changes["b_own_hub"] == changes["b_hub"]).all()
+    report = json.loads((tmp_path / "comparison.json").read_text(encoding="utf-8"))
+    assert list(report["views"]) == list(VIEWS)
+    view4 = {m["measure"]: m for m in report["views"]["own_effect"]["measures"]}
+    assert view4["practices changing hub even with the fewest moves"]["b"] == 0
+    assert view4["practices changing hub even with the fewest moves"]["a"] is None
+    assert all(m["definition"] for m in view4.values())
 
 
 def test_moving_one_hub_moves_its_practices(plan):
@@ -177,7 +248,7 @@ def test_written_files(plan, tmp_path):
     row = table.set_index("measure").loc["adjusted Rand index, hubs"]
     assert (row["a"], row["b"]) == ("1.000000", "1.000000")
     report = json.loads((tmp_path / "comparison.json").read_text(encoding="utf-8"))
-    assert list(report["views"]) == list(VIEWS)
+    assert list(report["views"]) == THREE_VIEWS
     nested = [m for view in report["views"].values() for m in view["measures"]]
     assert [m["measure"] for m in nested] == list(table["measure"])
     assert all(isinstance(m["a"], int | float | str | None) for m in nested)
@@ -198,8 +269,9 @@ def test_cli_against_pcns(plan, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "adjusted Rand index, hubs" in out
     assert "today's PCNs" in out
-    for title in VIEWS.values():
-        assert title in out
+    for view in THREE_VIEWS:  # the fourth re-plans B from A: not against PCNs
+        assert VIEWS[view] in out
+    assert VIEWS["own_effect"] not in out
     for name in ("comparison.csv", "comparison.json", "changes.csv", "map.html"):
         assert (tmp_path / "c" / name).is_file(), name
 
@@ -258,7 +330,7 @@ def test_seed_dispute_north_staffs_against_staffs_shropshire(tmp_path, capsys):
     assert table.loc["hubs crossing the other's footprint", "a"] == "0"
     # changes.csv: one row per shared practice, with names and list sizes
     changes = pd.read_csv(out / "changes.csv", dtype=str, keep_default_na=False)
-    assert tuple(changes.columns) == CHANGES_COLUMNS
+    assert tuple(changes.columns) == CHANGES_COLUMNS + OWN_CHANGES_COLUMNS
     assert len(changes) == 66 == changes["practice_code"].nunique()
     assert (changes["practice_name"] != "").all()
     assert changes["patients"].astype(int).sum() == 531_633
@@ -270,6 +342,14 @@ def test_seed_dispute_north_staffs_against_staffs_shropshire(tmp_path, capsys):
     )
     assert (out / "plan-a" / "report.json").is_file()
     assert (out / "plan-b" / "report.json").is_file()
+    # 4: the footprint's own effect, as changes.csv flags it (15 s leaves the re-plan's plan
+    # from scratch 4.5 s, short of B's least travel: no bound against the from-scratch count
+    # here; tests/pipeline/test_compare_own.py has one with time enough)
+    own = int(table.loc["practices changing hub even with the fewest moves", "b"])
+    scratch = int(table.loc["practices changing hub, from scratch", "b"])
+    assert scratch == int(table.loc["practices moving hub", "a"])
+    assert own == (changes["moved_hub_own"] == "true").sum()
+    assert (out / "plan-b-own" / "moves.csv").is_file()
     printed = capsys.readouterr().out
     assert "north-staffs (A) against staffs-shropshire (B)" in printed
     assert "2. one provider per footprint" in printed

@@ -85,6 +85,12 @@ def test_two_sites_files(two_sites, north_staffs):
     assert "" not in (table.loc["provider hubs", "a"], table.loc["provider hubs", "b"])
     for side in "ab":
         assert 0 <= float(table.loc["MCP partner retention", side]) <= 1
+    # 4: the footprint's own effect, B re-planned from A's hubs (a plan of sites, held in memory)
+    assert (out / "plan-b-own" / "moves.csv").is_file()
+    own = int(table.loc["practices changing hub even with the fewest moves", "b"])
+    assert own == (changes["moved_hub_own"] == "true").sum()
+    assert own <= int(table.loc["practices changing hub, from scratch", "b"])
+    assert (changes["b_own_hub"] != "").all()
     # sizes within the rules given on the command line
     for side in "ab":
         assert float(table.loc["share of hubs within bounds", side]) == 1.0

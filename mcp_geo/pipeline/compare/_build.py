@@ -6,6 +6,7 @@ import pandas as pd
 
 from mcp_geo.pipeline.compare._continuity import continuity
 from mcp_geo.pipeline.compare._model import Comparison
+from mcp_geo.pipeline.compare._own import own_effect
 from mcp_geo.pipeline.compare._provider import one_provider, provider_rows
 from mcp_geo.pipeline.compare._sides import (
     PCN_LABEL,
@@ -28,15 +29,20 @@ def _compare(
     shared: pd.Index,
     only: tuple[int, int],
     labels: tuple[str, str],
+    own: Plan | None = None,
 ) -> Comparison:
     """The comparison of A and B (or today's PCNs), each seen as its side of the shared
-    practices."""
+    practices (and B re-planned from A: ``own``)."""
     a_side, b_side = sides
     rows = same_rules_rows(a_side, b_side, shared=len(shared), only=only)
     rows += provider_rows(
         one_provider(a, shared=shared), None if b is None else one_provider(b, shared=shared)
     )
     view3, changes = continuity(a_side, b_side, reference_is_b=b is None)
+    if own is not None and b is not None:
+        view4, columns = own_effect(a_side, b_side, b_plan=b, own=own)
+        view3 += view4
+        changes = changes.join(columns, on="practice_code")
     return Comparison(
         a=a,
         b=b,
@@ -45,13 +51,19 @@ def _compare(
         shared=tuple(shared),
         rows=(*rows, *view3),
         changes=changes,
+        own=own if b is not None else None,
     )
 
 
 def compare_plans(
-    a: Plan, b: Plan, *, a_label: str | None = None, b_label: str | None = None
+    a: Plan,
+    b: Plan,
+    *,
+    a_label: str | None = None,
+    b_label: str | None = None,
+    own: Plan | None = None,
 ) -> Comparison:
-    """Compare two plans on the practices both hold, in three views.
+    """Compare two plans on the practices both hold, in three views (four with ``own``).
 
     1. The same rules on both: each plan as planned (hubs and MCPs, sizes, spans, travel),
        measured on the shared practices.
@@ -62,6 +74,9 @@ def compare_plans(
        practices and patients that move under the one-to-one matching of groups (A's groups
        the reference), groups kept whole, split, merged, and groups that cross the other's
        footprint; at hub and at MCP level.
+    4. With ``own``, the footprint's own effect: the practices that change hub from scratch,
+       and those that change hub even in the plan of B that keeps B's least travel and moves
+       the fewest of A's practices (:func:`plan_own_effect`); the rest were ties.
 
     Parameters
     ----------
@@ -70,6 +85,9 @@ def compare_plans(
     a_label, b_label
         Their names in tables and maps (default: their footprints; ``(A)`` and ``(B)`` are added
         when the two are the same).
+    own
+        B re-planned with A's hubs as the reference and a travel slack of 0
+        (:func:`plan_own_effect`); None: no fourth view.
 
     Returns
     -------
@@ -96,6 +114,7 @@ def compare_plans(
         shared=shared,
         only=(len(a_codes.difference(shared)), len(b_codes.difference(shared))),
         labels=(a_label, b_label),
+        own=own,
     )
 
 

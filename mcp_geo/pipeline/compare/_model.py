@@ -11,14 +11,17 @@ import pandas as pd
 from mcp_geo.plans.plan import Plan
 
 Kind = Literal["count", "patients", "km", "fraction", "code"]
-View = Literal["same_rules", "one_provider", "continuity"]
+View = Literal["same_rules", "one_provider", "continuity", "own_effect"]
 
 VIEWS: dict[View, str] = {
     "same_rules": "the same rules on both",
     "one_provider": "one provider per footprint (each footprint one MCP of all its hubs)",
     "continuity": "continuity on the shared practices",
+    "own_effect": "the footprint's own effect (B re-planned with A's hubs as the reference, "
+    "travel slack 0)",
 }
-"""The three views of a comparison (DESIGN.md, Words: "Comparison"), in order, with their titles."""
+"""The views of a comparison (DESIGN.md, Words: "Comparison"), in order, with their titles: the
+fourth only when B was re-planned from A (issue 20)."""
 
 CHANGES_COLUMNS = (
     "practice_code",
@@ -32,6 +35,10 @@ CHANGES_COLUMNS = (
     "moved_mcp",
 )
 """Columns of changes.csv: one row per shared practice (DESIGN.md, "Outputs")."""
+
+OWN_CHANGES_COLUMNS = ("b_own_hub", "moved_hub_own")
+"""Columns changes.csv adds with view 4: each shared practice's hub in B re-planned with A's hubs
+as the reference, and whether it changes hub even so."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,10 @@ class Comparison:
         The measures, view by view (see :func:`mcp_geo.pipeline.compare.compare_plans`).
     changes
         One row per shared practice, sorted by code: :data:`CHANGES_COLUMNS` (MCP columns None
-        against PCNs, which have no MCP level).
+        against PCNs, which have no MCP level), and with ``own`` ``b_own_hub`` and
+        ``moved_hub_own``.
+    own
+        B re-planned with A's hubs as the reference and a travel slack of 0 (view 4), or None.
     """
 
     a: Plan
@@ -104,6 +114,7 @@ class Comparison:
     shared: tuple[str, ...]
     rows: tuple[ComparisonRow, ...]
     changes: pd.DataFrame
+    own: Plan | None = None
 
     def table(self) -> pd.DataFrame:
         """comparison.csv: measure, a, b, definition (numbers as text in fixed formats)."""

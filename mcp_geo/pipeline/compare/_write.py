@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from mcp_geo._folders import write_output_dir
-from mcp_geo.pipeline.compare._model import CHANGES_COLUMNS, Comparison
+from mcp_geo.pipeline.compare._model import CHANGES_COLUMNS, OWN_CHANGES_COLUMNS, Comparison
 from mcp_geo.plans.plan import Plan
 from mcp_geo.plans.write import spreadsheet_safe, write_plan_files
 
@@ -27,6 +27,9 @@ def write_comparison(
 ) -> dict[str, Path]:
     """Write comparison.csv, comparison.json and changes.csv into ``out``, with the plans and
     extra files given.
+
+    changes.csv has :data:`~mcp_geo.pipeline.compare.CHANGES_COLUMNS`, and with view 4 (the
+    comparison's ``own``) :data:`~mcp_geo.pipeline.compare.OWN_CHANGES_COLUMNS` after them.
 
     The folder is written atomically and, like a plan folder, only a new, empty or earlier
     comparison folder of this tool is replaced.
@@ -83,8 +86,12 @@ def _flag(value: object) -> str:
 
 def _write_changes(comparison: Comparison, path: Path) -> None:
     changes = comparison.changes.copy()
-    for column in ("moved_hub", "moved_mcp"):
-        changes[column] = [_flag(v) for v in changes[column]]
+    columns = list(CHANGES_COLUMNS)
+    if comparison.own is not None:
+        columns += OWN_CHANGES_COLUMNS
+    for column in ("moved_hub", "moved_mcp", "moved_hub_own"):
+        if column in changes:
+            changes[column] = [_flag(v) for v in changes[column]]
     changes["patients"] = changes["patients"].astype("int64").astype(str)
     changes = spreadsheet_safe(changes.fillna(""))  # practice names are free text
-    changes[list(CHANGES_COLUMNS)].to_csv(path, index=False, lineterminator="\n")
+    changes[columns].to_csv(path, index=False, lineterminator="\n")
