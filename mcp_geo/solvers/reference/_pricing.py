@@ -25,7 +25,6 @@ from mcp_geo.solvers.columns.knapsack import knapsack_window, lp_bound_rows
 from ._master import Column, Duals, StageCosts
 from .groups import ReferenceGroups
 
-
 MUST_BONUS = 1e10  # a branch's mandatory items' extra profit (far above any reduced cost)
 
 
