@@ -7,6 +7,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
@@ -279,7 +280,9 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
         if inst.count == "fewest":
             cert = fixed_stages(inst, cert, groups=len(prepared.fixed))
         certs.append(cert)
-    parts = sorted(prepared.parts, key=lambda p: (len(p.items), inst.codes[p.items[0]]))
+    parts = sorted(
+        _coupled(inst, prepared.parts), key=lambda p: (len(p.items), inst.codes[p.items[0]])
+    )
     weights = [float(len(p.items)) ** 2 for p in parts]
     for k, part in enumerate(parts):
         share = weights[k] / sum(weights[k:])
@@ -320,6 +323,29 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
         certificate=cert,
         parts=len(parts),
     )
+
+
+def _coupled(inst: Instance, parts: tuple[Part, ...]) -> list[Part]:
+    """With a reference: parts that share a reference group solved as one (the group rows of
+    the labelled master couple them: a group continues at most once over both), so a group
+    across parts is continued where it keeps most. Parts with an exception stay apart."""
+    if inst.reference is None:
+        return list(parts)
+    labels = inst.reference.labels
+    plain = [p for p in parts if p.exception is None and p.count is None and p.hi is None]
+    graph = nx.Graph()
+    for k, part in enumerate(plain):
+        graph.add_node(("p", k))
+        for g in set(labels[part.items].tolist()) - {-1}:
+            graph.add_edge(("p", k), ("g", g))
+    out = [p for p in parts if not any(p is q for q in plain)]
+    for comp in nx.connected_components(graph):
+        members = [plain[k] for kind, k in comp if kind == "p"]
+        items = np.sort(np.concatenate([p.items for p in members]))
+        out.append(
+            members[0] if len(members) == 1 else dataclasses.replace(members[0], items=items)
+        )
+    return out
 
 
 def _claimed(inst: Instance, base_of: NDArray[np.int64]) -> Instance:

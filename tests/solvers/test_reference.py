@@ -27,16 +27,9 @@ from mcp_geo.solvers.rules import HubRule, SolveOptions
 OPTIONS = SolveOptions(time_limit=30, threads=1, gap=0.0)
 K = 1_000  # patients are drawn in thousands
 
-# Solver bugs these tests found (reported with their reproducers; strict: a fix turns them red,
-# and the mark goes).
-BOUND_OFF_BY_ONE = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="stages._close_by_listing stops at bound = moves - 1 (whole numbers): an optimal "
-    "moves stage reported 'feasible', or a plan one move worse kept",
-)
 
-
+# Limits of the solver these tests show (strict: lifting one turns its test red, and the mark
+# goes).
 @dataclass(frozen=True)
 class Road:
     """Practices on a road: position (km), patients and reference group (None: none)."""
@@ -427,7 +420,7 @@ NEAR = """
     [
         pytest.param(TWINS, 0.0, 0, id="twins-slack-0"),
         pytest.param(NEAR, 0.0, 40 * K, id="near-slack-0"),
-        pytest.param(NEAR, 0.25, 40 * K, id="near-slack-0.25", marks=BOUND_OFF_BY_ONE),
+        pytest.param(NEAR, 0.25, 40 * K, id="near-slack-0.25"),
         pytest.param(NEAR, 0.6, 0, id="near-slack-0.6"),
     ],
 )
@@ -558,7 +551,6 @@ def roads(draw: st.DrawFn) -> tuple[Road, HubRule]:
     return road, rule
 
 
-@BOUND_OFF_BY_ONE
 @settings(
     max_examples=30,
     deadline=None,
@@ -621,7 +613,6 @@ def test_random_roads_match_the_enumeration(drawn: tuple[Road, HubRule]) -> None
         ),
     ],
 )
-@BOUND_OFF_BY_ONE
 def test_the_moves_stage_is_proven_at_whole_numbers(rows: str, minimise: str) -> None:
     """Practices on one site (no travel): only the moves decide.
 
@@ -634,12 +625,6 @@ def test_the_moves_stage_is_proven_at_whole_numbers(rows: str, minimise: str) ->
     assert_fewest_moves(road, rule=rule_of(minimise=minimise))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="_pricing.group_columns bases a group's whole column on any practice (the cheapest), "
-    "adds it to the group and never checks the ceiling again",
-)
 def test_a_group_kept_whole_is_never_based_outside_it() -> None:
     """G (40k) whole costs the same travel around p, q or m (200k patient-km), and m comes first
     by code: G with m would be 51k, over the ceiling. The valid plans keep G whole as {p,q} and
@@ -662,12 +647,6 @@ def test_a_group_kept_whole_is_never_based_outside_it() -> None:
     assert_fewest_moves(road, rule=rule)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="_core._claimed: parts solved one after the other, the first to continue a group "
-    "claims it, though the group keeps more in a later part",
-)
 def test_a_group_over_two_parts_is_continued_where_it_keeps_most() -> None:
     """Two parts (max_km 15, 90 km apart); G has a practice in each. The small part is solved
     first: {a1,a2} keeps 20k of G or 15k of X. Keeping X there lets {b1,b2} continue G, 40k::
@@ -692,11 +671,6 @@ def test_a_group_over_two_parts_is_continued_where_it_keeps_most() -> None:
     assert_fewest_moves(road, rule=rule)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IndexError,
-    reason="_pricing._profits indexes the group duals of a part with no reference group",
-)
 def test_a_part_without_any_group_is_planned() -> None:
     """Two parts (max_km 5): G's, and one whose practices have no group::
 
@@ -717,8 +691,8 @@ def test_a_part_without_any_group_is_planned() -> None:
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="stages.solve_reference caps each part's travel at its own least travel x (1 + F); "
-    "DESIGN's slack is the footprint's",
+    reason="the travel slack holds each independent part within F of its own least travel "
+    "(so the footprint too); over the footprint's total it could allow fewer moves",
 )
 def test_the_travel_slack_is_the_footprints() -> None:
     """The interleaved pairs (least travel 40k patient-km, 80k keeping G1 and G2 whole) and a
@@ -748,8 +722,8 @@ def test_the_travel_slack_is_the_footprints() -> None:
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="_core.solve_part: a least-exception part (shortfall) is solved without its reference: "
-    "no moves stage, the moves left to chance",
+    reason="a least-exception part (shortfall) is solved without its reference (not built yet): "
+    "no moves stage there",
 )
 def test_a_least_exception_plan_still_moves_fewest() -> None:
     """p and r (8 km apart, max_km 5) cannot share a hub; no plan reaches the floor everywhere.

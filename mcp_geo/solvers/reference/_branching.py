@@ -85,9 +85,9 @@ def _branch_pair(master: LabelledMaster, n: int) -> tuple[int, int] | None:
     """The most fractional base, else the most fractional item-base pair (None: whole)."""
     x = master.column_values()
     flow = np.zeros((n, n))
-    for col, v in zip(master.columns, x, strict=True):
+    for column, v in zip(master.columns, x, strict=True):
         if v > 1e-9:
-            flow[col.members, col.base] += v
+            flow[column.members, column.base] += v
     frac = np.minimum(flow, 1.0 - flow)
     bases = np.diagonal(frac)
     if bases.max() > 1e-6:
@@ -95,8 +95,8 @@ def _branch_pair(master: LabelledMaster, n: int) -> tuple[int, int] | None:
         return j, j
     if frac.max() <= 1e-6:
         return None
-    i, j = np.unravel_index(int(np.argmax(frac)), frac.shape)
-    return int(i), int(j)
+    item, base = np.unravel_index(int(np.argmax(frac)), frac.shape)
+    return int(item), int(base)
 
 
 def branch_and_price(

@@ -233,7 +233,7 @@ class LabelledMaster:
             values = np.zeros(total)
             for c in start:
                 values[self.n_art + keys[(c.base, c.group, c.members.tobytes())]] = 1.0
-            sol = highspy.HighsSolution()  # type: ignore[no-untyped-call]
+            sol = highspy.HighsSolution()
             sol.col_value = values.tolist()
             sol.value_valid = True
             mip.setSolution(sol)

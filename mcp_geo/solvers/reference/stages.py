@@ -73,7 +73,8 @@ def _generate(
             return max(bound, at.value), at
         if not cols:
             return bound, None
-        master.add(cols)
+        if not master.add(cols):  # only columns the master has (a branch's, or rounding)
+            return bound, None if at.artificial else at
         if time.perf_counter() >= stop_at:
             return bound, None
 
