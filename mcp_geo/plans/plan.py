@@ -9,6 +9,7 @@ changes it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -33,7 +34,12 @@ from mcp_geo.plans.metrics import (
     size_stats,
     weighted_distance_stats,
 )
-from mcp_geo.plans.reference import ReferenceOutcome, reference_outcome
+from mcp_geo.plans.reference import (
+    ReferenceOutcome,
+    SplitRules,
+    reference_outcome,
+    split_reasons,
+)
 from mcp_geo.scenario import Scenario
 from mcp_geo.solvers.areas import AREA_LEVELS
 from mcp_geo.solvers.certificate import Certificate
@@ -331,7 +337,16 @@ class Plan:
         source = self.scenario.reference
         if source is None or "reference_group" not in self.practices.columns:
             return None
-        return reference_outcome(self.practices, source=source, minimise=self.scenario.minimise)
+        outcome = reference_outcome(self.practices, source=source, minimise=self.scenario.minimise)
+        sc = self.scenario
+        rules = SplitRules(
+            hub_max=sc.hub_max,
+            max_km=_great_circle_limit(sc),
+            hubs_within=sc.hubs_within,
+            whole=sc.whole,
+        )
+        why = split_reasons(self.practices, outcome.split, rules=rules)
+        return dataclasses.replace(outcome, why_split=why)
 
     def write(self, folder: str | Path) -> Path:
         """Write the plan folder as ``mcp-geo plan --out folder`` does; returns the folder.
@@ -485,3 +500,11 @@ def level_crossings(planned: pd.DataFrame, *, level: str, mcps: bool) -> AreaCro
         mcps=area_crossings(labels, planned["mcp_id"]) if mcps else None,
         practices_without_area=int(labels.isna().sum()),
     )
+
+
+def _great_circle_limit(scenario: Scenario) -> float | None:
+    """The distance limit in great-circle km (the circuity taken off), None for road travel
+    or no limit."""
+    if scenario.travel != "great-circle" or scenario.max_km is None:
+        return None
+    return float(scenario.max_km) / float(scenario.circuity or 1.0)

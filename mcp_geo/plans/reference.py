@@ -16,13 +16,15 @@ functions of the plan's practices, so that a plan read back from its folder says
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 
+from mcp_geo.boundaries.distances import haversine_km
 from mcp_geo.plans.continuity import fate_groups, match_groups, moved
+from mcp_geo.solvers.areas import AREA_LEVELS
 
 MOVE_COLUMNS: tuple[str, ...] = (
     "practice_code",
@@ -67,6 +69,8 @@ class ReferenceOutcome:
         Hub id -> the reference group it continues.
     kept, split, merged, not_continued
         The reference groups of each fate, sorted (a group can be kept and merged).
+    why_split
+        Each split group's reason, in words (:func:`split_reasons`).
     """
 
     kind: Literal["pcn", "plan"]
@@ -81,6 +85,7 @@ class ReferenceOutcome:
     split: tuple[str, ...]
     merged: tuple[str, ...]
     not_continued: tuple[str, ...]
+    why_split: dict[str, str] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -109,6 +114,7 @@ class ReferenceOutcome:
             "groups_merged": len(self.merged),
             "groups_not_continued": len(self.not_continued),
             "split": list(self.split),
+            "why_split": {g: self.why_split[g] for g in self.split if g in self.why_split},
             "merged": list(self.merged),
             "definition": DEFINITION.format(what=self.minimise),
         }
@@ -235,6 +241,73 @@ def reference_outcome(
         merged=fates["merged"],
         not_continued=fates["not_continued"],
     )
+
+
+@dataclass(frozen=True)
+class SplitRules:
+    """What can keep a reference group from being one hub: the plan's hub rules."""
+
+    hub_max: int
+    max_km: float | None  # None: no limit, or travel not in great-circle km (not checked)
+    hubs_within: str | None
+    whole: bool
+
+
+def split_reasons(
+    practices: pd.DataFrame, split: tuple[str, ...], *, rules: SplitRules
+) -> dict[str, str]:
+    """Why each split reference group could not be one hub, in words.
+
+    The first that applies: over the ceiling; no practice of the group within the distance
+    limit of all the others (great-circle km); the area rule (``hubs_within``: the area rule
+    wins); else the objective (with ``whole``: the split stage proved that keeping it whole
+    would split more groups or break a rule; without: the fewest moves split it).
+
+    Parameters
+    ----------
+    practices
+        The plan's practices: practice_code, patients, latitude, longitude, reference_group
+        (and the area level's column under an area rule).
+    split
+        The split groups' codes.
+    rules
+        The plan's hub rules.
+
+    Returns
+    -------
+    dict[str, str]
+        Group code -> reason.
+    """
+    groups = reference_groups(practices)
+    out = {}
+    for code in split:
+        members = practices[(groups == code).to_numpy()]
+        total = int(members["patients"].sum())
+        if total > rules.hub_max:
+            out[code] = f"over the ceiling: {total:,} patients > {rules.hub_max:,}"
+            continue
+        if rules.max_km is not None and len(members) > 1:
+            lat, lon = members["latitude"].to_numpy(), members["longitude"].to_numpy()
+            km = haversine_km((lat[:, None], lon[:, None]), (lat[None, :], lon[None, :]))
+            if km.max(axis=0).min() > rules.max_km + 1e-9:
+                out[code] = (
+                    f"no practice of it is within {rules.max_km:g} km of all the others "
+                    f"(the nearest to all is {km.max(axis=0).min():.1f} km from the farthest)"
+                )
+                continue
+        level = rules.hubs_within
+        column = None if level is None else AREA_LEVELS[level].column
+        if column is not None and column in members and members[column].nunique() > 1:
+            out[code] = (
+                f"the area rule wins: its practices lie in {members[column].nunique()} {level} areas"
+            )
+            continue
+        out[code] = (
+            "keeping it whole would split more groups or break a rule (the split stage's proof)"
+            if rules.whole
+            else "the fewest moves split it (--whole keeps groups whole where the rules allow)"
+        )
+    return out
 
 
 def moves_table(practices: pd.DataFrame, outcome: ReferenceOutcome) -> pd.DataFrame:

@@ -113,7 +113,11 @@ def solve_hubs(
                 [Problem("needs each practice's reference group (reference=...)", key="reference")]
             )
         ref = ReferenceGroups.from_series(
-            inst.codes, reference, minimise=rule.minimise, travel_slack=rule.travel_slack
+            inst.codes,
+            reference,
+            minimise=rule.minimise,
+            travel_slack=rule.travel_slack,
+            whole=rule.whole,
         )
         inst = dataclasses.replace(inst, reference=ref)
     core = solve_instance(inst, options=options)

@@ -6,7 +6,7 @@ A column is a group of items around a base *and* the reference group it continue
 
 .. math::
 
-    \\min \\sum_c (\\alpha T_c + \\beta M_c) x_c                                        && (R1)
+    \\min \\sum_c (\\alpha T_c + \\beta M_c - \\gamma K_c) x_c                           && (R1)
 
     \\sum_{c \\ni i} x_c = 1 \\quad \\forall i                                            && (R2)
 
@@ -18,9 +18,13 @@ A column is a group of items around a base *and* the reference group it continue
 
     \\sum_c T_c x_c \\le T^* (1 + F) \\quad \\text{(the travel slack)}                   && (R6)
 
+    \\sum_c K_c x_c \\ge K^* \\quad \\text{(the groups held whole, after the split stage)} && (R7)
+
 Any plan with its best matching (DESIGN's moves) is one choice of columns, and a choice of
 columns is a plan whose matching keeps at least what the columns say: (R1) with
-:math:`\\alpha = 0, \\beta = 1` is the least moves.
+:math:`\\alpha = 0, \\beta = 1` is the least moves. With ``whole``, :math:`K_c` counts the
+reference groups (of two practices or more) that column c holds whole; the ``split`` stage
+(:math:`\\gamma = 1`) holds the most groups whole, so splits the fewest.
 """
 
 from __future__ import annotations
@@ -46,16 +50,19 @@ class Column:
     members: NDArray[np.int64]
     travel: float
     moves: int
+    whole: int = 0  # reference groups (of two practices or more) it holds whole
 
 
 @dataclass(frozen=True)
 class StageCosts:
-    """What a stage minimises and holds: (R1)'s weights and the caps (R5), (R6)."""
+    """What a stage minimises and holds: (R1)'s weights and the caps (R5)-(R7)."""
 
     alpha: float
     beta: float
     moves_cap: float | None = None
     travel_cap: float | None = None
+    gamma: float = 0.0  # weight of the groups held whole (the split stage minimises -whole)
+    whole_floor: float | None = None  # (R7): at least this many groups held whole
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,7 @@ class Duals:
     count: float
     moves: float
     travel: float
+    whole: float
     artificial: bool  # the LP still uses an artificial column: no bound yet
 
 
@@ -87,13 +95,14 @@ class LabelledMaster:
         self.n, self.groups, self.count, self.costs = n, groups, count, costs
         lower = [1.0] * n + [-INF] * groups
         upper = [1.0] * n + [1.0] * groups
-        self.row_count = self.row_moves = self.row_travel = -1
+        self.row_count = self.row_moves = self.row_travel = self.row_whole = -1
         for name, lo, hi in (
             ("row_count", count, count),
             ("row_moves", None, costs.moves_cap),
             ("row_travel", None, costs.travel_cap),
+            ("row_whole", costs.whole_floor, INF),
         ):
-            if hi is not None:
+            if hi is not None and (lo is not None or hi != INF):
                 setattr(self, name, len(lower))
                 lower.append(-INF if lo is None else float(lo))
                 upper.append(float(hi))
@@ -116,7 +125,8 @@ class LabelledMaster:
 
     def cost(self, col: Column) -> float:
         """(R1)'s coefficient of a column."""
-        return self.costs.alpha * col.travel + self.costs.beta * col.moves
+        c = self.costs
+        return c.alpha * col.travel + c.beta * col.moves - c.gamma * col.whole
 
     def add(self, cols: list[Column]) -> int:
         """Add the columns not already in the master; returns how many were new."""
@@ -134,6 +144,7 @@ class LabelledMaster:
                 (self.row_count, 1.0),
                 (self.row_moves, float(col.moves)),
                 (self.row_travel, col.travel),
+                (self.row_whole, float(col.whole)),
             ]
             for r, v in extra:
                 if r >= 0:
@@ -181,6 +192,7 @@ class LabelledMaster:
             count=row(self.row_count),
             moves=row(self.row_moves),
             travel=row(self.row_travel),
+            whole=row(self.row_whole),
             artificial=bool((values[: self.n_art] > 1e-6).any()),
         )
 

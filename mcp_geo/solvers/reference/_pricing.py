@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers.columns.knapsack import knapsack_window, lp_bound_rows
 
+from ._blocks import block_knapsack
 from ._master import Column, Duals, StageCosts
 from .groups import ReferenceGroups
 
@@ -71,6 +72,36 @@ class LabelledPricer:
         self.pad_cost = self.cost[self.pad, self.row_j[:, None]]
         self.pad_same = self.lab[self.pad] == self.row_g[:, None]
         self.pad_moves = self.mw[self.pad]
+        self._whole_groups(ref, labels=labels)
+
+    def _whole_groups(self, ref: ReferenceGroups, *, labels: NDArray[np.int64]) -> None:
+        """The groups a column may hold whole (two practices or more, all in the part), and
+        how many each row reaches whole (for the LP bound of the split stage's bonus)."""
+        every = np.bincount(ref.labels[ref.labels >= 0], minlength=len(ref.names))
+        here = np.bincount(labels[labels >= 0], minlength=len(ref.names))
+        self.wholes: list[NDArray[np.int64]] = []
+        self.split_anyway = 0  # groups of two or more with practices outside the part
+        if ref.whole:
+            for g, code in enumerate(self.group_codes.tolist()):
+                if every[code] >= 2 and here[code] == every[code]:
+                    self.wholes.append(np.flatnonzero(self.lab == g))
+                elif every[code] >= 2:
+                    self.split_anyway += 1
+        self.row_wholes = np.zeros(len(self.row_j), dtype=np.int64)
+        for r, j in enumerate(self.row_j.tolist()):
+            reach = set(self.nbr[j].tolist()) | {j}
+            self.row_wholes[r] = sum(reach.issuperset(m.tolist()) for m in self.wholes)
+
+    def _blocks(self, j: int, nb: NDArray[np.int64]) -> list[NDArray[np.int64]]:
+        """The whole groups a knapsack of base j over items ``nb`` can take, as positions in
+        ``nb`` (the base itself left out: it is always in)."""
+        pos = {int(i): k for k, i in enumerate(nb)}
+        out = []
+        for members in self.wholes:
+            others = [int(i) for i in members if i != j]
+            if all(i in pos for i in others):
+                out.append(np.array([pos[i] for i in others], dtype=np.int64))
+        return out
 
     def open_groups(self, members: NDArray[np.int64]) -> list[int]:
         """The groups of these items that a group of them may continue (not claimed)."""
@@ -86,12 +117,14 @@ class LabelledPricer:
         """The column of base j continuing group g (-1: none) with these members."""
         members = np.unique(np.append(members, j)).astype(np.int64)
         moved = (self.lab[members] >= 0) & (self.lab[members] != g)
+        inside = set(members.tolist())
         return Column(
             base=int(j),
             group=int(g),
             members=members,
             travel=float(self.cost[members, j].sum()),
             moves=int(self.mw[members][moved].sum()),
+            whole=sum(inside.issuperset(m.tolist()) for m in self.wholes),
         )
 
     def _profits(self, at: Duals, costs: StageCosts) -> tuple[NDArray[np.float64], ...]:
@@ -150,6 +183,8 @@ class LabelledPricer:
         hi_w = self.hi - self.w[self.row_j]
         lo_w = self.lo - self.w[self.row_j]
         upper = lp_bound_rows(self.w[self.pad], profits, self.valid, lo=lo_w, hi=hi_w)
+        bonus = costs.gamma + at.whole  # what each group held whole is worth (>= 0)
+        upper = upper + bonus * self.row_wholes
         rc_low = const - upper  # -inf upper: the window cannot be met, rc = +inf
         rc_low = np.where(np.isfinite(upper), rc_low, np.inf)
         order = np.argsort(rc_low, kind="stable")
@@ -161,15 +196,30 @@ class LabelledPricer:
                 break  # the rest keep their LP bounds (the Lagrangian bound stays valid)
             valid = self.valid[r]
             nb = self.pad[r][valid]
-            best, chosen = knapsack_window(
-                self.w[nb], profits[r][valid], lo=int(lo_w[r]), hi=int(hi_w[r])
-            )
+            blocks = self._blocks(int(self.row_j[r]), nb) if bonus > 0 else []
+            best, chosen = self._exact(nb, profits[r][valid], blocks=blocks, bonus=bonus,
+                                       window=(int(lo_w[r]), int(hi_w[r])))  # fmt: skip
             rc_best[r] = const[r] - best if np.isfinite(best) else np.inf
             if chosen is not None and rc_best[r] < -tol:
                 out.append(self.column(int(self.row_j[r]), int(self.row_g[r]), nb[chosen]))
         per_base = np.zeros(self.n)
         np.minimum.at(per_base, self.row_j, np.minimum(rc_best, 0.0))
         return out, at.value + float(per_base.sum())
+
+    def _exact(
+        self,
+        nb: NDArray[np.int64],
+        profits: NDArray[np.float64],
+        *,
+        blocks: list[NDArray[np.int64]],
+        bonus: float,
+        window: tuple[int, int],
+    ) -> tuple[float, NDArray[np.int64] | None]:
+        """The exact knapsack of one row: with blocks (whole groups earning ``bonus``) or not."""
+        lo, hi = window
+        if blocks:
+            return block_knapsack(self.w[nb], profits, blocks=blocks, bonus=bonus, lo=lo, hi=hi)
+        return knapsack_window(self.w[nb], profits, lo=lo, hi=hi)
 
     def _greedy(
         self,

@@ -35,6 +35,8 @@ class ReferenceGroups:
         ``"patients"``: a move counts the item's weight; ``"practices"``: one.
     travel_slack
         None: the moves come first; a fraction F: only plans within F of the least travel.
+    whole
+        First split as few groups as the rules allow (stage ``split``), then the moves.
     claimed
         Groups already continued by a group outside the part being solved (a practice over
         the ceiling on its own, or a part solved before): no other group may continue them.
@@ -44,6 +46,7 @@ class ReferenceGroups:
     names: tuple[str, ...]
     minimise: Minimise = "patients"
     travel_slack: float | None = None
+    whole: bool = False
     claimed: frozenset[int] = frozenset()
 
     @classmethod
@@ -54,6 +57,7 @@ class ReferenceGroups:
         *,
         minimise: Minimise = "patients",
         travel_slack: float | None = None,
+        whole: bool = False,
     ) -> ReferenceGroups:
         """The reference groups of items given by code (missing or empty: no group).
 
@@ -63,7 +67,7 @@ class ReferenceGroups:
             The instance's item codes (items not in ``groups`` have no group).
         groups
             Each item's group, indexed by item code.
-        minimise, travel_slack
+        minimise, travel_slack, whole
             As the attributes.
 
         Returns
@@ -79,7 +83,7 @@ class ReferenceGroups:
         names = tuple(sorted({t for t in text if t}))
         pos = {name: k for k, name in enumerate(names)}
         labels = np.array([pos.get(t, -1) for t in text], dtype=np.int64)
-        return cls(labels, names, minimise=minimise, travel_slack=travel_slack)
+        return cls(labels, names, minimise=minimise, travel_slack=travel_slack, whole=whole)
 
     def move_weights(self, weights: NDArray[np.int64]) -> NDArray[np.int64]:
         """What moving each item counts: its weight or one, and 0 without a group.

@@ -45,6 +45,7 @@ from .groups import ReferenceGroups
 log = logging.getLogger(__name__)
 
 MOVES_SHARE = 0.5  # of the part's time left, at most, for the moves stage
+SPLIT_SHARE = 0.35  # with whole, of the part's time left, at most, for the split stage
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,14 +105,15 @@ def _run_stage(
     master.add(pool)
     master.add(start)
     bound, at = _generate(master, pricer, costs=costs, stop_at=t0 + 0.6 * seconds)
-    gap = 0.0 if costs.beta else options.gap
+    whole = costs.beta > 0 or costs.gamma > 0  # moves and groups: whole numbers
+    gap = 0.0 if whole else options.gap
     now = time.perf_counter()
     chosen = _choose(
         master, start=start, options=options, gap=gap, stop_at=now + 0.5 * (t0 + seconds - now)
     )
     value = sum(master.cost(c) for c in chosen)
     if at is not None:
-        search = Search(chosen, value, bound, whole=costs.beta > 0, gap=gap)
+        search = Search(chosen, value, bound, whole=whole, gap=gap)
         if not search.closes(bound):
             search = branch_and_price(
                 master, pricer, search=search, stop_at=t0 + 0.97 * seconds,
@@ -211,8 +213,8 @@ def solve_reference(
     Returns
     -------
     PartResult
-        The plan, with the stages ``moves`` and ``travel`` (``least_travel`` first with a
-        travel slack) in its certificate.
+        The plan, with the stages ``moves`` and ``travel`` (``split`` before them with whole
+        groups, ``least_travel`` first with a travel slack) in its certificate.
     """
     t0 = time.perf_counter()
     assert seed.base_of is not None
@@ -230,8 +232,18 @@ def solve_reference(
                   least.objective_name)
         )  # fmt: skip
         travel_cap = least.objective * (1.0 + ref.travel_slack) + 1e-9 * abs(least.objective)
+    kept = None
+    if ref.whole:
+        split = _run_stage(
+            pricer, part, pool, costs=StageCosts(alpha=0.0, beta=0.0, gamma=1.0,
+                                                 travel_cap=travel_cap),
+            start=start, options=options, seconds=SPLIT_SHARE * deadline.remaining(),
+        )  # fmt: skip
+        kept, start = -round(split.value), split.chosen
+        stages.append(_split_stage(pricer, kept=kept, bound=split.bound))
     moves = _run_stage(
-        pricer, part, pool, costs=StageCosts(alpha=0.0, beta=1.0, travel_cap=travel_cap),
+        pricer, part, pool + start,
+        costs=StageCosts(alpha=0.0, beta=1.0, travel_cap=travel_cap, whole_floor=kept),
         start=start, options=options, seconds=MOVES_SHARE * deadline.remaining(),
     )  # fmt: skip
     least_moves = round(moves.value)
@@ -239,7 +251,8 @@ def solve_reference(
     stages.append(_stage("moves", least_moves, moves_bound, ref=ref, tolerance=0.0))
     travel = _run_stage(
         pricer, part, pool + moves.chosen,
-        costs=StageCosts(alpha=1.0, beta=0.0, moves_cap=least_moves + 0.5, travel_cap=travel_cap),
+        costs=StageCosts(alpha=1.0, beta=0.0, moves_cap=least_moves + 0.5,
+                         travel_cap=travel_cap, whole_floor=kept),
         start=moves.chosen, options=options, seconds=0.95 * deadline.remaining(),
     )  # fmt: skip
     travel_stage = Stage(
@@ -272,6 +285,17 @@ def solve_reference(
         stages=tuple(stages),
     )
     return PartResult(base_of=_base_of(part, travel.chosen), certificate=cert)
+
+
+def _split_stage(pricer: LabelledPricer, *, kept: int, bound: float) -> Stage:
+    """The split stage: the part's groups split (those it cannot hold whole included)."""
+    most = len(pricer.wholes)  # groups a plan of the part may hold whole
+    split = pricer.split_anyway + most - kept
+    least = pricer.split_anyway + most + math.ceil(bound - 1e-6)  # bound on -(groups whole)
+    least = min(split, least)
+    status: Status = "optimal" if split <= least else "feasible"
+    return Stage("split", float(split), float(least), relative_gap(float(split), float(least)),
+                 status, "reference groups split")  # fmt: skip
 
 
 def _stage(name: str, value: int, bound: int, *, ref: ReferenceGroups, tolerance: float) -> Stage:
