@@ -25,7 +25,8 @@ def test_reference_groups_and_moves_shown_as_text(tmp_path):
     from mcp_geo.scenario import Scenario
 
     sites = write_sites(tmp_path / "sites", "sites.csv", planted=True)
-    plan = run_scenario(Scenario.from_options(str(sites), {**SITES_OPTIONS, "reference": "pcn"}))
+    options = {**SITES_OPTIONS, "reference": "pcn", "time_limit": 20}
+    plan = run_scenario(Scenario.from_options(str(sites), options))
     assert plan.reference is not None
     assert len(plan.reference.moved) > 0  # 21 PCNs of about 13,500 patients, hubs of 20,000+
     written = write_map(plan, tmp_path / "map.html")

@@ -124,7 +124,13 @@ def ref_dir(tmp_path_factory):
     from mcp_geo.pipeline.footprint import run_scenario
     from mcp_geo.scenario import Scenario
 
-    options = {"reference": "pcn", "no_mcps": True, "engine": "compact", "threads": 1}
+    options = {
+        "reference": "pcn",
+        "no_mcps": True,
+        "engine": "compact",
+        "threads": 1,
+        "time_limit": 30,
+    }
     plan = run_scenario(Scenario.from_options("north-staffs", options))
     return plan, plan.write(tmp_path_factory.mktemp("ref") / "plan")
 

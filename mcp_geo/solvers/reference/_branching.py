@@ -28,7 +28,7 @@ from ._pricing import LabelledPricer
 log = logging.getLogger(__name__)
 
 Decision = tuple[int, int, bool]  # item, base, whether the item must join that base
-Generate = Callable[[float], tuple[float, Duals | None]]
+Generate = Callable[[float, Callable[[float], bool]], tuple[float, Duals | None]]
 
 
 @dataclass(frozen=True)
@@ -117,8 +117,9 @@ def branch_and_price(
     search
         The plan, its value and the root's bound.
     generate
-        Column generation at the current node until the given time: its bound, and the duals
-        when its LP is optimal over every column (None: time ran out, or no plan at the node).
+        Column generation at the current node until the given time (or until its bound closes
+        the node, by the given test): its bound, and the duals when its LP is optimal over
+        every column (None: time ran out, the node closed, or no plan at the node).
     choose
         The master's MIP over the columns the node allows (until the given time): a plan or
         None.
@@ -141,10 +142,10 @@ def branch_and_price(
         if search.closes(lower):
             continue
         _restrict(master, pricer, decisions)
-        node_bound, at = generate(stop_at)
+        node_bound, at = generate(stop_at, search.closes)
         nodes += 1
         if at is None:
-            if time.perf_counter() >= stop_at:
+            if time.perf_counter() >= stop_at and not search.closes(node_bound):
                 heapq.heappush(heap, (lower, -len(decisions), next(counter), decisions))
             continue  # else no plan at this node
         node_bound = max(lower, node_bound)

@@ -19,6 +19,7 @@ import dataclasses
 import logging
 import math
 import time
+from collections.abc import Callable
 
 import networkx as nx
 import numpy as np
@@ -59,10 +60,16 @@ class StageRun:
 
 
 def _generate(
-    master: LabelledMaster, pricer: LabelledPricer, *, costs: StageCosts, stop_at: float
+    master: LabelledMaster,
+    pricer: LabelledPricer,
+    *,
+    costs: StageCosts,
+    stop_at: float,
+    enough: Callable[[float], bool] | None = None,
 ) -> tuple[float, Duals | None]:
     """Column generation until no column prices out or time is up: the best bound found, and
-    the duals at which nothing priced out (None when time stopped it first)."""
+    the duals at which nothing priced out (None when time stopped it first, or when the bound
+    is ``enough``: a branch's node that cannot beat the plan)."""
     bound = -math.inf
     most = max(40, pricer.n)
     while True:
@@ -70,6 +77,8 @@ def _generate(
         tol = 1e-7 * max(1.0, abs(at.value))
         cols, lagrange = pricer.price(at, costs, most=most, tol=tol)
         bound = max(bound, lagrange)
+        if enough is not None and enough(bound):
+            return bound, None
         if not cols and not at.artificial:
             return max(bound, at.value), at
         if not cols:
@@ -117,7 +126,9 @@ def _run_stage(
         if not search.closes(bound):
             search = branch_and_price(
                 master, pricer, search=search, stop_at=t0 + 0.97 * seconds,
-                generate=lambda stop: _generate(master, pricer, costs=costs, stop_at=stop),
+                generate=lambda stop, enough: _generate(
+                    master, pricer, costs=costs, stop_at=stop, enough=enough
+                ),
                 choose=lambda stop: _choose_proved(
                     master, options=options, gap=gap, stop_at=stop
                 )[0],
