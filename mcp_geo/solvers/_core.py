@@ -149,7 +149,8 @@ def solve_part(
     return ENGINES[engine].solve(inst, part, options=options, deadline=deadline)
 
 
-SEED_SHARE = 0.3  # of a part's time, at most, for its plan from scratch (with a reference)
+SEED_SHARE = 0.4  # of a part's time, at most, for its plan from scratch (with a reference)
+SEED_GAP = 0.01  # that plan's gap when it only seeds the stages (no travel slack)
 
 
 def _from_reference(
@@ -158,10 +159,13 @@ def _from_reference(
     """A part planned from the reference groups, seeded with its plan from scratch."""
     assert inst.reference is not None
     share = Deadline(SEED_SHARE * deadline.remaining())
+    first = options  # only a first plan is needed without a travel slack: stop near the best
+    if inst.reference.travel_slack is None:
+        first = dataclasses.replace(options, gap=max(options.gap, SEED_GAP))
     if part.count is not None:
-        seed = _solve_counted(inst, part, engine=engine, options=options, deadline=share)
+        seed = _solve_counted(inst, part, engine=engine, options=first, deadline=share)
     else:
-        seed = ENGINES[engine].solve(inst, part, options=options, deadline=share)
+        seed = ENGINES[engine].solve(inst, part, options=first, deadline=share)
     if seed.base_of is None:
         return seed  # infeasible (the caller explains), or no plan in time
     return solve_reference(

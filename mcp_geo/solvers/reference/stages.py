@@ -138,6 +138,8 @@ def _run_stage(
         "reference stage (alpha %g, beta %g): %d columns; plan %.1f, bound %.1f in %.1fs",
         costs.alpha, costs.beta, len(master.columns), value, bound, time.perf_counter() - t0,
     )  # fmt: skip
+    floor = -len(pricer.wholes) if costs.gamma else 0.0  # costs are >= 0 (-whole: >= -groups)
+    bound = max(bound, floor)
     return StageRun(chosen, float(value), min(bound, float(value)), time.perf_counter() - t0)
 
 
