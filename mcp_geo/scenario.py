@@ -210,20 +210,31 @@ class Scenario:
         return read_scenario(path)
 
     @classmethod
-    def from_command_line(cls, footprint: str, options: Mapping[str, Any]) -> Scenario:
+    def from_command_line(
+        cls,
+        footprint: str,
+        options: Mapping[str, Any],
+        *,
+        file: tuple[str, Scenario] | None = None,
+    ) -> Scenario:
         """The scenario of a command line: FOOTPRINT (or a scenario file) and the options given.
 
         ``options`` maps keys to the values parsed (``None``: not given, the file's or the
         default value stays; ``"none"``: no limit). Messages name the option (``--max-km``),
-        or the scenario file and key for values that came from the file.
+        or the scenario file and key for values that came from the file. ``file`` is a
+        scenario file already read (its name and scenario; ``sweep --scenario``), the base
+        of FOOTPRINT and the options.
         """
         unknown = sorted(set(options) - KNOWN_KEYS)
         if unknown:
             raise ValueError(f"not scenario options: {unknown}")  # a programming error
         given = _given(options, where=cli_name)
-        if footprint.strip().lower().endswith(".toml"):
+        file_name: str | None
+        if file is not None:
+            file_name, base = file[0], {**file[1].options(), "footprint": footprint}
+        elif footprint.strip().lower().endswith(".toml"):
             base = read_scenario(footprint).options()
-            file_name: str | None = footprint
+            file_name = footprint
         else:
             base = {"footprint": footprint}
             file_name = None
@@ -531,6 +542,94 @@ def _from_file_values(values: Mapping[str, Any], *, source: str) -> Scenario:
 
 def read_scenario(path: str | Path) -> Scenario:
     """Read a scenario TOML file; relative paths in it are relative to the file's folder."""
+    values = load_toml(path)
+    return scenario_from_values(values, folder=Path(path).absolute().parent, source=str(path))
+
+
+def scenario_from_values(values: dict[str, Any], *, folder: Path, source: str) -> Scenario:
+    """The scenario of a scenario file's values (:func:`load_toml`), its relative paths taken
+    from ``folder``; problems name ``source`` and the key.
+
+    Parameters
+    ----------
+    values
+        The file's keys and values (changed in place: paths made absolute).
+    folder
+        The file's folder.
+    source
+        The file, as messages name it.
+
+    Returns
+    -------
+    Scenario
+        The scenario.
+
+    Raises
+    ------
+    ValidationError
+        Every unknown key and bad value, each named.
+    """
+    values.update(_map_paths(values, lambda p: _absolute(p, folder)))
+    return _from_file_values(values, source=source)
+
+
+def absolute_paths(values: Mapping[str, Any], *, folder: Path) -> dict[str, str]:
+    """The path-like values of ``values`` (footprint files, roads, bases, a reference plan),
+    made absolute from ``folder``; the others left out.
+
+    Parameters
+    ----------
+    values
+        Scenario keys and values.
+    folder
+        The folder relative paths are relative to.
+
+    Returns
+    -------
+    dict of str to str
+        key -> the absolute path (a ``polygon:`` footprint keeps its prefix).
+    """
+    return _map_paths(values, lambda p: _absolute(p, folder))
+
+
+def relative_paths(values: Mapping[str, Any], *, folder: Path) -> dict[str, str]:
+    """The path-like values of ``values`` written relative to ``folder`` (as :meth:`Scenario.to_toml`
+    writes them).
+
+    Parameters
+    ----------
+    values
+        Scenario keys and values.
+    folder
+        The folder the file is written to.
+
+    Returns
+    -------
+    dict of str to str
+        key -> the relative path.
+    """
+    return _map_paths(values, lambda p: _relative(p, folder))
+
+
+def load_toml(path: str | Path) -> dict[str, Any]:
+    """The keys and values of a TOML file (UTF-8 or UTF-16), every failure a ValidationError
+    naming the file.
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    dict
+        The parsed values.
+
+    Raises
+    ------
+    ValidationError
+        The file is missing, a folder, unreadable, not text or not TOML.
+    """
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -555,6 +654,4 @@ def read_scenario(path: str | Path) -> Scenario:
         raise ValidationError(
             [Problem(f"not a valid TOML file: {exc}", source=str(path))]
         ) from None
-    folder = path.absolute().parent
-    values.update(_map_paths(values, lambda p: _absolute(p, folder)))
-    return _from_file_values(values, source=str(path))
+    return values

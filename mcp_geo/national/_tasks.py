@@ -15,6 +15,7 @@ import logging
 import os
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -54,6 +55,9 @@ class FootprintJob:
     fingerprint
         :func:`mcp_geo.pipeline.footprint.fingerprint` of its practices, scenario and travel measure; a part
         written with the same fingerprint is reused on a re-run.
+    folder
+        Where the plan is written, relative to the run's folder of parts (a sweep's
+        ``cells/3``); empty for a national part, named by its code and fingerprint.
     """
 
     code: str
@@ -62,11 +66,13 @@ class FootprintJob:
     practices: int
     patients: int
     fingerprint: str
+    folder: str = ""
 
     @property
     def part_name(self) -> str:
-        """The folder name of this footprint's part: ``<code>-<first 16 hex of fingerprint>``."""
-        return f"{self.code}-{self.fingerprint[:16]}"
+        """The folder of this job's plan: ``folder``, or for a national part
+        ``<code>-<first 16 hex of fingerprint>``."""
+        return self.folder or f"{self.code}-{self.fingerprint[:16]}"
 
 
 @dataclass(frozen=True)
@@ -231,4 +237,99 @@ def _failed(
         certificates=certificates,
         timings={"total": round(time.perf_counter() - started, 3)},
         worker=f"pid {os.getpid()}",
+    )
+
+
+def jobs_to_solve(
+    jobs: Sequence[FootprintJob],
+    *,
+    parts: Path,
+    resume: bool,
+    finished: Callable[[FootprintResult], None],
+) -> list[FootprintJob]:
+    """The jobs to solve; each one an earlier run wrote (when resuming) is ``finished`` now.
+
+    A part is reused when it is a complete plan folder; a job with a ``folder`` of its own (not
+    named by its fingerprint) also needs the fingerprint in its report.json to be the job's.
+
+    Parameters
+    ----------
+    jobs
+        Every job of the run.
+    parts
+        The folder the parts are written in.
+    resume
+        Reuse the parts an earlier run wrote (False: solve every job).
+    finished
+        Called with the result of each job reused.
+
+    Returns
+    -------
+    list of FootprintJob
+        The jobs to solve, in ``jobs``' order.
+    """
+    todo = []
+    for job in jobs:
+        part = parts / job.part_name
+        reused = reusable_part(part) if resume else None
+        if reused is not None and job.folder and reused.get("fingerprint") != job.fingerprint:
+            reused = None
+        if reused is not None:
+            finished(resumed_result(job, part, reused))
+        else:
+            todo.append(job)
+    return todo
+
+
+def reusable_part(part: Path) -> dict[str, Any] | None:
+    """The report of a complete part folder, or None.
+
+    Parameters
+    ----------
+    part
+        A folder a task writes.
+
+    Returns
+    -------
+    dict or None
+        Its report.json, when it is a complete plan folder.
+    """
+    import json
+
+    from mcp_geo.plans.read import is_plan_dir
+
+    if not is_plan_dir(part):
+        return None
+    try:
+        report: dict[str, Any] = json.loads((part / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return report if isinstance(report, dict) else None
+
+
+def resumed_result(job: FootprintJob, part: Path, report: dict[str, Any]) -> FootprintResult:
+    """The result of a job whose part an earlier run wrote.
+
+    Parameters
+    ----------
+    job
+        The job.
+    part
+        Its folder.
+    report
+        Its report.json.
+
+    Returns
+    -------
+    FootprintResult
+        Solved and resumed, with the part's certificates and timings.
+    """
+    log.info("%s: reusing %s", job.code, part)
+    return FootprintResult(
+        job=job,
+        status="solved",
+        certificates=report.get("certificates"),
+        timings=report.get("timings", {}),
+        part=part,
+        resumed=True,
     )

@@ -35,7 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from mcp_geo._errors import Problem, ValidationError
-from mcp_geo.national._tasks import PARTS, FootprintJob, FootprintResult, solve_footprint
+from mcp_geo.national._tasks import (
+    PARTS,
+    FootprintJob,
+    FootprintResult,
+    jobs_to_solve,
+    solve_footprint,
+)
 from mcp_geo.scenario import Scenario
 
 log = logging.getLogger(__name__)
@@ -335,7 +341,7 @@ def plan_england(
             if progress is not None:
                 progress(result, len(results), total)
 
-        todo = _to_solve(jobs, parts=parts, resume=resume, finished=finished)
+        todo = jobs_to_solve(jobs, parts=parts, resume=resume, finished=finished)
         log.info(
             "%d footprints by %s: %d to solve, %d resumed", total, by, len(todo), total - len(todo)
         )
@@ -377,24 +383,6 @@ def plan_england(
             seconds=time.perf_counter() - started,
             solve_seconds=solve_seconds,
         )
-
-
-def _to_solve(
-    jobs: Sequence[FootprintJob],
-    *,
-    parts: Path,
-    resume: bool,
-    finished: Callable[[FootprintResult], None],
-) -> list[FootprintJob]:
-    """The jobs to solve; each one an earlier run wrote (when resuming) is ``finished`` now."""
-    todo = []
-    for job in jobs:
-        reused = _reusable(parts / job.part_name) if resume else None
-        if reused is not None:
-            finished(_resumed(job, parts / job.part_name, reused))
-        else:
-            todo.append(job)
-    return todo
 
 
 def _write_england(
@@ -473,33 +461,6 @@ def _option_problems(*, workers: object, scheduler: str | None) -> list[Problem]
             )
         )
     return problems
-
-
-def _reusable(part: Path) -> dict[str, Any] | None:
-    """The report of a complete part folder, or None."""
-    import json
-
-    from mcp_geo.plans.read import is_plan_dir
-
-    if not is_plan_dir(part):
-        return None
-    try:
-        report: dict[str, Any] = json.loads((part / "report.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return report
-
-
-def _resumed(job: FootprintJob, part: Path, report: dict[str, Any]) -> FootprintResult:
-    log.info("%s: reusing %s", job.code, part)
-    return FootprintResult(
-        job=job,
-        status="solved",
-        certificates=report.get("certificates"),
-        timings=report.get("timings", {}),
-        part=part,
-        resumed=True,
-    )
 
 
 __all__ = [
