@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
-from mcp_geo._errors import Problem, UnknownKeywordError
+from mcp_geo._errors import Problem, UnknownKeywordError, ValidationError
 from mcp_geo.scenario import OPTION_KEYS, Scenario
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from mcp_geo.national.run import NationalPlan, Progress
+    from mcp_geo.national.sweep import Sweep
     from mcp_geo.pipeline.compare import Comparison
     from mcp_geo.plans.plan import Plan
 
@@ -386,4 +387,135 @@ reference, minimise, whole, travel_slack, data
         codes=None if only is None else list(only),
         resume=resume,
         map_html=map_html,
+    )
+
+
+@suggest_keywords
+def sweep(
+    footprints: str | Sequence[str],
+    *,
+    vary: Mapping[str, Sequence[Any]] | None = None,
+    out: str | Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = True,
+    progress: Progress | None = None,
+    snapshot: str | None = None,
+    hub_min: int | None = None,
+    hub_max: int | None = None,
+    hubs: int | Literal["fewest"] | None = None,
+    max_km: Limit = None,
+    mcp_min: int | None = None,
+    mcp_max: int | None = None,
+    mcps: int | Literal["fewest"] | None = None,
+    mcp_max_km: Limit = None,
+    no_mcps: bool | None = None,
+    objective: Literal["weighted", "distance"] | None = None,
+    engine: Literal["auto", "compact", "columns"] | None = None,
+    solver: Literal["highs", "cbc"] | None = None,
+    mode: Literal["staged", "joint"] | None = None,
+    gap: float | None = None,
+    time_limit: float | None = None,
+    threads: int | None = None,
+    strict: bool | None = None,
+    hubs_within: AreaLevel | None = None,
+    mcps_within: AreaLevel | None = None,
+    travel: Literal["great-circle", "road"] | None = None,
+    roads: str | None = None,
+    metric: Literal["km", "minutes"] | None = None,
+    max_minutes: Limit = None,
+    mcp_max_minutes: Limit = None,
+    circuity: float | None = None,
+    base_min_patients: int | None = None,
+    mcp_base_min_patients: int | None = None,
+    bases: str | None = None,
+    reference: str | None = None,
+    minimise: Literal["patients", "practices"] | None = None,
+    whole: bool | None = None,
+    travel_slack: float | None = None,
+    data: str | Path | None = None,
+) -> Sweep:
+    """Plan a grid of scenarios on Dask, each cell its own certified plan, and write the sweep.
+
+    Parameters
+    ----------
+    footprints
+        One footprint or several (one more dimension of the grid, the slowest), as for
+        :func:`plan`; or a scenario file (``"sweep.toml"``) with a ``[sweep]`` table
+        (``footprints``, ``vary``): the keywords given override its values.
+    vary
+        Each varied option by its keyword name and its values (``{"hub_max": [45_000,
+        50_000], "max_km": [10, 15]}``), each checked as :func:`plan` checks it; the cells
+        are numbered from 1 in grid order (footprints, then the options in the order given).
+    out
+        The sweep folder: ``sweep.csv``, ``timings.json``, ``cells/<n>/``, ``scenario.toml``
+        (and ``base/`` when the options given outside ``vary`` are not a cell). Resumable: a
+        re-run reuses the cells written with the same inputs.
+    workers, scheduler
+        Dask workers of a local cluster (default: all cores), or a running scheduler.
+    resume, progress
+        Reuse the cells of an earlier run; a callback as each cell ends.
+    snapshot, hub_min, ..., travel_slack, data
+        As for :func:`plan`: every cell's options outside ``vary``. An option may not be
+        given both here and in ``vary``.
+
+    Returns
+    -------
+    Sweep
+        ``.rows`` (sweep.csv's rows), ``.cells`` (each cell's result), ``.summary()``.
+
+    Raises
+    ------
+    ValidationError
+        A bad option or varied value (naming it), an unknown footprint, a bad ``out``.
+
+    Examples
+    --------
+    >>> import mcp_geo
+    >>> grid = mcp_geo.sweep("north-staffs", vary={"hub_max": [45_000, 55_000]},
+    ...                      no_mcps=True, out="sweeps/ns")  # doctest: +SKIP
+    >>> [(row.cell, row.n_hubs, row.status) for row in grid.rows]  # doctest: +SKIP
+    [('1', 16, 'optimal'), ('2', 16, 'optimal')]
+    """
+    from mcp_geo.national._grid import SweepSpec, api_where, read_sweep_file, spec_problems
+    from mcp_geo.national.sweep import sweep as run
+
+    given = dict(vary or {})
+    options = _options(locals())
+    file = None
+    if isinstance(footprints, str) and footprints.strip().lower().endswith(".toml"):
+        file = read_sweep_file(footprints)
+        spots = list(file.footprints)
+    else:
+        spots = [footprints] if isinstance(footprints, str) else list(footprints)
+    problems = [
+        Problem(f"is also varied in vary[{key!r}]: give it once", source=f"keyword {key!r}")
+        for key in given
+        if options.get(key) is not None
+    ]
+    if problems or not spots:
+        problems += [] if spots else [Problem("give one or more footprints", source="footprints")]
+        raise ValidationError(problems, context="sweep")
+    varied = {**dict(file.vary if file is not None else ()), **given}
+    base = Scenario.from_options(
+        spots[0], {k: v for k, v in options.items() if k not in varied},
+        base=None if file is None else file.base,
+    )  # fmt: skip
+
+    def where(key: str) -> str:
+        return api_where(key) if key in given or file is None else file.where(key)
+
+    items = [(key, tuple(values)) for key, values in varied.items()]
+    problems = spec_problems(base, spots, items, where=where)
+    if problems:
+        raise ValidationError(problems, context="sweep")
+    spec = SweepSpec(base=base, footprints=tuple(spots), vary=tuple(items))
+    return run(
+        spec,
+        out=out,
+        data_dir=data,
+        scheduler=scheduler,
+        workers=workers,
+        progress=progress,
+        resume=resume,
     )

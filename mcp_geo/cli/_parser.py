@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mcp_geo import ATTRIBUTION, __version__
 from mcp_geo.solvers.areas import LEVEL_NAMES
@@ -363,6 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plan_options(compare)
     _add_data_options(compare)
 
+    _add_sweep_command(commands, shared)
+
     data = commands.add_parser(
         "data", parents=[shared], help="check or download the official data files"
     )
@@ -394,3 +396,71 @@ def build_parser() -> argparse.ArgumentParser:
         "--refresh", action="store_true", help="fetch undated ('latest') files again"
     )
     return parser
+
+
+def _add_sweep_command(commands: Any, shared: argparse.ArgumentParser) -> None:
+    """`mcp-geo sweep`: a grid of plans over varied options (issue 21)."""
+    sweep = commands.add_parser(
+        "sweep",
+        parents=[shared],
+        help="plan a grid of scenarios (footprints x varied options), each cell its own plan",
+        description="Plans every cell of the grid (the footprints, then each --vary option in "
+        "the order given, values in the order given) on Dask, as `plan` would plan it, and "
+        "writes DIR/sweep.csv (one row per cell), DIR/timings.json, DIR/cells/<n>/ (each "
+        "cell's plan folder), DIR/scenario.toml (the sweep, with a [sweep] table) and, when "
+        "the options given outside --vary are not a cell, their plan in DIR/base/.",
+    )
+    sweep.add_argument(
+        "footprint",
+        metavar="FOOTPRINT",
+        nargs="*",
+        help="the footprints (as for `plan`; several are one more dimension of the grid)",
+    )
+    sweep.add_argument(
+        "--vary",
+        action="append",
+        metavar="NAME=V1,V2,...",
+        help="an option of `plan` that takes a value (hub-max, max-km, hubs, ...) and its "
+        "values, e.g. --vary hub-max=45000,50000,55000; repeat for more options",
+    )
+    sweep.add_argument(
+        "--scenario",
+        metavar="FILE",
+        help="a scenario file: its options, and its [sweep] table (footprints, vary); the "
+        "footprints, options and --vary given here override it",
+    )
+    sweep.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    sweep.add_argument(
+        "--workers", type=int, metavar="N", help="local cluster workers (default: all cores)"
+    )
+    sweep.add_argument(
+        "--scheduler", metavar="ADDRESS", help="a running Dask scheduler (default: a local cluster)"
+    )
+    sweep.add_argument(
+        "--no-resume", action="store_true", help="solve every cell again (ignore DIR/cells)"
+    )
+    sweep.add_argument(
+        "--json", action="store_true", help="print sweep.csv's rows as JSON on stdout"
+    )
+    _add_plan_options(sweep)
+    _add_data_options(sweep)
+
+
+def plan_option_actions() -> dict[str, argparse.Action]:
+    """The options of `plan` that are scenario keys, by their option string (``--hub-max``):
+    how `sweep --vary` parses and checks each value as `plan` does.
+
+    Returns
+    -------
+    dict of str to argparse.Action
+        Option string -> its action (``dest`` is the scenario key).
+    """
+    parser = argparse.ArgumentParser(add_help=False)
+    _add_plan_options(parser)
+    _add_data_options(parser)
+    return {
+        option: action
+        for action in parser._actions
+        for option in action.option_strings
+        if action.dest in SCENARIO_OPTIONS
+    }

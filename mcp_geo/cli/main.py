@@ -546,12 +546,19 @@ def _excluded_line(plan: Plan) -> str:
     return f"excluded: {total:,} practice{'s' if total != 1 else ''} of the footprint ({why})"
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from mcp_geo.cli._sweep import run_sweep
+
+    return run_sweep(args)
+
+
 _COMMANDS = {
     "footprints": _cmd_footprints,
     "data": _cmd_data,
     "plan": _cmd_plan,
     "map": _cmd_map,
     "compare": _cmd_compare,
+    "sweep": _cmd_sweep,
 }
 
 
@@ -568,7 +575,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose, quiet=args.quiet)
-    if args.quiet and args.command in ("plan", "compare"):
+    if args.quiet and args.command in ("plan", "compare", "sweep"):
         from mcp_geo.solvers import discard_solver_banners
 
         discard_solver_banners()

@@ -151,13 +151,15 @@ class SweepSpec:
         beside: list[Cell] = []
         several = len(self.footprints) > 1
         for k, footprint in enumerate(self.footprints, start=1):
-            base = self._cell("", "", footprint, {})
+            base = self._cell("", folder="", footprint=footprint, values={})
             base_label = ""
             first = len(grid)
             for combo in itertools.product(*(values for _key, values in self.vary)):
                 label = str(len(grid) + 1)
                 values = dict(zip(self.varied, combo, strict=True))
-                cell = self._cell(label, f"cells/{label}", footprint, values)
+                cell = self._cell(
+                    label, folder=f"cells/{label}", footprint=footprint, values=values
+                )
                 if not base_label and cell.scenario is not None and cell.options == base.options:
                     base_label = label
                 grid.append(cell)
@@ -173,7 +175,7 @@ class SweepSpec:
                 beside[-1] = replace(beside[-1], base=base_label)
         return grid, beside
 
-    def _cell(self, label: str, folder: str, footprint: str, values: Mapping[str, Any]) -> Cell:
+    def _cell(self, label: str, *, folder: str, footprint: str, values: Mapping[str, Any]) -> Cell:
         """A cell: its scenario, or the reason its values cannot go together."""
         given = {**values, "threads": self.base.threads or 1}
         try:

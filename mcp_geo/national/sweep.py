@@ -283,13 +283,12 @@ def _write(
         content = timings(results, workers=used, solve=solve_seconds, total=total)
         path.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
 
+    def text(content: str) -> Callable[[Path], None]:
+        return lambda path: _write_text(path, content)
+
     writers: dict[str, Callable[[Path], None]] = {
-        "sweep.csv": lambda path: path.write_text(
-            rows_csv(rows, options=options), encoding="utf-8"
-        ),
-        "scenario.toml": lambda path: path.write_text(
-            spec.to_toml(relative_to=out), encoding="utf-8"
-        ),
+        "sweep.csv": text(rows_csv(rows, options=options)),
+        "scenario.toml": text(spec.to_toml(relative_to=out)),
         CELLS: functools.partial(_link_parts, out / CELLS, keep=cells),
         "timings.json": timings_file,
     }
@@ -297,6 +296,10 @@ def _write(
         if results[cell.label].part is not None:
             writers[cell.folder] = functools.partial(_link_folder, out / cell.folder)
     write_output_dir(out, writers, kind="sweep")
+
+
+def _write_text(path: Path, content: str) -> None:
+    path.write_text(content, encoding="utf-8")
 
 
 def _link_folder(source: Path, target: Path) -> None:
