@@ -411,9 +411,10 @@ def _add_sweep_command(commands: Any, shared: argparse.ArgumentParser) -> None:
         "the options given outside --vary are not a cell, their plan in DIR/base/.",
     )
     sweep.add_argument(
-        "footprint",
+        "footprints",
         metavar="FOOTPRINT",
         nargs="*",
+        default=None,
         help="the footprints (as for `plan`; several are one more dimension of the grid)",
     )
     sweep.add_argument(

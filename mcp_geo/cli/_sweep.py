@@ -135,7 +135,7 @@ def sweep_spec(args: argparse.Namespace) -> Any:  # SweepSpec
     from mcp_geo.scenario import Scenario
 
     file: SweepFile | None = None if args.scenario is None else read_sweep_file(args.scenario)
-    footprints = list(args.footprint) or list(file.footprints if file is not None else [])
+    footprints = list(args.footprints or ()) or list(file.footprints if file is not None else [])
     given, problems = parse_vary(args.vary or [])
     vary = {**dict(file.vary if file is not None else ()), **given}
     options = {key: getattr(args, key) for key in SCENARIO_OPTIONS}

@@ -177,7 +177,13 @@ class SweepSpec:
 
     def _cell(self, label: str, *, folder: str, footprint: str, values: Mapping[str, Any]) -> Cell:
         """A cell: its scenario, or the reason its values cannot go together."""
-        given = {**values, "threads": self.base.threads or 1}
+        merged = {**self.base.options(), **values}
+        floats = {  # 10 and 10.0 are one value: one scenario text, one fingerprint
+            k: float(v)
+            for k, v in merged.items()
+            if k in FLOAT_KEYS and isinstance(v, int) and not isinstance(v, bool)
+        }
+        given = {**values, **floats, "threads": self.base.threads or 1}
         try:
             scenario = Scenario.from_options(footprint, given, base=self.base)
         except ValidationError as exc:

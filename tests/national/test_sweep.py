@@ -144,6 +144,16 @@ def test_rerun_resumes_then_solves_again_byte_identical(grid, cluster) -> None:
         assert resumed == {resume}
         assert len(again.resumed) == (4 if resume else 0)
         assert (result.out / "sweep.csv").read_bytes() == first
+    # the command line, from the sweep's own scenario.toml, finds the same cells (max_km 10
+    # given to the API, 10.0 in the file) and resumes them all
+    status = main(
+        ["sweep", "--scenario", str(result.out / "scenario.toml"), "--out", str(result.out),
+         "--scheduler", cluster.scheduler_address, "-q"]
+    )  # fmt: skip
+    timings = json.loads((result.out / "timings.json").read_text(encoding="utf-8"))
+    assert status == 0
+    assert {cell["resumed"] for cell in timings["cells"].values()} == {True}
+    assert (result.out / "sweep.csv").read_bytes() == first
     for cell in range(1, 5):  # every cell ended by proof, so the rows must be the same
         report = json.loads((result.out / "cells" / str(cell) / "report.json").read_text())
         assert report["certificates"]["hubs"]["ended_by"] == "proof"
