@@ -174,7 +174,9 @@ class AlternativeMaster:
             count=float(duals[self.row_count]) if self.row_count >= 0 else 0.0,
         )
 
-    def solve_mip(self, *, time_limit: float, threads: int) -> MipResult:
+    def solve_mip(
+        self, *, time_limit: float, threads: int, start: list[Column] | None = None
+    ) -> MipResult:
         """The best choice of the columns (artificial ones left out), by HiGHS.
 
         Parameters
@@ -183,6 +185,8 @@ class AlternativeMaster:
             Seconds.
         threads
             Solver threads.
+        start
+            A plan of the master's columns that meets (A2)-(A5), handed to HiGHS first.
 
         Returns
         -------
@@ -202,6 +206,15 @@ class AlternativeMaster:
                                   np.ones(total, dtype=np.uint8))  # fmt: skip
         art = np.arange(self.n_art, dtype=np.int32)
         mip.changeColsBounds(self.n_art, art, np.zeros(self.n_art), np.zeros(self.n_art))
+        if start:
+            where = {(c.base, c.key): k for k, c in enumerate(self.columns)}
+            values = np.zeros(total)
+            for c in start:
+                values[self.n_art + where[(c.base, c.key)]] = 1.0
+            sol = highspy.HighsSolution()
+            sol.col_value = values.tolist()
+            sol.value_valid = True
+            mip.setSolution(sol)
         mip.run()
         status = mip.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:

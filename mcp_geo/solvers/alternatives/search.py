@@ -242,14 +242,21 @@ def _solve_one(
     master = AlternativeMaster(
         n=items.n, travel_cap=cap, count=count, earlier=earlier, threads=threads
     )
+    start = None
     if listed is not None:
         master.add(listed)
     else:
+        nudged = _nudged(items, cap=cap, earlier=earlier)
+        for plan in nudged:
+            master.add(plan)
+        start = nudged[0] if nudged else None
         master.add([items.column(j, m) for (j, _), m in pool.items()])
         stop_at = t0 + GENERATION_SHARE * seconds
         bound, ended_by = _generate(master, Pricer(items), stop_at=stop_at)
         pool.update({(c.base, c.key): c.members for c in master.columns})
-    mip = master.solve_mip(time_limit=t0 + seconds - time.perf_counter(), threads=threads)
+    mip = master.solve_mip(
+        time_limit=t0 + seconds - time.perf_counter(), threads=threads, start=start
+    )
     if mip.chosen is None:
         if mip.infeasible and listed is not None:
             return "no other plan within the travel slack differs from the plans before (proven)"
@@ -284,6 +291,46 @@ def _chosen(
         method="every column listed" if listed else "column generation", columns=columns,
     )  # fmt: skip
     return local, record
+
+
+NUDGES = 20  # plans one practice away from an earlier plan, seeding the master
+
+
+def _nudged(items: Items, *, cap: float, earlier: list[frozenset[bytes]]) -> list[list[Column]]:
+    """Plans that move one practice of an earlier plan to a neighbouring hub, within the
+    windows, the allowed pairs and the travel cap, unlike every earlier plan: the least
+    travel first (the first one starts the MIP: a plan the master can always return). The
+    count is unchanged (no hub opens or closes)."""
+    found: dict[bytes, tuple[float, list[Column]]] = {}
+    for lab in items.labels:
+        hubs = {int(j): m for j, m in _plan_hubs(items, lab)}
+        if len(hubs) != len(np.unique(lab)):
+            continue  # a hub with no allowed base among its members: not a plan of columns
+        base = {int(i): j for j, m in hubs.items() for i in m.tolist()}
+        load = {j: int(items.w[m].sum()) for j, m in hubs.items()}
+        plan_travel = sum(float(items.cost[m, j].sum()) for j, m in hubs.items())
+        for i in range(items.n):
+            src = base[i]
+            if i == src or load[src] - items.w[i] < items.lo[src]:
+                continue
+            for dst, members in hubs.items():
+                if (
+                    dst == src
+                    or not items.allowed[i, dst]
+                    or load[dst] + items.w[i] > items.hi[dst]
+                ):
+                    continue
+                travel = plan_travel - items.cost[i, src] + items.cost[i, dst]
+                if travel > cap:
+                    continue
+                moved = [items.column(src, hubs[src][hubs[src] != i]),
+                         items.column(dst, np.append(members, i))]  # fmt: skip
+                plan = moved + [items.column(j, m) for j, m in hubs.items() if j not in (src, dst)]
+                key = b"".join(sorted(c.key for c in plan))
+                if all(not all(c.key in hubs_r for c in plan) for hubs_r in earlier):
+                    found.setdefault(key, (travel, plan))
+    ranked = sorted(found.values(), key=lambda tp: tp[0])[:NUDGES]
+    return [plan for _, plan in ranked]
 
 
 def _plan_hubs(items: Items, labels: NDArray[np.int64]) -> list[tuple[int, NDArray[np.int64]]]:
