@@ -136,13 +136,12 @@ def plan_footprint(
     step
         Called with a short description as each stage starts (for progress displays).
     hubs
-        Hubs already solved (an alternative's): the MCPs and the rest are planned from them.
+        Hubs already solved (an alternative's): the rest is planned from them.
 
     Returns
     -------
     Plan
-        The plan; its ``timings.load`` is 0 (the caller adds the time spent reading). With
-        ``scenario.alternatives``, its alternatives too (:mod:`._alternatives`).
+        The plan (and its alternatives); ``timings.load`` is 0 (the caller adds it).
 
     Raises
     ------
@@ -168,7 +167,7 @@ def plan_footprint(
     groups = _groups(inputs.reference, practices)
     levels = solve_levels(
         practices, scenario=scenario, travel=travel, announce=announce, sites=sites,
-        reference=groups, hubs=hubs,
+        reference=groups, solved=hubs,
     )  # fmt: skip
     planned, hub_table, mcp_table = _planned_tables(practices, levels=levels, travel=travel)
     planned = _with_reference(planned, inputs.reference)
@@ -223,10 +222,19 @@ def plan_footprint(
             total=time.perf_counter() - started,
         ),
     )
-    if not scenario.alternatives or levels.hub_solution is None:
+    return _alternatives(plan, inputs, practices=practices, travel=travel, levels=levels)
+
+
+def _alternatives(
+    plan: Plan, inputs: PlanInputs, *, practices: pd.DataFrame, travel: TravelMatrix,
+    levels: Levels,
+) -> Plan:  # fmt: skip
+    """The plan with its alternatives when the scenario asks for them."""
+    if not plan.scenario.alternatives or levels.hub_solution is None:
         return plan
     return with_alternatives(
-        plan, practices=practices, travel=travel, hubs=levels.hub_solution, announce=announce,
+        plan, practices=practices, travel=travel, hubs=levels.hub_solution,
+        announce=lambda _text: None,
         plan_from=lambda own, solved: plan_footprint(inputs, scenario=own, hubs=solved),
     )  # fmt: skip
 

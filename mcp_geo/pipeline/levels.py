@@ -128,7 +128,7 @@ def solve_levels(
     announce: Callable[[str], None],
     sites: BaseSites | None = None,
     reference: pd.Series | None = None,
-    hubs: HubSolution | None = None,
+    solved: HubSolution | None = None,
 ) -> Levels:
     """Hubs, then MCPs (staged); in joint mode the staged plan warm-starts the joint model.
 
@@ -147,7 +147,7 @@ def solve_levels(
     reference
         With the scenario's ``reference``: each practice's reference group (by practice code;
         None: no group), whose moves the hubs minimise; the MCPs are planned as usual.
-    hubs
+    solved
         Hubs already solved (an alternative plan's): the MCPs are planned from them.
 
     Returns
@@ -163,11 +163,10 @@ def solve_levels(
     NoPlanError
         A level has no plan within the time limit.
     """
-    given = hubs
     announce(f"hubs for {len(practices)} practices")
     hubs = _solve_hub_level(
         practices, scenario=scenario, travel=travel, sites=sites, reference=reference,
-        given=given,
+        given=solved,
     )  # fmt: skip
     if scenario.no_mcps:
         return Levels(

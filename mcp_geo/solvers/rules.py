@@ -75,7 +75,7 @@ def _check_reference(bad: list[Check], rule: HubRule) -> None:
     slack = rule.travel_slack
     if slack is not None and (not is_number(slack) or not 0 <= slack < 1):
         bad.append(("travel_slack", "must be a fraction in [0, 1) (0.01 = 1%), or left out"))
-    asked = is_whole(rule.alternatives) and rule.alternatives > 0  # type: ignore[operator]
+    asked = is_whole(rule.alternatives) and rule.alternatives > 0
     if ref is None and rule.whole is True:
         bad.append(("whole", "needs a reference (reference='pcn' or an earlier plan's folder)"))
     if ref is None and slack is not None and not asked:
@@ -92,7 +92,7 @@ def _check_reference(bad: list[Check], rule: HubRule) -> None:
 def _check_alternatives(bad: list[Check], rule: HubRule) -> None:
     """``alternatives``: a whole number >= 0, not with a reference or candidate sites."""
     k = rule.alternatives
-    if not is_whole(k) or k < 0:  # type: ignore[operator]
+    if not is_whole(k) or k < 0:
         bad.append(("alternatives", "must be a whole number of plans >= 0 (0: none)"))
         return
     if k > 0 and rule.reference is not None:

@@ -108,7 +108,8 @@ def test_the_alternative_folders_and_their_scenarios(wide: Path):
     names = sorted(p.name for p in (wide / "alternatives").iterdir() if p.is_dir())
     assert names == [str(n) for n in range(1, found + 1)]
     scenario = (wide / "scenario.toml").read_text()
-    assert "alternatives = 2" in scenario and "travel_slack = 0.02" in scenario
+    assert "alternatives = 2" in scenario
+    assert "travel_slack = 0.02" in scenario
     inner = (wide / "alternatives" / "1" / "scenario.toml").read_text()
     assert "alternatives" not in inner  # an alternative's rules, without a search of its own
     header = (wide / "alternatives" / "1" / "practices.csv").read_text().split("\n")[0]

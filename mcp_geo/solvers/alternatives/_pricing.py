@@ -67,8 +67,10 @@ class Items:
 
     def reach(self, j: int) -> NDArray[np.int64]:
         """The practices base j may serve, besides itself."""
-        nb = np.flatnonzero(self.allowed[:, j])
-        return nb[nb != j]
+        ok = self.allowed[:, j].copy()
+        ok[j] = False
+        nb: NDArray[np.int64] = np.flatnonzero(ok).astype(np.int64)
+        return nb
 
     def bases(self) -> list[int]:
         """The practices that may be a base of a hub within the window."""
@@ -91,7 +93,9 @@ class Items:
         members = np.unique(np.append(members, j)).astype(np.int64)
         return Column(int(j), members, float(self.cost[members, j].sum()), self.kept(members))
 
-    def _subset_kept(self, j: int, nb: NDArray[np.int64], subs: NDArray[np.float64]) -> NDArray:
+    def _subset_kept(
+        self, j: int, nb: NDArray[np.int64], subs: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
         """K of every subset (rows of ``subs`` over ``nb``) with base j."""
         total = np.zeros(len(subs))
         for lab in self.labels:
@@ -136,7 +140,7 @@ class Pricer:
         self.exact = {j: items.subsets(j) for j in self.bases}
         self.beta = 1.0
 
-    def _charged(self, j: int, nb: NDArray[np.int64], hubs: list[set[int]]) -> NDArray:
+    def _charged(self, j: int, nb: NDArray[np.int64], hubs: list[set[int]]) -> NDArray[np.float64]:
         """Per item of ``nb``: the patients charged when the earlier hubs ``hubs[r]`` are."""
         lab = self.items.labels
         charged = np.zeros(len(nb))

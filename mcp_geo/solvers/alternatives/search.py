@@ -127,7 +127,8 @@ def _free_items(inst: Instance, base_of: NDArray[np.int64]) -> tuple[NDArray[np.
 
 
 def _labels(base_of: NDArray[np.int64], idx: NDArray[np.int64]) -> NDArray[np.int64]:
-    return pd.factorize(base_of[idx], sort=True)[0].astype(np.int64)
+    codes: NDArray[np.int64] = pd.factorize(base_of[idx], sort=True)[0].astype(np.int64)
+    return codes
 
 
 def _hub_keys(labels: NDArray[np.int64]) -> frozenset[bytes]:
