@@ -261,7 +261,7 @@ def _solve_one(
     if mip.chosen is None:
         if mip.infeasible and listed is not None:
             return "no other plan within the travel slack differs from the plans before (proven)"
-        return "none found in the time given (not proven that none exists)"
+        return "none found (the search does not prove that none exists)"
     if listed is not None:
         bound = mip.bound if mip.proved else None
         ended_by = "proof" if mip.proved else "time_limit"
