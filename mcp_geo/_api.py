@@ -107,6 +107,7 @@ def plan(
     minimise: Literal["patients", "practices"] | None = None,
     whole: bool | None = None,
     travel_slack: float | None = None,
+    alternatives: int | None = None,
     data: str | Path | None = None,
 ) -> Plan:
     """Plan a footprint: hubs (and MCPs), territories, metrics and certificates.
@@ -120,12 +121,14 @@ def plan(
     snapshot, hub_min, hub_max, hubs, max_km, mcp_min, mcp_max, mcps, mcp_max_km, no_mcps, \
 objective, engine, solver, mode, gap, time_limit, threads, strict, hubs_within, mcps_within, \
 travel, roads, metric, max_minutes, mcp_max_minutes, circuity, base_min_patients, \
-mcp_base_min_patients, bases, reference, minimise, whole, travel_slack
+mcp_base_min_patients, bases, reference, minimise, whole, travel_slack, alternatives
         The options of ``mcp-geo plan`` (``--hub-min`` is ``hub_min``), with the same
         defaults (None: the default; ``"none"``: no distance limit). See the README's
         "Options". ``reference="pcn"`` (or an earlier plan's folder) plans the hubs that move
         the fewest patients (``minimise="practices"``: practices) out of today's PCNs (or
         the earlier plan's hubs), then the least travel; ``Plan.reference`` says what moved.
+        ``alternatives=K``: up to K other hub plans within the gap (or ``travel_slack``) of
+        the least travel, in ``Plan.alternatives`` (refused with ``reference``, ``bases``).
     data
         The folder of official files (``mcp-geo data download``); by default the snapshot
         shipped with the package.
@@ -346,6 +349,7 @@ def plan_england(
     minimise: Literal["patients", "practices"] | None = None,
     whole: bool | None = None,
     travel_slack: float | None = None,
+    alternatives: int | None = None,
     data: str | Path | None = None,
 ) -> NationalPlan:
     """Plan every footprint of a partition of England on Dask and write the national plan.
@@ -363,7 +367,7 @@ def plan_england(
     resume, map_html, progress
         Reuse solved footprints; write map.html; a callback as each footprint ends.
     snapshot, hub_min, ..., circuity, base_min_patients, mcp_base_min_patients, bases, \
-reference, minimise, whole, travel_slack, data
+reference, minimise, whole, travel_slack, alternatives, data
         As for :func:`plan` (``reference="pcn"``: each footprint from its own practices'
         PCNs; an earlier plan's folder is refused for england).
 

@@ -65,6 +65,7 @@ KEYS: tuple[str, ...] = (
     "time_limit", "threads", "strict", "hubs_within", "mcps_within", "travel", "roads",
     "metric", "max_minutes", "mcp_max_minutes", "circuity", "base_min_patients",
     "mcp_base_min_patients", "bases", "reference", "minimise", "whole", "travel_slack",
+    "alternatives",
 )  # fmt: skip
 """Every scenario key, in the order scenario.toml and report.json write them."""
 KNOWN_KEYS = frozenset(KEYS)
@@ -161,6 +162,7 @@ class Scenario:
                 bad.append(
                     ("minimise", "needs a reference (reference='pcn' or an earlier plan's folder)")
                 )
+            bad += _alternatives_problems(self)
             if self.reference is not None and self.mode == "joint" and not self.no_mcps:
                 bad.append(
                     ("reference", "needs mode 'staged' (the joint model plans hubs from scratch)")
@@ -291,7 +293,10 @@ class Scenario:
         if self.travel_options.is_default:
             values = {k: v for k, v in values.items() if k not in TRAVEL_KEYS}
         if self.reference is None:
-            values = {k: v for k, v in values.items() if k not in REFERENCE_KEYS}
+            kept = ("travel_slack",) if self.alternatives else ()
+            values = {k: v for k, v in values.items() if k not in REFERENCE_KEYS or k in kept}
+        if not self.alternatives:  # left out unless asked for (as before they existed)
+            values.pop("alternatives")
         optional = (*BASE_KEYS, *WITHIN_KEYS, "travel_slack")
         return {k: v for k, v in values.items() if k not in optional or v is not None}
 
@@ -323,6 +328,7 @@ class Scenario:
     minimise = property(lambda self: self.hub_rule.minimise, doc="HubRule.minimise")
     whole = property(lambda self: self.hub_rule.whole, doc="HubRule.whole")
     travel_slack = property(lambda self: self.hub_rule.travel_slack, doc="HubRule.travel_slack")
+    alternatives = property(lambda self: self.hub_rule.alternatives, doc="HubRule.alternatives")
     mcp_min = property(lambda self: self.mcp_rule.mcp_min, doc="McpRule.mcp_min")
     mcp_max = property(lambda self: self.mcp_rule.mcp_max, doc="McpRule.mcp_max")
     mcps = property(lambda self: self.mcp_rule.mcps, doc="McpRule.mcps")
@@ -446,6 +452,20 @@ def _within_problems(scenario: Scenario) -> list[Check]:
         )
     if mcps is not None and scenario.no_mcps:
         bad.append(("mcps_within", "needs an MCP level: it cannot go with no MCPs"))
+    return bad
+
+
+def _alternatives_problems(scenario: Scenario) -> list[Check]:
+    """``alternatives`` needs staged hubs (joint mode's hubs are not the hub level's least
+    travel) and one footprint (not england)."""
+    if not scenario.alternatives:
+        return []
+    bad: list[Check] = []
+    if scenario.mode == "joint" and not scenario.no_mcps:
+        bad.append(("alternatives", "needs mode 'staged' (or no MCPs): joint mode plans hubs "
+                    "for the MCPs' travel, not the hubs' least travel"))  # fmt: skip
+    if scenario.footprint.strip().lower() == "england":
+        bad.append(("alternatives", "plans one footprint at a time: not with england"))
     return bad
 
 

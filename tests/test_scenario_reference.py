@@ -11,7 +11,7 @@ from mcp_geo.scenario import KEYS, REFERENCE_KEYS, Scenario, read_scenario
 
 def test_the_keys_are_scenario_keys():
     assert set(REFERENCE_KEYS) <= set(KEYS)
-    assert KEYS[-4:] == ("reference", "minimise", "whole", "travel_slack")
+    assert KEYS[-5:] == ("reference", "minimise", "whole", "travel_slack", "alternatives")
 
 
 def test_left_out_of_the_files_without_a_reference():

@@ -191,7 +191,20 @@ def _add_reference_options(parser: argparse.ArgumentParser) -> None:
         type=float,
         metavar="F",
         help="with --reference: the fewest moves among the plans whose travel is within the "
-        "fraction F of the least travel the rules allow (0: the equally good plans)",
+        "fraction F of the least travel the rules allow (0: the equally good plans); with "
+        "--alternatives: their travel's bound (default: the best plan's gap)",
+    )
+
+
+def _add_alternatives_option(parser: argparse.ArgumentParser) -> None:
+    """How settled a plan is: other plans within the travel slack (plan only)."""
+    parser.add_argument(
+        "--alternatives",
+        type=int,
+        metavar="K",
+        help="also find up to K other hub plans within the gap (or --travel-slack F) of the "
+        "least travel, each moving the most practices, written to DIR/alternatives/<n>/; "
+        "report.json and practices.csv say which practices are settled (default 0)",
     )
 
 
@@ -200,7 +213,7 @@ SCENARIO_OPTIONS = (
     "mcp_max_km", "no_mcps", "objective", "strict", "hubs_within", "mcps_within", "engine",
     "solver", "mode", "gap", "time_limit", "threads", "travel", "roads", "metric",
     "max_minutes", "mcp_max_minutes", "circuity", "base_min_patients", "mcp_base_min_patients",
-    "bases", "reference", "minimise", "whole", "travel_slack",
+    "bases", "reference", "minimise", "whole", "travel_slack", "alternatives",
 )  # fmt: skip
 """The options of ``plan`` and ``compare`` that are scenario keys (``--max-km`` is ``max_km``)."""
 
@@ -228,7 +241,7 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     """
     from mcp_geo.scenario import Scenario
 
-    options = {key: getattr(args, key) for key in SCENARIO_OPTIONS}
+    options = {key: getattr(args, key, None) for key in SCENARIO_OPTIONS}  # compare: no K
     return Scenario.from_command_line(args.footprint, options)
 
 
@@ -317,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-resume", action="store_true", help="solve every footprint again (ignore DIR/.parts)"
     )
     _add_plan_options(plan)
+    _add_alternatives_option(plan)
     _add_data_options(plan)
 
     map_ = commands.add_parser(

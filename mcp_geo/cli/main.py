@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import logging
 import sys
@@ -304,9 +305,24 @@ def _cmd_plan(args: argparse.Namespace) -> int:
                 write_map(plan, path)
 
             extra = {"map.html": map_file}
+            if plan.alternatives is not None:
+                extra["alternatives"] = functools.partial(_alternatives_with_maps, plan)
         write_plan(plan, args.out, extra=extra)
     _print_summary(plan, args.out)
     return 0
+
+
+def _alternatives_with_maps(plan: Plan, folder: Path) -> None:
+    """``alternatives/<n>/`` plan folders, each with its map.html."""
+    from mcp_geo._folders import record_entry
+    from mcp_geo.maps.render import write_map
+    from mcp_geo.plans.write import write_alternatives
+
+    def draw(alternative: Plan, into: Path) -> None:
+        write_map(alternative, into / "map.html")
+        record_entry(into, "map.html")
+
+    write_alternatives(plan, folder, extra=draw)
 
 
 def _plan_england(args: argparse.Namespace, scenario: Scenario) -> int:
@@ -527,6 +543,8 @@ def _print_summary(plan: Plan, out: Path) -> None:
         )
     if plan.reference is not None:
         lines.append(plan.reference.line())
+    if plan.alternatives is not None:
+        lines.append(plan.alternatives.line())
     for exception in plan.exceptions:
         lines.append(f"exception: {exception.text}")
     if m.by_area is not None:

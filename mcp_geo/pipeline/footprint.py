@@ -30,6 +30,7 @@ from mcp_geo.boundaries.distances import (
     great_circle_matrix,
     great_circle_to_sites,
 )
+from mcp_geo.pipeline._alternatives import with_alternatives
 from mcp_geo.pipeline._reference import REFERENCE_COLUMNS, resolve_reference
 from mcp_geo.pipeline._territories import choose_outline, draw_territories
 from mcp_geo.pipeline.levels import BaseSites, Levels, solve_levels
@@ -48,7 +49,7 @@ from mcp_geo.practices.readers.bases import read_bases
 from mcp_geo.practices.readers.sites import read_sites
 from mcp_geo.scenario import Scenario
 from mcp_geo.solvers.areas import ERA_LEVELS
-from mcp_geo.solvers.hubs import practices_without_base
+from mcp_geo.solvers.hubs import HubSolution, practices_without_base
 from mcp_geo.solvers.joint import OBJECTIVE as JOINT_OBJECTIVE
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,7 @@ def plan_footprint(
     *,
     scenario: Scenario,
     step: Step | None = None,
+    hubs: HubSolution | None = None,
 ) -> Plan:
     """Solve hubs (and MCPs), draw territories, measure, and return the Plan.
 
@@ -133,11 +135,13 @@ def plan_footprint(
         The rules and solver options.
     step
         Called with a short description as each stage starts (for progress displays).
+    hubs
+        Hubs already solved (an alternative's): the rest is planned from them.
 
     Returns
     -------
     Plan
-        The plan; its ``timings.load`` is 0 (the caller adds the time spent reading).
+        The plan (and its alternatives); ``timings.load`` is 0 (the caller adds it).
 
     Raises
     ------
@@ -163,7 +167,7 @@ def plan_footprint(
     groups = _groups(inputs.reference, practices)
     levels = solve_levels(
         practices, scenario=scenario, travel=travel, announce=announce, sites=sites,
-        reference=groups,
+        reference=groups, solved=hubs,
     )  # fmt: skip
     planned, hub_table, mcp_table = _planned_tables(practices, levels=levels, travel=travel)
     planned = _with_reference(planned, inputs.reference)
@@ -186,7 +190,7 @@ def plan_footprint(
         practices, scenario=scenario, travel_source=travel.source, bases=inputs.bases,
         reference=groups,
     )  # fmt: skip
-    return Plan(
+    plan = Plan(
         version=__version__,
         scenario=scenario,
         footprint_title=footprint.title,
@@ -218,6 +222,21 @@ def plan_footprint(
             total=time.perf_counter() - started,
         ),
     )
+    return _alternatives(plan, inputs, practices=practices, travel=travel, levels=levels)
+
+
+def _alternatives(
+    plan: Plan, inputs: PlanInputs, *, practices: pd.DataFrame, travel: TravelMatrix,
+    levels: Levels,
+) -> Plan:  # fmt: skip
+    """The plan with its alternatives when the scenario asks for them."""
+    if not plan.scenario.alternatives or levels.hub_solution is None:
+        return plan
+    return with_alternatives(
+        plan, practices=practices, travel=travel, hubs=levels.hub_solution,
+        announce=lambda _text: None,
+        plan_from=lambda own, solved: plan_footprint(inputs, scenario=own, hubs=solved),
+    )  # fmt: skip
 
 
 def _groups(reference: pd.DataFrame | None, practices: pd.DataFrame) -> pd.Series | None:

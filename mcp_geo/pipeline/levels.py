@@ -62,6 +62,7 @@ class Levels:
     exceptions: tuple[NamedException, ...]
     hub_seconds: float
     mcp_seconds: float
+    hub_solution: HubSolution | None = None  # the hub level as solved (staged)
 
 
 def require_plan(certificate: Certificate, *, level: Level, scenario: Scenario) -> None:
@@ -127,6 +128,7 @@ def solve_levels(
     announce: Callable[[str], None],
     sites: BaseSites | None = None,
     reference: pd.Series | None = None,
+    solved: HubSolution | None = None,
 ) -> Levels:
     """Hubs, then MCPs (staged); in joint mode the staged plan warm-starts the joint model.
 
@@ -145,6 +147,8 @@ def solve_levels(
     reference
         With the scenario's ``reference``: each practice's reference group (by practice code;
         None: no group), whose moves the hubs minimise; the MCPs are planned as usual.
+    solved
+        Hubs already solved (an alternative plan's): the MCPs are planned from them.
 
     Returns
     -------
@@ -161,8 +165,9 @@ def solve_levels(
     """
     announce(f"hubs for {len(practices)} practices")
     hubs = _solve_hub_level(
-        practices, scenario=scenario, travel=travel, sites=sites, reference=reference
-    )
+        practices, scenario=scenario, travel=travel, sites=sites, reference=reference,
+        given=solved,
+    )  # fmt: skip
     if scenario.no_mcps:
         return Levels(
             assignment=hubs.solution.assignment,
@@ -173,6 +178,7 @@ def solve_levels(
             exceptions=hubs.exceptions,
             hub_seconds=hubs.seconds,
             mcp_seconds=0.0,
+            hub_solution=hubs.solution,
         )
     announce(f"MCPs for {len(hubs.table)} hubs")
     t0 = time.perf_counter()
@@ -223,6 +229,7 @@ def solve_levels(
         exceptions=hubs.exceptions + mcp_exceptions,
         hub_seconds=hubs.seconds,
         mcp_seconds=mcp_seconds,
+        hub_solution=hubs.solution,
     )
 
 
@@ -296,10 +303,11 @@ def _solve_hub_level(
     travel: TravelMatrix,
     sites: BaseSites | None,
     reference: pd.Series | None,
+    given: HubSolution | None = None,
 ) -> _HubLevel:
     names = practices.set_index("practice_code")["practice_name"]
     t0 = time.perf_counter()
-    hubs = solve_hubs(
+    hubs = given or solve_hubs(
         practices,
         rule=hub_rule(scenario),
         options=scenario.solve,

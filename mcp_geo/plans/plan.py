@@ -22,6 +22,7 @@ import pandas as pd
 from mcp_geo.boundaries.distances import TravelMatrix
 from mcp_geo.boundaries.territories import Outline
 from mcp_geo.boundaries.tiling import territory_facts
+from mcp_geo.plans.alternatives import Alternatives
 from mcp_geo.plans.by_area import AreaBreakdown, area_breakdown
 from mcp_geo.plans.exceptions import NamedException
 from mcp_geo.plans.metrics import (
@@ -253,10 +254,15 @@ class Timings:
     mcps: float = 0.0
     territories: float = 0.0
     total: float = 0.0
+    alternatives: float = 0.0  # the alternatives' search and plans (written when asked for)
 
     def to_dict(self) -> dict[str, float]:
         """report.json's ``timings``: seconds, rounded to milliseconds."""
-        return {k: round(v, 3) for k, v in self.__dict__.items()}
+        return {
+            k: round(v, 3)
+            for k, v in self.__dict__.items()
+            if k != "alternatives" or v  # only plans with alternatives spend time on them
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -289,6 +295,9 @@ class Plan:
     reference
         With a reference (``scenario.reference``): the moves and the groups' fates, from
         ``practices.reference_group`` (and ``reference_name``, the group's name where known).
+    alternatives
+        With ``alternatives`` asked for: the other plans within the travel slack and the
+        settled practices (practices gains the column ``settled``); None otherwise.
     """
 
     version: str
@@ -309,6 +318,7 @@ class Plan:
     exceptions: tuple[NamedException, ...]
     notes: tuple[str, ...] = ()
     timings: Timings = field(default_factory=Timings)
+    alternatives: Alternatives | None = None
 
     def __post_init__(self) -> None:
         # the columns in the order of the files (DESIGN.md "Outputs"), then the others
@@ -378,6 +388,7 @@ class Plan:
             "territories": territory_facts(self.territories_hubs, id_column="hub_id").to_dict(),
             "metrics": self.metrics.to_dict(),
             **({} if self.reference is None else {"reference": self.reference.to_dict()}),
+            **({} if self.alternatives is None else {"alternatives": self.alternatives.to_dict()}),
             "exceptions": [e.to_dict() for e in self.exceptions],
             "exclusions": {str(k): int(v) for k, v in reasons.items()},
             "notes": list(self.notes),

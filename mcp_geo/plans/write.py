@@ -111,6 +111,8 @@ def _formatted(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
             digits = _DECIMALS[column]
             numbers = pd.to_numeric(values, errors="coerce")
             out[column] = [("" if pd.isna(v) else f"{v:.{digits}f}") for v in numbers]
+        elif column == "settled":  # a flag: true / false, as the other files write them
+            out[column] = [("" if pd.isna(v) else str(bool(v)).lower()) for v in values]
         elif column in _INTEGERS:
             out[column] = [("" if pd.isna(v) else str(int(v))) for v in values]
         else:
@@ -155,6 +157,8 @@ def _write_geopackage(plan: Plan, path: Path) -> None:
 
 def _writers(plan: Plan) -> dict[str, Callable[[Path], None]]:
     writers = _plan_writers(plan)
+    if plan.alternatives is not None:  # alternatives/<n>/, each a plan folder
+        writers["alternatives"] = lambda p: write_alternatives(plan, p)
     outcome = plan.reference
     if outcome is not None:  # moves.csv, with a reference only (DESIGN.md "Outputs")
         moves = moves_table(plan.practices, outcome)
@@ -202,6 +206,8 @@ def _practice_columns(plan: Plan) -> tuple[str, ...]:
         columns = (*columns, "minutes_to_hub_base")
     if plan.reference is not None:
         columns = (*columns, "reference_group")
+    if plan.alternatives is not None:
+        columns = (*columns, "settled")
     return columns
 
 
@@ -254,3 +260,27 @@ def write_plan_files(plan: Plan, folder: Path) -> None:
     for name, writer in writers.items():
         writer(folder / name)
     write_marker(folder, kind="plan", entries=writers)
+
+
+def write_alternatives(
+    plan: Plan, folder: Path, *, extra: Callable[[Plan, Path], None] | None = None
+) -> None:
+    """Write the plan's alternatives into the new folder ``folder``: ``<n>/``, each a plan folder.
+
+    Parameters
+    ----------
+    plan
+        The plan (with ``alternatives``).
+    folder
+        The folder to create (inside a staged folder of the tool).
+    extra
+        Called with each alternative and its folder once its files are written (the CLI draws
+        its map.html).
+    """
+    folder.mkdir()
+    found = () if plan.alternatives is None else plan.alternatives.found
+    for alt in found:
+        write_plan_files(alt.plan, folder / str(alt.n))
+        if extra is not None:
+            extra(alt.plan, folder / str(alt.n))
+    write_marker(folder, kind="plan", entries=[str(a.n) for a in found])

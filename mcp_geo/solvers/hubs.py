@@ -121,9 +121,7 @@ def solve_hubs(
         )
         inst = dataclasses.replace(inst, reference=ref)
     core = solve_instance(inst, options=options)
-    assignment, hubs = _frames(inst, core.base_of, group_exception=core.group_exception, prefix="H")
-    assignment = assignment.rename(columns={"code": "practice_code", "group_id": "hub_id"})
-    hubs = hubs.rename(columns={"group_id": "hub_id", "members": "practices"})
+    assignment, hubs = hub_frames(inst, core.base_of, group_exception=core.group_exception)
     log.info("hubs: %d practices, %d hubs, %s", inst.real, len(hubs), core.certificate.status)
     return HubSolution(
         assignment=assignment,
@@ -233,6 +231,31 @@ def _site_instance(df: pd.DataFrame, *, rule: HubRule, sites: SiteTravel) -> Ins
         sites=m,
         parks=m,
     )
+
+
+def hub_frames(
+    inst: Instance, base_of: NDArray[np.int64], *, group_exception: dict[int, PlanException]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A hub plan's assignment and hub tables, as :class:`HubSolution` holds them.
+
+    Parameters
+    ----------
+    inst
+        The hub level's instance.
+    base_of
+        Each item's base (instance index; negative: no plan).
+    group_exception
+        Base index -> the exception its hub is.
+
+    Returns
+    -------
+    tuple[pandas.DataFrame, pandas.DataFrame]
+        The assignment (practice_code, hub_id, base_code, km_to_base) and the hubs (hub_id,
+        base_code, patients, practices, exception).
+    """
+    assignment, hubs = _frames(inst, base_of, group_exception=group_exception, prefix="H")
+    assignment = assignment.rename(columns={"code": "practice_code", "group_id": "hub_id"})
+    return assignment, hubs.rename(columns={"group_id": "hub_id", "members": "practices"})
 
 
 def _nearest_site(inst: Instance, i: int, *, sites: SiteTravel) -> str:

@@ -75,12 +75,36 @@ def _check_reference(bad: list[Check], rule: HubRule) -> None:
     slack = rule.travel_slack
     if slack is not None and (not is_number(slack) or not 0 <= slack < 1):
         bad.append(("travel_slack", "must be a fraction in [0, 1) (0.01 = 1%), or left out"))
-    if ref is None:
-        for key, used in (("whole", rule.whole is True), ("travel_slack", slack is not None)):
-            if used:
-                bad.append((key, "needs a reference (reference='pcn' or an earlier plan's folder)"))
+    asked = is_whole(rule.alternatives) and rule.alternatives > 0
+    if ref is None and rule.whole is True:
+        bad.append(("whole", "needs a reference (reference='pcn' or an earlier plan's folder)"))
+    if ref is None and slack is not None and not asked:
+        bad.append(
+            (
+                "travel_slack",
+                "needs a reference (reference='pcn' or an earlier plan's folder) or alternatives",
+            )
+        )
     if ref is not None and rule.bases is not None:
         bad.append(("reference", "cannot be combined with bases (candidate sites) yet"))
+
+
+def _check_alternatives(bad: list[Check], rule: HubRule) -> None:
+    """``alternatives``: a whole number >= 0, not with a reference or candidate sites."""
+    k = rule.alternatives
+    if not is_whole(k) or k < 0:
+        bad.append(("alternatives", "must be a whole number of plans >= 0 (0: none)"))
+        return
+    if k > 0 and rule.reference is not None:
+        bad.append(
+            (
+                "alternatives",
+                "cannot be combined with reference (a plan from a reference already chooses "
+                "among the near-best plans: its travel_slack)",
+            )
+        )
+    if k > 0 and rule.bases is not None:
+        bad.append(("alternatives", "cannot be combined with bases (candidate sites) yet"))
 
 
 @dataclass(frozen=True)
@@ -125,10 +149,15 @@ class HubRule:
     travel_slack
         With a reference, only plans whose travel is within this fraction of the least travel
         the rules allow (0: the equally good plans), and among them the fewest moves (stages
-        ``travel`` -> ``moves`` -> ``travel``); None: the moves come first.
+        ``travel`` -> ``moves`` -> ``travel``); None: the moves come first. With
+        ``alternatives``, the bound on their travel (None: the best plan's gap).
     hubs_within
         An official level (``sub-icb``, ``icb``, ``ccg19``; ``ccg``, ``stp`` on 2021-01): no hub
         mixes practices of two of its areas (:mod:`mcp_geo.solvers.areas`); None for no such rule.
+    alternatives
+        K: find up to K other plans whose travel is within ``travel_slack`` (None: the best
+        plan's gap) of the best plan's, each moving as much as it can of the best plan and of
+        the alternatives before it (:mod:`mcp_geo.solvers.alternatives`); 0: none.
     """
 
     hub_min: int = 30_000
@@ -145,6 +174,7 @@ class HubRule:
     minimise: Minimise = "patients"
     whole: bool = False
     travel_slack: float | None = None
+    alternatives: int = 0
 
     def __post_init__(self) -> None:
         raise_problems(self, self.problems(), context="invalid hub rule")
@@ -189,6 +219,7 @@ class HubRule:
         elif self.bases is not None and self.base_min_patients is not None:
             bad.append(("bases", "cannot be combined with base_min_patients"))
         _check_reference(bad, self)
+        _check_alternatives(bad, self)
         return bad
 
     def limit(self, metric: str) -> float | None:

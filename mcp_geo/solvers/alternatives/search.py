@@ -1,0 +1,365 @@
+"""Alternatives to a hub plan: up to K other plans within the travel slack that keep least of it.
+
+Each alternative solves the master of :mod:`._model` ((A1)-(A6)) over the free practices: the
+practices of the parts the best plan solved within the rules. Groups fixed in advance (a
+practice over the ceiling, an island) and least-exception parts are held as in the best plan,
+so every alternative keeps the best plan's exceptions and meets every rule the best plan meets
+(bounds, distance limit, base and area rules: the instance's allowed pairs; a fixed or fewest
+hub count: (A4)). The travel slack F is the option's, or else the best plan's certified gap (at
+least the gap tolerance: a plan proven within 0.01% is not known to beat plans 0.01% dearer).
+
+Small instances list every column (:meth:`~._pricing.Items.every_column`): the MIP is then the
+whole model and its status is proven. Otherwise columns are generated (:class:`~._pricing.
+Pricer`) until no column prices out or the time share is spent, and the MIP over the columns
+gives the plan; its bound is the best Lagrangian bound seen (valid for every plan).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from mcp_geo.solvers._instance import Instance, prepare
+from mcp_geo.solvers._run import threads_for
+from mcp_geo.solvers.certificate import Certificate, Status
+from mcp_geo.solvers.rules import SolveOptions
+
+from ._model import AlternativeMaster, Column
+from ._pricing import Items, Pricer
+
+log = logging.getLogger(__name__)
+
+KEPT_WORDS = (
+    "patients kept with the earlier plans: over the hubs and the earlier plans, each hub's "
+    "largest overlap with one earlier hub (minimised; the moves are at least the patients "
+    "of the earlier plans less this)"
+)
+GENERATION_SHARE = 0.6  # of an alternative's time, by when column generation stops
+
+
+@dataclass(frozen=True)
+class AlternativeSolve:
+    """One alternative as solved.
+
+    Attributes
+    ----------
+    base_of
+        The base (instance index) of every item.
+    travel
+        Its travel (the instance's objective: patients x km, or km).
+    kept, bound
+        (A1)'s K of the plan and a proven lower bound on every plan's K (None: none known).
+    status
+        ``optimal`` (K meets the bound) or ``feasible``.
+    ended_by
+        ``proof``, ``time_limit`` or ``work_limit`` (the pricing found no column but could not
+        prove that none is left).
+    method
+        ``every column listed`` or ``column generation``.
+    columns
+        How many columns the master held.
+    """
+
+    base_of: NDArray[np.int64]
+    travel: float
+    kept: int
+    bound: int | None
+    status: Status
+    ended_by: str
+    method: str
+    columns: int
+
+
+@dataclass(frozen=True)
+class AlternativesSolution:
+    """The alternatives found and why the search stopped.
+
+    Attributes
+    ----------
+    found
+        The alternatives, in order.
+    travel_slack
+        The slack F used.
+    slack_source
+        ``travel_slack`` (the option) or ``gap`` (the best plan's certificate).
+    best_travel, travel_cap
+        The best plan's travel and the most an alternative may have, ``(1 + F)`` times it.
+    held
+        Items held as in the best plan (fixed groups and least-exception parts).
+    stopped
+        Why fewer than K were found (None: K were).
+    """
+
+    found: tuple[AlternativeSolve, ...]
+    travel_slack: float
+    slack_source: Literal["travel_slack", "gap"]
+    best_travel: float
+    travel_cap: float
+    held: int
+    stopped: str | None
+
+
+def _free_items(inst: Instance, base_of: NDArray[np.int64]) -> tuple[NDArray[np.int64], ...]:
+    """The items of the parts the best plan solved within their windows, and each one's
+    window (its part's)."""
+    items, lo, hi = [], [], []
+    for part in prepare(inst).parts:
+        members = part.items
+        sizes = pd.Series(inst.weights[members]).groupby(base_of[members]).sum()
+        ceiling = part.ceiling(inst)
+        if part.exception is None and sizes.between(part.lo, ceiling).all():
+            items.append(members)
+            lo.append(np.full(len(members), part.lo))
+            hi.append(np.full(len(members), ceiling))
+    if not items:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    idx = np.concatenate(items)
+    order = np.argsort(idx)
+    return idx[order], np.concatenate(lo)[order], np.concatenate(hi)[order]
+
+
+def _labels(base_of: NDArray[np.int64], idx: NDArray[np.int64]) -> NDArray[np.int64]:
+    codes: NDArray[np.int64] = pd.factorize(base_of[idx], sort=True)[0].astype(np.int64)
+    return codes
+
+
+def _hub_keys(labels: NDArray[np.int64]) -> frozenset[bytes]:
+    return frozenset(
+        np.flatnonzero(labels == h).astype(np.int64).tobytes() for h in np.unique(labels)
+    )
+
+
+def solve_alternatives(
+    inst: Instance,
+    *,
+    base_of: NDArray[np.int64],
+    certificate: Certificate,
+    alternatives: int,
+    travel_slack: float | None,
+    options: SolveOptions,
+) -> AlternativesSolution:
+    """Up to ``alternatives`` other plans within the travel slack, each keeping least of the
+    best plan and of the alternatives before it (:mod:`._model`).
+
+    Parameters
+    ----------
+    inst
+        The hub level's instance (practices only: candidate sites are refused before).
+    base_of
+        The best plan: each item's base.
+    certificate
+        The best plan's certificate (its gap is the slack when ``travel_slack`` is None).
+    alternatives
+        K, how many to find at most.
+    travel_slack
+        F, or None for the best plan's gap (at least ``options.gap``).
+    options
+        Threads and the time limit (shared by the K alternatives).
+
+    Returns
+    -------
+    AlternativesSolution
+        The alternatives and why the search stopped early, if it did.
+    """
+    t0 = time.perf_counter()
+    idx, lo, hi = _free_items(inst, base_of)
+    travel = inst.cost[np.arange(inst.n), base_of]
+    best = float(travel.sum())
+    if travel_slack is None:
+        slack, source = max(certificate.gap or 0.0, options.gap), "gap"
+    else:
+        slack, source = float(travel_slack), "travel_slack"
+    cap = best * (1.0 + slack)
+    free_cap = cap - (best - float(travel[idx].sum())) + 1e-9 * max(1.0, best)
+    count = None if inst.count is None else len(np.unique(base_of[idx]))
+    earlier = [_labels(base_of, idx)]
+    found: list[AlternativeSolve] = []
+    stopped: str | None = None
+    pool: dict[tuple[int, bytes], NDArray[np.int64]] = {}
+    for n in range(1, alternatives + 1):
+        share = (options.time_limit - (time.perf_counter() - t0)) / (alternatives - n + 1)
+        items = Items(
+            w=inst.weights[idx], cost=inst.cost[np.ix_(idx, idx)],
+            allowed=inst.allowed[np.ix_(idx, idx)], lo=lo, hi=hi, labels=np.array(earlier),
+        )  # fmt: skip
+        one = _solve_one(items, cap=free_cap, count=count, pool=pool, seconds=share,
+                         options=options)  # fmt: skip
+        if isinstance(one, str):
+            stopped = f"alternative {n}: {one}"
+            break
+        local, record = one
+        full = base_of.copy()
+        full[idx] = idx[local]
+        travel_n = float(inst.cost[np.arange(inst.n), full].sum())
+        found.append(_record(record, base_of=full, travel=travel_n))
+        earlier.append(_labels(full, idx))
+        log.info("alternative %d: kept %d (bound %s), %s", n, record.kept, record.bound,
+                 record.status)  # fmt: skip
+    return AlternativesSolution(
+        found=tuple(found), travel_slack=slack, slack_source=source,  # type: ignore[arg-type]
+        best_travel=best, travel_cap=cap, held=inst.n - len(idx), stopped=stopped,
+    )  # fmt: skip
+
+
+def _record(
+    one: AlternativeSolve, *, base_of: NDArray[np.int64], travel: float
+) -> AlternativeSolve:
+    return AlternativeSolve(
+        base_of=base_of, travel=travel, kept=one.kept, bound=one.bound, status=one.status,
+        ended_by=one.ended_by, method=one.method, columns=one.columns,
+    )  # fmt: skip
+
+
+def _solve_one(
+    items: Items,
+    *,
+    cap: float,
+    count: int | None,
+    pool: dict[tuple[int, bytes], NDArray[np.int64]],
+    seconds: float,
+    options: SolveOptions,
+) -> tuple[NDArray[np.int64], AlternativeSolve] | str:
+    """One alternative over the free items: (each item's local base, its record), or why
+    there is none."""
+    t0 = time.perf_counter()
+    if items.n == 0:
+        return "no practice can change hub (every part is held as in the best plan)"
+    threads = threads_for(options)
+    earlier = [_hub_keys(lab) for lab in items.labels]
+    listed = items.every_column()
+    bound: float | None = None
+    ended_by = "proof"
+    if listed is None:
+        for lab in items.labels:  # the earlier plans' hubs, based as they were
+            pool.update({(int(j), m.tobytes()): m for j, m in _plan_hubs(items, lab)})
+    master = AlternativeMaster(
+        n=items.n, travel_cap=cap, count=count, earlier=earlier, threads=threads
+    )
+    start = None
+    if listed is not None:
+        master.add(listed)
+    else:
+        nudged = _nudged(items, cap=cap, earlier=earlier)
+        for plan in nudged:
+            master.add(plan)
+        start = nudged[0] if nudged else None
+        master.add([items.column(j, m) for (j, _), m in pool.items()])
+        stop_at = t0 + GENERATION_SHARE * seconds
+        bound, ended_by = _generate(master, Pricer(items), stop_at=stop_at)
+        pool.update({(c.base, c.key): c.members for c in master.columns})
+    mip = master.solve_mip(
+        time_limit=t0 + seconds - time.perf_counter(), threads=threads, start=start
+    )
+    if mip.chosen is None:
+        if mip.infeasible and listed is not None:
+            return "no other plan within the travel slack differs from the plans before (proven)"
+        return "none found (the search does not prove that none exists)"
+    if listed is not None:
+        bound = mip.bound if mip.proved else None
+        ended_by = "proof" if mip.proved else "time_limit"
+    return _chosen(items, mip.chosen, bound=bound, ended_by=ended_by, listed=listed is not None,
+                   columns=len(master.columns))  # fmt: skip
+
+
+def _chosen(
+    items: Items,
+    chosen: list[Column],
+    *,
+    bound: float | None,
+    ended_by: str,
+    listed: bool,
+    columns: int,
+) -> tuple[NDArray[np.int64], AlternativeSolve]:
+    """The plan of the chosen columns and its record."""
+    kept = sum(c.kept for c in chosen)
+    k_bound = None if bound is None else max(0, math.ceil(bound - 0.5 - 1e-7))
+    k_bound = None if k_bound is None else min(k_bound, kept)
+    status: Status = "optimal" if k_bound is not None and kept <= k_bound else "feasible"
+    local = np.full(items.n, -1, dtype=np.int64)
+    for c in chosen:
+        local[c.members] = c.base
+    record = AlternativeSolve(
+        base_of=local, travel=sum(c.travel for c in chosen), kept=kept, bound=k_bound,
+        status=status, ended_by="proof" if status == "optimal" else ended_by,
+        method="every column listed" if listed else "column generation", columns=columns,
+    )  # fmt: skip
+    return local, record
+
+
+NUDGES = 20  # plans one practice away from an earlier plan, seeding the master
+
+
+def _nudged(items: Items, *, cap: float, earlier: list[frozenset[bytes]]) -> list[list[Column]]:
+    """Plans that move one practice of an earlier plan to a neighbouring hub, within the
+    windows, the allowed pairs and the travel cap, unlike every earlier plan: the least
+    travel first (the first one starts the MIP: a plan the master can always return). The
+    count is unchanged (no hub opens or closes)."""
+    found: dict[bytes, tuple[float, list[Column]]] = {}
+    for lab in items.labels:
+        hubs = {int(j): m for j, m in _plan_hubs(items, lab)}
+        if len(hubs) != len(np.unique(lab)):
+            continue  # a hub with no allowed base among its members: not a plan of columns
+        base = {int(i): j for j, m in hubs.items() for i in m.tolist()}
+        load = {j: int(items.w[m].sum()) for j, m in hubs.items()}
+        plan_travel = sum(float(items.cost[m, j].sum()) for j, m in hubs.items())
+        for i in range(items.n):
+            src = base[i]
+            if i == src or load[src] - items.w[i] < items.lo[src]:
+                continue
+            for dst, members in hubs.items():
+                if (
+                    dst == src
+                    or not items.allowed[i, dst]
+                    or load[dst] + items.w[i] > items.hi[dst]
+                ):
+                    continue
+                travel = plan_travel - items.cost[i, src] + items.cost[i, dst]
+                if travel > cap:
+                    continue
+                moved = [items.column(src, hubs[src][hubs[src] != i]),
+                         items.column(dst, np.append(members, i))]  # fmt: skip
+                plan = moved + [items.column(j, m) for j, m in hubs.items() if j not in (src, dst)]
+                key = b"".join(sorted(c.key for c in plan))
+                if all(not all(c.key in hubs_r for c in plan) for hubs_r in earlier):
+                    found.setdefault(key, (travel, plan))
+    ranked = sorted(found.values(), key=lambda tp: tp[0])[:NUDGES]
+    return [plan for _, plan in ranked]
+
+
+def _plan_hubs(items: Items, labels: NDArray[np.int64]) -> list[tuple[int, NDArray[np.int64]]]:
+    """An earlier plan's hubs, each at its cheapest allowed base (the plan's own, usually)."""
+    out = []
+    for h in np.unique(labels):
+        members = np.flatnonzero(labels == h).astype(np.int64)
+        ok = [j for j in members if items.allowed[members, j].all()]
+        if ok:
+            j = min(ok, key=lambda b: float(items.cost[members, b].sum()))
+            out.append((int(j), members))
+    return out
+
+
+def _generate(
+    master: AlternativeMaster, pricer: Pricer, *, stop_at: float
+) -> tuple[float | None, str]:
+    """Column generation until no column prices out or time is up: the best Lagrangian bound
+    seen and what ended it (``proof``: the LP is optimal over every column)."""
+    bound = -math.inf
+    most = max(20, master.n // 2)
+    while True:
+        at = master.solve_lp()
+        cols, lagrange, exact = pricer.price(at, eps=master.eps, beta=master.beta, most=most)
+        bound = max(bound, lagrange)
+        if exact:
+            return max(bound, at.value), "proof"
+        if not cols or not master.add(cols):
+            return bound, "work_limit"
+        if time.perf_counter() >= stop_at:
+            return bound, "time_limit"
