@@ -138,7 +138,8 @@ def sweep_spec(args: argparse.Namespace) -> Any:  # SweepSpec
     footprints = list(args.footprints or ()) or list(file.footprints if file is not None else [])
     given, problems = parse_vary(args.vary or [])
     vary = {**dict(file.vary if file is not None else ()), **given}
-    options = {key: getattr(args, key, None) for key in SCENARIO_OPTIONS}  # sweep has no --alternatives
+    # sweep has no --alternatives (plan's alone)
+    options = {key: getattr(args, key, None) for key in SCENARIO_OPTIONS}
     problems += [
         Problem(f"is varied by --vary {k.replace('_', '-')}: give it once", source=cli_name(k))
         for k in vary
