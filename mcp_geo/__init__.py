@@ -12,6 +12,7 @@ The Python API (the same names and defaults as the command line)::
     mcp_geo.read_plan("plans/north-staffs")
     mcp_geo.footprints()
     mcp_geo.plan_england(by="icb", only=["QNC"], workers=1, out="plans/england")
+    mcp_geo.report("plans/north-staffs")      # report.html, report.pdf, charts/
 
 The pipeline runs one way: ``practices`` (read, validate, select a footprint) -> ``boundaries``
 (distances, territories) -> ``solvers`` (hubs, MCPs, certificates) -> ``plans`` (the typed
@@ -40,7 +41,15 @@ ATTRIBUTION = (
 )
 
 # the face comes after __version__ and ATTRIBUTION, which the modules it loads may read
-from mcp_geo._api import compare, footprints, map, plan, plan_england, read_plan  # noqa: E402
+from mcp_geo._api import (  # noqa: E402
+    compare,
+    footprints,
+    map,
+    plan,
+    plan_england,
+    read_plan,
+    report,
+)
 from mcp_geo._errors import (  # noqa: E402
     DownloadError,
     InfeasibleError,
@@ -75,4 +84,5 @@ __all__ = [
     "plan",
     "plan_england",
     "read_plan",
+    "report",
 ]

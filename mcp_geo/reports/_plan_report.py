@@ -11,8 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mcp_geo.maps._panel import crossing_lines, plain_certificate, plain_travel
-from mcp_geo.plans.by_area import AREA_LEVELS as AREA_NAMES
+from mcp_geo.maps._panel import plain_certificate, plain_travel
 from mcp_geo.reports._certificate import certificate_texts, solver_line
 from mcp_geo.reports._html import (
     Block,
@@ -23,6 +22,14 @@ from mcp_geo.reports._html import (
     Paragraphs,
     Section,
     table_of,
+)
+from mcp_geo.reports._plan_tables import (
+    area_blocks,
+    count_text,
+    exception_blocks,
+    hub_table,
+    mcp_table,
+    move_blocks,
 )
 from mcp_geo.reports._provenance import provenance_blocks
 from mcp_geo.reports._static_map import plan_map
@@ -46,21 +53,6 @@ SECTIONS = {
     "provenance": "Data and licence",
 }
 """The plan report's sections by id, in order (``moves`` only with a reference)."""
-
-
-def _n(value: object) -> str:
-    """A count as ``12,345`` (empty when missing)."""
-    try:
-        return f"{int(float(str(value))):,}"
-    except ValueError:
-        return ""
-
-
-def _km(value: object) -> str:
-    try:
-        return f"{float(str(value)):.2f}"
-    except ValueError:
-        return ""
 
 
 def _rules(plan: Plan) -> str:
@@ -133,134 +125,6 @@ def headline(plan: Plan) -> tuple[str, ...]:
     if excluded:
         lines.append(f"{excluded:,} practices of the footprint were excluded (see Exclusions).")
     return tuple(lines)
-
-
-def hub_table(plan: Plan) -> Block:
-    """hubs.csv as a table (base names as text)."""
-    hubs = plan.hubs
-    rows = [
-        (
-            r["hub_id"],
-            r["base_code"],
-            r["base_name"],
-            _n(r["patients"]),
-            _n(r["practices"]),
-            r.get("mcp_id") or "",
-            _km(r.get("km_to_mcp_base")),
-            r.get("exception") or "",
-        )
-        for _, r in hubs.iterrows()
-    ]
-    columns = ("hub", "base", "base name", "patients", "practices", "MCP", "km to MCP base")
-    return table_of(
-        f"{len(rows)} hubs",
-        (*columns, "exception"),
-        rows,
-        numeric=(3, 4, 6),
-    )
-
-
-def mcp_table(plan: Plan) -> Block:
-    """mcps.csv as a table."""
-    names = dict(zip(plan.hubs["hub_id"], plan.hubs["base_name"], strict=True))
-    rows = [
-        (
-            r["mcp_id"],
-            r["base_hub_id"],
-            names.get(r["base_hub_id"], ""),
-            _n(r["patients"]),
-            _n(r["hubs"]),
-            _n(r["practices"]),
-            _km(r["span_km"]),
-        )
-        for _, r in plan.mcps.iterrows()
-    ]
-    columns = ("MCP", "base hub", "base name", "patients", "hubs", "practices", "span km")
-    return table_of(f"{len(rows)} MCPs", columns, rows, numeric=(3, 4, 5, 6))
-
-
-def area_blocks(plan: Plan) -> tuple[Block, ...]:
-    """Patients by official area, and the hubs and MCPs that cross each level's areas."""
-    blocks: list[Block] = []
-    if plan.metrics.by_area is not None:
-        for level, areas in plan.metrics.by_area.levels:
-            rows = [
-                (a.code or "(none)", a.name or "", _n(a.practices), _n(a.patients)) for a in areas
-            ]
-            caption = f"by {AREA_NAMES.get(level, level)}"
-            blocks.append(
-                table_of(caption, ("code", "name", "practices", "patients"), rows, numeric=(2, 3))
-            )
-    crossing = []
-    for c in plan.metrics.crossings:
-        word = AREA_LEVELS[c.level].word
-        for level, spans in (("hub", c.hubs), ("MCP", c.mcps or {})):
-            for group, spanned in spans.items():
-                named = ", ".join(a or "(none)" for a in spanned)
-                crossing.append((word, level, group, named))
-    if crossing:
-        blocks.append(
-            table_of(
-                "Hubs and MCPs that cross area boundaries (whatever the rules)",
-                ("level", "kind", "id", "areas it spans"),
-                crossing,
-            )
-        )
-    blocks.append(
-        Paragraphs(tuple(line[:1].upper() + line[1:] + "." for line in crossing_lines(plan)))
-    )
-    return tuple(blocks)
-
-
-def exception_blocks(plan: Plan) -> tuple[Block, ...]:
-    """The named exceptions (or a line saying there are none)."""
-    if not plan.exceptions:
-        return (Paragraphs(("None: every hub and MCP is within the bounds.",)),)
-    rows = [
-        (
-            e.group_id,
-            e.kind.replace("_", " "),
-            _n(e.patients),
-            "" if e.shortfall is None else _n(e.shortfall),
-            ", ".join(e.hubs if e.level == "mcps" else e.practices),
-            e.reason,
-        )
-        for e in plan.exceptions
-    ]
-    columns = ("id", "kind", "patients", "shortfall", "members", "why")
-    return (table_of("Hubs and MCPs allowed outside the bounds", columns, rows, numeric=(2, 3)),)
-
-
-def move_blocks(plan: Plan) -> tuple[Block, ...]:
-    """The moves out of the reference grouping, and why each split group was split."""
-    from mcp_geo.plans.reference import moves_table
-
-    outcome = plan.reference
-    if outcome is None:
-        return ()
-    table = moves_table(plan.practices, outcome)
-    rows = [
-        (
-            r.practice_code,
-            r.practice_name,
-            _n(r.patients),
-            r.reference_group,
-            r.hub_id,
-            _km(r.km_to_hub_base),
-        )
-        for r in table.itertuples()
-    ]
-    word = outcome.group_word
-    columns = ("practice", "name", "patients", f"from {word}", "to hub", "km to hub base")
-    blocks: list[Block] = [
-        Paragraphs((outcome.line()[:1].upper() + outcome.line()[1:] + ".",)),
-        table_of(
-            f"{len(rows)} practices moved out of {outcome.title}", columns, rows, numeric=(2, 5)
-        ),
-    ]
-    if outcome.why_split:
-        blocks.append(Bullets(tuple((g, why) for g, why in sorted(outcome.why_split.items()))))
-    return tuple(blocks)
 
 
 def size_series(plan: Plan) -> list[SizeSeries]:
@@ -374,7 +238,7 @@ def exclusion_blocks(plan: Plan) -> tuple[Block, ...]:
     if plan.exclusions.empty:
         return (Paragraphs(("None: every practice of the footprint is planned.",)),)
     reasons = plan.exclusions.groupby("reason").size().sort_index()
-    rows = [(str(reason), _n(count)) for reason, count in reasons.items()]
+    rows = [(str(reason), count_text(count)) for reason, count in reasons.items()]
     return (table_of("Practices excluded, by reason", ("reason", "practices"), rows, numeric=(1,)),)
 
 
@@ -389,7 +253,7 @@ def map_link(folder: Path) -> Block:
         )
     return Paragraphs(
         (
-            f"The interactive map: run `mcp-geo map {folder.name}` to write map.html beside this report.",
+            f"The interactive map: run `mcp-geo map {folder}` to write map.html beside this report.",
         )
     )
 

@@ -175,10 +175,12 @@ def report(folder: str | Path, *, browser: str | Path | None = None, pdf: bool =
     html = path / HTML_NAME
     _write_text(html, render_page(page))
     files = tuple(p for c in charts for p in (c.png, c.svg))
+    if not pdf or chosen is None:
+        (path / PDF_NAME).unlink(missing_ok=True)  # ours (checked above), and out of date
     if not pdf:
         return Report(folder=path, kind=kind, html=html, pdf=None, charts=files)
     if chosen is None:
-        log.warning("%s", HOW_TO_GET_PDF)
+        log.info("%s", HOW_TO_GET_PDF)
         return Report(
             folder=path, kind=kind, html=html, pdf=None, charts=files, message=HOW_TO_GET_PDF
         )
