@@ -253,7 +253,8 @@ def map_link(folder: Path) -> Block:
         )
     return Paragraphs(
         (
-            f"The interactive map: run `mcp-geo map {folder}` to write map.html beside this report.",
+            "The interactive map: run `mcp-geo map DIR` on this folder to write map.html "
+            "beside this report.",
         )
     )
 

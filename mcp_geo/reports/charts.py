@@ -342,7 +342,9 @@ def chart_bytes(
     buffer = io.BytesIO()
     metadata: dict[str, str | None]
     if fmt == "svg":
-        metadata = {"Date": None, "Creator": "mcp-geo", "Title": description or None}
+        metadata = {"Date": None, "Creator": "mcp-geo"}
+        if description:
+            metadata["Title"] = description
     else:
         metadata = {"Software": None}
     with house_style():
