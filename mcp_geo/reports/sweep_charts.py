@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from mcp_geo.reports.charts import BOUND_COLOUR, house_style, new_figure
 
@@ -293,6 +294,7 @@ def pareto_chart(frame: pd.DataFrame, *, x: str, by: str = "footprint") -> Figur
                 label=f"{label}: non-dominated cells",
             )
             line.set_gid(f"front-{k}")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole ticks
         ax.set_xlabel(LABELS.get(x, x))
         ax.set_ylabel(LABELS["travel_mean_km"])
         ax.set_title(f"Travel against {LABELS.get(x, x)}", loc="left")
