@@ -13,6 +13,7 @@ The Python API (the same names and defaults as the command line)::
     mcp_geo.footprints()
     mcp_geo.plan_england(by="icb", only=["QNC"], workers=1, out="plans/england")
     mcp_geo.sweep("north-staffs", vary={"hub_max": [45_000, 55_000]}, out="sweeps/ns")
+    mcp_geo.report("plans/north-staffs")      # report.html, report.pdf, charts/
 
 The pipeline runs one way: ``practices`` (read, validate, select a footprint) -> ``boundaries``
 (distances, territories) -> ``solvers`` (hubs, MCPs, certificates) -> ``plans`` (the typed
@@ -48,6 +49,7 @@ from mcp_geo._api import (  # noqa: E402
     plan,
     plan_england,
     read_plan,
+    report,
     sweep,
 )
 from mcp_geo._errors import (  # noqa: E402
@@ -84,5 +86,6 @@ __all__ = [
     "plan",
     "plan_england",
     "read_plan",
+    "report",
     "sweep",
 ]

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from mcp_geo.national.sweep import Sweep
     from mcp_geo.pipeline.compare import Comparison
     from mcp_geo.plans.plan import Plan
+    from mcp_geo.reports import Report
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -523,3 +524,42 @@ def sweep(
         progress=progress,
         resume=resume,
     )
+
+
+@suggest_keywords
+def report(folder: str | Path, *, browser: str | Path | None = None, pdf: bool = True) -> Report:
+    """Write the board report of a plan, comparison or sweep folder into that folder.
+
+    ``report.html`` (one self-contained page: headline, static map, tables, charts, the
+    certificate explained, the data's provenance and licence), ``charts/`` (PNG and SVG) and
+    ``report.pdf``, printed by a Chromium the machine has.
+
+    Parameters
+    ----------
+    folder
+        A folder written by ``mcp-geo plan``, ``compare`` or ``sweep`` (or :meth:`Plan.write`).
+    browser
+        The Chromium or Chrome to print with; by default the first found on the PATH.
+    pdf
+        Print report.pdf; without a browser, the HTML is written and ``.message`` says how
+        to get the PDF.
+
+    Returns
+    -------
+    Report
+        ``.html``, ``.pdf`` (None when not printed), ``.charts``, ``.message``.
+
+    Raises
+    ------
+    ValidationError
+        Not a folder the tool wrote, or report files in it that the tool did not write.
+
+    Examples
+    --------
+    >>> import mcp_geo
+    >>> mcp_geo.report("plans/north-staffs").html  # doctest: +SKIP
+    PosixPath('plans/north-staffs/report.html')
+    """
+    from mcp_geo.reports import report as write_report
+
+    return write_report(folder, browser=browser, pdf=pdf)

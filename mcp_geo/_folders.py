@@ -131,6 +131,13 @@ def read_marker(folder: Path) -> set[str] | None:
     return None if marker is None else set(marker.entries)
 
 
+def marker_kind(folder: Path) -> str | None:
+    """The kind of tool folder ``folder``'s marker names (``plan``, ``sweep``, ...), or None
+    without a readable marker."""
+    marker = _marker(folder)
+    return None if marker is None else marker.kind
+
+
 def write_marker(folder: Path, *, kind: Kind, entries: Iterable[str]) -> None:
     """Write (or rewrite) the marker of ``folder`` listing ``entries``."""
     _write_marker(folder, kind=kind, entries=entries)
@@ -430,6 +437,7 @@ __all__ = [
     "check_output_dir",
     "check_output_file",
     "claim_output_dir",
+    "marker_kind",
     "open_output_dir",
     "owned_entries",
     "read_marker",

@@ -378,6 +378,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_options(compare)
 
     _add_sweep_command(commands, shared)
+    report = commands.add_parser(
+        "report",
+        parents=[shared],
+        help="write the board report of a plan, comparison or sweep folder (DIR/report.html, "
+        "DIR/report.pdf)",
+        description="One self-contained page (headline, static map, tables, charts, the "
+        "certificate explained, provenance and licence), DIR/charts/ (PNG and SVG), and "
+        "DIR/report.pdf printed by a Chromium on this machine.",
+    )
+    report.add_argument(
+        "dir", type=Path, metavar="DIR", help="a folder of `mcp-geo plan`, `compare` or `sweep`"
+    )
+    report.add_argument(
+        "--browser", metavar="PATH", help="the Chromium or Chrome to print the PDF with"
+    )
+    report.add_argument("--no-pdf", action="store_true", help="write the HTML and charts only")
 
     data = commands.add_parser(
         "data", parents=[shared], help="check or download the official data files"

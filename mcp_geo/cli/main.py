@@ -399,6 +399,20 @@ def _cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from mcp_geo.reports import report
+
+    written = report(args.dir, browser=args.browser, pdf=not args.no_pdf)
+    lines = [f"report written to {written.html}"]
+    if written.pdf is not None:
+        lines.append(f"PDF written to {written.pdf}")
+    lines.append(f"charts in {written.folder / 'charts'} ({len(written.charts)} files)")
+    print("\n".join(lines))
+    if written.message:
+        print(f"mcp-geo: {written.message}", file=sys.stderr)
+    return 0
+
+
 def _plan_for_compare(spec: str, args: argparse.Namespace, console: Console) -> tuple[Plan, bool]:
     """A plan folder is read; anything else is a footprint, planned (True: to be written)."""
     from mcp_geo.pipeline.footprint import run_scenario
@@ -577,6 +591,7 @@ _COMMANDS = {
     "map": _cmd_map,
     "compare": _cmd_compare,
     "sweep": _cmd_sweep,
+    "report": _cmd_report,
 }
 
 
