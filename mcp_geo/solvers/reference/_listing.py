@@ -27,8 +27,9 @@ import math
 import time
 
 import numpy as np
+from numpy.typing import NDArray
 
-from mcp_geo.solvers.columns.enumeration import MAX_COLUMNS, subsets_within
+from mcp_geo.solvers.columns.enumeration import subsets_within
 from mcp_geo.solvers.columns.knapsack import lp_bounds
 
 from ._branching import Search
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 FIRST_STEP = 0.002  # the first target: this far above the bound (relative)
 STEP_GROWTH = 2.5  # the next target's step, when a listing's MIP raised the bound to its target
+MAX_COLUMNS = 400_000  # listed at most (measured: the MIP over 173,000 took 3 s)
 
 
 def close_by_listing(
@@ -116,9 +118,9 @@ def _raised(search: Search, bound: float) -> Search:
 def _listed(
     pricer: LabelledPricer,
     rp: RowPrices,
-    rc: np.typing.NDArray[np.float64],
+    rc: NDArray[np.float64],
     *,
-    per_base: np.typing.NDArray[np.float64],
+    per_base: NDArray[np.float64],
     lag: float,
     target: float,
     until: float,
@@ -144,14 +146,39 @@ def _listed(
         subs = subsets_within(pricer.w[nb], p, lo=lo, hi=hi, threshold=threshold)
         if subs is None or len(out) + len(subs) > MAX_COLUMNS:
             return None
-        gains = subs @ p
-        g = int(pricer.row_g[r])
-        for row, gain in zip(subs, gains.tolist(), strict=True):
-            col = pricer.column(j, g, nb[row])
-            exact = rp.const[r] - gain - rp.bonus * col.whole + pricer.penalty(j, nb[row])
-            if exact <= delta:
-                out.append(col)
+        out.extend(_row_columns(pricer, rp, r, nb=nb, subs=subs, profits=p, delta=delta))
     return out
+
+
+def _row_columns(
+    pricer: LabelledPricer,
+    rp: RowPrices,
+    r: int,
+    *,
+    nb: NDArray[np.int64],
+    subs: NDArray[np.bool_],
+    profits: NDArray[np.float64],
+    delta: float,
+) -> list[Column]:
+    """Row r's listed subsets (of the items ``nb``) whose exact reduced cost, with the whole
+    groups' bonus and the cuts' penalties, is at most ``delta``, as columns."""
+    j, g = int(pricer.row_j[r]), int(pricer.row_g[r])
+    if pricer.wholes:  # few groups held whole: counted column by column
+        whole = np.array([pricer.column(j, g, nb[row]).whole for row in subs], dtype=np.int64)
+    else:
+        whole = np.zeros(len(subs), dtype=np.int64)
+    exact = rp.const[r] - subs @ profits - rp.bonus * whole + pricer.penalties(j, nb, subs)
+    ok = exact <= delta
+    subs, whole = subs[ok], whole[ok]
+    lab, mw = pricer.lab, pricer.mw
+    moved = np.where((lab[nb] >= 0) & (lab[nb] != g), mw[nb], 0)
+    own = int(mw[j]) if lab[j] >= 0 and lab[j] != g else 0
+    travel = subs @ pricer.cost[nb, j] + float(pricer.cost[j, j])
+    moves = subs @ moved + own
+    return [
+        Column(j, g, np.sort(np.append(nb[row], j)), float(t), int(m), int(k))
+        for row, t, m, k in zip(subs, travel.tolist(), moves.tolist(), whole.tolist(), strict=True)
+    ]
 
 
 def _listing_mip(

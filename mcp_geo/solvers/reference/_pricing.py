@@ -301,6 +301,36 @@ class LabelledPricer:
         inside = np.unique(np.append(members, j))
         return float(-np.minimum(sigma[held(cuts, inside, self.n)], 0.0).sum())
 
+    def penalties(
+        self, j: int, nb: NDArray[np.int64], subs: NDArray[np.bool_]
+    ) -> NDArray[np.float64]:
+        """:meth:`penalty` of many columns of base j: one per row of ``subs`` (which of the
+        items ``nb`` it holds).
+
+        Parameters
+        ----------
+        j
+            The base.
+        nb
+            The candidate items.
+        subs
+            One row per column.
+
+        Returns
+        -------
+        NDArray[np.float64]
+            Each column's penalty (>= 0).
+        """
+        if self._cuts is None or not len(subs):
+            return np.zeros(len(subs))
+        cuts, sigma = self._cuts
+        active = np.flatnonzero(sigma < 0)
+        holds = np.zeros((len(subs), self.n), dtype=np.int8)
+        holds[:, nb] = subs
+        holds[:, j] = 1
+        hit = holds[:, cuts[active]].sum(axis=2) >= 2
+        return hit @ -sigma[active]  # type: ignore[no-any-return]
+
     def _with_cuts(
         self, rp: RowPrices, r: int, *, nb: NDArray[np.int64]
     ) -> tuple[float, NDArray[np.int64] | None]:
