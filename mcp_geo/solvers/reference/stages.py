@@ -7,7 +7,11 @@ then the fewest moves among plans within F of it, then the travel. Each stage is
 master (:mod:`._master`) solved by column generation (:mod:`._pricing`): its LP bound (or the
 Lagrangian bound, when time stops the generation) is the stage's proven bound, and the master
 solved as a MIP over the generated columns gives the plan. Moves are whole numbers: the moves
-stage is proven when the plan meets the bound rounded up.
+stage is proven when the plan meets the bound rounded up. The travel stage's root adds
+:data:`CUT_ROUNDS` rounds of subset-row cuts (R8), then lists every column a better plan can use
+(:mod:`._listing`); branch and price (:mod:`._branching`) takes what the listing leaves open.
+The moves stage is not listed: its reduced costs are whole patients, and the columns at 0 are
+too many to list (staffs-stoke: more than 17 s).
 
 The plan from scratch (the engine's) seeds both stages, so every stage has a plan; the
 reference groups whole, where the rules allow them, are columns from the start.
