@@ -20,15 +20,20 @@ A column is a group of items around a base *and* the reference group it continue
 
     \\sum_c K_c x_c \\ge K^* \\quad \\text{(the groups held whole, after the split stage)} && (R7)
 
+    \\sum_{c:\\ |c \\cap t| \\ge 2} x_c \\le 1 \\quad \\text{(subset-row cuts on triples t)}  && (R8)
+
 Any plan with its best matching (DESIGN's moves) is one choice of columns, and a choice of
 columns is a plan whose matching keeps at least what the columns say: (R1) with
 :math:`\\alpha = 0, \\beta = 1` is the least moves. With ``whole``, :math:`K_c` counts the
 reference groups (of two practices or more) that column c holds whole; the ``split`` stage
-(:math:`\\gamma = 1`) holds the most groups whole, so splits the fewest.
+(:math:`\\gamma = 1`) holds the most groups whole, so splits the fewest. (R8) are the columns
+engine's subset-row cuts (:mod:`mcp_geo.solvers.columns.cuts`): valid for every plan (two
+columns holding two items of one triple share an item), added where the LP breaks them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -37,6 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mcp_geo.solvers._run import quiet_highs_banner
+from mcp_geo.solvers.columns.cuts import held
 
 INF = highspy.kHighsInf
 
@@ -77,6 +83,7 @@ class Duals:
     travel: float
     whole: float
     artificial: bool  # the LP still uses an artificial column: no bound yet
+    cut: NDArray[np.float64] = dataclasses.field(default_factory=lambda: np.zeros(0))  # (R8)
 
 
 class LabelledMaster:
@@ -120,6 +127,8 @@ class LabelledMaster:
             h.addCol(big_m, 0.0, INF, 1, np.array([r], np.int32), np.array([v]))
         self.n_art = len(art)
         self.h = h
+        self.fixed_rows = rows  # the cuts' rows (R8) follow
+        self.cuts = np.zeros((0, 3), dtype=np.int64)
         self.columns: list[Column] = []
         self._seen: set[tuple[int, int, bytes]] = set()
 
@@ -150,11 +159,32 @@ class LabelledMaster:
                 if r >= 0:
                     rows.append(r)
                     vals.append(v)
+            for k in held(self.cuts, col.members, self.n).tolist():
+                rows.append(self.fixed_rows + k)
+                vals.append(1.0)
             self.h.addCol(
                 self.cost(col), 0.0, INF, len(rows), np.array(rows, np.int32), np.array(vals)
             )
             self.columns.append(col)
         return len(new)
+
+    def add_cuts(self, triples: list[NDArray[np.int64]]) -> None:
+        """Add subset-row cuts (R8) over the columns holding two of their items or more.
+
+        Parameters
+        ----------
+        triples
+            The cuts' triples of items (part-local).
+        """
+        if not triples:
+            return
+        holds = np.zeros((len(self.columns), self.n), dtype=np.int8)
+        for k, col in enumerate(self.columns):
+            holds[k, col.members] = 1
+        for t in triples:
+            idx = self.n_art + np.flatnonzero(holds[:, t].sum(axis=1) >= 2)
+            self.h.addRow(-INF, 1.0, len(idx), idx.astype(np.int32), np.ones(len(idx)))
+        self.cuts = np.vstack([self.cuts, np.array(triples, dtype=np.int64)])
 
     def allow_columns(self, ok: NDArray[np.bool_]) -> None:
         """Let only the columns marked ``ok`` take a value (a branch of the search).
@@ -194,6 +224,7 @@ class LabelledMaster:
             travel=row(self.row_travel),
             whole=row(self.row_whole),
             artificial=bool((values[: self.n_art] > 1e-6).any()),
+            cut=duals[self.fixed_rows :].copy(),
         )
 
     def solve_mip(

@@ -16,23 +16,40 @@ so pricing ``(j, g)`` is the 0/1 knapsack over the items j reaches with profits
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
 from mcp_geo.solvers._instance import Instance, Part
+from mcp_geo.solvers.columns.cuts import held, price_with_cuts
 from mcp_geo.solvers.columns.knapsack import knapsack_window, lp_bound_rows
 
 from ._blocks import block_knapsack
 from ._master import Column, Duals, StageCosts
 from .groups import ReferenceGroups
 
-MUST_BONUS = 1e10  # a branch's mandatory items' extra profit (far above any reduced cost)
+
+@dataclass(frozen=True)
+class RowPrices:
+    """Every (base, group) row's knapsack at some duals: ``rc = const - p(S) - bonus K(S)``
+    (plus the cuts' penalties) over the row's items S in the window ``[lo_w, hi_w]``."""
+
+    profits: NDArray[np.float64]  # rows x padded items
+    const: NDArray[np.float64]
+    lo_w: NDArray[np.int64]
+    hi_w: NDArray[np.int64]
+    bonus: float  # per group held whole (the split stage's)
+    rc_low: NDArray[np.float64]  # the knapsacks' LP bounds: a lower bound on each row's rc
 
 
 class LabelledPricer:
     """A part's knapsack data for every (base, group) pair."""
 
-    def __init__(self, inst: Instance, part: Part, *, ref: ReferenceGroups) -> None:
+    def __init__(
+        self, inst: Instance, part: Part, *, ref: ReferenceGroups, threads: int = 1
+    ) -> None:
+        self.threads = threads  # for the pricing MIPs: HiGHS wants one count per process
         items = part.items
         self.n = n = len(items)
         self.w = inst.weights[items].astype(np.int64)
@@ -73,6 +90,7 @@ class LabelledPricer:
         self.pad_same = self.lab[self.pad] == self.row_g[:, None]
         self.pad_moves = self.mw[self.pad]
         self._whole_groups(ref, labels=labels)
+        self._cuts: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None
 
     def _whole_groups(self, ref: ReferenceGroups, *, labels: NDArray[np.int64]) -> None:
         """The groups a column may hold whole (two practices or more, all in the part), and
@@ -137,9 +155,11 @@ class LabelledPricer:
         sigma = at.group[np.maximum(g, 0)] if len(at.group) else np.zeros(len(g))
         sigma = np.where(g >= 0, sigma, 0.0)
         const = own - at.cover[j] - sigma - at.count
-        if self.must_pad.any():  # a branch's items: so much profit that every column has them
-            profits = profits + np.where(self.must_pad, MUST_BONUS, 0.0)
-            const = const + MUST_BONUS * self.must_pad.sum(axis=1)
+        if self.must_pad.any():  # a branch's items: more profit than every other item and cut
+            big = 1.0 + np.abs(np.where(self.valid, profits, 0.0)).sum(axis=1)
+            big += float(np.abs(at.cut).sum())
+            profits = profits + np.where(self.must_pad, big[:, None], 0.0)
+            const = const + big * self.must_pad.sum(axis=1)
         return profits, np.where(self.row_open, const, np.inf)
 
     def set_branch(self, allow: NDArray[np.bool_], must: NDArray[np.bool_]) -> None:
@@ -157,7 +177,13 @@ class LabelledPricer:
         self.row_open = allow[self.row_j, self.row_j]
 
     def price(
-        self, at: Duals, costs: StageCosts, *, most: int, tol: float
+        self,
+        at: Duals,
+        costs: StageCosts,
+        *,
+        most: int,
+        tol: float,
+        cuts: NDArray[np.int64] | None = None,
     ) -> tuple[list[Column], float]:
         """Columns of negative reduced cost, and a lower bound on the best plan's value.
 
@@ -171,6 +197,8 @@ class LabelledPricer:
             How many columns exact pricing returns at most (the most promising first).
         tol
             Reduced costs above ``-tol`` count as zero.
+        cuts
+            The master's subset-row cuts (R8), whose duals are ``at.cut`` (None: none).
 
         Returns
         -------
@@ -178,6 +206,40 @@ class LabelledPricer:
             The new columns (empty: the LP is optimal over every column) and the Lagrangian
             bound ``value + sum over bases of min(0, best reduced cost)`` (valid for every plan:
             each base opens at most one group).
+        """
+        rp = self.row_prices(at, costs, cuts=cuts)
+        order = np.argsort(rp.rc_low, kind="stable")
+        order = order[rp.rc_low[order] < -tol]
+        rc_best = rp.rc_low.copy()  # exact where priced exactly: still a lower bound elsewhere
+        out = self._greedy(order, rp.profits, rp.const, tol=tol)
+        for r in order if not out else ():
+            if len(out) >= most:
+                break  # the rest keep their LP bounds (the Lagrangian bound stays valid)
+            rc_best[r], members = self.exact_row(rp, int(r))
+            if members is not None and rc_best[r] < -tol:
+                out.append(self.column(int(self.row_j[r]), int(self.row_g[r]), members))
+        per_base = np.zeros(self.n)
+        np.minimum.at(per_base, self.row_j, np.minimum(rc_best, 0.0))
+        return out, at.value + float(per_base.sum())
+
+    def row_prices(
+        self, at: Duals, costs: StageCosts, *, cuts: NDArray[np.int64] | None
+    ) -> RowPrices:
+        """Every row's knapsack at these duals, and the LP bound on its reduced cost.
+
+        Parameters
+        ----------
+        at
+            The master LP's duals.
+        costs
+            The stage's weights (R1).
+        cuts
+            The master's subset-row cuts (R8), whose duals are ``at.cut`` (None: none).
+
+        Returns
+        -------
+        RowPrices
+            Profits, constants, windows, the whole groups' bonus and the reduced costs' bounds.
         """
         profits, const = self._profits(at, costs)
         hi_w = self.hi - self.w[self.row_j]
@@ -187,24 +249,102 @@ class LabelledPricer:
         upper = upper + bonus * self.row_wholes
         rc_low = const - upper  # -inf upper: the window cannot be met, rc = +inf
         rc_low = np.where(np.isfinite(upper), rc_low, np.inf)
-        order = np.argsort(rc_low, kind="stable")
-        order = order[rc_low[order] < -tol]
-        rc_best = rc_low.copy()  # exact where priced exactly: still a lower bound elsewhere
-        out = self._greedy(order, profits, const, tol=tol)
-        for r in order if not out else ():
-            if len(out) >= most:
-                break  # the rest keep their LP bounds (the Lagrangian bound stays valid)
-            valid = self.valid[r]
-            nb = self.pad[r][valid]
-            blocks = self._blocks(int(self.row_j[r]), nb) if bonus > 0 else []
-            best, chosen = self._exact(nb, profits[r][valid], blocks=blocks, bonus=bonus,
-                                       window=(int(lo_w[r]), int(hi_w[r])))  # fmt: skip
-            rc_best[r] = const[r] - best if np.isfinite(best) else np.inf
-            if chosen is not None and rc_best[r] < -tol:
-                out.append(self.column(int(self.row_j[r]), int(self.row_g[r]), nb[chosen]))
-        per_base = np.zeros(self.n)
-        np.minimum.at(per_base, self.row_j, np.minimum(rc_best, 0.0))
-        return out, at.value + float(per_base.sum())
+        self._cuts = None if cuts is None or not (at.cut < 0).any() else (cuts, at.cut)
+        return RowPrices(profits, const, lo_w, hi_w, float(bonus), rc_low)
+
+    def exact_row(self, rp: RowPrices, r: int) -> tuple[float, NDArray[np.int64] | None]:
+        """Row r's best reduced cost (a lower bound, exact but for a pricing MIP's tolerance)
+        and the members of a column that has it (None: no column fits).
+
+        Parameters
+        ----------
+        rp
+            The rows' prices (:meth:`row_prices`; its cuts too).
+        r
+            The row.
+
+        Returns
+        -------
+        tuple
+            The reduced cost and the members (the base's other items).
+        """
+        valid = self.valid[r]
+        nb = self.pad[r][valid]
+        bonus = rp.bonus
+        blocks = self._blocks(int(self.row_j[r]), nb) if bonus > 0 else []
+        best, chosen = self._exact(nb, rp.profits[r][valid], blocks=blocks, bonus=bonus,
+                                   window=(int(rp.lo_w[r]), int(rp.hi_w[r])))  # fmt: skip
+        if chosen is not None and self.penalty(int(self.row_j[r]), nb[chosen]) > 0:
+            best, chosen = self._with_cuts(rp, r, nb=nb)
+        if not np.isfinite(best):
+            return np.inf, None
+        return float(rp.const[r] - best), None if chosen is None else nb[chosen]
+
+    def penalty(self, j: int, members: NDArray[np.int64]) -> float:
+        """What the cuts (R8) add to the reduced cost of a column of base j (>= 0).
+
+        Parameters
+        ----------
+        j
+            The base.
+        members
+            The column's other items, or all of them.
+
+        Returns
+        -------
+        float
+            Minus the duals of the cuts the column holds two items of (0 without cuts).
+        """
+        if self._cuts is None:
+            return 0.0
+        cuts, sigma = self._cuts
+        inside = np.unique(np.append(members, j))
+        return float(-np.minimum(sigma[held(cuts, inside, self.n)], 0.0).sum())
+
+    def penalties(
+        self, j: int, nb: NDArray[np.int64], subs: NDArray[np.bool_]
+    ) -> NDArray[np.float64]:
+        """:meth:`penalty` of many columns of base j: one per row of ``subs`` (which of the
+        items ``nb`` it holds).
+
+        Parameters
+        ----------
+        j
+            The base.
+        nb
+            The candidate items.
+        subs
+            One row per column.
+
+        Returns
+        -------
+        NDArray[np.float64]
+            Each column's penalty (>= 0).
+        """
+        if self._cuts is None or not len(subs):
+            return np.zeros(len(subs))
+        cuts, sigma = self._cuts
+        active = np.flatnonzero(sigma < 0)
+        holds = np.zeros((len(subs), self.n), dtype=np.int8)
+        holds[:, nb] = subs
+        holds[:, j] = 1
+        hit = holds[:, cuts[active]].sum(axis=2) >= 2
+        return hit @ -sigma[active]  # type: ignore[no-any-return]
+
+    def _with_cuts(
+        self, rp: RowPrices, r: int, *, nb: NDArray[np.int64]
+    ) -> tuple[float, NDArray[np.int64] | None]:
+        """Row r's best value with the cuts' duals (an upper bound, exact but for a MIP's
+        tolerance), and its positions in ``nb`` (the row's items)."""
+        assert self._cuts is not None
+        cuts, sigma = self._cuts
+        priced = price_with_cuts(
+            self.w[nb], rp.profits[r][self.valid[r]], nb, base=int(self.row_j[r]),
+            lo=int(rp.lo_w[r]), hi=int(rp.hi_w[r]), cuts=cuts, sigma=np.minimum(sigma, 0.0),
+            threads=self.threads,
+        )  # fmt: skip
+        assert priced is not None  # a MIP is allowed
+        return priced
 
     def _exact(
         self,
@@ -248,6 +388,8 @@ class LabelledPricer:
                     load += int(w[k])
                     gain += float(p[k])
             rc = float(const[r]) - gain
+            if self._cuts is not None and load >= room_lo:
+                rc += self.penalty(j, nb[np.array(taken, dtype=np.int64)])
             if load >= room_lo and rc < -tol and (j not in best or rc < best[j][0]):
                 best[j] = (
                     rc,

@@ -7,7 +7,11 @@ then the fewest moves among plans within F of it, then the travel. Each stage is
 master (:mod:`._master`) solved by column generation (:mod:`._pricing`): its LP bound (or the
 Lagrangian bound, when time stops the generation) is the stage's proven bound, and the master
 solved as a MIP over the generated columns gives the plan. Moves are whole numbers: the moves
-stage is proven when the plan meets the bound rounded up.
+stage is proven when the plan meets the bound rounded up. The travel stage's root adds
+:data:`CUT_ROUNDS` rounds of subset-row cuts (R8), then lists every column a better plan can use
+(:mod:`._listing`); branch and price (:mod:`._branching`) takes what the listing leaves open.
+The moves stage is not listed: its reduced costs are whole patients, and the columns at 0 are
+too many to list (staffs-stoke: more than 17 s).
 
 The plan from scratch (the engine's) seeds both stages, so every stage has a plan; the
 reference groups whole, where the rules allow them, are columns from the start.
@@ -35,10 +39,13 @@ from mcp_geo.solvers.certificate import (
     weakest,
     within_gap,
 )
+from mcp_geo.solvers.columns.cuts import MAX_CUTS_PER_ITEM, separate_sr3
+from mcp_geo.solvers.columns.generation import CUT_MIN_GAIN
 from mcp_geo.solvers.engine import PartResult
 from mcp_geo.solvers.rules import SolveOptions
 
 from ._branching import Search, branch_and_price
+from ._listing import close_by_listing
 from ._master import Column, Duals, LabelledMaster, StageCosts
 from ._pricing import LabelledPricer
 from .groups import ReferenceGroups
@@ -46,6 +53,9 @@ from .groups import ReferenceGroups
 log = logging.getLogger(__name__)
 
 MOVES_SHARE = 0.5  # of the part's time left, at most, for the moves stage
+CUT_ROUNDS = 2  # of subset-row cuts at a travel stage's root (measured: more cost more
+# pricing than they save on staffs-shropshire and sussex-east-surrey)
+LISTING_SHARE = 0.7  # of a stage's time left after its root, at most, for listing
 SPLIT_SHARE = 0.35  # with whole, of the part's time left, at most, for the split stage
 
 
@@ -66,27 +76,45 @@ def _generate(
     costs: StageCosts,
     stop_at: float,
     enough: Callable[[float], bool] | None = None,
+    cut_rounds: int = 0,
 ) -> tuple[float, Duals | None]:
     """Column generation until no column prices out or time is up: the best bound found, and
     the duals at which nothing priced out (None when time stopped it first, or when the bound
-    is ``enough``: a branch's node that cannot beat the plan)."""
+    is ``enough``: a branch's node that cannot beat the plan). At most ``cut_rounds`` rounds of
+    subset-row cuts (R8) where the LP over every column breaks them."""
     bound = -math.inf
     most = max(40, pricer.n)
+    z_round = -math.inf
     while True:
         at = master.solve_lp()
         tol = 1e-7 * max(1.0, abs(at.value))
-        cols, lagrange = pricer.price(at, costs, most=most, tol=tol)
+        cols, lagrange = pricer.price(at, costs, most=most, tol=tol, cuts=master.cuts)
         bound = max(bound, lagrange)
         if enough is not None and enough(bound):
             return bound, None
         if not cols and not at.artificial:
-            return max(bound, at.value), at
+            bound = max(bound, at.value)
+            if cut_rounds > 0 and at.value - z_round > CUT_MIN_GAIN * max(1.0, abs(at.value)):
+                z_round, cut_rounds = at.value, cut_rounds - 1
+                if _cut(master, pricer.n) and time.perf_counter() < stop_at:
+                    continue
+            return bound, at
         if not cols:
             return bound, None
         if not master.add(cols):  # only columns the master has (a branch's, or rounding)
             return bound, None if at.artificial else at
         if time.perf_counter() >= stop_at:
             return bound, None
+
+
+def _cut(master: LabelledMaster, n: int) -> bool:
+    """Add the subset-row cuts (R8) the master's LP breaks; whether there were any."""
+    room = MAX_CUTS_PER_ITEM * n - len(master.cuts)
+    members = [c.members for c in master.columns]
+    triples = separate_sr3(members, master.column_values(), n=n, max_cuts=min(room, n // 2 + 1))
+    master.add_cuts(triples)
+    log.info("reference: %d cuts (%d in all)", len(triples), len(master.cuts))
+    return bool(triples)
 
 
 def _run_stage(
@@ -113,7 +141,11 @@ def _run_stage(
     )
     master.add(pool)
     master.add(start)
-    bound, at = _generate(master, pricer, costs=costs, stop_at=t0 + 0.6 * seconds)
+    rounds = CUT_ROUNDS if costs.alpha > 0 and not pricer.wholes else 0
+    bound, at = _generate(
+        master, pricer, costs=costs, stop_at=t0 + 0.6 * seconds, cut_rounds=rounds
+    )
+    log.info("reference stage: root LP bound %.1f (%d cuts)", bound, len(master.cuts))
     whole = costs.beta > 0 or costs.gamma > 0  # moves and groups: whole numbers
     gap = 0.0 if whole else options.gap
     now = time.perf_counter()
@@ -123,7 +155,13 @@ def _run_stage(
     value = sum(master.cost(c) for c in chosen)
     if at is not None:
         search = Search(chosen, value, bound, whole=whole, gap=gap)
-        if not search.closes(bound):
+        if not search.closes(bound) and not whole:  # moves: too many columns at rc 0
+            now = time.perf_counter()
+            search = close_by_listing(
+                master, pricer, at=at, costs=costs, search=search,
+                threads=threads_for(options), stop_at=now + LISTING_SHARE * (t0 + seconds - now),
+            )  # fmt: skip
+        if not search.closes(search.bound):
             search = branch_and_price(
                 master, pricer, search=search, stop_at=t0 + 0.97 * seconds,
                 generate=lambda stop, enough: _generate(
@@ -133,7 +171,7 @@ def _run_stage(
                     master, options=options, gap=gap, stop_at=stop
                 )[0],
             )  # fmt: skip
-            chosen, value, bound = search.chosen, search.value, search.bound
+        chosen, value, bound = search.chosen, search.value, search.bound
     log.info(
         "reference stage (alpha %g, beta %g): %d columns; plan %.1f, bound %.1f in %.1fs",
         costs.alpha, costs.beta, len(master.columns), value, bound, time.perf_counter() - t0,
@@ -231,7 +269,7 @@ def solve_reference(
     """
     t0 = time.perf_counter()
     assert seed.base_of is not None
-    pricer = LabelledPricer(inst, part, ref=ref)
+    pricer = LabelledPricer(inst, part, ref=ref, threads=threads_for(options))
     pos = {int(g): k for k, g in enumerate(part.items)}
     seed_local = np.array([pos[int(b)] for b in seed.base_of], dtype=np.int64)
     start = _matched(pricer, seed_local)
