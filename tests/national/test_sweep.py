@@ -269,3 +269,28 @@ def test_sweep_table_round_trips(tmp_path) -> None:
     path.write_text(path.read_text() + "colour = 1\n", encoding="utf-8")
     with pytest.raises(ValidationError, match=r"scenario.toml, field 'sweep.colour': unknown"):
         read_sweep_file(path)
+
+
+def test_the_sweep_report_tables_and_charts_every_cell(grid, tmp_path) -> None:
+    """`mcp-geo report` on a real sweep folder: one row per cell with sweep.csv's values, and
+    one travel chart per varied option with a line per value of the other option."""
+    import shutil
+    import xml.etree.ElementTree as ET
+
+    result, _ = grid
+    folder = tmp_path / "ns"
+    shutil.copytree(result.out, folder)
+    written = mcp_geo.report(folder, pdf=False)
+    page = written.html.read_text(encoding="utf-8")
+    body = page[page.index("Every cell") :]
+    for row in _rows(folder / "sweep.csv"):
+        cells = f"<td>{row['cell']}</td><td>north-staffs</td>"
+        cells += f"<td>{row['hub_max']}</td><td>{row['max_km']}</td><td>{row['status']}</td>"
+        assert cells in body.replace("\n", "").replace(' class="num"', "")
+        assert row["travel_mean_km"] in body
+    for option in VARY:
+        svg = ET.parse(folder / "charts" / f"travel-{option}.svg").getroot()
+        ids = {e.get("id") for e in svg.iter() if e.get("id")}
+        assert {"travel-0", "travel-1"} <= ids
+        assert "travel-2" not in ids
+    assert (folder / "charts" / "pareto-n_hubs.png").stat().st_size > 0
