@@ -82,7 +82,9 @@ def stage_text(stage: Stage, *, patients: int | None = None) -> StageText:
     if stage.gap is not None and stage.status in ("optimal", "feasible"):
         numbers += f"; gap {_percent(stage.gap)}"
     return StageText(
-        name=what[:1].upper() + what[1:], numbers=numbers, meaning=_meaning(stage, better)
+        name=what[:1].upper() + what[1:],
+        numbers=numbers[:1].upper() + numbers[1:],
+        meaning=_meaning(stage, better),
     )
 
 

@@ -149,7 +149,11 @@ def move_blocks(plan: Plan) -> tuple[Block, ...]:
     blocks: list[Block] = [
         Paragraphs((outcome.line()[:1].upper() + outcome.line()[1:] + ".",)),
         table_of(
-            f"{len(rows)} practices moved out of {outcome.title}", columns, rows, numeric=(2, 5)
+            f"{len(rows)} {'practice' if len(rows) == 1 else 'practices'} moved out of "
+            f"{outcome.title}",
+            columns,
+            rows,
+            numeric=(2, 5),
         ),
     ]
     if outcome.why_split:

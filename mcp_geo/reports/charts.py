@@ -172,7 +172,8 @@ def size_chart(series: SizeSeries) -> Figure:
         ax.set_ylim(0, top * 1.12 if top else 1)
         ax.yaxis.set_major_formatter("{x:,.0f}")
         ax.set_ylabel("registered patients")
-        ax.set_title(f"{word} sizes against the bounds ({len(ids)} {word.lower()}s)", loc="left")
+        noun = ("hub" if word == "Hub" else word) + ("" if len(ids) == 1 else "s")
+        ax.set_title(f"{word} sizes against the bounds ({len(ids)} {noun})", loc="left")
         _tidy(ax)
     return figure
 
