@@ -92,7 +92,8 @@ class Alternatives:
         Practices held as in the best plan (fixed groups and least-exception parts).
     hubs
         One row per practice of the best plan (index practice_code): ``settled`` (bool), and per
-        alternative n the column ``n`` with its hub there (``hub_id (base code)``).
+        alternative n the column ``n`` with its hub there (``hub_id (base code)``) and the column
+        ``moved n`` (bool: whether it moves there, against the best plan).
     """
 
     asked: int
@@ -137,6 +138,36 @@ class Alternatives:
         }
 
 
+def settled_table(best: Plan, plans: list[Plan]) -> pd.DataFrame:
+    """Per practice of ``best``: its hub in each alternative, whether it moves there (DESIGN's
+    matching definition, patients kept together) and whether it is settled.
+
+    Parameters
+    ----------
+    best
+        The best plan.
+    plans
+        The alternatives as whole plans, in order (numbered from 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :attr:`Alternatives.hubs`.
+    """
+    practices = best.practices.set_index(best.practices["practice_code"].astype(str))
+    weights = practices["patients"]
+    best_hub = practices["hub_id"].astype(str)
+    table = pd.DataFrame({"settled": True}, index=best_hub.index)
+    for n, plan in enumerate(plans, start=1):
+        other = plan.practices.set_index(plan.practices["practice_code"].astype(str))
+        hub = other["hub_id"].astype(str).reindex(best_hub.index)
+        move = moved(hub, best_hub, matching=match_groups(hub, best_hub, weights=weights))
+        table["settled"] &= ~move
+        table[str(n)] = hub + " (" + other["hub_base_code"].astype(str).reindex(hub.index) + ")"
+        table[f"moved {n}"] = move.astype(bool)
+    return table
+
+
 def alternatives_outcome(
     best: Plan, *, plans: list[Plan], search: AlternativesSolution, asked: int
 ) -> Alternatives:
@@ -158,17 +189,11 @@ def alternatives_outcome(
     Alternatives
         What report.json, practices.csv and the map say about them.
     """
-    practices = best.practices.set_index(best.practices["practice_code"].astype(str))
-    weights = practices["patients"]
-    best_hub = practices["hub_id"].astype(str)
-    table = pd.DataFrame({"settled": True}, index=best_hub.index)
+    table = settled_table(best, plans)
+    weights = best.practices.set_index(best.practices["practice_code"].astype(str))["patients"]
     found = []
     for n, plan in enumerate(plans, start=1):
-        other = plan.practices.set_index(plan.practices["practice_code"].astype(str))
-        hub = other["hub_id"].astype(str).reindex(best_hub.index)
-        move = moved(hub, best_hub, matching=match_groups(hub, best_hub, weights=weights))
-        table["settled"] &= ~move
-        table[str(n)] = hub + " (" + other["hub_base_code"].astype(str).reindex(hub.index) + ")"
+        move = table[f"moved {n}"]
         travel = plan.certificates.hubs.objective or 0.0
         over = travel / search.best_travel - 1.0 if search.best_travel else 0.0
         found.append(Alternative(n, plan, int(move.sum()), int(weights[move].sum()), float(over)))
