@@ -251,8 +251,9 @@ def _entry_problems(entry: Any, *, source: str, practices: int) -> list[Problem]
         for key, (ok, allowed) in checks.items()
         if not ok
     ]
-    plans = entry.get("plans") if isinstance(entry.get("plans"), list) else []
-    asked = entry.get("asked") if _whole(entry.get("asked")) else 0
+    listed = entry.get("plans")
+    plans: list[Any] = listed if isinstance(listed, list) else []
+    asked: int = entry["asked"] if _whole(entry.get("asked")) else 0
     if not _whole(entry.get("found"), high=asked) or entry.get("found") != len(plans):
         problems.append(
             Problem(
