@@ -135,6 +135,7 @@ class LayerCounts:
     mcp_bases: int
     reference: int = 0  # reference groups drawn (a plan made with a reference)
     moved: int = 0  # practices ringed as moved out of their reference group
+    open: int = 0  # practices ringed as open (a plan with alternatives)
 
 
 def practice_radius(patients: float) -> float:
@@ -432,6 +433,11 @@ def add_plan_layers(
     moved = add_moved_practices(target, plan, prefix=prefix, panes=panes)
     if moved is not None:
         layers["moved"] = moved
+    from mcp_geo.maps._alternatives import add_open_practices
+
+    opened = add_open_practices(target, plan, prefix=prefix, panes=panes)
+    if opened is not None:
+        layers["open"] = opened
 
     bases = plan.hubs[["hub_id", "geometry"]].copy()
     base_ids = bases["hub_id"].astype(str)
@@ -471,6 +477,7 @@ def add_plan_layers(
         mcp_bases=len(plan.mcps),
         reference=0 if reference is None else len(reference.data["features"]),
         moved=0 if moved is None else len(moved.data["features"]),
+        open=0 if opened is None else len(opened.data["features"]),
     )
     return DrawnLayers(counts=counts, layers=layers)
 

@@ -275,6 +275,7 @@ def legend_html(
     right: str | None = None,
     changed: folium.map.Layer | None = None,
     title: str = "Legend",
+    notes: dict[str, str] | None = None,
 ) -> str:
     """The plan's legend: a row per layer drawn (shown while that layer is on).
 
@@ -288,6 +289,9 @@ def legend_html(
         The layer of practices that move MCP (comparison maps, changes.csv), if any.
     title
         The box's title.
+    notes
+        Plain text (escaped here) for a layer whose words depend on the plan: ``open`` (the
+        settled / open practices of a plan with alternatives).
     """
     ramp = "".join(
         f'<span class="mcp-geo-swatch" style="background:{c};opacity:.75;width:9px"></span>'
@@ -319,6 +323,13 @@ def legend_html(
             '<span style="display:inline-block;width:14px;height:14px;border-radius:50%;'
             'border:3px solid #e6007e"></span>',
             "practice moved out of its reference group (moves.csv)",
+        ),
+        "open": (
+            '<span style="display:inline-block;width:14px;height:14px;border-radius:50%;'
+            'border:2.6px dashed #0b2e6b"></span>',
+            html.escape(
+                (notes or {}).get("open", "open practice (in another hub in an alternative)")
+            ),
         ),
         "hub_bases": (
             f'<span class="{HUB_BASE_CLASS}" style="display:inline-block;width:12px;'

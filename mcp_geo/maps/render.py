@@ -28,6 +28,7 @@ from branca.element import Figure
 
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo._folders import GENERATOR, check_output_file, record_entry
+from mcp_geo.maps._alternatives import alternatives_note
 from mcp_geo.maps._assets import UNUSED_DEFAULTS, inline_assets
 from mcp_geo.maps._layers import LayerCounts, add_plan_layers
 from mcp_geo.maps._panel import legend_html, panel_html, short_attribution
@@ -177,8 +178,12 @@ def _render(plan: Plan, options: MapOptions) -> tuple[folium.Map, LayerCounts]:
     folium.LayerControl(collapsed=False).add_to(fmap)
     # folium's plugins leave __init__ unannotated
     folium.plugins.Fullscreen(position="topleft").add_to(fmap)  # type: ignore[no-untyped-call]
-    more = () if plan.reference is None else (plan.reference.line(),)
-    add_page_html(fmap, panel_html(plan, more=more), legend_html(drawn.layers))
+    more = [] if plan.reference is None else [plan.reference.line()]
+    notes = {}
+    if plan.alternatives is not None:
+        more.append(plan.alternatives.line())
+        notes["open"] = alternatives_note(plan.alternatives)
+    add_page_html(fmap, panel_html(plan, more=more), legend_html(drawn.layers, notes=notes))
     behave(
         fmap,
         layers=list(drawn.layers.values()),

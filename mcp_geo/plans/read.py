@@ -5,7 +5,9 @@ writes the same files as ``d``'s. The GeoPackage gives the practices, hubs, MCPs
 (kept in EPSG:4326 as published: turned into EPSG:27700 and back, their coordinates would move
 in the last digits), scenario.toml the options, exclusions.csv the exclusions and report.json the
 metrics, certificates, exceptions, notes and timings as they were written (rounded as report.json
-rounds them). The named exceptions (report.json's ``exceptions``) give the hubs' and MCPs'
+rounds them); a plan with alternatives reads each ``alternatives/<n>/`` folder as a plan, with
+report.json's ``alternatives`` range-checked and checked against them
+(:func:`~mcp_geo.plans.alternatives.read_alternatives`). The named exceptions (report.json's ``exceptions``) give the hubs' and MCPs'
 ``exception`` and ``shortfall`` columns; a report of an earlier version, whose exceptions were
 lines of text, is read too (:func:`~mcp_geo.plans.exceptions.from_text`). The CSVs' free-text cells, written safe for spreadsheets
 (:func:`~mcp_geo.plans.write.spreadsheet_text`), are read back as they were. Two things are
@@ -30,6 +32,7 @@ import pyogrio
 
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.boundaries.territories import Outline
+from mcp_geo.plans.alternatives import read_alternatives
 from mcp_geo.plans.by_area import AreaBreakdown
 from mcp_geo.plans.exceptions import (
     NamedException,
@@ -225,7 +228,7 @@ def read_plan(path: str | Path) -> Plan:
     exceptions = _exceptions(report, scenario=scenario, source=str(folder / "report.json"))
     hubs = with_exception_columns(hubs, exceptions, level="hubs")
     mcps = with_exception_columns(mcps, exceptions, level="mcps")
-    return Plan(
+    plan = Plan(
         version=str(report.get("version", "")),
         scenario=scenario,
         footprint_title=report["footprint"].get("title", scenario.footprint),
@@ -250,6 +253,16 @@ def read_plan(path: str | Path) -> Plan:
         exceptions=exceptions,
         notes=tuple(report.get("notes", ())),
         timings=timings,
+    )
+    if "alternatives" not in report:
+        return plan
+    alternatives = read_alternatives(
+        report["alternatives"], best=plan, folder=folder, read=read_plan
+    )
+    codes = plan.practices["practice_code"].astype(str)
+    settled = codes.map(alternatives.settled).to_numpy(bool)
+    return replace(
+        plan, practices=plan.practices.assign(settled=settled), alternatives=alternatives
     )
 
 

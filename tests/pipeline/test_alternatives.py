@@ -27,10 +27,9 @@ def _run(folder: Path, *options: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def wide(tmp_path_factory) -> Path:
-    """Two alternatives within 2% (8 s for both)."""
-    folder = tmp_path_factory.mktemp("alternatives") / "wide"
-    return _run(folder, "--alternatives", "2", "--travel-slack", "0.02", "--time-limit", "8")
+def wide(ns_alternatives_dir) -> Path:
+    """Two alternatives within 2% (8 s for both; shared with the map's tests)."""
+    return ns_alternatives_dir
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ from mcp_geo.solvers._run import threads_for
 from mcp_geo.solvers.certificate import Certificate, Status
 from mcp_geo.solvers.rules import SolveOptions
 
-from ._model import AlternativeMaster, Column
+from ._model import AlternativeMaster, Column, MipResult
 from ._pricing import Items, Pricer
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ KEPT_WORDS = (
     "of the earlier plans less this)"
 )
 GENERATION_SHARE = 0.6  # of an alternative's time, by when column generation stops
+FIRST_WEIGHT = 2.0  # the first alternative's share of the time, against 1 for each later one
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,8 @@ def solve_alternatives(
     stopped: str | None = None
     pool: dict[tuple[int, bytes], NDArray[np.int64]] = {}
     for n in range(1, alternatives + 1):
-        share = (options.time_limit - (time.perf_counter() - t0)) / (alternatives - n + 1)
+        left = options.time_limit - (time.perf_counter() - t0)
+        share = left * _weight(n) / sum(_weight(m) for m in range(n, alternatives + 1))
         items = Items(
             w=inst.weights[idx], cost=inst.cost[np.ix_(idx, idx)],
             allowed=inst.allowed[np.ix_(idx, idx)], lo=lo, hi=hi, labels=np.array(earlier),
@@ -207,6 +209,12 @@ def solve_alternatives(
         found=tuple(found), travel_slack=slack, slack_source=source,  # type: ignore[arg-type]
         best_travel=best, travel_cap=cap, held=inst.n - len(idx), stopped=stopped,
     )  # fmt: skip
+
+
+def _weight(n: int) -> float:
+    """Alternative n's weight in the split of the time left: the first one starts the pool
+    of columns the later ones share, and needs the most time (time unused passes on)."""
+    return FIRST_WEIGHT if n == 1 else 1.0
 
 
 def _record(
@@ -246,18 +254,25 @@ def _solve_one(
     start = None
     if listed is not None:
         master.add(listed)
+        mip = master.solve_mip(
+            time_limit=t0 + seconds - time.perf_counter(), threads=threads, start=start
+        )
     else:
-        nudged = _nudged(items, cap=cap, earlier=earlier)
+        nudged = _nudged(items, items.labels, cap=cap, earlier=earlier)
         for plan in nudged:
             master.add(plan)
         start = nudged[0] if nudged else None
         master.add([items.column(j, m) for (j, _), m in pool.items()])
-        stop_at = t0 + GENERATION_SHARE * seconds
-        bound, ended_by = _generate(master, Pricer(items), stop_at=stop_at)
+        pricer = Pricer(items)
+        bound, ended_by = _generate(master, pricer, stop_at=t0 + GENERATION_SHARE * seconds)
+        mip = master.solve_mip(
+            time_limit=t0 + seconds - time.perf_counter(), threads=threads, start=start
+        )
+        bound, ended_by, mip = _improve(
+            master, pricer, mip, bound=bound, ended_by=ended_by, cap=cap, earlier=earlier,
+            stop_at=t0 + seconds, threads=threads,
+        )  # fmt: skip
         pool.update({(c.base, c.key): c.members for c in master.columns})
-    mip = master.solve_mip(
-        time_limit=t0 + seconds - time.perf_counter(), threads=threads, start=start
-    )
     if mip.chosen is None:
         if mip.infeasible and listed is not None:
             return "no other plan within the travel slack differs from the plans before (proven)"
@@ -295,15 +310,19 @@ def _chosen(
 
 
 NUDGES = 20  # plans one practice away from an earlier plan, seeding the master
+IMPROVE_MIN = 1.0  # seconds an improvement round needs at least (else the search stops)
 
 
-def _nudged(items: Items, *, cap: float, earlier: list[frozenset[bytes]]) -> list[list[Column]]:
-    """Plans that move one practice of an earlier plan to a neighbouring hub, within the
+def _nudged(
+    items: Items, plans: NDArray[np.int64], *, cap: float, earlier: list[frozenset[bytes]]
+) -> list[list[Column]]:
+    """Plans that move one practice of one of ``plans`` (rows of hub labels: the earlier plans,
+    or the MIP's plan) to a neighbouring hub, within the
     windows, the allowed pairs and the travel cap, unlike every earlier plan: the least
     travel first (the first one starts the MIP: a plan the master can always return). The
     count is unchanged (no hub opens or closes)."""
     found: dict[bytes, tuple[float, list[Column]]] = {}
-    for lab in items.labels:
+    for lab in plans:
         hubs = {int(j): m for j, m in _plan_hubs(items, lab)}
         if len(hubs) != len(np.unique(lab)):
             continue  # a hub with no allowed base among its members: not a plan of columns
@@ -363,3 +382,48 @@ def _generate(
             return bound, "work_limit"
         if time.perf_counter() >= stop_at:
             return bound, "time_limit"
+
+
+def _improve(
+    master: AlternativeMaster,
+    pricer: Pricer,
+    mip: MipResult,
+    *,
+    bound: float | None,
+    ended_by: str,
+    cap: float,
+    earlier: list[frozenset[bytes]],
+    stop_at: float,
+    threads: int,
+) -> tuple[float | None, str, MipResult]:
+    """Use the time the MIP left: while at least :data:`IMPROVE_MIN` seconds are left, go on
+    with the column generation where its share of the time stopped it, or, where it stalled
+    (no column priced out), add the plans one practice away from the MIP's plan and generate
+    again; then solve the MIP again from its plan. Stops when the MIP's plan meets the bound
+    (proven) or a stalled round keeps no less. The bound stays the best Lagrangian bound seen
+    (valid for every plan); returns it, what ended the search, and the best MIP."""
+    while mip.chosen is not None and ended_by != "proof":
+        kept = sum(c.kept for c in mip.chosen)
+        if bound is not None and kept <= math.ceil(bound - 0.5 - 1e-7):
+            return bound, "proof", mip
+        if time.perf_counter() >= stop_at - IMPROVE_MIN:
+            return bound, ended_by, mip
+        stalled = ended_by == "work_limit"
+        if stalled:
+            labels = np.full(master.n, -1, dtype=np.int64)
+            for h, c in enumerate(mip.chosen):
+                labels[c.members] = h
+            nudged = _nudged(pricer.items, labels[None, :], cap=cap, earlier=earlier)
+            if not sum(master.add(p) for p in nudged):
+                return bound, ended_by, mip
+        again, ended_by = _generate(master, pricer, stop_at=stop_at - IMPROVE_MIN)
+        bound = again if bound is None or again is None else max(bound, again)
+        better = master.solve_mip(
+            time_limit=stop_at - time.perf_counter(), threads=threads, start=mip.chosen
+        )
+        improved = better.chosen is not None and sum(c.kept for c in better.chosen) < kept
+        if improved:
+            mip = better
+        elif stalled:
+            return bound, ended_by, mip
+    return bound, ended_by, mip
