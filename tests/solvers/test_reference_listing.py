@@ -61,3 +61,34 @@ def test_the_sussex_plan_recounts_to_its_certificate(sussex) -> None:
     assert travel == pytest.approx(stages["travel"].objective, abs=rounding)
     hubs = practices.groupby("hub_id")["patients"].sum()
     assert np.all((hubs >= 30_000) & (hubs <= 50_000) | (hubs > 50_000))
+
+
+def test_cuts_added_after_the_duals_have_no_dual_there(monkeypatch) -> None:
+    """The listing prices at the duals of the last LP solved; a cut round can add cuts after it
+    (a stage's time running out between the separation and the next LP, seen under load). Those
+    cuts have no dual at these duals: they add nothing to a column's reduced cost (it crashed:
+    a cut index past the duals)."""
+    from mcp_geo.solvers.reference import _pricing
+    from mcp_geo.solvers.reference._master import Duals, StageCosts
+
+    from .test_reference import INTERLEAVED, Road, rule_of, solve
+
+    made = []
+    real = _pricing.LabelledPricer.__init__
+
+    def keep(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(_pricing.LabelledPricer, "__init__", keep)
+    solve(Road.parse(INTERLEAVED), rule=rule_of(max_km=5.0))
+    pricer = made[0]
+    assert pricer.n >= 4
+    at = Duals(
+        value=0.0, cover=np.zeros(pricer.n), group=np.zeros(len(pricer.group_codes)),
+        count=0.0, moves=0.0, travel=0.0, whole=0.0, artificial=False, cut=np.array([-5.0]),
+    )  # fmt: skip
+    cuts = np.array([[0, 1, 2], [1, 2, 3]], dtype=np.int64)  # the second came after the duals
+    pricer.row_prices(at, StageCosts(alpha=1.0, beta=0.0), cuts=cuts)
+    assert pricer.penalty(0, np.array([1])) == 5.0  # two items of the first cut: its dual
+    assert pricer.penalty(3, np.array([2])) == 0.0  # two of the later cut only: no dual there

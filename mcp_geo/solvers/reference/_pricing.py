@@ -249,7 +249,9 @@ class LabelledPricer:
         upper = upper + bonus * self.row_wholes
         rc_low = const - upper  # -inf upper: the window cannot be met, rc = +inf
         rc_low = np.where(np.isfinite(upper), rc_low, np.inf)
-        self._cuts = None if cuts is None or not (at.cut < 0).any() else (cuts, at.cut)
+        # cuts added after these duals were computed have no dual here (0: valid, no penalty)
+        known = None if cuts is None else cuts[: len(at.cut)]
+        self._cuts = None if known is None or not (at.cut < 0).any() else (known, at.cut)
         return RowPrices(profits, const, lo_w, hi_w, float(bonus), rc_low)
 
     def exact_row(self, rp: RowPrices, r: int) -> tuple[float, NDArray[np.int64] | None]:
