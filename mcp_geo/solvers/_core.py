@@ -149,28 +149,39 @@ def solve_part(
     return ENGINES[engine].solve(inst, part, options=options, deadline=deadline)
 
 
-SEED_SHARE = 0.4  # of a part's time, at most, for its plan from scratch (with a reference)
+SEED_SHARE = 0.6  # of a part's time, at most, for its plan from scratch (with a reference):
+# it stops within SEED_GAP, so an easy part uses little of it; a hard one (QHM, QWO under load:
+# no plan in 40% of 30 s) needs it
 SEED_GAP = 0.01  # that plan's gap when it only seeds the stages (no travel slack)
 
 
 def _from_reference(
     inst: Instance, part: Part, *, engine: str, options: SolveOptions, deadline: Deadline
 ) -> PartResult:
-    """A part planned from the reference groups, seeded with its plan from scratch."""
+    """A part planned from the reference groups, seeded with its plan from scratch (with the
+    rest of the time when its share found none: the stages need a plan to start from)."""
     assert inst.reference is not None
-    share = Deadline(SEED_SHARE * deadline.remaining())
     first = options  # only a first plan is needed without a travel slack: stop near the best
     if inst.reference.travel_slack is None:
         first = dataclasses.replace(options, gap=max(options.gap, SEED_GAP))
-    if part.count is not None:
-        seed = _solve_counted(inst, part, engine=engine, options=first, deadline=share)
-    else:
-        seed = ENGINES[engine].solve(inst, part, options=first, deadline=share)
+    seed = _seed(inst, part, engine=engine, options=first, deadline=Deadline(
+        SEED_SHARE * deadline.remaining()))  # fmt: skip
+    if seed.base_of is None and seed.certificate.status != "infeasible":
+        log.info("%s: no plan from scratch in its share of the time: trying again", inst.level)
+        seed = _seed(inst, part, engine=engine, options=first, deadline=deadline)
     if seed.base_of is None:
         return seed  # infeasible (the caller explains), or no plan in time
     return solve_reference(
         inst, part, ref=inst.reference, seed=seed, options=options, deadline=deadline
     )
+
+
+def _seed(
+    inst: Instance, part: Part, *, engine: str, options: SolveOptions, deadline: Deadline
+) -> PartResult:
+    if part.count is not None:
+        return _solve_counted(inst, part, engine=engine, options=options, deadline=deadline)
+    return ENGINES[engine].solve(inst, part, options=options, deadline=deadline)
 
 
 def _solve_counted(

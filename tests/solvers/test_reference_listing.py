@@ -92,3 +92,29 @@ def test_cuts_added_after_the_duals_have_no_dual_there(monkeypatch) -> None:
     pricer.row_prices(at, StageCosts(alpha=1.0, beta=0.0), cuts=cuts)
     assert pricer.penalty(0, np.array([1])) == 5.0  # two items of the first cut: its dual
     assert pricer.penalty(3, np.array([2])) == 0.0  # two of the later cut only: no dual there
+
+
+def test_a_seed_not_found_in_its_share_gets_the_rest_of_the_time(monkeypatch) -> None:
+    """The plan from scratch that seeds the stages has a share of the part's time; when that
+    share ends with no plan (QHM and QWO in England at 30 s, under load), the seed gets the rest
+    of the time and the stages still run: the fewest moves, proven, as with a seed at once."""
+    import dataclasses
+
+    from mcp_geo.solvers import _core
+
+    from .test_reference import INTERLEAVED, Road, assert_fewest_moves, rule_of
+
+    real, calls = _core._seed, []
+
+    def out_of_time_once(*args, **kwargs):
+        result = real(*args, **kwargs)
+        calls.append(result.base_of is not None)
+        if len(calls) == 1:  # as if its share ended before a plan was found
+            cert = dataclasses.replace(result.certificate, status="no_solution", objective=None)
+            return dataclasses.replace(result, base_of=None, certificate=cert)
+        return result
+
+    monkeypatch.setattr(_core, "_seed", out_of_time_once)
+    sol = assert_fewest_moves(Road.parse(INTERLEAVED), rule=rule_of(max_km=5.0))
+    assert sol.certificate.status == "optimal"
+    assert len(calls) >= 2
