@@ -91,7 +91,26 @@ def listed_within(
             log.info("alternatives: the listing of a part of %d practices is too long",
                      len(part.items))  # fmt: skip
             return None
-        listed += [(int(np.searchsorted(idx, j)), np.searchsorted(idx, m)) for j, m in found]
+        listed += [
+            (int(np.searchsorted(idx, j)), np.searchsorted(idx, m))
+            for j, m in _cheaper(inst, found, target=target)
+        ]
     log.info("alternatives: %d columns within the travel cap listed in %.2fs", len(listed),
              time.perf_counter() - t0)  # fmt: skip
     return listed
+
+
+def _cheaper(
+    inst: Instance, columns: list[tuple[int, NDArray[np.int64]]], *, target: float
+) -> list[tuple[int, NDArray[np.int64]]]:
+    """The columns whose own travel is at most ``target`` (a dearer one is in no plan under
+    it: travel is never negative; the listing goes by reduced costs, and keeps some)."""
+    if not columns:
+        return []
+    sizes = [len(m) for _, m in columns]
+    col = np.repeat(np.arange(len(columns)), sizes)
+    items = np.concatenate([m for _, m in columns])
+    bases = np.array([j for j, _ in columns])
+    travel = np.bincount(col, weights=inst.cost[items, bases[col]], minlength=len(columns))
+    keep = travel <= target + 1e-9 * max(1.0, abs(target))
+    return [c for c, ok in zip(columns, keep, strict=True) if ok]
