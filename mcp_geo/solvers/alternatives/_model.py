@@ -245,5 +245,10 @@ class AlternativeMaster:
             cover[col.members] += 1
         if not (cover == 1).all():  # not a plan (guarded; never expected)
             return MipResult(None, None, proved=False, infeasible=False)
-        proved = status == highspy.HighsModelStatus.kOptimal
+        # HiGHS 1.16, given a start, once said optimal at a bound below the plan it returned
+        # (the start's); a plan whose value is not HiGHS's own is never called proven
+        value = float(info.objective_function_value)
+        ours = sum(self.cost(c) for c in chosen)
+        same = abs(ours - value) <= 1e-7 * max(1.0, abs(value))
+        proved = status == highspy.HighsModelStatus.kOptimal and same
         return MipResult(chosen, float(info.mip_dual_bound), proved=proved, infeasible=False)

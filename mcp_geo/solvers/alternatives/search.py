@@ -293,12 +293,13 @@ def _solve_one(
     master = AlternativeMaster(
         n=items.n, travel_cap=cap, count=count, earlier=earlier, threads=threads
     )
-    if listed is not None:  # its start: a plan one practice away (its columns are listed)
-        nudged = _nudged(items, items.labels, cap=cap, earlier=earlier)[:1]
+    if listed is not None:
+        short = len(listed) <= PRESOLVE_MAX
+        # a long listing's start: a plan one practice away (its columns are listed)
+        nudged = [] if short else _nudged(items, items.labels, cap=cap, earlier=earlier)[:1]
         master.add(items.columns(listed) + [c for plan in nudged for c in plan])
         mip = master.solve_mip(time_limit=t0 + seconds - time.perf_counter(), threads=threads,
-                               start=nudged[0] if nudged else None,
-                               presolve=len(listed) <= PRESOLVE_MAX)  # fmt: skip
+                               start=nudged[0] if nudged else None, presolve=short)  # fmt: skip
     else:
         nudged = _nudged(items, items.labels, cap=cap, earlier=earlier)
         for plan in nudged:
