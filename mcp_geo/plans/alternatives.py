@@ -120,7 +120,8 @@ class Alternatives:
         head = f"{k} alternative{'s' if k != 1 else ''} within {100 * self.travel_slack:.2f}% "
         head += "of the least travel"
         if not k:
-            return head + f" ({self.stopped})"
+            proof = (self.stopped or "").removeprefix("alternative 1: ")
+            return proof if proof.endswith(": proven") else head + f" ({self.stopped})"
         settled = int(self.settled.sum())
         more = "" if self.stopped is None else f" (fewer than {self.asked}: {self.stopped})"
         return f"{head}: {settled} of {len(self.settled)} practices settled{more}"

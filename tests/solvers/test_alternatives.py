@@ -26,8 +26,11 @@ import pytest
 
 from mcp_geo._errors import ValidationError
 from mcp_geo.scenario import Scenario
-from mcp_geo.solvers.alternatives import alternative_hubs
-from mcp_geo.solvers.hubs import solve_hubs
+from mcp_geo.solvers._instance import prepare
+from mcp_geo.solvers.alternatives import _pricing, alternative_hubs
+from mcp_geo.solvers.alternatives._listed import listed_within
+from mcp_geo.solvers.alternatives.search import WITHIN
+from mcp_geo.solvers.hubs import hub_instance, solve_hubs
 from mcp_geo.solvers.rules import HubRule, SolveOptions
 from tests.solvers._helpers import plane_instance
 
@@ -107,6 +110,54 @@ def test_a_wider_slack_lets_the_diagonals_in_and_they_come_last():
 def test_a_slack_below_the_diagonals_keeps_them_out():
     _, plans, _ = _alternatives(0.27)
     assert DIAGONALS | {frozenset("EF")} not in plans
+
+
+@pytest.mark.parametrize("slack", [0.0, 0.1, 0.3])
+def test_the_engine_lists_every_hub_of_every_plan_within_the_cap(slack):
+    """Every plan of the square (15 pairings, each pair at either base: 120) whose travel is
+    within the cap is made of columns the columns engine lists, and no listed column is
+    dearer than the cap allows."""
+    frame, travel = _square()
+    inst, _ = hub_instance(frame, rule=HubRule(max_km=None), travel=travel)
+    parts = list(prepare(inst).parts)
+    idx = np.arange(inst.n)
+    cap = 60_000 * (1 + slack)
+    listed = listed_within(inst, idx=idx, parts=parts, cap=cap + 1e-6, options=OPTIONS, seconds=10)
+    assert listed is not None
+    keys = {(j, tuple(m.tolist())) for j, m in listed}
+    assert len(keys) == len(listed)
+    assert all(inst.cost[m, j].sum() <= cap + 1e-6 for j, m in listed)
+
+    def pairings(rest):
+        if not rest:
+            yield []
+            return
+        for k in range(1, len(rest)):
+            for more in pairings(rest[1:k] + rest[k + 1 :]):
+                yield [(rest[0], rest[k]), *more]
+
+    within = 0
+    for pairing in pairings(list(range(6))):
+        for bases in itertools.product(*pairing):
+            plan = [(b, tuple(sorted(pair))) for b, pair in zip(bases, pairing, strict=True)]
+            if sum(inst.cost[list(m), b].sum() for b, m in plan) <= cap + 1e-6:
+                within += 1
+                assert all(c in keys for c in plan)
+    assert within >= 2  # the two side pairings at least, each hub at either base
+
+
+@pytest.mark.parametrize(("slack", "found"), [(None, 1), (0.3, 2)])
+def test_the_listing_within_the_cap_proves_the_known_alternatives(slack, found, monkeypatch):
+    """With every column of the square not listed up front, the columns engine's listing within
+    the travel cap proves the same alternatives optimal, and that there is no other."""
+    monkeypatch.setattr(_pricing, "LIST_MAX", 0)  # the whole list: too long
+    best, plans, search = _alternatives(slack)
+    (other,) = [s for s in SIDES if s != best - {frozenset("EF")}]
+    assert plans == [other | {frozenset("EF")}, DIAGONALS | {frozenset("EF")}][:found]
+    assert [a.method for a in search.search.found] == [WITHIN] * found
+    assert [p.certificate.stages[0].status for p in search.plans] == ["optimal"] * found
+    assert search.search.stopped.startswith(f"alternative {found + 1}: no other plan within")
+    assert search.search.stopped.endswith(": proven")
 
 
 def test_alternatives_are_refused_with_a_reference_and_joint_mode():

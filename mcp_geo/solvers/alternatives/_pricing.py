@@ -93,6 +93,38 @@ class Items:
         members = np.unique(np.append(members, j)).astype(np.int64)
         return Column(int(j), members, float(self.cost[members, j].sum()), self.kept(members))
 
+    def columns(self, listed: list[tuple[int, NDArray[np.int64]]]) -> list[Column]:
+        """The columns of these (base, members) pairs (the base among the members), their
+        travel and K computed at once.
+
+        Parameters
+        ----------
+        listed
+            Base and members (sorted local indices) of each column.
+
+        Returns
+        -------
+        list[Column]
+            One column per pair, in order.
+        """
+        if not listed:
+            return []
+        sizes = np.array([len(m) for _, m in listed])
+        col = np.repeat(np.arange(len(listed)), sizes)
+        item = np.concatenate([m for _, m in listed]).astype(np.int64)
+        base = np.array([j for j, _ in listed], dtype=np.int64)
+        travel = np.bincount(col, weights=self.cost[item, base[col]], minlength=len(listed))
+        kept = np.zeros(len(listed))
+        for lab in self.labels:
+            hubs = int(lab.max()) + 1
+            over = np.bincount(col * hubs + lab[item], weights=self.w[item].astype(float),
+                               minlength=len(listed) * hubs)  # fmt: skip
+            kept += over.reshape(len(listed), hubs).max(axis=1)
+        return [
+            Column(int(j), m.astype(np.int64), float(t), round(k))
+            for (j, m), t, k in zip(listed, travel, kept, strict=True)
+        ]
+
     def _subset_kept(
         self, j: int, nb: NDArray[np.int64], subs: NDArray[np.float64]
     ) -> NDArray[np.float64]:
@@ -116,8 +148,9 @@ class Items:
         total = subs @ self.w[nb].astype(float) + self.w[j]
         return nb, subs[(total >= self.lo[j]) & (total <= self.hi[j])]
 
-    def every_column(self) -> list[Column] | None:
-        """Every column, when every base's reach is small and there are few (else None)."""
+    def every_column(self) -> list[tuple[int, NDArray[np.int64]]] | None:
+        """Every column (base, members), when every base's reach is small and there are few
+        (else None)."""
         listed = []
         for j in self.bases():
             found = self.subsets(j)
@@ -127,7 +160,11 @@ class Items:
             listed.append((j, nb, subs))
         if sum(len(s) for _, _, s in listed) > LIST_MAX:
             return None
-        return [self.column(j, nb[row > 0.5]) for j, nb, subs in listed for row in subs]
+        return [
+            (j, np.unique(np.append(nb[row > 0.5], j)).astype(np.int64))
+            for j, nb, subs in listed
+            for row in subs
+        ]
 
 
 class Pricer:

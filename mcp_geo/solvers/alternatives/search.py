@@ -8,10 +8,13 @@ so every alternative keeps the best plan's exceptions and meets every rule the b
 hub count: (A4)). The travel slack F is the option's, or else the best plan's certified gap (at
 least the gap tolerance: a plan proven within 0.01% is not known to beat plans 0.01% dearer).
 
-Small instances list every column (:meth:`~._pricing.Items.every_column`): the MIP is then the
-whole model and its status is proven. Otherwise columns are generated (:class:`~._pricing.
-Pricer`) until no column prices out or the time share is spent, and the MIP over the columns
-gives the plan; its bound is the best Lagrangian bound seen (valid for every plan).
+Small instances list every column (:meth:`~._pricing.Items.every_column`); otherwise the
+columns engine lists every column a plan within the travel cap can use (:mod:`._listed`), once
+for the K alternatives, when that list is short enough: either way the MIP is then the whole
+model, its plan is proven optimal (or the MIP proves that no other plan lies within the slack).
+Otherwise columns are generated (:class:`~._pricing.Pricer`) until no column prices out or the
+time share is spent, and the MIP over the columns gives the plan; its bound is the best
+Lagrangian bound seen (valid for every plan).
 """
 
 from __future__ import annotations
@@ -26,11 +29,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from mcp_geo.solvers._instance import Instance, prepare
+from mcp_geo.solvers._instance import Instance, Part, prepare
 from mcp_geo.solvers._run import threads_for
 from mcp_geo.solvers.certificate import Certificate, Status
 from mcp_geo.solvers.rules import SolveOptions
 
+from ._listed import listed_within
 from ._model import AlternativeMaster, Column, MipResult
 from ._pricing import Items, Pricer
 
@@ -43,6 +47,11 @@ KEPT_WORDS = (
 )
 GENERATION_SHARE = 0.6  # of an alternative's time, by when column generation stops
 FIRST_WEIGHT = 2.0  # the first alternative's share of the time, against 1 for each later one
+LISTING_SHARE = 0.4  # of the time: the columns engine's listing within the travel cap
+PRESOLVE_MAX = 20_000  # listed columns: HiGHS presolves up to this many (see solve_mip)
+EVERY = "every column listed"
+WITHIN = "every column within the travel cap listed"
+GENERATED = "column generation"
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,8 @@ class AlternativeSolve:
         ``proof``, ``time_limit`` or ``work_limit`` (the pricing found no column but could not
         prove that none is left).
     method
-        ``every column listed`` or ``column generation``.
+        ``every column listed``, ``every column within the travel cap listed`` (both exact:
+        the MIP's answer is a proof) or ``column generation``.
     columns
         How many columns the master held.
     """
@@ -107,10 +117,12 @@ class AlternativesSolution:
     stopped: str | None
 
 
-def _free_items(inst: Instance, base_of: NDArray[np.int64]) -> tuple[NDArray[np.int64], ...]:
-    """The items of the parts the best plan solved within their windows, and each one's
-    window (its part's)."""
-    items, lo, hi = [], [], []
+def _free_items(
+    inst: Instance, base_of: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], list[Part]]:
+    """The items of the parts the best plan solved within their windows, each one's window
+    (its part's), and those parts."""
+    items, lo, hi, parts = [], [], [], []
     for part in prepare(inst).parts:
         members = part.items
         sizes = pd.Series(inst.weights[members]).groupby(base_of[members]).sum()
@@ -119,12 +131,13 @@ def _free_items(inst: Instance, base_of: NDArray[np.int64]) -> tuple[NDArray[np.
             items.append(members)
             lo.append(np.full(len(members), part.lo))
             hi.append(np.full(len(members), ceiling))
+            parts.append(part)
     if not items:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
+        return empty, empty, empty, parts
     idx = np.concatenate(items)
     order = np.argsort(idx)
-    return idx[order], np.concatenate(lo)[order], np.concatenate(hi)[order]
+    return idx[order], np.concatenate(lo)[order], np.concatenate(hi)[order], parts
 
 
 def _labels(base_of: NDArray[np.int64], idx: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -171,7 +184,7 @@ def solve_alternatives(
         The alternatives and why the search stopped early, if it did.
     """
     t0 = time.perf_counter()
-    idx, lo, hi = _free_items(inst, base_of)
+    idx, lo, hi, parts = _free_items(inst, base_of)
     travel = inst.cost[np.arange(inst.n), base_of]
     best = float(travel.sum())
     if travel_slack is None:
@@ -185,6 +198,7 @@ def solve_alternatives(
     found: list[AlternativeSolve] = []
     stopped: str | None = None
     pool: dict[tuple[int, bytes], NDArray[np.int64]] = {}
+    listing = _listing(inst, idx=idx, lo=lo, hi=hi, parts=parts, cap=free_cap, options=options)
     for n in range(1, alternatives + 1):
         left = options.time_limit - (time.perf_counter() - t0)
         share = left * _weight(n) / sum(_weight(m) for m in range(n, alternatives + 1))
@@ -193,9 +207,10 @@ def solve_alternatives(
             allowed=inst.allowed[np.ix_(idx, idx)], lo=lo, hi=hi, labels=np.array(earlier),
         )  # fmt: skip
         one = _solve_one(items, cap=free_cap, count=count, pool=pool, seconds=share,
-                         options=options)  # fmt: skip
+                         options=options, listing=listing)  # fmt: skip
         if isinstance(one, str):
-            stopped = f"alternative {n}: {one}"
+            within = f"{100 * slack:.2f}% of the least travel"
+            stopped = f"alternative {n}: {one.format(within=within)}"
             break
         local, record = one
         full = base_of.copy()
@@ -209,6 +224,32 @@ def solve_alternatives(
         found=tuple(found), travel_slack=slack, slack_source=source,  # type: ignore[arg-type]
         best_travel=best, travel_cap=cap, held=inst.n - len(idx), stopped=stopped,
     )  # fmt: skip
+
+
+def _listing(
+    inst: Instance,
+    *,
+    idx: NDArray[np.int64],
+    lo: NDArray[np.int64],
+    hi: NDArray[np.int64],
+    parts: list[Part],
+    cap: float,
+    options: SolveOptions,
+) -> tuple[str, list[tuple[int, NDArray[np.int64]]] | None]:
+    """How the alternatives' columns come: every column (small instances), every column within
+    the travel cap (the columns engine's listing, when short enough), or none listed (column
+    generation); with the listed columns (base, members: local indices)."""
+    if not len(idx):
+        return GENERATED, None
+    items = Items(w=inst.weights[idx], cost=inst.cost[np.ix_(idx, idx)],
+                  allowed=inst.allowed[np.ix_(idx, idx)], lo=lo, hi=hi,
+                  labels=np.zeros((0, len(idx)), dtype=np.int64))  # fmt: skip
+    every = items.every_column()
+    if every is not None:
+        return EVERY, every
+    within = listed_within(inst, idx=idx, parts=parts, cap=cap, options=options,
+                           seconds=LISTING_SHARE * options.time_limit)  # fmt: skip
+    return (GENERATED, None) if within is None else (WITHIN, within)
 
 
 def _weight(n: int) -> float:
@@ -234,15 +275,16 @@ def _solve_one(
     pool: dict[tuple[int, bytes], NDArray[np.int64]],
     seconds: float,
     options: SolveOptions,
+    listing: tuple[str, list[tuple[int, NDArray[np.int64]]] | None],
 ) -> tuple[NDArray[np.int64], AlternativeSolve] | str:
     """One alternative over the free items: (each item's local base, its record), or why
-    there is none."""
+    there is none (``{within}`` stands for the slack's words)."""
     t0 = time.perf_counter()
     if items.n == 0:
         return "no practice can change hub (every part is held as in the best plan)"
     threads = threads_for(options)
     earlier = [_hub_keys(lab) for lab in items.labels]
-    listed = items.every_column()
+    method, listed = listing
     bound: float | None = None
     ended_by = "proof"
     if listed is None:
@@ -251,12 +293,13 @@ def _solve_one(
     master = AlternativeMaster(
         n=items.n, travel_cap=cap, count=count, earlier=earlier, threads=threads
     )
-    start = None
     if listed is not None:
-        master.add(listed)
-        mip = master.solve_mip(
-            time_limit=t0 + seconds - time.perf_counter(), threads=threads, start=start
-        )
+        short = len(listed) <= PRESOLVE_MAX
+        # a long listing's start: a plan one practice away (its columns are listed)
+        nudged = [] if short else _nudged(items, items.labels, cap=cap, earlier=earlier)[:1]
+        master.add(items.columns(listed) + [c for plan in nudged for c in plan])
+        mip = master.solve_mip(time_limit=t0 + seconds - time.perf_counter(), threads=threads,
+                               start=nudged[0] if nudged else None, presolve=short)  # fmt: skip
     else:
         nudged = _nudged(items, items.labels, cap=cap, earlier=earlier)
         for plan in nudged:
@@ -275,12 +318,13 @@ def _solve_one(
         pool.update({(c.base, c.key): c.members for c in master.columns})
     if mip.chosen is None:
         if mip.infeasible and listed is not None:
-            return "no other plan within the travel slack differs from the plans before (proven)"
+            besides = "" if len(earlier) == 1 else " besides those found"
+            return "no other plan within {within}" + besides + ": proven"
         return "none found (the search does not prove that none exists)"
-    if listed is not None:
-        bound = mip.bound if mip.proved else None
+    if listed is not None:  # the MIP's bound holds for every plan: the columns are every one
+        bound = mip.bound if mip.bound is not None and math.isfinite(mip.bound) else None
         ended_by = "proof" if mip.proved else "time_limit"
-    return _chosen(items, mip.chosen, bound=bound, ended_by=ended_by, listed=listed is not None,
+    return _chosen(items, mip.chosen, bound=bound, ended_by=ended_by, method=method,
                    columns=len(master.columns))  # fmt: skip
 
 
@@ -290,7 +334,7 @@ def _chosen(
     *,
     bound: float | None,
     ended_by: str,
-    listed: bool,
+    method: str,
     columns: int,
 ) -> tuple[NDArray[np.int64], AlternativeSolve]:
     """The plan of the chosen columns and its record."""
@@ -304,7 +348,7 @@ def _chosen(
     record = AlternativeSolve(
         base_of=local, travel=sum(c.travel for c in chosen), kept=kept, bound=k_bound,
         status=status, ended_by="proof" if status == "optimal" else ended_by,
-        method="every column listed" if listed else "column generation", columns=columns,
+        method=method, columns=columns,
     )  # fmt: skip
     return local, record
 
