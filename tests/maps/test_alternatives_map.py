@@ -1,6 +1,6 @@
 """A plan with alternatives on its map (no browser): the settled / open layer against the files.
 
-The plan is ``plan north-staffs --no-mcps --alternatives 2 --travel-slack 0.02 --map`` (the
+The plan is ``plan north-staffs --no-mcps --alternatives 2 --travel-slack 0.005 --map`` (the
 session's ``ns_alternatives_dir``): its map.html was drawn from the plan in memory. The rings
 are checked against practices.csv's ``settled``; each ring's words against the best plan's and
 each alternative's practices.csv, and whether it says "moves" against the test's own matching
@@ -68,10 +68,10 @@ def test_the_rings_are_the_open_practices_and_say_where_each_goes(ns_alternative
         )
     assert json.dumps(OPEN_NAME) in html  # the layer control's name
     assert f'"weight": {OPEN_WEIGHT}' in html
-    assert "(plans within 2.00% of the least travel); no ring: settled" in html  # the legend
+    assert "(plans within 0.50% of the least travel); no ring: settled" in html  # the legend
     k = report["found"]
     line = (
-        f"{k} alternative{'s' if k > 1 else ''} within 2.00% of the least travel: "
+        f"{k} alternative{'s' if k > 1 else ''} within 0.50% of the least travel: "
         f"{report['settled_practices']} of 66 practices settled"
     )
     assert f"<p>{line}</p>" in html  # the panel
