@@ -28,9 +28,10 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    fixing and the listing of step 6 need (a little above their target).
 5. **Incumbents** (:mod:`.incumbent`): the greedy plan, polished by local search; when step 6
    does not close the gap, price-and-dive and the master MIP over the generated columns. With a
-   fixed count and no plan yet, bin completion guided by the master LP (:mod:`.completion`)
-   instead, its plan regrouped exactly a few groups at a time (:mod:`.regroup`): at the fewest
-   count the groups are nearly full and the others find none.
+   fixed count and no plan yet, bin completion guided by the master LP (:mod:`.completion`, a
+   portfolio of searches) instead, its plan regrouped exactly two to five groups at a time
+   (:mod:`.regroup`, with :data:`COUNT_REGROUP_SHARE` of the time left): at the fewest count
+   the groups are nearly full and the others find none.
 6. **Closing by listing** (:mod:`.enumeration`): for a target U a little above the bound, every
    column a plan costing at most U can use is listed (reduced-cost fixing of bases and pairs,
    then a search over subsets) and the set-partitioning MIP over them (with the incumbent's
