@@ -9,11 +9,16 @@ engine seconds; ``>`` when the compact engine stopped on its time limit before t
     .venv/bin/python benchmarks/hubs.py --data ../shared/data --json results.json
     .venv/bin/python benchmarks/hubs.py -f central-sussex-east-surrey,staffs-shropshire \
         -e columns --hubs free,23,fewest --time-limit 120    # hub counts beside the free one
+    .venv/bin/python benchmarks/hubs.py -e columns --targets --time-limit 60  # + issue 18's rows
 
 With ``--hubs``, each count (``free``, a number, ``fewest``) is solved for every footprint and
 engine, and ``vs free`` is the count's seconds over the free count's in the same run (``stages``:
 each objective stage's value, gap and status; the targets of issue 18: central Sussex 23 and
 fewest, staffs-shropshire fewest, every stage within 0.01%).
+
+With ``--targets``, issue 18's count rows follow each selected footprint's rows:
+central-sussex-east-surrey ``--hubs 23`` and ``--hubs fewest`` (target: proven in <= 30 s),
+staffs-shropshire ``--hubs fewest`` (<= 60 s).
 
 Defaults are the issue's: hubs of 30,000-50,000, 15 km, patient-weighted great-circle km,
 gap 0.0001, 2 threads. Solves run one after another (never two heavy solves at once).
@@ -28,6 +33,10 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 
+TARGETS = {  # issue 18's count rows, beside the free count (--targets)
+    "central-sussex-east-surrey": ("23", "fewest"),
+    "staffs-shropshire": ("fewest",),
+}
 FOOTPRINTS = {
     "north-staffs": "north-staffs",
     "central-sussex-east-surrey": "central-sussex-east-surrey",
@@ -75,6 +84,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         "--hubs",
         default="free",
         help="comma-separated hub counts: free, a number, fewest (default: free)",
+    )
+    p.add_argument(
+        "--targets",
+        action="store_true",
+        help="also issue 18's count rows (central Sussex 23 and fewest, staffs-shropshire fewest)",
     )
     p.add_argument("--time-limit", type=float, default=600.0, help="seconds per solve")
     p.add_argument("--threads", type=int, default=2)
@@ -153,9 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     for name in args.footprints.split(","):
         practices = select_footprint(data, FOOTPRINTS.get(name, name)).practices
-        for engine, count in [
-            (e, c) for c in args.hubs.split(",") for e in args.engines.split(",")
-        ]:
+        counts = args.hubs.split(",")
+        if args.targets:
+            counts += [c for c in TARGETS.get(name, ()) if c not in counts]
+        for engine, count in [(e, c) for c in counts for e in args.engines.split(",")]:
             hubs = None if count == "free" else "fewest" if count == "fewest" else int(count)
             rule = HubRule(max_km=args.max_km, hubs=hubs)
             options = SolveOptions(

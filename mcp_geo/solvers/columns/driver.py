@@ -28,9 +28,10 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    fixing and the listing of step 6 need (a little above their target).
 5. **Incumbents** (:mod:`.incumbent`): the greedy plan, polished by local search; when step 6
    does not close the gap, price-and-dive and the master MIP over the generated columns. With a
-   fixed count and no plan yet, bin completion guided by the master LP (:mod:`.completion`)
-   instead, its plan regrouped exactly a few groups at a time (:mod:`.regroup`): at the fewest
-   count the groups are nearly full and the others find none.
+   fixed count and no plan yet, bin completion guided by the master LP (:mod:`.completion`, a
+   portfolio of searches) instead, its plan regrouped exactly two to five groups at a time
+   (:mod:`.regroup`, with :data:`COUNT_REGROUP_SHARE` of the time left): at the fewest count
+   the groups are nearly full and the others find none.
 6. **Closing by listing** (:mod:`.enumeration`): for a target U a little above the bound, every
    column a plan costing at most U can use is listed (reduced-cost fixing of bases and pairs,
    then a search over subsets) and the set-partitioning MIP over them (with the incumbent's
@@ -75,13 +76,15 @@ from .generation import ColumnGeneration, Generated
 from .incumbent import Column
 from .listing import close_by_listing, columns_of
 from .master import Master
-from .plans import LARGE_PART, best_polished, more_plans
+from .plans import LARGE_PART, best_polished, lp_hints, more_plans
 from .pricing import Pricer
 
 log = logging.getLogger(__name__)
 
 CG_SHARE = 0.4  # of the time: column generation and its cuts (a valid bound whenever stopped)
 REGROUP_SHARE = 0.15  # of the time left: regrouping its plan (see :mod:`.regroup`)
+COUNT_REGROUP_SHARE = 0.5  # the same with a fixed count and no greedy plan (nearly full groups:
+# the listing's MIP finds no plan without a good start, and the regrouping makes one)
 BRANCH_MAX_GAP = 0.02  # branch-and-price closes gaps up to this (measured: not 3% on 141 items)
 BRANCH_MAX_ITEMS = 120  # and parts up to this size (190 items, 1% gap: not closed in 60 s)
 BRANCH_SHARE = 0.5  # of the time left; the shrunken compact model gets the rest if needed
@@ -213,8 +216,11 @@ class _Search:
             self.n > LARGE_PART
             and not within_gap(relative_gap(self.inc_cost, self.bound), DIVE_FIRST_GAP)
         ):
-            until = time.perf_counter() + REGROUP_SHARE * self.deadline.remaining()
-            self._improve(*best_polished(self.inst, self.part, more_plans(self), until=until))
+            share = REGROUP_SHARE if greedy is not None else COUNT_REGROUP_SHARE
+            until = time.perf_counter() + share * self.deadline.remaining()
+            found = more_plans(self)
+            hints = lp_hints(self) if self.count is not None else []
+            self._improve(*best_polished(self.inst, self.part, found, until=until, hints=hints))
             self.dived = True
         log.info("columns: bound %.1f, incumbent %.1f", self.bound, self.inc_cost)
 
