@@ -22,11 +22,13 @@ from typing import Literal
 
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo._folders import (
+    MARKER,
     OutputFolder,
     check_output_file,
     marker_kind,
     open_output_dir,
     owned_entries,
+    write_marker,
 )
 from mcp_geo.reports._html import Page, render_page
 from mcp_geo.reports._pdf import HOW_TO_GET_PDF, find_browser, print_pdf
@@ -121,19 +123,26 @@ def _check_ours(folder: Path) -> None:
     for name in (HTML_NAME, PDF_NAME):
         check_output_file(folder / name)
     charts = folder / CHARTS_NAME
-    if charts.exists() or charts.is_symlink():
-        owned = owned_entries(folder) or set()
-        if charts.is_symlink() or not charts.is_dir() or CHARTS_NAME not in owned:
-            raise ValidationError(
-                [
-                    Problem(
-                        "exists and was not written by mcp-geo; it was left as it is: move it "
-                        "away to write the report",
-                        source=str(charts),
-                    )
-                ],
-                context="report",
-            )
+    if not (charts.exists() or charts.is_symlink()):
+        return
+    owned = owned_entries(folder) or set()
+    foreign = (
+        [charts] if charts.is_symlink() or not charts.is_dir() or CHARTS_NAME not in owned else []
+    )
+    if not foreign:  # every file in charts/ is one the report wrote (charts/'s own marker)
+        drawn = owned_entries(charts) or set()
+        foreign = sorted(p for p in charts.iterdir() if p.name not in drawn | {MARKER})
+    if foreign:
+        raise ValidationError(
+            [
+                Problem(
+                    "exists and was not written by mcp-geo; it was left as it is: move it "
+                    "away to write the report",
+                    source=str(foreign[0]),
+                )
+            ],
+            context="report",
+        )
 
 
 def report(folder: str | Path, *, browser: str | Path | None = None, pdf: bool = True) -> Report:
@@ -172,6 +181,9 @@ def report(folder: str | Path, *, browser: str | Path | None = None, pdf: bool =
     if charts_dir.is_dir():
         shutil.rmtree(charts_dir)  # ours (checked above): drawn again
     page, charts = _build(path, kind=kind, charts=charts_dir)
+    drawn = [p.name for c in charts for p in (c.png, c.svg)]
+    if charts_dir.is_dir():  # what a later report may replace
+        write_marker(charts_dir, kind="report", entries=drawn)
     html = path / HTML_NAME
     _write_text(html, render_page(page))
     files = tuple(p for c in charts for p in (c.png, c.svg))

@@ -151,6 +151,19 @@ def test_a_report_html_the_tool_did_not_write_is_left_alone(plan_report, tmp_pat
     assert (folder / "report.html").read_text() == "<p>the board's own notes</p>"
 
 
+def test_a_users_file_in_charts_is_never_deleted(plan_report, tmp_path) -> None:
+    """charts/ is the report's, file by file (its own marker): a file a user put there stops the
+    report, named, and stays; the report's own charts are replaced."""
+    folder = tmp_path / "plan"
+    shutil.copytree(plan_report.folder, folder)
+    (folder / "charts" / "board-slide.png").write_bytes(b"the board's own picture")
+    with pytest.raises(ValidationError, match=r"board-slide\.png.*not written by mcp-geo"):
+        report(folder, pdf=False)
+    assert (folder / "charts" / "board-slide.png").read_bytes() == b"the board's own picture"
+    (folder / "charts" / "board-slide.png").unlink()
+    assert report(folder, pdf=False).charts  # its own files only: replaced
+
+
 def test_without_a_browser_the_html_is_written_and_the_message_says_how(
     plan_report, tmp_path, monkeypatch, capsys
 ) -> None:
