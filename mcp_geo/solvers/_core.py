@@ -343,7 +343,9 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
 def _coupled(inst: Instance, parts: tuple[Part, ...]) -> list[Part]:
     """With a reference: parts that share a reference group solved as one (the group rows of
     the labelled master couple them: a group continues at most once over both), so a group
-    across parts is continued where it keeps most. Parts with an exception stay apart."""
+    across parts is continued where it keeps most; with a travel slack, every part as one (the
+    slack (R6) bounds the footprint's travel, not each part's). Parts with an exception stay
+    apart."""
     if inst.reference is None:
         return list(parts)
     labels = inst.reference.labels
@@ -351,6 +353,8 @@ def _coupled(inst: Instance, parts: tuple[Part, ...]) -> list[Part]:
     graph = nx.Graph()
     for k, part in enumerate(plain):
         graph.add_node(("p", k))
+        if inst.reference.travel_slack is not None:
+            graph.add_edge(("p", k), ("slack", 0))
         for g in set(labels[part.items].tolist()) - {-1}:
             graph.add_edge(("p", k), ("g", g))
     out = [p for p in parts if not any(p is q for q in plain)]

@@ -688,12 +688,6 @@ def test_a_part_without_any_group_is_planned() -> None:
     assert_fewest_moves(road, rule=rule_of(max_km=5.0))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the travel slack holds each independent part within F of its own least travel "
-    "(so the footprint too); over the footprint's total it could allow fewer moves",
-)
 def test_the_travel_slack_is_the_footprints() -> None:
     """The interleaved pairs (least travel 40k patient-km, 80k keeping G1 and G2 whole) and a
     part of 280k patient-km ({c,d}, H whole either way)::
