@@ -1,7 +1,7 @@
 """The board report of a sweep folder (``mcp-geo sweep``): what each rule costs.
 
 sweep.csv gives one row per cell (``cell``, ``footprint``, the options by name with the varied
-ones first, then :data:`~mcp_geo.reports.sweep_charts.RESULT_COLUMNS`); scenario.toml's
+ones first, then :data:`~mcp_geo.national._sweep_rows.RESULT_COLUMNS`); scenario.toml's
 ``[sweep]`` table names the varied options (``vary = {option = [values]}``). The report draws
 travel against each varied option, the trade-offs (travel against hub count and against
 practices moved), and lists the cells.
@@ -15,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 
 from mcp_geo._errors import Problem, ValidationError
+from mcp_geo.national._sweep_rows import RESULT_COLUMNS
 from mcp_geo.reports._html import Block, Image, Page, Paragraphs, Section, table_of
 from mcp_geo.reports.charts import ChartFiles, write_chart
 from mcp_geo.reports.sweep_charts import (
-    RESULT_COLUMNS,
     pareto_chart,
     solved_cells,
     travel_chart,

@@ -2,7 +2,7 @@
 
 The input is a DataFrame with the columns of a sweep folder's ``sweep.csv`` (one row per cell):
 ``cell``, ``footprint``, the scenario options by name (the varied ones first), then
-:data:`RESULT_COLUMNS`. The charts draw only the cells that have a plan (``status``
+:data:`mcp_geo.national._sweep_rows.RESULT_COLUMNS`. The charts draw only the cells that have a plan (``status``
 ``optimal`` or ``feasible``).
 
 - :func:`travel_chart`: the mean travel against one varied option, one line per value of
@@ -25,26 +25,6 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from mcp_geo.reports.charts import BOUND_COLOUR, house_style, new_figure
-
-RESULT_COLUMNS: tuple[str, ...] = (
-    "status",
-    "gap",
-    "reason",
-    "n_hubs",
-    "n_mcps",
-    "travel_mean_km",
-    "travel_p95_km",
-    "travel_max_km",
-    "largest_mcp_span_km",
-    "exceptions",
-    "moved_practices_vs_base",
-    "moved_patients_vs_base",
-    "moved_practices_vs_pcn",
-    "moved_patients_vs_pcn",
-    "hub_objective",
-    "hub_bound",
-)
-"""sweep.csv's columns after the options, in order."""
 
 SOLVED = ("optimal", "feasible")
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000")

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 
+from mcp_geo.national._sweep_rows import RESULT_COLUMNS
 from mcp_geo.reports.charts import (
     EXCEPTION_COLOUR,
     Measure,
@@ -22,7 +23,6 @@ from mcp_geo.reports.charts import (
     write_chart,
 )
 from mcp_geo.reports.sweep_charts import (
-    RESULT_COLUMNS,
     pareto_chart,
     pareto_front,
     travel_chart,
