@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from mcp_geo._errors import Problem, ValidationError, cli_name
 from mcp_geo.cli._parser import SCENARIO_OPTIONS, plan_option_actions
-from mcp_geo.cli.main import EXIT_FAILED, _in_context, _stderr
+from mcp_geo.cli.main import EXIT_FAILED, _in_context, _run_progress
 
 if TYPE_CHECKING:
     from mcp_geo.national._grid import SweepFile
-    from mcp_geo.national._tasks import FootprintResult
 
 COMMAND = "mcp-geo sweep"
 _NOT: dict[Any, str] = {int: "not a whole number", float: "not a number"}
@@ -180,37 +179,21 @@ def run_sweep(args: argparse.Namespace) -> int:
     int
         0, or 1 when some cell has no plan (its row says why).
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from mcp_geo.national.sweep import OPTIONS_CONTEXT, sweep
 
     spec = sweep_spec(args)
-    console = _stderr(args)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=args.quiet,
-    ) as bar:
-        task = bar.add_task("cells", total=None)
-
-        def progress(result: FootprintResult, done: int, total: int) -> None:
-            how = "resumed" if result.resumed else result.status
-            bar.update(task, completed=done, total=total, description=f"cell {result.code} {how}")
-
-        with _in_context(OPTIONS_CONTEXT, COMMAND):
-            result = sweep(
-                spec,
-                out=args.out,
-                data_dir=args.data,
-                scheduler=args.scheduler,
-                workers=args.workers,
-                progress=progress,
-                resume=not args.no_resume,
-                quiet=args.quiet,
-            )
+    progress_bar = _run_progress(args, what="cells", prefix="cell ")
+    with progress_bar as progress, _in_context(OPTIONS_CONTEXT, COMMAND):
+        result = sweep(
+            spec,
+            out=args.out,
+            data_dir=args.data,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            progress=progress,
+            resume=not args.no_resume,
+            quiet=args.quiet,
+        )
     if args.json:
         print(json.dumps(result.records(), indent=2, ensure_ascii=False))
     if not args.quiet:

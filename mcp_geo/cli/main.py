@@ -258,6 +258,29 @@ def _interruptible(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 @contextlib.contextmanager
+def _run_progress(
+    args: argparse.Namespace, *, what: str, prefix: str = "", failures: bool = False
+) -> Iterator[Callable[[FootprintResult, int, int], None]]:
+    """A progress bar over the tasks of a run on Dask (a national run's footprints, a sweep's
+    cells) on stderr, none with ``-q``; yields the run's progress callback. ``failures``: a
+    failed task's reason is printed as it ends."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=_stderr(args), disable=args.quiet) as bar:
+        task = bar.add_task(what, total=None)
+
+        def progress(result: FootprintResult, done: int, total: int) -> None:
+            how = "resumed" if result.resumed else result.status
+            name = f"{prefix}{result.code}"
+            bar.update(task, completed=done, total=total, description=f"{name} {how}")
+            if failures and result.status == "failed":
+                bar.console.print(f"{name} failed: {result.reason}", highlight=False)
+
+        yield progress
+
+
+@contextlib.contextmanager
 def _in_context(library: str, command: str) -> Iterator[None]:
     """A ValidationError the library raised in its ``library`` context names the ``command``."""
     try:
@@ -327,8 +350,6 @@ def _alternatives_with_maps(plan: Plan, folder: Path) -> None:
 
 def _plan_england(args: argparse.Namespace, scenario: Scenario) -> int:
     """`plan england --by ...`: every footprint on Dask, a progress bar over footprints."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from mcp_geo.national.run import OPTIONS_CONTEXT, plan_england
 
     if args.by is None:
@@ -341,37 +362,22 @@ def _plan_england(args: argparse.Namespace, scenario: Scenario) -> int:
             ],
             context="mcp-geo plan england",
         )
-    console = _stderr(args)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=args.quiet,
-    ) as bar:
-        task = bar.add_task(f"footprints by {args.by}", total=None)
-
-        def progress(result: FootprintResult, done: int, total: int) -> None:
-            how = "resumed" if result.resumed else result.status
-            bar.update(task, completed=done, total=total, description=f"{result.code} {how}")
-            if result.status == "failed":
-                bar.console.print(f"{result.code} failed: {result.reason}", highlight=False)
-
-        with _in_context(OPTIONS_CONTEXT, f"mcp-geo plan england --by {args.by}"):
-            national = plan_england(
-                scenario,
-                by=args.by,
-                out=args.out,
-                data_dir=args.data,
-                scheduler=args.scheduler,
-                workers=args.workers,
-                progress=progress,
-                codes=None if args.only is None else args.only.split(","),
-                resume=not args.no_resume,
-                map_html=True,
-                quiet=args.quiet,
-            )
+    progress_bar = _run_progress(args, what=f"footprints by {args.by}", failures=True)
+    command = f"mcp-geo plan england --by {args.by}"
+    with progress_bar as progress, _in_context(OPTIONS_CONTEXT, command):
+        national = plan_england(
+            scenario,
+            by=args.by,
+            out=args.out,
+            data_dir=args.data,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            progress=progress,
+            codes=None if args.only is None else args.only.split(","),
+            resume=not args.no_resume,
+            map_html=True,
+            quiet=args.quiet,
+        )
     print("\n".join(national.summary()))
     if national.failed:  # the exit status says the run is incomplete; stderr says why
         codes = ", ".join(r.code for r in national.failed)

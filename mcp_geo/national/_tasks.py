@@ -122,6 +122,11 @@ class FootprintResult:
         }
 
 
+Progress = Callable[[FootprintResult, int, int], None]
+"""Called as each task of a run ends (a national run's footprint, a sweep's cell): its result,
+tasks done, tasks in all."""
+
+
 @functools.lru_cache(maxsize=2)
 def _data(data_dir: str | None, snapshot: str) -> PracticeData:
     """The snapshot's practice data, read once per worker process."""

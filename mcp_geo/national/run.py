@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ from mcp_geo.national._tasks import (
     PARTS,
     FootprintJob,
     FootprintResult,
+    Progress,
     jobs_to_solve,
     solve_footprint,
 )
@@ -59,9 +60,6 @@ PARTITIONS: dict[str, dict[str, tuple[str, str]]] = {
 OPTIONS_CONTEXT = "plan_england"
 """The context of the ValidationError :func:`plan_england` raises for its own options (the CLI
 names the command instead)."""
-
-Progress = Callable[[FootprintResult, int, int], None]
-"""Called as each footprint ends: (its result, footprints done, footprints in all)."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -48,7 +48,13 @@ from typing import Any
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.national._grid import Cell, SweepSpec
 from mcp_geo.national._sweep_rows import SweepRow, option_columns, rows_csv, sweep_rows, timings
-from mcp_geo.national._tasks import FootprintJob, FootprintResult, jobs_to_solve, solve_footprint
+from mcp_geo.national._tasks import (
+    FootprintJob,
+    FootprintResult,
+    Progress,
+    jobs_to_solve,
+    solve_footprint,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +62,6 @@ CELLS = "cells"
 """The folder of a sweep's cells."""
 OPTIONS_CONTEXT = "sweep"
 """The context of the ValidationError :func:`sweep` raises for its own options."""
-
-Progress = Callable[[FootprintResult, int, int], None]
-"""Called as each cell ends: (its result, cells done, cells in all)."""
 
 
 @dataclass(frozen=True, eq=False)
