@@ -14,8 +14,7 @@ from __future__ import annotations
 import folium
 import pandas as pd
 
-from mcp_geo.maps._layers import _json_frame, add_layer, pane_style, practice_radius
-from mcp_geo.maps._text import TextPopup, TextTooltip
+from mcp_geo.maps._layers import add_rings, pane_style
 from mcp_geo.plans.alternatives import Alternatives
 from mcp_geo.plans.plan import Plan
 
@@ -149,17 +148,13 @@ def add_open_practices(
     fields = ["practice_code", "practice_name", "open", "best", *alts]
     aliases = ["Practice", "Name", "Settled / open", "Best plan",
                *(f"Alternative {a.n}" for a in alternatives.found)]  # fmt: skip
-    points = _json_frame(rows, fields)
-    points["radius"] = rows["patients"].map(lambda n: practice_radius(n) + 3).to_numpy()
-    style = OPEN_STYLE | pane_style("practices", panes=panes)
-    return add_layer(
+    return add_rings(
         target,
-        folium.GeoJson(
-            points,
-            name=prefix + OPEN_NAME,
-            marker=folium.CircleMarker(),
-            style_function=lambda f: {"radius": f["properties"]["radius"], **style},
-            tooltip=TextTooltip(["practice_name", "open"], labels=False),
-            popup=TextPopup(fields, aliases=aliases),
-        ),
+        rows,
+        name=prefix + OPEN_NAME,
+        fields=fields,
+        aliases=aliases,
+        tooltip=["practice_name", "open"],
+        style=OPEN_STYLE | pane_style("practices", panes=panes),
+        margin=3,
     )

@@ -155,6 +155,34 @@ def _json_frame(layer: gpd.GeoDataFrame, columns: list[str]) -> gpd.GeoDataFrame
     return gpd.GeoDataFrame(layer[columns].astype(str), geometry=layer.geometry, crs=layer.crs)
 
 
+def add_rings(
+    target: folium.Map,
+    rows: gpd.GeoDataFrame,
+    *,
+    name: str,
+    fields: list[str],
+    aliases: list[str],
+    tooltip: list[str],
+    style: dict[str, Any],
+    margin: int,
+) -> folium.GeoJson:
+    """A ring round each practice of ``rows`` (points with their ``patients``), ``margin``
+    pixels outside its circle, its popup ``fields`` (as text) and its tooltip ``tooltip``."""
+    points = _json_frame(rows, fields)
+    points["radius"] = rows["patients"].map(lambda n: practice_radius(n) + margin).to_numpy()
+    return add_layer(
+        target,
+        folium.GeoJson(
+            points,
+            name=name,
+            marker=folium.CircleMarker(),
+            style_function=lambda f: {"radius": f["properties"]["radius"], **style},
+            tooltip=TextTooltip(tooltip, labels=False),
+            popup=TextPopup(fields, aliases=aliases),
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class DrawnLayers:
     """What :func:`add_plan_layers` drew: counts, and the layers by :data:`LAYER_NAMES` key

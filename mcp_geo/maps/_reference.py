@@ -19,9 +19,9 @@ from mcp_geo.maps._layers import (
     _json_frame,
     _thousands,
     add_layer,
+    add_rings,
     pane_of,
     pane_style,
-    practice_radius,
 )
 from mcp_geo.maps._text import TextPopup, TextTooltip, layer_name
 from mcp_geo.plans.plan import Plan
@@ -176,20 +176,14 @@ def add_moved_practices(
         return None
     rows = plan.practices.set_index(plan.practices["practice_code"].astype(str)).loc[texts.index]
     rows = rows.assign(moved=texts.to_numpy()).reset_index(drop=True)
-    points = _json_frame(rows, ["practice_code", "practice_name", "moved"])
-    points["radius"] = rows["patients"].map(lambda n: practice_radius(n) + 4).to_numpy()
     style = {"fill": False, "color": MOVED_COLOUR, "weight": MOVED_WEIGHT}
-    style |= pane_style("practices", panes=panes)
-    return add_layer(
+    return add_rings(
         target,
-        folium.GeoJson(
-            points,
-            name=prefix + REFERENCE_NAMES["moved"],
-            marker=folium.CircleMarker(),
-            style_function=lambda f: {"radius": f["properties"]["radius"], **style},
-            tooltip=TextTooltip(["moved"], labels=False),
-            popup=TextPopup(
-                ["practice_code", "practice_name", "moved"], aliases=["Practice", "Name", "Moved"]
-            ),
-        ),
+        rows,
+        name=prefix + REFERENCE_NAMES["moved"],
+        fields=["practice_code", "practice_name", "moved"],
+        aliases=["Practice", "Name", "Moved"],
+        tooltip=["moved"],
+        style=style | pane_style("practices", panes=panes),
+        margin=4,
     )
