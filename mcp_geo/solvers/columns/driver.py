@@ -78,6 +78,7 @@ from .listing import close_by_listing, columns_of
 from .master import Master
 from .plans import LARGE_PART, best_polished, lp_hints, more_plans
 from .pricing import Pricer
+from .support import support_plan
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,9 @@ BRANCH_MAX_GAP = 0.02  # branch-and-price closes gaps up to this (measured: not 
 BRANCH_MAX_ITEMS = 120  # and parts up to this size (190 items, 1% gap: not closed in 60 s)
 BRANCH_SHARE = 0.5  # of the time left; the shrunken compact model gets the rest if needed
 DIVE_FIRST_GAP = 0.02  # a greedy plan this far above the bound on a large part: dive first
+SUPPORT_SHARE = 0.25  # of the time left, at most: the compact model over the LP's support
+SUPPORT_MAX_SECONDS = 15.0  # and at most this (QRV, QOP: 1.8-3.8% above the bound in 10 s)
+SUPPORT_REGROUP_SHARE = 0.05  # of the time left: regrouping the support's plan
 
 
 def solve_columns(
@@ -208,14 +212,22 @@ class _Search:
         DIVE_FIRST_GAP above the bound: the listing's MIP finds the optimum itself on the seeds
         (the dive would cost 0.3-2.5 s), but with nothing near it to start from, it spent North
         West London's time (QRV: greedy 24% above the bound, 9.4% gap at 120 s; after a dive,
-        4.6%).
+        4.6%). On such a large part the compact model over the LP's support (:mod:`.support`)
+        comes first (its plan regrouped briefly); the dive only when it finds no plan.
         """
         plans = [greedy] if greedy is not None else []
         self.inc_base, self.inc_cost = best_polished(self.inst, self.part, plans)
-        if self.inc_base is None or (
-            self.n > LARGE_PART
-            and not within_gap(relative_gap(self.inc_cost, self.bound), DIVE_FIRST_GAP)
-        ):
+        supported = None
+        seconds = min(SUPPORT_MAX_SECONDS, SUPPORT_SHARE * self.deadline.remaining())
+        if self.n > LARGE_PART and not self._near() and seconds > 0:
+            supported = support_plan(self, seconds=seconds)
+        if supported is not None:
+            until = time.perf_counter() + SUPPORT_REGROUP_SHARE * self.deadline.remaining()
+            hints = lp_hints(self)
+            self._improve(
+                *best_polished(self.inst, self.part, [supported], until=until, hints=hints)
+            )
+        elif self.inc_base is None or (self.n > LARGE_PART and not self._near()):
             share = REGROUP_SHARE if greedy is not None else COUNT_REGROUP_SHARE
             until = time.perf_counter() + share * self.deadline.remaining()
             found = more_plans(self)
@@ -223,6 +235,10 @@ class _Search:
             self._improve(*best_polished(self.inst, self.part, found, until=until, hints=hints))
             self.dived = True
         log.info("columns: bound %.1f, incumbent %.1f", self.bound, self.inc_cost)
+
+    def _near(self) -> bool:
+        """Whether the incumbent is within DIVE_FIRST_GAP of the bound."""
+        return within_gap(relative_gap(self.inc_cost, self.bound), DIVE_FIRST_GAP)
 
     def finish(
         self,

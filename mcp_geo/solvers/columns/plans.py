@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 DIVE_SHARE = 0.1  # of the time left: the dive (the listing's MIP finds better plans)
 COMPLETION_SHARE = 0.5  # of the time left, at most: bin completion, with a fixed count (central
 # Sussex at 23 hubs: under 1 s; staffs-shropshire at 36: 20-25 s)
+REGROUP_FREE = True  # regroup plans of a free count too (else only with a fixed count)
 LARGE_PART = 200  # items: above, a poor greedy plan is no start for the listing (dive first),
 # and the MIP over the generated columns runs only if the dive fails
 
@@ -103,7 +104,7 @@ def best_polished(
 ) -> tuple[NDArray[np.int64] | None, float]:
     """The best of the plans (local bases) after local search, as instance indices, and its cost.
 
-    With a fixed count and ``until`` (a ``time.perf_counter()``), regrouped too
+    With ``until`` (a ``time.perf_counter()``), regrouped too
     (:mod:`.regroup`).
 
     Parameters
@@ -127,7 +128,7 @@ def best_polished(
         if part.count is not None and len(set(plan.tolist())) != part.count:
             continue  # a dive's repair may miss the fixed count: no plan of this part
         local = local_polish(inst, part, plan)
-        if part.count is not None and until is not None:  # nearly full groups: regroup too
+        if until is not None and (part.count is not None or REGROUP_FREE):
             local = local_polish(
                 inst, part, regroup_part(inst, part, local, until=until, hints=hints)
             )

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -54,7 +55,20 @@ MAX_VALID = 100_000  # valid groups listed per neighbourhood, at most (else it i
 MAX_PAIRS = 3_000_000  # states x groups compared in one step of the programme, at most
 MAX_PASSES = 40
 
-Groups = tuple[list[NDArray[np.int64]], NDArray[np.int64], NDArray[np.float64]]
+
+@dataclass(frozen=True)
+class Groups:
+    """The valid groups of a neighbourhood (local indices): members, base, cost, and for the
+    programme each group's bit mask, weight and lowest member."""
+
+    members: list[NDArray[np.int64]]
+    bases: NDArray[np.int64]
+    costs: NDArray[np.float64]
+    masks: NDArray[np.int64]
+    weights: NDArray[np.int64]
+    lowest: NDArray[np.int64]
+
+
 _State = tuple[NDArray[Any], NDArray[Any], NDArray[Any]]  # masks, costs, weights
 
 
@@ -91,8 +105,8 @@ def regroup_part(
         inst.cost[np.ix_(items, items)],
         reach=inst.allowed[np.ix_(items, items)],
         km=inst.km[np.ix_(items, items)],
-        lo=part.lo,
-        hi=part.ceiling(inst),
+        window=(part.lo, part.ceiling(inst)),
+        keep_count=part.count is not None,
         until=until,
         hints=hints,
     )
@@ -105,8 +119,8 @@ def regroup(
     *,
     reach: NDArray[np.bool_],
     km: NDArray[np.float64],
-    lo: int,
-    hi: int,
+    window: tuple[int, int],
+    keep_count: bool,
     until: float,
     hints: Sequence[NDArray[np.int64]] = (),
 ) -> NDArray[np.int64]:
@@ -122,8 +136,11 @@ def regroup(
         ``reach[i, j]``: base j may serve item i.
     km
         Distances between the items (what makes groups neighbours).
-    lo, hi
-        The group window.
+    window
+        The group window (lo, hi).
+    keep_count
+        Whether each neighbourhood keeps its number of groups (a fixed count); else any number
+        of groups the window allows.
     until
         A ``time.perf_counter()`` at which to stop.
     hints
@@ -133,9 +150,10 @@ def regroup(
     Returns
     -------
     NDArray[np.int64]
-        The improved plan (a new array), with as many groups.
+        The improved plan (a new array).
     """
     base = base.copy()
+    search = _Regrouping(w, cost, reach=reach, window=window, keep_count=keep_count)
     idle = 0  # passes in a row that changed nothing
     for p in range(MAX_PASSES):
         improved = False
@@ -145,7 +163,7 @@ def regroup(
             touched = np.unique(base[hint])
             items = np.flatnonzero(np.isin(base, touched))
             if 1 < len(touched) <= max(GROUPS) and len(items) <= MAX_ITEMS:
-                improved |= _improve(base, items, w=w, cost=cost, reach=reach, window=(lo, hi))
+                improved |= search.improve(base, items)
         for size in GROUPS:
             for b in sorted(set(base.tolist())):
                 if time.perf_counter() > until:
@@ -153,9 +171,7 @@ def regroup(
                 if base[b] != b:
                     continue  # regrouped away already in this pass
                 near = _neighbourhood(base, km, b=b, size=size, by_members=p % 2 == 1)
-                if near is not None and _improve(
-                    base, near, w=w, cost=cost, reach=reach, window=(lo, hi)
-                ):
+                if near is not None and search.improve(base, near):
                     improved = True
         idle = 0 if improved else idle + 1
         if idle >= 2:
@@ -163,30 +179,44 @@ def regroup(
     return base
 
 
-def _improve(
-    base: NDArray[np.int64],
-    items: NDArray[np.int64],
-    *,
-    w: NDArray[np.int64],
-    cost: NDArray[np.float64],
-    reach: NDArray[np.bool_],
-    window: tuple[int, int],
-) -> bool:
-    """Regroup ``items`` (whole groups of ``base``) in place if a split costs less."""
-    lo, hi = window
-    sub = np.ix_(items, items)
-    groups = valid_groups(w[items], cost[sub], reach[sub], lo=lo, hi=hi)
-    if groups is None:
-        return False
-    old = float(cost[items, base[items]].sum())
-    k = len(set(base[items].tolist()))
-    found = best_partition(groups, w[items], count=k, lo=lo, hi=hi, below=old * (1 - 1e-9))
-    if found is None:
-        return False
-    members, bases, _ = groups
-    for g in found:
-        base[items[members[g]]] = items[bases[g]]
-    return True
+class _Regrouping:
+    """Regroups neighbourhoods of one plan, remembering those already found locally optimal."""
+
+    def __init__(
+        self,
+        w: NDArray[np.int64],
+        cost: NDArray[np.float64],
+        *,
+        reach: NDArray[np.bool_],
+        window: tuple[int, int],
+        keep_count: bool,
+    ) -> None:
+        self.w, self.cost, self.reach = w, cost, reach
+        self.window, self.keep_count = window, keep_count
+        self.settled: set[bytes] = set()  # neighbourhoods (items and their bases) that no
+        # regrouping improves
+
+    def improve(self, base: NDArray[np.int64], items: NDArray[np.int64]) -> bool:
+        """Regroup ``items`` (whole groups of ``base``) in place if a split costs less."""
+        key = items.tobytes() + base[items].tobytes()
+        if key in self.settled:
+            return False
+        lo, hi = self.window
+        sub = np.ix_(items, items)
+        w = self.w[items]
+        groups = valid_groups(w, self.cost[sub], self.reach[sub], lo=lo, hi=hi)
+        found = None
+        if groups is not None:
+            old = float(self.cost[items, base[items]].sum())
+            k = len(set(base[items].tolist())) if self.keep_count else None
+            found = best_partition(groups, w, count=k, lo=lo, hi=hi, below=old * (1 - 1e-9))
+        if found is None:
+            self.settled.add(key)
+            return False
+        assert groups is not None
+        for g in found:
+            base[items[groups.members[g]]] = items[groups.bases[g]]
+        return True
 
 
 def _neighbourhood(
@@ -235,12 +265,12 @@ def valid_groups(
     Returns
     -------
     tuple | None
-        The groups' members (sorted local indices), bases and costs.
+        The valid groups (members, bases, costs, masks, weights, lowest members).
     """
     m = len(w)
     share = (reach.astype(np.int32) @ reach.T.astype(np.int32)) > 0  # i, k: some j serves both
     members: list[NDArray[np.int64]] = []
-    bases: list[NDArray[np.int64]] = []
+    blocks: list[tuple[NDArray[np.int64], ...]] = []  # bases, masks, weights, lowest
     costs: list[NDArray[np.float64]] = []
     combos = np.arange(m, dtype=np.int64)[:, None]
     weight = w.astype(np.int64).copy()
@@ -249,14 +279,17 @@ def valid_groups(
         ok = (weight >= lo) & (weight <= hi)
         best, arg = _cheapest_base(combos[ok], cost, reach)
         keep = np.isfinite(best)
-        members.extend(combos[ok][keep])
-        bases.append(arg[keep])
+        chosen = combos[ok][keep]
+        members.extend(chosen)
+        masks = (np.int64(1) << chosen).sum(axis=1)
+        blocks.append((arg[keep], masks, weight[ok][keep], chosen[:, 0]))
         costs.append(best[keep])
         listed += int(keep.sum())
         if listed > MAX_VALID:
             return None
         combos, weight = _grow(combos, weight, w, share=share, hi=hi)
-    return members, np.concatenate(bases), np.concatenate(costs)
+    bases, masks, weights, lowest = (np.concatenate(b) for b in zip(*blocks, strict=True))
+    return Groups(members, bases, np.concatenate(costs), masks, weights, lowest)
 
 
 def _cheapest_base(
@@ -300,13 +333,14 @@ def best_partition(
     valid: Groups,
     w: NDArray[np.int64],
     *,
-    count: int,
+    count: int | None,
     lo: int,
     hi: int,
     below: float = np.inf,
 ) -> list[int] | None:
-    """The cheapest split of the items into exactly ``count`` valid groups costing less than
-    ``below`` (step 2 of the module docstring), or None (none, or too many states).
+    """The cheapest split of the items into valid groups costing less than ``below`` (step 2
+    of the module docstring): exactly ``count`` groups, or (None) as many as is cheapest; None
+    when there is none (or too many states).
 
     Parameters
     ----------
@@ -315,7 +349,7 @@ def best_partition(
     w
         The items' weights.
     count
-        How many groups.
+        How many groups, or None for any number.
     lo, hi
         The group window, (R1).
     below
@@ -326,34 +360,48 @@ def best_partition(
     list[int] | None
         The chosen groups' indices into ``valid``.
     """
-    members, _, gcost = valid
     m = len(w)
-    if m > 62 or not members:
+    if m > 62 or not valid.members:
         return None
-    gmask = np.array([int((1 << mem).sum()) for mem in members], dtype=np.int64)
-    gweight = np.array([int(w[mem].sum()) for mem in members], dtype=np.int64)
-    glow = np.array([int(mem[0]) for mem in members], dtype=np.int64)
+    gmask, gweight, glow, gcost = valid.masks, valid.weights, valid.lowest, valid.costs
     full, total = (1 << m) - 1, int(w.sum())
     state: _State = (np.zeros(1, dtype=np.int64), np.zeros(1), np.zeros(1, dtype=np.int64))
     back: list[tuple[NDArray[np.int64], NDArray[np.int64]]] = []
-    for t in range(count):
+    best: tuple[float, int, int] | None = None  # cost, step, state of the cheapest full split
+    for t in range(m if count is None else count):
         step = _step(state, (gmask, gweight, glow, gcost), full=full, below=below)
         if step is None:
-            return None
+            break
         masks, costs, weights, prev, group = step
         rest = total - weights
-        left = count - t - 1
-        ok = (rest >= left * lo) & (rest <= left * hi)
+        if count is None:  # (R1) for some number of groups left
+            ok = _fits(rest, lo=lo, hi=hi)
+        else:
+            left = count - t - 1
+            ok = (rest >= left * lo) & (rest <= left * hi)
         state = (masks[ok], costs[ok], weights[ok])
         back.append((prev[ok], group[ok]))
-    hit = np.flatnonzero(state[0] == full)
-    if len(hit) == 0:
+        hit = np.flatnonzero(state[0] == full)
+        if len(hit) and (count is None or t == count - 1):
+            k = int(hit[np.argmin(state[1][hit])])
+            if best is None or state[1][k] < best[0]:
+                best = (float(state[1][k]), t, k)
+        if not len(state[0]):
+            break
+    if best is None:
         return None
-    k, chosen = int(hit[0]), []
-    for prev, group in reversed(back):
+    _, t, k = best
+    chosen = []
+    for prev, group in reversed(back[: t + 1]):
         chosen.append(int(group[k]))
         k = int(prev[k])
     return chosen
+
+
+def _fits(rest: NDArray[np.int64], *, lo: int, hi: int) -> NDArray[np.bool_]:
+    """Whether each weight splits into some number of groups within [lo, hi] (0 into none)."""
+    fewest = -(-rest // hi)  # the fewest groups under the ceiling
+    return fewest * lo <= rest
 
 
 def _step(
@@ -426,5 +474,5 @@ def best_split(
         return None
     out = np.full(len(w), -1, dtype=np.int64)
     for g in found:
-        out[valid[0][g]] = valid[1][g]
+        out[valid.members[g]] = valid.bases[g]
     return out
