@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from mcp_geo.solvers import progress
 from mcp_geo.solvers._run import Deadline
 
 from .cuts import MAX_CUTS_PER_ITEM, separate_sr3
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_CUT_ROUNDS = 20  # subset-row cut rounds (see :mod:`.cuts`)
 CUT_MIN_GAIN = 5e-4  # another round only while the last one raised the LP by this fraction
+REPORT_EVERY = 25  # master solves between two progress records (bounds: costs are >= 0)
 
 AddColumns = Callable[[list[tuple[int, NDArray[np.int64]]]], int]
 
@@ -134,6 +136,8 @@ class ColumnGeneration:
         self.budget = budget
         while self.deadline.elapsed() < budget:
             self.out.iterations += 1
+            if self.out.iterations % REPORT_EVERY == 0:  # a record now and then
+                progress.report("column generation", best=None, bound=max(self.out.best_l, 0.0))
             if self._iterate():
                 self.out.converged = True
                 break
@@ -253,6 +257,9 @@ class ColumnGeneration:
             return True
         master.add_cuts(triples)
         self.cut_rounds += 1
+        progress.report(
+            f"column generation, cut round {self.cut_rounds}", best=None, bound=max(z, 0.0)
+        )
         log.info(
             "columns: LP %.1f after %d rounds of cuts; %d more cuts (%.2fs)",
             z,
