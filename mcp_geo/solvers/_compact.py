@@ -395,8 +395,9 @@ def solve_compact(
     )
     # HiGHS's presolve does not watch the clock: on very big models it alone can take minutes
     presolve: Presolve = "on" if size.variables <= PRESOLVE_MAX_VARIABLES else "off"
+    known = None if start is None else plan_cost(inst, part.items, start)  # (reported only)
     progress.report(
-        f"MIP of {size.variables:,} variables", best=None, bound=None, deadline=deadline
+        f"MIP of {size.variables:,} variables", best=known, bound=None, deadline=deadline
     )
     run = run_mip(prob, options=opts, time_limit=limit, warm=warm, presolve=presolve)
     log.info("compact: solver %s after %.1fs", run.status, run.seconds)

@@ -2,8 +2,8 @@
 
 Wherever a solver learns a new bound or a new best plan it calls :func:`report`. The figures go
 to the logger ``mcp_geo.solvers.progress`` at INFO, one record each: the message gives them in
-words (``hubs, part 2 of 3, listing 465 columns: best 658,120, bound 657,145, gap 0.15%, 18 s
-left``) and the record carries them as a :class:`SolveProgress` in its attribute
+words (``hubs, part 2 of 3: best 658,120, bound 657,145, gap 0.15%, 18 s left (listing 465
+columns)``) and the record carries them as a :class:`SolveProgress` in its attribute
 ``mcp_geo_progress``, for whoever shows them (the CLI's status line). Reporting decides
 nothing: a solve runs the same with or without a listener.
 
@@ -16,7 +16,7 @@ Examples
 --------
 >>> SolveProgress(level="hubs", phase="column generation", best=None, bound=652675.3,
 ...               gap=None, seconds_left=17.6, elapsed=0.4).words()
-'hubs, column generation: no plan yet, bound 652,675, 18 s left'
+'hubs: no plan yet, bound 652,675, 18 s left (column generation)'
 """
 
 from __future__ import annotations
@@ -74,11 +74,11 @@ class SolveProgress:
     parts: int | None = None
 
     def where(self) -> str:
-        """The level, the part (when there are several) and the phase, in words."""
+        """The level and, of several, the part (``hubs, part 2 of 3``)."""
         words = [self.level] if self.level else []
         if self.part is not None and self.parts is not None and self.parts > 1:
             words.append(f"part {self.part} of {self.parts}")
-        return ", ".join([*words, self.phase])
+        return ", ".join(words)
 
     def figures(self, *, seconds_left: float | None = None) -> str:
         """Best, bound, gap and time left in words (``seconds_left``: a later count of it)."""
@@ -92,9 +92,11 @@ class SolveProgress:
             words.append(f"{max(0.0, left):.0f} s left")
         return ", ".join(words)
 
-    def words(self) -> str:
-        """The record's message: where, then the figures."""
-        return f"{self.where()}: {self.figures()}"
+    def words(self, *, seconds_left: float | None = None) -> str:
+        """Where, the figures, then the phase: the record's message (and the CLI's line)."""
+        where = self.where()
+        figures = self.figures(seconds_left=seconds_left)
+        return f"{where + ': ' if where else ''}{figures} ({self.phase})"
 
 
 def _number(value: float) -> str:

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_CUT_ROUNDS = 20  # subset-row cut rounds (see :mod:`.cuts`)
 CUT_MIN_GAIN = 5e-4  # another round only while the last one raised the LP by this fraction
-REPORT_EVERY = 25  # master solves between two progress records (bounds: costs are >= 0)
+REPORT_EVERY = 25  # master solves between two progress records
 
 AddColumns = Callable[[list[tuple[int, NDArray[np.int64]]]], int]
 
@@ -137,7 +137,7 @@ class ColumnGeneration:
         while self.deadline.elapsed() < budget:
             self.out.iterations += 1
             if self.out.iterations % REPORT_EVERY == 0:  # a record now and then
-                progress.report("column generation", best=None, bound=max(self.out.best_l, 0.0))
+                progress.report("column generation", best=None, bound=self._bound())
             if self._iterate():
                 self.out.converged = True
                 break
@@ -184,6 +184,11 @@ class ColumnGeneration:
         if added:
             self.alpha = 0.5 if self.pi_stab is not None else 0.0
         return False
+
+    def _bound(self) -> float | None:
+        """The best bound so far for the progress records: none until it is above 0 (costs are
+        >= 0: a bound at or below 0 says nothing)."""
+        return self.out.best_l if self.out.best_l > 0 else None
 
     def _prices_out(self, j: int, members: NDArray[np.int64], at: _Prices) -> bool:
         """Whether a column has a negative reduced cost at the master's own duals."""
@@ -258,7 +263,7 @@ class ColumnGeneration:
         master.add_cuts(triples)
         self.cut_rounds += 1
         progress.report(
-            f"column generation, cut round {self.cut_rounds}", best=None, bound=max(z, 0.0)
+            f"column generation, cut round {self.cut_rounds}", best=None, bound=self._bound()
         )
         log.info(
             "columns: LP %.1f after %d rounds of cuts; %d more cuts (%.2fs)",
