@@ -126,7 +126,7 @@ def solve_columns(
         return result
     s.rc = ReducedCosts(s.pr, s.master.cuts, gen=gen, count=s.count, deadline=deadline)
     s.bound = max(gen.best_l, s.rc.duals_for(gen.best_l).lag, 0.0)  # costs are >= 0
-    progress.report("column generation", best=None, bound=s.bound, deadline=deadline)
+    progress.report("first plan search", best=None, bound=s.bound, deadline=deadline)
     s.first_incumbent(greedy)
     if s.inc_base is not None and within_gap(relative_gap(s.inc_cost, s.bound), options.gap):
         return s.finish_with_solver("proof")
