@@ -100,7 +100,8 @@ class SolveProgress:
 
 
 def _number(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+    whole = abs(value) >= 100 or value == round(value)  # patient-km, or moves and patients
+    return f"{value:,.0f}" if whole else f"{value:,.2f}"
 
 
 @dataclass

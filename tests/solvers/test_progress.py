@@ -8,6 +8,7 @@ level's last record is its certificate.
 from __future__ import annotations
 
 import logging
+import math
 
 import pytest
 
@@ -120,3 +121,24 @@ def test_a_record_outside_a_level_takes_the_deadline_given(caplog):
     assert first.words() == "best 663,068, 30 s left (listing 465 columns)"
     assert (second.best, second.seconds_left) == (None, None)
     assert second.words() == "no plan yet, bound 658,459 (first plan)"
+
+
+def test_a_plan_from_today_s_pcns_reports_each_stage(caplog):
+    """north-staffs from its PCNs: the fewest moves, then the least travel with them held;
+    each stage's last record is the certificate's stage."""
+    import mcp_geo
+
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        plan = mcp_geo.plan("north-staffs", no_mcps=True, reference="pcn", time_limit=120)
+    figures = _figures(caplog)
+    stages = {s.name: s for s in plan.certificates.hubs.stages}
+    ends = {}
+    for phase, name in (("fewest moves", "moves"), ("travel", "travel")):
+        mine = [f for f in figures if f.phase == phase]
+        assert mine[0].bound is None  # the stage's start: the plan it begins from
+        assert mine[0].best >= mine[-1].best
+        assert mine[-1].best == pytest.approx(stages[name].objective, rel=1e-9)
+        ends[name] = mine[-1].bound
+    assert math.ceil(ends["moves"] - 1e-6) == stages["moves"].bound  # moves: whole ones
+    assert ends["travel"] == pytest.approx(stages["travel"].bound, rel=1e-9)
+    assert f"best {stages['moves'].objective:,.0f}, bound " in caplog.text

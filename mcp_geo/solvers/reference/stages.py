@@ -142,6 +142,7 @@ def _run_stage(
     )
     master.add(pool)
     master.add(start)
+    progress.report(_stage_words(costs), best=sum(map(master.cost, start)), bound=None)
     rounds = CUT_ROUNDS if costs.alpha > 0 and not pricer.wholes else 0
     bound, at = _generate(
         master, pricer, costs=costs, stop_at=t0 + 0.6 * seconds, cut_rounds=rounds
