@@ -87,15 +87,15 @@ class UnknownKeywordError(ValidationError, TypeError):
     a ValidationError whose problem names the keyword and the closest valid one."""
 
 
-Level = Literal["hubs", "mcps", "joint"]
-"""The level of a plan an error is about (``joint``: hubs and MCPs in one model)."""
+Level = Literal["hubs", "mcps"]
+"""The level of a plan an error is about."""
 
 
 @dataclass(frozen=True)
 class Relaxation:
     """One change of an option that would allow a plan, as data.
 
-    ``option`` is the public name (``hub_min``, ``max_km``, ``time_limit``, ``mode``,
+    ``option`` is the public name (``hub_min``, ``max_km``, ``time_limit``, ``hubs``,
     ``no_mcps``); ``action`` is ``lower``, ``raise`` or ``set``; ``value`` the value that would
     allow a plan (None when it is not known, or for a flag such as ``no_mcps``).
 
@@ -103,8 +103,8 @@ class Relaxation:
     --------
     >>> Relaxation("hub_min", "lower", 25_000).text()
     'lower hub_min to 25,000'
-    >>> Relaxation("mode", "set", "joint").text(cli_name)
-    'set --mode joint'
+    >>> Relaxation("hubs", "set", 12).text(cli_name)
+    'set --hubs 12'
     """
 
     option: str

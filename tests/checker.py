@@ -188,12 +188,6 @@ def check_plan(
             errors.append(f"{row.practice_code}: {km:.3f} km to its base, over {limit}")
         objective += row.patients * km if params["objective"] == "weighted" else km
     cert = report["certificates"]["hubs"]
-    if params["mode"] == "joint" and not params["no_mcps"]:  # one objective for both levels
-        mcp_base = mcps.set_index("mcp_id")["base_code"]
-        weighted = params["objective"] == "weighted"
-        for hub in hubs.itertuples():
-            km = haversine(*position.loc[hub.base_code], *position.loc[mcp_base[hub.mcp_id]])
-            objective += (hub.patients if weighted else 1) * km
     if cert["status"] not in STATUSES:
         errors.append(f"hub certificate status {cert['status']!r}")
     if (

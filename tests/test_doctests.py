@@ -12,6 +12,7 @@ MODULES = (
     "mcp_geo._errors",
     "mcp_geo.scenario",
     "mcp_geo.solvers.rules",
+    "mcp_geo.solvers.progress",
     "mcp_geo.boundaries.travel",
     "mcp_geo.plans.by_area",
     "mcp_geo.plans.exceptions",

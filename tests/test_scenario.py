@@ -46,7 +46,7 @@ def _toml(tmp_path, text: str, name: str = "scenario.toml"):
         ("time_limit = false", r"field 'time_limit': must be seconds > 0.*\(got False\)"),
         ("circuity = nan", r"field 'circuity': must be a factor >= 1.*\(got nan\)"),
         ('engine = "fast"', r"field 'engine': must be 'auto', 'compact' or 'columns'"),
-        ("mode = 1", r"field 'mode': must be 'staged' or 'joint' \(got 1\)"),
+        ("mode = 1", r"field 'mode': must be 'staged' \(got 1\)"),
         ('objective = ["weighted"]', r"field 'objective': must be 'weighted' or 'distance'"),
         ('solver = "gurobi"', r"field 'solver': must be 'highs' or 'cbc'"),
         ('travel = "drive"', r"field 'travel': must be 'great-circle' or 'road'"),

@@ -61,20 +61,12 @@ def test_a_plan_folder_is_relative_to_the_scenario_file(tmp_path):
         ({"minimise": "practices"}, r"keyword 'minimise': needs a reference"),
         ({"reference": "pcn", "minimise": "lists"}, r"keyword 'minimise': must be"),
         ({"reference": "pcn", "travel_slack": 1}, r"keyword 'travel_slack': must be a fraction"),
-        ({"reference": "pcn", "mode": "joint"}, r"keyword 'reference': needs mode 'staged'"),
         ({"referance": "pcn"}, r"did you mean 'reference'\?"),
     ],
 )
 def test_bad_values_name_the_keyword(options, message):
     with pytest.raises(ValidationError, match=message):
         Scenario.from_options("north-staffs", options)
-
-
-def test_joint_mode_with_no_mcps_takes_a_reference():
-    scenario = Scenario.from_options(
-        "north-staffs", {"reference": "pcn", "mode": "joint", "no_mcps": True}
-    )
-    assert scenario.reference_is_pcn
 
 
 def test_a_scenario_file_names_the_file_and_key(tmp_path):

@@ -158,7 +158,9 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
         help="column generation, the textbook model, or auto: chosen per part (default auto)",
     )
     solver.add_argument("--solver", choices=("highs", "cbc"), help="MIP solver (default highs)")
-    solver.add_argument("--mode", choices=("staged", "joint"), help="default staged")
+    solver.add_argument(  # no argparse choices: a removed mode is refused with its reason
+        "--mode", metavar="staged", help="hubs first, then MCPs of whole hubs (default staged)"
+    )
     solver.add_argument("--gap", type=float, help="relative gap to prove (default 0.0001)")
     solver.add_argument(
         "--time-limit", type=float, metavar="SECONDS", help="per level (default 600)"

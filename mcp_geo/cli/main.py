@@ -293,6 +293,7 @@ def _in_context(library: str, command: str) -> Iterator[None]:
 
 def _cmd_plan(args: argparse.Namespace) -> int:
     from mcp_geo._folders import claim_output_dir
+    from mcp_geo.cli._status import solve_status
     from mcp_geo.pipeline.footprint import run_scenario
     from mcp_geo.plans.write import write_plan
 
@@ -311,15 +312,15 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     console = _stderr(args)
     with (
         claim_output_dir(args.out, kind="plan"),
-        console.status("planning", spinner="dots") as status,
+        solve_status(console, first="planning") as show,
     ):
 
         def step(text: str) -> None:
-            status.update(text)
+            show(text)
             log.info("%s", text)
 
         plan = _interruptible(run_scenario, scenario, data_dir=args.data, step=step)
-        status.update("writing the plan")
+        show("writing the plan")
         extra: dict[str, Callable[[Path], None]] | None = None
         if args.map:
             from mcp_geo.maps.render import write_map
@@ -421,14 +422,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _plan_for_compare(spec: str, args: argparse.Namespace, console: Console) -> tuple[Plan, bool]:
     """A plan folder is read; anything else is a footprint, planned (True: to be written)."""
+    from mcp_geo.cli._status import solve_status
     from mcp_geo.pipeline.footprint import run_scenario
     from mcp_geo.plans.read import is_plan_dir, read_plan
 
     if is_plan_dir(spec):
         return read_plan(spec), False
     scenario = scenario_from_args(argparse.Namespace(**{**vars(args), "footprint": spec}))
-    with console.status(f"planning {spec}", spinner="dots") as status:
-        plan = run_scenario(scenario, data_dir=args.data, step=status.update)
+    with solve_status(console, first=f"planning {spec}") as show:
+        plan = run_scenario(scenario, data_dir=args.data, step=show)
     return plan, True
 
 
@@ -446,11 +448,12 @@ def _own_effect(
     b: Plan, *, a: Plan, a_folder: str | Path, args: argparse.Namespace, console: Console
 ) -> Plan:
     """B re-planned with A's hubs (A's folder, or where it is being written) as the reference."""
+    from mcp_geo.cli._status import solve_status
     from mcp_geo.pipeline.compare import plan_own_effect
 
     reference = str(Path(a_folder).expanduser().resolve())
-    with console.status("re-planning B from A's hubs", spinner="dots") as status:
-        return plan_own_effect(b, a=a, reference=reference, data_dir=args.data, step=status.update)
+    with solve_status(console, first="re-planning B from A's hubs") as show:
+        return plan_own_effect(b, a=a, reference=reference, data_dir=args.data, step=show)
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:

@@ -232,8 +232,7 @@ def _failed(
             "gap": None,
             "diagnosis": reason,
         }
-        levels = ("hubs", "mcps") if level == "joint" else (level or "hubs",)
-        certificates = {"hubs": None, "mcps": None} | dict.fromkeys(levels, proof)
+        certificates = {"hubs": None, "mcps": None} | {level or "hubs": proof}
     return FootprintResult(
         job=job,
         status="failed",

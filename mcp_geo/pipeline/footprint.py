@@ -50,7 +50,6 @@ from mcp_geo.practices.readers.sites import read_sites
 from mcp_geo.scenario import Scenario
 from mcp_geo.solvers.areas import ERA_LEVELS
 from mcp_geo.solvers.hubs import HubSolution, practices_without_base
-from mcp_geo.solvers.joint import OBJECTIVE as JOINT_OBJECTIVE
 
 log = logging.getLogger(__name__)
 
@@ -415,8 +414,6 @@ def _certificates(levels: Levels, *, scenario: Scenario) -> Certificates:
 
 
 def _objective_text(scenario: Scenario, *, level: str) -> str:
-    if scenario.mode == "joint" and not scenario.no_mcps:
-        return f"one model for both levels ({JOINT_OBJECTIVE})"
     weighted = scenario.objective == "weighted"
     if level == "hubs":
         return (

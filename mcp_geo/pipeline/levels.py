@@ -1,7 +1,7 @@
-"""Solve the two levels of a plan, staged (hubs, then MCPs) or joint (one model for both).
+"""Solve the two levels of a plan, staged: hubs, then MCPs of whole hubs.
 
 The result is one :class:`Levels`: the practice -> hub assignment, the hub and MCP tables, the
-certificate of each level and the named exceptions, whatever the mode.
+certificate of each level and the named exceptions.
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ from mcp_geo._errors import (
     InfeasibleError,
     Level,
     NoPlanError,
-    Problem,
     Relaxation,
-    ValidationError,
 )
 from mcp_geo.boundaries.distances import SiteTravel, TravelMatrix, great_circle_matrix
 from mcp_geo.plans.exceptions import (
@@ -37,7 +35,6 @@ from mcp_geo.solvers import (
 )
 from mcp_geo.solvers.areas import AREA_LEVELS, area_labels, area_name
 from mcp_geo.solvers.hubs import HubException, HubSolution
-from mcp_geo.solvers.joint import solve_joint
 from mcp_geo.solvers.mcps import McpSolution
 from mcp_geo.solvers.rules import HubRule
 
@@ -100,7 +97,7 @@ def require_plan(certificate: Certificate, *, level: Level, scenario: Scenario) 
         )
 
 
-_LEVEL_WORDS: dict[Level, str] = {"hubs": "hub", "mcps": "MCP", "joint": "joint hub and MCP"}
+_LEVEL_WORDS: dict[Level, str] = {"hubs": "hub", "mcps": "MCP"}
 
 
 @dataclass(frozen=True)
@@ -130,14 +127,14 @@ def solve_levels(
     reference: pd.Series | None = None,
     solved: HubSolution | None = None,
 ) -> Levels:
-    """Hubs, then MCPs (staged); in joint mode the staged plan warm-starts the joint model.
+    """Hubs, then MCPs of whole hubs (staged).
 
     Parameters
     ----------
     practices
         The footprint's practices, sorted by code.
     scenario
-        The rules, the mode and the solver options.
+        The rules and the solver options.
     travel
         Distances (or drive minutes) between the practices.
     announce
@@ -158,8 +155,7 @@ def solve_levels(
     Raises
     ------
     InfeasibleError
-        A level's rules were proven impossible (in staged mode, MCP rules the staged hubs
-        cannot meet say that joint mode may).
+        A level's rules were proven impossible.
     NoPlanError
         A level has no plan within the time limit.
     """
@@ -195,13 +191,6 @@ def solve_levels(
         travel=travel if sites is None else sites.mcp_travel(circuity=scenario.circuity),
     )
     mcp_seconds = time.perf_counter() - t0
-    if scenario.mode == "joint":
-        announce("hubs and MCPs in one model")
-        return _joint_levels(
-            practices, scenario=scenario, travel=travel, hubs=hubs, staged=staged,
-            mcp_seconds=mcp_seconds,
-        )  # fmt: skip
-    assert staged is not None  # staged mode raised above when it has no MCP plan
     hub_table = hubs.table.merge(
         staged.assignment[["hub_id", "mcp_id", "km_to_base"]].rename(
             columns={"km_to_base": "km_to_mcp_base"}
@@ -333,101 +322,19 @@ def _solve_hub_level(
     return _HubLevel(solution=hubs, table=table, exceptions=exceptions, seconds=seconds)
 
 
-def _staged_mcps(
-    hubs: pd.DataFrame, *, scenario: Scenario, travel: TravelMatrix
-) -> McpSolution | None:
-    """The MCPs of the staged hubs; None in joint mode when they have none (joint mode forms
-    hubs that can nest into MCPs)."""
-    try:
-        staged = solve_mcps(hubs, rule=scenario.mcp_rule, options=scenario.solve, travel=travel)
-        require_plan(staged.certificate, level="mcps", scenario=scenario)
-    except InfeasibleError as exc:
-        if scenario.mode != "joint" and scenario.mcp_base_min_patients is not None:
-            raise  # joint mode has no base rules: nothing to point to
-        if scenario.mode != "joint":
-            raise InfeasibleError(
-                f"{exc.diagnosis} (staged mode formed the hubs first; joint mode forms hubs "
-                "that can nest into MCPs)",
-                causes=exc.causes,
-                level=exc.level or "mcps",
-                relax=(*exc.relax, Relaxation("mode", "set", "joint")),
-            ) from exc
-        return None  # staged hubs that cannot nest are what joint mode is for
-    except NoPlanError:
-        if scenario.mode != "joint":
-            raise
-        return None  # the joint model may still find one
+def _staged_mcps(hubs: pd.DataFrame, *, scenario: Scenario, travel: TravelMatrix) -> McpSolution:
+    """The MCPs of the staged hubs.
+
+    Raises
+    ------
+    InfeasibleError
+        The MCP rules cannot be met by these hubs.
+    NoPlanError
+        No MCP plan within the time limit.
+    """
+    staged = solve_mcps(hubs, rule=scenario.mcp_rule, options=scenario.solve, travel=travel)
+    require_plan(staged.certificate, level="mcps", scenario=scenario)
     return staged
-
-
-def _joint_needs_feasible(
-    scenario: Scenario, *, hubs: _HubLevel, staged: McpSolution | None
-) -> None:
-    """Joint mode has no objective stages: it needs rules every part can meet, and a count
-    that is fixed or free; staged mode plans the rest (least-exception plans, ``fewest``)."""
-    under = [e for e in hubs.solution.exceptions if e.kind == "under_floor"]
-    under += [e for e in (staged.exceptions if staged else ()) if e.kind == "under_floor"]
-    if under:
-        cause = (
-            "joint mode needs a footprint where every hub and MCP rule can be met, and here "
-            f"{len(under)} group(s) cannot reach the floor ({under[0].reason}); staged mode "
-            "plans the least-exception plan"
-        )
-        raise InfeasibleError(
-            cause, causes=(cause,), level="joint", relax=(Relaxation("mode", "set", "staged"),)
-        )
-    if "fewest" in (scenario.hubs, scenario.mcps):
-        raise ValidationError(
-            [Problem("'fewest' needs staged mode (mode 'staged'); joint mode takes a fixed "
-                     "count or none", key="mode", value="joint")]
-        )  # fmt: skip
-
-
-def _joint_levels(
-    practices: pd.DataFrame,
-    *,
-    scenario: Scenario,
-    travel: TravelMatrix,
-    hubs: _HubLevel,
-    staged: McpSolution | None,
-    mcp_seconds: float,
-) -> Levels:
-    """Both levels in one model, warm-started by the staged plan when it has no exceptions."""
-    _joint_needs_feasible(scenario, hubs=hubs, staged=staged)
-    names = practices.set_index("practice_code")["practice_name"]
-    t0 = time.perf_counter()
-    start = None
-    if staged is not None and not hubs.solution.exceptions and not staged.exceptions:
-        start = _staged_start(hubs.solution.assignment, hubs.table, staged)
-    joint = solve_joint(
-        practices,
-        hub_rule=hub_rule(scenario),
-        mcp_rule=scenario.mcp_rule,
-        options=scenario.solve,
-        travel=travel,
-        start=start,
-    )
-    require_plan(joint.certificate, level="joint", scenario=scenario)
-    hubs_joint = joint.hubs.assign(base_name=joint.hubs["base_code"].map(names))
-    hub_of = joint.assignment.set_index("practice_code")["hub_id"]
-    exceptions = _named(  # the practices over the ceiling: joint mode refuses the others
-        hubs.solution.exceptions,
-        level="hubs",
-        table=hubs_joint,
-        member_of=hub_of,
-        practices_of=_members(hub_of),
-        floor=scenario.hub_min,
-    )
-    return Levels(
-        assignment=joint.assignment,
-        hubs=with_exception_columns(hubs_joint, exceptions, level="hubs"),
-        mcps=with_exception_columns(_mcp_table(joint.mcps, hubs_joint), (), level="mcps"),
-        hub_certificate=joint.certificate,
-        mcp_certificate=joint.certificate,
-        exceptions=exceptions,
-        hub_seconds=hubs.seconds,
-        mcp_seconds=mcp_seconds + time.perf_counter() - t0,
-    )
 
 
 def _mcp_table(mcps: pd.DataFrame, hubs: pd.DataFrame) -> pd.DataFrame:
@@ -438,18 +345,6 @@ def _mcp_table(mcps: pd.DataFrame, hubs: pd.DataFrame) -> pd.DataFrame:
         base_code=mcps["base_hub_id"].map(by_hub["base_code"]),
         practices=mcps["mcp_id"].map(practices).astype(int),
     )
-
-
-def _staged_start(
-    assignment: pd.DataFrame, hubs: pd.DataFrame, staged: McpSolution
-) -> tuple[dict[str, str], dict[str, str]]:
-    base_of_hub = hubs.set_index("hub_id")["base_code"]
-    hub_base = dict(zip(assignment["practice_code"], assignment["base_code"], strict=True))
-    mcp_base = {
-        base_of_hub[h]: base_of_hub[m]
-        for h, m in zip(staged.assignment["hub_id"], staged.assignment["base_hub_id"], strict=True)
-    }
-    return hub_base, mcp_base
 
 
 def _members(group_of: pd.Series) -> dict[str, tuple[str, ...]]:

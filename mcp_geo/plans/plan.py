@@ -232,7 +232,7 @@ class Certificates:
 
     hubs: Certificate
     mcps: Certificate | None
-    mode: str
+    mode: str  # the scenario's; a plan read back may hold a removed mode (``joint``)
     hubs_objective: str
     mcps_objective: str | None
 
@@ -383,7 +383,11 @@ class Plan:
                 else self.extract_date.isoformat(),
             },
             "fingerprint": self.fingerprint,
-            "parameters": {**self.scenario.report_dict(), "travel": self.travel},
+            "parameters": {  # the mode it was planned in (read back: perhaps a removed one)
+                **self.scenario.report_dict(),
+                "mode": self.certificates.mode,
+                "travel": self.travel,
+            },
             "outline": {"source": self.outline.source, "description": self.outline.description},
             "territories": territory_facts(self.territories_hubs, id_column="hub_id").to_dict(),
             "metrics": self.metrics.to_dict(),

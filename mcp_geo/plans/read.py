@@ -55,7 +55,7 @@ from mcp_geo.plans.plan import (
     Timings,
 )
 from mcp_geo.plans.write import TEXT_COLUMNS, from_spreadsheet_text
-from mcp_geo.scenario import Scenario, read_scenario
+from mcp_geo.scenario import REMOVED_MODES, Scenario, load_toml, scenario_from_values
 from mcp_geo.solvers.certificate import Certificate, ModelSize, Stage
 
 log = logging.getLogger(__name__)
@@ -194,7 +194,7 @@ def read_plan(path: str | Path) -> Plan:
     """
     folder = Path(path)
     report = _checked_report(folder)
-    scenario = read_scenario(folder / "scenario.toml")
+    scenario, mode = _read_scenario(folder / "scenario.toml")
     gpkg = folder / "plan.gpkg"
     practices = _read_layer(gpkg, "practices").sort_values("practice_code", kind="mergesort")
     practices = practices.reset_index(drop=True)
@@ -246,7 +246,7 @@ def read_plan(path: str | Path) -> Plan:
         certificates=Certificates(
             hubs=hub_cert,
             mcps=_certificate(certificates.get("mcps"), timings.mcps),
-            mode=scenario.mode,
+            mode=mode,
             hubs_objective=certificates["hubs"].get("optimises", ""),
             mcps_objective=(certificates.get("mcps") or {}).get("optimises"),
         ),
@@ -264,6 +264,19 @@ def read_plan(path: str | Path) -> Plan:
     return replace(
         plan, practices=plan.practices.assign(settled=settled), alternatives=alternatives
     )
+
+
+def _read_scenario(path: Path) -> tuple[Scenario, str]:
+    """scenario.toml's scenario and the mode the plan was made in: a plan of a mode that was
+    removed (``joint``) reads as staged, its mode kept in its certificates, so that it still
+    reads, compares and writes back as it was."""
+    values = load_toml(path)
+    mode = values.get("mode")
+    removed = mode if isinstance(mode, str) and mode in REMOVED_MODES else None
+    if removed is not None:
+        values["mode"] = "staged"
+    scenario = scenario_from_values(values, folder=path.absolute().parent, source=str(path))
+    return scenario, str(removed or scenario.mode)
 
 
 def _exceptions(

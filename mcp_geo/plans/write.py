@@ -183,11 +183,17 @@ def _plan_writers(plan: Plan) -> dict[str, Callable[[Path], None]]:
             plan.exclusions, p, columns=EXCLUSION_COLUMNS, sort="practice_code"
         ),
         "report.json": lambda p: p.write_text(report_json(plan), encoding="utf-8"),
-        "scenario.toml": lambda p: p.write_text(
-            plan.scenario.to_toml(relative_to=p.parent), encoding="utf-8"
-        ),
+        "scenario.toml": lambda p: p.write_text(_scenario_toml(plan, p.parent), encoding="utf-8"),
         "plan.gpkg": lambda p: _write_geopackage(plan, p),
     }
+
+
+def _scenario_toml(plan: Plan, folder: Path) -> str:
+    """scenario.toml's text; a plan read back from an earlier version keeps the mode it was
+    planned in, even one that was removed (``joint``: run again, it is refused with why)."""
+    text = plan.scenario.to_toml(relative_to=folder)
+    was, now = plan.certificates.mode, plan.scenario.mode
+    return text if was == now else text.replace(f'\nmode = "{now}"\n', f'\nmode = "{was}"\n')
 
 
 def _group_columns(plan: Plan, *, level: ExceptionLevel) -> tuple[str, ...]:

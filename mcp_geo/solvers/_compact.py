@@ -63,6 +63,7 @@ import numpy as np
 import pulp
 from numpy.typing import NDArray
 
+from . import progress
 from ._greedy import greedy_plan
 from ._instance import Instance, Part
 from ._run import Deadline, Presolve, RunResult, run_mip
@@ -394,6 +395,10 @@ def solve_compact(
     )
     # HiGHS's presolve does not watch the clock: on very big models it alone can take minutes
     presolve: Presolve = "on" if size.variables <= PRESOLVE_MAX_VARIABLES else "off"
+    known = None if start is None else plan_cost(inst, part.items, start)  # (reported only)
+    progress.report(
+        f"MIP of {size.variables:,} variables", best=known, bound=None, deadline=deadline
+    )
     run = run_mip(prob, options=opts, time_limit=limit, warm=warm, presolve=presolve)
     log.info("compact: solver %s after %.1fs", run.status, run.seconds)
     ok = run.status in ("optimal", "feasible")
@@ -409,6 +414,7 @@ def solve_compact(
             status = "feasible"
     cert = _certificate(inst, run, status=status, objective=objective, options=options)
     cert = replace(cert, engine=engine, model_size=size)
+    progress.report(f"MIP of {size.variables:,} variables", best=objective, bound=cert.bound)
     return PartResult(base_of=base_of, certificate=cert), run, size
 
 

@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from mcp_geo._errors import InfeasibleError
 
+from . import progress
 from ._compact import CompactEngine, objective_name, plan_cost
 from ._elastic import relaxation_advice
 from ._instance import Instance, Part, PlanException, Prepared, prepare
@@ -279,6 +280,14 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
     """
     t0 = time.perf_counter()
     deadline = Deadline(options.time_limit)
+    with progress.level_progress(f"{inst.group}s", deadline=deadline):
+        return _solve_parts(inst, options=options, deadline=deadline, t0=t0)
+
+
+def _solve_parts(
+    inst: Instance, *, options: SolveOptions, deadline: Deadline, t0: float
+) -> CoreResult:
+    """:func:`solve_instance` within its level's progress records."""
     prepared = prepare(inst)
     base_of = np.full(inst.n, -1, dtype=np.int64)
     group_exception: dict[int, PlanException] = {}
@@ -302,6 +311,7 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
     for k, part in enumerate(parts):
         share = weights[k] / sum(weights[k:])
         sub = Deadline(max(0.05, deadline.remaining() * share))
+        progress.at_part(k + 1, parts=len(parts))
         result = solve_part(_claimed(inst, base_of), part, options=options, deadline=sub)
         cert = result.certificate
         if cert.status == "feasible" and cert.ended_by == "proof":
@@ -331,6 +341,8 @@ def solve_instance(inst: Instance, *, options: SolveOptions) -> CoreResult:
         certs.append(_trivial(inst, empty, options.engine).certificate)
     cert = combine_certificates(certs, gap_tolerance=options.gap, seconds=time.perf_counter() - t0)
     cert = _recounted_moves(inst, base_of, cert=cert, gap=options.gap)
+    progress.at_part(None, parts=len(parts))  # the level's figures, over every part
+    progress.report("solved", best=cert.objective, bound=cert.bound)
     return CoreResult(
         base_of=base_of,
         group_exception=group_exception,

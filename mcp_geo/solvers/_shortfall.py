@@ -21,6 +21,7 @@ import numpy as np
 import pulp
 from numpy.typing import NDArray
 
+from . import progress
 from ._compact import build_compact, decode, model_size, objective_name, plan_cost
 from ._instance import Instance, Part, PlanException
 from ._run import Deadline, RunResult, run_mip
@@ -107,6 +108,7 @@ def solve_shortfall(
     if first.status not in ("optimal", "feasible") or first.objective is None:
         cert = _certificate(inst, options, first, objective=None, travel_bound=None, stages=())
         return PartResult(base_of=None, certificate=dataclasses.replace(cert, model_size=size))
+    progress.report("least shortfall", best=first.objective, bound=first.bound)
     least = round(first.objective)
     bound = min(least, math.ceil((first.bound or 0.0) - 1e-6))
     start = decode(part, y=y, x=x, values=first.values)
@@ -118,6 +120,7 @@ def solve_shortfall(
         base_of = decode(part, y=y2, x=x2, values=second.values)
         travel_bound = second.bound if second.bound is not None else 0.0
     objective = plan_cost(inst, part.items, base_of)
+    progress.report("travel, shortfall held", best=objective, bound=travel_bound)
     short_status: Status = "optimal" if least <= bound else "feasible"
     shortfall = Stage(
         "shortfall",

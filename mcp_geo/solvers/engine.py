@@ -16,9 +16,7 @@ bound on every plan's cost, never above the objective.
 
 Engines: :class:`~mcp_geo.solvers._compact.CompactEngine` (the textbook model) and
 :class:`~mcp_geo.solvers.columns.ColumnsEngine` (column generation); ``auto`` chooses one per part
-(:func:`mcp_geo.solvers._core.choose_engine`). Joint mode (:mod:`mcp_geo.solvers.joint`) is a
-two-level model over the whole footprint, not a part of one level: it is no engine, but it returns
-the same certificate and follows the same contract for statuses.
+(:func:`mcp_geo.solvers._core.choose_engine`).
 """
 
 from __future__ import annotations

@@ -83,9 +83,6 @@ def test_require_plan_tells_no_plan_from_a_proof():
     scenario = Scenario.from_options("north-staffs", {"time_limit": 7})
     with pytest.raises(NoPlanError, match=r"no MCP plan was found within the time limit of 7 s"):
         require_plan(_certificate("no_solution"), level="mcps", scenario=scenario)
-    with pytest.raises(NoPlanError, match="no joint hub and MCP plan") as caught:
-        require_plan(_certificate("no_solution"), level="joint", scenario=scenario)
-    assert caught.value.level == "joint"
     with pytest.raises(InfeasibleError, match="the solver proved that no hub plan meets"):
         require_plan(_certificate("infeasible"), level="hubs", scenario=scenario)
     require_plan(
@@ -94,8 +91,7 @@ def test_require_plan_tells_no_plan_from_a_proof():
 
 
 def test_staged_mcps_without_a_plan_in_time_are_not_called_infeasible(monkeypatch):
-    """Staged mode adds "joint mode forms hubs that can nest" (and mode joint to what to
-    relax) to a proof, never to a time-out."""
+    """MCPs without a plan in time are a time-out (raise the time limit), never a proof."""
     import mcp_geo.pipeline.levels as levels
     from mcp_geo.pipeline.footprint import run_scenario
 
@@ -109,7 +105,6 @@ def test_staged_mcps_without_a_plan_in_time_are_not_called_infeasible(monkeypatc
     with pytest.raises(NoPlanError, match="no MCP plan was found") as caught:
         run_scenario(scenario)
     assert caught.value.level == "mcps"
-    assert "joint mode" not in str(caught.value)
     assert [r.option for r in caught.value.relax] == ["time_limit"]
 
 
@@ -158,7 +153,6 @@ def test_no_footprint_planned_is_infeasible_only_when_each_was_proven_so(failure
     [
         (NoPlanError("no MCP plan in time", level="mcps"), "no_solution", {"mcps"}),
         (InfeasibleError("the MCPs cannot", level="mcps"), "infeasible", {"mcps"}),
-        (InfeasibleError("joint model infeasible", level="joint"), "infeasible", {"hubs", "mcps"}),
         (InfeasibleError("too small (an MCP word in the text)"), "infeasible", {"hubs"}),
     ],
 )
@@ -287,7 +281,7 @@ def test_quiet_still_shows_errors(tmp_path):
     done = _run(*argv, "--threads", "1", "--out", str(tmp_path / "p"), "-q")
     assert done.returncode == 3
     assert done.stderr.startswith("mcp-geo: the rules cannot be met: no plan satisfies the rules")
-    assert done.stderr.rstrip().endswith("set --mode joint")
+    assert done.stderr.rstrip().endswith("cannot reach 100,000 with anyone within 1 km")
     assert "Running HiGHS" not in done.stderr + done.stdout
     assert done.stdout == ""
 

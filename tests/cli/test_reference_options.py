@@ -54,7 +54,6 @@ def test_unparsable_values_exit_2(flags, message, tmp_path, capsys):
         (["--travel-slack", "0"], "--travel-slack: needs a reference"),
         (["--minimise", "practices"], "--minimise: needs a reference"),
         (["--reference", " "], "--reference: must be 'pcn' or the folder of an earlier plan"),
-        (["--reference", "pcn", "--mode", "joint"], "--reference: needs mode 'staged'"),
     ],
 )
 def test_bad_values_exit_2_naming_the_option(flags, message, tmp_path, capsys):

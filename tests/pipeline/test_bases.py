@@ -98,10 +98,6 @@ def test_strict_refuses_the_plan_naming_the_practice(tmp_path: Path, capsys) -> 
     [
         (["--base-min-patients", "60000"], r"--base-min-patients: must be <= hub_max \(50000\)"),
         (["--base-min-patients", "0"], r"--base-min-patients: must be a whole number"),
-        (
-            ["--mcp-base-min-patients", "15000", "--mode", "joint"],
-            r"--mcp-base-min-patients: needs mode 'staged'",
-        ),
     ],
 )
 def test_bad_base_options_are_usage_errors(tmp_path: Path, capsys, args, message) -> None:

@@ -21,6 +21,7 @@ from mcp_geo.plans.write import (
     spreadsheet_safe,
     spreadsheet_text,
 )
+from mcp_geo.scenario import read_scenario
 
 
 def test_round_trip(ns_plan, ns_plan_dir):
@@ -88,6 +89,39 @@ def test_unreadable_report(tmp_path, ns_plan_dir):
     (broken / "report.json").write_text("{not json")
     with pytest.raises(ValidationError, match=r"report\.json.*cannot be read"):
         read_plan(broken)
+
+
+def _as_joint_plan(folder):
+    """Make a plan folder say what a joint-mode plan of version 0.1 wrote (mode ``joint`` in
+    scenario.toml and report.json's parameters, engine ``joint``); joint mode was removed."""
+    toml = folder / "scenario.toml"
+    text = toml.read_text(encoding="utf-8")
+    assert text.count('\nmode = "staged"\n') == 1
+    toml.write_text(text.replace('\nmode = "staged"\n', '\nmode = "joint"\n'), encoding="utf-8")
+    report = folder / "report.json"
+    text = report.read_text(encoding="utf-8")
+    assert text.count('"mode": "staged"') == 1
+    head, certificates = text.replace('"mode": "staged"', '"mode": "joint"').split('"certificates"')
+    certificates = certificates.replace('"engine": "compact"', '"engine": "joint"')
+    report.write_text(f'{head}"certificates"{certificates}', encoding="utf-8")
+
+
+def test_a_plan_of_the_removed_joint_mode_still_reads_and_writes_back(ns_plan_dir, tmp_path):
+    """Its scenario reads as staged (joint is refused for new plans), its certificates keep
+    mode joint, and it writes back byte for byte: run again, it is refused saying why."""
+    old = tmp_path / "old"
+    shutil.copytree(ns_plan_dir, old)
+    _as_joint_plan(old)
+    plan = read_plan(old)
+    assert plan.certificates.mode == "joint"
+    assert plan.scenario.mode == "staged"
+    assert plan.certificates.hubs.engine == "joint"
+    assert report_json(plan) == (old / "report.json").read_text(encoding="utf-8")
+    again = plan.write(tmp_path / "again")
+    for name in ("report.json", "scenario.toml"):
+        assert (again / name).read_bytes() == (old / name).read_bytes(), name
+    with pytest.raises(ValidationError, match=r"field 'mode': joint mode was removed"):
+        read_scenario(again / "scenario.toml")
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

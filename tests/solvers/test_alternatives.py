@@ -25,7 +25,6 @@ import numpy as np
 import pytest
 
 from mcp_geo._errors import ValidationError
-from mcp_geo.scenario import Scenario
 from mcp_geo.solvers._instance import prepare
 from mcp_geo.solvers.alternatives import _pricing, alternative_hubs
 from mcp_geo.solvers.alternatives._listed import listed_within
@@ -160,13 +159,11 @@ def test_the_listing_within_the_cap_proves_the_known_alternatives(slack, found, 
     assert search.search.stopped.endswith(": proven")
 
 
-def test_alternatives_are_refused_with_a_reference_and_joint_mode():
+def test_alternatives_are_refused_with_a_reference():
     with pytest.raises(ValidationError, match="'alternatives': cannot be combined with reference"):
         HubRule(alternatives=2, reference="pcn")
     with pytest.raises(ValidationError, match="'alternatives': must be a whole number"):
         HubRule(alternatives=-1)
-    with pytest.raises(ValidationError, match="'alternatives': needs mode 'staged'"):
-        Scenario.from_options("north-staffs", {"alternatives": 1, "mode": "joint"})
     with pytest.raises(
         ValidationError, match=r"'travel_slack': needs a reference .* or alternatives"
     ):

@@ -8,7 +8,6 @@ import pytest
 from mcp_geo._errors import InfeasibleError, ValidationError
 from mcp_geo.solvers._instance import Instance, prepare
 from mcp_geo.solvers.hubs import solve_hubs
-from mcp_geo.solvers.joint import solve_joint
 from mcp_geo.solvers.mcps import solve_mcps
 from mcp_geo.solvers.rules import HubRule, McpRule, SolveOptions
 
@@ -152,26 +151,6 @@ def test_no_mcp_mixes_hubs_of_two_areas() -> None:
     mcp_of = within.assignment.set_index("hub_id")["mcp_id"]
     assert mcp_of["H1"] == mcp_of["H3"] != mcp_of["H2"] == mcp_of["H4"]
     assert within.certificate.objective == pytest.approx(2 * 60_000 * 3)
-
-
-def test_joint_mode_keeps_both_levels_within_the_areas() -> None:
-    """Eight practices of 20,000, areas alternating in pairs along the line; hubs of 30k-50k,
-    MCPs of at least 80,000 within the areas: each area is one MCP of two hubs."""
-    positions = {f"P{k}": k for k in range(8)}
-    areas = {f"P{k}": "AB"[(k // 2) % 2] for k in range(8)}
-    frame, travel = _crossed(positions, dict.fromkeys(positions, 20_000), areas)
-    sol = solve_joint(
-        frame,
-        hub_rule=HubRule(),
-        mcp_rule=McpRule(mcp_min=80_000, mcps_within="sub-icb"),
-        options=SolveOptions(threads=1),
-        travel=travel,
-    )
-    table = sol.assignment.merge(sol.hubs[["hub_id", "mcp_id"]], on="hub_id")
-    table["area"] = table["practice_code"].map(areas)
-    assert (table.groupby("hub_id")["area"].nunique() == 1).all()
-    assert (table.groupby("mcp_id")["area"].nunique() == 1).all()
-    assert table["mcp_id"].nunique() == 2
 
 
 def test_a_within_rule_names_a_known_level() -> None:

@@ -62,6 +62,7 @@ import time
 import numpy as np
 from numpy.typing import NDArray
 
+from mcp_geo.solvers import progress
 from mcp_geo.solvers._compact import objective_name, solve_compact
 from mcp_geo.solvers._greedy import greedy_plan
 from mcp_geo.solvers._instance import Instance, Part
@@ -129,6 +130,7 @@ def solve_columns(
         return result
     s.rc = ReducedCosts(s.pr, s.master.cuts, gen=gen, count=s.count, deadline=deadline)
     s.bound = max(gen.best_l, s.rc.duals_for(gen.best_l).lag, 0.0)  # costs are >= 0
+    progress.report("first plan search", best=None, bound=s.bound, deadline=deadline)
     s.first_incumbent(greedy)
     if s.inc_base is not None and within_gap(relative_gap(s.inc_cost, s.bound), options.gap):
         return s.finish_with_solver("proof")
@@ -235,6 +237,7 @@ class _Search:
             self._improve(*best_polished(self.inst, self.part, found, until=until, hints=hints))
             self.dived = True
         log.info("columns: bound %.1f, incumbent %.1f", self.bound, self.inc_cost)
+        progress.report("first plan", best=self.inc_cost, bound=self.bound, deadline=self.deadline)
 
     def _near(self) -> bool:
         """Whether the incumbent is within DIVE_FIRST_GAP of the bound."""
@@ -256,6 +259,7 @@ class _Search:
         if objective is not None:
             final = min(final, objective)
         gap = relative_gap(objective, final if np.isfinite(final) else None)
+        progress.report("part solved", best=objective, bound=final, deadline=self.deadline)
         status: Status
         if objective is None:
             status = "no_solution"
@@ -322,6 +326,7 @@ class _Search:
         if res.base_local is not None and res.objective < self.inc_cost - 1e-9:
             self.inc_base, self.inc_cost = self.part.items[res.base_local], res.objective
         self.bound = max(self.bound, res.bound)  # valid for the whole part
+        progress.report("branch-and-price", best=self.inc_cost, bound=self.bound)
         if res.ended_by != "proof":
             return None
         return self.finish(

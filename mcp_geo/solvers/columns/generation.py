@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from mcp_geo.solvers import progress
 from mcp_geo.solvers._run import Deadline
 
 from .cuts import MAX_CUTS_PER_ITEM, separate_sr3
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_CUT_ROUNDS = 20  # subset-row cut rounds (see :mod:`.cuts`)
 CUT_MIN_GAIN = 5e-4  # another round only while the last one raised the LP by this fraction
+REPORT_EVERY = 25  # master solves between two progress records
 
 AddColumns = Callable[[list[tuple[int, NDArray[np.int64]]]], int]
 
@@ -134,6 +136,8 @@ class ColumnGeneration:
         self.budget = budget
         while self.deadline.elapsed() < budget:
             self.out.iterations += 1
+            if self.out.iterations % REPORT_EVERY == 0:  # a record now and then
+                progress.report("column generation", best=None, bound=self._bound())
             if self._iterate():
                 self.out.converged = True
                 break
@@ -180,6 +184,11 @@ class ColumnGeneration:
         if added:
             self.alpha = 0.5 if self.pi_stab is not None else 0.0
         return False
+
+    def _bound(self) -> float | None:
+        """The best bound so far for the progress records: none until it is above 0 (costs are
+        >= 0: a bound at or below 0 says nothing)."""
+        return self.out.best_l if self.out.best_l > 0 else None
 
     def _prices_out(self, j: int, members: NDArray[np.int64], at: _Prices) -> bool:
         """Whether a column has a negative reduced cost at the master's own duals."""
@@ -253,6 +262,9 @@ class ColumnGeneration:
             return True
         master.add_cuts(triples)
         self.cut_rounds += 1
+        progress.report(
+            f"column generation, cut round {self.cut_rounds}", best=None, bound=self._bound()
+        )
         log.info(
             "columns: LP %.1f after %d rounds of cuts; %d more cuts (%.2fs)",
             z,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from mcp_geo.solvers import progress
 from mcp_geo.solvers.certificate import ModelSize, relative_gap, within_gap
 
 from .enumeration import fix_by_reduced_cost, list_columns
@@ -110,6 +111,7 @@ def _listing_mip(
     """
     inc_base = s.inc_base
     log.info("columns: %d columns can beat %.1f; set partitioning MIP", len(listed), target)
+    progress.report(f"listing {len(listed):,} columns", best=s.inc_cost, bound=s.bound)
     start = None if inc_base is None else np.array([s.pos_of[int(g)] for g in inc_base])
     if start is not None:
         keys = {(j, tuple(m.tolist())) for j, m in listed}
@@ -126,6 +128,7 @@ def _listing_mip(
     # every plan up to the target is made of listed columns: the bound is the MIP's, capped
     # by the target
     sp_bound = target if run.status == "infeasible" else min(run.bound or 0.0, target)
+    progress.report(f"listing {len(cols):,} columns", best=s.inc_cost, bound=max(s.bound, sp_bound))
     if run.status in ("infeasible", "optimal") and cost > target:
         s.bound = max(s.bound, sp_bound)  # no plan costs less: raise the target
         if target < s.inc_cost and not within_gap(relative_gap(s.inc_cost, s.bound), s.options.gap):

@@ -29,6 +29,7 @@ import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
+from mcp_geo.solvers import progress
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import Deadline, highs_version, threads_for
 from mcp_geo.solvers.certificate import (
@@ -141,6 +142,7 @@ def _run_stage(
     )
     master.add(pool)
     master.add(start)
+    progress.report(_stage_words(costs), best=sum(map(master.cost, start)), bound=None)
     rounds = CUT_ROUNDS if costs.alpha > 0 and not pricer.wholes else 0
     bound, at = _generate(
         master, pricer, costs=costs, stop_at=t0 + 0.6 * seconds, cut_rounds=rounds
@@ -177,8 +179,14 @@ def _run_stage(
         costs.alpha, costs.beta, len(master.columns), value, bound, time.perf_counter() - t0,
     )  # fmt: skip
     floor = -len(pricer.wholes) if costs.gamma else 0.0  # costs are >= 0 (-whole: >= -groups)
+    progress.report(_stage_words(costs), best=float(value), bound=max(bound, floor))
     bound = max(bound, floor)
     return StageRun(chosen, float(value), min(bound, float(value)), time.perf_counter() - t0)
+
+
+def _stage_words(costs: StageCosts) -> str:
+    """The stage a master's costs make, in words (for the progress records)."""
+    return "fewest moves" if costs.beta else "groups kept whole" if costs.gamma else "travel"
 
 
 def _choose(
