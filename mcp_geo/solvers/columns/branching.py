@@ -164,8 +164,10 @@ class _Tree:
         for i, j in node.force:
             bad |= (self.base == j) & ~self.member[:, i]
         k = len(self.cols)
+        off = self.master.n_art
+        idx = np.arange(off, off + k, dtype=np.int32)
         upper = np.where(bad, 0.0, highspy.kHighsInf)
-        self.master.set_bounds(np.arange(k), np.zeros(k), upper)
+        self.master.h.changeColsBounds(k, idx, np.zeros(k), upper)
 
     def knapsacks(self, node: _Node, a: NDArray[np.bool_]) -> list[Knapsack | None]:
         """Per base: free items (nearest first), forced items, window; None when closed."""

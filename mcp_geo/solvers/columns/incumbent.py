@@ -98,7 +98,7 @@ def dive(
             if covered[members].any():
                 log.info("dive: column %d overlaps (value %g)", k, vals[k])
                 return None
-            master.set_bounds(np.array([k]), np.ones(1), np.ones(1))
+            master.h.changeColBounds(master.n_art + k, 1.0, 1.0)
             fixed = np.append(fixed, k)
             covered[members] = True
             base_local[members] = j
