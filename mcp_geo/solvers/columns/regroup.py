@@ -447,10 +447,10 @@ def best_split(
     *,
     lo: int,
     hi: int,
-    groups: int,
+    groups: int | None,
 ) -> NDArray[np.int64] | None:
-    """The cheapest split of a few items into exactly ``groups`` groups; the local base of
-    every item, or None when no split exists.
+    """The cheapest split of a few items into exactly ``groups`` groups (None: any number);
+    the local base of every item, or None when no split exists.
 
     Parameters
     ----------
@@ -459,7 +459,7 @@ def best_split(
     lo, hi
         The group window.
     groups
-        How many groups.
+        How many groups (None: as many as is cheapest).
 
     Returns
     -------

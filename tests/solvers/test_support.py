@@ -1,0 +1,108 @@
+"""A plan from the master LP's support (columns/support.py) and free-count regrouping."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from mcp_geo.solvers._compact import plan_cost
+from mcp_geo.solvers._run import Deadline
+from mcp_geo.solvers.columns import driver
+from mcp_geo.solvers.columns.driver import _Search
+from mcp_geo.solvers.columns.generation import ColumnGeneration
+from mcp_geo.solvers.columns.regroup import regroup_part
+from mcp_geo.solvers.columns.support import support_pairs, support_plan
+from mcp_geo.solvers.hubs import solve_hubs
+from mcp_geo.solvers.rules import SolveOptions
+
+from ._helpers import scattered_instance
+
+
+def _searched(n: int, seed: int) -> tuple[_Search, float]:
+    """A free-count part after column generation, its greedy plan polished as incumbent; and
+    the LP bound."""
+    inst, part = scattered_instance(n, seed)
+    options = SolveOptions(engine="columns", time_limit=30, threads=2)
+    s = _Search(inst, part, options=options, deadline=Deadline(30))
+    greedy = s.seed()
+    gen = ColumnGeneration(s.master, s.pr, add=s.add, count=None, deadline=s.deadline).run(
+        budget=20
+    )
+    s.bound = gen.best_l
+    s.first_incumbent(greedy)
+    return s, gen.best_l
+
+
+def _check_plan(s: _Search, local: np.ndarray) -> float:
+    """Every item in one group within the window and the reach of its base; the plan's cost."""
+    inst, part = s.inst, s.part
+    for b in set(local.tolist()):
+        members = part.items[local == b]
+        assert local[b] == b  # the base is in its own group
+        assert part.lo <= inst.weights[members].sum() <= inst.hi
+        assert inst.allowed[members, part.items[b]].all()
+    return plan_cost(inst, part.items, part.items[local])
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_support_model_keeps_the_lp_columns_and_gives_a_plan(seed: int) -> None:
+    """Scattered items: the restricted model holds every pair of every column the LP uses and
+    of the incumbent, a base's own pair for each kept base; its plan keeps the rules, costs no
+    less than the LP bound and no more than the incumbent it starts from."""
+    s, lp_bound = _searched(60, seed)
+    bases, pairs = support_pairs(s)
+    values = s.master.values()
+    for k in np.flatnonzero(values > 1e-6).tolist():
+        j, members, _ = s.order[k]
+        assert bases[j]
+        assert pairs[members, j].all()
+    inc_local = np.array([s.pos_of[int(g)] for g in s.inc_base])
+    assert pairs[np.arange(s.n), inc_local].all()
+    assert pairs[np.flatnonzero(bases), np.flatnonzero(bases)].all()
+    assert not (pairs & ~s.inst.allowed).any()
+    assert (pairs.sum(axis=1) >= 1).all()
+
+    plan = support_plan(s, seconds=10)
+    assert plan is not None
+    cost = _check_plan(s, plan)
+    assert lp_bound - 1e-6 <= cost <= s.inc_cost + 1e-6
+
+
+def test_free_count_regrouping_keeps_the_rules_and_never_costs_more() -> None:
+    """A poor plan of a free count (the greedy plan, unpolished): regrouping keeps every group
+    within the window and the reach, may change the number of groups, and lowers the cost."""
+    s, _ = _searched(60, 3)
+    greedy = s.seed()
+    assert greedy is not None
+    before = _check_plan(s, greedy)
+    after_plan = regroup_part(s.inst, s.part, greedy, until=time.perf_counter() + 2)
+    after = _check_plan(s, after_plan)
+    assert after < before
+
+
+def test_a_large_part_starts_from_the_support(monkeypatch: pytest.MonkeyPatch) -> None:
+    """north-staffs as a 'large' part (threshold lowered): the support model runs once, after
+    column generation, and the plan is still proven optimal with the travel of a run without
+    it."""
+    from mcp_geo.practices import open_data, select_footprint
+
+    frame = select_footprint(open_data(), "north-staffs").practices
+    options = SolveOptions(engine="columns", threads=2, gap=1e-4, time_limit=60)
+    reference = solve_hubs(frame, options=options).certificate
+    calls = []
+
+    def spy(s: _Search, *, seconds: float) -> np.ndarray | None:
+        plan = support_plan(s, seconds=seconds)
+        calls.append(None if plan is None else _check_plan(s, plan))
+        return plan
+
+    monkeypatch.setattr(driver, "LARGE_PART", 20)
+    monkeypatch.setattr(driver, "support_plan", spy)
+    c = solve_hubs(frame, options=options).certificate
+    assert len(calls) == 1
+    assert calls[0] is not None
+    assert calls[0] >= c.objective - 1e-6
+    assert c.status == reference.status == "optimal"
+    assert c.objective == pytest.approx(reference.objective, rel=1e-4)
