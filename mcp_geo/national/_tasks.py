@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mcp_geo._errors import InfeasibleError, Level, McpGeoError, NoPlanError
+from mcp_geo.national._process import tune_malloc
 from mcp_geo.pipeline.footprint import plan_from_data
 from mcp_geo.plans.write import write_plan
 from mcp_geo.practices import PracticeData, open_areas, open_data
@@ -169,6 +170,7 @@ def solve_footprint(
     """
     worker = f"pid {os.getpid()}"
     started = time.perf_counter()
+    tune_malloc()  # whatever the worker's environment (a user's `dask worker`: see _process)
     try:
         data = _data(data_dir, scenario.snapshot)
         opened = time.perf_counter() - started
