@@ -12,7 +12,7 @@ Three runs of ``plan england --only CODES`` from scratch, in one process, one af
   nanny starts a new one).
 
 For each run and footprint: the certificates' status and gap per level, the task's seconds, how
-many times it was started; per run: wall seconds and the CPU seconds (user, system) of every
+many workers died holding it; per run: wall seconds and the CPU seconds (user, system) of every
 worker process, summed over what was last seen of each (a killed process's last second is lost).
 Ratios are against the local run of the same invocation. The machine's load average is printed
 before and after each run.
@@ -133,7 +133,7 @@ def _footprints(national: Any) -> dict[str, Any]:
             "status": r.status,
             "practices": r.job.practices,
             "seconds": r.timings.get("total"),
-            "attempts": getattr(r, "attempts", None),
+            "workers_lost": getattr(r, "workers_lost", None),
             **{
                 f"{level}_{key}": (certs.get(level) or {}).get(key)
                 for level in ("hubs", "mcps")
@@ -150,7 +150,6 @@ def _cluster(kind: str, *, workers: int, folder: Path) -> Iterator[Any]:
         return
     from tests.national._processes import user_cluster
 
-    folder.mkdir(parents=True)
     with user_cluster(folder, workers=workers, env=TRIM) as cluster:
         yield cluster
 

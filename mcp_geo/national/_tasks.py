@@ -82,7 +82,9 @@ class FootprintResult:
 
     ``certificates`` and ``timings`` are in their report.json form; ``part`` is the folder of the
     written plan (None when the footprint failed); ``resumed`` says the part was found from an
-    earlier run with the same fingerprint and not solved again.
+    earlier run with the same fingerprint and not solved again; ``workers_lost`` counts the workers
+    that died while they held the task (running it, or holding it next in line), each time
+    followed by a fresh start elsewhere: the run, not the plan, says so.
     """
 
     job: FootprintJob
@@ -94,6 +96,7 @@ class FootprintResult:
     resumed: bool = False
     worker: str = ""
     failure: Failure | None = None
+    workers_lost: int = 0
 
     def __post_init__(self) -> None:
         if self.status not in ("solved", "failed"):

@@ -68,7 +68,7 @@ def user_cluster(
     Parameters
     ----------
     folder
-        Where the scheduler file and the processes' logs go.
+        Where the scheduler file and the processes' logs go (made if need be).
     workers
         Worker commands started (each one nanny and its worker process).
     env
@@ -79,6 +79,7 @@ def user_cluster(
     UserCluster
         The scheduler's address and the processes, its workers connected.
     """
+    folder.mkdir(parents=True, exist_ok=True)
     file = folder / "scheduler.json"
     cluster = UserCluster(address="")
     common = {"start_new_session": True, "stdout": subprocess.DEVNULL}
