@@ -20,6 +20,7 @@ before and after each run.
     .venv/bin/python benchmarks/cluster.py                       # QOP + 4 ICBs, 60 s, gap 0.5%
     .venv/bin/python benchmarks/cluster.py --codes QRV --no-mcps --runs user  # one footprint
     .venv/bin/python benchmarks/cluster.py --json results.json
+    .venv/bin/python benchmarks/cluster.py --malloc icb:QNC --engine columns  # malloc alone
 """
 
 from __future__ import annotations
@@ -56,6 +57,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--time-limit", type=float, default=60.0, help="seconds per level")
     p.add_argument("--no-mcps", action="store_true", help="hubs only")
     p.add_argument("--engine", default="auto", choices=["auto", "compact", "columns"])
+    p.add_argument(
+        "--malloc",
+        default=None,
+        help="instead: this footprint alone, hubs only, "
+        "in a process with the nanny's malloc setting, without and with the task's",
+    )
     p.add_argument("--json", default=None, help="also write the results to this JSON file")
     p.add_argument("-v", "--verbose", action="store_true")
     return p.parse_args(argv)
@@ -198,6 +205,46 @@ def _run(kind: str, *, args: argparse.Namespace, scenario: Any, root: Path) -> d
     }
 
 
+MALLOC_PROBE = """
+import json, os, sys, time
+from mcp_geo.national._process import tune_malloc
+from mcp_geo.pipeline.footprint import run_scenario
+from mcp_geo.scenario import Scenario
+tuned = sys.argv[1] == "tuned" and tune_malloc()
+scenario = Scenario.from_options(sys.argv[2], json.loads(sys.argv[3]))
+before, started = os.times(), time.perf_counter()
+plan = run_scenario(scenario)
+after = os.times()
+cert = plan.certificates.hubs
+print(json.dumps({"tuned": tuned, "wall": round(time.perf_counter() - started, 1),
+    "cpu_user": round(after.user - before.user, 1), "cpu_system": round(after.system - before.system, 1),
+    "status": cert.status, "ended_by": cert.ended_by, "objective": cert.objective, "gap": cert.gap}))
+"""
+
+
+def _malloc_runs(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """One footprint planned alone in a process with the nanny's MALLOC_TRIM_THRESHOLD_, without
+    and with the task's thresholds (the same work when it ends by proof)."""
+    import subprocess
+
+    options = {"gap": args.gap, "time_limit": args.time_limit, "engine": args.engine}
+    options |= {"threads": 1, "no_mcps": True}
+    rows = []
+    for kind in ("plain", "tuned"):
+        load_before = [round(x, 2) for x in os.getloadavg()]
+        done = subprocess.run(
+            [sys.executable, "-c", MALLOC_PROBE, kind, args.malloc, json.dumps(options)],
+            env={**os.environ, **TRIM},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        row = json.loads(done.stdout.strip().splitlines()[-1])
+        rows.append({"run": kind, **row, "load_average_before": load_before})
+        print(json.dumps(rows[-1]), file=sys.stderr)
+    return rows
+
+
 def _ratios(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Each run's gaps and seconds over the local run's, per footprint."""
     local = next((r for r in runs if r["run"] == "local"), None)
@@ -233,6 +280,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     from mcp_geo.scenario import Scenario
 
+    if args.malloc:
+        rows = _malloc_runs(args)
+        print(json.dumps(rows, indent=2))
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+        return 0
     options: dict[str, Any] = {
         "gap": args.gap,
         "time_limit": args.time_limit,
