@@ -21,6 +21,17 @@ before and after each run.
     .venv/bin/python benchmarks/cluster.py --codes QRV --no-mcps --runs user  # one footprint
     .venv/bin/python benchmarks/cluster.py --json results.json
     .venv/bin/python benchmarks/cluster.py --malloc icb:QNC --engine columns  # malloc alone
+
+Measured on 3 December 2026 (2 cores shared with other work, load average 3.3-4.0 through the
+run), defaults (QOP, QJM, QR1, QSL, QT6; 2 workers; 60 s per level, gap 0.5%): Greater
+Manchester's hubs ended at the time limit 0.616% above their bound on the local cluster (86.0 s),
+0.616% on the user's cluster with the nanny's setting (87.1 s: 1.00x the gap, 1.01x the
+seconds), and 0.707% (1.15x) when its worker was killed 15.1 s into the run: started again on
+the nanny's new worker, its task ran 80.5 s (0.94x), the hubs their full 60 s; its MCPs proven
+(0.4995%) in all three, and the four other ICBs proven with the same gaps. Workers' system time:
+3.6 s, 2.2 s, 2.1 s. An earlier run at load 5-7 put Greater Manchester at 32.6% on the local
+cluster and 31.1% on the user's (0.80% in the killed run, which the load left more CPU): its gap
+falls off a cliff when a worker gets much less than a core, whichever cluster it runs on.
 """
 
 from __future__ import annotations
