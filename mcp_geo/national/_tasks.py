@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mcp_geo._errors import InfeasibleError, Level, McpGeoError, NoPlanError
+from mcp_geo.national._process import tune_malloc
 from mcp_geo.pipeline.footprint import plan_from_data
 from mcp_geo.plans.write import write_plan
 from mcp_geo.practices import PracticeData, open_areas, open_data
@@ -81,7 +82,9 @@ class FootprintResult:
 
     ``certificates`` and ``timings`` are in their report.json form; ``part`` is the folder of the
     written plan (None when the footprint failed); ``resumed`` says the part was found from an
-    earlier run with the same fingerprint and not solved again.
+    earlier run with the same fingerprint and not solved again; ``workers_lost`` counts the workers
+    that died while they held the task (running it, or holding it next in line), each time
+    followed by a fresh start elsewhere: the run, not the plan, says so.
     """
 
     job: FootprintJob
@@ -93,6 +96,7 @@ class FootprintResult:
     resumed: bool = False
     worker: str = ""
     failure: Failure | None = None
+    workers_lost: int = 0
 
     def __post_init__(self) -> None:
         if self.status not in ("solved", "failed"):
@@ -169,6 +173,7 @@ def solve_footprint(
     """
     worker = f"pid {os.getpid()}"
     started = time.perf_counter()
+    tune_malloc()  # whatever the worker's environment (a user's `dask worker`: see _process)
     try:
         data = _data(data_dir, scenario.snapshot)
         opened = time.perf_counter() - started

@@ -140,6 +140,9 @@ class NationalPlan:
                 lines.append(self.plan.reference.line())
         for r in self.failed:
             lines.append(f"failed: {r.code} ({r.job.name}): {r.reason}")
+        again = [f"{r.code} ({r.workers_lost})" for r in self.footprints if r.workers_lost]
+        if again:
+            lines.append(f"started again after the worker holding them died: {', '.join(again)}")
         lines.append(
             f"written to {self.out}/ ({self.seconds:.1f} s; solving {self.solve_seconds:.1f} s "
             f"on {self.workers} Dask worker{'s' if self.workers != 1 else ''})"

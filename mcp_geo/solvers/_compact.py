@@ -91,6 +91,30 @@ def plan_cost(inst: Instance, items: NDArray[np.int64], base_of: NDArray[np.int6
 Terms = list[tuple[pulp.LpVariable, float]]
 
 
+def item_tags(inst: Instance, items: NDArray[np.int64]) -> list[str]:
+    """The items' codes as constraint names carry them (``item<k>`` where a code will not do).
+
+    Parameters
+    ----------
+    inst
+        The instance.
+    items
+        The items (instance indices).
+
+    Returns
+    -------
+    list[str]
+        One unique tag per item.
+    """
+    tags = [
+        (c if k < inst.real else f"site_{c}") if _PLAIN.fullmatch(c) else f"item{k}"
+        for k, c in zip(items, (inst.codes[i] for i in items), strict=True)
+    ]
+    if len(set(tags)) < len(tags):  # a site named like a practice, say
+        tags = [f"item{k}" for k in items]
+    return tags
+
+
 def _objective(
     prob: pulp.LpProblem,
     *,
@@ -156,12 +180,7 @@ def build_compact(
     if bases is not None:
         base_ok &= bases
     cost = inst.cost[np.ix_(items, items)]
-    tags = [
-        (c if k < inst.real else f"site_{c}") if _PLAIN.fullmatch(c) else f"item{k}"
-        for k, c in zip(items, (inst.codes[i] for i in items), strict=True)
-    ]
-    if len(set(tags)) < len(tags):  # a site named like a practice, say
-        tags = [f"item{k}" for k in items]
+    tags = item_tags(inst, items)
     prob = pulp.LpProblem("hubs_compact", pulp.LpMinimize)
     y = {j: prob.add_variable(f"y_{j}", 0, 1, cat=pulp.LpInteger) for j in range(n) if base_ok[j]}
     x: dict[tuple[int, int], pulp.LpVariable] = {}

@@ -31,7 +31,12 @@ from .certificate import (
 )
 from .columns import ColumnsEngine
 from .engine import Engine, PartResult
-from .reference import continued_groups, plan_moves, solve_reference
+from .reference import (
+    continued_groups,
+    plan_moves,
+    solve_reference,
+    solve_shortfall_reference,
+)
 from .rules import SolveOptions
 
 log = logging.getLogger(__name__)
@@ -132,6 +137,8 @@ def solve_part(
             cert = fixed_stages(inst, result.certificate, groups=1)
             result = PartResult(base_of=result.base_of, certificate=cert)
         return result
+    if part.shortfall and inst.reference is not None:  # its stages include the count's
+        return solve_shortfall_reference(inst, part, options=options, deadline=deadline)
     if part.shortfall:
         result = solve_shortfall(inst, part, options=options, deadline=deadline)
         return with_count_stage(inst, part, result) if inst.count == "fewest" else result
@@ -324,7 +331,7 @@ def _solve_parts(
             raise _proven_infeasible(inst, part, options=options, deadline=deadline)
         if cert.status == "infeasible":  # the least-exception plan of this part
             part = dataclasses.replace(part, shortfall=True)
-            result = solve_part(inst, part, options=options, deadline=sub)
+            result = solve_part(_claimed(inst, base_of), part, options=options, deadline=sub)
             cert = result.certificate
         certs.append(cert)
         if result.base_of is not None:

@@ -72,10 +72,25 @@ def under_floor(
     return out
 
 
-def _values_as_start(prob: pulp.LpProblem, values: dict[str, float]) -> None:
+def values_as_start(prob: pulp.LpProblem, values: dict[str, float]) -> None:
+    """Hand a solver's values to the variables of the same names as a start (whole numbers
+    rounded).
+
+    Parameters
+    ----------
+    prob
+        The model to start.
+    values
+        Values by variable name (others are left as they are), within the variables' bounds.
+    """
     for v in prob.variables():
         if v.name in values:
-            v.setInitialValue(round(values[v.name]) if v.cat == pulp.LpInteger else values[v.name])
+            value = round(values[v.name]) if v.cat == pulp.LpInteger else values[v.name]
+            if v.lowBound is not None:  # the solver's values may miss a bound by its tolerance
+                value = max(value, v.lowBound)
+            if v.upBound is not None:
+                value = min(value, v.upBound)
+            v.setInitialValue(value)
 
 
 def solve_shortfall(
@@ -113,7 +128,7 @@ def solve_shortfall(
     bound = min(least, math.ceil((first.bound or 0.0) - 1e-6))
     start = decode(part, y=y, x=x, values=first.values)
     prob2, y2, x2 = build_compact(inst, part, shortfall=float(least))
-    _values_as_start(prob2, first.values)
+    values_as_start(prob2, first.values)
     second = run_mip(prob2, options=options, time_limit=0.95 * deadline.remaining(), warm=True)
     base_of, travel_bound = start, 0.0
     if second.status in ("optimal", "feasible"):

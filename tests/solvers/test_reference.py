@@ -713,12 +713,6 @@ def test_the_travel_slack_is_the_footprints() -> None:
     assert_fewest_moves(road, rule=rule)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a least-exception part (shortfall) is solved without its reference (not built yet): "
-    "no moves stage there",
-)
 def test_a_least_exception_plan_still_moves_fewest() -> None:
     """p and r (8 km apart, max_km 5) cannot share a hub; no plan reaches the floor everywhere.
     The least shortfall (10k) is {p,q} + {r} or {q,r} + {p} (80k patient-km either way); one of

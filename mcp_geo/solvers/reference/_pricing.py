@@ -27,7 +27,7 @@ from mcp_geo.solvers.columns.knapsack import knapsack_window, lp_bound_rows
 
 from ._blocks import block_knapsack
 from ._master import Column, Duals, StageCosts
-from .groups import ReferenceGroups
+from .groups import ReferenceGroups, whole_groups
 
 
 @dataclass(frozen=True)
@@ -89,22 +89,16 @@ class LabelledPricer:
         self.pad_cost = self.cost[self.pad, self.row_j[:, None]]
         self.pad_same = self.lab[self.pad] == self.row_g[:, None]
         self.pad_moves = self.mw[self.pad]
-        self._whole_groups(ref, labels=labels)
+        self._whole_groups(ref, items=items)
         self._cuts: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None
 
-    def _whole_groups(self, ref: ReferenceGroups, *, labels: NDArray[np.int64]) -> None:
+    def _whole_groups(self, ref: ReferenceGroups, *, items: NDArray[np.int64]) -> None:
         """The groups a column may hold whole (two practices or more, all in the part), and
         how many each row reaches whole (for the LP bound of the split stage's bonus)."""
-        every = np.bincount(ref.labels[ref.labels >= 0], minlength=len(ref.names))
-        here = np.bincount(labels[labels >= 0], minlength=len(ref.names))
         self.wholes: list[NDArray[np.int64]] = []
         self.split_anyway = 0  # groups of two or more with practices outside the part
         if ref.whole:
-            for g, code in enumerate(self.group_codes.tolist()):
-                if every[code] >= 2 and here[code] == every[code]:
-                    self.wholes.append(np.flatnonzero(self.lab == g))
-                elif every[code] >= 2:
-                    self.split_anyway += 1
+            self.wholes, self.split_anyway = whole_groups(ref, items)
         self.row_wholes = np.zeros(len(self.row_j), dtype=np.int64)
         for r, j in enumerate(self.row_j.tolist()):
             reach = set(self.nbr[j].tolist()) | {j}

@@ -171,3 +171,38 @@ def plan_moves(
     """
     total, kept, _ = _matching(ref, base_of, weights=weights)
     return total - kept
+
+
+def whole_groups(
+    ref: ReferenceGroups, items: NDArray[np.int64]
+) -> tuple[list[NDArray[np.int64]], int]:
+    """The reference groups a plan of some items may hold whole, and those it splits anyway.
+
+    A group counts (DESIGN "split") when it has two items or more: it is *whole* when they all
+    share one group of the plan, *split* when they are in two or more.
+
+    Parameters
+    ----------
+    ref
+        The reference groups.
+    items
+        The items planned together (instance indices: a part).
+
+    Returns
+    -------
+    tuple[list[NDArray[np.int64]], int]
+        Each group of two items or more, all among ``items``, as positions in ``items`` (by
+        group index); and how many groups of two or more have items both among ``items`` and
+        outside (split whatever the plan of these items).
+    """
+    labels = ref.labels[items]
+    every = np.bincount(ref.labels[ref.labels >= 0], minlength=len(ref.names))
+    here = np.bincount(labels[labels >= 0], minlength=len(ref.names))
+    wholes: list[NDArray[np.int64]] = []
+    anyway = 0
+    for code in np.unique(labels[labels >= 0]).tolist():
+        if every[code] >= 2 and here[code] == every[code]:
+            wholes.append(np.flatnonzero(labels == code))
+        elif every[code] >= 2:
+            anyway += 1
+    return wholes, anyway
