@@ -3,7 +3,7 @@
 For each worker count the whole national run is made from scratch (no resumed parts): wall time
 of the run and of its Dask part (cluster start and solves), footprints solved to proven
 optimality, within the gap target (a gap above the tolerance but at most ``--within``), worse,
-and failed, per level; then the speed-up from the first worker count to the last (wall time of
+and failed, per level; each footprint's gap and seconds per level; then the speed-up from the first worker count to the last (wall time of
 the Dask part, and of the whole run).
 
     .venv/bin/python benchmarks/england.py                          # all 42 ICBs, 1 then 2 workers
@@ -107,6 +107,29 @@ def _summary(national: Any, *, within: float) -> dict[str, Any]:
     }
 
 
+def _table(national: Any) -> list[str]:
+    """One line per footprint, largest first: practices, and per level gap and seconds."""
+
+    def level(r: Any, name: str) -> str:
+        cert = None if r.certificates is None else r.certificates.get(name)
+        if cert is None:
+            return f"{'-':>8} {'-':>7}"
+        gap = cert.get("gap")
+        gap_text = "-" if gap is None else f"{gap:.3%}"
+        return f"{gap_text:>8} {r.timings.get(name, 0.0):>7.1f}"
+
+    lines = [
+        f"{'code':<6} {'pract':>5} {'hub gap':>8} {'hub s':>7} {'mcp gap':>8} {'mcp s':>7} "
+        f"{'total s':>7}"
+    ]
+    for r in sorted(national.footprints, key=lambda r: -r.job.practices):
+        lines.append(
+            f"{r.code:<6} {r.job.practices:>5} {level(r, 'hubs')} {level(r, 'mcps')} "
+            f"{r.timings.get('total', 0.0):>7.1f}" + ("" if r.status == "solved" else " failed")
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     logging.basicConfig(
@@ -171,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                     "load_average_after": [round(x, 2) for x in os.getloadavg()],
                 }
             )
+            print("\n".join(_table(national)), file=sys.stderr)
             print(json.dumps(runs[-1], indent=1), file=sys.stderr)
     finally:
         if args.out is None:
