@@ -15,7 +15,7 @@ from mcp_geo.solvers.columns.generation import ColumnGeneration
 from mcp_geo.solvers.columns.regroup import regroup_part
 from mcp_geo.solvers.columns.support import support_pairs, support_plan
 from mcp_geo.solvers.hubs import solve_hubs
-from mcp_geo.solvers.rules import SolveOptions
+from mcp_geo.solvers.rules import HubRule, SolveOptions
 
 from ._helpers import scattered_instance
 
@@ -106,3 +106,29 @@ def test_a_large_part_starts_from_the_support(monkeypatch: pytest.MonkeyPatch) -
     assert calls[0] >= c.objective - 1e-6
     assert c.status == reference.status == "optimal"
     assert c.objective == pytest.approx(reference.objective, rel=1e-4)
+
+
+def test_a_part_whose_lp_needs_its_artificial_columns_goes_to_the_compact_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """North East and North Cumbria (QHM): its part of 301 practices cannot make hubs of
+    30,000-50,000 within 15 km (a least-exception part); no greedy plan, and the converged
+    master LP needs its artificial columns. The engine hands the part to the compact model
+    straight away (which proves it infeasible), without searching for a plan."""
+    from mcp_geo.practices import open_data, select_footprint
+    from mcp_geo.solvers._instance import prepare
+    from mcp_geo.solvers.hubs import hub_instance
+
+    frame = select_footprint(open_data(), "icb:QHM").practices
+    inst, _ = hub_instance(frame, rule=HubRule(), travel=None)
+    part = max(prepare(inst).parts, key=lambda p: len(p.items))
+    assert len(part.items) > 250
+
+    def no_search(*args: object, **kwargs: object) -> None:
+        raise AssertionError("searched for a plan")
+
+    monkeypatch.setattr(_Search, "first_incumbent", no_search)
+    options = SolveOptions(engine="columns", threads=2, time_limit=60)
+    result = driver.solve_columns(inst, part, options=options, deadline=Deadline(60))
+    assert result.base_of is None
+    assert result.certificate.status == "infeasible"

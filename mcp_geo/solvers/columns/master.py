@@ -100,6 +100,17 @@ class Master:
         """
         return np.array(self.h.getSolution().col_value)[self.n_art :]
 
+    def artificial_value(self) -> float:
+        """The artificial columns' total value at the last solve (0 when the generated columns
+        cover every item by themselves).
+
+        Returns
+        -------
+        float
+            The sum of the artificial columns' values.
+        """
+        return float(np.sum(np.array(self.h.getSolution().col_value)[: self.n_art]))
+
     def solve(self) -> tuple[float, NDArray[np.float64], float]:
         """Solve the master LP (warm started) and read its value and duals.
 
