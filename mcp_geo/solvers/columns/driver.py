@@ -221,14 +221,18 @@ class _Search:
         DIVE_FIRST_GAP above the bound: the listing's MIP finds the optimum itself on the seeds
         (the dive would cost 0.3-2.5 s), but with nothing near it to start from, it spent North
         West London's time (QRV: greedy 24% above the bound, 9.4% gap at 120 s; after a dive,
-        4.6%). On such a large part the compact model over the LP's support (:mod:`.support`)
-        comes first (its plan regrouped briefly); the dive only when it finds no plan.
+        4.6%). On such a large part, or with no greedy plan, the compact model over the LP's
+        support (:mod:`.support`) comes first (its plan regrouped briefly; not with a fixed
+        count, where the groups are nearly full and it finds none); the dive only when it finds
+        no plan (Birmingham and Solihull, QHL, no greedy plan: a plan 2.6% above the bound after
+        the dive, the master MIP and regrouping, 19 s).
         """
         plans = [greedy] if greedy is not None else []
         self.inc_base, self.inc_cost = best_polished(self.inst, self.part, plans)
         supported = None
         seconds = min(SUPPORT_MAX_SECONDS, SUPPORT_SHARE * self.deadline.remaining())
-        if self.n > LARGE_PART and not self._near() and seconds > 0:
+        far = self.inc_base is None or (self.n > LARGE_PART and not self._near())
+        if far and self.count is None and seconds > 0:
             supported = support_plan(self, seconds=seconds)
         if supported is not None:
             until = time.perf_counter() + SUPPORT_REGROUP_SHARE * self.deadline.remaining()
