@@ -74,3 +74,17 @@ def test_a_scenario_file_names_the_file_and_key(tmp_path):
     path.write_text('footprint = "north-staffs"\nwhole = true\n', encoding="utf-8")
     with pytest.raises(ValidationError, match=r"scenario.toml, field 'whole': needs a reference"):
         read_scenario(path)
+
+
+def test_a_scenario_file_with_a_reference_and_candidate_sites(tmp_path):
+    """Issue 20 with issue 18's sites: one scenario holds both, and reads back the same."""
+    scenario = Scenario.from_options(
+        "north-staffs", {"reference": "pcn", "bases": str(tmp_path / "sites.csv")}
+    )
+    path = tmp_path / "scenario.toml"
+    path.write_text(scenario.to_toml(), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    assert 'reference = "pcn"' in text
+    assert "bases = " in text
+    back = read_scenario(path)
+    assert (back.reference, back.bases) == ("pcn", str(tmp_path / "sites.csv"))

@@ -354,6 +354,7 @@ class Plan:
             max_km=_great_circle_limit(sc),
             hubs_within=sc.hubs_within,
             whole=sc.whole,
+            sites=sc.bases is not None,
         )
         why = split_reasons(self.practices, outcome.split, rules=rules)
         return dataclasses.replace(outcome, why_split=why)

@@ -251,6 +251,7 @@ class SplitRules:
     max_km: float | None  # None: no limit, or travel not in great-circle km (not checked)
     hubs_within: str | None
     whole: bool
+    sites: bool = False  # hubs based at candidate sites (``bases``): the limit is to a site
 
 
 def split_reasons(
@@ -259,7 +260,9 @@ def split_reasons(
     """Why each split reference group could not be one hub, in words.
 
     The first that applies: over the ceiling; no practice of the group within the distance
-    limit of all the others (great-circle km); the area rule (``hubs_within``: the area rule
+    limit of all the others (great-circle km), or with candidate sites two of its practices
+    more than twice the limit apart (no site can then be within the limit of both); the area
+    rule (``hubs_within``: the area rule
     wins); else the objective (with ``whole``: the split stage proved that keeping it whole
     would split more groups or break a rule; without: the fewest moves split it).
 
@@ -289,7 +292,13 @@ def split_reasons(
         if rules.max_km is not None and len(members) > 1:
             lat, lon = members["latitude"].to_numpy(), members["longitude"].to_numpy()
             km = haversine_km((lat[:, None], lon[:, None]), (lat[None, :], lon[None, :]))
-            if km.max(axis=0).min() > rules.max_km + 1e-9:
+            if rules.sites and km.max() > 2 * rules.max_km + 1e-9:
+                out[code] = (
+                    f"no candidate site can be within {rules.max_km:g} km of all its practices "
+                    f"(two of them are {km.max():.1f} km apart)"
+                )
+                continue
+            if not rules.sites and km.max(axis=0).min() > rules.max_km + 1e-9:
                 out[code] = (
                     f"no practice of it is within {rules.max_km:g} km of all the others "
                     f"(the nearest to all is {km.max(axis=0).min():.1f} km from the farthest)"

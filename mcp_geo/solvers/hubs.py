@@ -113,12 +113,12 @@ def solve_hubs(
                 [Problem("needs each practice's reference group (reference=...)", key="reference")]
             )
         ref = ReferenceGroups.from_series(
-            inst.codes,
+            inst.codes[: inst.real],  # candidate sites and parks: no group, never a move
             reference,
             minimise=rule.minimise,
             travel_slack=rule.travel_slack,
             whole=rule.whole,
-        )
+        ).padded(inst.n)
         inst = dataclasses.replace(inst, reference=ref)
     core = solve_instance(inst, options=options)
     assignment, hubs = hub_frames(inst, core.base_of, group_exception=core.group_exception)

@@ -85,8 +85,6 @@ def _check_reference(bad: list[Check], rule: HubRule) -> None:
                 "needs a reference (reference='pcn' or an earlier plan's folder) or alternatives",
             )
         )
-    if ref is not None and rule.bases is not None:
-        bad.append(("reference", "cannot be combined with bases (candidate sites) yet"))
 
 
 def _check_alternatives(bad: list[Check], rule: HubRule) -> None:

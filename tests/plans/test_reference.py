@@ -8,9 +8,11 @@ import pytest
 
 from mcp_geo.plans.reference import (
     MOVE_COLUMNS,
+    SplitRules,
     group_labels,
     moves_table,
     reference_outcome,
+    split_reasons,
 )
 
 
@@ -150,3 +152,34 @@ def test_a_plan_with_a_reference_reads_back_the_same(ref_dir, tmp_path):
     header = (folder / "practices.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header.endswith(",km_to_hub_base,reference_group")
     assert "reference_name" not in header
+
+
+@pytest.mark.parametrize(
+    ("sites", "north", "reason"),
+    [
+        (False, 0.2, "no practice of it is within 15 km of all the others"),
+        (True, 0.2, "the fewest moves split it"),
+        (True, 0.3, "no candidate site can be within 15 km of all its practices"),
+    ],
+)
+def test_why_split_with_candidate_sites(sites: bool, north: float, reason: str) -> None:
+    """G's two practices lie ``north`` degrees of latitude apart on one meridian (0.2: 22.2 km,
+    0.3: 33.4 km great-circle), in two hubs; the limit is 15 km::
+
+        a G (52.0, -2.0)  ...  b G (52.0 + north, -2.0)
+
+    With practices as bases no practice of G is within 15 km of the other. With candidate
+    sites, a site halfway (11.1 km from each) could base G whole at 22.2 km, so the distance
+    is not why G split; at 33.4 km, more than twice the limit, no site can be.
+    """
+    practices = pd.DataFrame(
+        {
+            "practice_code": ["a", "b"],
+            "reference_group": ["G", "G"],
+            "patients": [20_000, 20_000],
+            "latitude": [52.0, 52.0 + north],
+            "longitude": [-2.0, -2.0],
+        }
+    )
+    rules = SplitRules(hub_max=50_000, max_km=15.0, hubs_within=None, whole=False, sites=sites)
+    assert split_reasons(practices, ("G",), rules=rules)["G"].startswith(reason)

@@ -8,7 +8,7 @@ At the root's duals (the LP over every column solved, with its cuts), every plan
     \\text{cost}(x) \\ge D + \\sum_{c \\in x} \\bar c_c \\ge L - \\min(0, r_j) + \\bar c_c
     \\quad \\text{for each column } c = (j, g, S) \\text{ of } x,
 
-with D the LP's value (its dual objective: (R3), (R5)-(R8) hold with duals of the right sign),
+with D the LP's value (its dual objective: (R2'), (R3), (R5)-(R8) hold with duals of the right sign),
 :math:`r_j` a lower bound on the reduced cost of every column based at j (a plan has one column
 per base at most) and :math:`L = D + \\sum_j \\min(0, r_j)`. So a plan costing at most a target
 U uses only columns with :math:`\\bar c_c \\le U - L + \\min(0, r_j)`: each (base, group) row
@@ -194,7 +194,7 @@ def _listing_mip(
     bound, and whether the bound rose to the target (then list further)."""
     mip = LabelledMaster(
         n=master.n, groups=master.groups, count=master.count, costs=master.costs,
-        big_m=1.0, threads=threads,
+        big_m=1.0, threads=threads, packing=master.packing,
     )  # fmt: skip
     mip.add(listed)
     mip.add(search.chosen)

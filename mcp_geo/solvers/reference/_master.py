@@ -8,7 +8,9 @@ A column is a group of items around a base *and* the reference group it continue
 
     \\min \\sum_c (\\alpha T_c + \\beta M_c - \\gamma K_c) x_c                           && (R1)
 
-    \\sum_{c \\ni i} x_c = 1 \\quad \\forall i                                            && (R2)
+    \\sum_{c \\ni i} x_c = 1 \\quad \\forall i \\text{ to plan}                             && (R2)
+
+    \\sum_{c \\ni s} x_c \\le 1 \\quad \\forall s \\text{ (a candidate base site)}           && (R2')
 
     \\sum_{c:\\ g(c) = g} x_c \\le 1 \\quad \\forall g \\text{ (a group continues once)}   && (R3)
 
@@ -29,6 +31,16 @@ reference groups (of two practices or more) that column c holds whole; the ``spl
 (:math:`\\gamma = 1`) holds the most groups whole, so splits the fewest. (R8) are the columns
 engine's subset-row cuts (:mod:`mcp_geo.solvers.columns.cuts`): valid for every plan (two
 columns holding two items of one triple share an item), added where the LP breaks them.
+
+With candidate base sites (``bases``; :mod:`mcp_geo.solvers._instance`) the items are the
+practices and the sites, and a site is the base of one hub at most (R2'): the instance's parks
+(which cover a site no hub is based at) are left out, and a site no column holds is simply
+uncovered. The parks' equality rows made the LP's duals degenerate (a site's dual could rise
+as far as its park's fell): with them, HiGHS returned practice duals near the artificial
+columns' cost and column generation stalled (north-staffs from its PCNs with 22 sites: a
+travel stage of 45 s whose root bound was :math:`-2 \\cdot 10^{11}`; with (R2'): 4 s, the
+root bound within 0.001% of the plan). (R2')'s duals are at most 0, so the Lagrangian bound
+and the listing stay valid (:mod:`._listing`).
 """
 
 from __future__ import annotations
@@ -87,7 +99,8 @@ class Duals:
 
 
 class LabelledMaster:
-    """(R1)-(R6) over the columns generated so far, with artificial columns for (R2), (R4)."""
+    """(R1)-(R8) over the columns generated so far, with artificial columns for (R2), (R4);
+    ``packing`` marks the items of (R2') (candidate sites: covered at most once)."""
 
     def __init__(
         self,
@@ -98,9 +111,11 @@ class LabelledMaster:
         costs: StageCosts,
         big_m: float,
         threads: int,
+        packing: NDArray[np.bool_] | None = None,
     ) -> None:
         self.n, self.groups, self.count, self.costs = n, groups, count, costs
-        lower = [1.0] * n + [-INF] * groups
+        self.packing = np.zeros(n, dtype=bool) if packing is None else packing
+        lower = np.where(self.packing, -INF, 1.0).tolist() + [-INF] * groups
         upper = [1.0] * n + [1.0] * groups
         self.row_count = self.row_moves = self.row_travel = self.row_whole = -1
         for name, lo, hi in (
@@ -120,7 +135,7 @@ class LabelledMaster:
         rows = len(lower)
         h.addRows(rows, np.array(lower), np.array(upper), 0, np.zeros(0, np.int32),
                   np.zeros(0, np.int32), np.zeros(0))  # fmt: skip
-        art = [(r, 1.0) for r in range(n)]
+        art = [(r, 1.0) for r in np.flatnonzero(~self.packing).tolist()]
         if count is not None:
             art += [(self.row_count, 1.0), (self.row_count, -1.0)]
         for r, v in art:
@@ -289,7 +304,8 @@ class LabelledMaster:
         cover = np.zeros(self.n, dtype=np.int64)
         for k in chosen:
             cover[self.columns[k].members] += 1
-        if not (cover == 1).all():  # not a plan (never seen; guarded all the same)
+        if not (np.where(self.packing, cover <= 1, cover == 1)).all():  # not a plan (never
+            # seen; guarded all the same)
             return None
         proved = mip.getModelStatus() == highspy.HighsModelStatus.kOptimal
         value = float(sum(self.cost(self.columns[k]) for k in chosen))

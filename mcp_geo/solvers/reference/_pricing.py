@@ -60,6 +60,8 @@ class LabelledPricer:
         self.open = np.array([int(g) not in ref.claimed for g in self.group_codes], dtype=bool)
         self.lab = np.array([local.get(int(g), -1) for g in labels], dtype=np.int64)
         self.cost = inst.cost[np.ix_(items, items)]
+        self.packing = items >= inst.real  # candidate sites: covered at most once (R2')
+        assert not (items >= inst.n - inst.parks).any(), "parks are left out (see stages)"
         allowed = inst.allowed[np.ix_(items, items)]
         self.lo, self.hi = part.lo, part.ceiling(inst)
         rows_j, rows_g, nbrs = [], [], []
@@ -86,7 +88,9 @@ class LabelledPricer:
         self.root_valid = self.valid.copy()
         self.must_pad = np.zeros_like(self.valid)  # items a branch puts in the row's group
         self.row_open = np.ones(len(nbrs), dtype=bool)  # rows a branch leaves open
-        self.pad_cost = self.cost[self.pad, self.row_j[:, None]]
+        # the padding's cost is never read (``valid``): 0, not the inf of items out of reach
+        # (a park's padding: 0 x inf would be nan)
+        self.pad_cost = np.where(self.valid, self.cost[self.pad, self.row_j[:, None]], 0.0)
         self.pad_same = self.lab[self.pad] == self.row_g[:, None]
         self.pad_moves = self.mw[self.pad]
         self._whole_groups(ref, items=items)
@@ -395,16 +399,17 @@ class LabelledPricer:
 
     def group_columns(self) -> list[Column]:
         """Each reference group of the part whole, around its member that is the cheapest
-        base within the rules."""
+        base within the rules (with candidate sites: the cheapest site)."""
         out = []
         openable = set(self.row_j.tolist())
+        sites = np.flatnonzero(self.packing).tolist()
         for g in np.flatnonzero(self.open).tolist():
             members = np.flatnonzero(self.lab == g)
             total = int(self.w[members].sum())
             if not self.lo <= total <= self.hi:
                 continue
             best: tuple[float, int] | None = None
-            for j in members.tolist():
+            for j in [*members.tolist(), *sites]:
                 reach = set(self.nbr[j].tolist()) | {j}
                 if j in openable and reach.issuperset(members.tolist()):
                     travel = float(self.cost[members, j].sum())
@@ -423,6 +428,6 @@ class LabelledPricer:
     def plan_columns(self, base_local: NDArray[np.int64]) -> list[Column]:
         """The groups of a plan (part-local bases), each with its variants."""
         out = []
-        for j in np.unique(base_local):
+        for j in np.unique(base_local[base_local >= 0]):  # -1: a site no group holds
             out.extend(self.variants(int(j), np.flatnonzero(base_local == j)))
         return out

@@ -10,6 +10,7 @@ reference groups, weighted by what each pair keeps together (:func:`plan_moves`)
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
@@ -84,6 +85,23 @@ class ReferenceGroups:
         pos = {name: k for k, name in enumerate(names)}
         labels = np.array([pos.get(t, -1) for t in text], dtype=np.int64)
         return cls(labels, names, minimise=minimise, travel_slack=travel_slack, whole=whole)
+
+    def padded(self, n: int) -> ReferenceGroups:
+        """These groups over ``n`` items, the items after the labelled ones without a group
+        (candidate base sites and their parks, whose codes may repeat a practice's).
+
+        Parameters
+        ----------
+        n
+            The instance's item count (at least the labels').
+
+        Returns
+        -------
+        ReferenceGroups
+            The same groups, ``labels`` extended with -1.
+        """
+        extra = np.full(n - len(self.labels), -1, dtype=np.int64)
+        return dataclasses.replace(self, labels=np.concatenate([self.labels, extra]))
 
     def move_weights(self, weights: NDArray[np.int64]) -> NDArray[np.int64]:
         """What moving each item counts: its weight or one, and 0 without a group.

@@ -14,7 +14,9 @@ The moves stage is not listed: its reduced costs are whole patients, and the col
 too many to list (staffs-stoke: more than 17 s).
 
 The plan from scratch (the engine's) seeds both stages, so every stage has a plan; the
-reference groups whole, where the rules allow them, are columns from the start.
+reference groups whole, where the rules allow them, are columns from the start. With candidate
+base sites the parks are left out (a site is covered at most once: (R2') of :mod:`._master`)
+and put back in the plan returned.
 """
 
 from __future__ import annotations
@@ -139,6 +141,7 @@ def _run_stage(
         costs=costs,
         big_m=1e4 * scale,
         threads=threads_for(options),
+        packing=pricer.packing,
     )
     master.add(pool)
     master.add(start)
@@ -224,7 +227,7 @@ def _choose_proved(
 def _matched(pricer: LabelledPricer, base_local: NDArray[np.int64]) -> list[Column]:
     """The plan's groups as columns, each continuing the group its best matching gives it."""
     graph = nx.Graph()
-    bases = np.unique(base_local)
+    bases = np.unique(base_local[base_local >= 0])
     for j in bases:
         members = np.flatnonzero(base_local == j)
         for g in pricer.open_groups(members):
@@ -240,11 +243,39 @@ def _matched(pricer: LabelledPricer, base_local: NDArray[np.int64]) -> list[Colu
 
 
 def _base_of(part: Part, cols: list[Column]) -> NDArray[np.int64]:
+    """Each item's base (instance index; -1: a candidate site no column holds)."""
     local = np.full(len(part.items), -1, dtype=np.int64)
     for c in cols:
         local[c.members] = c.base
-    result: NDArray[np.int64] = part.items[local]
+    result: NDArray[np.int64] = np.where(local >= 0, part.items[local], -1)
     return result
+
+
+def _without_parks(inst: Instance, part: Part) -> Part:
+    """The part without the parks of its candidate sites: the labelled master covers a site at
+    most once instead (R2'), so a site no hub is based at is simply left uncovered (a fixed
+    count, which counts the parks' groups too, counts the hubs)."""
+    parked = part.items >= inst.n - inst.parks
+    count = None if part.count is None else part.count - int(parked.sum())
+    return dataclasses.replace(part, items=part.items[~parked], count=count)
+
+
+def _local_bases(part: Part, *, full: Part, base_of: NDArray[np.int64]) -> NDArray[np.int64]:
+    """A plan of ``full`` (global bases in its items' order) as the part-local bases of
+    ``part`` (``full`` without its parks): -1 for a site based at its park."""
+    pos = {int(g): k for k, g in enumerate(part.items)}
+    held = np.isin(full.items, part.items)
+    return np.array([pos.get(int(b), -1) for b in base_of[held]], dtype=np.int64)
+
+
+def _with_parks(inst: Instance, full: Part, base_of: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The bases over the whole part (parks included, in ``full.items``' order) from those of
+    the part without its parks: each park is its own base, and a site no hub is based at
+    joins its park (:mod:`mcp_geo.solvers._instance`)."""
+    out = full.items.copy()  # parks: their own base
+    kept = full.items < inst.n - inst.parks
+    out[kept] = np.where(base_of >= 0, base_of, full.items[kept] + inst.sites)
+    return out
 
 
 def solve_reference(
@@ -277,9 +308,9 @@ def solve_reference(
     """
     t0 = time.perf_counter()
     assert seed.base_of is not None
+    full, part = part, _without_parks(inst, part)
     pricer = LabelledPricer(inst, part, ref=ref, threads=threads_for(options))
-    pos = {int(g): k for k, g in enumerate(part.items)}
-    seed_local = np.array([pos[int(b)] for b in seed.base_of], dtype=np.int64)
+    seed_local = _local_bases(part, full=full, base_of=seed.base_of)
     start = _matched(pricer, seed_local)
     pool = pricer.group_columns() + pricer.plan_columns(seed_local)
     stages: list[Stage] = []
@@ -343,7 +374,9 @@ def solve_reference(
         ended_by="proof" if all(s.status == "optimal" for s in stages) else "time_limit",
         stages=tuple(stages),
     )
-    return PartResult(base_of=_base_of(part, travel.chosen), certificate=cert)
+    return PartResult(
+        base_of=_with_parks(inst, full, _base_of(part, travel.chosen)), certificate=cert
+    )
 
 
 def _split_stage(pricer: LabelledPricer, *, kept: int, bound: float) -> Stage:
