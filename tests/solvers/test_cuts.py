@@ -415,7 +415,8 @@ def test_the_listing_finds_the_plan_when_no_heuristic_does(monkeypatch: pytest.M
 
 def test_an_infeasible_part_is_not_listed_for_ever(monkeypatch: pytest.MonkeyPatch) -> None:
     """Shropshire, Telford and Wrekin (QOC) cannot make hubs of 30,000 within 15 km: with no
-    plan to prove, a few listings, then the compact model proves it (it once listed for 116 s).
+    plan to prove, at most a few listings (none once the LP needs its artificial columns), then
+    the compact model proves it (it once listed for 116 s).
     The least-exception plan follows: one hub 1,263 patients under the floor (28,737: the floor
     the strict refusal advised), proven least, the other hubs within the rules."""
     from mcp_geo.practices import open_data, select_footprint
@@ -435,8 +436,8 @@ def test_an_infeasible_part_is_not_listed_for_ever(monkeypatch: pytest.MonkeyPat
     assert (shortfall.name, shortfall.objective, shortfall.status) == ("shortfall", 1263, "optimal")
     under = [e for e in sol.exceptions if e.kind == "under_floor"]
     assert [(e.patients, e.shortfall) for e in under] == [(28_737, 1_263)]
-    assert 1 <= len(targets) <= 3
-    assert max(targets) <= min(targets) * 1.03
+    assert len(targets) <= 3
+    assert not targets or max(targets) <= min(targets) * 1.03
 
 
 def test_cuts_held_by_many_columns_match_one_at_a_time() -> None:

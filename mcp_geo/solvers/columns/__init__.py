@@ -8,8 +8,9 @@ module each:
 - :mod:`.generation`: the column generation loop, with dual smoothing;
 - :mod:`.cuts`: subset-row cuts on triples of items, and pricing that respects them;
 - :mod:`.incumbent`: plans (greedy, price-and-dive, the master MIP over the columns, local search);
+- :mod:`.support`: a plan of a large part from the compact model over the master LP's support;
 - :mod:`.completion` and :mod:`.regroup`: plans for a fixed count with nearly full groups (bin
-  completion guided by the LP; a few neighbouring groups regrouped exactly);
+  completion guided by the LP) and a few neighbouring groups regrouped exactly (any count);
 - :mod:`.enumeration`: reduced-cost fixing and the listing of every column that can beat a target;
 - :mod:`.branching`: branch-and-price when a small gap is left;
 - :mod:`.driver`: the order of the steps and the certificate (its docstring tells the whole story).

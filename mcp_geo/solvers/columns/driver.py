@@ -26,9 +26,12 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    a column based at j (the knapsack without the cuts' penalties is one); at convergence it is
    the LP bound of the master with its cuts. The ``r_j`` are made exact only as far as the
    fixing and the listing of step 6 need (a little above their target).
-5. **Incumbents** (:mod:`.incumbent`): the greedy plan, polished by local search; when step 6
-   does not close the gap, price-and-dive and the master MIP over the generated columns. With a
-   fixed count and no plan yet, bin completion guided by the master LP (:mod:`.completion`, a
+5. **Incumbents** (:mod:`.incumbent`): the greedy plan, polished by local search; on a large
+   part far from the bound, or without a greedy plan (free count), the compact model over the
+   master LP's support (:mod:`.support`), regrouped (:mod:`.regroup`); when step 6 does not
+   close the gap, price-and-dive and the master MIP over the generated columns. A part with no
+   greedy plan whose converged LP needs its artificial columns goes to the compact model (7c).
+   With a fixed count and no plan yet, bin completion guided by the master LP (:mod:`.completion`, a
    portfolio of searches) instead, its plan regrouped exactly two to five groups at a time
    (:mod:`.regroup`, with :data:`COUNT_REGROUP_SHARE` of the time left): at the fewest count
    the groups are nearly full and the others find none.
