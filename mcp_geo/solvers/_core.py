@@ -42,6 +42,9 @@ from .rules import SolveOptions
 log = logging.getLogger(__name__)
 
 AUTO_COMPACT_MAX_ITEMS = 30  # auto: parts this small go to the compact engine
+AUTO_WIDE_WINDOW = 200_000  # auto: windows wider than this go to the compact engine, unless
+# their top cannot bind (measured, MCPs of Cheshire and Merseyside (QYG), 83 hubs, one thread:
+# columns proven within 0.04% in 1.8 s, compact within 0.5% in 10.6 s)
 
 ENGINES: dict[str, Engine] = {"compact": CompactEngine(), "columns": ColumnsEngine()}
 """The engines by the name ``SolveOptions.engine`` gives them (``auto`` chooses among them)."""
@@ -106,9 +109,12 @@ def choose_engine(inst: Instance, part: Part, options: SolveOptions) -> str:
     """
     if options.engine != "auto":
         return options.engine
-    if len(part.items) <= AUTO_COMPACT_MAX_ITEMS or inst.hi > 200_000:
-        return "compact"  # tiny parts, or windows too wide for exact knapsack pricing (MCPs)
-    return "columns"
+    if len(part.items) <= AUTO_COMPACT_MAX_ITEMS:
+        return "compact"  # tiny parts
+    hi = part.ceiling(inst)
+    if hi > AUTO_WIDE_WINDOW and hi < int(inst.weights[part.items].sum()):
+        return "compact"  # a wide window whose top may bind: too wide for knapsack pricing
+    return "columns"  # (MCPs with no maximum: pricing by covering, columns.knapsack._covering)
 
 
 def solve_part(

@@ -23,6 +23,7 @@ from typing import cast
 import numpy as np
 from numpy.typing import NDArray
 
+WIDE_CAP = 200_000  # a window reaching above this: the covering shortcut (see _covering)
 ENUMERATE_MAX = 12  # items: up to this many, every subset is checked instead of the table
 
 
@@ -187,6 +188,22 @@ def knapsack_window(
     hi = int(hi)
     if hi < lo or int(weights.sum()) < lo:
         return -np.inf, None
+    if len(weights) > ENUMERATE_MAX and min(hi, int(weights.sum())) > WIDE_CAP:
+        return _covering(weights, profits, lo=lo, hi=hi, min_value=min_value)
+    return _exact(weights, profits, lo=lo, hi=hi, min_value=min_value)
+
+
+def _exact(
+    weights: NDArray[np.int64],
+    profits: NDArray[np.float64],
+    *,
+    lo: int,
+    hi: int,
+    min_value: float,
+) -> tuple[float, NDArray[np.int64] | None]:
+    """:func:`knapsack_window` (a window within reach) by every subset or by the table."""
+    if int(weights.sum()) < lo:
+        return -np.inf, None
     if len(weights) <= ENUMERATE_MAX:
         best, chosen = best_subset(weights, profits, lo=lo, hi=hi)
         return best, chosen if best >= min_value else None
@@ -201,6 +218,42 @@ def knapsack_window(
     if take is None:
         _, take = knapsack_table(weights, profits, cap)
     return best, knapsack_items(weights, take, c)  # type: ignore[arg-type]
+
+
+def _covering(
+    weights: NDArray[np.int64],
+    profits: NDArray[np.float64],
+    *,
+    lo: int,
+    hi: int,
+    min_value: float,
+) -> tuple[float, NDArray[np.int64] | None]:
+    """:func:`knapsack_window` for a window whose top does not bind (an MCP with no maximum).
+
+    Every item of positive profit is taken (P, weight W); when W < lo, the least loss among the
+    others that covers lo - W is added: a cover heavier than lo - W + (its heaviest item) - 1
+    has an item whose removal keeps it a cover and loses nothing, so the dynamic programme needs
+    the window [lo - W, lo - W + max w - 1] only. When W > hi the top binds after all: the
+    table over the whole window. (Ties may go another way than the table's.)
+    """
+    pos = profits > 0
+    taken = np.flatnonzero(pos)
+    w_pos = int(weights[pos].sum())
+    if w_pos > hi:
+        return _exact(weights, profits, lo=lo, hi=hi, min_value=min_value)
+    best = float(profits[pos].sum())
+    if w_pos >= lo:
+        return best, (taken.astype(np.int64) if best >= min_value else None)
+    rest = np.flatnonzero(~pos)
+    need = lo - w_pos
+    top = min(hi - w_pos, need + int(weights[rest].max()) - 1)
+    loss, chosen = _exact(weights[rest], profits[rest], lo=need, hi=top, min_value=-np.inf)
+    if not np.isfinite(loss):
+        return -np.inf, None
+    best += loss
+    if best < min_value or chosen is None:
+        return best, None
+    return best, np.sort(np.concatenate([taken, rest[chosen]])).astype(np.int64)
 
 
 def lp_bounds(
