@@ -91,6 +91,24 @@ def plan_cost(inst: Instance, items: NDArray[np.int64], base_of: NDArray[np.int6
 Terms = list[tuple[pulp.LpVariable, float]]
 
 
+def plain_tag(text: str, *, fallback: str) -> str:
+    """``text`` where a constraint name can carry it as it is, else ``fallback``.
+
+    Parameters
+    ----------
+    text
+        A code or name read from a file.
+    fallback
+        The tag to use instead.
+
+    Returns
+    -------
+    str
+        The tag.
+    """
+    return text if _PLAIN.fullmatch(text) else fallback
+
+
 def item_tags(inst: Instance, items: NDArray[np.int64]) -> list[str]:
     """The items' codes as constraint names carry them (``item<k>`` where a code will not do).
 
@@ -107,7 +125,7 @@ def item_tags(inst: Instance, items: NDArray[np.int64]) -> list[str]:
         One unique tag per item.
     """
     tags = [
-        (c if k < inst.real else f"site_{c}") if _PLAIN.fullmatch(c) else f"item{k}"
+        plain_tag(c if k < inst.real else f"site_{c}", fallback=f"item{k}")
         for k, c in zip(items, (inst.codes[i] for i in items), strict=True)
     ]
     if len(set(tags)) < len(tags):  # a site named like a practice, say

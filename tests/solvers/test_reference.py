@@ -11,8 +11,9 @@ docstrings and checked against the enumeration too.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ from mcp_geo.solvers.rules import HubRule, SolveOptions
 
 OPTIONS = SolveOptions(time_limit=30, threads=1, gap=0.0)
 K = 1_000  # patients are drawn in thousands
+T = TypeVar("T")
 
 
 # Limits of the solver these tests show (strict: lifting one turns its test red, and the mark
@@ -117,27 +119,37 @@ def _best_base_travel(road: Road, hub: frozenset[str], *, max_km: float | None) 
     return best
 
 
+def partitions(
+    codes: tuple[str, ...], block: Callable[[frozenset[str]], T | None]
+) -> Iterator[list[tuple[frozenset[str], T]]]:
+    """Every partition of ``codes`` into blocks that ``block`` accepts, each with its value
+    (``block`` returns None for a block it refuses)."""
+    if not codes:
+        yield []
+        return
+    first, others = codes[0], codes[1:]
+    for k in range(len(others) + 1):
+        for mates in itertools.combinations(others, k):
+            hub = frozenset((first, *mates))
+            value = block(hub)
+            if value is None:
+                continue
+            for tail in partitions(tuple(c for c in others if c not in hub), block):
+                yield [(hub, value), *tail]
+
+
 def every_plan(road: Road, *, rule: HubRule) -> list[Drawn]:
     """Every partition into hubs within the window (and the count), each on its best base."""
 
-    def blocks(rest: tuple[str, ...]) -> Iterator[list[tuple[frozenset[str], float]]]:
-        if not rest:
-            yield []
-            return
-        first, others = rest[0], rest[1:]
-        for k in range(len(others) + 1):
-            for mates in itertools.combinations(others, k):
-                hub = frozenset((first, *mates))
-                if not rule.hub_min <= sum(road.patients[c] for c in hub) <= rule.hub_max:
-                    continue
-                travel = _best_base_travel(road, hub, max_km=rule.max_km)
-                if travel is None:
-                    continue
-                left = tuple(c for c in others if c not in hub)
-                for tail in blocks(left):
-                    yield [(hub, travel), *tail]
+    def travel(hub: frozenset[str]) -> float | None:
+        if not rule.hub_min <= sum(road.patients[c] for c in hub) <= rule.hub_max:
+            return None
+        return _best_base_travel(road, hub, max_km=rule.max_km)
 
-    plans = [Drawn(tuple(h for h, _ in p), sum(t for _, t in p)) for p in blocks(tuple(road.codes))]
+    plans = [
+        Drawn(tuple(h for h, _ in p), sum(t for _, t in p))
+        for p in partitions(tuple(road.codes), travel)
+    ]
     if isinstance(rule.hubs, int):
         plans = [p for p in plans if len(p.hubs) == rule.hubs]
     if rule.hubs == "fewest" and plans:

@@ -10,7 +10,7 @@ chosen for the least travel), its moves recounted by this file's brute-force mat
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +27,7 @@ from tests.solvers.test_reference import (
     Road,
     hubs_of,
     least_moves,
+    partitions,
     rule_of,
     solve,
     stage,
@@ -56,18 +57,8 @@ def every_sited_plan(road: Road, sites: Mapping[str, float], *, rule: HubRule) -
     """Every partition into hubs within the window, each hub on its own site within max_km of
     all its practices (the sites that make the least travel)."""
 
-    def blocks(rest: tuple[str, ...]) -> Iterator[list[frozenset[str]]]:
-        if not rest:
-            yield []
-            return
-        first, others = rest[0], rest[1:]
-        for k in range(len(others) + 1):
-            for mates in itertools.combinations(others, k):
-                hub = frozenset((first, *mates))
-                if rule.hub_min <= sum(road.patients[c] for c in hub) <= rule.hub_max:
-                    left = tuple(c for c in others if c not in hub)
-                    for tail in blocks(left):
-                        yield [hub, *tail]
+    def within(hub: frozenset[str]) -> bool | None:
+        return rule.hub_min <= sum(road.patients[c] for c in hub) <= rule.hub_max or None
 
     def cost(hub: frozenset[str], site: str) -> float | None:
         km = [abs(road.x[c] - sites[site]) for c in hub]
@@ -76,7 +67,8 @@ def every_sited_plan(road: Road, sites: Mapping[str, float], *, rule: HubRule) -
         return sum(road.patients[c] * d for c, d in zip(hub, km, strict=True))
 
     out = []
-    for hubs in blocks(tuple(road.codes)):
+    for p in partitions(tuple(road.codes), within):
+        hubs = [h for h, _ in p]
         best: tuple[float, tuple[str, ...]] | None = None
         for pick in itertools.permutations(sorted(sites), len(hubs)):
             costs = [cost(h, s) for h, s in zip(hubs, pick, strict=True)]

@@ -15,7 +15,6 @@ import contextlib
 import io
 import itertools
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from tests.solvers.test_reference import (
     every_plan,
     hubs_of,
     least_moves,
+    partitions,
     rule_of,
     solve,
     stage,
@@ -52,28 +52,16 @@ class Short:
 def every_short_plan(road: Road, *, rule: HubRule) -> list[Short]:
     """Every partition into hubs of at most the ceiling, each on its best base within max_km."""
 
-    def blocks(rest: tuple[str, ...]) -> Iterator[list[tuple[frozenset[str], float]]]:
-        if not rest:
-            yield []
-            return
-        first, others = rest[0], rest[1:]
-        for k in range(len(others) + 1):
-            for mates in itertools.combinations(others, k):
-                hub = frozenset((first, *mates))
-                if sum(road.patients[c] for c in hub) > rule.hub_max:
-                    continue
-                travel = _best_base_travel(road, hub, max_km=rule.max_km)
-                if travel is None:
-                    continue
-                left = tuple(c for c in others if c not in hub)
-                for tail in blocks(left):
-                    yield [(hub, travel), *tail]
+    def travel(hub: frozenset[str]) -> float | None:
+        if sum(road.patients[c] for c in hub) > rule.hub_max:
+            return None
+        return _best_base_travel(road, hub, max_km=rule.max_km)
 
     def short(hubs: tuple[frozenset[str], ...]) -> int:
         return sum(max(0, rule.hub_min - sum(road.patients[c] for c in h)) for h in hubs)
 
     out = []
-    for p in blocks(tuple(road.codes)):
+    for p in partitions(tuple(road.codes), travel):
         hubs = tuple(h for h, _ in p)
         out.append(Short(hubs, short(hubs), sum(t for _, t in p)))
     return out

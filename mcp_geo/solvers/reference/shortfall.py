@@ -61,14 +61,20 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import time
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pulp
 
-from mcp_geo.solvers._compact import build_compact, decode, item_tags, model_size, objective_name
+from mcp_geo.solvers._compact import (
+    build_compact,
+    decode,
+    item_tags,
+    model_size,
+    objective_name,
+    plain_tag,
+)
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import Deadline, RunResult, run_mip
 from mcp_geo.solvers._shortfall import values_as_start
@@ -89,7 +95,6 @@ from .groups import ReferenceGroups, whole_groups
 
 log = logging.getLogger(__name__)
 
-_PLAIN = re.compile(r"[A-Za-z0-9_.]+")
 X = dict[tuple[int, int], pulp.LpVariable]
 
 
@@ -122,8 +127,7 @@ class Goal:
 
 
 def _group_tag(ref: ReferenceGroups, g: int) -> str:
-    name = ref.names[g]
-    return name if _PLAIN.fullmatch(name) else f"group{g}"
+    return plain_tag(ref.names[g], fallback=f"group{g}")
 
 
 def add_matching(
