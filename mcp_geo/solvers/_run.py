@@ -67,7 +67,23 @@ def threads_for(options: SolveOptions) -> int:
     HiGHS refuses to run ("model status Not Set") when ``threads`` differs from the count its
     global scheduler was started with; ``resetGlobalScheduler`` lets the next run start anew.
     """
-    threads = options.threads or os.cpu_count() or 1
+    return highs_threads(options.threads or os.cpu_count() or 1)
+
+
+def highs_threads(threads: int) -> int:
+    """``threads``, with HiGHS's process-wide scheduler reset when it was started with another
+    count (or from another thread): see :func:`threads_for`.
+
+    Parameters
+    ----------
+    threads
+        The thread count the next HiGHS runs of this thread will use.
+
+    Returns
+    -------
+    int
+        ``threads``.
+    """
     # the scheduler is also bound to the thread that started it: a run from another thread (the
     # CLI solves in a worker thread) needs a reset too
     key = (threading.get_ident(), threads)

@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mcp_geo.solvers._instance import Instance, Part
+from mcp_geo.solvers._run import highs_threads
 
 from .cuts import held, penalised_knapsack, price_with_cuts
 from .knapsack import knapsack_window, lp_bound_rows, lp_bounds
@@ -21,7 +22,7 @@ class Pricer:
     """Per-base knapsack data of one part."""
 
     def __init__(self, inst: Instance, part: Part, threads: int = 1) -> None:
-        self.threads = threads  # for the pricing MIPs: HiGHS wants one count per process
+        self.threads = highs_threads(threads)  # for the pricing MIPs (one count per process)
         items = part.items
         self.n = n = len(items)
         self.w = inst.weights[items].astype(np.int64)
