@@ -451,7 +451,10 @@ def solve_compact(
             status = "feasible"
     cert = _certificate(inst, run, status=status, objective=objective, options=options)
     cert = replace(cert, engine=engine, model_size=size)
-    progress.report(f"MIP of {size.variables:,} variables", best=objective, bound=cert.bound)
+    # a restricted model's bound holds for the restriction only (the support model's): the
+    # caller, who knows why it restricted, reports the part's bound
+    shown = cert.bound if bases is None and pairs is None else None
+    progress.report(f"MIP of {size.variables:,} variables", best=objective, bound=shown)
     return PartResult(base_of=base_of, certificate=cert), run, size
 
 

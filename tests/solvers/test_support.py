@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import numpy as np
@@ -15,6 +16,7 @@ from mcp_geo.solvers.columns.generation import ColumnGeneration
 from mcp_geo.solvers.columns.regroup import regroup_part
 from mcp_geo.solvers.columns.support import support_pairs, support_plan
 from mcp_geo.solvers.hubs import solve_hubs
+from mcp_geo.solvers.progress import ATTRIBUTE
 from mcp_geo.solvers.rules import HubRule, SolveOptions
 
 from ._helpers import scattered_instance
@@ -47,10 +49,13 @@ def _check_plan(s: _Search, local: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_the_support_model_keeps_the_lp_columns_and_gives_a_plan(seed: int) -> None:
+def test_the_support_model_keeps_the_lp_columns_and_gives_a_plan(
+    seed: int, caplog: pytest.LogCaptureFixture
+) -> None:
     """Scattered items: the restricted model holds every pair of every column the LP uses and
     of the incumbent, a base's own pair for each kept base; its plan keeps the rules, costs no
-    less than the LP bound and no more than the incumbent it starts from."""
+    less than the LP bound and no more than the incumbent it starts from; its progress records
+    show no bound (the restricted model's holds for the restriction only)."""
     s, lp_bound = _searched(60, seed)
     bases, pairs = support_pairs(s)
     values = s.master.values()
@@ -64,10 +69,15 @@ def test_the_support_model_keeps_the_lp_columns_and_gives_a_plan(seed: int) -> N
     assert not (pairs & ~s.inst.allowed).any()
     assert (pairs.sum(axis=1) >= 1).all()
 
-    plan = support_plan(s, seconds=10)
+    with caplog.at_level(logging.INFO, logger="mcp_geo.solvers.progress"):
+        plan = support_plan(s, seconds=10)
     assert plan is not None
     cost = _check_plan(s, plan)
     assert lp_bound - 1e-6 <= cost <= s.inc_cost + 1e-6
+    # the restricted model's bound holds for the restriction only: never shown as the part's
+    shown = [getattr(r, ATTRIBUTE) for r in caplog.records if hasattr(r, ATTRIBUTE)]
+    assert shown
+    assert all(f.bound is None for f in shown)
 
 
 def test_free_count_regrouping_keeps_the_rules_and_never_costs_more() -> None:
