@@ -7,6 +7,8 @@ across runs): status, objective, bound, gap, seconds, and the gap against ``all`
     .venv/bin/python benchmarks/solver_parts.py                        # QOP and QRV, 60 s
     .venv/bin/python benchmarks/solver_parts.py -f icb:QOP --time-limit 30 --gap 0.005
     .venv/bin/python benchmarks/solver_parts.py -f icb:QRV,icb:QHL --parts support
+    .venv/bin/python benchmarks/solver_parts.py -f central-sussex-east-surrey --hubs 23 \
+        --parts regroup --gap 0.0001
 
 Parts (switched off by the module setting in brackets):
 
@@ -44,8 +46,16 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--time-limit", type=float, default=60.0, help="seconds per level")
     p.add_argument("--gap", type=float, default=0.005)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--hubs", default=None, help="a hub count: a number or 'fewest' (free if unset)")
     p.add_argument("-v", "--verbose", action="store_true")
     return p.parse_args(argv)
+
+
+def _count(hubs: str | None) -> dict[str, int | str]:
+    """The ``hubs`` keyword for a count given on the command line (none: the free count)."""
+    if hubs is None:
+        return {}
+    return {"hubs": int(hubs) if hubs.isdigit() else hubs}
 
 
 @contextlib.contextmanager
@@ -95,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
                     gap=args.gap,
                     time_limit=args.time_limit,
                     threads=args.threads,
+                    **_count(args.hubs),
                 )
             seconds = time.perf_counter() - t0
             c = plan.certificates.hubs

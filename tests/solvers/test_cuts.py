@@ -51,8 +51,8 @@ def _random_pricing(rng: np.random.Generator):
 
 @pytest.mark.parametrize(
     ("enumerate_max", "max_cut_items"),
-    [(cuts_module.ENUMERATE_MAX, 0), (0, cuts_module.MAX_CUT_ITEMS), (0, 0)],
-    ids=["subsets", "dp", "mip"],
+    [(cuts_module.ENUMERATE_MAX, 0), (0, cuts_module.MAX_CUT_ITEMS), (0, 3), (0, 0)],
+    ids=["subsets", "dp", "lazy", "mip"],
 )
 def test_pricing_with_cuts_is_exact(
     monkeypatch: pytest.MonkeyPatch, enumerate_max: int, max_cut_items: int
@@ -71,7 +71,7 @@ def test_pricing_with_cuts_is_exact(
             assert (value, chosen) == (-np.inf, None)
             continue
         assert value == pytest.approx(expected, abs=1e-6)
-        if max_cut_items == 0 and enumerate_max == 0:  # a MIP: waits when the caller says so
+        if max_cut_items < 4 and enumerate_max == 0:  # a MIP: waits when the caller says so
             waits = price_with_cuts(
                 w,
                 p,
@@ -84,7 +84,8 @@ def test_pricing_with_cuts_is_exact(
                 threads=threads,
                 mip=False,
             )
-            assert waits is None or waits[0] == pytest.approx(value)  # no cut holds two: no MIP
+            # no cut holds two, or the cuts with the largest duals decided: no MIP
+            assert waits is None or waits[0] == pytest.approx(value)
         else:  # no items read back below min_value
             below = price_with_cuts(
                 w,
@@ -104,6 +105,45 @@ def test_pricing_with_cuts_is_exact(
         held = set(items[chosen].tolist()) | {base}
         penalty = sum(sigma[c] for c in range(len(cuts)) if len(held & set(cuts[c])) >= 2)
         assert p[chosen].sum() + penalty == pytest.approx(value, abs=1e-6)
+
+
+def test_lazy_pricing_decides_without_a_mip_and_is_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cuts touching more items than the subsets allow: taken largest dual first, the others
+    joining when the best column holds them. Where that decides (no MIP: a MIP here fails the
+    test), the value and column are brute force's; it decides in most such cases."""
+
+    def no_mip(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a MIP was solved")
+
+    monkeypatch.setattr(cuts_module, "ENUMERATE_MAX", 0)
+    monkeypatch.setattr(cuts_module, "MAX_CUT_ITEMS", 3)
+    monkeypatch.setattr(cuts_module, "_price_mip", no_mip)
+    rng = np.random.default_rng(23)
+    decided = many = 0
+    for _ in range(300):
+        w, p, items, base, lo, hi, cuts, sigma = _random_pricing(rng)
+        where, _, _ = cuts_module.cuts_within_reach(items, base=base, cuts=cuts, sigma=sigma)
+        if len({int(k) for k in where.ravel() if k >= 0}) <= 3:
+            continue  # the plain subsets decide
+        many += 1
+        priced = price_with_cuts(
+            w, p, items, base=base, lo=lo, hi=hi, cuts=cuts, sigma=sigma, threads=1, mip=False
+        )
+        if priced is None:
+            continue
+        decided += 1
+        value, chosen = priced
+        expected = _brute_force(w, p, items, base, lo, hi, cuts, sigma)
+        if expected == -np.inf:
+            assert (value, chosen) == (-np.inf, None)
+            continue
+        assert value == pytest.approx(expected, abs=1e-6)
+        assert chosen is not None
+        held = set(items[chosen].tolist()) | {base}
+        penalty = sum(sigma[c] for c in range(len(cuts)) if len(held & set(cuts[c])) >= 2)
+        assert p[chosen].sum() + penalty == pytest.approx(value, abs=1e-6)
+    assert many >= 30
+    assert decided >= many // 2
 
 
 def test_penalised_knapsack_finds_plans_not_bounds() -> None:
