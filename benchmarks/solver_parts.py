@@ -14,7 +14,9 @@ Parts (switched off by the module setting in brackets):
 
 - ``support``: the compact model over the master LP's support (``driver.SUPPORT_MAX_SECONDS``
   = 0; the dive and the master MIP take its place, as before it existed);
-- ``regroup``: regrouping the plans of free counts (``plans.REGROUP_FREE`` = False).
+- ``regroup``: regrouping the plans of free counts (``plans.REGROUP_FREE`` = False);
+- ``replan``: re-planning neighbourhoods of hubs before the last compact model
+  (``driver.REPLAN_SHARE`` = 0).
 
 Defaults are issue 23's: hubs of 30,000-50,000, 15 km, gap 0.005, 2 threads, hubs only.
 """
@@ -36,6 +38,7 @@ if __package__ is None or __package__ == "":  # run as a script from the checkou
 PARTS = {  # part: (module, setting, value when off)
     "support": ("mcp_geo.solvers.columns.driver", "SUPPORT_MAX_SECONDS", 0.0),
     "regroup": ("mcp_geo.solvers.columns.plans", "REGROUP_FREE", False),
+    "replan": ("mcp_geo.solvers.columns.driver", "REPLAN_SHARE", 0.0),
 }
 
 

@@ -387,6 +387,7 @@ def solve_compact(
     engine: str = "compact",
     time_limit: float | None = None,
     gap: float | None = None,
+    quiet: bool = False,
 ) -> tuple[PartResult, RunResult, ModelSize]:
     """Build and solve the compact model of a part (optionally restricted and warm-started).
 
@@ -404,6 +405,9 @@ def solve_compact(
         The name the certificate gives the engine.
     time_limit, gap
         A tighter solver limit and another gap tolerance than the options', if given.
+    quiet
+        No progress records, and the log at DEBUG (a sub-problem of a part: its figures are
+        not the part's).
 
     Returns
     -------
@@ -424,7 +428,9 @@ def solve_compact(
     if time_limit is not None:
         limit = min(time_limit, limit)
     opts = options if gap is None else replace(options, gap=gap)
-    log.info(
+    level = logging.DEBUG if quiet else logging.INFO
+    log.log(
+        level,
         "compact: %d variables built in %.1fs; solver limit %.1fs",
         size.variables,
         time.perf_counter() - t_build,
@@ -433,11 +439,12 @@ def solve_compact(
     # HiGHS's presolve does not watch the clock: on very big models it alone can take minutes
     presolve: Presolve = "on" if size.variables <= PRESOLVE_MAX_VARIABLES else "off"
     known = None if start is None else plan_cost(inst, part.items, start)  # (reported only)
-    progress.report(
-        f"MIP of {size.variables:,} variables", best=known, bound=None, deadline=deadline
-    )
+    if not quiet:
+        progress.report(
+            f"MIP of {size.variables:,} variables", best=known, bound=None, deadline=deadline
+        )
     run = run_mip(prob, options=opts, time_limit=limit, warm=warm, presolve=presolve)
-    log.info("compact: solver %s after %.1fs", run.status, run.seconds)
+    log.log(level, "compact: solver %s after %.1fs", run.status, run.seconds)
     ok = run.status in ("optimal", "feasible")
     base_of = decode(part, y=y, x=x, values=run.values) if ok else None
     objective = run.objective
@@ -454,7 +461,8 @@ def solve_compact(
     # a restricted model's bound holds for the restriction only (the support model's): the
     # caller, who knows why it restricted, reports the part's bound
     shown = cert.bound if bases is None and pairs is None else None
-    progress.report(f"MIP of {size.variables:,} variables", best=objective, bound=shown)
+    if not quiet:
+        progress.report(f"MIP of {size.variables:,} variables", best=objective, bound=shown)
     return PartResult(base_of=base_of, certificate=cert), run, size
 
 

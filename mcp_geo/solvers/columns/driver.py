@@ -28,7 +28,8 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    fixing and the listing of step 6 need (a little above their target).
 5. **Incumbents** (:mod:`.incumbent`): the greedy plan, polished by local search; on a large
    part far from the bound, or without a greedy plan (free count), the compact model over the
-   master LP's support (:mod:`.support`), regrouped (:mod:`.regroup`); when step 6 does not
+   master LP's support (:mod:`.support`), regrouped (:mod:`.regroup`), its neighbourhoods of
+   hubs re-planned by the compact model (:mod:`.replan`); when step 6 does not
    close the gap, price-and-dive and the master MIP over the generated columns. A part with no
    greedy plan whose converged LP needs its artificial columns goes to the compact model (7c).
    With a fixed count and no plan yet, bin completion guided by the master LP (:mod:`.completion`, a
@@ -66,7 +67,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mcp_geo.solvers import progress
-from mcp_geo.solvers._compact import objective_name, solve_compact
+from mcp_geo.solvers._compact import objective_name, plan_cost, solve_compact
 from mcp_geo.solvers._greedy import greedy_plan
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import Deadline, cbc_version, highs_version, threads_for
@@ -82,6 +83,7 @@ from .listing import close_by_listing, columns_of
 from .master import Master
 from .plans import LARGE_PART, best_polished, lp_hints, more_plans
 from .pricing import Pricer
+from .replan import GROUPS, replan
 from .support import support_plan
 
 log = logging.getLogger(__name__)
@@ -98,6 +100,8 @@ ARTIFICIAL_TOL = 1e-6  # the artificial columns' total value above which the LP 
 SUPPORT_SHARE = 0.25  # of the time left, at most: the compact model over the LP's support
 SUPPORT_MAX_SECONDS = 15.0  # and at most this (QRV, QOP: 1.8-3.8% above the bound in 10 s)
 SUPPORT_REGROUP_SHARE = 0.05  # of the time left: regrouping the support's plan
+REPLAN_SHARE = 0.1  # of the time left, after the support's plan: re-planning neighbourhoods
+# (0.25 left Greater Manchester's listing short of time: 0.553% against 0.408%)
 
 
 def solve_columns(
@@ -243,6 +247,7 @@ class _Search:
             self._improve(
                 *best_polished(self.inst, self.part, [supported], until=until, hints=hints)
             )
+            self._replan()
         elif self.inc_base is None or (self.n > LARGE_PART and not self._near()):
             share = REGROUP_SHARE if greedy is not None else COUNT_REGROUP_SHARE
             until = time.perf_counter() + share * self.deadline.remaining()
@@ -352,6 +357,24 @@ class _Search:
             ended_by="proof",
             size=ModelSize(),
         )
+
+    def _replan(self) -> None:
+        """A plan of more groups than one neighbourhood holds, not within the gap of the bound:
+        re-plan neighbourhoods of its groups (:mod:`.replan`) for REPLAN_SHARE of the time left
+        (the listing's MIP starts from the better plan)."""
+        if self.inc_base is None or REPLAN_SHARE <= 0:
+            return
+        if len(set(self.inc_base.tolist())) <= GROUPS:
+            return
+        if within_gap(relative_gap(self.inc_cost, self.bound), self.options.gap):
+            return
+        local = np.array([self.pos_of[int(g)] for g in self.inc_base])
+        until = time.perf_counter() + REPLAN_SHARE * self.deadline.remaining()
+        plan = replan(self.inst, self.part, local, options=self.options, until=until)
+        self._improve(
+            self.part.items[plan], plan_cost(self.inst, self.part.items, self.part.items[plan])
+        )
+        progress.report("re-planning neighbourhoods", best=self.inc_cost, bound=self.bound)
 
     def last_compact(self) -> PartResult:
         """Step 7c: the shrunken compact model, warm-started with the incumbent (otherwise, or
