@@ -146,7 +146,7 @@ def test_lp_bounds_of_many_rows_match_one_at_a_time() -> None:
 
 
 def test_range_maxima_match_slices() -> None:
-    from mcp_geo.solvers.columns.cuts import _range_max
+    from mcp_geo.solvers.columns.cut_pricing import _range_max
 
     rng = np.random.default_rng(5)
     for _ in range(300):

@@ -7,13 +7,14 @@ import itertools
 import numpy as np
 import pytest
 
-import mcp_geo.solvers.columns.cuts as cuts_module
+import mcp_geo.solvers.columns.cut_pricing as cuts_module
 import mcp_geo.solvers.columns.driver as columns
 import mcp_geo.solvers.columns.generation as generation
 import mcp_geo.solvers.columns.listing as closing
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import threads_for
-from mcp_geo.solvers.columns.cuts import price_with_cuts, separate_sr3
+from mcp_geo.solvers.columns.cut_pricing import price_with_cuts
+from mcp_geo.solvers.columns.cuts import separate_sr3
 from mcp_geo.solvers.columns.enumeration import subsets_within
 from mcp_geo.solvers.hubs import solve_hubs
 from mcp_geo.solvers.rules import SolveOptions
@@ -149,7 +150,7 @@ def test_lazy_pricing_decides_without_a_mip_and_is_exact(monkeypatch: pytest.Mon
 def test_penalised_knapsack_finds_plans_not_bounds() -> None:
     """Its value is the true value of its column, never above the optimum, never below the
     plain knapsack's column; and it steps around a cut the knapsack's column holds."""
-    from mcp_geo.solvers.columns.cuts import penalised_knapsack
+    from mcp_geo.solvers.columns.cut_pricing import penalised_knapsack
     from mcp_geo.solvers.columns.knapsack import knapsack_window
 
     def true_value(w, p, items, base, cuts, sigma, chosen) -> float:

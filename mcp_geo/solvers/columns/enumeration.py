@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from .cuts import cuts_within_reach
+from .cut_pricing import cuts_within_reach
 from .knapsack import lp_bounds, subset_matrix
 
 if TYPE_CHECKING:

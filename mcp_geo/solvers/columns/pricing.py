@@ -3,7 +3,7 @@
 :class:`Pricer` holds a part's knapsack data (weights, costs, each base's neighbours nearest
 first) and prices a base at given duals: a cheap rounding of the LP relaxation, the LP-relaxed
 bound of every base at once, and exact pricing by dynamic programming (:mod:`.knapsack`), with the
-subset-row cuts' duals where they apply (:mod:`.cuts`).
+subset-row cuts' duals where they apply (:mod:`.cut_pricing`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from numpy.typing import NDArray
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import highs_threads
 
-from .cuts import held, penalised_knapsack, price_with_cuts
+from .cut_pricing import penalised_knapsack, price_with_cuts
+from .cuts import held
 from .knapsack import knapsack_window, lp_bound_rows, lp_bounds
 
 
@@ -138,11 +139,11 @@ class Pricer:
         Items whose LP bound with the item forced in already gives a reduced cost >= ``theta``
         are left out of the dynamic programme: the value returned is then exact when it is below
         ``theta`` and a valid lower bound (at least ``theta``, or the DP value) otherwise.
-        ``cuts``: subset-row cuts and their duals (:mod:`.cuts`); when the knapsack's best
+        ``cuts``: subset-row cuts and their duals (:mod:`.cut_pricing`); when the knapsack's best
         column meets a cut with a non-zero dual, the base is priced with the cuts: by dynamic
         programming, or by a small MIP; given a ``deferred`` list, a base that needs the MIP is
         appended to it instead, with the knapsack's bound and the best column that knapsacks with
-        penalised profits find (:func:`.cuts.penalised_knapsack`).
+        penalised profits find (:func:`.cut_pricing.penalised_knapsack`).
 
         Parameters
         ----------

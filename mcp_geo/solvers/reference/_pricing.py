@@ -22,7 +22,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mcp_geo.solvers._instance import Instance, Part
-from mcp_geo.solvers.columns.cuts import held, price_with_cuts
+from mcp_geo.solvers.columns.cut_pricing import price_with_cuts
+from mcp_geo.solvers.columns.cuts import held
 from mcp_geo.solvers.columns.knapsack import knapsack_window, lp_bound_rows
 
 from ._blocks import block_knapsack
