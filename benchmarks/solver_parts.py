@@ -15,8 +15,8 @@ Parts (switched off by the module setting in brackets):
 - ``support``: the compact model over the master LP's support (``driver.SUPPORT_MAX_SECONDS``
   = 0; the dive and the master MIP take its place, as before it existed);
 - ``regroup``: regrouping the plans of free counts (``plans.REGROUP_FREE`` = False);
-- ``replan``: re-planning neighbourhoods of hubs before the last compact model
-  (``driver.REPLAN_SHARE`` = 0).
+- ``replan``: re-planning neighbourhoods of hubs after the support model's plan, on parts of
+  more than 200 practices (``driver.REPLAN_SHARE`` = 0).
 
 Defaults are issue 23's: hubs of 30,000-50,000, 15 km, gap 0.005, 2 threads, hubs only.
 """
