@@ -1,0 +1,51 @@
+"""benchmarks/england.py's tables show each level's widest stage, not only its last."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+
+import pytest
+
+
+def _england() -> ModuleType:
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "england.py"
+    spec = importlib.util.spec_from_file_location("england_benchmark", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# North East and North Cumbria at 60 s (3 December 2026): the certificate's gap is the travel
+# stage's, 2.0%; its shortfall stage is 82% from its bound
+QHM = {
+    "status": "feasible",
+    "gap": 0.020044,
+    "stages": [
+        {"name": "shortfall", "gap": 0.819875, "status": "feasible"},
+        {"name": "travel", "gap": 0.020044, "status": "feasible"},
+    ],
+}
+PROVEN = {"status": "optimal", "gap": 0.0}
+
+
+def test_the_widest_stage_is_shown_and_counted() -> None:
+    england = _england()
+    assert england.worst_stage(QHM) == ("shortfall", pytest.approx(0.819875))
+    assert england.worst_stage(PROVEN) == (None, 0.0)
+    # 2.0% travel is within a 5% 'within', the shortfall stage is not
+    assert england._classify(QHM, within=0.05) == "above_gap"
+    footprint = SimpleNamespace(
+        code="QHM",
+        job=SimpleNamespace(practices=342),
+        certificates={"hubs": QHM, "mcps": PROVEN},
+        timings={"hubs": 58.9, "mcps": 0.8, "total": 60.1},
+        status="solved",
+    )
+    lines = england.table(SimpleNamespace(footprints=[footprint]))
+    assert "81.987%" in lines[1]
+    assert lines[1].endswith("(hubs: shortfall stage)")
+    assert "2.004%" not in lines[1]
