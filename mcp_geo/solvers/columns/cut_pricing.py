@@ -137,7 +137,16 @@ def _penalties(
         holds[[col_of[k] for k in inside], q] = 1.0
     has_base = np.array([hb for _, _, hb in relevant], dtype=float)
     duals = np.array([sigma[c] for c, _, _ in relevant])
-    return ((subs @ holds + has_base) >= 2) @ duals  # type: ignore[no-any-return]
+    held = (subs @ holds + has_base) >= 2  # (whole counts: exact in any order)
+    return _row_sums(np.where(held, duals, 0.0))
+
+
+def _row_sums(a: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Each row's sum in numpy's own order, whatever the BLAS threads: a matrix product's
+    order of addition may follow them (a Dask worker runs BLAS on one thread, a plain process
+    on every core), and a last-bit difference between two subsets' values changes which of two
+    tied columns is priced, and so the plan among equally good ones."""
+    return a.sum(axis=1)  # type: ignore[no-any-return]
 
 
 def _price_by_subsets(
@@ -162,7 +171,9 @@ def _price_by_subsets(
     t_pos = np.array(touched, dtype=np.int64)
     subs = subset_matrix(len(t_pos))
     w_t = subs @ w[t_pos].astype(float)
-    value = subs @ profits[t_pos] + _penalties(subs, touched, relevant=relevant, sigma=sigma)
+    value = _row_sums(subs * profits[t_pos]) + _penalties(
+        subs, touched, relevant=relevant, sigma=sigma
+    )
     a = np.maximum(lo - w_t, 0).astype(np.int64)
     b = np.minimum(hi - w_t, cap).astype(np.int64)
     fits = a <= b

@@ -73,7 +73,9 @@ def best_subset(
     """
     subs = subset_matrix(len(weights))
     total = subs @ weights.astype(float)
-    value = subs @ profits if extra is None else subs @ profits + extra
+    value = (subs * profits).sum(axis=1)  # not a BLAS product: the same sums on any threads
+    if extra is not None:
+        value = value + extra
     value = np.where((total >= lo) & (total <= hi), value, -np.inf)
     best = float(value.max())
     if not np.isfinite(best):
