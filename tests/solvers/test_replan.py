@@ -45,10 +45,11 @@ def test_replanning_keeps_the_rules_and_lowers_the_cost() -> None:
     start = _greedy(inst, part)
     assert start is not None
     before = _check(inst, part, start)
-    plan = replan(inst, part, start, options=OPTIONS, until=time.perf_counter() + 60)
+    plan, cost = replan(inst, part, start, options=OPTIONS, until=time.perf_counter() + 60)
+    assert cost == pytest.approx(_check(inst, part, plan))
     after = _check(inst, part, plan)
     assert after < before - 1e-6
-    again = replan(inst, part, plan, options=OPTIONS, until=time.perf_counter() + 60)
+    again, _ = replan(inst, part, plan, options=OPTIONS, until=time.perf_counter() + 60)
     assert _check(inst, part, again) == pytest.approx(after)
 
 
@@ -62,7 +63,8 @@ def test_one_neighbourhood_holding_every_group_gives_the_optimum(
     inst, part = scattered_instance(24, 5)
     start = _greedy(inst, part)
     assert start is not None
-    plan = replan(inst, part, start, options=OPTIONS, until=time.perf_counter() + 60)
+    plan, cost = replan(inst, part, start, options=OPTIONS, until=time.perf_counter() + 60)
+    assert cost == pytest.approx(_check(inst, part, plan))
     best, _, _ = solve_compact(inst, part, options=OPTIONS, deadline=Deadline(60))
     assert best.certificate.status == "optimal"
     assert _check(inst, part, plan) == pytest.approx(best.certificate.objective)
@@ -73,7 +75,8 @@ def test_a_fixed_count_is_kept() -> None:
     inst, part = scattered_instance(40, 2, count=8)
     start = _greedy(inst, part)
     assert start is not None
-    plan = replan(inst, part, start, options=OPTIONS, until=time.perf_counter() + 60)
+    plan, cost = replan(inst, part, start, options=OPTIONS, until=time.perf_counter() + 60)
+    assert cost == pytest.approx(_check(inst, part, plan))
     assert len(set(plan.tolist())) == 8
     assert _check(inst, part, plan) <= _check(inst, part, start) + 1e-9
 
@@ -83,5 +86,5 @@ def test_no_time_no_change() -> None:
     inst, part = scattered_instance(40, 2)
     start = _greedy(inst, part)
     assert start is not None
-    plan = replan(inst, part, start, options=OPTIONS, until=time.perf_counter())
+    plan, _ = replan(inst, part, start, options=OPTIONS, until=time.perf_counter())
     assert (plan == start).all()

@@ -26,6 +26,7 @@ from .knapsack import (
     knapsack_items,
     knapsack_table,
     knapsack_window,
+    row_sums,
     subset_matrix,
 )
 
@@ -138,15 +139,7 @@ def _penalties(
     has_base = np.array([hb for _, _, hb in relevant], dtype=float)
     duals = np.array([sigma[c] for c, _, _ in relevant])
     held = (subs @ holds + has_base) >= 2  # (whole counts: exact in any order)
-    return _row_sums(np.where(held, duals, 0.0))
-
-
-def _row_sums(a: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Each row's sum in numpy's own order, whatever the BLAS threads: a matrix product's
-    order of addition may follow them (a Dask worker runs BLAS on one thread, a plain process
-    on every core), and a last-bit difference between two subsets' values changes which of two
-    tied columns is priced, and so the plan among equally good ones."""
-    return a.sum(axis=1)  # type: ignore[no-any-return]
+    return row_sums(np.where(held, duals, 0.0))
 
 
 def _price_by_subsets(
@@ -171,7 +164,7 @@ def _price_by_subsets(
     t_pos = np.array(touched, dtype=np.int64)
     subs = subset_matrix(len(t_pos))
     w_t = subs @ w[t_pos].astype(float)
-    value = _row_sums(subs * profits[t_pos]) + _penalties(
+    value = row_sums(subs * profits[t_pos]) + _penalties(
         subs, touched, relevant=relevant, sigma=sigma
     )
     a = np.maximum(lo - w_t, 0).astype(np.int64)

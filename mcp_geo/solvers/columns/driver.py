@@ -67,7 +67,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mcp_geo.solvers import progress
-from mcp_geo.solvers._compact import objective_name, plan_cost, solve_compact
+from mcp_geo.solvers._compact import objective_name, solve_compact
 from mcp_geo.solvers._greedy import greedy_plan
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import Deadline, cbc_version, highs_version, threads_for
@@ -372,10 +372,8 @@ class _Search:
             return
         local = np.array([self.pos_of[int(g)] for g in self.inc_base])
         until = time.perf_counter() + REPLAN_SHARE * self.deadline.remaining()
-        plan = replan(self.inst, self.part, local, options=self.options, until=until)
-        self._improve(
-            self.part.items[plan], plan_cost(self.inst, self.part.items, self.part.items[plan])
-        )
+        plan, cost = replan(self.inst, self.part, local, options=self.options, until=until)
+        self._improve(self.part.items[plan], cost)
         progress.report("re-planning neighbourhoods", best=self.inc_cost, bound=self.bound)
 
     def last_compact(self) -> PartResult:

@@ -47,7 +47,7 @@ def replan(
     *,
     options: SolveOptions,
     until: float,
-) -> NDArray[np.int64]:
+) -> tuple[NDArray[np.int64], float]:
     """Re-plan neighbourhoods of groups while it lowers the cost and time remains.
 
     Parameters
@@ -63,13 +63,14 @@ def replan(
 
     Returns
     -------
-    NDArray[np.int64]
-        The plan, no costlier than the one given (local bases).
+    tuple
+        The plan, no costlier than the one given (local bases), and its cost.
     """
     items = part.items
     plan = base_local.copy()
     exact = dataclasses.replace(options, gap=1e-6)
     km = inst.km[np.ix_(items, items)]
+    position = {int(g): k for k, g in enumerate(items)}
     before = plan_cost(inst, items, items[plan])
     changed = True
     while changed and time.perf_counter() < until:
@@ -102,9 +103,8 @@ def replan(
                 continue
             old = plan_cost(inst, sub.items, items[plan[local]])
             if plan_cost(inst, sub.items, result.base_of) < old - 1e-6 * max(1.0, old):
-                position = {int(g): k for k, g in enumerate(items)}
                 plan[local] = [position[int(g)] for g in result.base_of]
                 changed = True
     after = plan_cost(inst, items, items[plan])
     log.info("columns: re-planned neighbourhoods: %.1f -> %.1f", before, after)
-    return plan
+    return plan, after
