@@ -347,15 +347,45 @@ def decode(
     return result
 
 
-def _set_start(
+def group_shortfalls(
+    weights: NDArray[np.int64], base_of: NDArray[np.int64], *, lo: int
+) -> dict[int, int]:
+    """Each group's weight below the floor (0 at or above it), by base.
+
+    Parameters
+    ----------
+    weights
+        The items' weights.
+    base_of
+        Each item's base (any labels).
+    lo
+        The floor.
+
+    Returns
+    -------
+    dict[int, int]
+        Shortfall by base.
+    """
+    bases, inverse = np.unique(base_of, return_inverse=True)
+    loads = np.bincount(inverse, weights=weights, minlength=len(bases))
+    return {int(b): max(0, lo - round(load)) for b, load in zip(bases, loads, strict=True)}
+
+
+def set_start(
     part: Part,
     start: NDArray[np.int64],
     *,
     y: dict[int, pulp.LpVariable],
     x: dict[tuple[int, int], pulp.LpVariable],
     size: ModelSize,
+    shortfall_of: tuple[pulp.LpProblem, NDArray[np.int64]] | None = None,
 ) -> tuple[bool, bool]:
-    """Whether a known plan fits the model, and whether it was handed to the solver."""
+    """Whether a known plan fits the model, and whether it was handed to the solver.
+
+    ``shortfall_of``: for a model with shortfall variables (E4s), the model and the instance's
+    weights, so that each base's ``s_j`` starts at its group's shortfall and the solver need
+    not complete the start.
+    """
     pos = {int(g): k for k, g in enumerate(part.items)}
     local = np.array([pos[int(b)] for b in start])
     start_ok = all(j in y for j in set(local.tolist())) and all(
@@ -371,6 +401,14 @@ def _set_start(
         v.setInitialValue(0)
     for i, j in enumerate(local.tolist()):
         (y[j] if i == j else x[i, j]).setInitialValue(1)
+    if shortfall_of is not None:
+        prob, weights = shortfall_of
+        short = group_shortfalls(weights[part.items], local, lo=part.lo)
+        variables = prob.variablesDict()
+        for j in y:
+            s = variables.get(f"s_{j}")
+            if s is not None:
+                s.setInitialValue(float(short.get(j, 0)))
     return start_ok, True
 
 
@@ -422,7 +460,7 @@ def solve_compact(
     overhead = (1.5 if options.solver == "highs" else 3.0) * (time.perf_counter() - t_build)
     warm = start_ok = False
     if start is not None:
-        start_ok, warm = _set_start(part, start, y=y, x=x, size=size)
+        start_ok, warm = set_start(part, start, y=y, x=x, size=size)
     # HiGHS is interrupted at its limit (see _run); a little is kept for reading the solution
     limit = (0.95 if options.solver == "highs" else 0.8) * (deadline.remaining() - overhead)
     if time_limit is not None:

@@ -1,0 +1,127 @@
+"""Lowering a least-exception plan's shortfall by re-planning neighbourhoods of its groups.
+
+The compact shortfall model (:mod:`._compact`, (E4s)) over a whole least-exception part finds
+its bound at the root but is slow to find plans near it: on North East and North Cumbria's part
+of 301 practices its plan after 4-30 s left 48,000-104,000 patients below the floor, with hubs of
+Middlesbrough and Hartlepool a few hundred short, against a bound of 18,753. Here each group
+under the floor, with its :data:`GROUPS` - 1 nearest groups (by the distance between bases), is
+planned anew by the same model restricted to their items (least shortfall; any bases, any number
+of groups), warm-started with their own plan, within :data:`SECONDS` each; a neighbourhood is
+replaced when its shortfall falls. Passes repeat until one changes nothing, the shortfall meets
+the bound, or the time runs out. Measured on that part: two neighbourhoods (0.7 s) took the
+plan from 48,414 to 18,753, the bound: proven.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._compact import build_compact, decode, group_shortfalls, model_size, set_start
+from ._instance import Instance, Part
+from ._run import run_mip
+from .rules import SolveOptions
+
+log = logging.getLogger(__name__)
+
+GROUPS = 8  # groups re-planned together
+SECONDS = 3.0  # per neighbourhood, at most
+
+
+def plan_shortfall(inst: Instance, part: Part, base_of: NDArray[np.int64]) -> int:
+    """The patients a part's plan leaves below the floor.
+
+    Parameters
+    ----------
+    inst, part
+        The instance and the part.
+    base_of
+        Instance index of each part item's base.
+
+    Returns
+    -------
+    int
+        The total shortfall of the plan's groups.
+    """
+    return sum(group_shortfalls(inst.weights[part.items], base_of, lo=part.lo).values())
+
+
+def lower_shortfall(
+    inst: Instance,
+    part: Part,
+    base_of: NDArray[np.int64],
+    *,
+    options: SolveOptions,
+    bound: int,
+    until: float,
+) -> NDArray[np.int64]:
+    """Re-plan neighbourhoods of the groups under the floor while the shortfall falls.
+
+    Parameters
+    ----------
+    inst, part
+        The instance and the least-exception part.
+    base_of
+        Its plan: instance index of each part item's base.
+    options
+        Solver options (threads; sub-problems are solved exactly).
+    bound
+        A proven lower bound on the part's shortfall: the search stops when it is met.
+    until
+        A ``time.perf_counter()`` at which to stop.
+
+    Returns
+    -------
+    NDArray[np.int64]
+        A plan with no more shortfall (instance indices of bases).
+    """
+    items = part.items
+    plan = base_of.copy()
+    exact = dataclasses.replace(options, gap=0.0)
+    weights = inst.weights[items]
+    before = total = plan_shortfall(inst, part, plan)
+    changed = True
+    while changed and total > bound and time.perf_counter() < until:
+        changed = False
+        short = group_shortfalls(weights, plan, lo=part.lo)
+        for seed in sorted((b for b, s in short.items() if s > 0), key=lambda b: -short[b]):
+            left = until - time.perf_counter()
+            if left <= 0.1 or total <= bound:
+                break
+            bases = np.unique(plan)
+            if seed not in bases:
+                continue  # merged into another group in this pass
+            near = bases[np.lexsort((bases, inst.km[seed, bases]))][:GROUPS]
+            local = np.flatnonzero(np.isin(plan, near))
+            sub = dataclasses.replace(part, items=items[local], count=None)
+            old = plan_shortfall(inst, sub, plan[local])
+            new = _replanned(inst, sub, plan[local], options=exact, seconds=min(SECONDS, left))
+            if new is not None and plan_shortfall(inst, sub, new) < old:
+                plan[local] = new
+                total = plan_shortfall(inst, part, plan)
+                changed = True
+    log.info("shortfall: re-planned neighbourhoods: %d -> %d patients", before, total)
+    return plan
+
+
+def _replanned(
+    inst: Instance,
+    sub: Part,
+    start: NDArray[np.int64],
+    *,
+    options: SolveOptions,
+    seconds: float,
+) -> NDArray[np.int64] | None:
+    """The least-shortfall plan of a neighbourhood found within ``seconds`` (None if none)."""
+    prob, y, x = build_compact(inst, sub, shortfall="min")
+    _, warm = set_start(
+        sub, start, y=y, x=x, size=model_size(prob), shortfall_of=(prob, inst.weights)
+    )
+    run = run_mip(prob, options=options, time_limit=seconds, warm=warm)
+    if run.status not in ("optimal", "feasible"):
+        return None
+    return decode(sub, y=y, x=x, values=run.values)
