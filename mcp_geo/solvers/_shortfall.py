@@ -28,10 +28,10 @@ import pulp
 from numpy.typing import NDArray
 
 from . import progress
-from ._compact import build_compact, decode, model_size, objective_name, plan_cost, set_start
+from ._compact import build_compact, decode, model_size, objective_name, plan_cost
 from ._instance import Instance, Part, PlanException
 from ._run import Deadline, RunResult, run_mip
-from ._shortfall_search import lower_shortfall, plan_shortfall
+from ._shortfall_search import lower_shortfall, plan_shortfall, warm_start
 from .certificate import Certificate, ModelSize, Stage, Status, relative_gap, weakest, within_gap
 from .engine import PartResult
 from .rules import SolveOptions
@@ -132,7 +132,7 @@ def solve_shortfall(
     bound = min(least, bound)
     progress.report("least shortfall", best=least, bound=bound)
     prob2, y2, x2 = build_compact(inst, part, shortfall=float(least))
-    warm = _warm(prob2, part, start, y=y2, x=x2, weights=inst.weights)
+    warm = warm_start(prob2, part, start, y=y2, x=x2, weights=inst.weights)
     second = run_mip(prob2, options=options, time_limit=0.95 * deadline.remaining(), warm=warm)
     base_of, travel_bound = start, 0.0
     if second.status in ("optimal", "feasible"):
@@ -177,7 +177,7 @@ def _least_shortfall(
     start: NDArray[np.int64] | None = None
     bound = 0
     for share in MODEL_SHARES:
-        warm = start is not None and _warm(prob, part, start, y=y, x=x, weights=inst.weights)
+        warm = start is not None and warm_start(prob, part, start, y=y, x=x, weights=inst.weights)
         run = run_mip(prob, options=exact, time_limit=0.95 * share * _left(until), warm=warm)
         if run.status in ("optimal", "feasible"):
             found = decode(part, y=y, x=x, values=run.values)
@@ -196,20 +196,6 @@ def _least_shortfall(
         if least(start) <= bound:
             break
     return start, bound, run, model_size(prob)
-
-
-def _warm(
-    prob: pulp.LpProblem,
-    part: Part,
-    start: NDArray[np.int64],
-    *,
-    y: dict[int, pulp.LpVariable],
-    x: dict[tuple[int, int], pulp.LpVariable],
-    weights: NDArray[np.int64],
-) -> bool:
-    """Hand a plan to a shortfall model as its start; whether it was handed over."""
-    size = model_size(prob)
-    return set_start(part, start, y=y, x=x, size=size, shortfall_of=(prob, weights))[1]
 
 
 def _left(end: float) -> float:

@@ -19,6 +19,7 @@ import logging
 import time
 
 import numpy as np
+import pulp
 from numpy.typing import NDArray
 
 from ._compact import build_compact, decode, group_shortfalls, model_size, set_start
@@ -48,6 +49,37 @@ def plan_shortfall(inst: Instance, part: Part, base_of: NDArray[np.int64]) -> in
         The total shortfall of the plan's groups.
     """
     return sum(group_shortfalls(inst.weights[part.items], base_of, lo=part.lo).values())
+
+
+def warm_start(
+    prob: pulp.LpProblem,
+    part: Part,
+    start: NDArray[np.int64],
+    *,
+    y: dict[int, pulp.LpVariable],
+    x: dict[tuple[int, int], pulp.LpVariable],
+    weights: NDArray[np.int64],
+) -> bool:
+    """Hand a plan to a shortfall model as its start (each base's shortfall included).
+
+    Parameters
+    ----------
+    prob, y, x
+        The model (:func:`._compact.build_compact` with ``shortfall``) and its variables.
+    part
+        The part it models.
+    start
+        Instance index of each part item's base.
+    weights
+        The instance's weights.
+
+    Returns
+    -------
+    bool
+        Whether the start was handed to the solver.
+    """
+    size = model_size(prob)
+    return set_start(part, start, y=y, x=x, size=size, shortfall_of=(prob, weights))[1]
 
 
 def lower_shortfall(
@@ -118,9 +150,7 @@ def _replanned(
 ) -> NDArray[np.int64] | None:
     """The least-shortfall plan of a neighbourhood found within ``seconds`` (None if none)."""
     prob, y, x = build_compact(inst, sub, shortfall="min")
-    _, warm = set_start(
-        sub, start, y=y, x=x, size=model_size(prob), shortfall_of=(prob, inst.weights)
-    )
+    warm = warm_start(prob, sub, start, y=y, x=x, weights=inst.weights)
     run = run_mip(prob, options=options, time_limit=seconds, warm=warm)
     if run.status not in ("optimal", "feasible"):
         return None
