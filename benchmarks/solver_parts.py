@@ -7,6 +7,7 @@ across runs): status, objective, bound, gap, seconds, and the gap against ``all`
     .venv/bin/python benchmarks/solver_parts.py                        # QOP and QRV, 60 s
     .venv/bin/python benchmarks/solver_parts.py -f icb:QOP --time-limit 30 --gap 0.005
     .venv/bin/python benchmarks/solver_parts.py -f icb:QRV,icb:QHL --parts support
+    .venv/bin/python benchmarks/solver_parts.py -f icb:QHM,icb:QE1 --parts shortfall
     .venv/bin/python benchmarks/solver_parts.py -f central-sussex-east-surrey --hubs 23 \
         --parts regroup --gap 0.0001
 
@@ -16,7 +17,13 @@ Parts (switched off by the module setting in brackets):
   = 0; the dive and the master MIP take its place, as before it existed);
 - ``regroup``: regrouping the plans of free counts (``plans.REGROUP_FREE`` = False);
 - ``replan``: re-planning neighbourhoods of hubs after the support model's plan, on parts of
-  more than 200 practices (``driver.REPLAN_SHARE`` = 0).
+  more than 200 practices (``driver.REPLAN_SHARE`` = 0);
+- ``shortfall``: re-planning neighbourhoods of the hubs under the floor in a least-exception
+  part's shortfall stage (``_shortfall.SEARCH_SHARE`` = 0: the whole part's model alone, run in
+  the same three turns).
+
+The gap is the certificate's (its last stage's, the travel); a level with earlier stages (a
+least-exception part's shortfall) gets a line for each of them below its row.
 
 Defaults are issue 23's: hubs of 30,000-50,000, 15 km, gap 0.005, 2 threads, hubs only.
 """
@@ -39,6 +46,7 @@ PARTS = {  # part: (module, setting, value when off)
     "support": ("mcp_geo.solvers.columns.driver", "SUPPORT_MAX_SECONDS", 0.0),
     "regroup": ("mcp_geo.solvers.columns.plans", "REGROUP_FREE", False),
     "replan": ("mcp_geo.solvers.columns.driver", "REPLAN_SHARE", 0.0),
+    "shortfall": ("mcp_geo.solvers._shortfall", "SEARCH_SHARE", 0.0),
 }
 
 
@@ -120,6 +128,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"{c.bound or 0:>12,.0f} {gap:>8.3%} {seconds:>8.1f} {ratio:>8.2f}",
                 flush=True,
             )
+            for stage in c.stages[:-1]:  # the stages before the travel's
+                print(
+                    f"{'':<10} {'':<8} {stage.status:<9} {stage.objective or 0:>12,.0f} "
+                    f"{stage.bound or 0:>12,.0f} {stage.gap or 0:>8.3%}  ({stage.name} stage)",
+                    flush=True,
+                )
     return 0
 
 

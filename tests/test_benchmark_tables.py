@@ -49,3 +49,27 @@ def test_the_widest_stage_is_shown_and_counted() -> None:
     assert "81.987%" in lines[1]
     assert lines[1].endswith("(hubs: shortfall stage)")
     assert "2.004%" not in lines[1]
+
+
+def _solver_parts() -> ModuleType:
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "solver_parts.py"
+    spec = importlib.util.spec_from_file_location("solver_parts_benchmark", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("part", ["support", "regroup", "replan", "shortfall"])
+def test_each_part_the_benchmark_switches_off_is_a_setting_of_the_engine(part: str) -> None:
+    """benchmarks/solver_parts.py switches a part off by a module setting: the setting exists,
+    is switched to the value that stops it, and is put back afterwards."""
+    bench = _solver_parts()
+    module_name, name, value = bench.PARTS[part]
+    module = importlib.import_module(module_name)
+    before = getattr(module, name)
+    assert before != value
+    with bench._off(part):
+        assert getattr(module, name) == value
+    assert getattr(module, name) == before
