@@ -9,9 +9,10 @@ from types import ModuleType, SimpleNamespace
 import pytest
 
 
-def _england() -> ModuleType:
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "england.py"
-    spec = importlib.util.spec_from_file_location("england_benchmark", path)
+def _benchmark(name: str) -> ModuleType:
+    """A script of benchmarks/ loaded as a module."""
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -33,7 +34,7 @@ PROVEN = {"status": "optimal", "gap": 0.0}
 
 
 def test_the_widest_stage_is_shown_and_counted() -> None:
-    england = _england()
+    england = _benchmark("england")
     assert england.worst_stage(QHM) == ("shortfall", pytest.approx(0.819875))
     assert england.worst_stage(PROVEN) == (None, 0.0)
     # 2.0% travel is within a 5% 'within', the shortfall stage is not
@@ -51,21 +52,11 @@ def test_the_widest_stage_is_shown_and_counted() -> None:
     assert "2.004%" not in lines[1]
 
 
-def _solver_parts() -> ModuleType:
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "solver_parts.py"
-    spec = importlib.util.spec_from_file_location("solver_parts_benchmark", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("part", ["support", "regroup", "replan", "shortfall"])
 def test_each_part_the_benchmark_switches_off_is_a_setting_of_the_engine(part: str) -> None:
     """benchmarks/solver_parts.py switches a part off by a module setting: the setting exists,
     is switched to the value that stops it, and is put back afterwards."""
-    bench = _solver_parts()
+    bench = _benchmark("solver_parts")
     module_name, name, value = bench.PARTS[part]
     module = importlib.import_module(module_name)
     before = getattr(module, name)

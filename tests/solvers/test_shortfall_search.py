@@ -55,6 +55,27 @@ def _least_shortfall(inst: Instance) -> int:
     return best
 
 
+def _instance(km: np.ndarray, weights: list[int], *, max_km: float) -> Instance:
+    """Hubs of 30-50 units over these distances (km) and weights."""
+    return Instance(
+        codes=tuple(f"P{k:02d}" for k in range(len(weights))),
+        weights=np.array(weights, dtype=np.int64),
+        km=km,
+        lo=30,
+        hi=50,
+        max_km=max_km,
+        count=None,
+        objective="weighted",
+        strict=False,
+    )
+
+
+def _road(x: list[float], weights: list[int]) -> Instance:
+    """Practices on a road at ``x`` km, 12 km reach."""
+    at = np.array(x)
+    return _instance(np.abs(at[:, None] - at[None, :]), weights, max_km=12.0)
+
+
 def test_group_shortfalls_by_hand() -> None:
     """Groups of 25 and 40 against a floor of 30: 5 and 0 short; labels are any numbers."""
     weights = np.array([10, 15, 20, 20])
@@ -74,18 +95,7 @@ def test_lowered_from_singletons_to_the_least_shortfall(
     plan), one neighbourhood holding every group reaches the least shortfall that enumeration
     finds, and every group stays within the ceiling and the reach of its base."""
     n = len(weights)
-    x = np.array(xs[:n])
-    inst = Instance(
-        codes=tuple(f"P{k}" for k in range(n)),
-        weights=np.array(weights, dtype=np.int64),
-        km=np.abs(x[:, None] - x[None, :]),
-        lo=30,
-        hi=50,
-        max_km=12.0,
-        count=None,
-        objective="weighted",
-        strict=False,
-    )
+    inst = _road(xs[:n], weights)
     part = Part(items=np.arange(n, dtype=np.int64), lo=30, shortfall=True)
     alone = np.arange(n, dtype=np.int64)
     best = _least_shortfall(inst)
@@ -101,18 +111,7 @@ def test_lowered_from_singletons_to_the_least_shortfall(
 
 def test_stops_at_the_bound_and_when_time_is_up() -> None:
     """Given the bound the plan already meets, or no time, the plan comes back as it was."""
-    x = np.array([0.0, 2.0, 4.0, 6.0])
-    inst = Instance(
-        codes=("A", "B", "C", "D"),
-        weights=np.array([10, 10, 10, 10], dtype=np.int64),
-        km=np.abs(x[:, None] - x[None, :]),
-        lo=30,
-        hi=50,
-        max_km=12.0,
-        count=None,
-        objective="weighted",
-        strict=False,
-    )
+    inst = _road([0.0, 2.0, 4.0, 6.0], [10, 10, 10, 10])
     part = Part(items=np.arange(4, dtype=np.int64), lo=30, shortfall=True)
     alone = np.arange(4, dtype=np.int64)
     assert plan_shortfall(inst, part, alone) == 80
@@ -168,17 +167,7 @@ def test_every_part_gets_a_tenth_of_the_time_left(monkeypatch) -> None:
     xy = {k: (0.0, 0.5 * k) for k in range(30)} | {30 + k: (100.0, 2.0 * k) for k in range(3)}
     n = len(xy)
     pts = np.array([xy[k] for k in range(n)])
-    inst = Instance(
-        codes=tuple(f"P{k:02d}" for k in range(n)),
-        weights=np.full(n, 10, dtype=np.int64),
-        km=np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(axis=2)),
-        lo=30,
-        hi=50,
-        max_km=15.0,
-        count=None,
-        objective="weighted",
-        strict=False,
-    )
+    inst = _instance(np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(axis=2)), [10] * n, max_km=15.0)
     given: list[tuple[int, float]] = []
 
     def record(inst, part, *, options, deadline) -> PartResult:
