@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -25,7 +26,7 @@ from mcp_geo.solvers.rules import HubRule, SolveOptions
 OPTIONS = SolveOptions(threads=1, gap=0.0)
 
 
-def _partitions(items: list[int]):
+def _partitions(items: list[int]) -> Iterator[list[list[int]]]:
     """Every set partition of ``items``."""
     if not items:
         yield []
@@ -135,7 +136,7 @@ def north_east() -> tuple[Instance, Part]:
 
 
 @pytest.mark.slow
-def test_north_east_least_shortfall_is_proven(north_east) -> None:
+def test_north_east_least_shortfall_is_proven(north_east: tuple[Instance, Part]) -> None:
     """Before the search, 30 s left this part 48,000-104,000 patients below the floor against
     a bound of 18,753 (hubs of Middlesbrough and Hartlepool a few hundred short); now the
     shortfall stage meets its bound, every hub keeps the ceiling and the reach of its base,
@@ -160,7 +161,7 @@ def test_north_east_least_shortfall_is_proven(north_east) -> None:
         assert inst.allowed[members, b].all()
 
 
-def test_every_part_gets_a_tenth_of_the_time_left(monkeypatch) -> None:
+def test_every_part_gets_a_tenth_of_the_time_left(monkeypatch: pytest.MonkeyPatch) -> None:
     """Parts share the level's time by their size squared, but never below MIN_PART_SHARE of
     what is left: a part of 3 items beside one of 30 would get 1% of it, and a small part can
     be hard (Lancashire and South Cumbria's least-exception part of 29 practices)."""
@@ -170,7 +171,9 @@ def test_every_part_gets_a_tenth_of_the_time_left(monkeypatch) -> None:
     inst = _instance(np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(axis=2)), [10] * n, max_km=15.0)
     given: list[tuple[int, float]] = []
 
-    def record(inst, part, *, options, deadline) -> PartResult:
+    def record(
+        inst: Instance, part: Part, *, options: SolveOptions, deadline: Deadline
+    ) -> PartResult:
         given.append((len(part.items), deadline.remaining()))
         raise RuntimeError("recorded")
 
