@@ -24,7 +24,6 @@ import math
 import time
 
 import numpy as np
-import pulp
 from numpy.typing import NDArray
 
 from . import progress
@@ -80,27 +79,6 @@ def under_floor(
         exc = PlanException("under_floor", codes, load, reason, shortfall=part.lo - load)
         out.append((int(b), exc))
     return out
-
-
-def values_as_start(prob: pulp.LpProblem, values: dict[str, float]) -> None:
-    """Hand a solver's values to the variables of the same names as a start (whole numbers
-    rounded).
-
-    Parameters
-    ----------
-    prob
-        The model to start.
-    values
-        Values by variable name (others are left as they are), within the variables' bounds.
-    """
-    for v in prob.variables():
-        if v.name in values:
-            value = round(values[v.name]) if v.cat == pulp.LpInteger else values[v.name]
-            if v.lowBound is not None:  # the solver's values may miss a bound by its tolerance
-                value = max(value, v.lowBound)
-            if v.upBound is not None:
-                value = min(value, v.upBound)
-            v.setInitialValue(value)
 
 
 def solve_shortfall(

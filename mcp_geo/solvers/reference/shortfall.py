@@ -77,7 +77,7 @@ from mcp_geo.solvers._compact import (
 )
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import Deadline, RunResult, run_mip
-from mcp_geo.solvers._shortfall import values_as_start
+from mcp_geo.solvers._shortfall_search import values_as_start
 from mcp_geo.solvers._stages import count_words, least_count
 from mcp_geo.solvers.certificate import (
     Certificate,
