@@ -540,7 +540,8 @@ def _certificate(
 class CompactEngine:
     """The compact engine behind the :class:`~mcp_geo.solvers.engine.Engine` contract.
 
-    The textbook model (E1)-(E7), warm-started with the greedy plan when there is one.
+    The textbook model (E1)-(E7), warm-started with the part's start, else the greedy plan
+    when there is one.
     """
 
     name = "compact"
@@ -561,19 +562,16 @@ class CompactEngine:
             The plan and its certificate.
         """
         items = part.items
-        start = greedy_plan(
-            inst.weights[items],
-            inst.cost[np.ix_(items, items)],
-            inst.allowed[np.ix_(items, items)],
-            lo=part.lo,
-            hi=part.ceiling(inst),
-            count=part.count,
-        )
-        result, _, _ = solve_compact(
-            inst,
-            part,
-            options=options,
-            deadline=deadline,
-            start=None if start is None else items[start],
-        )
+        start = part.start
+        if start is None:
+            local = greedy_plan(
+                inst.weights[items],
+                inst.cost[np.ix_(items, items)],
+                inst.allowed[np.ix_(items, items)],
+                lo=part.lo,
+                hi=part.ceiling(inst),
+                count=part.count,
+            )
+            start = None if local is None else items[local]
+        result, _, _ = solve_compact(inst, part, options=options, deadline=deadline, start=start)
         return result

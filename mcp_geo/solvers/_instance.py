@@ -171,7 +171,8 @@ class Part:
     """Items solved together (indices into the instance) and the fixed count, if any.
 
     The part's window is ``[lo, hi]``; ``hi`` None is the instance's ceiling (a fixed count can
-    tighten both: :func:`count_window`).
+    tighten both: :func:`count_window`). ``start``, if given, is a plan of the part that keeps
+    its rules and count (the instance index of every item's base): a warm start for the engines.
     """
 
     items: NDArray[np.int64]
@@ -180,6 +181,7 @@ class Part:
     exception: ExceptionKind | None = None  # every group of this part is that exception
     shortfall: bool = False  # its rules cannot all be met: a least-exception plan (non-strict)
     hi: int | None = None
+    start: NDArray[np.int64] | None = None  # a known plan (each item's base): engines start from it
 
     def ceiling(self, inst: Instance) -> int:
         """The most weight a group of this part may hold (``hi``, else the instance's)."""

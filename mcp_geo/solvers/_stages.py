@@ -4,11 +4,15 @@ With ``count="fewest"`` each independent part is solved for the fewest groups it
 then for the least travel with that count held. Both stages come out of the same solves: the
 part's count is at least ``ceil(patients / ceiling)`` (no group holds more), so the engine solves
 the travel with the count fixed at that bound; a count the engine proves infeasible is raised
-by one, and the first count with a plan is the fewest (every smaller count is proven
-infeasible, or below the bound). Its stage is certified ``optimal`` exactly then (the count is
-a whole number: its tolerance is 0); the travel stage is the engine's certificate at that count,
-within the options' gap. The parts share the level's deadline as before, so time a stage leaves
-passes on to the next count and the next part.
+by one, and a count with a plan is the fewest (every smaller count is proven infeasible, or
+below the bound). Its stage is certified ``optimal`` exactly then (the count is a whole number:
+its tolerance is 0); the travel stage is the engine's certificate at that count, within the
+options' gap. At the fewest count the groups are nearly full and the engines may find no plan
+in time (staffs-shropshire: none in minutes at 35 hubs, whose bound it is); the descent
+(:mod:`._count_descent`) then finds one with a few more groups, and the count stage states
+that count against the bound (``feasible``, with its gap) rather than giving no plan. The parts
+share the level's deadline as before, so time a stage leaves passes on to the next count and the
+next part.
 
 The fewest count over a footprint is the sum of its parts' (the parts cannot share a group).
 """
@@ -18,8 +22,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import time
 from collections.abc import Callable
 
+from ._count_descent import descend, fewest_greedy
 from ._instance import Instance, Part
 from ._run import Deadline
 from .certificate import Certificate, Stage, relative_gap, weakest
@@ -28,7 +34,10 @@ from .rules import SolveOptions
 
 log = logging.getLogger(__name__)
 
-SolvePart = Callable[[Instance, Part], PartResult]
+SolvePart = Callable[[Instance, Part, Deadline], PartResult]
+
+FIRST_SHARE = 0.6  # of the time left: the engine at the least count not yet proven impossible
+DESCENT_SHARE = 0.5  # of the time left after it without a plan: closing bases (the rest: travel)
 
 
 def count_words(inst: Instance) -> str:
@@ -153,6 +162,13 @@ def solve_fewest(
 ) -> PartResult:
     """Solve a part for the fewest groups, then the least travel with that count.
 
+    Counts from the least the patients allow are tried in turn, each with FIRST_SHARE of the
+    time left, until one is not proven impossible. A plan found there is solved again with the
+    rest of the time, starting from it. Without one, the descent (:mod:`._count_descent`) closes
+    bases of the greedy plan down towards that count with DESCENT_SHARE of the time left, and
+    the travel is solved at the count it reached, starting from its plan: the count stage then
+    states the plan's count against the proven bound.
+
     Parameters
     ----------
     inst, part
@@ -162,7 +178,7 @@ def solve_fewest(
     deadline
         The part's wall-clock budget, shared by every count tried.
     solve
-        Solves the part with a fixed count (the engine chosen for it).
+        Solves the part with a fixed count (the engine chosen for it) within a deadline.
 
     Returns
     -------
@@ -173,28 +189,67 @@ def solve_fewest(
     bound, most = least_count(inst, part)
     result: PartResult | None = None
     for k in range(bound, most + 1):
-        if result is not None and deadline.remaining() <= 0:  # time ran out: nothing proven
-            cert = dataclasses.replace(
-                result.certificate,
-                status="no_solution",
-                objective=None,
-                bound=None,
-                gap=None,
-                ended_by="time_limit",
-            )
-            result = PartResult(base_of=None, certificate=cert)
+        if result is not None and deadline.remaining() <= 0:
             break
-        result = solve(inst, dataclasses.replace(part, count=k))
+        result = solve(inst, dataclasses.replace(part, count=k), _share(deadline, FIRST_SHARE))
         log.info("%s: %d %ss: %s", inst.level, k, inst.group, result.certificate.status)
         if result.certificate.status != "infeasible":
             break
         bound = k + 1  # proven: no plan with k groups
     assert result is not None
-    cert = result.certificate
-    if cert.status == "infeasible":
+    if result.certificate.status == "infeasible" and bound > most:
         return result  # every count proven impossible
+    if result.base_of is not None:
+        if result.certificate.ended_by != "proof" and deadline.remaining() > 0:
+            start = dataclasses.replace(part, count=bound, start=result.base_of)
+            result = _better(result, solve(inst, start, _share(deadline, 1.0)))
+    elif deadline.remaining() > 0:
+        found = _descended(inst, part, bound=bound, options=options, deadline=deadline, solve=solve)
+        result = result if found is None or found.base_of is None else found
+    cert = result.certificate
+    if cert.status == "infeasible":  # time ran out before the next count was tried
+        cert = dataclasses.replace(
+            cert, status="no_solution", objective=None, bound=None, gap=None, ended_by="time_limit"
+        )
+        return PartResult(base_of=None, certificate=cert)
     groups = None if result.base_of is None else len(set(result.base_of.tolist()))
     later = cert.stages or (travel_stage(cert),)  # a reference's stages come after the count
     stages = (counted_stage(inst, groups=groups, bound=bound), *later)
     cert = dataclasses.replace(cert, stages=stages, status=weakest([s.status for s in stages]))
     return PartResult(base_of=result.base_of, certificate=cert)
+
+
+def _share(deadline: Deadline, share: float) -> Deadline:
+    """A new deadline for a share of the time left (the engines time their steps from it)."""
+    return Deadline(share * deadline.remaining())
+
+
+def _better(first: PartResult, second: PartResult) -> PartResult:
+    """The second solve of the same count, unless it ended with a costlier plan (or none)."""
+    a, b = first.certificate.objective, second.certificate.objective
+    if second.base_of is None or (a is not None and b is not None and b > a + 1e-9):
+        return first
+    return second
+
+
+def _descended(
+    inst: Instance,
+    part: Part,
+    *,
+    bound: int,
+    options: SolveOptions,
+    deadline: Deadline,
+    solve: SolvePart,
+) -> PartResult | None:
+    """The travel solved at the count the descent reaches from the greedy plan (None without
+    a greedy plan)."""
+    plan = fewest_greedy(inst, part, least=bound)
+    if plan is None:
+        return None
+    until = time.perf_counter() + DESCENT_SHARE * deadline.remaining()
+    plan = descend(inst, part, plan, count=bound, options=options, until=until)
+    groups = len(set(plan.tolist()))
+    log.info(
+        "%s: no plan found with %d %ss; %d by closing bases", inst.level, bound, inst.group, groups
+    )
+    return solve(inst, dataclasses.replace(part, count=groups, start=plan), _share(deadline, 1.0))

@@ -4,8 +4,9 @@ A column is a base j and the set S of items it serves (j in S, every item within
 j, weight of S within [L, U]); its cost is ``sum_{i in S} c_ij``. The master problem chooses
 columns covering every item exactly once (and, with a fixed count, exactly p columns).
 
-1. **Initial columns**: for every base its nearest items up to the floor, and the groups of a
-   greedy plan (:mod:`mcp_geo.solvers._greedy`); artificial columns (cost M) keep the first master feasible.
+1. **Initial columns**: for every base its nearest items up to the floor, and the groups of the
+   part's start, else of a greedy plan (:mod:`mcp_geo.solvers._greedy`); artificial columns
+   (cost M) keep the first master feasible.
 2. **Column generation** (:mod:`.generation`, :mod:`.master`): the restricted master LP is solved with HiGHS
    (``highspy``, warm started as columns are added) for its duals. Pricing is one knapsack per
    base (:mod:`.pricing`): first a cheap rounding of its LP relaxation; when that finds no
@@ -128,12 +129,12 @@ def solve_columns(
     s = _Search(inst, part, options=options, deadline=deadline)
     greedy = s.seed()
     generation = ColumnGeneration(s.master, s.pr, add=s.add, count=s.count, deadline=deadline)
-    gen = generation.run(budget=CG_SHARE * deadline.remaining())
+    gen = generation.run(budget=deadline.elapsed() + CG_SHARE * deadline.remaining())
     s.log_generation(gen)
     s.size = ModelSize(columns_generated=len(s.pool), cuts=len(s.master.cuts), parts=0)
     if gen.best_pi is None:  # not even one pricing round: the plain compact model
         result, _, _ = solve_compact(
-            inst, part, options=options, deadline=deadline, engine="columns"
+            inst, part, options=options, deadline=deadline, start=part.start, engine="columns"
         )
         return result
     s.rc = ReducedCosts(s.pr, s.master.cuts, gen=gen, count=s.count, deadline=deadline)
@@ -192,11 +193,16 @@ class _Search:
         return len(fresh)
 
     def seed(self) -> NDArray[np.int64] | None:
-        """Step 1: the initial columns and the greedy plan's (its local bases, or None)."""
+        """Step 1: the initial columns and the part's start's, else the greedy plan's (its local
+        bases, or None)."""
         inst, part, pr = self.inst, self.part, self.pr
         self.add(pr.initial_columns())
-        allowed = inst.allowed[np.ix_(part.items, part.items)]
-        greedy = greedy_plan(pr.w, pr.cost, allowed, lo=pr.lo, hi=pr.hi, count=self.count)
+        greedy: NDArray[np.int64] | None
+        if part.start is not None:
+            greedy = np.array([self.pos_of[int(g)] for g in part.start])
+        else:
+            allowed = inst.allowed[np.ix_(part.items, part.items)]
+            greedy = greedy_plan(pr.w, pr.cost, allowed, lo=pr.lo, hi=pr.hi, count=self.count)
         if greedy is not None:
             self.add(columns_of(greedy))
         return greedy

@@ -1,0 +1,255 @@
+"""Fewer groups by closing bases, and the fewest count when the engines find no plan at it."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from mcp_geo.practices import open_data, select_footprint
+from mcp_geo.solvers._compact import CompactEngine, plan_cost
+from mcp_geo.solvers._count_descent import descend, fewest_greedy
+from mcp_geo.solvers._greedy import greedy_plan
+from mcp_geo.solvers._instance import Instance, Part, prepare
+from mcp_geo.solvers._run import Deadline
+from mcp_geo.solvers._stages import least_count, solve_fewest
+from mcp_geo.solvers.certificate import Certificate
+from mcp_geo.solvers.columns import ColumnsEngine
+from mcp_geo.solvers.columns.driver import solve_columns
+from mcp_geo.solvers.engine import PartResult
+from mcp_geo.solvers.hubs import hub_instance
+from mcp_geo.solvers.rules import HubRule, SolveOptions
+
+from ._helpers import scattered_instance
+
+OPTIONS = SolveOptions(threads=1, gap=0.0)
+
+
+def _assert_valid(inst: Instance, part: Part, plan: NDArray[np.int64]) -> int:
+    """Every item in one group whose base is one of its items (its own base), within reach of
+    it, every group within the part's window; returns the number of groups."""
+    assert len(plan) == len(part.items)
+    bases = sorted(set(plan.tolist()))
+    for b in bases:
+        members = part.items[plan == b]
+        assert b in members.tolist()
+        assert plan[part.items.tolist().index(b)] == b
+        assert part.lo <= inst.weights[members].sum() <= part.ceiling(inst)
+        assert inst.allowed[members, b].all()
+    return len(bases)
+
+
+def _line() -> tuple[Instance, Part]:
+    """Six practices of 20 patients on a road, two clusters 8 km apart; groups of 30-60 within
+    15 km::
+
+        A B C . . . . . . . . D E F
+        0 1 2                10 11 12   (km)
+
+    The fewest groups is 2 (120 patients, at most 60 each): ABC and DEF.
+    """
+    x = np.array([0.0, 1.0, 2.0, 10.0, 11.0, 12.0])
+    inst = Instance(
+        codes=tuple("ABCDEF"),
+        weights=np.full(6, 20, dtype=np.int64),
+        km=np.abs(x[:, None] - x[None, :]),
+        lo=30,
+        hi=60,
+        max_km=15.0,
+        count=None,
+        objective="weighted",
+        strict=False,
+    )
+    return inst, Part(items=np.arange(6, dtype=np.int64), lo=30)
+
+
+def test_descent_closes_bases_down_to_the_count() -> None:
+    """From three groups of two (AB, CD, EF), one closure makes two full groups, ABC and DEF,
+    each based at its middle practice (the least travel with those bases open)."""
+    inst, part = _line()
+    three = np.array([0, 0, 2, 2, 4, 4])
+    plan = descend(inst, part, three, count=2, options=OPTIONS, until=time.perf_counter() + 30)
+    assert _assert_valid(inst, part, plan) == 2
+    groups = {tuple(part.items[plan == b].tolist()) for b in set(plan.tolist())}
+    assert groups == {(0, 1, 2), (3, 4, 5)}
+
+
+def test_descent_stops_where_no_closure_is_possible() -> None:
+    """Two groups of 60 cannot become one (120 > 60): the plan comes back unchanged, at once."""
+    inst, part = _line()
+    two = np.array([1, 1, 1, 4, 4, 4])
+    t0 = time.perf_counter()
+    plan = descend(inst, part, two, count=1, options=OPTIONS, until=time.perf_counter() + 30)
+    assert plan.tolist() == two.tolist()
+    assert time.perf_counter() - t0 < 5
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_descent_keeps_every_rule_on_random_parts(seed: int) -> None:
+    """Scattered parts of 24 items: from the greedy plan with its count free, every closure
+    keeps every group within the window and its base's reach, and the count only goes down,
+    never below the least the weights allow."""
+    inst, part = scattered_instance(24, seed)
+    items = part.items
+    local = greedy_plan(
+        inst.weights,
+        inst.cost,
+        inst.allowed,
+        lo=part.lo,
+        hi=inst.hi,
+    )
+    assert local is not None
+    start = items[local]
+    least = least_count(inst, part)[0]
+    plan = descend(inst, part, start, count=least, options=OPTIONS, until=time.perf_counter() + 20)
+    groups = _assert_valid(inst, part, plan)
+    assert least <= groups <= len(set(start.tolist()))
+
+
+def test_fewest_greedy_is_the_least_count_the_greedy_rules_make() -> None:
+    """Staffs and Shropshire's part (190 practices): the greedy plan with a free count has 48
+    groups, the fewest the greedy rules make at a fixed count is far fewer; no count between
+    the bound and it gives a greedy plan."""
+    frame = select_footprint(open_data(), "staffs-shropshire").practices
+    inst, _ = hub_instance(frame, rule=HubRule(), travel=None)
+    part = max(prepare(inst).parts, key=lambda p: len(p.items))
+    least = least_count(inst, part)[0]
+    plan = fewest_greedy(inst, part, least=least)
+    assert plan is not None
+    groups = _assert_valid(inst, part, plan)
+    items = part.items
+    args = (
+        inst.weights[items],
+        inst.cost[np.ix_(items, items)],
+        inst.allowed[np.ix_(items, items)],
+    )
+    free = greedy_plan(*args, lo=part.lo, hi=inst.hi)
+    assert free is not None
+    assert groups < len(set(free.tolist()))
+    for k in range(least, groups):
+        assert greedy_plan(*args, lo=part.lo, hi=inst.hi, count=k) is None
+
+
+def _no_plan_at(count: int, engine: CompactEngine) -> object:
+    """A part solver that finds no plan at ``count`` from scratch (as the engines at the fewest
+    count of real footprints, out of time) and solves every other count, and that count from a
+    start, with ``engine``."""
+
+    def solve(inst: Instance, part: Part, deadline: Deadline) -> PartResult:
+        if part.count == count and part.start is None:
+            cert = Certificate(
+                engine="compact",
+                solver="highs",
+                solver_version="",
+                status="no_solution",
+                objective=None,
+                objective_name="patient-weighted km",
+                bound=None,
+                gap=None,
+                seconds=0.0,
+                ended_by="time_limit",
+            )
+            return PartResult(base_of=None, certificate=cert)
+        return engine.solve(inst, part, options=OPTIONS, deadline=deadline)
+
+    return solve
+
+
+def test_fewest_without_a_plan_at_the_bound_gives_the_descents_plan() -> None:
+    """Six practices: the fewest is 2; when no plan of 2 groups is found in time, the descent
+    (greedy plan -> closing bases) still gives a plan, and the count stage states its count
+    against the bound: here the descent reaches 2, so the count is proven; the travel stage
+    is the engine's proof at that count."""
+    inst, part = _line()
+    result = solve_fewest(
+        inst,
+        part,
+        options=OPTIONS,
+        deadline=Deadline(30),
+        solve=_no_plan_at(2, CompactEngine()),  # type: ignore[arg-type]
+    )
+    assert result.base_of is not None
+    assert _assert_valid(inst, part, result.base_of) == 2
+    count, travel = result.certificate.stages
+    assert (count.name, count.objective, count.bound, count.status) == ("hubs", 2.0, 2.0, "optimal")
+    assert travel.name == "travel"
+    assert travel.status == "optimal"
+    assert travel.objective == pytest.approx(plan_cost(inst, part.items, result.base_of))
+
+
+def test_fewest_states_a_larger_count_against_its_bound() -> None:
+    """Four practices 10 km apart, groups of 30-60 within 15 km of their base::
+
+        A(30) --- B(40) --- C(20) --- D(30)
+        0         10        20        30     (km)
+
+    120 patients allow 2 groups, but no two groups of 60 exist (A and D reach no common
+    base); 3 do (A, BC, D). When the engine finds no plan of 2 in time, the descent stops at 3
+    and the count stage states 3 against the bound of 2 (``feasible``), with a plan."""
+    x = np.array([0.0, 10.0, 20.0, 30.0])
+    inst = Instance(
+        codes=tuple("ABCD"),
+        weights=np.array([30, 40, 20, 30], dtype=np.int64),
+        km=np.abs(x[:, None] - x[None, :]),
+        lo=30,
+        hi=60,
+        max_km=15.0,
+        count=None,
+        objective="weighted",
+        strict=False,
+    )
+    part = Part(items=np.arange(4, dtype=np.int64), lo=30)
+    result = solve_fewest(
+        inst,
+        part,
+        options=OPTIONS,
+        deadline=Deadline(30),
+        solve=_no_plan_at(2, CompactEngine()),  # type: ignore[arg-type]
+    )
+    assert result.base_of is not None
+    assert _assert_valid(inst, part, result.base_of) == 3
+    count, travel = result.certificate.stages
+    assert (count.objective, count.bound, count.status) == (3.0, 2.0, "feasible")
+    assert count.gap == pytest.approx(1 / 3)
+    assert travel.status == "optimal"
+    assert result.certificate.status == "feasible"
+
+
+@pytest.mark.parametrize("engine", [CompactEngine(), ColumnsEngine()], ids=["compact", "columns"])
+def test_engines_start_from_the_parts_start(engine: CompactEngine) -> None:
+    """A fixed count where the greedy rules make no plan: with the descent's plan as the part's
+    start, both engines return a plan of that count no costlier than the start, even with no
+    time to search."""
+    inst, part = scattered_instance(30, 9)
+    least = least_count(inst, part)[0]
+    items = part.items
+    args = (inst.weights, inst.cost, inst.allowed)
+    free = greedy_plan(*args, lo=part.lo, hi=inst.hi)
+    assert free is not None
+    plan = descend(
+        inst, part, items[free], count=least, options=OPTIONS, until=time.perf_counter() + 20
+    )
+    count = len(set(plan.tolist()))
+    assert greedy_plan(*args, lo=part.lo, hi=inst.hi, count=count) is None
+    counted = dataclasses.replace(part, count=count, start=plan)
+    for seconds in (0.0, 10.0):
+        result = engine.solve(inst, counted, options=OPTIONS, deadline=Deadline(seconds))
+        assert result.base_of is not None
+        assert _assert_valid(inst, part, result.base_of) == count
+        assert plan_cost(inst, items, result.base_of) <= plan_cost(inst, items, plan) + 1e-6
+
+
+def test_columns_generate_columns_on_a_deadline_already_running() -> None:
+    """The columns engine given a deadline of which time has passed (a later count, or a second
+    solve of the fewest count) still generates columns for its share of what is left: a part
+    of 24 items proven with generated columns (before: the share was measured from the
+    deadline's start, no column was generated and the compact model solved it)."""
+    inst, part = scattered_instance(24, 0)
+    deadline = Deadline(130.0)
+    deadline.start -= 100.0  # 100 s passed: 30 s left
+    result = solve_columns(inst, part, options=OPTIONS, deadline=deadline)
+    assert result.certificate.status == "optimal"
+    assert result.certificate.model_size.columns_generated > 0
