@@ -6,14 +6,18 @@ compact model finds a plan in minutes. Plans with more groups are easy (the gree
 From such a plan the descent closes one base at a time: the compact model over the whole part
 with the bases restricted to the plan's own (:func:`mcp_geo.solvers._compact.solve_compact` with
 a ``bases`` mask; a few dozen base variables, so HiGHS solves it in about a second) and one group
-fewer, every item free to move to any open base within reach; it stops at the count asked for,
-when a closure finds no plan within :data:`CLOSE_SECONDS`, or when time is up. Every plan it
-returns keeps the rules (the model's own); its travel is whatever the closures left, so the
-caller solves the travel at the count reached, starting from it.
+fewer, every item free to move to any open base within reach. When a closure finds no plan
+within :data:`CLOSE_SECONDS`, the groups are re-planned at their count by neighbourhoods
+(:mod:`mcp_geo.solvers.columns.replan`, least travel, for :data:`RESHAPE_SECONDS`), which moves
+the bases, and the closure is tried once more. It stops at the count asked for, when that
+second try finds no plan either, or when time is up. Every plan it returns keeps the rules (the
+models' own); its travel is whatever the closures left, so the caller solves the travel at the
+count reached, starting from it.
 
-Measured (staffs-shropshire, 2 threads): the greedy plan's 48 groups -> 36 in 17 s (12 closures
-of 1.0-4.0 s); the closure to 35 found no plan in 10 s (nor with two more candidate bases per
-group in 30 s).
+Measured (staffs-shropshire's part of 190 practices, 2 threads): the greedy plan with the fewest
+groups (39) -> 37 in 8.5 s, where the next closure finds no plan; re-planned for 10 s, 37 -> 36
+(20-22 s in all). The closure to 35 (the bound: 34 is proven impossible) has found no plan in
+any run (10 s; 30 s with two more candidate bases per group).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ log = logging.getLogger(__name__)
 
 CLOSE_SECONDS = 5.0  # per closure, at most (they take 1-4 s when they succeed)
 CLOSE_GAP = 0.05  # a closure needs a plan, not the best one: the travel is solved afterwards
+RESHAPE_SECONDS = 10.0  # at most, re-planning the groups once a closure finds no plan
 
 
 def fewest_greedy(inst: Instance, part: Part, *, least: int) -> NDArray[np.int64] | None:
@@ -101,6 +106,7 @@ def descend(
     """
     groups = len(set(plan.tolist()))
     t0 = time.perf_counter()
+    reshaped = False
     while groups > count:
         left = until - time.perf_counter()
         if left <= 0.1:
@@ -115,9 +121,19 @@ def descend(
             gap=CLOSE_GAP,
             quiet=True,
         )
-        if result.base_of is None:
+        if result.base_of is not None:
+            plan, groups, reshaped = result.base_of, groups - 1, False
+        elif reshaped:
             break
-        plan, groups = result.base_of, groups - 1
+        else:  # other bases at this count, then one more closure
+            plan = _reshaped(
+                inst,
+                part,
+                plan,
+                options=options,
+                until=min(until, time.perf_counter() + RESHAPE_SECONDS),
+            )
+            reshaped = True
     log.info(
         "%s: closing bases: %d %ss in %.1fs",
         inst.level,
@@ -126,3 +142,17 @@ def descend(
         time.perf_counter() - t0,
     )
     return plan
+
+
+def _reshaped(
+    inst: Instance, part: Part, plan: NDArray[np.int64], *, options: SolveOptions, until: float
+) -> NDArray[np.int64]:
+    """The plan with its neighbourhoods of groups re-planned at the same count (least travel:
+    :mod:`mcp_geo.solvers.columns.replan`), which moves bases where the closures need them."""
+    from .columns.replan import replan  # (the columns engine imports this module)
+
+    position = {int(g): k for k, g in enumerate(part.items)}
+    local = np.array([position[int(g)] for g in plan])
+    counted = dataclasses.replace(part, count=len(set(plan.tolist())))
+    moved, _ = replan(inst, counted, local, options=options, until=until)
+    return part.items[moved]

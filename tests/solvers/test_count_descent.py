@@ -18,7 +18,7 @@ from mcp_geo.solvers._run import Deadline
 from mcp_geo.solvers._stages import least_count, solve_fewest
 from mcp_geo.solvers.certificate import Certificate
 from mcp_geo.solvers.columns import ColumnsEngine
-from mcp_geo.solvers.columns.driver import solve_columns
+from mcp_geo.solvers.columns.driver import _Search, solve_columns
 from mcp_geo.solvers.engine import PartResult
 from mcp_geo.solvers.hubs import hub_instance
 from mcp_geo.solvers.rules import HubRule, SolveOptions
@@ -253,3 +253,18 @@ def test_columns_generate_columns_on_a_deadline_already_running() -> None:
     result = solve_columns(inst, part, options=OPTIONS, deadline=deadline)
     assert result.certificate.status == "optimal"
     assert result.certificate.model_size.columns_generated > 0
+
+
+def test_columns_first_plan_at_a_fixed_count_the_greedy_rules_miss() -> None:
+    """With a fixed count the greedy rules cannot make (5 groups of 30 items here), the columns
+    engine's first plan comes from closing bases, before column generation: exactly 5 groups,
+    every rule kept (before: no first plan, and bin completion later)."""
+    inst, part = scattered_instance(30, 9)
+    counted = dataclasses.replace(part, count=5)
+    assert (
+        greedy_plan(inst.weights, inst.cost, inst.allowed, lo=part.lo, hi=inst.hi, count=5) is None
+    )
+    search = _Search(inst, counted, options=OPTIONS, deadline=Deadline(30))
+    first = search.seed()
+    assert first is not None
+    assert _assert_valid(inst, part, part.items[first]) == 5

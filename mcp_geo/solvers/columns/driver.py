@@ -69,6 +69,7 @@ from numpy.typing import NDArray
 
 from mcp_geo.solvers import progress
 from mcp_geo.solvers._compact import objective_name, solve_compact
+from mcp_geo.solvers._count_descent import descend, fewest_greedy
 from mcp_geo.solvers._greedy import greedy_plan
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import Deadline, cbc_version, highs_version, threads_for
@@ -93,6 +94,8 @@ CG_SHARE = 0.4  # of the time: column generation and its cuts (a valid bound whe
 REGROUP_SHARE = 0.15  # of the time left: regrouping its plan (see :mod:`.regroup`)
 COUNT_REGROUP_SHARE = 0.5  # the same with a fixed count and no greedy plan (nearly full groups:
 # the listing's MIP finds no plan without a good start, and the regrouping makes one)
+COUNT_DESCENT_SHARE = 0.5  # of the time, at most, with a fixed count and no greedy plan: closing
+# bases, first (staffs-shropshire at 36 part hubs: no plan from completion, dive or MIP in 60 s)
 BRANCH_MAX_GAP = 0.02  # branch-and-price closes gaps up to this (measured: not 3% on 141 items)
 BRANCH_MAX_ITEMS = 120  # and parts up to this size (190 items, 1% gap: not closed in 60 s)
 BRANCH_SHARE = 0.5  # of the time left; the shrunken compact model gets the rest if needed
@@ -193,8 +196,8 @@ class _Search:
         return len(fresh)
 
     def seed(self) -> NDArray[np.int64] | None:
-        """Step 1: the initial columns and the part's start's, else the greedy plan's (its local
-        bases, or None)."""
+        """Step 1: the initial columns and the part's start's, else the greedy plan's, else
+        (a fixed count) the plan of closing bases (its local bases, or None)."""
         inst, part, pr = self.inst, self.part, self.pr
         self.add(pr.initial_columns())
         greedy: NDArray[np.int64] | None
@@ -203,6 +206,8 @@ class _Search:
         else:
             allowed = inst.allowed[np.ix_(part.items, part.items)]
             greedy = greedy_plan(pr.w, pr.cost, allowed, lo=pr.lo, hi=pr.hi, count=self.count)
+            if greedy is None:
+                greedy = self._closed_bases()
         if greedy is not None:
             self.add(columns_of(greedy))
         return greedy
@@ -263,6 +268,25 @@ class _Search:
             self.dived = True
         log.info("columns: bound %.1f, incumbent %.1f", self.bound, self.inc_cost)
         progress.report("first plan", best=self.inc_cost, bound=self.bound, deadline=self.deadline)
+
+    def _closed_bases(self) -> NDArray[np.int64] | None:
+        """With a fixed count and no greedy plan: the greedy plan with the fewest groups, its
+        bases closed one at a time down to the count (:mod:`mcp_geo.solvers._count_descent`),
+        with at most COUNT_DESCENT_SHARE of the time left (local bases; None when it stops
+        short of the count). Not with ``fewest``: its count stage closes bases itself, and
+        keeps a plan of any count it reaches."""
+        if self.count is None or self.inst.count == "fewest":
+            return None
+        start = fewest_greedy(self.inst, self.part, least=self.count)
+        if start is None:
+            return None
+        until = time.perf_counter() + COUNT_DESCENT_SHARE * self.deadline.remaining()
+        plan = descend(
+            self.inst, self.part, start, count=self.count, options=self.options, until=until
+        )
+        if len(set(plan.tolist())) != self.count:
+            return None
+        return np.array([self.pos_of[int(g)] for g in plan])
 
     def _near(self) -> bool:
         """Whether the incumbent is within DIVE_FIRST_GAP of the bound."""
