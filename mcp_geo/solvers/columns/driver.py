@@ -33,7 +33,9 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    hubs re-planned by the compact model (:mod:`.replan`); when step 6 does not
    close the gap, price-and-dive and the master MIP over the generated columns. A part with no
    greedy plan whose converged LP needs its artificial columns goes to the compact model (7c).
-   With a fixed count and no plan yet, bin completion guided by the master LP (:mod:`.completion`, a
+   With a fixed count the greedy rules miss, first the greedy plan with the fewest groups, its
+   bases closed down to the count (:mod:`mcp_geo.solvers._count_descent`, before step 2); with
+   no plan yet, bin completion guided by the master LP (:mod:`.completion`, a
    portfolio of searches) instead, its plan regrouped exactly two to five groups at a time
    (:mod:`.regroup`, with :data:`COUNT_REGROUP_SHARE` of the time left): at the fewest count
    the groups are nearly full and the others find none.
