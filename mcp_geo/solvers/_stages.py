@@ -28,7 +28,7 @@ from collections.abc import Callable
 from ._count_descent import descend, fewest_greedy
 from ._instance import Instance, Part
 from ._run import Deadline
-from .certificate import Certificate, Stage, relative_gap, weakest
+from .certificate import Certificate, Stage, relative_gap, weakest, within_gap
 from .engine import PartResult
 from .rules import SolveOptions
 
@@ -202,7 +202,7 @@ def solve_fewest(
     if result.base_of is not None:
         if result.certificate.ended_by != "proof" and deadline.remaining() > 0:
             start = dataclasses.replace(part, count=bound, start=result.base_of)
-            result = _better(result, solve(inst, start, _share(deadline, 1.0)))
+            result = _better(result, solve(inst, start, _share(deadline, 1.0)), gap=options.gap)
     elif deadline.remaining() > 0:
         found = _descended(inst, part, bound=bound, options=options, deadline=deadline, solve=solve)
         result = result if found is None or found.base_of is None else found
@@ -224,12 +224,39 @@ def _share(deadline: Deadline, share: float) -> Deadline:
     return Deadline(share * deadline.remaining())
 
 
-def _better(first: PartResult, second: PartResult) -> PartResult:
-    """The second solve of the same count, unless it ended with a costlier plan (or none)."""
-    a, b = first.certificate.objective, second.certificate.objective
-    if second.base_of is None or (a is not None and b is not None and b > a + 1e-9):
+def _better(first: PartResult, second: PartResult, *, gap: float) -> PartResult:
+    """The second solve of the same count, unless it ended with a costlier plan (or none), with
+    the first's bound when that is higher (both hold for the same count).
+
+    Parameters
+    ----------
+    first, second
+        The two solves' results.
+    gap
+        The gap tolerance (the status when the bound carried over closes the gap).
+
+    Returns
+    -------
+    PartResult
+        The better plan with the best bound known.
+    """
+    a, b = first.certificate, second.certificate
+    if second.base_of is None or b.objective is None:
         return first
-    return second
+    if a.objective is not None and b.objective > a.objective + 1e-9:
+        return first
+    if b.stages or a.bound is None or (b.bound is not None and b.bound >= a.bound):
+        return second
+    closed = relative_gap(b.objective, a.bound)
+    proven = within_gap(closed, gap)
+    cert = dataclasses.replace(
+        b,
+        bound=a.bound,
+        gap=closed,
+        status="optimal" if proven else b.status,
+        ended_by="proof" if proven else b.ended_by,
+    )
+    return PartResult(base_of=second.base_of, certificate=cert)
 
 
 def _descended(

@@ -15,8 +15,8 @@ from mcp_geo.solvers._count_descent import descend, fewest_greedy
 from mcp_geo.solvers._greedy import greedy_plan
 from mcp_geo.solvers._instance import Instance, Part, prepare
 from mcp_geo.solvers._run import Deadline
-from mcp_geo.solvers._stages import least_count, solve_fewest
-from mcp_geo.solvers.certificate import Certificate
+from mcp_geo.solvers._stages import _better, least_count, solve_fewest
+from mcp_geo.solvers.certificate import Certificate, relative_gap
 from mcp_geo.solvers.columns import ColumnsEngine
 from mcp_geo.solvers.columns.driver import _Search, solve_columns
 from mcp_geo.solvers.engine import PartResult
@@ -268,3 +268,36 @@ def test_columns_first_plan_at_a_fixed_count_the_greedy_rules_miss() -> None:
     first = search.seed()
     assert first is not None
     assert _assert_valid(inst, part, part.items[first]) == 5
+
+
+def _cert(objective: float, bound: float) -> Certificate:
+    return Certificate(
+        engine="columns",
+        solver="highs",
+        solver_version="",
+        status="feasible",
+        objective=objective,
+        objective_name="patient-weighted km",
+        bound=bound,
+        gap=relative_gap(objective, bound),
+        seconds=1.0,
+        ended_by="time_limit",
+    )
+
+
+def test_a_second_solve_keeps_the_better_plan_and_the_higher_bound() -> None:
+    """The fewest count solved again from its plan: its cheaper plan is kept with the first
+    solve's higher bound (both bound the same count), which here closes a 5% gap; a costlier
+    second plan is not kept."""
+    plan = np.zeros(3, dtype=np.int64)
+    first = PartResult(base_of=plan, certificate=_cert(110.0, 100.0))
+    second = PartResult(base_of=plan + 1, certificate=_cert(105.0, 90.0))
+    kept = _better(first, second, gap=0.05)
+    assert kept.base_of is second.base_of
+    cert = kept.certificate
+    assert (cert.objective, cert.bound) == (105.0, 100.0)
+    assert cert.gap == pytest.approx(5 / 105)
+    assert (cert.status, cert.ended_by) == ("optimal", "proof")
+    assert _better(first, second, gap=0.01).certificate.status == "feasible"
+    costlier = PartResult(base_of=plan + 1, certificate=_cert(120.0, 105.0))
+    assert _better(first, costlier, gap=0.05) is first
