@@ -8,7 +8,7 @@ with the bases restricted to the plan's own (:func:`mcp_geo.solvers._compact.sol
 a ``bases`` mask; a few dozen base variables, so HiGHS solves it in about a second) and one group
 fewer, every item free to move to any open base within reach. When a closure finds no plan
 within :data:`CLOSE_SECONDS`, the groups are re-planned at their count by neighbourhoods
-(:mod:`mcp_geo.solvers.columns.replan`, least travel, for :data:`RESHAPE_SECONDS`), which moves
+(:mod:`._replan`, least travel, for :data:`RESHAPE_SECONDS`), which moves
 the bases, and the closure is tried once more. It stops at the count asked for, when that
 second try finds no plan either, or when time is up. Every plan it returns keeps the rules (the
 models' own); its travel is whatever the closures left, so the caller solves the travel at the
@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 from ._compact import solve_compact
 from ._greedy import greedy_plan
 from ._instance import Instance, Part
+from ._replan import replan
 from ._run import Deadline
 from .rules import SolveOptions
 
@@ -148,9 +149,7 @@ def _reshaped(
     inst: Instance, part: Part, plan: NDArray[np.int64], *, options: SolveOptions, until: float
 ) -> NDArray[np.int64]:
     """The plan with its neighbourhoods of groups re-planned at the same count (least travel:
-    :mod:`mcp_geo.solvers.columns.replan`), which moves bases where the closures need them."""
-    from .columns.replan import replan  # (the columns engine imports this module)
-
+    :mod:`._replan`), which moves bases where the closures need them."""
     position = {int(g): k for k, g in enumerate(part.items)}
     local = np.array([position[int(g)] for g in plan])
     counted = dataclasses.replace(part, count=len(set(plan.tolist())))

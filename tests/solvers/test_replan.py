@@ -1,4 +1,4 @@
-"""Re-planning neighbourhoods of hubs with the compact model (columns/replan.py)."""
+"""Re-planning neighbourhoods of hubs with the compact model (solvers/_replan.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from mcp_geo.solvers import _replan as replan_module
 from mcp_geo.solvers._compact import plan_cost, solve_compact
 from mcp_geo.solvers._greedy import greedy_plan
 from mcp_geo.solvers._instance import Instance, Part
+from mcp_geo.solvers._replan import replan
 from mcp_geo.solvers._run import Deadline
-from mcp_geo.solvers.columns import replan as replan_module
-from mcp_geo.solvers.columns.replan import replan
 from mcp_geo.solvers.rules import SolveOptions
 
 from ._helpers import scattered_instance

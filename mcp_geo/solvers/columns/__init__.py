@@ -10,7 +10,6 @@ module each:
   respects them;
 - :mod:`.incumbent`: plans (greedy, price-and-dive, the master MIP over the columns, local search);
 - :mod:`.support`: a plan of a large part from the compact model over the master LP's support;
-- :mod:`.replan`: neighbourhoods of a large part's hubs re-planned by the compact model;
 - :mod:`.completion` and :mod:`.regroup`: plans for a fixed count with nearly full groups (bin
   completion guided by the LP) and a few neighbouring groups regrouped exactly (any count);
 - :mod:`.enumeration`: reduced-cost fixing and the listing of every column that can beat a target;

@@ -30,7 +30,7 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
 5. **Incumbents** (:mod:`.incumbent`): the greedy plan, polished by local search; on a large
    part far from the bound, or without a greedy plan (free count), the compact model over the
    master LP's support (:mod:`.support`), regrouped (:mod:`.regroup`), its neighbourhoods of
-   hubs re-planned by the compact model (:mod:`.replan`); when step 6 does not
+   hubs re-planned by the compact model (:mod:`mcp_geo.solvers._replan`); when step 6 does not
    close the gap, price-and-dive and the master MIP over the generated columns. A part with no
    greedy plan whose converged LP needs its artificial columns goes to the compact model (7c).
    With a fixed count the greedy rules miss, first the greedy plan with the fewest groups, its
@@ -74,6 +74,7 @@ from mcp_geo.solvers._compact import objective_name, solve_compact
 from mcp_geo.solvers._count_descent import descend, fewest_greedy
 from mcp_geo.solvers._greedy import greedy_plan
 from mcp_geo.solvers._instance import Instance, Part
+from mcp_geo.solvers._replan import GROUPS, replan
 from mcp_geo.solvers._run import Deadline, cbc_version, highs_version, threads_for
 from mcp_geo.solvers.certificate import Certificate, ModelSize, Status, relative_gap, within_gap
 from mcp_geo.solvers.engine import PartResult
@@ -87,7 +88,6 @@ from .listing import close_by_listing, columns_of
 from .master import Master
 from .plans import LARGE_PART, best_polished, lp_hints, more_plans
 from .pricing import Pricer
-from .replan import GROUPS, replan
 from .support import support_plan
 
 log = logging.getLogger(__name__)
@@ -392,8 +392,8 @@ class _Search:
 
     def _replan(self) -> None:
         """On a large part (more than LARGE_PART items), a plan not within the gap of the
-        bound: re-plan neighbourhoods of its groups (:mod:`.replan`) for REPLAN_SHARE of the time
-        left (the listing's MIP starts from the better plan). Not on smaller parts: Birmingham's
+        bound: re-plan neighbourhoods of its groups (:mod:`mcp_geo.solvers._replan`) for
+        REPLAN_SHARE of the time left (the listing's MIP starts from the better plan). Not on smaller parts: Birmingham's
         Sub-ICBs 72Q and 91Q (191 and 177 items) were proven within the gap in 12.5 and 10.1 s
         without it, 24.8 and 21.0 s with it (120 s limit, one thread)."""
         if self.inc_base is None or REPLAN_SHARE <= 0 or self.n <= LARGE_PART:

@@ -1,10 +1,10 @@
 """Re-planning neighbourhoods of hubs with the compact model: a large-neighbourhood search.
 
-:mod:`.regroup` re-splits two to five neighbouring groups exactly by listing every valid group
-of their items, which stops at about 30 items; on the large dense parts (London, Birmingham)
-plans it cannot improve are still 1-2% above the bound. Here the items of a group and its
-:data:`GROUPS` - 1 nearest groups (by the distance between bases) are planned anew by the
-compact model (:mod:`mcp_geo.solvers._compact`: any bases among them, any number of groups, or
+:mod:`.columns.regroup` re-splits two to five neighbouring groups exactly by listing every
+valid group of their items, which stops at about 30 items; on the large dense parts (London,
+Birmingham) plans it cannot improve are still 1-2% above the bound. Here the items of a group
+and its :data:`GROUPS` - 1 nearest groups (by the distance between bases) are planned anew by
+the compact model (:mod:`mcp_geo.solvers._compact`: any bases among them, any number of groups, or
 the same number with a fixed count), warm-started with the plan's own groups, within
 :data:`SECONDS` each: the matheuristic of Stefanello, Cordeau-Jordan and Mueller (2015) for the
 capacitated p-median problem, with HiGHS for the sub-problems. A neighbourhood is replaced when
@@ -12,12 +12,14 @@ its new plan costs less; passes over the groups (in the order of their bases) re
 changes nothing or the time given runs out. Every plan stays feasible: incumbents only.
 
 The columns engine runs it on a large part's plan (more than 200 items) from the LP's support,
-for :data:`.driver.REPLAN_SHARE` of the time left, before the listing. Measured
+for :data:`.columns.driver.REPLAN_SHARE` of the time left, before the listing. Measured
 (``benchmarks/solver_parts.py --parts replan``, 60 s, gap 0.5%, 2 threads, load 1.1-1.5, each
 figure one run): North West London (QRV) 1.286% with it against 1.413% without, Greater
 Manchester (QOP) within the gap either way (0.447% in 47.5 s against 0.408% in 46.6 s); with a
 quarter of the time instead of a tenth, Greater Manchester ended at 0.553%, its listing's MIP
-short of time. Smaller parts are better served by their listing (see the driver).
+short of time. Smaller parts are better served by their listing (see the driver). Closing
+bases (:mod:`._count_descent`) runs it at a fixed count, to move the bases when a closure
+finds no plan.
 """
 
 from __future__ import annotations
@@ -29,10 +31,10 @@ import time
 import numpy as np
 from numpy.typing import NDArray
 
-from mcp_geo.solvers._compact import plan_cost, solve_compact
-from mcp_geo.solvers._instance import Instance, Part
-from mcp_geo.solvers._run import Deadline
-from mcp_geo.solvers.rules import SolveOptions
+from ._compact import plan_cost, solve_compact
+from ._instance import Instance, Part
+from ._run import Deadline
+from .rules import SolveOptions
 
 log = logging.getLogger(__name__)
 
@@ -106,5 +108,5 @@ def replan(
                 plan[local] = [position[int(g)] for g in result.base_of]
                 changed = True
     after = plan_cost(inst, items, items[plan])
-    log.info("columns: re-planned neighbourhoods: %.1f -> %.1f", before, after)
+    log.info("re-planned neighbourhoods: %.1f -> %.1f", before, after)
     return plan, after
