@@ -158,6 +158,7 @@ def solve_part(
             options=options,
             deadline=deadline,
             solve=lambda i, p, d: solve_part(i, p, options=options, deadline=d),
+            solve_free=lambda i, p, d: ENGINES[engine].solve(i, p, options=options, deadline=d),
         )
     if inst.reference is not None:
         return _from_reference(inst, part, engine=engine, options=options, deadline=deadline)

@@ -38,6 +38,8 @@ SolvePart = Callable[[Instance, Part, Deadline], PartResult]
 
 FIRST_SHARE = 0.6  # of the time left: the engine at the least count not yet proven impossible
 DESCENT_SHARE = 0.5  # of the time left after it without a plan: closing bases (the rest: travel)
+FREE_SHARE = 0.3  # of that time, at most, for the engine's plan with its count free, when the
+# greedy rules get stuck (the descent's start; the engine stops within the gap, often sooner)
 
 
 def count_words(inst: Instance) -> str:
@@ -159,13 +161,15 @@ def solve_fewest(
     options: SolveOptions,
     deadline: Deadline,
     solve: SolvePart,
+    solve_free: SolvePart,
 ) -> PartResult:
     """Solve a part for the fewest groups, then the least travel with that count.
 
     Counts from the least the patients allow are tried in turn, each with FIRST_SHARE of the
     time left, until one is not proven impossible. A plan found there is solved again with the
     rest of the time, starting from it. Without one, the descent (:mod:`._count_descent`) closes
-    bases of the greedy plan down towards that count with DESCENT_SHARE of the time left, and
+    bases of the greedy plan (else of the engine's plan with the count free, in FREE_SHARE of
+    the time left) down towards that count with DESCENT_SHARE of the time left, and
     the travel is solved at the count it reached, starting from its plan: the count stage then
     states the plan's count against the proven bound.
 
@@ -179,6 +183,9 @@ def solve_fewest(
         The part's wall-clock budget, shared by every count tried.
     solve
         Solves the part with a fixed count (the engine chosen for it) within a deadline.
+    solve_free
+        Solves the part with its count free (the engine): the descent's start when the greedy
+        rules get stuck at every count.
 
     Returns
     -------
@@ -204,7 +211,15 @@ def solve_fewest(
             start = dataclasses.replace(part, count=bound, start=result.base_of)
             result = _better(result, solve(inst, start, _share(deadline, 1.0)), gap=options.gap)
     elif deadline.remaining() > 0:
-        found = _descended(inst, part, bound=bound, options=options, deadline=deadline, solve=solve)
+        found = _descended(
+            inst,
+            part,
+            bound=bound,
+            options=options,
+            deadline=deadline,
+            solve=solve,
+            solve_free=solve_free,
+        )
         result = result if found is None or found.base_of is None else found
     cert = result.certificate
     if cert.status == "infeasible":  # time ran out before the next count was tried
@@ -267,12 +282,15 @@ def _descended(
     options: SolveOptions,
     deadline: Deadline,
     solve: SolvePart,
+    solve_free: SolvePart,
 ) -> PartResult | None:
-    """The travel solved at the count the descent reaches from the greedy plan (None without
-    a greedy plan)."""
+    """The travel solved at the count the descent reaches from the greedy plan with the fewest
+    groups, else from the engine's plan with the count free (None without either)."""
     plan = fewest_greedy(inst, part, least=bound)
-    if plan is None:
-        return None
+    if plan is None:  # the greedy rules get stuck (Norfolk and Waveney, 105 practices)
+        plan = solve_free(inst, part, _share(deadline, FREE_SHARE)).base_of
+        if plan is None:
+            return None
     until = time.perf_counter() + DESCENT_SHARE * deadline.remaining()
     plan = descend(inst, part, plan, count=bound, options=options, until=until)
     groups = len(set(plan.tolist()))

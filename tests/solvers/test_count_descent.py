@@ -10,6 +10,7 @@ import pytest
 from numpy.typing import NDArray
 
 from mcp_geo.practices import open_data, select_footprint
+from mcp_geo.solvers import _stages
 from mcp_geo.solvers._compact import CompactEngine, plan_cost
 from mcp_geo.solvers._count_descent import descend, fewest_greedy
 from mcp_geo.solvers._greedy import greedy_plan
@@ -158,6 +159,10 @@ def _no_plan_at(count: int, engine: CompactEngine) -> object:
     return solve
 
 
+def _unused(inst: Instance, part: Part, deadline: Deadline) -> PartResult:
+    raise AssertionError("the greedy plan is the descent's start: no free solve")
+
+
 def test_fewest_without_a_plan_at_the_bound_gives_the_descents_plan() -> None:
     """Six practices: the fewest is 2; when no plan of 2 groups is found in time, the descent
     (greedy plan -> closing bases) still gives a plan, and the count stage states its count
@@ -170,6 +175,7 @@ def test_fewest_without_a_plan_at_the_bound_gives_the_descents_plan() -> None:
         options=OPTIONS,
         deadline=Deadline(30),
         solve=_no_plan_at(2, CompactEngine()),  # type: ignore[arg-type]
+        solve_free=_unused,
     )
     assert result.base_of is not None
     assert _assert_valid(inst, part, result.base_of) == 2
@@ -208,6 +214,7 @@ def test_fewest_states_a_larger_count_against_its_bound() -> None:
         options=OPTIONS,
         deadline=Deadline(30),
         solve=_no_plan_at(2, CompactEngine()),  # type: ignore[arg-type]
+        solve_free=_unused,
     )
     assert result.base_of is not None
     assert _assert_valid(inst, part, result.base_of) == 3
@@ -301,3 +308,34 @@ def test_a_second_solve_keeps_the_better_plan_and_the_higher_bound() -> None:
     assert _better(first, second, gap=0.01).certificate.status == "feasible"
     costlier = PartResult(base_of=plan + 1, certificate=_cert(120.0, 105.0))
     assert _better(first, costlier, gap=0.05) is first
+
+
+def test_fewest_starts_from_the_engines_free_plan_when_the_greedy_rules_get_stuck(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where the greedy rules get stuck at every count (Norfolk and Waveney's 105 practices: no
+    plan at 30 s before), the engine's plan with its count free is the descent's start: the
+    six practices get the engine's free plan (3 hubs of 40), closed to 2, proven."""
+    inst, part = _line()
+    monkeypatch.setattr(_stages, "fewest_greedy", lambda *a, **k: None)
+    free_counts = []
+
+    def solve_free(i: Instance, p: Part, d: Deadline) -> PartResult:
+        free_counts.append(p.count)
+        return PartResult(
+            base_of=np.array([0, 0, 2, 2, 4, 4]),
+            certificate=CompactEngine().solve(i, p, options=OPTIONS, deadline=d).certificate,
+        )
+
+    result = _stages.solve_fewest(
+        inst,
+        part,
+        options=OPTIONS,
+        deadline=Deadline(30),
+        solve=_no_plan_at(2, CompactEngine()),  # type: ignore[arg-type]
+        solve_free=solve_free,
+    )
+    assert free_counts == [None]
+    assert result.base_of is not None
+    assert _assert_valid(inst, part, result.base_of) == 2
+    assert result.certificate.stages[0].status == "optimal"
