@@ -44,8 +44,9 @@ RESHAPE_SECONDS = 10.0  # at most, re-planning the groups once a closure finds n
 
 
 def fewest_greedy(inst: Instance, part: Part, *, least: int) -> NDArray[np.int64] | None:
-    """The greedy plan with the fewest groups it finds: a fixed count from ``least`` up (each
-    try takes milliseconds), else the count left free.
+    """The greedy plan with the fewest groups it finds: a fixed count from ``least`` up to the
+    free count's (each try takes milliseconds on 200 items, 70 on 300), else the count left
+    free.
 
     Parameters
     ----------
@@ -67,7 +68,10 @@ def fewest_greedy(inst: Instance, part: Part, *, least: int) -> NDArray[np.int64
         inst.allowed[np.ix_(items, items)],
     )
     free = greedy_plan(*args, lo=part.lo, hi=part.ceiling(inst))
-    most = len(items) if free is None else len(set(free.tolist()))
+    if free is not None:
+        most = len(set(free.tolist()))
+    else:  # as many groups as the floor allows (North East and North Cumbria: 95, not 301)
+        most = len(items) if part.lo <= 0 else int(args[0].sum()) // part.lo + 1
     for count in range(least, most):
         local = greedy_plan(*args, lo=part.lo, hi=part.ceiling(inst), count=count)
         if local is not None:
