@@ -171,12 +171,12 @@ def solve_fewest(
     time left, until one is not proven impossible; when the least is, the compact model with
     the count free may prove every count impossible at once (North East and North Cumbria's
     part of 301 practices, whose rules cannot all be met: the caller then plans its least
-    exceptions). A plan found there is solved again with the
-    rest of the time, starting from it. Without one, the descent (:mod:`._count_descent`) closes
-    bases of the greedy plan (else of the engine's plan with the count free, in FREE_SHARE of
-    the time left) down towards that count with DESCENT_SHARE of the time left, and
-    the travel is solved at the count it reached, starting from its plan: the count stage then
-    states the plan's count against the proven bound.
+    exceptions). A plan found at the count reached is solved again with the rest of the time,
+    starting from it. Without one, the descent (:mod:`._count_descent`) closes bases of the
+    greedy plan (else of the engine's plan with the count free, in FREE_SHARE of the time left)
+    down towards that count with DESCENT_SHARE of the time left, and the travel is solved at
+    the count it reached, starting from its plan: the count stage then states the plan's count
+    against the proven bound.
 
     Parameters
     ----------
@@ -198,9 +198,10 @@ def solve_fewest(
         The plan at the fewest count found and its certificate with the stages ``hubs`` (or
         ``mcps``) and ``travel``; ``infeasible`` when every count was proven impossible.
     """
-    bound, most = least_count(inst, part)
+    least, most = least_count(inst, part)
+    bound = least
     result: PartResult | None = None
-    for k in range(bound, most + 1):
+    for k in range(least, most + 1):
         if result is not None and deadline.remaining() <= 0:
             break
         result = solve(inst, dataclasses.replace(part, count=k), _share(deadline, FIRST_SHARE))
@@ -208,7 +209,7 @@ def solve_fewest(
         if result.certificate.status != "infeasible":
             break
         bound = k + 1  # proven: no plan with k groups
-        if k == least_count(inst, part)[0]:  # is there a plan with any count?
+        if k == least:  # is there a plan with any count?
             anyhow = _any_count(inst, part, options=options, deadline=deadline)
             if anyhow.certificate.status == "infeasible":
                 return anyhow  # no count has a plan: the caller plans the least exceptions
