@@ -43,20 +43,13 @@ def _assert_valid(inst: Instance, part: Part, plan: NDArray[np.int64]) -> int:
     return len(bases)
 
 
-def _line() -> tuple[Instance, Part]:
-    """Six practices of 20 patients on a road, two clusters 8 km apart; groups of 30-60 within
-    15 km::
-
-        A B C . . . . . . . . D E F
-        0 1 2                10 11 12   (km)
-
-    The fewest groups is 2 (120 patients, at most 60 each): ABC and DEF.
-    """
-    x = np.array([0.0, 1.0, 2.0, 10.0, 11.0, 12.0])
+def _road(x: list[float], weights: list[int]) -> tuple[Instance, Part]:
+    """Practices on a road at ``x`` km with these patients; groups of 30-60 within 15 km."""
+    at = np.array(x)
     inst = Instance(
-        codes=tuple("ABCDEF"),
-        weights=np.full(6, 20, dtype=np.int64),
-        km=np.abs(x[:, None] - x[None, :]),
+        codes=tuple("ABCDEF"[: len(x)]),
+        weights=np.array(weights, dtype=np.int64),
+        km=np.abs(at[:, None] - at[None, :]),
         lo=30,
         hi=60,
         max_km=15.0,
@@ -64,7 +57,32 @@ def _line() -> tuple[Instance, Part]:
         objective="weighted",
         strict=False,
     )
-    return inst, Part(items=np.arange(6, dtype=np.int64), lo=30)
+    return inst, Part(items=np.arange(len(x), dtype=np.int64), lo=30)
+
+
+def _line() -> tuple[Instance, Part]:
+    """Six practices of 20 patients on a road, two clusters 8 km apart::
+
+        A B C . . . . . . . . D E F
+        0 1 2                10 11 12   (km)
+
+    The fewest groups is 2 (120 patients, at most 60 each): ABC and DEF.
+    """
+    return _road([0.0, 1.0, 2.0, 10.0, 11.0, 12.0], [20] * 6)
+
+
+def _fewest_without_a_plan_at(
+    count: int, inst: Instance, part: Part, solve_free: object = None
+) -> PartResult:
+    """solve_fewest where the engine finds no plan at ``count`` from scratch."""
+    return solve_fewest(
+        inst,
+        part,
+        options=OPTIONS,
+        deadline=Deadline(30),
+        solve=_no_plan_at(count, CompactEngine()),  # type: ignore[arg-type]
+        solve_free=solve_free or _unused,  # type: ignore[arg-type]
+    )
 
 
 def test_descent_closes_bases_down_to_the_count() -> None:
@@ -169,14 +187,7 @@ def test_fewest_without_a_plan_at_the_bound_gives_the_descents_plan() -> None:
     against the bound: here the descent reaches 2, so the count is proven; the travel stage
     is the engine's proof at that count."""
     inst, part = _line()
-    result = solve_fewest(
-        inst,
-        part,
-        options=OPTIONS,
-        deadline=Deadline(30),
-        solve=_no_plan_at(2, CompactEngine()),  # type: ignore[arg-type]
-        solve_free=_unused,
-    )
+    result = _fewest_without_a_plan_at(2, inst, part)
     assert result.base_of is not None
     assert _assert_valid(inst, part, result.base_of) == 2
     count, travel = result.certificate.stages
@@ -195,27 +206,8 @@ def test_fewest_states_a_larger_count_against_its_bound() -> None:
     120 patients allow 2 groups, but no two groups of 60 exist (A and D reach no common
     base); 3 do (A, BC, D). When the engine finds no plan of 2 in time, the descent stops at 3
     and the count stage states 3 against the bound of 2 (``feasible``), with a plan."""
-    x = np.array([0.0, 10.0, 20.0, 30.0])
-    inst = Instance(
-        codes=tuple("ABCD"),
-        weights=np.array([30, 40, 20, 30], dtype=np.int64),
-        km=np.abs(x[:, None] - x[None, :]),
-        lo=30,
-        hi=60,
-        max_km=15.0,
-        count=None,
-        objective="weighted",
-        strict=False,
-    )
-    part = Part(items=np.arange(4, dtype=np.int64), lo=30)
-    result = solve_fewest(
-        inst,
-        part,
-        options=OPTIONS,
-        deadline=Deadline(30),
-        solve=_no_plan_at(2, CompactEngine()),  # type: ignore[arg-type]
-        solve_free=_unused,
-    )
+    inst, part = _road([0.0, 10.0, 20.0, 30.0], [30, 40, 20, 30])
+    result = _fewest_without_a_plan_at(2, inst, part)
     assert result.base_of is not None
     assert _assert_valid(inst, part, result.base_of) == 3
     count, travel = result.certificate.stages
@@ -327,14 +319,7 @@ def test_fewest_starts_from_the_engines_free_plan_when_the_greedy_rules_get_stuc
             certificate=CompactEngine().solve(i, p, options=OPTIONS, deadline=d).certificate,
         )
 
-    result = _stages.solve_fewest(
-        inst,
-        part,
-        options=OPTIONS,
-        deadline=Deadline(30),
-        solve=_no_plan_at(2, CompactEngine()),  # type: ignore[arg-type]
-        solve_free=solve_free,
-    )
+    result = _fewest_without_a_plan_at(2, inst, part, solve_free)
     assert free_counts == [None]
     assert result.base_of is not None
     assert _assert_valid(inst, part, result.base_of) == 2
@@ -346,19 +331,7 @@ def test_a_part_with_no_plan_at_any_count_is_proven_so_at_once() -> None:
     floor, so no count has a plan. Once the least count (2) is proven impossible, the compact
     model with the count free proves every count impossible: count 3 is never tried (North
     East and North Cumbria's part: 0.4 s, where each count took the columns engine 7-12 s)."""
-    x = np.array([0.0, 5.0, 200.0])
-    inst = Instance(
-        codes=tuple("ABC"),
-        weights=np.array([40, 40, 10], dtype=np.int64),
-        km=np.abs(x[:, None] - x[None, :]),
-        lo=30,
-        hi=60,
-        max_km=15.0,
-        count=None,
-        objective="weighted",
-        strict=False,
-    )
-    part = Part(items=np.arange(3, dtype=np.int64), lo=30)
+    inst, part = _road([0.0, 5.0, 200.0], [40, 40, 10])
     assert least_count(inst, part) == (2, 3)
     tried = []
 
