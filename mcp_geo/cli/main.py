@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from mcp_geo.plans.plan import Plan
     from mcp_geo.practices import PracticeData
     from mcp_geo.scenario import Scenario
+    from mcp_geo.solvers.certificate import Certificate
 
 log = logging.getLogger("mcp_geo.cli.main")
 T = TypeVar("T")
@@ -550,6 +551,7 @@ def _print_summary(plan: Plan, out: Path) -> None:
         + (f" (list sizes of {plan.extract_date.isoformat()})" if plan.extract_date else ""),
         f"hubs: {m.hubs.groups} ({m.hubs.sizes.min:,.0f}-{m.hubs.sizes.max:,.0f} patients); "
         f"certificate {hubs.status}, gap {100 * (hubs.gap or 0):.4f}%",
+        *_stages_lines("hubs", hubs),
     ]
     if m.mcps is not None and plan.certificates.mcps is not None:
         mcps = plan.certificates.mcps
@@ -558,6 +560,7 @@ def _print_summary(plan: Plan, out: Path) -> None:
             f"largest span {m.max_mcp_span_km:.1f} km); certificate {mcps.status}, "
             f"gap {100 * (mcps.gap or 0):.4f}%"
         )
+        lines += _stages_lines("MCPs", mcps)
     travel = m.hubs.travel
     if travel is not None:  # a plan's hubs always have it
         lines.append(
@@ -575,6 +578,20 @@ def _print_summary(plan: Plan, out: Path) -> None:
     lines.append(_excluded_line(plan))
     lines.append(f"written to {out}/ ({plan.timings.total:.1f} s)")
     print("\n".join(lines))
+
+
+def _stages_lines(level: str, cert: Certificate) -> list[str]:
+    """A level of several objective stages: each stage's value, status, bound and gap (the
+    level's gap above is its last stage's: a count not proven would not show there)."""
+    if len(cert.stages) < 2:
+        return []
+    said = []
+    for stage in cert.stages:
+        value = "none" if stage.objective is None else f"{stage.objective:,.0f}"
+        bound = "" if stage.bound is None else f", bound {stage.bound:,.0f}"
+        gap = "" if stage.gap is None else f", gap {100 * stage.gap:.4f}%"
+        said.append(f"{stage.name} {value} ({stage.status}{bound}{gap})")
+    return [f"  {level} stages: " + "; ".join(said)]
 
 
 def _excluded_line(plan: Plan) -> str:
