@@ -43,17 +43,18 @@ CLOSE_GAP = 0.05  # a closure needs a plan, not the best one: the travel is solv
 RESHAPE_SECONDS = 10.0  # at most, re-planning the groups once a closure finds no plan
 
 
-def fewest_greedy(inst: Instance, part: Part, *, least: int) -> NDArray[np.int64] | None:
+def fewest_greedy(inst: Instance, part: Part, *, least: int, most: int) -> NDArray[np.int64] | None:
     """The greedy plan with the fewest groups it finds: a fixed count from ``least`` up to the
-    free count's (each try takes milliseconds on 200 items, 70 on 300), else the count left
-    free.
+    free count's, or to ``most`` when the free count's rules get stuck (each try takes
+    milliseconds on 200 items, 70 on 300), else the count left free.
 
     Parameters
     ----------
     inst, part
         The instance and the part (its count is ignored).
-    least
-        The first count to try.
+    least, most
+        The counts to try (:func:`._stages.least_count`'s: North East and North Cumbria's
+        part of 301 practices allows at most 95 groups).
 
     Returns
     -------
@@ -69,10 +70,8 @@ def fewest_greedy(inst: Instance, part: Part, *, least: int) -> NDArray[np.int64
     )
     free = greedy_plan(*args, lo=part.lo, hi=part.ceiling(inst))
     if free is not None:
-        most = len(set(free.tolist()))
-    else:  # as many groups as the floor allows (North East and North Cumbria: 95, not 301)
-        most = len(items) if part.lo <= 0 else int(args[0].sum()) // part.lo + 1
-    for count in range(least, most):
+        most = min(most, len(set(free.tolist())) - 1)
+    for count in range(least, most + 1):
         local = greedy_plan(*args, lo=part.lo, hi=part.ceiling(inst), count=count)
         if local is not None:
             return items[local]

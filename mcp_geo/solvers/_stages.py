@@ -224,7 +224,7 @@ def solve_fewest(
         found = _descended(
             inst,
             part,
-            bound=bound,
+            counts=(bound, most),
             options=options,
             deadline=deadline,
             solve=solve,
@@ -307,15 +307,17 @@ def _descended(
     inst: Instance,
     part: Part,
     *,
-    bound: int,
+    counts: tuple[int, int],
     options: SolveOptions,
     deadline: Deadline,
     solve: SolvePart,
     solve_free: SolvePart,
 ) -> PartResult | None:
     """The travel solved at the count the descent reaches from the greedy plan with the fewest
-    groups, else from the engine's plan with the count free (None without either)."""
-    plan = fewest_greedy(inst, part, least=bound)
+    groups, else from the engine's plan with the count free (None without either); ``counts``:
+    the least not proven impossible and the most the floor allows."""
+    bound, most = counts
+    plan = fewest_greedy(inst, part, least=bound, most=most)
     if plan is None:  # the greedy rules get stuck (Norfolk and Waveney, 105 practices)
         plan = solve_free(inst, part, _share(deadline, FREE_SHARE)).base_of
         if plan is None:

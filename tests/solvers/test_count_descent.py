@@ -17,7 +17,7 @@ from mcp_geo.solvers._greedy import greedy_plan
 from mcp_geo.solvers._instance import Instance, Part, prepare
 from mcp_geo.solvers._run import Deadline
 from mcp_geo.solvers._stages import _better, least_count, solve_fewest
-from mcp_geo.solvers.certificate import Certificate, relative_gap
+from mcp_geo.solvers.certificate import Certificate, Status, relative_gap
 from mcp_geo.solvers.columns import ColumnsEngine
 from mcp_geo.solvers.columns.driver import _Search, solve_columns
 from mcp_geo.solvers.engine import PartResult
@@ -135,8 +135,8 @@ def test_fewest_greedy_is_the_least_count_the_greedy_rules_make() -> None:
     frame = select_footprint(open_data(), "staffs-shropshire").practices
     inst, _ = hub_instance(frame, rule=HubRule(), travel=None)
     part = max(prepare(inst).parts, key=lambda p: len(p.items))
-    least = least_count(inst, part)[0]
-    plan = fewest_greedy(inst, part, least=least)
+    least, most = least_count(inst, part)
+    plan = fewest_greedy(inst, part, least=least, most=most)
     assert plan is not None
     groups = _assert_valid(inst, part, plan)
     items = part.items
@@ -152,6 +152,24 @@ def test_fewest_greedy_is_the_least_count_the_greedy_rules_make() -> None:
         assert greedy_plan(*args, lo=part.lo, hi=inst.hi, count=k) is None
 
 
+def _cert(
+    objective: float | None, bound: float | None, *, status: Status = "feasible"
+) -> Certificate:
+    """A certificate ended by the time limit."""
+    return Certificate(
+        engine="columns",
+        solver="highs",
+        solver_version="",
+        status=status,
+        objective=objective,
+        objective_name="patient-weighted km",
+        bound=bound,
+        gap=relative_gap(objective, bound),
+        seconds=1.0,
+        ended_by="time_limit",
+    )
+
+
 def _no_plan_at(count: int, engine: CompactEngine) -> object:
     """A part solver that finds no plan at ``count`` from scratch (as the engines at the fewest
     count of real footprints, out of time) and solves every other count, and that count from a
@@ -159,19 +177,7 @@ def _no_plan_at(count: int, engine: CompactEngine) -> object:
 
     def solve(inst: Instance, part: Part, deadline: Deadline) -> PartResult:
         if part.count == count and part.start is None:
-            cert = Certificate(
-                engine="compact",
-                solver="highs",
-                solver_version="",
-                status="no_solution",
-                objective=None,
-                objective_name="patient-weighted km",
-                bound=None,
-                gap=None,
-                seconds=0.0,
-                ended_by="time_limit",
-            )
-            return PartResult(base_of=None, certificate=cert)
+            return PartResult(base_of=None, certificate=_cert(None, None, status="no_solution"))
         return engine.solve(inst, part, options=OPTIONS, deadline=deadline)
 
     return solve
@@ -269,21 +275,6 @@ def test_columns_first_plan_at_a_fixed_count_the_greedy_rules_miss() -> None:
     assert _assert_valid(inst, part, part.items[first]) == 5
 
 
-def _cert(objective: float, bound: float) -> Certificate:
-    return Certificate(
-        engine="columns",
-        solver="highs",
-        solver_version="",
-        status="feasible",
-        objective=objective,
-        objective_name="patient-weighted km",
-        bound=bound,
-        gap=relative_gap(objective, bound),
-        seconds=1.0,
-        ended_by="time_limit",
-    )
-
-
 def test_a_second_solve_keeps_the_better_plan_and_the_higher_bound() -> None:
     """The fewest count solved again from its plan: its cheaper plan is kept with the first
     solve's higher bound (both bound the same count), which here closes a 5% gap; a costlier
@@ -365,5 +356,5 @@ def test_fewest_greedy_tries_no_more_counts_than_the_floor_allows(
 
     monkeypatch.setattr(_count_descent, "greedy_plan", counted)
     least, most = least_count(inst, part)
-    assert fewest_greedy(inst, part, least=least) is None
+    assert fewest_greedy(inst, part, least=least, most=most) is None
     assert calls == [None, *range(least, most + 1)]

@@ -76,6 +76,7 @@ from mcp_geo.solvers._greedy import greedy_plan
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._replan import GROUPS, replan
 from mcp_geo.solvers._run import Deadline, cbc_version, highs_version, threads_for
+from mcp_geo.solvers._stages import least_count
 from mcp_geo.solvers.certificate import Certificate, ModelSize, Status, relative_gap, within_gap
 from mcp_geo.solvers.engine import PartResult
 from mcp_geo.solvers.rules import SolveOptions
@@ -279,7 +280,8 @@ class _Search:
         keeps a plan of any count it reaches."""
         if self.count is None or self.inst.count == "fewest":
             return None
-        start = fewest_greedy(self.inst, self.part, least=self.count)
+        most = least_count(self.inst, self.part)[1]
+        start = fewest_greedy(self.inst, self.part, least=self.count, most=most)
         if start is None:
             return None
         until = time.perf_counter() + COUNT_DESCENT_SHARE * self.deadline.remaining()
