@@ -85,14 +85,29 @@ def plain_certificate(certificate: Certificate) -> str:
             return "proven the best possible plan"
         return f"proven the best possible plan, to within {_percent(gap)}"
     if certificate.status == "feasible":
-        return (
+        words = (
             "a plan, not proven the best"
             if gap is None
             else (f"within {_percent(gap)} of the best possible")
         )
+        return _count_not_proven(certificate) + words
     if certificate.status == "no_solution":
         return "no plan found in the time allowed"
     return "the rules cannot all be met"
+
+
+def _count_not_proven(certificate: Certificate) -> str:
+    """With ``fewest``, a count not proven the fewest, said first (the level's gap is its last
+    stage's, the travel): ``38 hubs where 36 may do (the fewest not proven); travel ``."""
+    for stage in certificate.stages:
+        counted = stage.name in ("hubs", "mcps") and stage.status == "feasible"
+        if counted and stage.objective is not None and stage.bound is not None:
+            groups = "hubs" if stage.name == "hubs" else "MCPs"
+            return (
+                f"{stage.objective:,.0f} {groups} where {stage.bound:,.0f} may do (the fewest not"
+                " proven); travel "
+            )
+    return ""
 
 
 def _percent(gap: float) -> str:

@@ -84,11 +84,11 @@ def stage_text(stage: Stage, *, patients: int | None = None) -> StageText:
     return StageText(
         name=what[:1].upper() + what[1:],
         numbers=numbers[:1].upper() + numbers[1:],
-        meaning=_meaning(stage, better),
+        meaning=_meaning(stage, better, counted=counted),
     )
 
 
-def _meaning(stage: Stage, better: str) -> str:
+def _meaning(stage: Stage, better: str, *, counted: bool) -> str:
     gap = stage.gap
     if stage.status == "optimal":
         if gap is None or gap < 0.00005:
@@ -102,7 +102,7 @@ def _meaning(stage: Stage, better: str) -> str:
             return "a plan that meets the rules, not proven the best (no bound was found)"
         return (
             f"within {_percent(gap)} of the best possible: no plan can have {better} than "
-            f"{_value(stage.bound, counted=False)}"
+            f"{_value(stage.bound, counted=counted)}"
         )
     if stage.status == "no_solution":
         return "no plan was found in the time allowed"
