@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv (Python 3.11+) and install mcp-geo into it, once; re-install when pyproject.toml changes.
-# Usage: scripts/ensure-venv.sh [dev]   ("dev" adds the test tools and Debian's chromium for browser tests)
+# Usage: scripts/ensure-venv.sh [dev]   ("dev" adds the test tools; both install Debian's chromium
+# when it is missing: the browser tests need it, the board report prints its PDF with it)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -20,11 +21,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
   fi
   echo "$hash" > "$stamp"
 fi
-if [ "$want" = "dev" ] && [ ! -x /usr/bin/chromium ]; then
-  echo "installing Debian's chromium for the browser tests" >&2
-  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
-  $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq chromium >&2
-fi
+"$root/scripts/ensure-chromium.sh" "$want"
 # Browser assets inlined into offline maps (Leaflet, Bootstrap, jQuery, plugins): the versions
 # folium's templates name, pinned in package.json / package-lock.json, installed from the npm
 # registry into the git-ignored .cache/assets (never committed). Without them maps still work
