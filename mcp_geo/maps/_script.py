@@ -13,7 +13,9 @@ after Leaflet loads and before folium's script makes the maps. It defines ``wind
   overlap (again on every zoom, pan, resize and layer switch); each legend row shows only while
   its layer is on; on a narrow screen the panels and legends start collapsed; on any screen a
   legend or layer control that would hide part of the footprint starts folded; the scale bar
-  sits above the attribution line where that wraps across the map.
+  sits above the attribution line where that wraps across the map. The box a user opens wins:
+  opening a panel or its "About the data" folds a legend it would run under; opening a legend
+  shortens a panel above it, which then scrolls.
 - On screens narrower than :data:`NARROW_PX` every layer control starts collapsed (an init hook),
   so that it fits beside the panel.
 - On canvas maps (national) an unfilled polygon (an MCP or footprint outline) takes clicks on its
@@ -338,6 +340,41 @@ _LIBRARY = """<script>
     });
   }
 
+  function roomForLegends() {
+    /* A panel that reaches down to an open legend ends above it and scrolls. */
+    var legends = [].slice.call(document.querySelectorAll("details.mcp-geo-legend[open]"));
+    document.querySelectorAll(".mcp-geo-panel").forEach(function (p) {
+      p.style.maxHeight = "";
+      var pr = visibleRect(p);
+      var limit = Infinity;
+      legends.forEach(function (l) {
+        var lr = visibleRect(l);
+        if (pr && lr && lr.top > pr.top + 60 && overlaps(lr, pr)) {
+          limit = Math.min(limit, lr.top - pr.top - 8);
+        }
+      });
+      if (limit < Infinity) { p.style.maxHeight = limit + "px"; }
+    });
+  }
+
+  function makeRoom(ev) {
+    /* The box a user opens wins: a panel opened (or a part of it, "About the data") folds the
+       open legends it would run under; a legend opened shortens the panels above it. */
+    var d = ev.target;
+    if (!(d instanceof HTMLDetailsElement) || !d.closest(".mcp-geo-box")) { return; }
+    var panel = d.closest(".mcp-geo-panel");
+    if (panel && d.open) {
+      panel.style.maxHeight = "";
+      var pr = visibleRect(panel);
+      document.querySelectorAll("details.mcp-geo-legend[open]").forEach(function (l) {
+        var lr = visibleRect(l);
+        if (pr && lr && overlaps(lr, pr)) { l.open = false; }
+      });
+    }
+    roomForLegends();
+  }
+  document.addEventListener("toggle", makeRoom, true);  /* toggle does not bubble */
+
   function syncLegends(map) {
     document.querySelectorAll("[data-mcp-geo-layer]").forEach(function (row) {
       var layer = window[row.dataset.mcpGeoLayer];
@@ -366,7 +403,7 @@ _LIBRARY = """<script>
     if (window.innerWidth < NARROW) {
       document.querySelectorAll("details.mcp-geo-box").forEach(function (d) { d.open = false; });
     }
-    document.querySelectorAll("details.mcp-geo-box").forEach(function (d) {
+    document.querySelectorAll("details.mcp-geo-box, .mcp-geo-box details").forEach(function (d) {
       d.addEventListener("toggle", later);
     });
     syncLegends(map);

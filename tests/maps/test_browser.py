@@ -100,3 +100,60 @@ def test_comparison_map_draws_offline(ns_plan, tmp_path):
     assert c["panels"] == 2
     assert c["legends"] == 2  # the plan's on the left, today's PCNs' on the right
     assert (tmp_path / "compare.png").stat().st_size > 20_000
+
+
+BOXES_SCRIPT = """() => {
+  const rect = (e) => { const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom,
+    left: r.left, right: r.right}; };
+  const panel = document.querySelector('.mcp-geo-panel');
+  const legend = document.querySelector('details.mcp-geo-legend');
+  return {panel: rect(panel), legend: rect(legend), legend_open: legend.open,
+          panel_scrolls: panel.scrollHeight > panel.clientHeight + 1};
+}"""
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return (
+        a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and a["top"] < b["bottom"]
+        and (b["top"] < a["bottom"])
+    )
+
+
+def test_the_box_a_user_opens_is_not_covered_by_the_other(ns_plan, tmp_path):
+    """A laptop screen (1366 x 768): the panel's "About the data" ran under the open legend,
+    which hid its licence lines. Opening it folds the legend; opening the legend again shortens
+    the panel, which scrolls, so that neither covers the other."""
+    from mcp_geo.maps.render import write_map
+
+    written = write_map(ns_plan, tmp_path / "map.html")
+    size = (1366, 768)
+    before = open_offline(
+        written.path, profile=tmp_path / "p0", size=size, evaluate=BOXES_SCRIPT
+    ).evaluated
+    assert before["legend_open"]
+    assert not _overlap(before["panel"], before["legend"])
+    about = "summary:has-text('About the data')"
+    opened = open_offline(
+        written.path, profile=tmp_path / "p1", size=size, clicks=[about], evaluate=BOXES_SCRIPT
+    )
+    _check_clean(opened)
+    seen = opened.evaluated
+    assert seen["panel"]["bottom"] > before["legend"]["top"]  # it reaches down past the legend
+    assert not seen["legend_open"]
+    assert not _overlap(seen["panel"], seen["legend"])
+    shot = tmp_path / "both.png"
+    both = open_offline(
+        written.path,
+        profile=tmp_path / "p2",
+        size=size,
+        clicks=[about, "summary:has-text('Legend')"],
+        evaluate=BOXES_SCRIPT,
+        screenshot=shot,
+    )
+    _check_clean(both)
+    seen = both.evaluated
+    assert seen["legend_open"]
+    assert seen["panel_scrolls"]
+    assert seen["panel"]["bottom"] <= seen["legend"]["top"]
