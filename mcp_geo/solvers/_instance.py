@@ -172,7 +172,10 @@ class Part:
 
     The part's window is ``[lo, hi]``; ``hi`` None is the instance's ceiling (a fixed count can
     tighten both: :func:`count_window`). ``start``, if given, is a plan of the part that keeps
-    its rules and count (the instance index of every item's base): a warm start for the engines.
+    its rules and count (the instance index of every item's base): a warm start for the engines;
+    ``rough_start`` says that it keeps the rules but not much else (a plan of the count found by
+    local search, :mod:`._packing`): the columns engine then looks for a plan guided by its LP
+    first and keeps the start as the plan of last resort.
     """
 
     items: NDArray[np.int64]
@@ -182,6 +185,7 @@ class Part:
     shortfall: bool = False  # its rules cannot all be met: a least-exception plan (non-strict)
     hi: int | None = None
     start: NDArray[np.int64] | None = None  # a known plan (each item's base): engines start from it
+    rough_start: bool = False  # the start's travel is poor (see above)
 
     def ceiling(self, inst: Instance) -> int:
         """The most weight a group of this part may hold (``hi``, else the instance's)."""

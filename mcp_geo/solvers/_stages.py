@@ -8,8 +8,10 @@ by one, and a count with a plan is the fewest (every smaller count is proven inf
 below the bound). Its stage is certified ``optimal`` exactly then (the count is a whole number:
 its tolerance is 0); the travel stage is the engine's certificate at that count, within the
 options' gap. At the fewest count the groups are nearly full and the engines may find no plan
-in time (staffs-shropshire: none in minutes at 35 hubs, whose bound it is); the descent
-(:mod:`._count_descent`) then finds one with a few more groups, and the count stage states
+in time (staffs-shropshire: none in minutes at 35 hubs, whose bound it is); so each count is
+first tried by local search (:mod:`._packing`: staffs-shropshire's 35 in 2-5 s), whose plan
+proves the count and starts the engine's travel. Where that finds none either, the descent
+(:mod:`._count_descent`) finds a plan with a few more groups, and the count stage states
 that count against the bound (``feasible``, with its gap) rather than giving no plan. The parts
 share the level's deadline as before, so time a stage leaves passes on to the next count and the
 next part.
@@ -25,10 +27,15 @@ import math
 import time
 from collections.abc import Callable
 
+import numpy as np
+from numpy.typing import NDArray
+
 from ._compact import solve_compact
 from ._count_descent import descend, fewest_greedy
 from ._instance import Instance, Part
+from ._packing import packed_plan
 from ._run import Deadline
+from ._window import count_window, under_window
 from .certificate import Certificate, Stage, relative_gap, weakest, within_gap
 from .engine import PartResult
 from .rules import SolveOptions
@@ -37,6 +44,9 @@ log = logging.getLogger(__name__)
 
 SolvePart = Callable[[Instance, Part, Deadline], PartResult]
 
+PACKING_SHARE = 0.25  # of the time left, at most, for a plan of a fixed count by local search
+PACKING_SECONDS = 10.0  # and at most this (:mod:`._packing`: the plans it finds come in 0.3-5 s)
+AGAIN_SHARE = 0.3  # of the time left, when the engine found no plan at the count either
 FIRST_SHARE = 0.6  # of the time left: the engine at the least count not yet proven impossible
 DESCENT_SHARE = 0.5  # of the time left after it without a plan: closing bases (the rest: travel)
 ANY_COUNT_SECONDS = 5.0  # at most, for the proof that no count has a plan (compact model)
@@ -167,12 +177,17 @@ def solve_fewest(
 ) -> PartResult:
     """Solve a part for the fewest groups, then the least travel with that count.
 
-    Counts from the least the patients allow are tried in turn, each with FIRST_SHARE of the
-    time left, until one is not proven impossible; when the least is, the compact model with
-    the count free may prove every count impossible at once (North East and North Cumbria's
-    part of 301 practices, whose rules cannot all be met: the caller then plans its least
-    exceptions). A plan found at the count reached is solved again with the rest of the time,
-    starting from it. Without one, the descent (:mod:`._count_descent`) closes bases of the
+    Counts from the least the patients allow are tried in turn: first by local search
+    (:mod:`._packing`, PACKING_SHARE of the time left, at most PACKING_SECONDS, unless an item
+    cannot reach the floor of the window the count implies), whose plan ends the search: the
+    travel is solved at that count with all the time left, from it. Else the engine, with
+    FIRST_SHARE of the time left, until a count is not proven impossible; when the least is,
+    the compact model with the count free may prove every count impossible at once (North East
+    and North Cumbria's part of 301 practices, whose rules cannot all be met: the caller then
+    plans its least exceptions). A plan the engine found at the count reached is solved again
+    with the rest of the time, starting from it. Without one, local search tries that count
+    again (AGAIN_SHARE of the time left), then the descent (:mod:`._count_descent`) closes
+    bases of the
     greedy plan (else of the engine's plan with the count free, in FREE_SHARE of the time left)
     down towards that count with DESCENT_SHARE of the time left, and the travel is solved at
     the count it reached, starting from its plan: the count stage then states the plan's count
@@ -201,8 +216,14 @@ def solve_fewest(
     least, most = least_count(inst, part)
     bound = least
     result: PartResult | None = None
+    packed: NDArray[np.int64] | None = None
     for k in range(least, most + 1):
         if result is not None and deadline.remaining() <= 0:
+            break
+        packed = _packed(inst, dataclasses.replace(part, count=k), deadline=deadline)
+        if packed is not None:  # the count has a plan: the travel, with all the time left
+            rough = dataclasses.replace(part, count=k, start=packed, rough_start=True)
+            result = solve(inst, rough, _share(deadline, 1.0))
             break
         result = solve(inst, dataclasses.replace(part, count=k), _share(deadline, FIRST_SHARE))
         log.info("%s: %d %ss: %s", inst.level, k, inst.group, result.certificate.status)
@@ -217,19 +238,21 @@ def solve_fewest(
     if result.certificate.status == "infeasible" and bound > most:
         return result  # every count proven impossible
     if result.base_of is not None:
-        if result.certificate.ended_by != "proof" and deadline.remaining() > 0:
+        if result.certificate.ended_by != "proof" and deadline.remaining() > 0 and packed is None:
             start = dataclasses.replace(part, count=bound, start=result.base_of)
             result = _better(result, solve(inst, start, _share(deadline, 1.0)), gap=options.gap)
     elif deadline.remaining() > 0:
-        found = _descended(
-            inst,
-            part,
-            counts=(bound, most),
-            options=options,
-            deadline=deadline,
-            solve=solve,
-            solve_free=solve_free,
-        )
+        found = _packed_again(inst, dataclasses.replace(part, count=bound), deadline, solve)
+        if found is None:
+            found = _descended(
+                inst,
+                part,
+                counts=(bound, most),
+                options=options,
+                deadline=deadline,
+                solve=solve,
+                solve_free=solve_free,
+            )
         result = result if found is None or found.base_of is None else found
     cert = result.certificate
     if cert.status == "infeasible":  # time ran out before the next count was tried
@@ -242,6 +265,34 @@ def solve_fewest(
     stages = (counted_stage(inst, groups=groups, bound=bound), *later)
     cert = dataclasses.replace(cert, stages=stages, status=weakest([s.status for s in stages]))
     return PartResult(base_of=result.base_of, certificate=cert)
+
+
+def _packed(inst: Instance, part: Part, *, deadline: Deadline) -> NDArray[np.int64] | None:
+    """A plan of the part's count by local search (:mod:`._packing`) in the window the count
+    implies, with PACKING_SHARE of the time left (at most PACKING_SECONDS); None at once when
+    an item cannot reach that window's floor (the engine then proves the count impossible)."""
+    assert part.count is not None
+    tight = count_window(inst, part)
+    if len(under_window(inst, tight)):
+        return None
+    seconds = min(PACKING_SECONDS, PACKING_SHARE * deadline.remaining())
+    return packed_plan(inst, tight, count=part.count, seconds=seconds)
+
+
+def _packed_again(
+    inst: Instance, part: Part, deadline: Deadline, solve: SolvePart
+) -> PartResult | None:
+    """When the engine found no plan at the part's count either: local search again with
+    AGAIN_SHARE of the time left (a loaded machine), and the travel from its plan (None
+    without one)."""
+    assert part.count is not None
+    tight = count_window(inst, part)
+    seconds = min(2 * PACKING_SECONDS, AGAIN_SHARE * deadline.remaining())
+    packed = packed_plan(inst, tight, count=part.count, seconds=seconds)
+    if packed is None:
+        return None
+    rough = dataclasses.replace(part, start=packed, rough_start=True)
+    return solve(inst, rough, _share(deadline, 1.0))
 
 
 def _any_count(

@@ -29,6 +29,13 @@ from ._helpers import scattered_instance
 OPTIONS = SolveOptions(threads=1, gap=0.0)
 
 
+@pytest.fixture(autouse=True)
+def _no_packing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the paths where local search (``_packing``) finds no plan of the
+    count either, as on a loaded machine out of time: its plans are tested in test_packing."""
+    monkeypatch.setattr(_stages, "packed_plan", lambda *a, **k: None)
+
+
 def _assert_valid(inst: Instance, part: Part, plan: NDArray[np.int64]) -> int:
     """Every item in one group whose base is one of its items (its own base), within reach of
     it, every group within the part's window; returns the number of groups."""

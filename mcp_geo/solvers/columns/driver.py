@@ -33,9 +33,11 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    hubs re-planned by the compact model (:mod:`mcp_geo.solvers._replan`); when step 6 does not
    close the gap, price-and-dive and the master MIP over the generated columns. A part with no
    greedy plan whose converged LP needs its artificial columns goes to the compact model (7c).
-   With a fixed count the greedy rules miss, first the greedy plan with the fewest groups, its
+   With a fixed count the greedy rules miss, first a plan of the count by local search
+   (:mod:`mcp_geo.solvers._packing`) and the greedy plan with the fewest groups, its
    bases closed down to the count (:mod:`mcp_geo.solvers._count_descent`, before step 2); with
-   no plan yet, bin completion guided by the master LP (:mod:`.completion`, a
+   no plan yet but the packing's (poor travel, the plan of last resort), bin completion guided
+   by the master LP (:mod:`.completion`, a
    portfolio of searches) instead, its plan regrouped exactly two to five groups at a time
    (:mod:`.regroup`, with :data:`COUNT_REGROUP_SHARE` of the time left): at the fewest count
    the groups are nearly full and the others find none.
@@ -45,7 +47,8 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    columns, its warm start) decides: a plan at or under U is optimal; none means no plan costs
    less than U, which becomes the bound, and the target rises (:data:`.listing.TARGET_GROWTH`) unless the
    best plan is already within the gap of it. A listing too long to solve (Greater Manchester:
-   830,000 columns within 0.5% of the bound) halves the step instead.
+   830,000 columns within 0.5% of the bound), or for its MIP to finish in the time left
+   (:data:`.listing.MIP_COLUMNS_PER_SECOND`), halves the step instead.
 7. **Otherwise** (too many columns to list): when the gap is at most :data:`BRANCH_MAX_GAP` on a
    part of at most :data:`BRANCH_MAX_ITEMS` items, branch-and-price (:mod:`.branching`) on the
    pairs that fixing kept, with :data:`BRANCH_SHARE` of the time left; else, or if the tree has
@@ -74,9 +77,10 @@ from mcp_geo.solvers._compact import objective_name, solve_compact
 from mcp_geo.solvers._count_descent import descend, fewest_greedy
 from mcp_geo.solvers._greedy import greedy_plan
 from mcp_geo.solvers._instance import Instance, Part
+from mcp_geo.solvers._packing import packed_plan
 from mcp_geo.solvers._replan import GROUPS, replan
 from mcp_geo.solvers._run import Deadline, cbc_version, highs_version, threads_for
-from mcp_geo.solvers._stages import least_count
+from mcp_geo.solvers._stages import PACKING_SECONDS, PACKING_SHARE, least_count
 from mcp_geo.solvers.certificate import Certificate, ModelSize, Status, relative_gap, within_gap
 from mcp_geo.solvers.engine import PartResult
 from mcp_geo.solvers.rules import SolveOptions
@@ -97,6 +101,7 @@ CG_SHARE = 0.4  # of the time: column generation and its cuts (a valid bound whe
 REGROUP_SHARE = 0.15  # of the time left: regrouping its plan (see :mod:`.regroup`)
 COUNT_REGROUP_SHARE = 0.5  # the same with a fixed count and no greedy plan (nearly full groups:
 # the listing's MIP finds no plan without a good start, and the regrouping makes one)
+PACKED_DESCENT_SHARE = 0.25  # the same with the packing's plan in hand (see _first_at_count)
 COUNT_DESCENT_SHARE = 0.5  # of the time, at most, with a fixed count and no greedy plan: closing
 # bases, first (staffs-shropshire at 36 part hubs: no plan from completion, dive or MIP in 60 s)
 BRANCH_MAX_GAP = 0.02  # branch-and-price closes gaps up to this (measured: not 3% on 141 items)
@@ -183,6 +188,8 @@ class _Search:
         self.inc_base: NDArray[np.int64] | None = None
         self.inc_cost = np.inf
         self.dived = False
+        self.rough = False  # a fixed count's plan by local search (the packing's, here or the
+        # part's rough start): the plan of last resort, after the LP's searches
         self.bases: NDArray[np.bool_] | None = None
         self.pairs: NDArray[np.bool_] | None = None
 
@@ -206,11 +213,12 @@ class _Search:
         greedy: NDArray[np.int64] | None
         if part.start is not None:
             greedy = np.array([self.pos_of[int(g)] for g in part.start])
+            self.rough = part.rough_start and self.count is not None
         else:
             allowed = inst.allowed[np.ix_(part.items, part.items)]
             greedy = greedy_plan(pr.w, pr.cost, allowed, lo=pr.lo, hi=pr.hi, count=self.count)
             if greedy is None:
-                greedy = self._closed_bases()
+                greedy = self._first_at_count()
         if greedy is not None:
             self.add(columns_of(greedy))
         return greedy
@@ -248,7 +256,7 @@ class _Search:
         no plan (Birmingham and Solihull, QHL, no greedy plan: a plan 2.6% above the bound after
         the dive, the master MIP and regrouping, 19 s).
         """
-        plans = [greedy] if greedy is not None else []
+        plans = [greedy] if greedy is not None and not self.rough else []
         self.inc_base, self.inc_cost = best_polished(self.inst, self.part, plans)
         supported = None
         seconds = min(SUPPORT_MAX_SECONDS, SUPPORT_SHARE * self.deadline.remaining())
@@ -263,28 +271,51 @@ class _Search:
             )
             self._replan()
         elif self.inc_base is None or (self.n > LARGE_PART and not self._near()):
-            share = REGROUP_SHARE if greedy is not None else COUNT_REGROUP_SHARE
+            share = REGROUP_SHARE if plans else COUNT_REGROUP_SHARE
             until = time.perf_counter() + share * self.deadline.remaining()
             found = more_plans(self)
+            if self.rough and greedy is not None:  # last: regrouped in the time left
+                found.append(greedy)
             hints = lp_hints(self) if self.count is not None else []
             self._improve(*best_polished(self.inst, self.part, found, until=until, hints=hints))
             self.dived = True
         log.info("columns: bound %.1f, incumbent %.1f", self.bound, self.inc_cost)
         progress.report("first plan", best=self.inc_cost, bound=self.bound, deadline=self.deadline)
 
-    def _closed_bases(self) -> NDArray[np.int64] | None:
-        """With a fixed count and no greedy plan: the greedy plan with the fewest groups, its
-        bases closed one at a time down to the count (:mod:`mcp_geo.solvers._count_descent`),
-        with at most COUNT_DESCENT_SHARE of the time left (local bases; None when it stops
-        short of the count). Not with ``fewest``: its count stage closes bases itself, and
-        keeps a plan of any count it reaches."""
+    def _first_at_count(self) -> NDArray[np.int64] | None:
+        """With a fixed count and no greedy plan, its first plan (local bases, or None).
+
+        A plan of that count by local search (:mod:`mcp_geo.solvers._packing`, at most
+        PACKING_SHARE of the time left and PACKING_SECONDS): found in seconds where the others
+        find none, but with poor travel. So the greedy plan with the fewest groups, its bases
+        closed one at a time down to the count (:mod:`mcp_geo.solvers._count_descent`), comes
+        first when it gets there (at most COUNT_DESCENT_SHARE of the time left, or
+        PACKED_DESCENT_SHARE with the packing's plan in hand: staffs-shropshire at 37 hubs,
+        5.5M patient-km at 60 s from it, 6.5M from the packing's); the packing's plan then
+        only seeds the columns and is the plan of last resort, after the searches guided by
+        the LP (step 5). Neither for ``fewest``: its count stage does both itself (and keeps
+        a plan of any count closing reaches)."""
         if self.count is None or self.inst.count == "fewest":
             return None
+        seconds = min(PACKING_SECONDS, PACKING_SHARE * self.deadline.remaining())
+        packed = packed_plan(self.inst, self.part, count=self.count, seconds=seconds)
+        share = COUNT_DESCENT_SHARE if packed is None else PACKED_DESCENT_SHARE
+        closed = self._closed_bases(until=time.perf_counter() + share * self.deadline.remaining())
+        if closed is not None:
+            return closed
+        if packed is None:
+            return None
+        self.rough = True
+        return np.array([self.pos_of[int(g)] for g in packed])
+
+    def _closed_bases(self, *, until: float) -> NDArray[np.int64] | None:
+        """The greedy plan with the fewest groups, its bases closed down to the count (local
+        bases; None when it stops short)."""
+        assert self.count is not None
         most = least_count(self.inst, self.part)[1]
         start = fewest_greedy(self.inst, self.part, least=self.count, most=most)
         if start is None:
             return None
-        until = time.perf_counter() + COUNT_DESCENT_SHARE * self.deadline.remaining()
         plan = descend(
             self.inst, self.part, start, count=self.count, options=self.options, until=until
         )

@@ -29,6 +29,9 @@ FIRST_TARGET_STEP = 0.002  # the first listing's target: this far above the boun
 TARGET_GROWTH = 2.5  # the next target's step, when a listing's MIP raised the bound to its target
 MIN_TARGET_STEP = 2e-4  # too long a listing halves the step, down to this
 MAX_STEP_WITHOUT_PLAN = 0.02  # no plan yet: listings up to this far above the bound, then compact
+MIP_COLUMNS_PER_SECOND = 2_000  # a listing's MIP, at most this many columns per second left:
+# HiGHS overran its limit on a longer one (central Sussex at 23 hubs: 97,780 columns, 22 s
+# given, 42 s taken; 4,122 columns took 7.6 s, Greater Manchester's 23,000-25,000 14-19 s)
 WARM_START_WITHIN = 0.01  # the listing's MIP starts from the incumbent if this close to target
 
 
@@ -89,7 +92,7 @@ def close_by_listing(s: _Search) -> PartResult | None:
         bases, pairs = fix_by_reduced_cost(s.pr, duals, target)
         until = time.perf_counter() + 0.5 * deadline.remaining()  # and half for the MIP
         listed = list_columns(s.pr, duals, target, bases=bases, pairs=pairs, until=until)
-        if listed is None:
+        if listed is None or len(listed) > MIP_COLUMNS_PER_SECOND * deadline.remaining():
             too_long = target
             continue
         result, raised = _listing_mip(s, listed, target)

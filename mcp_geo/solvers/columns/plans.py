@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 DIVE_SHARE = 0.1  # of the time left: the dive (the listing's MIP finds better plans)
 COMPLETION_SHARE = 0.5  # of the time left, at most: bin completion, with a fixed count (central
 # Sussex at 23 hubs: under 1 s; staffs-shropshire at 36: 20-25 s)
+ROUGH_COMPLETION_SHARE = 0.15  # at most, with the packing's plan of the count in hand (the
+# plan of last resort, see :mod:`.driver`): where bin completion finds a plan it does so in
+# seconds
 REGROUP_FREE = True  # regroup plans of a free count too (else only with a fixed count)
 LARGE_PART = 200  # items: above, a poor greedy plan is no start for the listing (dive first),
 # and the MIP over the generated columns runs only if the dive fails
@@ -54,6 +57,7 @@ def more_plans(s: _Search) -> list[NDArray[np.int64]]:
     deadline = s.deadline
     plans = []
     if s.count is not None:
+        completion = ROUGH_COMPLETION_SHARE if s.rough else COMPLETION_SHARE
         _, pi, mu = s.master.solve()
         done = complete_any(
             s.pr,
@@ -62,7 +66,7 @@ def more_plans(s: _Search) -> list[NDArray[np.int64]]:
             pi=pi,
             mu=mu,
             count=s.count,
-            until=time.perf_counter() + COMPLETION_SHARE * deadline.remaining(),
+            until=time.perf_counter() + completion * deadline.remaining(),
         )
         log.info("columns: bin completion %s", "found a plan" if done is not None else "stuck")
         if done is not None:

@@ -1,0 +1,257 @@
+"""A plan with exactly k groups by local search (``_packing``), and where the engines use it."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from mcp_geo.practices import open_data, select_footprint
+from mcp_geo.solvers._compact import plan_cost
+from mcp_geo.solvers._greedy import greedy_plan
+from mcp_geo.solvers._instance import Instance, Part, prepare
+from mcp_geo.solvers._packing import packed_plan
+from mcp_geo.solvers._run import Deadline
+from mcp_geo.solvers._window import count_window
+from mcp_geo.solvers.columns import plans as column_plans
+from mcp_geo.solvers.columns.driver import solve_columns
+from mcp_geo.solvers.hubs import hub_instance, solve_hubs
+from mcp_geo.solvers.rules import HubRule, SolveOptions
+
+from ._helpers import scattered_instance
+
+
+def _groups(inst: Instance, part: Part, plan: NDArray[np.int64]) -> int:
+    """Every item in one group, based at one of its items (its own base), within reach of it,
+    every group within the part's window; the number of groups."""
+    assert len(plan) == len(part.items)
+    bases = sorted(set(plan.tolist()))
+    for b in bases:
+        members = part.items[plan == b]
+        assert b in members.tolist()
+        assert plan[part.items.tolist().index(b)] == b
+        assert part.lo <= inst.weights[members].sum() <= part.ceiling(inst)
+        assert inst.allowed[members, b].all()
+    return len(bases)
+
+
+def _road() -> tuple[Instance, Part]:
+    """Six practices on a road, 1 km apart, groups of 30-60 within 15 km::
+
+        A   B   C   D   E   F
+        25  35  30  30  35  25   patients (180 = 3 x 60)
+
+    Three groups must each hold exactly 60: {A, B} or {A, E}..., never A with C (55 + a third
+    item is over 60, 55 alone under no floor issue but leaves 125 for two groups).
+    """
+    weights = np.array([25, 35, 30, 30, 35, 25], dtype=np.int64)
+    at = np.arange(6, dtype=float)
+    inst = Instance(
+        codes=tuple("ABCDEF"),
+        weights=weights,
+        km=np.abs(at[:, None] - at[None, :]),
+        lo=30,
+        hi=60,
+        max_km=15.0,
+        count=3,
+        objective="weighted",
+        strict=False,
+    )
+    return inst, Part(items=np.arange(6, dtype=np.int64), lo=30, count=3)
+
+
+def test_a_count_that_fills_every_group_exactly():
+    inst, part = _road()
+    plan = packed_plan(inst, part, count=3, seconds=10)
+    assert plan is not None
+    assert _groups(inst, part, plan) == 3
+    sums = sorted(int(inst.weights[plan == b].sum()) for b in set(plan.tolist()))
+    assert sums == [60, 60, 60]
+
+
+def test_no_plan_is_none():
+    inst, part = _road()
+    t0 = time.perf_counter()
+    assert packed_plan(inst, part, count=2, seconds=0.5) is None  # 180 > 2 x 60
+    assert time.perf_counter() - t0 < 5
+    assert packed_plan(inst, part, count=7, seconds=10) is None  # more groups than items
+    assert packed_plan(inst, part, count=3, seconds=0) is None  # no time
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_random_parts_keep_every_rule(seed):
+    """Scattered parts, at the count of their greedy plan and one fewer, where one exists."""
+    inst, part = scattered_instance(40, seed)
+    allowed = inst.allowed[np.ix_(part.items, part.items)]
+    free = greedy_plan(inst.weights, inst.cost, allowed, lo=30, hi=50, count=None)
+    assert free is not None
+    groups = len(set(free.tolist()))
+    found = 0
+    for k in (groups, groups - 1):
+        plan = packed_plan(inst, dataclasses.replace(part, count=k), count=k, seconds=5)
+        if plan is not None:
+            assert _groups(inst, part, plan) == k
+            found += 1
+    assert found >= 1
+
+
+@pytest.fixture(scope="module")
+def data():
+    return open_data(None)
+
+
+def _largest_part(data, footprint: str) -> tuple[Instance, Part]:
+    practices = select_footprint(data, footprint).practices
+    inst, _ = hub_instance(practices, rule=HubRule(), travel=None)
+    return inst, max(prepare(inst).parts, key=lambda p: len(p.items))
+
+
+def test_central_sussex_at_23_hubs_the_same_plan_twice(data):
+    """23 hubs of at most 50,000 for 1,117,425 patients (97% full): a plan in seconds, the
+    same each time (one worker, the solver's own seed)."""
+    inst, part = _largest_part(data, "central-sussex-east-surrey")
+    at = count_window(inst, dataclasses.replace(part, count=23))
+    first = packed_plan(inst, at, count=23, seconds=20)
+    assert first is not None
+    assert _groups(inst, at, first) == 23
+    again = packed_plan(inst, at, count=23, seconds=20)
+    assert again is not None
+    assert (again == first).all()
+
+
+def test_staffs_shropshire_at_its_fewest_count(data):
+    """The part of 190 practices at 35 hubs, whose bound it is (34 is refused at once): none
+    of the greedy rules, closing bases or the engines' searches found one in minutes."""
+    inst, part = _largest_part(data, "staffs-shropshire")
+    assert len(part.items) == 190
+    at = count_window(inst, dataclasses.replace(part, count=35))
+    allowed = inst.allowed[np.ix_(part.items, part.items)]
+    w = inst.weights[part.items]
+    cost = inst.cost[np.ix_(part.items, part.items)]
+    assert greedy_plan(w, cost, allowed, lo=at.lo, hi=at.ceiling(inst), count=35) is None
+    plan = packed_plan(inst, at, count=35, seconds=30)
+    assert plan is not None
+    assert _groups(inst, at, plan) == 35
+
+
+@pytest.mark.slow
+def test_a_fixed_count_the_engines_missed_has_a_plan(data):
+    """``--hubs 36`` on staffs-shropshire (35 in its part, Y01929 a hub of its own): no plan
+    at 120 s before; now 36 hubs, every rule kept, within 30 s."""
+    practices = select_footprint(data, "staffs-shropshire").practices
+    options = SolveOptions(engine="columns", time_limit=30, threads=2)
+    solution = solve_hubs(practices, rule=HubRule(hubs=36), options=options)
+    assert solution.certificate.status in ("feasible", "optimal")
+    hubs = solution.hubs
+    assert len(hubs) == 36
+    assert hubs["patients"].sum() == practices["patients"].sum()
+    assert solution.assignment["hub_id"].notna().all()
+    within = hubs["patients"].between(30_000, 50_000)
+    assert within.sum() == 35
+    assert hubs.loc[~within, "patients"].tolist() == [52_556]  # Y01929, a hub on its own
+
+
+@pytest.mark.slow
+def test_fewest_proves_the_count_on_staffs_shropshire(data):
+    """``--hubs fewest``: 36 hubs, the count stage proven (the bound); at 60 s it ended with
+    38 against 36 before (closing bases, the engines finding no plan at 35)."""
+    practices = select_footprint(data, "staffs-shropshire").practices
+    options = SolveOptions(engine="columns", time_limit=30, threads=2)
+    solution = solve_hubs(practices, rule=HubRule(hubs="fewest"), options=options)
+    count = solution.certificate.stages[0]
+    assert (count.name, count.objective, count.bound, count.status) == (
+        "hubs",
+        36.0,
+        36.0,
+        "optimal",
+    )
+    assert len(solution.hubs) == 36
+
+
+def test_the_columns_engine_seeds_a_fixed_count_from_the_packing(data, monkeypatch):
+    """Central Sussex at 23 hubs, no greedy plan: the packing's plan is the engine's first
+    (bin completion given no time): a plan of 23 groups, no costlier than the packing's."""
+    inst, part = _largest_part(data, "central-sussex-east-surrey")
+    at = count_window(inst, dataclasses.replace(part, count=23))
+    packed = packed_plan(inst, at, count=23, seconds=20)
+    assert packed is not None
+    monkeypatch.setattr(column_plans, "ROUGH_COMPLETION_SHARE", 0.0)
+    monkeypatch.setattr("mcp_geo.solvers.columns.driver.PACKED_DESCENT_SHARE", 0.0)
+    inst23 = dataclasses.replace(inst, count=23)
+    options = SolveOptions(threads=1, time_limit=20)
+    result = solve_columns(inst23, at, options=options, deadline=Deadline(20))
+    assert result.base_of is not None
+    assert _groups(inst, at, result.base_of) == 23
+    assert result.certificate.objective == pytest.approx(plan_cost(inst, at.items, result.base_of))
+    assert result.certificate.objective <= plan_cost(inst, at.items, packed) + 1e-6
+
+
+def test_a_listing_too_long_for_the_time_left_is_not_solved(data, monkeypatch):
+    """HiGHS overran its limit on a long listing (central Sussex at 23 hubs: 97,780 columns,
+    22 s given, 42 s taken, a 60 s solve ending at 75-81 s): a listing's MIP gets at most
+    MIP_COLUMNS_PER_SECOND columns per second left, else the step is halved. With a small
+    rate the MIPs stay within it and the part still ends with its plan, in time."""
+    from mcp_geo.solvers.columns import listing
+
+    monkeypatch.setattr(listing, "MIP_COLUMNS_PER_SECOND", 300)
+    seen: list[tuple[int, float]] = []
+    real = listing.column_mip
+
+    def spy(inst, part, cols, *, deadline, **kwargs):
+        seen.append((len(cols), deadline.remaining()))
+        return real(inst, part, cols, deadline=deadline, **kwargs)
+
+    monkeypatch.setattr(listing, "column_mip", spy)
+    inst, part = _largest_part(data, "central-sussex-east-surrey")
+    at = count_window(inst, dataclasses.replace(part, count=23))
+    t0 = time.perf_counter()
+    result = solve_columns(
+        dataclasses.replace(inst, count=23),
+        at,
+        options=SolveOptions(threads=1, time_limit=30),
+        deadline=Deadline(30),
+    )
+    assert time.perf_counter() - t0 < 36
+    assert result.base_of is not None
+    assert _groups(inst, at, result.base_of) == 23
+    assert seen  # the listing ran
+    # (a listing's MIP holds the incumbent's 23 columns beyond those listed)
+    assert all(n - 23 <= 300 * (left + 1) for n, left in seen)
+
+
+def test_fewest_takes_the_count_from_the_packing_when_the_engine_finds_none():
+    """The road of :func:`_road` with a part solver that finds no plan at 3 groups from
+    scratch (as the engines at staffs-shropshire's fewest count): the packing's plan proves
+    3, and the engine solves the travel from it, told that the start is rough."""
+    from mcp_geo.solvers._compact import CompactEngine
+    from mcp_geo.solvers._stages import solve_fewest
+    from mcp_geo.solvers.engine import PartResult
+
+    inst, part = _road()
+    inst = dataclasses.replace(inst, count="fewest")
+    part = dataclasses.replace(part, count=None)
+    calls: list[tuple[int | None, bool, bool]] = []
+    options = SolveOptions(threads=1, gap=0.0)
+
+    def solve(i: Instance, p: Part, d: Deadline) -> PartResult:
+        calls.append((p.count, p.start is not None, p.rough_start))
+        if p.start is None:
+            raise AssertionError("the count has the packing's plan: no search from scratch")
+        return CompactEngine().solve(i, p, options=options, deadline=d)
+
+    def unused(i: Instance, p: Part, d: Deadline) -> PartResult:
+        raise AssertionError("no free solve")
+
+    result = solve_fewest(
+        inst, part, options=options, deadline=Deadline(30), solve=solve, solve_free=unused
+    )
+    assert calls == [(3, True, True)]
+    assert result.base_of is not None
+    assert _groups(inst, part, result.base_of) == 3
+    count, travel = result.certificate.stages
+    assert (count.objective, count.bound, count.status) == (3.0, 3.0, "optimal")
+    assert travel.status == "optimal"
+    assert travel.objective == pytest.approx(plan_cost(inst, part.items, result.base_of))
