@@ -47,6 +47,7 @@ SolvePart = Callable[[Instance, Part, Deadline], PartResult]
 PACKING_SHARE = 0.25  # of the time left, at most, for a plan of a fixed count by local search
 PACKING_SECONDS = 10.0  # and at most this (:mod:`._packing`: the plans it finds come in 0.3-5 s)
 AGAIN_SHARE = 0.3  # of the time left, when the engine found no plan at the count either
+AGAIN_COUNTS = 3  # counts tried then (see _packed_again)
 FIRST_SHARE = 0.6  # of the time left: the engine at the least count not yet proven impossible
 DESCENT_SHARE = 0.5  # of the time left after it without a plan: closing bases (the rest: travel)
 ANY_COUNT_SECONDS = 5.0  # at most, for the proof that no count has a plan (compact model)
@@ -177,11 +178,14 @@ def solve_fewest(
 ) -> PartResult:
     """Solve a part for the fewest groups, then the least travel with that count.
 
-    Counts from the least the patients allow are tried in turn: first by local search
-    (:mod:`._packing`, PACKING_SHARE of the time left, at most PACKING_SECONDS, unless an item
-    cannot reach the floor of the window the count implies), whose plan ends the search: the
-    travel is solved at that count with all the time left, from it. Else the engine, with
-    FIRST_SHARE of the time left, until a count is not proven impossible; when the least is,
+    Counts from the least the patients allow are tried in turn; once one is proven impossible,
+    the next ones first by local search (:mod:`._packing`, PACKING_SHARE of the time left, at
+    most PACKING_SECONDS, unless an item cannot reach the floor of the window the count
+    implies), whose plan ends the search: the travel is solved at that count with all the time
+    left, from it. (Not at the least count: where the engine finds its plan, as on central
+    Sussex at 23, its travel is better, and where no count has a plan, as in North East and
+    North Cumbria, local search would spend the time the least exceptions need.) Else the
+    engine, with FIRST_SHARE of the time left, until a count is not proven impossible; when the least is,
     the compact model with the count free may prove every count impossible at once (North East
     and North Cumbria's part of 301 practices, whose rules cannot all be met: the caller then
     plans its least exceptions). A plan the engine found at the count reached is solved again
@@ -220,7 +224,8 @@ def solve_fewest(
     for k in range(least, most + 1):
         if result is not None and deadline.remaining() <= 0:
             break
-        packed = _packed(inst, dataclasses.replace(part, count=k), deadline=deadline)
+        if k > least:  # a smaller count proven impossible: nearly full groups
+            packed = _packed(inst, dataclasses.replace(part, count=k), deadline=deadline)
         if packed is not None:  # the count has a plan: the travel, with all the time left
             rough = dataclasses.replace(part, count=k, start=packed, rough_start=True)
             result = solve(inst, rough, _share(deadline, 1.0))
@@ -282,17 +287,19 @@ def _packed(inst: Instance, part: Part, *, deadline: Deadline) -> NDArray[np.int
 def _packed_again(
     inst: Instance, part: Part, deadline: Deadline, solve: SolvePart
 ) -> PartResult | None:
-    """When the engine found no plan at the part's count either: local search again with
-    AGAIN_SHARE of the time left (a loaded machine), and the travel from its plan (None
-    without one)."""
+    """When the engine found no plan at the part's count either (nor proved it impossible):
+    local search at that count and the next AGAIN_COUNTS - 1, sharing AGAIN_SHARE of the time
+    left (West Yorkshire, QYG: 56 in 2.3 s where 55, its bound, is neither found nor refused
+    in 30 s), and the travel from its plan at the first it fills (None without one)."""
     assert part.count is not None
-    tight = count_window(inst, part)
-    seconds = min(2 * PACKING_SECONDS, AGAIN_SHARE * deadline.remaining())
-    packed = packed_plan(inst, tight, count=part.count, seconds=seconds)
-    if packed is None:
-        return None
-    rough = dataclasses.replace(part, start=packed, rough_start=True)
-    return solve(inst, rough, _share(deadline, 1.0))
+    for k in range(part.count, part.count + AGAIN_COUNTS):
+        at = count_window(inst, dataclasses.replace(part, count=k))
+        left = AGAIN_SHARE * deadline.remaining() / (part.count + AGAIN_COUNTS - k)
+        packed = packed_plan(inst, at, count=k, seconds=min(PACKING_SECONDS, left))
+        if packed is not None:
+            rough = dataclasses.replace(part, count=k, start=packed, rough_start=True)
+            return solve(inst, rough, _share(deadline, 1.0))
+    return None
 
 
 def _any_count(

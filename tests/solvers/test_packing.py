@@ -224,8 +224,8 @@ def test_a_listing_too_long_for_the_time_left_is_not_solved(data, monkeypatch):
 
 def test_fewest_takes_the_count_from_the_packing_when_the_engine_finds_none():
     """The road of :func:`_road` with a part solver that finds no plan at 3 groups from
-    scratch (as the engines at staffs-shropshire's fewest count): the packing's plan proves
-    3, and the engine solves the travel from it, told that the start is rough."""
+    scratch (as the engines at staffs-shropshire's fewest count, out of time): the packing's
+    plan proves 3, and the engine solves the travel from it, told that the start is rough."""
     from mcp_geo.solvers._compact import CompactEngine
     from mcp_geo.solvers._stages import solve_fewest
     from mcp_geo.solvers.engine import PartResult
@@ -238,9 +238,13 @@ def test_fewest_takes_the_count_from_the_packing_when_the_engine_finds_none():
 
     def solve(i: Instance, p: Part, d: Deadline) -> PartResult:
         calls.append((p.count, p.start is not None, p.rough_start))
-        if p.start is None:
-            raise AssertionError("the count has the packing's plan: no search from scratch")
-        return CompactEngine().solve(i, p, options=options, deadline=d)
+        result = CompactEngine().solve(i, p, options=options, deadline=d)
+        if p.start is None:  # out of time at the bound, nothing proven
+            cert = dataclasses.replace(
+                result.certificate, status="no_solution", objective=None, bound=None
+            )
+            return PartResult(base_of=None, certificate=cert)
+        return result
 
     def unused(i: Instance, p: Part, d: Deadline) -> PartResult:
         raise AssertionError("no free solve")
@@ -248,10 +252,52 @@ def test_fewest_takes_the_count_from_the_packing_when_the_engine_finds_none():
     result = solve_fewest(
         inst, part, options=options, deadline=Deadline(30), solve=solve, solve_free=unused
     )
-    assert calls == [(3, True, True)]
+    assert calls == [(3, False, False), (3, True, True)]
     assert result.base_of is not None
     assert _groups(inst, part, result.base_of) == 3
     count, travel = result.certificate.stages
     assert (count.objective, count.bound, count.status) == (3.0, 3.0, "optimal")
     assert travel.status == "optimal"
     assert travel.objective == pytest.approx(plan_cost(inst, part.items, result.base_of))
+
+
+def test_fewest_without_a_plan_at_its_bound_takes_the_next_count_the_packing_fills(
+    monkeypatch,
+):
+    """The road of :func:`_road`: the engine finds no plan at 3 groups (the bound) nor proves
+    it impossible, and local search finds none at 3 either (as at West Yorkshire's 55 in
+    30 s); at 4 it does: the plan has 4 groups, stated against the bound 3 (``feasible``),
+    before any closing of bases."""
+    from mcp_geo.solvers import _stages
+    from mcp_geo.solvers._compact import CompactEngine
+    from mcp_geo.solvers.engine import PartResult
+
+    inst, part = _road()
+    inst = dataclasses.replace(inst, count="fewest")
+    part = dataclasses.replace(part, count=None)
+    options = SolveOptions(threads=1, gap=0.0)
+    tried: list[int] = []
+    real = _stages.packed_plan
+
+    def packing(i, p, *, count, seconds):
+        tried.append(count)
+        return None if count == 3 else real(i, p, count=count, seconds=seconds)
+
+    monkeypatch.setattr(_stages, "packed_plan", packing)
+    monkeypatch.setattr(_stages, "_descended", lambda *a, **k: pytest.fail("no closing"))
+
+    def solve(i: Instance, p: Part, d: Deadline) -> PartResult:
+        if p.start is None:  # out of time at the bound, nothing proven
+            cert = CompactEngine().solve(i, p, options=options, deadline=d).certificate
+            cert = dataclasses.replace(cert, status="no_solution", objective=None, bound=None)
+            return PartResult(base_of=None, certificate=cert)
+        return CompactEngine().solve(i, p, options=options, deadline=d)
+
+    result = _stages.solve_fewest(
+        inst, part, options=options, deadline=Deadline(30), solve=solve, solve_free=solve
+    )
+    assert tried == [3, 4]
+    assert result.base_of is not None
+    assert _groups(inst, part, result.base_of) == 4
+    count = result.certificate.stages[0]
+    assert (count.objective, count.bound, count.status) == (4.0, 3.0, "feasible")

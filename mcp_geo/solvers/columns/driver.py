@@ -101,9 +101,9 @@ CG_SHARE = 0.4  # of the time: column generation and its cuts (a valid bound whe
 REGROUP_SHARE = 0.15  # of the time left: regrouping its plan (see :mod:`.regroup`)
 COUNT_REGROUP_SHARE = 0.5  # the same with a fixed count and no greedy plan (nearly full groups:
 # the listing's MIP finds no plan without a good start, and the regrouping makes one)
-PACKED_DESCENT_SHARE = 0.25  # the same with the packing's plan in hand (see _first_at_count)
 COUNT_DESCENT_SHARE = 0.5  # of the time, at most, with a fixed count and no greedy plan: closing
 # bases, first (staffs-shropshire at 36 part hubs: no plan from completion, dive or MIP in 60 s)
+PACKED_DESCENT_SHARE = 0.25  # the same with the packing's plan in hand (see _first_at_count)
 BRANCH_MAX_GAP = 0.02  # branch-and-price closes gaps up to this (measured: not 3% on 141 items)
 BRANCH_MAX_ITEMS = 120  # and parts up to this size (190 items, 1% gap: not closed in 60 s)
 BRANCH_SHARE = 0.5  # of the time left; the shrunken compact model gets the rest if needed
@@ -291,9 +291,9 @@ class _Search:
         closed one at a time down to the count (:mod:`mcp_geo.solvers._count_descent`), comes
         first when it gets there (at most COUNT_DESCENT_SHARE of the time left, or
         PACKED_DESCENT_SHARE with the packing's plan in hand: staffs-shropshire at 37 hubs,
-        5.5M patient-km at 60 s from it, 6.5M from the packing's); the packing's plan then
-        only seeds the columns and is the plan of last resort, after the searches guided by
-        the LP (step 5). Neither for ``fewest``: its count stage does both itself (and keeps
+        5.5M patient-km at 60 s from it, 6.5M from the packing's). Otherwise the packing's plan
+        seeds the columns and is the plan of last resort, after the searches guided by the LP
+        (step 5). Neither for ``fewest``: its count stage does both itself (and keeps
         a plan of any count closing reaches)."""
         if self.count is None or self.inst.count == "fewest":
             return None
