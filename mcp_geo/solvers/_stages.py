@@ -185,13 +185,13 @@ def solve_fewest(
     left, from it. (Not at the least count: where the engine finds its plan, as on central
     Sussex at 23, its travel is better, and where no count has a plan, as in North East and
     North Cumbria, local search would spend the time the least exceptions need.) Else the
-    engine, with FIRST_SHARE of the time left, until a count is not proven impossible; when the least is,
-    the compact model with the count free may prove every count impossible at once (North East
-    and North Cumbria's part of 301 practices, whose rules cannot all be met: the caller then
-    plans its least exceptions). A plan the engine found at the count reached is solved again
-    with the rest of the time, starting from it. Without one, local search tries that count
-    again (AGAIN_SHARE of the time left), then the descent (:mod:`._count_descent`) closes
-    bases of the
+    engine, with FIRST_SHARE of the time left, until a count is not proven impossible; when
+    the least is, the compact model with the count free may prove every count impossible at
+    once (North East and North Cumbria's part of 301 practices, whose rules cannot all be met:
+    the caller then plans its least exceptions). A plan the engine found at the count reached
+    is solved again with the rest of the time, starting from it. Without one, local search
+    tries that count and the next AGAIN_COUNTS - 1 (AGAIN_SHARE of the time left), then the
+    descent (:mod:`._count_descent`) closes bases of the
     greedy plan (else of the engine's plan with the count free, in FREE_SHARE of the time left)
     down towards that count with DESCENT_SHARE of the time left, and the travel is solved at
     the count it reached, starting from its plan: the count stage then states the plan's count
