@@ -91,3 +91,17 @@ def brute_force(
                 if all(lo <= v <= hi for v in load.values()) and (best is None or total < best):
                     best = total
     return best
+
+
+def plan_groups(inst: Instance, part: Part, plan: np.ndarray) -> int:
+    """Assert that every item is in one group whose base is one of its items (its own base),
+    within reach of it, every group within the part's window; return the number of groups."""
+    assert len(plan) == len(part.items)
+    bases = sorted(set(plan.tolist()))
+    for b in bases:
+        members = part.items[plan == b]
+        assert b in members.tolist()
+        assert plan[part.items.tolist().index(b)] == b
+        assert part.lo <= inst.weights[members].sum() <= part.ceiling(inst)
+        assert inst.allowed[members, b].all()
+    return len(bases)

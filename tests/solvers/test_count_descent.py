@@ -7,7 +7,6 @@ import time
 
 import numpy as np
 import pytest
-from numpy.typing import NDArray
 
 from mcp_geo.practices import open_data, select_footprint
 from mcp_geo.solvers import _stages
@@ -24,7 +23,7 @@ from mcp_geo.solvers.engine import PartResult
 from mcp_geo.solvers.hubs import hub_instance
 from mcp_geo.solvers.rules import HubRule, SolveOptions
 
-from ._helpers import scattered_instance
+from ._helpers import plan_groups, scattered_instance
 
 OPTIONS = SolveOptions(threads=1, gap=0.0)
 
@@ -34,20 +33,6 @@ def _no_packing(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests are about the paths where local search (``_packing``) finds no plan of the
     count either, as on a loaded machine out of time: its plans are tested in test_packing."""
     monkeypatch.setattr(_stages, "packed_plan", lambda *a, **k: None)
-
-
-def _assert_valid(inst: Instance, part: Part, plan: NDArray[np.int64]) -> int:
-    """Every item in one group whose base is one of its items (its own base), within reach of
-    it, every group within the part's window; returns the number of groups."""
-    assert len(plan) == len(part.items)
-    bases = sorted(set(plan.tolist()))
-    for b in bases:
-        members = part.items[plan == b]
-        assert b in members.tolist()
-        assert plan[part.items.tolist().index(b)] == b
-        assert part.lo <= inst.weights[members].sum() <= part.ceiling(inst)
-        assert inst.allowed[members, b].all()
-    return len(bases)
 
 
 def _road(x: list[float], weights: list[int]) -> tuple[Instance, Part]:
@@ -98,7 +83,7 @@ def test_descent_closes_bases_down_to_the_count() -> None:
     inst, part = _line()
     three = np.array([0, 0, 2, 2, 4, 4])
     plan = descend(inst, part, three, count=2, options=OPTIONS, until=time.perf_counter() + 30)
-    assert _assert_valid(inst, part, plan) == 2
+    assert plan_groups(inst, part, plan) == 2
     groups = {tuple(part.items[plan == b].tolist()) for b in set(plan.tolist())}
     assert groups == {(0, 1, 2), (3, 4, 5)}
 
@@ -131,7 +116,7 @@ def test_descent_keeps_every_rule_on_random_parts(seed: int) -> None:
     start = items[local]
     least = least_count(inst, part)[0]
     plan = descend(inst, part, start, count=least, options=OPTIONS, until=time.perf_counter() + 20)
-    groups = _assert_valid(inst, part, plan)
+    groups = plan_groups(inst, part, plan)
     assert least <= groups <= len(set(start.tolist()))
 
 
@@ -145,7 +130,7 @@ def test_fewest_greedy_is_the_least_count_the_greedy_rules_make() -> None:
     least, most = least_count(inst, part)
     plan = fewest_greedy(inst, part, least=least, most=most)
     assert plan is not None
-    groups = _assert_valid(inst, part, plan)
+    groups = plan_groups(inst, part, plan)
     items = part.items
     args = (
         inst.weights[items],
@@ -202,7 +187,7 @@ def test_fewest_without_a_plan_at_the_bound_gives_the_descents_plan() -> None:
     inst, part = _line()
     result = _fewest_without_a_plan_at(2, inst, part)
     assert result.base_of is not None
-    assert _assert_valid(inst, part, result.base_of) == 2
+    assert plan_groups(inst, part, result.base_of) == 2
     count, travel = result.certificate.stages
     assert (count.name, count.objective, count.bound, count.status) == ("hubs", 2.0, 2.0, "optimal")
     assert travel.name == "travel"
@@ -222,7 +207,7 @@ def test_fewest_states_a_larger_count_against_its_bound() -> None:
     inst, part = _road([0.0, 10.0, 20.0, 30.0], [30, 40, 20, 30])
     result = _fewest_without_a_plan_at(2, inst, part)
     assert result.base_of is not None
-    assert _assert_valid(inst, part, result.base_of) == 3
+    assert plan_groups(inst, part, result.base_of) == 3
     count, travel = result.certificate.stages
     assert (count.objective, count.bound, count.status) == (3.0, 2.0, "feasible")
     assert count.gap == pytest.approx(1 / 3)
@@ -250,7 +235,7 @@ def test_engines_start_from_the_parts_start(engine: CompactEngine) -> None:
     for seconds in (0.0, 10.0):
         result = engine.solve(inst, counted, options=OPTIONS, deadline=Deadline(seconds))
         assert result.base_of is not None
-        assert _assert_valid(inst, part, result.base_of) == count
+        assert plan_groups(inst, part, result.base_of) == count
         assert plan_cost(inst, items, result.base_of) <= plan_cost(inst, items, plan) + 1e-6
 
 
@@ -279,7 +264,7 @@ def test_columns_first_plan_at_a_fixed_count_the_greedy_rules_miss() -> None:
     search = _Search(inst, counted, options=OPTIONS, deadline=Deadline(30))
     first = search.seed()
     assert first is not None
-    assert _assert_valid(inst, part, part.items[first]) == 5
+    assert plan_groups(inst, part, part.items[first]) == 5
 
 
 def test_a_second_solve_keeps_the_better_plan_and_the_higher_bound() -> None:
@@ -320,7 +305,7 @@ def test_fewest_starts_from_the_engines_free_plan_when_the_greedy_rules_get_stuc
     result = _fewest_without_a_plan_at(2, inst, part, solve_free)
     assert free_counts == [None]
     assert result.base_of is not None
-    assert _assert_valid(inst, part, result.base_of) == 2
+    assert plan_groups(inst, part, result.base_of) == 2
     assert result.certificate.stages[0].status == "optimal"
 
 

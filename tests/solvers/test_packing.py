@@ -7,7 +7,6 @@ import time
 
 import numpy as np
 import pytest
-from numpy.typing import NDArray
 
 from mcp_geo.practices import open_data, select_footprint
 from mcp_geo.solvers._compact import plan_cost
@@ -21,21 +20,7 @@ from mcp_geo.solvers.columns.driver import solve_columns
 from mcp_geo.solvers.hubs import hub_instance, solve_hubs
 from mcp_geo.solvers.rules import HubRule, SolveOptions
 
-from ._helpers import scattered_instance
-
-
-def _groups(inst: Instance, part: Part, plan: NDArray[np.int64]) -> int:
-    """Every item in one group, based at one of its items (its own base), within reach of it,
-    every group within the part's window; the number of groups."""
-    assert len(plan) == len(part.items)
-    bases = sorted(set(plan.tolist()))
-    for b in bases:
-        members = part.items[plan == b]
-        assert b in members.tolist()
-        assert plan[part.items.tolist().index(b)] == b
-        assert part.lo <= inst.weights[members].sum() <= part.ceiling(inst)
-        assert inst.allowed[members, b].all()
-    return len(bases)
+from ._helpers import plan_groups, scattered_instance
 
 
 def _road() -> tuple[Instance, Part]:
@@ -67,7 +52,7 @@ def test_a_count_that_fills_every_group_exactly():
     inst, part = _road()
     plan = packed_plan(inst, part, count=3, seconds=10)
     assert plan is not None
-    assert _groups(inst, part, plan) == 3
+    assert plan_groups(inst, part, plan) == 3
     sums = sorted(int(inst.weights[plan == b].sum()) for b in set(plan.tolist()))
     assert sums == [60, 60, 60]
 
@@ -93,7 +78,7 @@ def test_random_parts_keep_every_rule(seed):
     for k in (groups, groups - 1):
         plan = packed_plan(inst, dataclasses.replace(part, count=k), count=k, seconds=5)
         if plan is not None:
-            assert _groups(inst, part, plan) == k
+            assert plan_groups(inst, part, plan) == k
             found += 1
     assert found >= 1
 
@@ -116,7 +101,7 @@ def test_central_sussex_at_23_hubs_the_same_plan_twice(data):
     at = count_window(inst, dataclasses.replace(part, count=23))
     first = packed_plan(inst, at, count=23, seconds=20)
     assert first is not None
-    assert _groups(inst, at, first) == 23
+    assert plan_groups(inst, at, first) == 23
     again = packed_plan(inst, at, count=23, seconds=20)
     assert again is not None
     assert (again == first).all()
@@ -134,7 +119,7 @@ def test_staffs_shropshire_at_its_fewest_count(data):
     assert greedy_plan(w, cost, allowed, lo=at.lo, hi=at.ceiling(inst), count=35) is None
     plan = packed_plan(inst, at, count=35, seconds=30)
     assert plan is not None
-    assert _groups(inst, at, plan) == 35
+    assert plan_groups(inst, at, plan) == 35
 
 
 @pytest.mark.slow
@@ -184,7 +169,7 @@ def test_the_columns_engine_seeds_a_fixed_count_from_the_packing(data, monkeypat
     options = SolveOptions(threads=1, time_limit=20)
     result = solve_columns(inst23, at, options=options, deadline=Deadline(20))
     assert result.base_of is not None
-    assert _groups(inst, at, result.base_of) == 23
+    assert plan_groups(inst, at, result.base_of) == 23
     assert result.certificate.objective == pytest.approx(plan_cost(inst, at.items, result.base_of))
     assert result.certificate.objective <= plan_cost(inst, at.items, packed) + 1e-6
 
@@ -216,7 +201,7 @@ def test_a_listing_too_long_for_the_time_left_is_not_solved(data, monkeypatch):
     )
     assert time.perf_counter() - t0 < 36
     assert result.base_of is not None
-    assert _groups(inst, at, result.base_of) == 23
+    assert plan_groups(inst, at, result.base_of) == 23
     assert seen  # the listing ran
     # (a listing's MIP holds the incumbent's 23 columns beyond those listed)
     assert all(n - 23 <= 300 * (left + 1) for n, left in seen)
@@ -254,7 +239,7 @@ def test_fewest_takes_the_count_from_the_packing_when_the_engine_finds_none():
     )
     assert calls == [(3, False, False), (3, True, True)]
     assert result.base_of is not None
-    assert _groups(inst, part, result.base_of) == 3
+    assert plan_groups(inst, part, result.base_of) == 3
     count, travel = result.certificate.stages
     assert (count.objective, count.bound, count.status) == (3.0, 3.0, "optimal")
     assert travel.status == "optimal"
@@ -298,6 +283,6 @@ def test_fewest_without_a_plan_at_its_bound_takes_the_next_count_the_packing_fil
     )
     assert tried == [3, 4]
     assert result.base_of is not None
-    assert _groups(inst, part, result.base_of) == 4
+    assert plan_groups(inst, part, result.base_of) == 4
     count = result.certificate.stages[0]
     assert (count.objective, count.bound, count.status) == (4.0, 3.0, "feasible")
