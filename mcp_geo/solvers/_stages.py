@@ -247,7 +247,8 @@ def solve_fewest(
             start = dataclasses.replace(part, count=bound, start=result.base_of)
             result = _better(result, solve(inst, start, _share(deadline, 1.0)), gap=options.gap)
     elif deadline.remaining() > 0:
-        found = _packed_again(inst, dataclasses.replace(part, count=bound), deadline, solve)
+        at_bound = dataclasses.replace(part, count=bound)
+        found = _packed_again(inst, at_bound, deadline=deadline, solve=solve)
         if found is None:
             found = _descended(
                 inst,
@@ -285,7 +286,7 @@ def _packed(inst: Instance, part: Part, *, deadline: Deadline) -> NDArray[np.int
 
 
 def _packed_again(
-    inst: Instance, part: Part, deadline: Deadline, solve: SolvePart
+    inst: Instance, part: Part, *, deadline: Deadline, solve: SolvePart
 ) -> PartResult | None:
     """When the engine found no plan at the part's count either (nor proved it impossible):
     local search at that count and the next AGAIN_COUNTS - 1, sharing AGAIN_SHARE of the time
