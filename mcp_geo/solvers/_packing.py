@@ -67,9 +67,10 @@ def packed_plan(
     t0 = time.perf_counter()
     w = inst.weights[part.items].astype(np.int64)
     allowed = inst.allowed[np.ix_(part.items, part.items)]
-    lo, hi = part.lo, inst.hi if part.hi is None else part.hi
+    lo, hi = part.lo, part.ceiling(inst)
     model = cp_model.CpModel()
     pairs = np.argwhere(allowed)  # (i, j), by item
+    pairs = pairs[allowed[pairs[:, 1], pairs[:, 1]]]  # only to items that may be bases
     x = [model.new_bool_var(f"x[{i},{j}]") for i, j in pairs.tolist()]
     by_item: list[list[int]] = [[] for _ in range(n)]
     by_base: list[list[int]] = [[] for _ in range(n)]

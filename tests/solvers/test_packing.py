@@ -286,3 +286,14 @@ def test_fewest_without_a_plan_at_its_bound_takes_the_next_count_the_packing_fil
     assert plan_groups(inst, part, result.base_of) == 4
     count = result.certificate.stages[0]
     assert (count.objective, count.bound, count.status) == (4.0, 3.0, "feasible")
+
+
+def test_only_items_that_may_be_bases_are_bases():
+    """The road of :func:`_road` where A and F may not be bases (a base rule): the three
+    groups of 60 are based at B-E."""
+    inst, part = _road()
+    inst = dataclasses.replace(inst, base_ok=np.array([False, True, True, True, True, False]))
+    plan = packed_plan(inst, part, count=3, seconds=10)
+    assert plan is not None
+    assert plan_groups(inst, part, plan) == 3
+    assert set(plan.tolist()) <= {1, 2, 3, 4}
