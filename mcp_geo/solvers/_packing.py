@@ -33,8 +33,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._instance import Instance, Part
+from ._run import Deadline
 
 log = logging.getLogger(__name__)
+
+PACKING_SHARE = 0.25  # of the time left, at most, for a plan of a fixed count by local search
+PACKING_SECONDS = 10.0  # and at most this (the plans it finds come in 0.3-5 s)
+
+
+def packing_seconds(deadline: Deadline) -> float:
+    """The time a search of :func:`packed_plan` gets: PACKING_SHARE of the time left, at most
+    PACKING_SECONDS."""
+    return min(PACKING_SECONDS, PACKING_SHARE * deadline.remaining())
 
 
 def packed_plan(

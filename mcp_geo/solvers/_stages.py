@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 from ._compact import solve_compact
 from ._count_descent import descend, fewest_greedy
 from ._instance import Instance, Part
-from ._packing import packed_plan
+from ._packing import PACKING_SECONDS, packed_plan, packing_seconds
 from ._run import Deadline
 from ._window import count_window, under_window
 from .certificate import Certificate, Stage, relative_gap, weakest, within_gap
@@ -44,8 +44,6 @@ log = logging.getLogger(__name__)
 
 SolvePart = Callable[[Instance, Part, Deadline], PartResult]
 
-PACKING_SHARE = 0.25  # of the time left, at most, for a plan of a fixed count by local search
-PACKING_SECONDS = 10.0  # and at most this (:mod:`._packing`: the plans it finds come in 0.3-5 s)
 AGAIN_SHARE = 0.3  # of the time left, when the engine found no plan at the count either
 AGAIN_COUNTS = 3  # counts tried then (see _packed_again)
 FIRST_SHARE = 0.6  # of the time left: the engine at the least count not yet proven impossible
@@ -179,10 +177,10 @@ def solve_fewest(
     """Solve a part for the fewest groups, then the least travel with that count.
 
     Counts from the least the patients allow are tried in turn; once one is proven impossible,
-    the next ones first by local search (:mod:`._packing`, PACKING_SHARE of the time left, at
-    most PACKING_SECONDS, unless an item cannot reach the floor of the window the count
-    implies), whose plan ends the search: the travel is solved at that count with all the time
-    left, from it. (Not at the least count: where the engine finds its plan, as on central
+    the next ones first by local search (:mod:`._packing`, for its
+    :func:`~._packing.packing_seconds`, unless an item cannot reach the floor of the window
+    the count implies), whose plan ends the search: the travel is solved at that count with
+    all the time left, from it. (Not at the least count: where the engine finds its plan, as on central
     Sussex at 23, its travel is better, and where no count has a plan, as in North East and
     North Cumbria, local search would spend the time the least exceptions need.) Else the
     engine, with FIRST_SHARE of the time left, until a count is not proven impossible; when
@@ -225,7 +223,8 @@ def solve_fewest(
         if result is not None and deadline.remaining() <= 0:
             break
         if k > least:  # a smaller count proven impossible: nearly full groups
-            packed = _packed(inst, dataclasses.replace(part, count=k), deadline=deadline)
+            at = dataclasses.replace(part, count=k)
+            packed = _packed(inst, at, seconds=packing_seconds(deadline))
         if packed is not None:  # the count has a plan: the travel, with all the time left
             rough = dataclasses.replace(part, count=k, start=packed, rough_start=True)
             result = solve(inst, rough, _share(deadline, 1.0))
@@ -273,15 +272,14 @@ def solve_fewest(
     return PartResult(base_of=result.base_of, certificate=cert)
 
 
-def _packed(inst: Instance, part: Part, *, deadline: Deadline) -> NDArray[np.int64] | None:
+def _packed(inst: Instance, part: Part, *, seconds: float) -> NDArray[np.int64] | None:
     """A plan of the part's count by local search (:mod:`._packing`) in the window the count
-    implies, with PACKING_SHARE of the time left (at most PACKING_SECONDS); None at once when
-    an item cannot reach that window's floor (the engine then proves the count impossible)."""
+    implies, within ``seconds``; None at once when an item cannot reach that window's floor
+    (no plan of that count exists: the engine proves it at once)."""
     assert part.count is not None
     tight = count_window(inst, part)
     if len(under_window(inst, tight)):
         return None
-    seconds = min(PACKING_SECONDS, PACKING_SHARE * deadline.remaining())
     return packed_plan(inst, tight, count=part.count, seconds=seconds)
 
 
@@ -294,11 +292,11 @@ def _packed_again(
     in 30 s), and the travel from its plan at the first it fills (None without one)."""
     assert part.count is not None
     for k in range(part.count, part.count + AGAIN_COUNTS):
-        at = count_window(inst, dataclasses.replace(part, count=k))
+        at = dataclasses.replace(part, count=k)
         left = AGAIN_SHARE * deadline.remaining() / (part.count + AGAIN_COUNTS - k)
-        packed = packed_plan(inst, at, count=k, seconds=min(PACKING_SECONDS, left))
+        packed = _packed(inst, at, seconds=min(PACKING_SECONDS, left))
         if packed is not None:
-            rough = dataclasses.replace(part, count=k, start=packed, rough_start=True)
+            rough = dataclasses.replace(at, start=packed, rough_start=True)
             return solve(inst, rough, _share(deadline, 1.0))
     return None
 

@@ -77,10 +77,10 @@ from mcp_geo.solvers._compact import objective_name, solve_compact
 from mcp_geo.solvers._count_descent import descend, fewest_greedy
 from mcp_geo.solvers._greedy import greedy_plan
 from mcp_geo.solvers._instance import Instance, Part
-from mcp_geo.solvers._packing import packed_plan
+from mcp_geo.solvers._packing import packed_plan, packing_seconds
 from mcp_geo.solvers._replan import GROUPS, replan
 from mcp_geo.solvers._run import Deadline, cbc_version, highs_version, threads_for
-from mcp_geo.solvers._stages import PACKING_SECONDS, PACKING_SHARE, least_count
+from mcp_geo.solvers._stages import least_count
 from mcp_geo.solvers.certificate import Certificate, ModelSize, Status, relative_gap, within_gap
 from mcp_geo.solvers.engine import PartResult
 from mcp_geo.solvers.rules import SolveOptions
@@ -285,8 +285,8 @@ class _Search:
     def _first_at_count(self) -> NDArray[np.int64] | None:
         """With a fixed count and no greedy plan, its first plan (local bases, or None).
 
-        A plan of that count by local search (:mod:`mcp_geo.solvers._packing`, at most
-        PACKING_SHARE of the time left and PACKING_SECONDS): found in seconds where the others
+        A plan of that count by local search (:mod:`mcp_geo.solvers._packing`, for
+        :func:`~mcp_geo.solvers._packing.packing_seconds`): found in seconds where the others
         find none, but with poor travel. So the greedy plan with the fewest groups, its bases
         closed one at a time down to the count (:mod:`mcp_geo.solvers._count_descent`), comes
         first when it gets there (at most COUNT_DESCENT_SHARE of the time left, or
@@ -297,7 +297,7 @@ class _Search:
         a plan of any count closing reaches)."""
         if self.count is None or self.inst.count == "fewest":
             return None
-        seconds = min(PACKING_SECONDS, PACKING_SHARE * self.deadline.remaining())
+        seconds = packing_seconds(self.deadline)
         packed = packed_plan(self.inst, self.part, count=self.count, seconds=seconds)
         share = COUNT_DESCENT_SHARE if packed is None else PACKED_DESCENT_SHARE
         closed = self._closed_bases(until=time.perf_counter() + share * self.deadline.remaining())
