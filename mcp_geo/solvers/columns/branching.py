@@ -12,8 +12,8 @@ is then open). Both keep pricing a bounded knapsack per base:
 At a node, column generation runs on the restricted master (one highspy LP for the whole tree,
 warm started; columns of the shared pool that break the node's decisions get an upper bound 0).
 At every iteration the Lagrangian bound ``L = sum pi + p mu + sum_j min(0, r_j)`` (``r_j``: the
-LP-relaxed knapsack's bound on base j's best reduced cost, or the exact one where it was priced)
-is valid for the node, so a node is pruned as soon as ``L`` reaches the incumbent (within the
+LP-relaxed knapsack's bound on base j's best reduced cost, or the exact one where it was priced;
+with a fixed count p, at the count's best dual :func:`.generation.count_dual`) is valid for the node, so a node is pruned as soon as ``L`` reaches the incumbent (within the
 gap tolerance), converged or not. A node whose LP solution is integral gives a plan (polished by
 the local search of :mod:`mcp_geo.solvers._greedy`). Otherwise:
 
@@ -47,6 +47,7 @@ from mcp_geo.solvers._greedy import local_search
 from mcp_geo.solvers._run import Deadline
 from mcp_geo.solvers.certificate import relative_gap
 
+from .generation import lagrangian_bound
 from .knapsack import knapsack_window, lp_bounds
 from .master import Master
 from .pricing import Pricer
@@ -290,7 +291,7 @@ def _column_generation(
         tol = 1e-9 * max(1.0, abs(z))
         rcb = _lp_rc(tree, ks, pi=pi, mu=mu)
         ell = float(pi.sum() + (tree.count or 0) * mu)
-        bound = max(bound, ell + float(np.minimum(rcb, 0).sum()))
+        bound = max(bound, lagrangian_bound(ell, rcb, mu=mu, count=tree.count)[0])
         if closes(bound) or deadline.remaining() <= 0:
             break
         queue = [int(j) for j in np.lexsort((np.arange(n), rcb)) if rcb[j] < -tol]
@@ -306,7 +307,7 @@ def _column_generation(
                 found.append((j, members, pr.column_cost(j, members)))
             if len(found) >= per_round:
                 break
-        bound = max(bound, ell + float(np.minimum(rcb, 0).sum()))
+        bound = max(bound, lagrangian_bound(ell, rcb, mu=mu, count=tree.count)[0])
         if closes(bound):
             break
         if not found:

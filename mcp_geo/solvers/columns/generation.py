@@ -10,7 +10,12 @@ raises the LP by :data:`CUT_MIN_GAIN`.
 
 At any duals ``(pi, mu, sigma <= 0)``, ``L = sum pi + p mu + sum sigma + sum_j min(0, r_j)`` is a
 valid lower bound when ``r_j`` bounds base j's best reduced cost from below; the best such ``L``
-and its duals are kept (:class:`Generated`).
+and its duals are kept (:class:`Generated`). With a fixed count, ``L`` is taken at the count's
+best dual, not the master's (:func:`count_dual`): at the smoothed duals the master's ``mu`` can
+leave ``L`` at minus tens of millions for most of the generation, and the smoothing's centre (the
+best-bound duals) then never moves. Measured on staffs-shropshire's part of 190 practices at 35
+hubs (96.6% full): the LP without cuts converged after 117 master solves in 5 s, against 250 in
+62 s; central Sussex at 23: 80 against 110.
 """
 
 from __future__ import annotations
@@ -79,6 +84,66 @@ class Generated:
     z: float = np.inf
     converged: bool = False
     iterations: int = 0
+
+
+def count_dual(rc: NDArray[np.float64], *, mu: float, count: int) -> float:
+    """The count row's dual that makes the Lagrangian bound largest at these reduced costs.
+
+    A column of base j holds j, so a plan (and the master LP) uses at most one unit of base j's
+    columns, and exactly ``count`` units in all. With ``r_j + mu`` base j's best reduced cost
+    without the count row, ``L(m) = ell - count mu + count m + sum_j min(0, r_j + mu - m)``
+    is concave in the count's dual ``m`` and largest where ``count`` bases lie below ``m``: at
+    the ``count``-th smallest ``r_j + mu``, where ``L`` is ``sum pi + sum sigma`` plus the
+    ``count`` smallest reduced costs (Lagrangian relaxation with the count kept in the
+    subproblem). At the master's own duals this is their ``mu`` (the LP's optimum is there);
+    at the smoothed duals, or early on, it can lift the bound by orders of magnitude.
+
+    Parameters
+    ----------
+    rc
+        Lower bounds on every base's best reduced cost at the count's dual ``mu`` (``inf``
+        for a base that cannot open).
+    mu
+        The count row's dual those reduced costs were computed at.
+    count
+        The fixed number of groups.
+
+    Returns
+    -------
+    float
+        The best dual for the count row (``mu`` when fewer than ``count`` bases can open).
+    """
+    own = rc[np.isfinite(rc)] + mu
+    if not 0 < count <= len(own):
+        return mu
+    return float(np.partition(own, count - 1)[count - 1])
+
+
+def lagrangian_bound(
+    ell: float, rc: NDArray[np.float64], *, mu: float, count: int | None
+) -> tuple[float, float]:
+    """The Lagrangian bound ``ell + sum_j min(0, r_j)`` at the count row's best dual.
+
+    Parameters
+    ----------
+    ell
+        ``sum pi + count mu + sum sigma`` at the duals.
+    rc
+        Lower bounds on every base's best reduced cost at those duals.
+    mu, count
+        The count row's dual and the fixed count (None: no count row).
+
+    Returns
+    -------
+    tuple[float, float]
+        The bound, and the count's dual it is reached at (:func:`count_dual`; ``mu`` without
+        a count).
+    """
+    if count is None:
+        return ell + float(np.minimum(rc, 0).sum()), mu
+    best = count_dual(rc, mu=mu, count=count)
+    shifted = rc + (mu - best)
+    return ell + count * (best - mu) + float(np.minimum(shifted, 0).sum()), best
 
 
 class ColumnGeneration:
@@ -233,9 +298,9 @@ class ColumnGeneration:
 
     def _keep_bound(self, at: _Prices) -> None:
         """Keep the Lagrangian bound at these duals if it is the best so far."""
-        lag = at.ell + float(np.minimum(at.rcb, 0).sum())
+        lag, mu = lagrangian_bound(at.ell, at.rcb, mu=at.mu, count=self.count)
         if lag > self.out.best_l:
-            self._best(lag, at.pi, mu=at.mu, sigma=at.sigma)
+            self._best(lag, at.pi, mu=mu, sigma=at.sigma)
             self.pi_stab = at.pi.copy()
 
     def _best(

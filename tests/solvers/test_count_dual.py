@@ -1,0 +1,120 @@
+"""The count row's dual in column generation's Lagrangian bound (``generation.count_dual``)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from mcp_geo.practices import open_data, select_footprint
+from mcp_geo.solvers._instance import prepare
+from mcp_geo.solvers._packing import packed_plan
+from mcp_geo.solvers._run import Deadline
+from mcp_geo.solvers._window import count_window
+from mcp_geo.solvers.columns.driver import _Search
+from mcp_geo.solvers.columns.generation import ColumnGeneration, count_dual
+from mcp_geo.solvers.columns.listing import columns_of
+from mcp_geo.solvers.hubs import hub_instance
+from mcp_geo.solvers.rules import HubRule, SolveOptions
+
+from ._helpers import brute_force, scattered_instance
+
+
+def _lagrangian(rc: np.ndarray, *, mu: float, count: int, at: float) -> float:
+    """``L(at) - L0``: the bound's part that depends on the count's dual ``at``, for reduced
+    costs ``rc`` computed at ``mu``."""
+    own = rc[np.isfinite(rc)] + mu
+    return count * at + float(np.minimum(own - at, 0).sum())
+
+
+def test_the_dual_that_makes_the_bound_largest():
+    """Five bases, one that cannot open; reduced costs at mu = 1:
+
+        base      0    1    2    3    4
+        r_j      -5    3   -1  inf    2      (r_j + mu: -4, 4, 0, -, 3)
+
+    With two groups the bound takes the two smallest ``r_j + mu`` (-4 and 0): the count's
+    dual is the second smallest, 0, where ``L`` is 2 x 0 + (-4 - 0) = -4, against
+    2 x 1 + (-5) + (-1) = -4 at mu = 1 too (here the master's dual was already the best);
+    with one group, -4 (L = -4 against -4)... and with three, 3: L = 9 + (-7 - 3 - 0) = -1,
+    where mu = 1 gives 3 - 6 = -3."""
+    rc = np.array([-5.0, 3.0, -1.0, np.inf, 2.0])
+    assert count_dual(rc, mu=1.0, count=2) == 0.0
+    assert count_dual(rc, mu=1.0, count=1) == -4.0
+    assert count_dual(rc, mu=1.0, count=3) == 3.0
+    assert _lagrangian(rc, mu=1.0, count=3, at=3.0) == -1.0
+    assert _lagrangian(rc, mu=1.0, count=3, at=1.0) == -3.0
+    assert count_dual(rc, mu=1.0, count=5) == 1.0  # four bases can open: left as it was
+    assert count_dual(rc, mu=1.0, count=0) == 1.0
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_no_other_dual_gives_a_larger_bound(seed: int):
+    rng = np.random.default_rng(seed)
+    rc = rng.normal(0, 10, 30)
+    rc[rng.random(30) < 0.2] = np.inf
+    mu = float(rng.normal(0, 20))
+    count = int(rng.integers(1, 20))
+    best = count_dual(rc, mu=mu, count=count)
+    top = _lagrangian(rc, mu=mu, count=count, at=best)
+    own = np.sort(rc[np.isfinite(rc)] + mu)
+    assert top == pytest.approx(own[:count].sum())  # the count smallest reduced costs
+    for at in np.linspace(own.min() - 10, own.max() + 10, 201):
+        assert _lagrangian(rc, mu=mu, count=count, at=float(at)) <= top + 1e-9
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_every_bound_kept_at_a_fixed_count_is_valid(seed: int, monkeypatch):
+    """Scattered parts of nine items at a fixed count: every bound column generation keeps
+    (converged or not, at the smoothed duals too) is at most the optimum brute force finds."""
+    inst, _ = scattered_instance(9, seed, side=12.0)
+    free = brute_force(inst.weights, inst.km, 30, 50, inst.max_km)
+    assert free is not None
+    for count in range(1, 5):
+        optimum = brute_force(inst.weights, inst.km, 30, 50, inst.max_km, count=count)
+        if optimum is None:
+            continue
+        inst_k, part = scattered_instance(9, seed, side=12.0, count=count)
+        kept: list[float] = []
+        best = ColumnGeneration._best
+
+        def record(self, value, pi, *, mu, sigma, kept=kept, best=best):  # type: ignore[no-untyped-def]
+            kept.append(value)
+            best(self, value, pi, mu=mu, sigma=sigma)
+
+        monkeypatch.setattr(ColumnGeneration, "_best", record)
+        options = SolveOptions(engine="columns", time_limit=30, threads=1)
+        s = _Search(inst_k, part, options=options, deadline=Deadline(30))
+        s.seed()
+        gen = ColumnGeneration(s.master, s.pr, add=s.add, count=count, deadline=s.deadline)
+        out = gen.run(budget=20)
+        assert out.converged
+        assert kept
+        assert max(kept) <= optimum + 1e-6 * max(1.0, optimum)
+
+
+def test_a_tight_count_converges_sooner():
+    """Staffs-shropshire's part of 190 practices at 35 hubs (96.6% full), its columns started
+    from a plan by local search as in ``--hubs fewest``: the LP without cuts converges within
+    150 master solves (the first cut round starts), its bound then the LP's. At the master's
+    count dual the bound stayed at -75 million until the 220th, and the LP converged at the
+    250th (the smoothing's centre, the best-bound duals, hardly moved)."""
+    practices = select_footprint(open_data(None), "staffs-shropshire").practices
+    inst, _ = hub_instance(practices, rule=HubRule(), travel=None)
+    part = max(prepare(inst).parts, key=lambda p: len(p.items))
+    part = count_window(inst, dataclasses.replace(part, count=35))
+    options = SolveOptions(engine="columns", time_limit=600, threads=2)
+    s = _Search(inst, part, options=options, deadline=Deadline(600))
+    s.add(s.pr.initial_columns())
+    packed = packed_plan(inst, part, count=35, seconds=30)
+    assert packed is not None
+    s.add(columns_of(np.array([s.pos_of[int(g)] for g in packed])))
+    gen = ColumnGeneration(s.master, s.pr, add=s.add, count=35, deadline=s.deadline)
+    gen.budget = np.inf
+    for _ in range(150):
+        gen._iterate()
+        if len(s.master.cuts):
+            break
+    assert len(s.master.cuts) > 0
+    assert gen.out.best_l == pytest.approx(gen.out.z, rel=0.01)
