@@ -142,3 +142,34 @@ def test_a_part_whose_lp_needs_its_artificial_columns_goes_to_the_compact_model(
     result = driver.solve_columns(inst, part, options=options, deadline=Deadline(60))
     assert result.base_of is None
     assert result.certificate.status == "infeasible"
+
+
+def test_no_plan_and_a_stopped_lp_that_needs_artificial_columns_go_to_the_compact_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same part at 58 hubs (a count ``--hubs fewest`` tries there), column generation
+    stopped before convergence with the LP still on its artificial columns, and no plan from
+    the searches: the compact model decides (it proves the count impossible in about a
+    second), not a listing, which spent 8 of the 12 s left in ``plan england --hubs fewest``
+    and left the compact model none (the ICB then had no plan at all)."""
+    import dataclasses
+
+    from mcp_geo.practices import open_data, select_footprint
+    from mcp_geo.solvers._instance import prepare
+    from mcp_geo.solvers._window import count_window
+    from mcp_geo.solvers.hubs import hub_instance
+
+    frame = select_footprint(open_data(), "icb:QHM").practices
+    inst, _ = hub_instance(frame, rule=HubRule(), travel=None)
+    part = max(prepare(inst).parts, key=lambda p: len(p.items))
+    part = count_window(inst, dataclasses.replace(part, count=58))
+
+    def no_listing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("listed columns")
+
+    monkeypatch.setattr(driver, "CG_SHARE", 0.02)  # stopped early, on any machine
+    monkeypatch.setattr(driver, "close_by_listing", no_listing)
+    options = SolveOptions(engine="columns", threads=2, time_limit=30)
+    result = driver.solve_columns(inst, part, options=options, deadline=Deadline(30))
+    assert result.base_of is None
+    assert result.certificate.status == "infeasible"

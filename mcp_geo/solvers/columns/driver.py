@@ -33,7 +33,8 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    master LP's support (:mod:`.support`), regrouped (:mod:`.regroup`), its neighbourhoods of
    hubs re-planned by the compact model (:mod:`mcp_geo.solvers._replan`); when step 6 does not
    close the gap, price-and-dive and the master MIP over the generated columns. A part with no
-   greedy plan whose converged LP needs its artificial columns goes to the compact model (7c).
+   greedy plan whose converged LP needs its artificial columns goes to the compact model (7c),
+   and so does one whose LP still needs them when generation stopped and no search found a plan.
    With a fixed count the greedy rules miss, first a plan of the count by local search
    (:mod:`mcp_geo.solvers._packing`) and the greedy plan with the fewest groups, its
    bases closed down to the count (:mod:`mcp_geo.solvers._count_descent`, before step 2); with
@@ -152,13 +153,20 @@ def solve_columns(
     s.rc = ReducedCosts(s.pr, s.master.cuts, gen=gen, count=s.count, deadline=deadline)
     s.bound = max(gen.best_l, s.rc.duals_for(gen.best_l).lag, 0.0)  # costs are >= 0
     progress.report("first plan search", best=None, bound=s.bound, deadline=deadline)
-    if greedy is None and gen.converged and s.master.artificial_value() > ARTIFICIAL_TOL:
+    artificial = s.master.artificial_value() > ARTIFICIAL_TOL
+    if greedy is None and gen.converged and artificial:
         # no plan, and the master LP needs its artificial columns at convergence: the part is
         # most likely infeasible, and the compact model says so at once (North East and North
         # Cumbria's part of 301 items: 0.3 s), where the searches for a plan spent 9 s
         log.info("columns: the master LP needs its artificial columns: the compact model decides")
         return s.last_compact()
     s.first_incumbent(greedy)
+    if s.inc_base is None and artificial:
+        # the same when generation stopped early and the searches found no plan: the listing
+        # would spend the time on a part that is most likely infeasible (North East and North
+        # Cumbria's at 58 hubs: 8 s listing, none left for the compact model's proof)
+        log.info("columns: no plan, and the master LP needs its artificial columns")
+        return s.last_compact()
     if s.inc_base is not None and within_gap(relative_gap(s.inc_cost, s.bound), options.gap):
         return s.finish_with_solver("proof")
     return close_by_listing(s) or s.branch() or s.last_compact()
