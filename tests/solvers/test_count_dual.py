@@ -34,11 +34,10 @@ def test_the_dual_that_makes_the_bound_largest():
         base      0    1    2    3    4
         r_j      -5    3   -1  inf    2      (r_j + mu: -4, 4, 0, -, 3)
 
-    With two groups the bound takes the two smallest ``r_j + mu`` (-4 and 0): the count's
-    dual is the second smallest, 0, where ``L`` is 2 x 0 + (-4 - 0) = -4, against
-    2 x 1 + (-5) + (-1) = -4 at mu = 1 too (here the master's dual was already the best);
-    with one group, -4 (L = -4 against -4)... and with three, 3: L = 9 + (-7 - 3 - 0) = -1,
-    where mu = 1 gives 3 - 6 = -3."""
+    The best dual is the count-th smallest ``r_j + mu``: -4 for one group, 0 for two, 3 for
+    three. With three groups the bound's part that depends on it is 3 x 3 + (-4 - 3) + (0 - 3)
+    = -1 (the three smallest, -4 + 0 + 3), against 3 x 1 + (-5) + (-1) = -3 at mu = 1.
+    """
     rc = np.array([-5.0, 3.0, -1.0, np.inf, 2.0])
     assert count_dual(rc, mu=1.0, count=2) == 0.0
     assert count_dual(rc, mu=1.0, count=1) == -4.0

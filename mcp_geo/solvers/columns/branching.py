@@ -13,8 +13,9 @@ At a node, column generation runs on the restricted master (one highspy LP for t
 warm started; columns of the shared pool that break the node's decisions get an upper bound 0).
 At every iteration the Lagrangian bound ``L = sum pi + p mu + sum_j min(0, r_j)`` (``r_j``: the
 LP-relaxed knapsack's bound on base j's best reduced cost, or the exact one where it was priced;
-with a fixed count p, at the count's best dual :func:`.generation.count_dual`) is valid for the node, so a node is pruned as soon as ``L`` reaches the incumbent (within the
-gap tolerance), converged or not. A node whose LP solution is integral gives a plan (polished by
+with a fixed count p, at the count's best dual :func:`.generation.count_dual`) is valid for the
+node, so a node is pruned as soon as ``L`` reaches the incumbent (within the gap tolerance),
+converged or not. A node whose LP solution is integral gives a plan (polished by
 the local search of :mod:`mcp_geo.solvers._greedy`). Otherwise:
 
 - **reduced-cost fixing** for the subtree: with the node's duals, a pair (i, j) whose LP-relaxed

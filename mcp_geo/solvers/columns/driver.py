@@ -26,8 +26,8 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    sum_j min(0, r_j)`` is a valid bound when ``r_j`` is a lower bound on the best reduced cost of
    a column based at j (the knapsack without the cuts' penalties is one); at convergence it is
    the LP bound of the master with its cuts (with a fixed count p, ``mu`` is the count's best
-   dual at those ``r_j``: :func:`.generation.count_dual`). The ``r_j`` are made exact only as far as the
-   fixing and the listing of step 6 need (a little above their target).
+   dual at those ``r_j``: :func:`.generation.count_dual`). The ``r_j`` are made exact only as
+   far as the fixing and the listing of step 6 need (a little above their target).
 5. **Incumbents** (:mod:`.incumbent`): the greedy plan, polished by local search; on a large
    part far from the bound, or without a greedy plan (free count), the compact model over the
    master LP's support (:mod:`.support`), regrouped (:mod:`.regroup`), its neighbourhoods of

@@ -95,8 +95,8 @@ def count_dual(rc: NDArray[np.float64], *, mu: float, count: int) -> float:
     is concave in the count's dual ``m`` and largest where ``count`` bases lie below ``m``: at
     the ``count``-th smallest ``r_j + mu``, where ``L`` is ``sum pi + sum sigma`` plus the
     ``count`` smallest reduced costs (Lagrangian relaxation with the count kept in the
-    subproblem). At the master's own duals this is their ``mu`` (the LP's optimum is there);
-    at the smoothed duals, or early on, it can lift the bound by orders of magnitude.
+    subproblem). Once the LP has converged, the master's own ``mu`` is such a dual; at the
+    smoothed duals, or early on, this one can lift the bound by orders of magnitude.
 
     Parameters
     ----------
