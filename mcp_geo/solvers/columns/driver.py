@@ -114,7 +114,11 @@ ARTIFICIAL_TOL = 1e-6  # the artificial columns' total value above which the LP 
 SUPPORT_SHARE = 0.25  # of the time left, at most: the compact model over the LP's support
 SUPPORT_MAX_SECONDS = 15.0  # and at most this (QRV, QOP: 1.8-3.8% above the bound in 10 s)
 SUPPORT_REGROUP_SHARE = 0.05  # of the time left: regrouping the support's plan
+SUPPORT_REGROUP_MAX_SECONDS = 5.0  # and at most this
 REPLAN_SHARE = 0.1  # of the time left, after the support's plan: re-planning neighbourhoods
+REPLAN_MAX_SECONDS = 10.0  # and at most this (the two caps are above what a 120 s limit gives;
+# with the default 600 s, Greater Manchester spent 28 s regrouping and 53 s re-planning, which
+# found nothing, before the listing proved it within 0.5%: 146 s in all, 77 s at a 120 s limit)
 # (0.25 left Greater Manchester's listing short of time: 0.553% against 0.408%)
 
 
@@ -273,7 +277,8 @@ class _Search:
         if far and self.count is None and seconds > 0:
             supported = support_plan(self, seconds=seconds)
         if supported is not None:
-            until = time.perf_counter() + SUPPORT_REGROUP_SHARE * self.deadline.remaining()
+            regrouping = SUPPORT_REGROUP_SHARE * self.deadline.remaining()
+            until = time.perf_counter() + min(SUPPORT_REGROUP_MAX_SECONDS, regrouping)
             hints = lp_hints(self)
             self._improve(
                 *best_polished(self.inst, self.part, [supported], until=until, hints=hints)
@@ -435,7 +440,8 @@ class _Search:
     def _replan(self) -> None:
         """On a large part (more than LARGE_PART items), a plan not within the gap of the
         bound: re-plan neighbourhoods of its groups (:mod:`mcp_geo.solvers._replan`) for
-        REPLAN_SHARE of the time left (the listing's MIP starts from the better plan). Not on smaller parts: Birmingham's
+        REPLAN_SHARE of the time left, at most REPLAN_MAX_SECONDS (the listing's MIP starts
+        from the better plan). Not on smaller parts: Birmingham's
         Sub-ICBs 72Q and 91Q (191 and 177 items) were proven within the gap in 12.5 and 10.1 s
         without it, 24.8 and 21.0 s with it (120 s limit, one thread)."""
         if self.inc_base is None or REPLAN_SHARE <= 0 or self.n <= LARGE_PART:
@@ -445,7 +451,8 @@ class _Search:
         if within_gap(relative_gap(self.inc_cost, self.bound), self.options.gap):
             return
         local = np.array([self.pos_of[int(g)] for g in self.inc_base])
-        until = time.perf_counter() + REPLAN_SHARE * self.deadline.remaining()
+        seconds = min(REPLAN_MAX_SECONDS, REPLAN_SHARE * self.deadline.remaining())
+        until = time.perf_counter() + seconds
         plan, cost = replan(self.inst, self.part, local, options=self.options, until=until)
         self._improve(self.part.items[plan], cost)
         progress.report("re-planning neighbourhoods", best=self.inc_cost, bound=self.bound)
