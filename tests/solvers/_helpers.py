@@ -93,6 +93,19 @@ def brute_force(
     return best
 
 
+def largest_part(footprint: str) -> tuple[Instance, Part]:
+    """The hub instance of a footprint of the real data (30,000-50,000 patients, 15 km) and its
+    largest part after the pre-checks."""
+    from mcp_geo.practices import open_data, select_footprint
+    from mcp_geo.solvers._instance import prepare
+    from mcp_geo.solvers.hubs import hub_instance
+    from mcp_geo.solvers.rules import HubRule
+
+    practices = select_footprint(open_data(), footprint).practices
+    inst, _ = hub_instance(practices, rule=HubRule(), travel=None)
+    return inst, max(prepare(inst).parts, key=lambda p: len(p.items))
+
+
 def plan_groups(inst: Instance, part: Part, plan: np.ndarray) -> int:
     """Assert that every item is in one group whose base is one of its items (its own base),
     within reach of it, every group within the part's window; return the number of groups."""

@@ -8,22 +8,20 @@ import time
 import numpy as np
 import pytest
 
-from mcp_geo.practices import open_data, select_footprint
 from mcp_geo.solvers import _stages
 from mcp_geo.solvers._compact import CompactEngine, plan_cost
 from mcp_geo.solvers._count_descent import descend, fewest_greedy
 from mcp_geo.solvers._greedy import greedy_plan
-from mcp_geo.solvers._instance import Instance, Part, prepare
+from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import Deadline
 from mcp_geo.solvers._stages import _better, least_count, solve_fewest
 from mcp_geo.solvers.certificate import Certificate, Status, relative_gap
 from mcp_geo.solvers.columns import ColumnsEngine
 from mcp_geo.solvers.columns.driver import _Search, solve_columns
 from mcp_geo.solvers.engine import PartResult
-from mcp_geo.solvers.hubs import hub_instance
-from mcp_geo.solvers.rules import HubRule, SolveOptions
+from mcp_geo.solvers.rules import SolveOptions
 
-from ._helpers import plan_groups, scattered_instance
+from ._helpers import largest_part, plan_groups, scattered_instance
 
 OPTIONS = SolveOptions(threads=1, gap=0.0)
 
@@ -124,9 +122,7 @@ def test_fewest_greedy_is_the_least_count_the_greedy_rules_make() -> None:
     """Staffs and Shropshire's part (190 practices): the greedy plan with a free count has 48
     groups, the fewest the greedy rules make at a fixed count is far fewer; no count between
     the bound and it gives a greedy plan."""
-    frame = select_footprint(open_data(), "staffs-shropshire").practices
-    inst, _ = hub_instance(frame, rule=HubRule(), travel=None)
-    part = max(prepare(inst).parts, key=lambda p: len(p.items))
+    inst, part = largest_part("staffs-shropshire")
     least, most = least_count(inst, part)
     plan = fewest_greedy(inst, part, least=least, most=most)
     assert plan is not None
@@ -338,9 +334,7 @@ def test_fewest_greedy_tries_no_more_counts_than_the_floor_allows(
     practice (before: 243 tries, 16 s)."""
     from mcp_geo.solvers import _count_descent
 
-    frame = select_footprint(open_data(), "icb:QHM").practices
-    inst, _ = hub_instance(frame, rule=HubRule(), travel=None)
-    part = max(prepare(inst).parts, key=lambda p: len(p.items))
+    inst, part = largest_part("icb:QHM")
     calls = []
 
     def counted(*args: object, **kwargs: object) -> None:

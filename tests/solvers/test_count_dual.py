@@ -7,18 +7,15 @@ import dataclasses
 import numpy as np
 import pytest
 
-from mcp_geo.practices import open_data, select_footprint
-from mcp_geo.solvers._instance import prepare
 from mcp_geo.solvers._packing import packed_plan
 from mcp_geo.solvers._run import Deadline
 from mcp_geo.solvers._window import count_window
 from mcp_geo.solvers.columns.driver import _Search
 from mcp_geo.solvers.columns.generation import ColumnGeneration, count_dual
 from mcp_geo.solvers.columns.listing import columns_of
-from mcp_geo.solvers.hubs import hub_instance
-from mcp_geo.solvers.rules import HubRule, SolveOptions
+from mcp_geo.solvers.rules import SolveOptions
 
-from ._helpers import brute_force, scattered_instance
+from ._helpers import brute_force, largest_part, scattered_instance
 
 
 def _lagrangian(rc: np.ndarray, *, mu: float, count: int, at: float) -> float:
@@ -99,9 +96,7 @@ def test_a_tight_count_converges_sooner():
     150 master solves (the first cut round starts), its bound then the LP's. At the master's
     count dual the bound stayed at -75 million until the 220th, and the LP converged at the
     250th (the smoothing's centre, the best-bound duals, hardly moved)."""
-    practices = select_footprint(open_data(None), "staffs-shropshire").practices
-    inst, _ = hub_instance(practices, rule=HubRule(), travel=None)
-    part = max(prepare(inst).parts, key=lambda p: len(p.items))
+    inst, part = largest_part("staffs-shropshire")
     part = count_window(inst, dataclasses.replace(part, count=35))
     options = SolveOptions(engine="columns", time_limit=600, threads=2)
     s = _Search(inst, part, options=options, deadline=Deadline(600))

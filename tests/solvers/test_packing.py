@@ -11,16 +11,16 @@ import pytest
 from mcp_geo.practices import open_data, select_footprint
 from mcp_geo.solvers._compact import plan_cost
 from mcp_geo.solvers._greedy import greedy_plan
-from mcp_geo.solvers._instance import Instance, Part, prepare
+from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._packing import packed_plan
 from mcp_geo.solvers._run import Deadline
 from mcp_geo.solvers._window import count_window
 from mcp_geo.solvers.columns import plans as column_plans
 from mcp_geo.solvers.columns.driver import solve_columns
-from mcp_geo.solvers.hubs import hub_instance, solve_hubs
+from mcp_geo.solvers.hubs import solve_hubs
 from mcp_geo.solvers.rules import HubRule, SolveOptions
 
-from ._helpers import plan_groups, scattered_instance
+from ._helpers import largest_part, plan_groups, scattered_instance
 
 
 def _road() -> tuple[Instance, Part]:
@@ -88,16 +88,10 @@ def data():
     return open_data(None)
 
 
-def _largest_part(data, footprint: str) -> tuple[Instance, Part]:
-    practices = select_footprint(data, footprint).practices
-    inst, _ = hub_instance(practices, rule=HubRule(), travel=None)
-    return inst, max(prepare(inst).parts, key=lambda p: len(p.items))
-
-
-def test_central_sussex_at_23_hubs_the_same_plan_twice(data):
+def test_central_sussex_at_23_hubs_the_same_plan_twice():
     """23 hubs of at most 50,000 for 1,117,425 patients (97% full): a plan in seconds, the
     same each time (one worker, the solver's own seed)."""
-    inst, part = _largest_part(data, "central-sussex-east-surrey")
+    inst, part = largest_part("central-sussex-east-surrey")
     at = count_window(inst, dataclasses.replace(part, count=23))
     first = packed_plan(inst, at, count=23, seconds=20)
     assert first is not None
@@ -107,10 +101,10 @@ def test_central_sussex_at_23_hubs_the_same_plan_twice(data):
     assert (again == first).all()
 
 
-def test_staffs_shropshire_at_its_fewest_count(data):
+def test_staffs_shropshire_at_its_fewest_count():
     """The part of 190 practices at 35 hubs, whose bound it is (34 is refused at once): none
     of the greedy rules, closing bases or the engines' searches found one in minutes."""
-    inst, part = _largest_part(data, "staffs-shropshire")
+    inst, part = largest_part("staffs-shropshire")
     assert len(part.items) == 190
     at = count_window(inst, dataclasses.replace(part, count=35))
     allowed = inst.allowed[np.ix_(part.items, part.items)]
@@ -156,10 +150,10 @@ def test_fewest_proves_the_count_on_staffs_shropshire(data):
     assert len(solution.hubs) == 36
 
 
-def test_the_columns_engine_seeds_a_fixed_count_from_the_packing(data, monkeypatch):
+def test_the_columns_engine_seeds_a_fixed_count_from_the_packing(monkeypatch):
     """Central Sussex at 23 hubs, no greedy plan: the packing's plan is the engine's first
     (bin completion given no time): a plan of 23 groups, no costlier than the packing's."""
-    inst, part = _largest_part(data, "central-sussex-east-surrey")
+    inst, part = largest_part("central-sussex-east-surrey")
     at = count_window(inst, dataclasses.replace(part, count=23))
     packed = packed_plan(inst, at, count=23, seconds=20)
     assert packed is not None
@@ -174,7 +168,7 @@ def test_the_columns_engine_seeds_a_fixed_count_from_the_packing(data, monkeypat
     assert result.certificate.objective <= plan_cost(inst, at.items, packed) + 1e-6
 
 
-def test_a_listing_too_long_for_the_time_left_is_not_solved(data, monkeypatch):
+def test_a_listing_too_long_for_the_time_left_is_not_solved(monkeypatch):
     """HiGHS overran its limit on a long listing (central Sussex at 23 hubs: 97,780 columns,
     22 s given, 42 s taken, a 60 s solve ending at 75-81 s): a listing's MIP gets at most
     MIP_COLUMNS_PER_SECOND columns per second left, else the step is halved. With a small
@@ -190,7 +184,7 @@ def test_a_listing_too_long_for_the_time_left_is_not_solved(data, monkeypatch):
         return real(inst, part, cols, deadline=deadline, **kwargs)
 
     monkeypatch.setattr(listing, "column_mip", spy)
-    inst, part = _largest_part(data, "central-sussex-east-surrey")
+    inst, part = largest_part("central-sussex-east-surrey")
     at = count_window(inst, dataclasses.replace(part, count=23))
     t0 = time.perf_counter()
     result = solve_columns(

@@ -17,9 +17,9 @@ from mcp_geo.solvers.columns.regroup import regroup_part
 from mcp_geo.solvers.columns.support import support_pairs, support_plan
 from mcp_geo.solvers.hubs import solve_hubs
 from mcp_geo.solvers.progress import ATTRIBUTE
-from mcp_geo.solvers.rules import HubRule, SolveOptions
+from mcp_geo.solvers.rules import SolveOptions
 
-from ._helpers import scattered_instance
+from ._helpers import largest_part, scattered_instance
 
 
 def _searched(n: int, seed: int) -> tuple[_Search, float]:
@@ -125,13 +125,7 @@ def test_a_part_whose_lp_needs_its_artificial_columns_goes_to_the_compact_model(
     30,000-50,000 within 15 km (a least-exception part); no greedy plan, and the converged
     master LP needs its artificial columns. The engine hands the part to the compact model
     straight away (which proves it infeasible), without searching for a plan."""
-    from mcp_geo.practices import open_data, select_footprint
-    from mcp_geo.solvers._instance import prepare
-    from mcp_geo.solvers.hubs import hub_instance
-
-    frame = select_footprint(open_data(), "icb:QHM").practices
-    inst, _ = hub_instance(frame, rule=HubRule(), travel=None)
-    part = max(prepare(inst).parts, key=lambda p: len(p.items))
+    inst, part = largest_part("icb:QHM")
     assert len(part.items) > 250
 
     def no_search(*args: object, **kwargs: object) -> None:
@@ -154,14 +148,9 @@ def test_no_plan_and_a_stopped_lp_that_needs_artificial_columns_go_to_the_compac
     and left the compact model none (the ICB then had no plan at all)."""
     import dataclasses
 
-    from mcp_geo.practices import open_data, select_footprint
-    from mcp_geo.solvers._instance import prepare
     from mcp_geo.solvers._window import count_window
-    from mcp_geo.solvers.hubs import hub_instance
 
-    frame = select_footprint(open_data(), "icb:QHM").practices
-    inst, _ = hub_instance(frame, rule=HubRule(), travel=None)
-    part = max(prepare(inst).parts, key=lambda p: len(p.items))
+    inst, part = largest_part("icb:QHM")
     part = count_window(inst, dataclasses.replace(part, count=58))
 
     def no_listing(*args: object, **kwargs: object) -> None:
