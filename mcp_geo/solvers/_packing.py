@@ -44,7 +44,7 @@ PACKING_SECONDS = 10.0  # and at most this (the plans it finds come in 0.3-5 s)
 def packing_seconds(deadline: Deadline) -> float:
     """The time a search of :func:`packed_plan` gets: PACKING_SHARE of the time left, at most
     PACKING_SECONDS."""
-    return min(PACKING_SECONDS, PACKING_SHARE * deadline.remaining())
+    return deadline.seconds_for(PACKING_SHARE, at_most=PACKING_SECONDS)
 
 
 def packed_plan(

@@ -43,6 +43,10 @@ class Deadline:
     def remaining(self) -> float:
         return max(0.0, self.seconds - self.elapsed())
 
+    def seconds_for(self, share: float, *, at_most: float = math.inf) -> float:
+        """The seconds a step gets: ``share`` of the time left, at most ``at_most``."""
+        return min(at_most, share * self.remaining())
+
 
 @dataclass(frozen=True)
 class RunResult:

@@ -293,8 +293,8 @@ def _packed_again(
     assert part.count is not None
     for k in range(part.count, part.count + AGAIN_COUNTS):
         at = dataclasses.replace(part, count=k)
-        left = AGAIN_SHARE * deadline.remaining() / (part.count + AGAIN_COUNTS - k)
-        packed = _packed(inst, at, seconds=min(PACKING_SECONDS, left))
+        share = AGAIN_SHARE / (part.count + AGAIN_COUNTS - k)
+        packed = _packed(inst, at, seconds=deadline.seconds_for(share, at_most=PACKING_SECONDS))
         if packed is not None:
             rough = dataclasses.replace(at, start=packed, rough_start=True)
             return solve(inst, rough, _share(deadline, 1.0))
@@ -313,7 +313,7 @@ def _any_count(
         dataclasses.replace(part, count=None),
         options=options,
         deadline=Deadline(deadline.remaining()),
-        time_limit=min(ANY_COUNT_SECONDS, FREE_SHARE * deadline.remaining()),
+        time_limit=deadline.seconds_for(FREE_SHARE, at_most=ANY_COUNT_SECONDS),
         gap=0.99,  # any plan will do: it stops at (about) the first
         quiet=True,
     )

@@ -272,13 +272,15 @@ class _Search:
         plans = [greedy] if greedy is not None and not self.rough else []
         self.inc_base, self.inc_cost = best_polished(self.inst, self.part, plans)
         supported = None
-        seconds = min(SUPPORT_MAX_SECONDS, SUPPORT_SHARE * self.deadline.remaining())
+        seconds = self.deadline.seconds_for(SUPPORT_SHARE, at_most=SUPPORT_MAX_SECONDS)
         far = self.inc_base is None or (self.n > LARGE_PART and not self._near())
         if far and self.count is None and seconds > 0:
             supported = support_plan(self, seconds=seconds)
         if supported is not None:
-            regrouping = SUPPORT_REGROUP_SHARE * self.deadline.remaining()
-            until = time.perf_counter() + min(SUPPORT_REGROUP_MAX_SECONDS, regrouping)
+            regrouping = self.deadline.seconds_for(
+                SUPPORT_REGROUP_SHARE, at_most=SUPPORT_REGROUP_MAX_SECONDS
+            )
+            until = time.perf_counter() + regrouping
             hints = lp_hints(self)
             self._improve(
                 *best_polished(self.inst, self.part, [supported], until=until, hints=hints)
@@ -451,7 +453,7 @@ class _Search:
         if within_gap(relative_gap(self.inc_cost, self.bound), self.options.gap):
             return
         local = np.array([self.pos_of[int(g)] for g in self.inc_base])
-        seconds = min(REPLAN_MAX_SECONDS, REPLAN_SHARE * self.deadline.remaining())
+        seconds = self.deadline.seconds_for(REPLAN_SHARE, at_most=REPLAN_MAX_SECONDS)
         until = time.perf_counter() + seconds
         plan, cost = replan(self.inst, self.part, local, options=self.options, until=until)
         self._improve(self.part.items[plan], cost)
