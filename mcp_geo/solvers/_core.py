@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from mcp_geo._errors import InfeasibleError
 
 from . import progress
+from ._canonical import canonical_bases
 from ._compact import CompactEngine, objective_name, plan_cost
 from ._elastic import relaxation_advice
 from ._instance import Instance, Part, PlanException, Prepared, prepare
@@ -349,12 +350,13 @@ def _solve_parts(
             cert = result.certificate
         certs.append(cert)
         if result.base_of is not None:
-            base_of[part.items] = result.base_of
+            part_bases = canonical_bases(inst, part.items, result.base_of)
+            base_of[part.items] = part_bases
             _mark_exceptions(
-                inst, part, result.base_of, prepared=prepared, group_exception=group_exception
+                inst, part, part_bases, prepared=prepared, group_exception=group_exception
             )
             if part.shortfall:
-                for b, exc in under_floor(inst, part, result.base_of):
+                for b, exc in under_floor(inst, part, part_bases):
                     group_exception[b] = exc
                     exceptions.append(exc)
     if not certs:  # an empty instance
