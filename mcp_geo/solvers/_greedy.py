@@ -21,11 +21,14 @@ def greedy_plan(
     count: int | None = None,
     fill: float | None = None,
     target: int | None = None,
+    undersized: bool = False,
 ) -> NDArray[np.int64] | None:
     """Local base index of every item, or None if the greedy rules get stuck.
 
     With a fixed ``count`` that the plain rules miss, groups are filled up to a share of the
-    mean size instead (``fill`` and ``target`` are those tries' own).
+    mean size instead (``fill`` and ``target`` are those tries' own). ``undersized``: a plan of
+    a least-exception part, whose groups may stay under the floor: any item may open a group
+    (the least reach first, as always) and a group that cannot make the floor is kept.
     """
     goal = lo if target is None else target
     n = len(w)
@@ -34,7 +37,9 @@ def greedy_plan(
     free = np.ones(n, dtype=bool)
     while free.any():
         reach = (allowed & free[:, None]).T @ w  # unassigned weight each base could take
-        cand = np.flatnonzero(free & (reach >= lo) & (w <= hi) & np.diagonal(allowed))
+        cand = np.flatnonzero(
+            free & ((reach >= lo) | undersized) & (w <= hi) & np.diagonal(allowed)
+        )
         if count is not None and len(load) >= count:
             break  # no more groups: the rest joins the nearest with room
         if len(cand) == 0:
@@ -53,7 +58,7 @@ def greedy_plan(
                 base[i] = j
                 free[i] = False
                 tot += int(w[i])
-        if tot < lo:  # undo: j cannot make the floor from what is left
+        if tot < lo and not undersized:  # undo: j cannot make the floor from what is left
             members = base == j
             base[members] = -1
             free[members] = True

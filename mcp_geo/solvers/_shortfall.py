@@ -30,7 +30,7 @@ from . import progress
 from ._compact import build_compact, decode, model_size, objective_name, plan_cost
 from ._instance import Instance, Part, PlanException
 from ._run import Deadline, RunResult, run_mip
-from ._shortfall_search import lower_shortfall, plan_shortfall, warm_start
+from ._shortfall_search import greedy_start, lower_shortfall, plan_shortfall, warm_start
 from .certificate import Certificate, ModelSize, Stage, Status, relative_gap, weakest, within_gap
 from .engine import PartResult
 from .rules import SolveOptions
@@ -164,6 +164,8 @@ def _least_shortfall(
             bound = max(bound, math.ceil((run.bound or 0.0) - 1e-6))
         if run.status == "infeasible":
             break
+        if start is None:  # none in the model's share (a loaded machine): the search starts
+            start = greedy_start(inst, part)  # from the greedy's plan
         if start is None:
             continue
         progress.report("least shortfall", best=least(start), bound=bound)

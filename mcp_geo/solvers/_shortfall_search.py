@@ -12,7 +12,8 @@ the bound, or the time runs out. Measured on that part: two neighbourhoods (0.7 
 plan from 48,414 to 18,753, the bound: proven.
 
 Starts for shortfall models live here too: from a plan (:func:`warm_start`, each base's
-shortfall included) or from another model's values (:func:`values_as_start`).
+shortfall included), a greedy plan (:func:`greedy_start`) or another model's values
+(:func:`values_as_start`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pulp
 from numpy.typing import NDArray
 
 from ._compact import build_compact, decode, group_shortfalls, model_size, set_start
+from ._greedy import greedy_plan
 from ._instance import Instance, Part
 from ._run import run_mip
 from .rules import SolveOptions
@@ -83,6 +85,35 @@ def warm_start(
     """
     size = model_size(prob)
     return set_start(part, start, y=y, x=x, size=size, shortfall_of=(prob, weights))[1]
+
+
+def greedy_start(inst: Instance, part: Part) -> NDArray[np.int64] | None:
+    """A first plan of a least-exception part, whatever its shortfall: the greedy's groups,
+    those that cannot make the floor kept (None if an item that may not be a base has no
+    group with room within its reach). The model then starts from a plan even when it finds
+    none of its own in its first share of the time (a loaded machine), and so can the search.
+
+    Parameters
+    ----------
+    inst, part
+        The instance and the least-exception part.
+
+    Returns
+    -------
+    NDArray[np.int64] | None
+        Instance index of each part item's base.
+    """
+    items = part.items
+    sub = np.ix_(items, items)
+    local = greedy_plan(
+        inst.weights[items],
+        inst.cost[sub],
+        inst.allowed[sub],
+        lo=part.lo,
+        hi=part.ceiling(inst),
+        undersized=True,
+    )
+    return None if local is None else items[local]
 
 
 def values_as_start(prob: pulp.LpProblem, values: dict[str, float]) -> None:

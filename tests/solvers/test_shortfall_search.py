@@ -13,12 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mcp_geo.practices import open_data, select_footprint
-from mcp_geo.solvers import _core
+from mcp_geo.solvers import _core, _shortfall
 from mcp_geo.solvers._compact import group_shortfalls
 from mcp_geo.solvers._instance import Instance, Part, prepare
-from mcp_geo.solvers._run import Deadline
+from mcp_geo.solvers._run import Deadline, run_mip
 from mcp_geo.solvers._shortfall import solve_shortfall, under_floor
-from mcp_geo.solvers._shortfall_search import lower_shortfall, plan_shortfall
+from mcp_geo.solvers._shortfall_search import greedy_start, lower_shortfall, plan_shortfall
 from mcp_geo.solvers.engine import PartResult
 from mcp_geo.solvers.hubs import hub_instance
 from mcp_geo.solvers.rules import HubRule, SolveOptions
@@ -125,6 +125,20 @@ def test_stops_at_the_bound_and_when_time_is_up() -> None:
     assert plan_shortfall(inst, part, lowered) == 0  # all four in one hub of 40
 
 
+def test_the_greedy_start_keeps_groups_under_the_floor() -> None:
+    """Road at 0, 2 | 40, 42, 44 (10 each, 12 km reach): the first two cannot make 30 with
+    anyone, so the plain greedy gets stuck; the least-exception start keeps them as a group of
+    20 (10 short) beside the group of 30, each based within reach."""
+    inst = _road([0.0, 2.0, 40.0, 42.0, 44.0], [10] * 5)
+    part = Part(items=np.arange(5, dtype=np.int64), lo=30, shortfall=True)
+    plan = greedy_start(inst, part)
+    assert plan is not None
+    assert plan.tolist() == [0, 0, 2, 2, 2]
+    assert plan_shortfall(inst, part, plan) == 10
+    for b in set(plan.tolist()):
+        assert inst.allowed[np.flatnonzero(plan == b), b].all()
+
+
 @pytest.fixture(scope="module")
 def north_east() -> tuple[Instance, Part]:
     """North East and North Cumbria (QHM): the part of about 300 practices that cannot keep
@@ -190,3 +204,36 @@ def test_partitions_helper_counts() -> None:
     """The enumeration helper gives Bell numbers of partitions."""
     assert [sum(1 for _ in _partitions(list(range(k)))) for k in range(1, 6)] == [1, 2, 5, 15, 52]
     assert list(_partitions([])) == [[]]
+
+
+@pytest.mark.slow
+def test_north_east_gets_a_plan_when_its_model_finds_none(
+    north_east: tuple[Instance, Part], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a loaded machine the whole part's shortfall model once found no plan in its share of
+    the time, and the part was left with none (an empty certificate). With that model given
+    no time at all, the stage starts from the greedy's plan and the search lowers it: a plan
+    keeping the ceiling and every base's reach, its shortfall stage the plan's own."""
+    inst, part = north_east
+    first: list[object] = []
+
+    def starved(prob, *, options, time_limit, warm=False, presolve="on"):  # type: ignore[no-untyped-def]
+        first.append(first[0] if first else prob)
+        seconds = 0.0 if prob is first[0] else time_limit  # the shortfall stage's model
+        return run_mip(prob, options=options, time_limit=seconds, warm=warm, presolve=presolve)
+
+    monkeypatch.setattr(_shortfall, "run_mip", starved)
+    result = solve_shortfall(
+        inst, part, options=SolveOptions(threads=2, gap=0.005), deadline=Deadline(20)
+    )
+    assert result.base_of is not None
+    stage = result.certificate.stages[0]
+    assert stage.name == "shortfall"
+    assert stage.objective == plan_shortfall(inst, part, result.base_of)
+    start = greedy_start(inst, part)
+    assert start is not None
+    assert stage.objective < plan_shortfall(inst, part, start)  # the search lowered it
+    for b in set(result.base_of.tolist()):
+        members = part.items[result.base_of == b]
+        assert inst.weights[members].sum() <= inst.hi
+        assert inst.allowed[members, b].all()
