@@ -138,6 +138,24 @@ def test_a_part_whose_lp_needs_its_artificial_columns_goes_to_the_compact_model(
     assert result.certificate.status == "infeasible"
 
 
+def test_generation_stops_once_its_bound_passes_an_artificial_columns_cost() -> None:
+    """The same part: a real plan costs less than an artificial column (``big_m`` is the sum of
+    every item's dearest reach), so a Lagrangian bound at or above it proves that the LP has no
+    solution without them. Generation stops there, and never cuts an LP that needs them (no
+    cut gives it a solution): it ran 120 iterations with 75 cuts to convergence (11 s), where
+    72 iterations (5.5 s) made the proof."""
+    inst, part = largest_part("icb:QHM")
+    options = SolveOptions(engine="columns", threads=2)
+    s = _Search(inst, part, options=options, deadline=Deadline(120))
+    assert s.seed() is None
+    gen = ColumnGeneration(s.master, s.pr, add=s.add, count=None, deadline=s.deadline).run(
+        budget=120
+    )
+    assert gen.best_l >= s.master.big_m
+    assert s.master.needs_artificials()
+    assert len(s.master.cuts) == 0
+
+
 def test_no_plan_and_a_stopped_lp_that_needs_artificial_columns_go_to_the_compact_model(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

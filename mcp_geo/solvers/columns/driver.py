@@ -110,7 +110,6 @@ BRANCH_MAX_GAP = 0.02  # branch-and-price closes gaps up to this (measured: not 
 BRANCH_MAX_ITEMS = 120  # and parts up to this size (190 items, 1% gap: not closed in 60 s)
 BRANCH_SHARE = 0.5  # of the time left; the shrunken compact model gets the rest if needed
 DIVE_FIRST_GAP = 0.02  # a greedy plan this far above the bound on a large part: dive first
-ARTIFICIAL_TOL = 1e-6  # the artificial columns' total value above which the LP needs them
 SUPPORT_SHARE = 0.25  # of the time left, at most: the compact model over the LP's support
 SUPPORT_MAX_SECONDS = 15.0  # and at most this (QRV, QOP: 1.8-3.8% above the bound in 10 s)
 SUPPORT_REGROUP_SHARE = 0.05  # of the time left: regrouping the support's plan
@@ -157,8 +156,8 @@ def solve_columns(
     s.rc = ReducedCosts(s.pr, s.master.cuts, gen=gen, count=s.count, deadline=deadline)
     s.bound = max(gen.best_l, s.rc.duals_for(gen.best_l).lag, 0.0)  # costs are >= 0
     progress.report("first plan search", best=None, bound=s.bound, deadline=deadline)
-    artificial = s.master.artificial_value() > ARTIFICIAL_TOL
-    if greedy is None and gen.converged and artificial:
+    artificial = s.master.needs_artificials()
+    if greedy is None and (gen.converged or gen.best_l >= s.big_m) and artificial:
         # no plan, and the master LP needs its artificial columns at convergence: the part is
         # most likely infeasible, and the compact model says so at once (North East and North
         # Cumbria's part of 301 items: 0.3 s), where the searches for a plan spent 9 s

@@ -199,7 +199,7 @@ class ColumnGeneration:
             The best bound, its duals and whether the LP converged.
         """
         self.budget = budget
-        while self.deadline.elapsed() < budget:
+        while self.deadline.elapsed() < budget and self.out.best_l < self.master.big_m:
             self.out.iterations += 1
             if self.out.iterations % REPORT_EVERY == 0:  # a record now and then
                 progress.report("column generation", best=None, bound=self._bound())
@@ -314,6 +314,8 @@ class ColumnGeneration:
         master = self.master
         if z >= self.out.best_l:
             self._best(z, at.pi_rmp, mu=at.mu_rmp, sigma=at.sigma)
+        if master.needs_artificials():
+            return True  # the LP over every column has no solution: no cut gives it one
         gain = z - self.z_round
         self.z_round = z
         n = self.pr.n

@@ -10,6 +10,8 @@ from mcp_geo.solvers._run import quiet_highs_banner
 
 from .cuts import held
 
+ARTIFICIAL_TOL = 1e-6  # the artificial columns' total value above which the LP needs them
+
 
 class Master:
     """The restricted master LP in highspy, with artificial columns."""
@@ -17,6 +19,7 @@ class Master:
     def __init__(self, n: int, *, count: int | None, big_m: float, threads: int) -> None:
         self.n = n
         self.count = count
+        self.big_m = big_m  # an artificial column's cost: above any plan's
         quiet_highs_banner()
         h = highspy.Highs()  # type: ignore[no-untyped-call]
         h.setOptionValue("output_flag", False)
@@ -99,6 +102,10 @@ class Master:
             One value per generated column, in the order they were added.
         """
         return np.array(self.h.getSolution().col_value)[self.n_art :]
+
+    def needs_artificials(self) -> bool:
+        """Whether the last solve used the artificial columns (more than :data:`ARTIFICIAL_TOL`)."""
+        return self.artificial_value() > ARTIFICIAL_TOL
 
     def artificial_value(self) -> float:
         """The artificial columns' total value at the last solve (0 when the generated columns
