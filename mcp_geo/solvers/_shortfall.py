@@ -31,6 +31,7 @@ from ._compact import build_compact, decode, model_size, objective_name, plan_co
 from ._instance import Instance, Part, PlanException
 from ._run import Deadline, RunResult, run_mip
 from ._shortfall_search import greedy_start, lower_shortfall, plan_shortfall, warm_start
+from ._shortfall_travel import SolveGroups, lower_travel
 from .certificate import Certificate, ModelSize, Stage, Status, relative_gap, weakest, within_gap
 from .engine import PartResult
 from .rules import SolveOptions
@@ -39,6 +40,7 @@ SHORTFALL_SHARE = 0.5  # of the part's time, at most, for the shortfall stage
 MODEL_SHARES = (0.2, 0.5, 1.0)  # of the shortfall stage's time left: the whole part's model,
 # in turn with re-planning neighbourhoods of its plan (SEARCH_SHARE of the time left each time)
 SEARCH_SHARE = 0.5
+TRAVEL_SEARCH_SHARE = 0.5  # of the travel stage's time: lowered before its model runs
 
 
 def _limit_words(inst: Instance) -> str:
@@ -82,7 +84,12 @@ def under_floor(
 
 
 def solve_shortfall(
-    inst: Instance, part: Part, *, options: SolveOptions, deadline: Deadline
+    inst: Instance,
+    part: Part,
+    *,
+    options: SolveOptions,
+    deadline: Deadline,
+    solve_groups: SolveGroups | None = None,
 ) -> PartResult:
     """The least-exception plan of a part: least shortfall below the floor, then least travel.
 
@@ -94,6 +101,9 @@ def solve_shortfall(
         Solver, gap (the travel stage's) and threads.
     deadline
         The part's wall-clock budget, shared by the two stages.
+    solve_groups
+        The engine, for the groups that keep the floor in the travel stage
+        (:mod:`._shortfall_travel`); None leaves that step out.
 
     Returns
     -------
@@ -109,12 +119,16 @@ def solve_shortfall(
     least = plan_shortfall(inst, part, start)
     bound = min(least, bound)
     progress.report("least shortfall", best=least, bound=bound)
+    until = time.perf_counter() + TRAVEL_SEARCH_SHARE * deadline.remaining()
+    start = lower_travel(inst, part, start, solve_groups=solve_groups, options=options, until=until)
     prob2, y2, x2 = build_compact(inst, part, shortfall=float(least))
     warm = warm_start(prob2, part, start, y=y2, x=x2, weights=inst.weights)
     second = run_mip(prob2, options=options, time_limit=0.95 * deadline.remaining(), warm=warm)
     base_of, travel_bound = start, 0.0
     if second.status in ("optimal", "feasible"):
-        base_of = decode(part, y=y2, x=x2, values=second.values)
+        found = decode(part, y=y2, x=x2, values=second.values)
+        if _order(inst, part, found) < _order(inst, part, start):
+            base_of = found  # else the start stays (a model too big to be handed it)
         travel_bound = second.bound if second.bound is not None else 0.0
     objective = plan_cost(inst, part.items, base_of)
     progress.report("travel, shortfall held", best=objective, bound=travel_bound)
@@ -131,6 +145,12 @@ def solve_shortfall(
         inst, options, second, objective=objective, travel_bound=travel_bound, stages=(shortfall,)
     )
     return PartResult(base_of=base_of, certificate=dataclasses.replace(cert, model_size=size))
+
+
+def _order(inst: Instance, part: Part, base_of: NDArray[np.int64]) -> tuple[int, float]:
+    """How plans of the travel stage compare: by travel, under ``fewest`` by the count first."""
+    groups = len(np.unique(base_of)) if inst.count == "fewest" else 0
+    return groups, plan_cost(inst, part.items, base_of)
 
 
 def _least_shortfall(

@@ -186,7 +186,7 @@ def lower_shortfall(
             local = np.flatnonzero(np.isin(plan, near))
             sub = dataclasses.replace(part, items=items[local], count=None)
             old = plan_shortfall(inst, sub, plan[local])
-            new = _replanned(inst, sub, plan[local], options=exact, seconds=min(SECONDS, left))
+            new = replanned(inst, sub, plan[local], options=exact, seconds=min(SECONDS, left))
             if new is not None and plan_shortfall(inst, sub, new) < old:
                 plan[local] = new
                 total = plan_shortfall(inst, part, plan)
@@ -195,16 +195,18 @@ def lower_shortfall(
     return plan
 
 
-def _replanned(
+def replanned(
     inst: Instance,
     sub: Part,
     start: NDArray[np.int64],
     *,
     options: SolveOptions,
     seconds: float,
+    held: int | None = None,
 ) -> NDArray[np.int64] | None:
-    """The least-shortfall plan of a neighbourhood found within ``seconds`` (None if none)."""
-    prob, y, x = build_compact(inst, sub, shortfall="min")
+    """The least-shortfall plan of a neighbourhood found within ``seconds`` (None if none);
+    with ``held``, its least-travel plan at most that many patients short."""
+    prob, y, x = build_compact(inst, sub, shortfall="min" if held is None else float(held))
     warm = warm_start(prob, sub, start, y=y, x=x, weights=inst.weights)
     run = run_mip(prob, options=options, time_limit=seconds, warm=warm)
     if run.status not in ("optimal", "feasible"):

@@ -1,0 +1,181 @@
+"""The travel of a least-exception plan, lowered with its shortfall held, before the model's turn.
+
+The shortfall stage's plan (:mod:`._shortfall`) is the least shortfall, whatever its travel: on
+North East and North Cumbria's part of 301 practices it travels 17.8M patient-km against a
+bound of 3.4M, and the travel stage's compact model, too big to be handed that plan, ended a
+30 s limit at 10.4-17.8M. Three steps come first now, none raising the shortfall:
+
+1. The greedy's local search (:func:`._greedy.local_search`: moves, swaps, re-basing): no move
+   leaves a group under the floor that was not, nor takes from one that is (17.8M -> 6.1M in
+   0.2 s on that part).
+2. The groups that keep the floor are a plan of their items under the usual rules: those items
+   are planned again by the part's engine (the columns engine) as a part of their own, started
+   from their groups, the undersized groups held as they are (6.1M -> 3.5M in 14 s).
+3. Each undersized group and its nearest groups are planned anew by the compact model, their
+   shortfall held (3.49M -> 3.46M in 2 s).
+
+The model then runs from the result for its bound, and the stage keeps the cheaper plan.
+Measured on QHM (``plan icb:QHM --no-mcps --gap 0.005``, 2 threads): at 30 s 4.1-4.4M against
+10.4-17.8M before (no bound either way: the model's root needs more than the 7 s left); at 60 s
+3,460,283 against 3,466,255 (gap 1.74% against 1.76%). With a count to keep (``fewest``) or
+candidate sites step 2 is left out (the engine would plan the count, or the sites' parks,
+afresh), and step 3 keeps each neighbourhood's count under ``fewest``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._compact import group_shortfalls, plan_cost
+from ._greedy import local_search
+from ._instance import Instance, Part
+from ._run import Deadline
+from ._shortfall_search import GROUPS, SECONDS, plan_shortfall, replanned
+from .engine import PartResult
+from .rules import SolveOptions
+
+log = logging.getLogger(__name__)
+
+SolveGroups = Callable[[Instance, Part, Deadline], PartResult]
+
+GROUPS_SHARE = 0.6  # of the time given: step 2 (the engine); step 3 has the rest
+
+
+def lower_travel(
+    inst: Instance,
+    part: Part,
+    base_of: NDArray[np.int64],
+    *,
+    solve_groups: SolveGroups | None,
+    options: SolveOptions,
+    until: float,
+) -> NDArray[np.int64]:
+    """A plan of the part with no more travel and no group's shortfall higher.
+
+    Parameters
+    ----------
+    inst, part
+        The instance and the least-exception part.
+    base_of
+        Its plan: instance index of each part item's base.
+    solve_groups
+        Plans a part under the usual rules from a start (the engine), or None to leave step
+        2 out.
+    until
+        A ``time.perf_counter()`` at which to stop.
+
+    Returns
+    -------
+    NDArray[np.int64]
+        The plan (instance indices of bases).
+    """
+    plan = _searched(inst, part, base_of)
+    if solve_groups is not None:
+        until_groups = time.perf_counter() + GROUPS_SHARE * max(0.0, until - time.perf_counter())
+        plan = _full_groups_replanned(
+            inst, part, plan, solve_groups=solve_groups, until=until_groups
+        )
+    return _around_undersized(inst, part, plan, options=options, until=until)
+
+
+def _searched(inst: Instance, part: Part, base_of: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Step 1: the greedy's local search (moves, swaps, re-basing)."""
+    items = part.items
+    position = {int(g): k for k, g in enumerate(items)}
+    sub = np.ix_(items, items)
+    searched = local_search(
+        np.array([position[int(b)] for b in base_of]),
+        inst.weights[items],
+        inst.cost[sub],
+        allowed=inst.allowed[sub],
+        lo=part.lo,
+        hi=part.ceiling(inst),
+    )
+    plan = items[searched]
+    log.info(
+        "shortfall held: local search: travel %.1f -> %.1f",
+        plan_cost(inst, items, base_of),
+        plan_cost(inst, items, plan),
+    )
+    return plan
+
+
+def _full_groups_replanned(
+    inst: Instance,
+    part: Part,
+    base_of: NDArray[np.int64],
+    *,
+    solve_groups: SolveGroups,
+    until: float,
+) -> NDArray[np.int64]:
+    """Step 2: the items of the groups that keep the floor planned again by the engine."""
+    items = part.items
+    seconds = until - time.perf_counter()
+    short = group_shortfalls(inst.weights[items], base_of, lo=part.lo)
+    full = np.array([short[int(b)] == 0 for b in base_of])
+    if seconds <= 0.1 or not full.any():
+        return base_of
+    kept = Part(items=items[full], lo=part.lo, hi=part.hi, start=base_of[full])
+    result = solve_groups(inst, kept, Deadline(seconds))
+    plan = base_of.copy()
+    if result.base_of is not None:
+        old = plan_cost(inst, kept.items, base_of[full])
+        if plan_cost(inst, kept.items, result.base_of) < old - 1e-6 * max(1.0, old):
+            plan[full] = result.base_of
+    log.info(
+        "shortfall held: groups at the floor re-planned: travel %.1f -> %.1f",
+        plan_cost(inst, items, base_of),
+        plan_cost(inst, items, plan),
+    )
+    return plan
+
+
+def _around_undersized(
+    inst: Instance,
+    part: Part,
+    base_of: NDArray[np.int64],
+    *,
+    options: SolveOptions,
+    until: float,
+) -> NDArray[np.int64]:
+    """Each undersized group with its nearest groups planned anew for less travel, their
+    shortfall held (the compact model, warm-started; :data:`GROUPS` groups, :data:`SECONDS`)."""
+    items = part.items
+    plan = base_of.copy()
+    before = plan_cost(inst, items, plan)
+    exact = dataclasses.replace(options, gap=1e-6)
+    short = group_shortfalls(inst.weights[items], plan, lo=part.lo)
+    for seed in sorted(b for b, s in short.items() if s > 0):
+        left = until - time.perf_counter()
+        if left <= 0.1:
+            break
+        bases = np.unique(plan)
+        if seed not in bases:
+            continue
+        near = bases[np.lexsort((bases, inst.km[seed, bases]))][:GROUPS]
+        local = np.flatnonzero(np.isin(plan, near))
+        count = None if inst.count is None else len(near)  # fewest: the count held
+        sub = dataclasses.replace(part, items=items[local], count=count)
+        held = plan_shortfall(inst, sub, plan[local])
+        new = replanned(
+            inst, sub, plan[local], options=exact, seconds=min(SECONDS, left), held=held
+        )
+        old = plan_cost(inst, sub.items, plan[local])
+        if (
+            new is not None
+            and plan_shortfall(inst, sub, new) <= held
+            and plan_cost(inst, sub.items, new) < old - 1e-6 * max(1.0, old)
+        ):
+            plan[local] = new
+    log.info(
+        "shortfall held: around undersized groups: travel %.1f -> %.1f",
+        before,
+        plan_cost(inst, items, plan),
+    )
+    return plan
