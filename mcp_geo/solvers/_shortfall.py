@@ -6,7 +6,8 @@ minimises the total patients below the floor (stage ``shortfall``), then the tra
 total held (stage ``travel``). Both stages are the compact model (:mod:`._compact`) with a
 shortfall variable per floor row, (E4s) and (E9) there: the first minimises the shortfall (a
 whole number of patients: its bound is rounded up, and it is optimal only when met exactly), the
-second the travel under the shortfall found, warm-started with the first stage's plan. The
+second the travel under the shortfall found, from the first stage's plan with its travel lowered
+first (:mod:`._shortfall_travel`; the stage keeps the better of that plan and the model's). The
 stages share the part's deadline: half for the first at most, and what it leaves to the second.
 The whole part's shortfall model finds its bound at the root but plans near it slowly, so the
 first stage re-plans neighbourhoods of its first plan's groups under the floor
