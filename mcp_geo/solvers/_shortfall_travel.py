@@ -56,7 +56,7 @@ def lower_travel(
     options: SolveOptions,
     until: float,
 ) -> NDArray[np.int64]:
-    """A plan of the part with no more travel and no group's shortfall higher.
+    """A plan of the part with no more travel and no more patients short.
 
     Parameters
     ----------
@@ -67,6 +67,8 @@ def lower_travel(
     solve_groups
         Plans a part under the usual rules from a start (the engine), or None to leave step
         2 out.
+    options
+        Solver options for step 3's models (threads; solved to the end within their time).
     until
         A ``time.perf_counter()`` at which to stop.
 
@@ -124,10 +126,8 @@ def _full_groups_replanned(
     kept = Part(items=items[full], lo=part.lo, hi=part.hi, start=base_of[full])
     result = solve_groups(inst, kept, Deadline(seconds))
     plan = base_of.copy()
-    if result.base_of is not None:
-        old = plan_cost(inst, kept.items, base_of[full])
-        if plan_cost(inst, kept.items, result.base_of) < old - 1e-6 * max(1.0, old):
-            plan[full] = result.base_of
+    if result.base_of is not None and _cheaper(inst, kept.items, result.base_of, base_of[full]):
+        plan[full] = result.base_of
     log.info(
         "shortfall held: groups at the floor re-planned: travel %.1f -> %.1f",
         plan_cost(inst, items, base_of),
@@ -166,11 +166,10 @@ def _around_undersized(
         new = replanned(
             inst, sub, plan[local], options=exact, seconds=min(SECONDS, left), held=held
         )
-        old = plan_cost(inst, sub.items, plan[local])
         if (
             new is not None
             and plan_shortfall(inst, sub, new) <= held
-            and plan_cost(inst, sub.items, new) < old - 1e-6 * max(1.0, old)
+            and _cheaper(inst, sub.items, new, plan[local])
         ):
             plan[local] = new
     log.info(
@@ -179,3 +178,11 @@ def _around_undersized(
         plan_cost(inst, items, plan),
     )
     return plan
+
+
+def _cheaper(
+    inst: Instance, items: NDArray[np.int64], new: NDArray[np.int64], old: NDArray[np.int64]
+) -> bool:
+    """Whether the plan ``new`` of ``items`` travels less than ``old`` (beyond rounding)."""
+    before = plan_cost(inst, items, old)
+    return plan_cost(inst, items, new) < before - 1e-6 * max(1.0, before)
