@@ -126,7 +126,9 @@ def _full_groups_replanned(
     kept = Part(items=items[full], lo=part.lo, hi=part.hi, start=base_of[full])
     result = solve_groups(inst, kept, Deadline(seconds))
     plan = base_of.copy()
-    if result.base_of is not None and _cheaper(inst, kept.items, result.base_of, base_of[full]):
+    if result.base_of is not None and _cheaper(
+        inst, kept.items, result.base_of, than=base_of[full]
+    ):
         plan[full] = result.base_of
     log.info(
         "shortfall held: groups at the floor re-planned: travel %.1f -> %.1f",
@@ -169,7 +171,7 @@ def _around_undersized(
         if (
             new is not None
             and plan_shortfall(inst, sub, new) <= held
-            and _cheaper(inst, sub.items, new, plan[local])
+            and _cheaper(inst, sub.items, new, than=plan[local])
         ):
             plan[local] = new
     log.info(
@@ -181,8 +183,8 @@ def _around_undersized(
 
 
 def _cheaper(
-    inst: Instance, items: NDArray[np.int64], new: NDArray[np.int64], old: NDArray[np.int64]
+    inst: Instance, items: NDArray[np.int64], new: NDArray[np.int64], *, than: NDArray[np.int64]
 ) -> bool:
-    """Whether the plan ``new`` of ``items`` travels less than ``old`` (beyond rounding)."""
-    before = plan_cost(inst, items, old)
+    """Whether the plan ``new`` of ``items`` travels less than ``than`` (beyond rounding)."""
+    before = plan_cost(inst, items, than)
     return plan_cost(inst, items, new) < before - 1e-6 * max(1.0, before)
