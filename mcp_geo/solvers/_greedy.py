@@ -7,8 +7,13 @@ remainder joins the nearest group with room within reach. Deterministic.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from ._instance import Instance, Part
 
 
 def greedy_plan(
@@ -150,6 +155,32 @@ def local_search(
         if not (improved or moved or swapped):
             break
     return base
+
+
+def local_polish(inst: Instance, part: Part, base_local: NDArray[np.int64]) -> NDArray[np.int64]:
+    """:func:`local_search` on a part's plan (local base indices in and out).
+
+    Parameters
+    ----------
+    inst, part
+        The instance and the part.
+    base_local
+        The plan as the local base index of every part item.
+
+    Returns
+    -------
+    NDArray[np.int64]
+        The polished plan (local base indices).
+    """
+    items = part.items
+    return local_search(
+        base_local,
+        inst.weights[items],
+        inst.cost[np.ix_(items, items)],
+        allowed=inst.allowed[np.ix_(items, items)],
+        lo=part.lo,
+        hi=part.ceiling(inst),
+    )
 
 
 def _best_bases(

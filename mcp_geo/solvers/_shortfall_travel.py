@@ -5,7 +5,7 @@ North East and North Cumbria's part of 301 practices it travels 17.8M patient-km
 bound of 3.4M, and the travel stage's compact model, too big to be handed that plan, ended a
 30 s limit at 10.4-17.8M. Three steps come first now, none raising the shortfall:
 
-1. The greedy's local search (:func:`._greedy.local_search`: moves, swaps, re-basing): no move
+1. The greedy's local search (:func:`._greedy.local_polish`: moves, swaps, re-basing): no move
    leaves a group under the floor that was not, nor takes from one that is (17.8M -> 6.1M in
    0.2 s on that part).
 2. The groups that keep the floor are a plan of their items under the usual rules: those items
@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._compact import group_shortfalls, plan_cost
-from ._greedy import local_search
+from ._greedy import local_polish
 from ._instance import Instance, Part
 from ._run import Deadline
 from ._shortfall_search import GROUPS, SECONDS, plan_shortfall, replanned
@@ -90,15 +90,7 @@ def _searched(inst: Instance, part: Part, base_of: NDArray[np.int64]) -> NDArray
     """Step 1: the greedy's local search (moves, swaps, re-basing)."""
     items = part.items
     position = {int(g): k for k, g in enumerate(items)}
-    sub = np.ix_(items, items)
-    searched = local_search(
-        np.array([position[int(b)] for b in base_of]),
-        inst.weights[items],
-        inst.cost[sub],
-        allowed=inst.allowed[sub],
-        lo=part.lo,
-        hi=part.ceiling(inst),
-    )
+    searched = local_polish(inst, part, np.array([position[int(b)] for b in base_of]))
     plan = items[searched]
     log.info(
         "shortfall held: local search: travel %.1f -> %.1f",

@@ -15,7 +15,7 @@ import pulp
 from numpy.typing import NDArray
 
 from mcp_geo.solvers._compact import plan_cost
-from mcp_geo.solvers._greedy import greedy_plan, local_search
+from mcp_geo.solvers._greedy import greedy_plan
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import Deadline, Presolve, RunResult, run_mip
 from mcp_geo.solvers.rules import SolveOptions
@@ -144,32 +144,6 @@ def _repair(
         base_local[i] = b
         load[b] += int(pr.w[i])
     return base_local
-
-
-def local_polish(inst: Instance, part: Part, base_local: NDArray[np.int64]) -> NDArray[np.int64]:
-    """:func:`mcp_geo.solvers._greedy.local_search` on a part's plan (local base indices in and out).
-
-    Parameters
-    ----------
-    inst, part
-        The instance and the part.
-    base_local
-        The plan as the local base index of every part item.
-
-    Returns
-    -------
-    NDArray[np.int64]
-        The polished plan (local base indices).
-    """
-    items = part.items
-    return local_search(
-        base_local,
-        inst.weights[items],
-        inst.cost[np.ix_(items, items)],
-        allowed=inst.allowed[np.ix_(items, items)],
-        lo=part.lo,
-        hi=part.ceiling(inst),
-    )
 
 
 def column_mip(

@@ -17,9 +17,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mcp_geo.solvers._compact import plan_cost
+from mcp_geo.solvers._greedy import local_polish
 
 from .completion import complete_any
-from .incumbent import column_mip, dive, local_polish
+from .incumbent import column_mip, dive
 from .regroup import regroup_part
 
 if TYPE_CHECKING:
