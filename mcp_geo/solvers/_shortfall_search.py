@@ -179,11 +179,9 @@ def lower_shortfall(
             left = until - time.perf_counter()
             if left <= 0.1 or total <= bound:
                 break
-            bases = np.unique(plan)
-            if seed not in bases:
+            local = neighbourhood(inst, plan, seed)
+            if local is None:
                 continue  # merged into another group in this pass
-            near = bases[np.lexsort((bases, inst.km[seed, bases]))][:GROUPS]
-            local = np.flatnonzero(np.isin(plan, near))
             sub = dataclasses.replace(part, items=items[local], count=None)
             old = plan_shortfall(inst, sub, plan[local])
             new = replanned(inst, sub, plan[local], options=exact, seconds=min(SECONDS, left))
@@ -193,6 +191,16 @@ def lower_shortfall(
                 changed = True
     log.info("shortfall: re-planned neighbourhoods: %d -> %d patients", before, total)
     return plan
+
+
+def neighbourhood(inst: Instance, plan: NDArray[np.int64], seed: int) -> NDArray[np.int64] | None:
+    """The positions in ``plan`` of the items of group ``seed`` and its :data:`GROUPS` - 1
+    nearest groups (by the distance between bases); None once ``seed`` is no base."""
+    bases = np.unique(plan)
+    if seed not in bases:
+        return None
+    near = bases[np.lexsort((bases, inst.km[seed, bases]))][:GROUPS]
+    return np.flatnonzero(np.isin(plan, near))
 
 
 def replanned(

@@ -36,7 +36,7 @@ from ._compact import group_shortfalls, plan_cost
 from ._greedy import local_polish
 from ._instance import Instance, Part
 from ._run import Deadline
-from ._shortfall_search import GROUPS, SECONDS, plan_shortfall, replanned
+from ._shortfall_search import SECONDS, neighbourhood, plan_shortfall, replanned
 from .engine import PartResult
 from .rules import SolveOptions
 
@@ -138,8 +138,9 @@ def _around_undersized(
     options: SolveOptions,
     until: float,
 ) -> NDArray[np.int64]:
-    """Each undersized group with its nearest groups planned anew for less travel, their
-    shortfall held (the compact model, warm-started; :data:`GROUPS` groups, :data:`SECONDS`)."""
+    """Each undersized group with its nearest groups (:func:`._shortfall_search.neighbourhood`)
+    planned anew for less travel, their shortfall held (the compact model, warm-started,
+    :data:`._shortfall_search.SECONDS` each)."""
     items = part.items
     plan = base_of.copy()
     before = plan_cost(inst, items, plan)
@@ -149,12 +150,10 @@ def _around_undersized(
         left = until - time.perf_counter()
         if left <= 0.1:
             break
-        bases = np.unique(plan)
-        if seed not in bases:
-            continue
-        near = bases[np.lexsort((bases, inst.km[seed, bases]))][:GROUPS]
-        local = np.flatnonzero(np.isin(plan, near))
-        count = None if inst.count is None else len(near)  # fewest: the count held
+        local = neighbourhood(inst, plan, seed)
+        if local is None:
+            continue  # merged into another group in this pass
+        count = None if inst.count is None else len(np.unique(plan[local]))  # fewest: held
         sub = dataclasses.replace(part, items=items[local], count=count)
         held = plan_shortfall(inst, sub, plan[local])
         new = replanned(
