@@ -152,7 +152,7 @@ mcp_base_min_patients, bases, reference, minimise, whole, travel_slack, alternat
     Examples
     --------
     >>> import mcp_geo
-    >>> north = mcp_geo.plan("north-staffs", engine="compact", threads=1)
+    >>> north = mcp_geo.plan("north-staffs")
     >>> north.certificates.hubs.status
     'optimal'
     >>> len(north.practices), int(north.hubs["patients"].sum())
@@ -210,7 +210,7 @@ def compare(a: Plan, b: Plan | Literal["pcn"]) -> Comparison:
     Examples
     --------
     >>> import mcp_geo
-    >>> a = mcp_geo.plan("north-staffs", engine="compact", threads=1)
+    >>> a = mcp_geo.plan("north-staffs")
     >>> mcp_geo.compare(a, "pcn").b_label
     "today's PCNs"
     """
@@ -252,7 +252,7 @@ def map(
     Examples
     --------
     >>> import mcp_geo
-    >>> m = mcp_geo.map(mcp_geo.plan("north-staffs", engine="compact", threads=1))
+    >>> m = mcp_geo.map(mcp_geo.plan("north-staffs"))
     >>> type(m).__name__
     'Map'
     """

@@ -14,7 +14,7 @@ import pytest
 
 from mcp_geo.cli import main
 
-RULES = ["--no-mcps", "--threads", "2", "--time-limit", "120", "-q", "--reference", "pcn"]
+RULES = ["--no-mcps", "--threads", "2", "--time-limit", "240", "-q", "--reference", "pcn"]
 
 
 def _plan(args: list[str], out: Path) -> tuple[pd.DataFrame, dict]:
