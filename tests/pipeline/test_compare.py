@@ -299,10 +299,10 @@ def _best_hub_base(folder) -> tuple[str, float]:
 
 @pytest.mark.slow
 def test_seed_dispute_north_staffs_against_staffs_shropshire(tmp_path, capsys):
-    """The reference case, planned on the fly (time-limited: about 40 s): the three views."""
+    """The reference case, planned on the fly (the default engine; about 35 s): the three views."""
     out = tmp_path / "c"
     args = ["compare", "north-staffs", "staffs-shropshire", "--out", str(out)]
-    assert main([*args, "--engine", "compact", "--time-limit", "15", "--no-map"]) == 0
+    assert main([*args, "--time-limit", "15", "--no-map"]) == 0
     table = pd.read_csv(out / "comparison.csv", dtype=str, keep_default_na=False)
     table = table.set_index("measure")
     assert table.loc["practices shared", "a"] == "66"

@@ -23,7 +23,7 @@ from mcp_geo._errors import ValidationError
 from mcp_geo.cli import main
 from tests._plans import write_sites
 
-RULES = ["--no-mcps", "--engine", "compact", "--threads", "1", "--time-limit", "15", "-q"]
+RULES = ["--no-mcps", "--threads", "1", "--time-limit", "15", "-q"]
 MOVE_COLUMNS = [
     "practice_code",
     "practice_name",
