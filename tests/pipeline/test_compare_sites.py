@@ -20,7 +20,7 @@ from mcp_geo.cli import main
 
 RULES = [
     "--hub-min", "10000", "--hub-max", "30000", "--mcp-min", "50000",
-    "--engine", "compact", "--threads", "1", "--time-limit", "30", "-q",
+    "--threads", "1", "--time-limit", "30", "-q",
 ]  # fmt: skip
 COLUMNS = ["practice_code", "practice_name", "patients", "latitude", "longitude"]
 
