@@ -19,6 +19,7 @@ from mcp_geo.solvers._instance import Instance, Part, prepare
 from mcp_geo.solvers._run import Deadline, run_mip
 from mcp_geo.solvers._shortfall import solve_shortfall, under_floor
 from mcp_geo.solvers._shortfall_search import greedy_start, lower_shortfall, plan_shortfall
+from mcp_geo.solvers.certificate import Certificate
 from mcp_geo.solvers.engine import PartResult
 from mcp_geo.solvers.hubs import hub_instance
 from mcp_geo.solvers.rules import HubRule, SolveOptions
@@ -196,6 +197,41 @@ def test_every_part_gets_a_tenth_of_the_time_left(monkeypatch: pytest.MonkeyPatc
     assert size == 3
     assert seconds == pytest.approx(100 * _core.MIN_PART_SHARE, rel=0.05)
     assert _core.MIN_PART_SHARE > 3**2 / (3**2 + 30**2)
+
+
+def test_a_least_exception_part_gets_half_the_time_left_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Once the engine finds a part's rules impossible, its least-exception plan gets at least
+    SHORTFALL_PART_SHARE of the level's time left, not what its tenth left over (Lancashire
+    and South Cumbria's 29 practices at 30 s: 28,000 short against a bound of 3,862; alone,
+    4,067 proven in a second)."""
+    xy = {k: (0.0, 0.5 * k) for k in range(30)} | {30 + k: (100.0, 2.0 * k) for k in range(3)}
+    n = len(xy)
+    pts = np.array([xy[k] for k in range(n)])
+    inst = _instance(np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(axis=2)), [10] * n, max_km=15.0)
+    given: list[tuple[int, bool, float]] = []
+    impossible = Certificate(
+        engine="columns", solver="highs", solver_version="", status="infeasible",
+        objective=None, objective_name="", bound=None, gap=None, seconds=0.0, ended_by="proof",
+    )  # fmt: skip
+
+    def record(
+        inst: Instance, part: Part, *, options: SolveOptions, deadline: Deadline
+    ) -> PartResult:
+        given.append((len(part.items), part.shortfall, deadline.remaining()))
+        if not part.shortfall:
+            time.sleep(0.5)  # the engine's proof takes some of the part's time
+            return PartResult(base_of=None, certificate=impossible)
+        raise RuntimeError("recorded")
+
+    monkeypatch.setattr(_core, "solve_part", record)
+    with pytest.raises(RuntimeError, match="recorded"):
+        _core.solve_instance(inst, options=SolveOptions(time_limit=10))
+    (size, _, first), (again, shortfall, seconds) = given
+    assert (size, again, shortfall) == (3, 3, True)
+    assert first == pytest.approx(10 * _core.MIN_PART_SHARE, rel=0.05)
+    assert seconds == pytest.approx(9.5 * _core.SHORTFALL_PART_SHARE, rel=0.05)
 
 
 def test_partitions_helper_counts() -> None:
