@@ -150,16 +150,15 @@ def solve_part(
     if part.shortfall and inst.reference is not None:  # its stages include the count's
         return solve_shortfall_reference(inst, part, options=options, deadline=deadline)
     if part.shortfall:
-        held = inst.count is None and not inst.sites  # (see _shortfall_travel)
         result = solve_shortfall(
             inst,
             part,
             options=options,
             deadline=deadline,
-            solve_groups=(
-                (lambda i, p, d: ENGINES[engine].solve(i, p, options=options, deadline=d))
-                if held
-                else None
+            solve_groups=(  # not with sites: (see _shortfall_travel)
+                None
+                if inst.sites
+                else (lambda i, p, d: solve_part(i, p, options=options, deadline=d))
             ),
         )
         return with_count_stage(inst, part, result) if inst.count == "fewest" else result

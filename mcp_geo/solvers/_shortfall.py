@@ -15,6 +15,12 @@ first stage re-plans neighbourhoods of its first plan's groups under the floor
 North Cumbria's part of 301 practices: 104,111 patients short against a bound of 18,753 after
 30 s before; now 18,753, proven, in about 6 s).
 
+Under the count ``fewest`` a count stage comes between them (DESIGN "Objective stages"): the
+groups that keep the floor are planned again as a part of their own for their fewest groups,
+then their travel (the engine's ``fewest``), the undersized groups held
+(:func:`._shortfall_travel.full_groups_replanned`); the travel stage then holds that count.
+North East and North Cumbria's part at 30 s: 64 hubs before, 61-63 now (at least 58).
+
 Every group of the part under the floor is a named ``under_floor`` exception, with its shortfall.
 """
 
@@ -32,7 +38,7 @@ from ._compact import build_compact, decode, model_size, objective_name, plan_co
 from ._instance import Instance, Part, PlanException
 from ._run import Deadline, RunResult, run_mip
 from ._shortfall_search import greedy_start, lower_shortfall, plan_shortfall, warm_start
-from ._shortfall_travel import SolveGroups, lower_travel
+from ._shortfall_travel import SolveGroups, full_groups_replanned, lower_travel
 from .certificate import Certificate, ModelSize, Stage, Status, relative_gap, weakest, within_gap
 from .engine import PartResult
 from .rules import SolveOptions
@@ -42,6 +48,7 @@ MODEL_SHARES = (0.2, 0.5, 1.0)  # of the shortfall stage's time left: the whole 
 # in turn with re-planning neighbourhoods of its plan (SEARCH_SHARE of the time left each time)
 SEARCH_SHARE = 0.5
 TRAVEL_SEARCH_SHARE = 0.5  # of the travel stage's time: lowered before its model runs
+COUNT_SHARE = 0.5  # of the time the shortfall stage left: the count stage (``fewest``)
 
 
 def _limit_words(inst: Instance) -> str:
@@ -103,14 +110,16 @@ def solve_shortfall(
     deadline
         The part's wall-clock budget, shared by the two stages.
     solve_groups
-        The engine, for the groups that keep the floor in the travel stage
-        (:mod:`._shortfall_travel`); None leaves that step out.
+        The engine, for the groups that keep the floor (:mod:`._shortfall_travel`): under the
+        count ``fewest`` the count stage (their fewest groups, then their travel), else a step
+        of the travel stage; None leaves that out.
 
     Returns
     -------
     PartResult
         The plan and its certificate with the stages ``shortfall`` and ``travel`` (engine
-        ``compact``).
+        ``compact``); under ``fewest`` the travel stage holds the plan's count (the caller
+        adds its stage: :func:`._stages.with_count_stage`).
     """
     stage_end = time.perf_counter() + SHORTFALL_SHARE * deadline.remaining()
     start, bound, run, size = _least_shortfall(inst, part, options=options, until=stage_end)
@@ -120,17 +129,23 @@ def solve_shortfall(
     least = plan_shortfall(inst, part, start)
     bound = min(least, bound)
     progress.report("least shortfall", best=least, bound=bound)
+    if inst.count == "fewest" and solve_groups is not None:  # the count stage
+        until = time.perf_counter() + COUNT_SHARE * deadline.remaining()
+        start = full_groups_replanned(inst, part, start, solve_groups=solve_groups, until=until)
+        solve_groups = None  # (their travel at that count planned too)
     until = time.perf_counter() + TRAVEL_SEARCH_SHARE * deadline.remaining()
     start = lower_travel(inst, part, start, solve_groups=solve_groups, options=options, until=until)
-    prob2, y2, x2 = build_compact(inst, part, shortfall=float(least))
-    warm = warm_start(prob2, part, start, y=y2, x=x2, weights=inst.weights)
+    count = len(np.unique(start)) if inst.count == "fewest" else None
+    held = dataclasses.replace(part, count=count)  # the count stage's count held
+    prob2, y2, x2 = build_compact(inst, held, shortfall=float(least))
+    warm = warm_start(prob2, held, start, y=y2, x=x2, weights=inst.weights)
     second = run_mip(prob2, options=options, time_limit=0.95 * deadline.remaining(), warm=warm)
-    base_of, travel_bound = start, 0.0
+    base_of = start
     if second.status in ("optimal", "feasible"):
         found = decode(part, y=y2, x=x2, values=second.values)
         if _order(inst, part, found) < _order(inst, part, start):
             base_of = found  # else the start stays (a model too big to be handed it)
-        travel_bound = second.bound if second.bound is not None else 0.0
+    travel_bound = second.bound if second.bound is not None else 0.0  # (with or without a plan)
     objective = plan_cost(inst, part.items, base_of)
     progress.report("travel, shortfall held", best=objective, bound=travel_bound)
     short_status: Status = "optimal" if least <= bound else "feasible"

@@ -80,7 +80,7 @@ def lower_travel(
     plan = _searched(inst, part, base_of)
     if solve_groups is not None:
         until_groups = time.perf_counter() + GROUPS_SHARE * max(0.0, until - time.perf_counter())
-        plan = _full_groups_replanned(
+        plan = full_groups_replanned(
             inst, part, plan, solve_groups=solve_groups, until=until_groups
         )
     return _around_undersized(inst, part, plan, options=options, until=until)
@@ -100,7 +100,7 @@ def _searched(inst: Instance, part: Part, base_of: NDArray[np.int64]) -> NDArray
     return plan
 
 
-def _full_groups_replanned(
+def full_groups_replanned(
     inst: Instance,
     part: Part,
     base_of: NDArray[np.int64],
@@ -108,23 +108,45 @@ def _full_groups_replanned(
     solve_groups: SolveGroups,
     until: float,
 ) -> NDArray[np.int64]:
-    """Step 2: the items of the groups that keep the floor planned again by the engine."""
+    """Step 2: the items of the groups that keep the floor planned again by the engine, under
+    the level's count rule (with ``fewest`` that is also the count stage of the part: its
+    plan replaces theirs when it has fewer groups, or as many and less travel).
+
+    Parameters
+    ----------
+    inst, part
+        The instance and the least-exception part.
+    base_of
+        Its plan: instance index of each part item's base.
+    solve_groups
+        Plans a part under the usual rules (the engine; with ``fewest``, the fewest groups then
+        the least travel).
+    until
+        A ``time.perf_counter()`` at which to stop.
+
+    Returns
+    -------
+    NDArray[np.int64]
+        The plan (instance indices of bases), the undersized groups as they were.
+    """
     items = part.items
     seconds = until - time.perf_counter()
     short = group_shortfalls(inst.weights[items], base_of, lo=part.lo)
     full = np.array([short[int(b)] == 0 for b in base_of])
     if seconds <= 0.1 or not full.any():
         return base_of
-    kept = Part(items=items[full], lo=part.lo, hi=part.hi, start=base_of[full])
+    start = None if inst.count == "fewest" else base_of[full]  # (a start keeps its count)
+    kept = Part(items=items[full], lo=part.lo, hi=part.hi, start=start)
     result = solve_groups(inst, kept, Deadline(seconds))
     plan = base_of.copy()
-    if result.base_of is not None and _cheaper(
-        inst, kept.items, result.base_of, than=base_of[full]
-    ):
+    if result.base_of is not None and _better(inst, kept.items, result.base_of, than=base_of[full]):
         plan[full] = result.base_of
     log.info(
-        "shortfall held: groups at the floor re-planned: travel %.1f -> %.1f",
+        "shortfall held: groups at the floor re-planned: %d groups, travel %.1f -> "
+        "%d groups, travel %.1f",
+        len(np.unique(base_of)),
         plan_cost(inst, items, base_of),
+        len(np.unique(plan)),
         plan_cost(inst, items, plan),
     )
     return plan
@@ -179,3 +201,15 @@ def _cheaper(
     """Whether the plan ``new`` of ``items`` travels less than ``than`` (beyond rounding)."""
     before = plan_cost(inst, items, than)
     return plan_cost(inst, items, new) < before - 1e-6 * max(1.0, before)
+
+
+def _better(
+    inst: Instance, items: NDArray[np.int64], new: NDArray[np.int64], *, than: NDArray[np.int64]
+) -> bool:
+    """Whether the plan ``new`` of ``items`` is better than ``than``: cheaper, and with the
+    count ``fewest`` first with fewer groups (and never more)."""
+    if inst.count == "fewest":
+        groups, before = len(np.unique(new)), len(np.unique(than))
+        if groups != before:
+            return groups < before
+    return _cheaper(inst, items, new, than=than)

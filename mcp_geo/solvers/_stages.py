@@ -120,8 +120,9 @@ def fixed_stages(inst: Instance, cert: Certificate, *, groups: int) -> Certifica
 
 def with_count_stage(inst: Instance, part: Part, result: PartResult) -> PartResult:
     """A least-exception part's result with the count stage put before its travel stage (the
-    count is the plan's: the shortfall comes first, and its plan is not searched for fewer
-    groups).
+    count is the plan's, whose groups at the floor were planned for their fewest:
+    :func:`._shortfall_travel.full_groups_replanned`; the bound is the least the patients
+    allow).
 
     Parameters
     ----------

@@ -14,6 +14,7 @@ Real: North East and North Cumbria's part of 301 practices that cannot all keep 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -22,9 +23,11 @@ import pytest
 from mcp_geo.solvers import _core
 from mcp_geo.solvers._compact import plan_cost
 from mcp_geo.solvers._instance import Instance, Part
+from mcp_geo.solvers._run import Deadline
 from mcp_geo.solvers._shortfall_search import greedy_start, plan_shortfall
-from mcp_geo.solvers._shortfall_travel import lower_travel
+from mcp_geo.solvers._shortfall_travel import full_groups_replanned, lower_travel
 from mcp_geo.solvers.columns import ColumnsEngine
+from mcp_geo.solvers.engine import PartResult
 from mcp_geo.solvers.rules import SolveOptions
 
 from ._helpers import largest_part
@@ -113,13 +116,13 @@ def test_north_east_travel_falls_and_no_group_goes_further_under(
     assert plan_cost(inst, part.items, plan) < 0.9 * plan_cost(inst, part.items, alone)
 
 
-@pytest.mark.parametrize(("count", "given"), [(None, True), ("fewest", False)])
-def test_the_engine_is_given_to_the_travel_stage_only_without_a_count(
-    monkeypatch: pytest.MonkeyPatch, count: str | None, given: bool
+@pytest.mark.parametrize("count", [None, "fewest"])
+def test_the_engine_is_given_to_a_least_exception_part(
+    monkeypatch: pytest.MonkeyPatch, count: str | None
 ) -> None:
-    """With ``fewest`` the engine would plan the groups' count afresh: left out. The chain
-    0 - 10 - 20 km of 20,000 patients each (12 km reach) makes no plan of hubs of
-    30,000-50,000: a least-exception part."""
+    """Free: for the travel of the groups that keep the floor; ``fewest``: for their count
+    (the count stage). The chain 0 - 10 - 20 km of 20,000 patients each (12 km reach) makes
+    no plan of hubs of 30,000-50,000: a least-exception part."""
     at = np.array([0.0, 10.0, 20.0])
     inst = Instance(
         codes=("A", "B", "C"),
@@ -141,4 +144,71 @@ def test_the_engine_is_given_to_the_travel_stage_only_without_a_count(
     monkeypatch.setattr(_core, "solve_shortfall", spy)
     with pytest.raises(RuntimeError, match="seen"):
         _core.solve_instance(inst, options=SolveOptions(time_limit=10))
-    assert (seen[0] is not None) == given
+    assert seen[0] is not None
+
+
+def _fewest_road() -> tuple[Instance, Part]:
+    """Ten practices at 0, 1, ..., 9 km and one at 50 km, 10 patients each, hubs of 30-50,
+    12 km reach, the count ``fewest``::
+
+        P00 P01 P02 P03 P04 P05 P06 P07 P08 P09 ........ P10
+         0   1   2   3   4   5   6   7   8   9            50
+
+    P10 is alone (20 short whatever the plan). The first ten make two hubs of 50 at least
+    (100 patients): {P00..P04} at P02 and {P05..P09} at P07, 10 x (2 + 1 + 0 + 1 + 2) = 60
+    patient-km each, 120 in all; three hubs travel less ({P00..P02} at P01: 20, {P03..P05}
+    at P04: 20, {P06..P09} at P07: 10 x (1 + 0 + 1 + 2) = 40; 80 in all)."""
+    at = np.array([*range(10), 50.0])
+    inst = Instance(
+        codes=tuple(f"P{k:02d}" for k in range(11)),
+        weights=np.full(11, 10, dtype=np.int64),
+        km=np.abs(at[:, None] - at[None, :]),
+        lo=30,
+        hi=50,
+        max_km=12.0,
+        count="fewest",
+        objective="weighted",
+        strict=False,
+    )
+    return inst, Part(items=np.arange(11, dtype=np.int64), lo=30, shortfall=True)
+
+
+def _solve(inst: Instance, part: Part, deadline: Deadline) -> PartResult:
+    return _core.solve_part(inst, part, options=OPTIONS, deadline=deadline)
+
+
+def test_under_fewest_the_groups_at_the_floor_are_replanned_for_fewer_groups() -> None:
+    """From three hubs of the first ten (4 groups, travel 80): two (3 groups, travel 120), the
+    undersized P10 held; with the count free the three hubs stay (they travel less)."""
+    inst, part = _fewest_road()
+    start = np.array([1, 1, 1, 4, 4, 4, 7, 7, 7, 7, 10])
+    assert plan_cost(inst, part.items, start) == pytest.approx(80.0)
+    plan = full_groups_replanned(
+        inst, part, start, solve_groups=_solve, until=time.perf_counter() + 30
+    )
+    _check(inst, part, plan)
+    assert len(set(plan.tolist())) == 3
+    assert plan[10] == 10
+    assert plan_shortfall(inst, part, plan) == 20
+    assert plan_cost(inst, part.items, plan) == pytest.approx(120.0)
+
+    free = dataclasses.replace(inst, count=None)
+    kept = full_groups_replanned(
+        free, part, start, solve_groups=_solve, until=time.perf_counter() + 30
+    )
+    assert plan_cost(inst, part.items, kept) == pytest.approx(80.0)
+
+
+def test_a_least_exception_part_under_fewest_has_its_three_stages_proven() -> None:
+    """Shortfall 20 (P10 alone), then 3 hubs (110 patients need 3 of at most 50), then the
+    travel at 3 hubs, 120: each stage proven."""
+    inst, part = _fewest_road()
+    result = _solve(inst, part, Deadline(60))
+    assert result.base_of is not None
+    _check(inst, part, result.base_of)
+    stages = {s.name: s for s in result.certificate.stages}
+    assert list(stages) == ["shortfall", "hubs", "travel"]
+    assert all(s.status == "optimal" for s in stages.values())
+    assert stages["shortfall"].objective == 20
+    assert stages["hubs"].objective == 3 == len(set(result.base_of.tolist()))
+    assert stages["travel"].objective == pytest.approx(120.0)
