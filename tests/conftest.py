@@ -75,11 +75,11 @@ def data_folder(shared_data: Path, tmp_path: Path) -> Callable[..., Path]:
 
 @pytest.fixture(scope="session")
 def ns_plan():
-    """A north-staffs plan, solved once per session (compact engine, about 6 s)."""
+    """A north-staffs plan, solved once per session (the default engine, one thread)."""
     from mcp_geo.pipeline.footprint import run_scenario
     from mcp_geo.scenario import Scenario
 
-    return run_scenario(Scenario.from_options("north-staffs", {"engine": "compact", "threads": 1}))
+    return run_scenario(Scenario.from_options("north-staffs", {"threads": 1}))
 
 
 @pytest.fixture(scope="session")

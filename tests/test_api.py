@@ -12,7 +12,7 @@ from mcp_geo.cli import main
 from mcp_geo.cli._parser import SCENARIO_OPTIONS
 from mcp_geo.scenario import OPTION_KEYS
 
-QUICK = {"engine": "compact", "threads": 1}
+QUICK = {"threads": 1}
 
 
 def _keywords(function) -> list[str]:
@@ -94,7 +94,7 @@ def test_the_api_plan_is_the_cli_plan(tmp_path):
         assert frame.columns[-1] == "geometry"
     assert tuple(plan.mcps.columns[: len(MCP_COLUMNS)]) == MCP_COLUMNS
     written = plan.write(tmp_path / "api")
-    argv = ["plan", "north-staffs", "--hub-min", "25000", "--no-mcps", "--engine", "compact"]
+    argv = ["plan", "north-staffs", "--hub-min", "25000", "--no-mcps"]
     assert main([*argv, "--threads", "1", "--out", str(tmp_path / "cli"), "-q"]) == 0
     for name in ("practices.csv", "hubs.csv", "mcps.csv", "exclusions.csv", "scenario.toml"):
         assert (written / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name

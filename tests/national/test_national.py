@@ -494,7 +494,7 @@ def test_a_national_task_plans_a_footprint_as_a_single_run_does(tmp_path):
     from mcp_geo.pipeline.footprint import run_scenario
     from mcp_geo.plans.write import write_plan
 
-    scenario = Scenario.from_options("north-staffs", {"engine": "compact", "threads": 1})
+    scenario = Scenario.from_options("north-staffs", {"threads": 1})
     plan = run_scenario(scenario)
     single = write_plan(plan, tmp_path / "single")
     job = FootprintJob("NS", "north-staffs", "North", 66, 531_633, fingerprint=plan.fingerprint)

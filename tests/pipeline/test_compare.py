@@ -29,7 +29,7 @@ def plan():
     from mcp_geo.pipeline.footprint import run_scenario
     from mcp_geo.scenario import Scenario
 
-    return run_scenario(Scenario.from_options("north-staffs", {"engine": "compact", "threads": 1}))
+    return run_scenario(Scenario.from_options("north-staffs", {"threads": 1}))
 
 
 def _move_hub(plan, hub_id: str, to_mcp: str):

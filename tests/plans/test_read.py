@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
+import re
 import shutil
 
 import pandas as pd
@@ -102,7 +103,7 @@ def _as_joint_plan(folder):
     text = report.read_text(encoding="utf-8")
     assert text.count('"mode": "staged"') == 1
     head, certificates = text.replace('"mode": "staged"', '"mode": "joint"').split('"certificates"')
-    certificates = certificates.replace('"engine": "compact"', '"engine": "joint"')
+    certificates = re.sub(r'"engine": "[a-z]+"', '"engine": "joint"', certificates)
     report.write_text(f'{head}"certificates"{certificates}', encoding="utf-8")
 
 
