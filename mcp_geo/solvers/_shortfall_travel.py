@@ -17,9 +17,10 @@ bound of 3.4M, and the travel stage's compact model, too big to be handed that p
 The model then runs from the result for its bound, and the stage keeps the cheaper plan.
 Measured on QHM (``plan icb:QHM --no-mcps --gap 0.005``, 2 threads): at 30 s 4.1-4.4M against
 10.4-17.8M before (no bound either way: the model's root needs more than the 7 s left); at 60 s
-3,460,283 against 3,466,255 (gap 1.74% against 1.76%). With a count to keep (``fewest``) or
-candidate sites step 2 is left out (the engine would plan the count, or the sites' parks,
-afresh), and step 3 keeps each neighbourhood's count under ``fewest``.
+3,460,283 against 3,466,255 (gap 1.74% against 1.76%). Under ``fewest`` step 2 is the part's
+count stage instead (:func:`full_groups_replanned` with the engine's ``fewest``, before this
+stage: :mod:`._shortfall`), and step 3 keeps each neighbourhood's count; with candidate sites
+step 2 is left out (the engine would plan the sites' parks afresh).
 """
 
 from __future__ import annotations
