@@ -12,17 +12,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mcp_geo.practices import open_data, select_footprint
 from mcp_geo.solvers import _core, _shortfall
 from mcp_geo.solvers._compact import group_shortfalls
-from mcp_geo.solvers._instance import Instance, Part, prepare
+from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import Deadline, run_mip
 from mcp_geo.solvers._shortfall import solve_shortfall, under_floor
 from mcp_geo.solvers._shortfall_search import greedy_start, lower_shortfall, plan_shortfall
 from mcp_geo.solvers.certificate import Certificate
 from mcp_geo.solvers.engine import PartResult
-from mcp_geo.solvers.hubs import hub_instance
-from mcp_geo.solvers.rules import HubRule, SolveOptions
+from mcp_geo.solvers.rules import SolveOptions
+
+from ._helpers import largest_part
 
 OPTIONS = SolveOptions(threads=1, gap=0.0)
 
@@ -144,9 +144,7 @@ def test_the_greedy_start_keeps_groups_under_the_floor() -> None:
 def north_east() -> tuple[Instance, Part]:
     """North East and North Cumbria (QHM): the part of about 300 practices that cannot keep
     the floor everywhere within 15 km."""
-    frame = select_footprint(open_data(), "icb:QHM").practices
-    inst, _ = hub_instance(frame, rule=HubRule(), travel=None)
-    part = max(prepare(inst).parts, key=lambda p: len(p.items))
+    inst, part = largest_part("icb:QHM")
     return inst, dataclasses.replace(part, shortfall=True)
 
 
