@@ -14,11 +14,11 @@ from mcp_geo.maps.render import write_map
 
 @pytest.fixture(scope="module")
 def ref_plan():
-    """north-staffs hubs planned from today's PCNs (hubs only, compact engine)."""
+    """north-staffs hubs planned from today's PCNs (hubs only)."""
     from mcp_geo.pipeline.footprint import run_scenario
     from mcp_geo.scenario import Scenario
 
-    options = {"reference": "pcn", "no_mcps": True, "engine": "compact", "threads": 1}
+    options = {"reference": "pcn", "no_mcps": True, "threads": 1}
     return run_scenario(Scenario.from_options("north-staffs", options))
 
 
@@ -81,7 +81,7 @@ def test_an_earlier_plan_as_reference_names_its_hubs(tmp_path):
     from mcp_geo.pipeline.footprint import run_scenario
     from mcp_geo.scenario import Scenario
 
-    options = {"no_mcps": True, "engine": "compact", "threads": 1, "time_limit": 15}
+    options = {"no_mcps": True, "threads": 1, "time_limit": 15}
     small = {**options, "hub_min": 10_000, "hub_max": 20_000, "gap": 0.01}
     before = run_scenario(Scenario.from_options("north-staffs", small))
     earlier = before.write(tmp_path / "earlier")
