@@ -38,7 +38,7 @@ from ._compact import build_compact, decode, model_size, objective_name, plan_co
 from ._instance import Instance, Part, PlanException
 from ._run import Deadline, RunResult, run_mip
 from ._shortfall_search import greedy_start, lower_shortfall, plan_shortfall, warm_start
-from ._shortfall_travel import SolveGroups, full_groups_replanned, lower_travel
+from ._shortfall_travel import SolveGroups, full_groups_replanned, lower_travel, plan_order
 from .certificate import Certificate, ModelSize, Stage, Status, relative_gap, weakest, within_gap
 from .engine import PartResult
 from .rules import SolveOptions
@@ -143,7 +143,7 @@ def solve_shortfall(
     base_of = start
     if second.status in ("optimal", "feasible"):
         found = decode(part, y=y2, x=x2, values=second.values)
-        if _order(inst, part, found) < _order(inst, part, start):
+        if plan_order(inst, part.items, found) < plan_order(inst, part.items, start):
             base_of = found  # else the start stays (a model too big to be handed it)
     travel_bound = second.bound if second.bound is not None else 0.0  # (with or without a plan)
     objective = plan_cost(inst, part.items, base_of)
@@ -161,12 +161,6 @@ def solve_shortfall(
         inst, options, second, objective=objective, travel_bound=travel_bound, stages=(shortfall,)
     )
     return PartResult(base_of=base_of, certificate=dataclasses.replace(cert, model_size=size))
-
-
-def _order(inst: Instance, part: Part, base_of: NDArray[np.int64]) -> tuple[int, float]:
-    """How plans of the travel stage compare: by travel, under ``fewest`` by the count first."""
-    groups = len(np.unique(base_of)) if inst.count == "fewest" else 0
-    return groups, plan_cost(inst, part.items, base_of)
 
 
 def _least_shortfall(

@@ -204,13 +204,21 @@ def _cheaper(
     return plan_cost(inst, items, new) < before - 1e-6 * max(1.0, before)
 
 
+def plan_order(
+    inst: Instance, items: NDArray[np.int64], base_of: NDArray[np.int64]
+) -> tuple[int, float]:
+    """How plans of a least-exception part compare: by travel, under ``fewest`` by the count
+    first."""
+    groups = len(np.unique(base_of)) if inst.count == "fewest" else 0
+    return groups, plan_cost(inst, items, base_of)
+
+
 def _better(
     inst: Instance, items: NDArray[np.int64], new: NDArray[np.int64], *, than: NDArray[np.int64]
 ) -> bool:
-    """Whether the plan ``new`` of ``items`` is better than ``than``: cheaper, and with the
-    count ``fewest`` first with fewer groups (and never more)."""
-    if inst.count == "fewest":
-        groups, before = len(np.unique(new)), len(np.unique(than))
-        if groups != before:
-            return groups < before
+    """Whether the plan ``new`` of ``items`` is better than ``than`` by :func:`plan_order`
+    (its travel beyond rounding)."""
+    groups, before = plan_order(inst, items, new)[0], plan_order(inst, items, than)[0]
+    if groups != before:
+        return groups < before
     return _cheaper(inst, items, new, than=than)
