@@ -173,10 +173,18 @@ def cbc_version() -> str:
 class _WarmHiGHS(pulp.HiGHS):  # type: ignore[misc]
     """PuLP's highspy interface, handing the variables' initial values to HiGHS as a start."""
 
-    def __init__(self, *, warm: bool, stop_at: float | None = None, **kwargs: object) -> None:
+    def __init__(
+        self,
+        *,
+        warm: bool,
+        stop_at: float | None = None,
+        stop_at_bound: float | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(**kwargs)
         self._warm = warm
         self._stop_at = stop_at
+        self._stop_at_bound = stop_at_bound
 
     def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
         if self._warm:
@@ -198,10 +206,14 @@ class _WarmHiGHS(pulp.HiGHS):  # type: ignore[misc]
             import highspy
 
             stop_at = self._stop_at
+            enough = math.inf if self._stop_at_bound is None else self._stop_at_bound
+            mip = highspy.cb.HighsCallbackType.kCallbackMipInterrupt
 
             def interrupt(*callback: Any) -> None:
                 # highspy's callback: (type, message, data out, data in, user data)
-                if time.perf_counter() > stop_at:
+                if time.perf_counter() > stop_at or (
+                    callback[0] == mip and callback[2].mip_dual_bound >= enough
+                ):
                     callback[3].user_interrupt = True
 
             lp.solverModel.setCallback(interrupt, None)
@@ -230,12 +242,15 @@ def run_mip(
     time_limit: float,
     warm: bool = False,
     presolve: Presolve = "on",
+    stop_at_bound: float | None = None,
 ) -> RunResult:
     """Solve ``prob`` with the chosen solver and report the solver's own findings.
 
     ``warm``: the variables' current values (``setInitialValue``) are a start for the solver.
     ``presolve`` (HiGHS): ``light`` leaves out the reductions that cost most (HiGHS's
-    ``presolve_mode`` 2).
+    ``presolve_mode`` 2). ``stop_at_bound`` (HiGHS): the solve ends (as by its time limit) once
+    its bound reaches this value: a plan known outside the model, too big to hand it as a
+    start, is then proven.
     """
     t0 = time.perf_counter()
     if time_limit < 0.02:  # no time left: do not start a solver that would overrun
@@ -253,13 +268,36 @@ def run_mip(
     quiet_highs_banner()
     if options.solver == "highs":
         return _run_highs(
-            prob, options=options, time_limit=time_limit, warm=warm, t0=t0, presolve=presolve
+            prob,
+            options=options,
+            time_limit=time_limit,
+            warm=warm,
+            t0=t0,
+            presolve=presolve,
+            stop_at_bound=stop_at_bound,
         )
     return _run_cbc(prob, options=options, time_limit=time_limit, warm=warm, t0=t0)
 
 
 def _values(prob: pulp.LpProblem) -> dict[str, float]:
     return {v.name: (v.varValue or 0.0) for v in prob.variables()}
+
+
+def _highs_options(
+    options: SolveOptions, *, time_limit: float, presolve: Presolve
+) -> dict[str, Any]:
+    """PuLP's HiGHS settings for a run: quiet, the gap, threads, limit, seed and presolve."""
+    return {
+        "msg": False,
+        "gapRel": options.gap,
+        "gapAbs": 1e-6,
+        "threads": threads_for(options),
+        "timeLimit": time_limit,
+        "random_seed": options.seed,
+        "mip_feasibility_tolerance": 1e-7,
+        "presolve": "off" if presolve == "off" else "on",
+        "presolve_mode": 2 if presolve == "light" else 0,
+    }
 
 
 def _run_highs(
@@ -270,21 +308,15 @@ def _run_highs(
     warm: bool,
     t0: float,
     presolve: Presolve = "on",
+    stop_at_bound: float | None = None,
 ) -> RunResult:
     import highspy
 
     solver = _WarmHiGHS(
         warm=warm,
         stop_at=time.perf_counter() + time_limit,
-        msg=False,
-        gapRel=options.gap,
-        gapAbs=1e-6,
-        threads=threads_for(options),
-        timeLimit=time_limit,
-        random_seed=options.seed,
-        mip_feasibility_tolerance=1e-7,
-        presolve="off" if presolve == "off" else "on",
-        presolve_mode=2 if presolve == "light" else 0,
+        stop_at_bound=stop_at_bound,
+        **_highs_options(options, time_limit=time_limit, presolve=presolve),
     )
     try:
         prob.solve(solver)
@@ -310,7 +342,13 @@ def _run_highs(
             )
             left = time_limit - (time.perf_counter() - t0)
             return _run_highs(
-                prob, options=options, time_limit=left, warm=True, t0=t0, presolve="off"
+                prob,
+                options=options,
+                time_limit=left,
+                warm=True,
+                t0=t0,
+                presolve="off",
+                stop_at_bound=stop_at_bound,
             )
     dual_bound = float(info.mip_dual_bound)
     bound: float | None = dual_bound if math.isfinite(dual_bound) else None

@@ -44,8 +44,10 @@ from .engine import PartResult
 from .rules import SolveOptions
 
 SHORTFALL_SHARE = 0.5  # of the part's time, at most, for the shortfall stage
-MODEL_SHARES = (0.2, 0.5, 1.0)  # of the shortfall stage's time left: the whole part's model,
-# in turn with re-planning neighbourhoods of its plan (SEARCH_SHARE of the time left each time)
+MODEL_SHARES = (0.2, 1.0)  # of the shortfall stage's time left: the whole part's model, in
+# turn with re-planning neighbourhoods of its plan (SEARCH_SHARE of the time left each time).
+# Two runs, not three: North East and North Cumbria's model (301 practices) takes 2-3 s to
+# start and about 5 s to its bound, which a 10 s stage cut in three never gave it
 SEARCH_SHARE = 0.5
 TRAVEL_SEARCH_SHARE = 0.5  # of the travel stage's time: lowered before its model runs
 COUNT_SHARE = 0.5  # of the time the shortfall stage left: the count stage (``fewest``)
@@ -122,7 +124,7 @@ def solve_shortfall(
         adds its stage: :func:`._stages.with_count_stage`).
     """
     stage_end = time.perf_counter() + SHORTFALL_SHARE * deadline.remaining()
-    start, bound, run, size = _least_shortfall(inst, part, options=options, until=stage_end)
+    start, bound, run, size = least_shortfall(inst, part, options=options, until=stage_end)
     if start is None:
         cert = _certificate(inst, options, run, objective=None, travel_bound=None, stages=())
         return PartResult(base_of=None, certificate=dataclasses.replace(cert, model_size=size))
@@ -163,12 +165,23 @@ def solve_shortfall(
     return PartResult(base_of=base_of, certificate=dataclasses.replace(cert, model_size=size))
 
 
-def _least_shortfall(
+def least_shortfall(
     inst: Instance, part: Part, *, options: SolveOptions, until: float
 ) -> tuple[NDArray[np.int64] | None, int, RunResult, ModelSize]:
     """The shortfall stage: the whole part's model for a share of the stage's time (its bound,
     and a first plan), then neighbourhoods of the plan's groups under the floor re-planned
     (:mod:`._shortfall_search`), and the model again from the better plan, while a gap remains.
+    Also the first stage of a least-exception part planned from a reference
+    (:mod:`.reference.shortfall`).
+
+    Parameters
+    ----------
+    inst, part
+        The instance and the part (its rules cannot all be met).
+    options
+        Solver and threads (the stage is solved exactly: whole patients).
+    until
+        When the stage ends (``time.perf_counter()``).
 
     Returns
     -------
@@ -186,14 +199,21 @@ def _least_shortfall(
     bound = 0
     for share in MODEL_SHARES:
         warm = start is not None and warm_start(prob, part, start, y=y, x=x, weights=inst.weights)
-        run = run_mip(prob, options=exact, time_limit=0.95 * share * _left(until), warm=warm)
+        run = run_mip(
+            prob,
+            options=exact,
+            time_limit=0.95 * share * _left(until),
+            warm=warm,
+            # a start too big to hand the solver: its bound need only reach it
+            stop_at_bound=None if start is None else least(start) - 1 + 1e-5,
+        )
+        if run.status == "infeasible":
+            break
         if run.status in ("optimal", "feasible"):
             found = decode(part, y=y, x=x, values=run.values)
             if start is None or least(found) < least(start):
                 start = found
-            bound = max(bound, math.ceil((run.bound or 0.0) - 1e-6))
-        if run.status == "infeasible":
-            break
+        bound = max(bound, math.ceil((run.bound or 0.0) - 1e-6))  # (with or without a plan)
         if start is None:  # none in the model's share (a loaded machine): the search starts
             start = greedy_start(inst, part)  # from the greedy's plan
         if start is None:

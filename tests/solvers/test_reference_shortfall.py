@@ -18,12 +18,17 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
+from mcp_geo.solvers._run import RunResult
+from mcp_geo.solvers._shortfall_search import plan_shortfall
 from mcp_geo.solvers.hubs import HubSolution
+from mcp_geo.solvers.reference import shortfall
+from mcp_geo.solvers.reference.groups import plan_moves
 from mcp_geo.solvers.rules import HubRule
 from tests.solvers.test_reference import (
     K,
@@ -202,7 +207,88 @@ def test_random_least_exception_parts_match_the_enumeration(drawn: tuple[Road, H
     assert_least_exception_stages(road, rule=rule)
 
 
-# --- 3. a real least-exception part from today's PCNs --------------------------------------------
+# --- 3. the shortfall stage's plan starts the later stages ---------------------------------------
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=(Phase.explicit, Phase.generate),
+)
+@given(drawn=short_roads())
+def test_the_least_shortfall_plan_starts_the_model_with_every_row_kept(
+    drawn: tuple[Road, HubRule],
+) -> None:
+    """The shortfall stage is the plain least-exception search; its plan, as the values of the
+    reference model's variables (its matching, kept patients and groups held whole included),
+    keeps every row of that model, the shortfall held, and counts the plan's own moves."""
+    road, rule = drawn
+    if every_plan(road, rule=rule) or sum(road.patients.values()) < rule.hub_min:
+        return
+    seen: list[tuple[float, float, float, float]] = []
+    real_values, real_start = shortfall.start_values, shortfall.values_as_start
+
+    def values(inst, part, plan, *, y, x):  # type: ignore[no-untyped-def]
+        out = real_values(inst, part, plan, y=y, x=x)
+        base_of = np.full(inst.n, -1, dtype=np.int64)
+        base_of[part.items] = plan
+        moves = plan_moves(inst.reference, base_of, weights=inst.weights)
+        mw = inst.reference.move_weights(inst.weights)[part.items]
+        kept = sum(float(mw[int(name.split("_")[1])]) for name in out if name.startswith("k_"))
+        short = sum(v for name, v in out.items() if name.startswith("s_"))
+        seen.append((float(moves), float(mw.sum()) - kept, plan_shortfall(inst, part, plan), short))
+        return out
+
+    def start(prob, values):  # type: ignore[no-untyped-def]
+        if len(seen) == 1:  # the first stage after the shortfall: the start itself
+            for v in prob.variables():
+                v.varValue = values.get(v.name, 0.0)
+            broken = [row.name for row in prob.constraints() if not row.valid(1e-6)]
+            assert broken == []
+            seen.append((0.0, 0.0, 0.0, 0.0))
+        real_start(prob, values)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(shortfall, "start_values", values)
+        mp.setattr(shortfall, "values_as_start", start)
+        sol = solve(road, rule=rule)
+    if not seen:
+        return  # the pre-checks' exceptions (an island, a practice over the ceiling) alone
+    assert len(seen) == 2
+    moves, counted, least, short = seen[0]
+    assert counted == moves
+    assert short == least == stage(sol, "shortfall")
+
+
+def test_a_plan_even_when_the_later_stages_find_none_in_time() -> None:
+    """The road of the first test with every later stage out of time (the solver finds no plan):
+    the shortfall stage's plan is the plan, each later stage its value, with no bound; before,
+    a shortfall stage that found none left the part with no plan at all."""
+    road = Road.parse(SHORT_ROAD)
+
+    def no_time(prob, **kwargs):  # type: ignore[no-untyped-def]
+        return RunResult("no_solution", None, None, "time_limit", {}, "highs", "x", 0.0)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(shortfall, "run_mip", no_time)
+        sol = solve(road, rule=rule_of())
+    hubs = hubs_of(sol)
+    assert all(sum(road.patients[c] for c in h) <= 50 * K for h in hubs)
+    stages = {s.name: s for s in sol.certificate.stages}
+    assert list(stages) == ["shortfall", "moves", "travel"]
+    assert (stages["shortfall"].objective, stages["shortfall"].status) == (5 * K, "optimal")
+    assert stages["moves"].objective == least_moves(road, hubs)
+    assert stages["travel"].objective == pytest.approx(travel_of(sol, road))
+    assert [(stages[n].bound, stages[n].status) for n in ("moves", "travel")] == [
+        (None, "feasible"),
+        (None, "feasible"),
+    ]
+    assert sol.certificate.status == "feasible"
+
+
+# --- 4. a real least-exception part from today's PCNs --------------------------------------------
 
 BRIDGNORTH = (
     "M82004,M82051,M82601,M82024,M82019,M82616,M82042,M82606,M82003,M82009,M82021,M82057,"

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mcp_geo.solvers import _core, _shortfall
-from mcp_geo.solvers._compact import group_shortfalls
+from mcp_geo.solvers._compact import build_compact, group_shortfalls
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import Deadline, run_mip
 from mcp_geo.solvers._shortfall import solve_shortfall, under_floor
@@ -159,7 +159,7 @@ def test_north_east_least_shortfall_is_proven(north_east: tuple[Instance, Part])
     assert len(part.items) > 250
     options = SolveOptions(threads=2, gap=0.005)
     until = time.perf_counter() + 60
-    plan, bound, _, _ = _shortfall._least_shortfall(inst, part, options=options, until=until)
+    plan, bound, _, _ = _shortfall.least_shortfall(inst, part, options=options, until=until)
     assert plan is not None
     least = plan_shortfall(inst, part, plan)
     assert least == bound
@@ -170,6 +170,27 @@ def test_north_east_least_shortfall_is_proven(north_east: tuple[Instance, Part])
         members = part.items[plan == b]
         assert inst.weights[members].sum() <= inst.hi
         assert inst.allowed[members, b].all()
+
+
+@pytest.mark.slow
+def test_the_model_stops_once_its_bound_reaches_a_plan_found_outside_it(
+    north_east: tuple[Instance, Part],
+) -> None:
+    """That part's shortfall model (about 23,000 variables) is too big to be handed the search's
+    plan as a start, so its own plan stays far above the bound (104,111 against 18,753) and it
+    used to run to its limit; told the value of a plan found outside it, it stops once its bound
+    reaches it (its root: a few seconds)."""
+    inst, part = north_east
+    prob, _, _ = build_compact(inst, part, shortfall="min")
+    enough = 15_000.0  # below the root bound (18,753 in April 2025)
+    t0 = time.perf_counter()
+    run = run_mip(
+        prob, options=SolveOptions(threads=2, gap=0.0), time_limit=60, stop_at_bound=enough
+    )
+    assert time.perf_counter() - t0 < 40
+    assert run.bound is not None
+    assert run.bound >= enough
+    assert (run.status, run.ended_by) == ("feasible", "time_limit")
 
 
 def test_every_part_gets_a_tenth_of_the_time_left(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -249,10 +270,10 @@ def test_north_east_gets_a_plan_when_its_model_finds_none(
     inst, part = north_east
     first: list[object] = []
 
-    def starved(prob, *, options, time_limit, warm=False, presolve="on"):  # type: ignore[no-untyped-def]
+    def starved(prob, *, time_limit, **kwargs):  # type: ignore[no-untyped-def]
         first.append(first[0] if first else prob)
         seconds = 0.0 if prob is first[0] else time_limit  # the shortfall stage's model
-        return run_mip(prob, options=options, time_limit=seconds, warm=warm, presolve=presolve)
+        return run_mip(prob, time_limit=seconds, **kwargs)
 
     monkeypatch.setattr(_shortfall, "run_mip", starved)
     result = solve_shortfall(

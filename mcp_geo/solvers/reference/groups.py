@@ -143,6 +143,28 @@ def _matching(
     return int(mw[planned].sum()), int(kept_total), continued
 
 
+def matched_groups(
+    ref: ReferenceGroups, base_of: NDArray[np.int64], *, weights: NDArray[np.int64]
+) -> dict[int, int]:
+    """Which reference group each of a plan's groups continues (by the best matching).
+
+    Parameters
+    ----------
+    ref
+        The reference groups.
+    base_of
+        Each item's base; negative: not in this plan (left out).
+    weights
+        The items' weights.
+
+    Returns
+    -------
+    dict[int, int]
+        Base -> continued group's index, for the groups that continue one.
+    """
+    return _matching(ref, base_of, weights=weights)[2]
+
+
 def continued_groups(
     ref: ReferenceGroups, base_of: NDArray[np.int64], *, weights: NDArray[np.int64]
 ) -> frozenset[int]:
@@ -162,7 +184,7 @@ def continued_groups(
     frozenset[int]
         The continued groups' indices.
     """
-    return frozenset(_matching(ref, base_of, weights=weights)[2].values())
+    return frozenset(matched_groups(ref, base_of, weights=weights).values())
 
 
 def plan_moves(

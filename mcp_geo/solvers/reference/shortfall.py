@@ -66,18 +66,22 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pulp
+from numpy.typing import NDArray
 
 from mcp_geo.solvers._compact import (
+    PRESOLVE_MAX_VARIABLES,
     build_compact,
     decode,
+    group_shortfalls,
     item_tags,
     model_size,
     objective_name,
     plain_tag,
 )
 from mcp_geo.solvers._instance import Instance, Part
-from mcp_geo.solvers._run import Deadline, RunResult, run_mip
-from mcp_geo.solvers._shortfall_search import values_as_start
+from mcp_geo.solvers._run import Deadline, Presolve, RunResult, run_mip
+from mcp_geo.solvers._shortfall import SHORTFALL_SHARE, least_shortfall
+from mcp_geo.solvers._shortfall_search import plan_shortfall, values_as_start
 from mcp_geo.solvers._stages import count_words, least_count
 from mcp_geo.solvers.certificate import (
     Certificate,
@@ -91,7 +95,7 @@ from mcp_geo.solvers.certificate import (
 from mcp_geo.solvers.engine import PartResult
 from mcp_geo.solvers.rules import SolveOptions
 
-from .groups import ReferenceGroups, whole_groups
+from .groups import ReferenceGroups, matched_groups, whole_groups
 
 log = logging.getLogger(__name__)
 
@@ -304,6 +308,11 @@ def solve_shortfall_reference(
     ``fewest``) fewest groups, (with a travel slack) least travel, (with ``whole``) fewest
     groups split, fewest moves, least travel.
 
+    The shortfall stage is the one a part without a reference has
+    (:func:`mcp_geo.solvers._shortfall.least_shortfall`: the whole part's model and the
+    re-planning of neighbourhoods around its undersized groups); the later stages are this
+    module's model with that shortfall held, from that plan.
+
     Parameters
     ----------
     inst, part
@@ -318,36 +327,45 @@ def solve_shortfall_reference(
     PartResult
         The plan and its certificate with the stages in DESIGN's order (engine ``compact``);
         no plan (``no_solution``, or ``infeasible`` where the solver proved it) when the
-        shortfall stage found none.
+        shortfall stage found none. A later stage that finds nothing better in its time keeps
+        the plan it started from (its value, and its bound where the solver has one).
     """
     t0 = time.perf_counter()
+    until = t0 + SHORTFALL_SHARE * deadline.remaining()
+    start, least_bound, first, _ = least_shortfall(inst, part, options=options, until=until)
+    if start is None:
+        return _no_plan(inst, first)
     prob, y, x = build_compact(inst, part, shortfall="min")
-    goals = _goals(inst, part, prob, y=y, x=x)
+    shortfall, *goals = _goals(inst, part, prob, y=y, x=x)
     size = model_size(prob)
+    least = plan_shortfall(inst, part, start)
+    stages = [_stage(shortfall, value=least, bound=least_bound, options=options)]
+    _hold(prob, shortfall, least)
+    values = start_values(inst, part, start, y=y, x=x)
     weights = [1.0 if g.whole else 2.0 for g in goals]  # the travel stages are the hardest
-    values: dict[str, float] = {}
-    stages: list[Stage] = []
-    runs: list[RunResult] = []
+    # HiGHS's presolve does not watch the clock (North East and North Cumbria's part from its
+    # PCNs, 51,094 variables: 12-15 s of presolve against a 3 s limit)
+    presolve: Presolve = "on" if size.variables <= PRESOLVE_MAX_VARIABLES else "off"
+    runs = [first]
     for k, goal in enumerate(goals):
         prob.setObjective(goal.expr)
-        if values:
-            values_as_start(prob, values)
+        values_as_start(prob, values)
         share = weights[k] / sum(weights[k:])
         run = run_mip(
             prob,
             options=replace(options, gap=0.0) if goal.whole else options,
             time_limit=0.95 * share * deadline.remaining(),
-            warm=bool(values),
+            warm=True,
+            presolve=presolve,
         )
         runs.append(run)
         log.info("%s: stage %s: %s in %.1fs", inst.level, goal.name, run.status, run.seconds)
-        if run.status in ("optimal", "feasible"):
-            values = run.values
-        elif not values:  # the shortfall stage found no plan
-            return _no_plan(inst, run)
+        found = run.status in ("optimal", "feasible")
+        if found and _value(goal.expr, run.values) <= _value(goal.expr, values):
+            values = run.values  # (else the start stays: a solver that could not take it)
         value = _value(goal.expr, values)
         value = float(round(value)) if goal.whole else value
-        bound = run.bound if run.status in ("optimal", "feasible") else None
+        bound = run.bound if run.status != "infeasible" else None
         stages.append(_stage(goal, value=value, bound=bound, options=options))
         if goal.name == inst.level:  # fewest: no fewer groups than the patients allow
             stages[-1] = _counted(stages[-1], least=least_count(inst, part)[0])
@@ -360,6 +378,55 @@ def solve_shortfall_reference(
         time.perf_counter() - t0,
     )
     return PartResult(base_of=base_of, certificate=_certificate(stages, runs, size=size))
+
+
+def start_values(
+    inst: Instance, part: Part, plan: NDArray[np.int64], *, y: dict[int, pulp.LpVariable], x: X
+) -> dict[str, float]:
+    """A plan as a start of this module's model: the values of its variables that are not 0.
+
+    Bases and pairs, each group's shortfall (E4s), the best matching of its groups to the open
+    reference groups (z, and k for what it keeps: (M1)-(M5)), and the reference groups it
+    holds whole (h, (M6)).
+
+    Parameters
+    ----------
+    inst, part
+        The instance (with its reference) and the part.
+    plan
+        Instance index of each part item's base (a plan that keeps the ceiling and the reach).
+    y, x
+        The model's base and pair variables (part-local).
+
+    Returns
+    -------
+    dict[str, float]
+        Values by variable name (the variables not named are 0).
+    """
+    ref = inst.reference
+    assert ref is not None
+    pos = {int(g): k for k, g in enumerate(part.items)}
+    local = np.array([pos[int(b)] for b in plan], dtype=np.int64)
+    values = {(y[j] if i == j else x[i, j]).name: 1.0 for i, j in enumerate(local.tolist())}
+    for j, short in group_shortfalls(inst.weights[part.items], local, lo=part.lo).items():
+        if short > 0:
+            values[f"s_{j}"] = float(short)
+    lab = ref.labels[part.items]
+    is_open = (ref.labels >= 0) & ~np.isin(ref.labels, list(ref.claimed))
+    base_of = np.full(inst.n, -1, dtype=np.int64)
+    base_of[part.items] = part.items[local]
+    opened = replace(ref, labels=np.where(is_open, ref.labels, -1))
+    continued = matched_groups(opened, base_of, weights=inst.weights)
+    mw = ref.move_weights(inst.weights)[part.items]
+    for b, g in continued.items():
+        j = pos[b]
+        values[f"z_{j}_{g}"] = 1.0
+        for i in np.flatnonzero((local == j) & (lab == g) & (mw > 0)).tolist():
+            values[f"k_{i}_{j}"] = 1.0
+    for group in whole_groups(ref, part.items)[0]:
+        if len(set(local[group].tolist())) == 1:
+            values[f"h_{lab[group[0]]}_{local[group[0]]}"] = 1.0
+    return values
 
 
 def _counted(stage: Stage, *, least: int) -> Stage:
