@@ -54,7 +54,11 @@ plans of 167,543; the travel stage's gap after 37 s 11.9% with k continuous, 4.8
 when g's items all share a group. The stages minimise :math:`\sum_j s_j`, :math:`\sum_j y_j`,
 (E1), :math:`-\sum h`, :math:`-\text{kept}` and (E1) in turn, each held by its row of (M7) in
 the later ones (the shortfall's is (E9)): the whole-number values within half a unit, the
-least travel within the travel slack. Each stage starts from the previous stage's plan.
+least travel within the travel slack. Each stage starts from the previous stage's plan. The
+first, the least shortfall, is found as for a part without a reference (the whole part's model
+with re-planning around the undersized groups: this model alone, 51,094 variables for North East
+and North Cumbria's part, ended 30 s at 104,111 patients short against a bound of 18,753; the
+search proves 18,753), and its plan, its travel lowered, starts the others.
 """
 
 from __future__ import annotations
@@ -82,6 +86,7 @@ from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import Deadline, Presolve, RunResult, run_mip
 from mcp_geo.solvers._shortfall import SHORTFALL_SHARE, least_shortfall
 from mcp_geo.solvers._shortfall_search import plan_shortfall, values_as_start
+from mcp_geo.solvers._shortfall_travel import lower_travel
 from mcp_geo.solvers._stages import count_words, least_count
 from mcp_geo.solvers.certificate import (
     Certificate,
@@ -100,6 +105,16 @@ from .groups import ReferenceGroups, matched_groups, whole_groups
 log = logging.getLogger(__name__)
 
 X = dict[tuple[int, int], pulp.LpVariable]
+MODEL_FIRST_MAX_VARIABLES = PRESOLVE_MAX_VARIABLES  # this model first for its least shortfall
+# up to this size, for a share of the part's time: where it proves its plan, that plan starts
+# the later stages (Shropshire, Telford and Wrekin's part of 49 practices from its PCNs: proven
+# in about a second; from the search's plan instead, the travel stage ended 16-23% higher in 3
+# of 4 runs of 20-60 s, the moves the same)
+MODEL_FIRST_SHARE = 0.25
+START_TRAVEL_SHARE = 0.2  # of the part's time left after the shortfall stage: its plan's
+# travel lowered, shortfall held (:func:`._shortfall_travel.lower_travel`), before the later
+# stages start from it (North East and North Cumbria from its PCNs at 30 s, where those stages
+# find little in their time: travel 11.3M -> 6.6M patient-km, moves 1.46M -> 1.16M)
 
 
 @dataclass(frozen=True)
@@ -295,7 +310,7 @@ def _stage(goal: Goal, *, value: float, bound: float | None, options: SolveOptio
     if bound is not None:
         bound = min(value, math.ceil(bound - 1e-6) if goal.whole else bound)
     objective = goal.offset + value
-    full = None if bound is None else goal.offset + bound
+    full = None if bound is None else max(0.0, goal.offset + bound)  # (never below nothing)
     gap = relative_gap(objective, full)
     ok = within_gap(gap, 0.0 if goal.whole else options.gap) or (goal.whole and value == bound)
     return Stage(goal.name, objective, full, gap, "optimal" if ok else "feasible", goal.words)
@@ -308,10 +323,11 @@ def solve_shortfall_reference(
     ``fewest``) fewest groups, (with a travel slack) least travel, (with ``whole``) fewest
     groups split, fewest moves, least travel.
 
-    The shortfall stage is the one a part without a reference has
-    (:func:`mcp_geo.solvers._shortfall.least_shortfall`: the whole part's model and the
-    re-planning of neighbourhoods around its undersized groups); the later stages are this
-    module's model with that shortfall held, from that plan.
+    The shortfall stage is this module's model where it is small and proves its plan, else the
+    one a part without a reference has (:func:`mcp_geo.solvers._shortfall.least_shortfall`:
+    the whole part's model and the re-planning of neighbourhoods around its undersized groups)
+    (see :func:`_least`); the later stages are this module's model with that shortfall held,
+    starting from that stage's plan.
 
     Parameters
     ----------
@@ -331,17 +347,18 @@ def solve_shortfall_reference(
         the plan it started from (its value, and its bound where the solver has one).
     """
     t0 = time.perf_counter()
-    until = t0 + SHORTFALL_SHARE * deadline.remaining()
-    start, least_bound, first, _ = least_shortfall(inst, part, options=options, until=until)
-    if start is None:
-        return _no_plan(inst, first)
     prob, y, x = build_compact(inst, part, shortfall="min")
     shortfall, *goals = _goals(inst, part, prob, y=y, x=x)
     size = model_size(prob)
-    least = plan_shortfall(inst, part, start)
-    stages = [_stage(shortfall, value=least, bound=least_bound, options=options)]
-    _hold(prob, shortfall, least)
-    values = start_values(inst, part, start, y=y, x=x)
+    found = _least(
+        inst, part, prob=prob, goal=shortfall, y=y, x=x, options=options, deadline=deadline
+    )
+    if isinstance(found, RunResult):
+        return _no_plan(inst, found)
+    least, values, first = found
+    stages = [least]
+    assert least.objective is not None
+    _hold(prob, shortfall, least.objective)
     weights = [1.0 if g.whole else 2.0 for g in goals]  # the travel stages are the hardest
     # HiGHS's presolve does not watch the clock (North East and North Cumbria's part from its
     # PCNs, 51,094 variables: 12-15 s of presolve against a 3 s limit)
@@ -360,8 +377,8 @@ def solve_shortfall_reference(
         )
         runs.append(run)
         log.info("%s: stage %s: %s in %.1fs", inst.level, goal.name, run.status, run.seconds)
-        found = run.status in ("optimal", "feasible")
-        if found and _value(goal.expr, run.values) <= _value(goal.expr, values):
+        planned = run.status in ("optimal", "feasible")
+        if planned and _value(goal.expr, run.values) <= _value(goal.expr, values):
             values = run.values  # (else the start stays: a solver that could not take it)
         value = _value(goal.expr, values)
         value = float(round(value)) if goal.whole else value
@@ -378,6 +395,43 @@ def solve_shortfall_reference(
         time.perf_counter() - t0,
     )
     return PartResult(base_of=base_of, certificate=_certificate(stages, runs, size=size))
+
+
+def _least(
+    inst: Instance,
+    part: Part,
+    *,
+    prob: pulp.LpProblem,
+    goal: Goal,
+    y: dict[int, pulp.LpVariable],
+    x: X,
+    options: SolveOptions,
+    deadline: Deadline,
+) -> tuple[Stage, dict[str, float], RunResult] | RunResult:
+    """The shortfall stage: its certificate, the values that start the later stages, and its
+    last run; or that run alone when no plan was found.
+
+    A model of at most MODEL_FIRST_MAX_VARIABLES is solved first, as it always was: when it
+    proves its plan, that plan starts the later stages. Otherwise (a bigger model, or no proof
+    in its share) the stage is a part's without a reference
+    (:func:`mcp_geo.solvers._shortfall.least_shortfall`), and its plan, its travel lowered
+    (START_TRAVEL_SHARE), starts them.
+    """
+    if model_size(prob).variables <= MODEL_FIRST_MAX_VARIABLES:
+        limit = 0.95 * MODEL_FIRST_SHARE * deadline.remaining()
+        run = run_mip(prob, options=replace(options, gap=0.0), time_limit=limit)
+        if run.status == "optimal":
+            value = float(round(_value(goal.expr, run.values)))
+            return _stage(goal, value=value, bound=run.bound, options=options), run.values, run
+    until = time.perf_counter() + SHORTFALL_SHARE * deadline.remaining()
+    start, bound, run, _ = least_shortfall(inst, part, options=options, until=until)
+    if start is None:
+        return run
+    least = plan_shortfall(inst, part, start)
+    until = time.perf_counter() + START_TRAVEL_SHARE * deadline.remaining()
+    start = lower_travel(inst, part, start, solve_groups=None, options=options, until=until)
+    stage = _stage(goal, value=least, bound=bound, options=options)
+    return stage, start_values(inst, part, start, y=y, x=x), run
 
 
 def start_values(
