@@ -55,10 +55,11 @@ when g's items all share a group. The stages minimise :math:`\sum_j s_j`, :math:
 (E1), :math:`-\sum h`, :math:`-\text{kept}` and (E1) in turn, each held by its row of (M7) in
 the later ones (the shortfall's is (E9)): the whole-number values within half a unit, the
 least travel within the travel slack. Each stage starts from the previous stage's plan. The
-first, the least shortfall, is found as for a part without a reference (the whole part's model
-with re-planning around the undersized groups: this model alone, 51,094 variables for North East
-and North Cumbria's part, ended 30 s at 104,111 patients short against a bound of 18,753; the
-search proves 18,753), and its plan, its travel lowered, starts the others.
+first, the least shortfall, is this model's on a small part; on a big one it is found as for a
+part without a reference (the whole part's model with re-planning around the undersized groups:
+this model alone, 51,094 variables for North East and North Cumbria's part, ended 30 s at
+104,111 patients short against a bound of 18,753; the search proves 18,753), and that plan, its
+travel lowered, starts the others.
 """
 
 from __future__ import annotations
