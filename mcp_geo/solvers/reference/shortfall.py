@@ -103,8 +103,8 @@ log = logging.getLogger(__name__)
 MODEL_FIRST_MAX_VARIABLES = PRESOLVE_MAX_VARIABLES  # this model first for its least shortfall
 # up to this size, for a share of the part's time: where it proves its plan, that plan starts
 # the later stages (Shropshire, Telford and Wrekin's part of 49 practices from its PCNs: proven
-# in about a second; from the search's plan instead, the travel stage ended 16-23% higher in 3
-# of 4 runs of 20-60 s, the moves the same)
+# in about a second; from the search's plan instead, the travel stage ended higher in 3
+# of 4 runs of 20-60 s, by 19-22%, the moves the same)
 MODEL_FIRST_SHARE = 0.25
 START_TRAVEL_SHARE = 0.2  # of the part's time left after the shortfall stage: its plan's
 # travel lowered, shortfall held (:func:`._shortfall_travel.lower_travel`), before the later
