@@ -173,7 +173,7 @@ def start_values(
     lab = ref.labels[part.items]
     is_open = (ref.labels >= 0) & ~np.isin(ref.labels, list(ref.claimed))
     base_of = np.full(inst.n, -1, dtype=np.int64)
-    base_of[part.items] = part.items[local]
+    base_of[part.items] = plan
     opened = replace(ref, labels=np.where(is_open, ref.labels, -1))
     continued = matched_groups(opened, base_of, weights=inst.weights)
     mw = ref.move_weights(inst.weights)[part.items]

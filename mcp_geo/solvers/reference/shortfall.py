@@ -229,7 +229,15 @@ def solve_shortfall_reference(
     shortfall, *goals = _goals(inst, part, prob, y=y, x=x)
     size = model_size(prob)
     found = _least(
-        inst, part, prob=prob, goal=shortfall, y=y, x=x, options=options, deadline=deadline
+        inst,
+        part,
+        prob=prob,
+        goal=shortfall,
+        y=y,
+        x=x,
+        model_first=size.variables <= MODEL_FIRST_MAX_VARIABLES,
+        options=options,
+        deadline=deadline,
     )
     if isinstance(found, RunResult):
         return _no_plan(inst, found)
@@ -283,19 +291,20 @@ def _least(
     goal: Goal,
     y: dict[int, pulp.LpVariable],
     x: X,
+    model_first: bool,
     options: SolveOptions,
     deadline: Deadline,
 ) -> tuple[Stage, dict[str, float], RunResult] | RunResult:
     """The shortfall stage: its certificate, the values that start the later stages, and its
     last run; or that run alone when no plan was found.
 
-    A model of at most MODEL_FIRST_MAX_VARIABLES is solved first, as it always was: when it
-    proves its plan, that plan starts the later stages. Otherwise (a bigger model, or no proof
+    With ``model_first`` (a model of at most MODEL_FIRST_MAX_VARIABLES) the model is solved
+    first, as it always was: when it proves its plan, that plan starts the later stages. Otherwise (a bigger model, or no proof
     in its share) the stage is a part's without a reference
     (:func:`mcp_geo.solvers._shortfall.least_shortfall`), and its plan, its travel lowered
     (START_TRAVEL_SHARE), starts them.
     """
-    if model_size(prob).variables <= MODEL_FIRST_MAX_VARIABLES:
+    if model_first:
         limit = 0.95 * MODEL_FIRST_SHARE * deadline.remaining()
         run = run_mip(prob, options=replace(options, gap=0.0), time_limit=limit)
         if run.status == "optimal":
