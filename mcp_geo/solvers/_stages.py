@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 
 from ._compact import solve_compact
 from ._count_descent import descend, fewest_greedy
+from ._greedy import greedy_plan
 from ._instance import Instance, Part
 from ._packing import PACKING_SECONDS, packed_plan, packing_seconds
 from ._run import Deadline
@@ -220,12 +221,15 @@ def solve_fewest(
     bound = least
     result: PartResult | None = None
     packed: NDArray[np.int64] | None = None
+    searched: dict[int, float] = {}  # count: the seconds local search had there, in vain
     for k in range(least, most + 1):
         if result is not None and deadline.remaining() <= 0:
             break
         if k > least:  # a smaller count proven impossible: nearly full groups
             at = dataclasses.replace(part, count=k)
-            packed = _packed(inst, at, seconds=packing_seconds(deadline))
+            seconds = packing_seconds(deadline)
+            packed = _packed(inst, at, seconds=seconds)
+            searched[k] = seconds
         if packed is not None:  # the count has a plan: the travel, with all the time left
             rough = dataclasses.replace(part, count=k, start=packed, rough_start=True)
             result = solve(inst, rough, _share(deadline, 1.0))
@@ -235,7 +239,7 @@ def solve_fewest(
         if result.certificate.status != "infeasible":
             break
         bound = k + 1  # proven: no plan with k groups
-        if k == least:  # is there a plan with any count?
+        if k == least and not _greedy_has_plan(inst, part):  # is there a plan with any count?
             anyhow = _any_count(inst, part, options=options, deadline=deadline)
             if anyhow.certificate.status == "infeasible":
                 return anyhow  # no count has a plan: the caller plans the least exceptions
@@ -248,7 +252,7 @@ def solve_fewest(
             result = _better(result, solve(inst, start, _share(deadline, 1.0)), gap=options.gap)
     elif deadline.remaining() > 0:
         at_bound = dataclasses.replace(part, count=bound)
-        found = _packed_again(inst, at_bound, deadline=deadline, solve=solve)
+        found = _packed_again(inst, at_bound, deadline=deadline, solve=solve, searched=searched)
         if found is None:
             found = _descended(
                 inst,
@@ -285,21 +289,46 @@ def _packed(inst: Instance, part: Part, *, seconds: float) -> NDArray[np.int64] 
 
 
 def _packed_again(
-    inst: Instance, part: Part, *, deadline: Deadline, solve: SolvePart
+    inst: Instance,
+    part: Part,
+    *,
+    deadline: Deadline,
+    solve: SolvePart,
+    searched: dict[int, float],
 ) -> PartResult | None:
     """When the engine found no plan at the part's count either (nor proved it impossible):
     local search at that count and the next AGAIN_COUNTS - 1, sharing AGAIN_SHARE of the time
     left (West Yorkshire, QYG: 56 in 2.3 s where 55, its bound, is neither found nor refused
-    in 30 s), and the travel from its plan at the first it fills (None without one)."""
+    in 30 s), and the travel from its plan at the first it fills (None without one). A count
+    that ``searched`` says local search already had as long for is skipped: the search is
+    deterministic, so a shorter one finds nothing there either."""
     assert part.count is not None
     for k in range(part.count, part.count + AGAIN_COUNTS):
         at = dataclasses.replace(part, count=k)
         share = AGAIN_SHARE / (part.count + AGAIN_COUNTS - k)
-        packed = _packed(inst, at, seconds=deadline.seconds_for(share, at_most=PACKING_SECONDS))
+        seconds = deadline.seconds_for(share, at_most=PACKING_SECONDS)
+        if searched.get(k, 0.0) >= seconds:
+            continue
+        packed = _packed(inst, at, seconds=seconds)
         if packed is not None:
             rough = dataclasses.replace(at, start=packed, rough_start=True)
             return solve(inst, rough, _share(deadline, 1.0))
     return None
+
+
+def _greedy_has_plan(inst: Instance, part: Part) -> bool:
+    """Whether the greedy rules find a plan of the part with its count free (milliseconds):
+    then some count has a plan, and :func:`_any_count` need not look for the proof that none
+    has (staffs-shropshire's part: 5.5 s of a 30 s limit spent on it, no plan found)."""
+    items = part.items
+    plan = greedy_plan(
+        inst.weights[items],
+        inst.cost[np.ix_(items, items)],
+        inst.allowed[np.ix_(items, items)],
+        lo=part.lo,
+        hi=part.ceiling(inst),
+    )
+    return plan is not None
 
 
 def _any_count(

@@ -116,8 +116,19 @@ def test_staffs_shropshire_at_its_fewest_count():
     assert plan_groups(inst, at, plan) == 35
 
 
+@pytest.fixture
+def packing_time(monkeypatch):
+    """Local search gets up to 25 s for a count (its own speed is the test above's): at
+    staffs-shropshire's 35 it needs 5-6 s on a quiet machine, 11 s with both cores busy, more
+    than its default share of a 30 s limit (7.5 s) then."""
+    from mcp_geo.solvers import _packing
+
+    monkeypatch.setattr(_packing, "PACKING_SHARE", 0.8)
+    monkeypatch.setattr(_packing, "PACKING_SECONDS", 25.0)
+
+
 @pytest.mark.slow
-def test_a_fixed_count_the_engines_missed_has_a_plan(data):
+def test_a_fixed_count_the_engines_missed_has_a_plan(data, packing_time):
     """``--hubs 36`` on staffs-shropshire (35 in its part, Y01929 a hub of its own): no plan
     at 120 s before; now 36 hubs, every rule kept, within 30 s."""
     practices = select_footprint(data, "staffs-shropshire").practices
@@ -134,7 +145,7 @@ def test_a_fixed_count_the_engines_missed_has_a_plan(data):
 
 
 @pytest.mark.slow
-def test_fewest_proves_the_count_on_staffs_shropshire(data):
+def test_fewest_proves_the_count_on_staffs_shropshire(data, packing_time):
     """``--hubs fewest``: 36 hubs, the count stage proven (the bound); at 60 s it ended with
     38 against 36 before (closing bases, the engines finding no plan at 35)."""
     practices = select_footprint(data, "staffs-shropshire").practices
@@ -280,6 +291,78 @@ def test_fewest_without_a_plan_at_its_bound_takes_the_next_count_the_packing_fil
     assert plan_groups(inst, part, result.base_of) == 4
     count = result.certificate.stages[0]
     assert (count.objective, count.bound, count.status) == (4.0, 3.0, "feasible")
+
+
+def test_a_count_local_search_had_longer_for_is_not_searched_again(monkeypatch):
+    """After the engine finds no plan at the bound, local search tries it and the next counts:
+    not the bound again when the search had longer there already (it is deterministic), so the
+    next counts get its time."""
+    from mcp_geo.solvers import _stages
+
+    inst, part = _road()
+    tried: list[tuple[int, float]] = []
+
+    def packing(i, p, *, count, seconds):  # finds nothing
+        tried.append((count, seconds))
+
+    monkeypatch.setattr(_stages, "packed_plan", packing)
+    at = dataclasses.replace(part, count=4)
+    again = _stages._packed_again(
+        inst,
+        at,
+        deadline=Deadline(30),
+        solve=None,
+        searched={4: 7.5},  # type: ignore[arg-type]
+    )
+    assert again is None
+    assert [count for count, _ in tried] == [5, 6]
+    # shorter than before: searched again, with its share of the time
+    tried.clear()
+    _stages._packed_again(inst, at, deadline=Deadline(30), solve=None, searched={4: 0.5})  # type: ignore[arg-type]
+    assert [count for count, _ in tried] == [4, 5, 6]
+
+
+@pytest.mark.parametrize("greedy_finds_a_plan", [True, False])
+def test_the_proof_that_no_count_has_a_plan_is_sought_only_without_a_greedy_plan(
+    monkeypatch, greedy_finds_a_plan
+):
+    """The road of :func:`_road` with its least count (3) proven impossible by the engine: the
+    compact model's search for a proof that no count has a plan (5.5 s of staffs-shropshire's
+    30 s, in vain) runs only when the greedy rules find no plan with the count free."""
+    from mcp_geo.solvers import _stages
+    from mcp_geo.solvers._compact import CompactEngine
+    from mcp_geo.solvers.engine import PartResult
+
+    inst, part = _road()
+    inst = dataclasses.replace(inst, count="fewest")
+    part = dataclasses.replace(part, count=None)
+    options = SolveOptions(threads=1, gap=0.0)
+    sought: list[int] = []
+    real_any_count = _stages._any_count
+
+    def any_count(*args, **kwargs):
+        sought.append(1)
+        return real_any_count(*args, **kwargs)
+
+    monkeypatch.setattr(_stages, "_any_count", any_count)
+    if not greedy_finds_a_plan:
+        monkeypatch.setattr(_stages, "greedy_plan", lambda *a, **k: None)
+
+    def solve(i: Instance, p: Part, d: Deadline) -> PartResult:
+        result = CompactEngine().solve(i, p, options=options, deadline=d)
+        if p.count == 3:  # as if proven impossible
+            cert = dataclasses.replace(result.certificate, status="infeasible", objective=None)
+            return PartResult(base_of=None, certificate=cert)
+        return result
+
+    result = _stages.solve_fewest(
+        inst, part, options=options, deadline=Deadline(30), solve=solve, solve_free=solve
+    )
+    assert sought == ([] if greedy_finds_a_plan else [1])
+    assert result.base_of is not None
+    assert plan_groups(inst, part, result.base_of) == 4
+    count = result.certificate.stages[0]
+    assert (count.objective, count.bound) == (4.0, 4.0)
 
 
 def test_only_items_that_may_be_bases_are_bases():
