@@ -21,8 +21,14 @@ def block_knapsack(
     bonus: float,
     lo: int,
     hi: int,
+    min_value: float = -np.inf,
 ) -> tuple[float, NDArray[np.int64] | None]:
     """Exact ``max p.x + bonus x (blocks taken whole)`` with ``lo <= w.x <= hi``, x binary.
+
+    The table is first built for the value alone (a third of the passes over it); what
+    reading the positions back needs is built only when the value is at least ``min_value``
+    (pricing: 95% of the rows priced exactly in north-staffs' split stage price out no
+    column).
 
     Parameters
     ----------
@@ -35,11 +41,14 @@ def block_knapsack(
         What a whole block adds (>= 0).
     lo, hi
         The weight window.
+    min_value
+        Positions are read back only for a value at least this.
 
     Returns
     -------
     tuple
-        The best value and the chosen positions (``(-inf, None)`` when the window cannot be met).
+        The best value and the chosen positions (``(-inf, None)`` when the window cannot be
+        met; no positions when the value is below ``min_value``).
     """
     lo, hi = max(0, int(lo)), int(hi)
     m = len(weights)
@@ -52,6 +61,11 @@ def block_knapsack(
         in_block[block] = True
         order.append(([int(k) for k in block], True))
     order += [([k], False) for k in range(m) if not in_block[k]]
+    best = _best_value(weights, profits, order, bonus=bonus, lo=lo, cap=cap)
+    if not np.isfinite(best):
+        return -np.inf, None
+    if best < min_value:
+        return best, None
     f = np.full(cap + 1, -np.inf)
     f[0] = 0.0
     steps: list[tuple[list[int], NDArray[np.bool_], NDArray[np.bool_] | None]] = []
@@ -89,3 +103,29 @@ def block_knapsack(
                 chosen.append(group[t])
                 c -= int(weights[group[t]])
     return best, np.array(sorted(chosen), dtype=np.int64)
+
+
+def _best_value(
+    weights: NDArray[np.int64],
+    profits: NDArray[np.float64],
+    order: list[tuple[list[int], bool]],
+    *,
+    bonus: float,
+    lo: int,
+    cap: int,
+) -> float:
+    """:func:`block_knapsack`'s value alone: the same table, without what reading it back
+    needs."""
+    f = np.full(cap + 1, -np.inf)
+    f[0] = 0.0
+    for group, is_block in order:
+        total_w = int(weights[group].sum())
+        whole = is_block and total_w <= cap
+        start = f[: cap + 1 - total_w] + float(profits[group].sum()) + bonus if whole else None
+        for k in group:
+            wk = int(weights[k])
+            if wk <= cap:
+                np.maximum(f[wk:], f[: cap + 1 - wk] + profits[k], out=f[wk:])
+        if start is not None:
+            np.maximum(f[total_w:], start, out=f[total_w:])
+    return float(f[lo : cap + 1].max())

@@ -214,7 +214,7 @@ class LabelledPricer:
         for r in order if not out else ():
             if len(out) >= most:
                 break  # the rest keep their LP bounds (the Lagrangian bound stays valid)
-            rc_best[r], members = self.exact_row(rp, int(r))
+            rc_best[r], members = self.exact_row(rp, int(r), below=-tol)
             if members is not None and rc_best[r] < -tol:
                 out.append(self.column(int(self.row_j[r]), int(self.row_g[r]), members))
         per_base = np.zeros(self.n)
@@ -253,7 +253,9 @@ class LabelledPricer:
         self._cuts = None if known is None or not (at.cut < 0).any() else (known, at.cut)
         return RowPrices(profits, const, lo_w, hi_w, float(bonus), rc_low)
 
-    def exact_row(self, rp: RowPrices, r: int) -> tuple[float, NDArray[np.int64] | None]:
+    def exact_row(
+        self, rp: RowPrices, r: int, *, below: float = np.inf
+    ) -> tuple[float, NDArray[np.int64] | None]:
         """Row r's best reduced cost (a lower bound, exact but for a pricing MIP's tolerance)
         and the members of a column that has it (None: no column fits).
 
@@ -263,6 +265,10 @@ class LabelledPricer:
             The rows' prices (:meth:`row_prices`; its cuts too).
         r
             The row.
+        below
+            Members only of a column whose reduced cost, before the cuts' penalties, is below
+            this (else None, and the reduced cost without the penalties: still a lower bound;
+            the knapsack is then built once, for its value).
 
         Returns
         -------
@@ -274,7 +280,8 @@ class LabelledPricer:
         bonus = rp.bonus
         blocks = self._blocks(int(self.row_j[r]), nb) if bonus > 0 else []
         best, chosen = self._exact(nb, rp.profits[r][valid], blocks=blocks, bonus=bonus,
-                                   window=(int(rp.lo_w[r]), int(rp.hi_w[r])))  # fmt: skip
+                                   window=(int(rp.lo_w[r]), int(rp.hi_w[r])),
+                                   min_value=float(rp.const[r]) - below)  # fmt: skip
         if chosen is not None and self.penalty(int(self.row_j[r]), nb[chosen]) > 0:
             best, chosen = self._with_cuts(rp, r, nb=nb)
         if not np.isfinite(best):
@@ -355,12 +362,16 @@ class LabelledPricer:
         blocks: list[NDArray[np.int64]],
         bonus: float,
         window: tuple[int, int],
+        min_value: float,
     ) -> tuple[float, NDArray[np.int64] | None]:
-        """The exact knapsack of one row: with blocks (whole groups earning ``bonus``) or not."""
+        """The exact knapsack of one row: with blocks (whole groups earning ``bonus``) or not
+        (positions only for a value at least ``min_value``)."""
         lo, hi = window
         if blocks:
-            return block_knapsack(self.w[nb], profits, blocks=blocks, bonus=bonus, lo=lo, hi=hi)
-        return knapsack_window(self.w[nb], profits, lo=lo, hi=hi)
+            return block_knapsack(
+                self.w[nb], profits, blocks=blocks, bonus=bonus, lo=lo, hi=hi, min_value=min_value
+            )
+        return knapsack_window(self.w[nb], profits, lo=lo, hi=hi, min_value=min_value)
 
     def _greedy(
         self,
