@@ -77,3 +77,48 @@ def test_positions_are_read_back_only_for_a_value_at_least_min_value(seed: int) 
         assert same is not None
         assert chosen is not None
         assert same.tolist() == chosen.tolist()
+
+
+def test_the_rows_bound_with_the_groups_bonus_is_valid_and_tighter(monkeypatch) -> None:
+    """The split stage's rows on the interleaved road (each practice 20k, groups of two, hubs of
+    30-50k): at random duals, each row's LP bound on its reduced cost is at most its exact
+    reduced cost, and never weaker than the LP bound without the bonus less the bonus of every
+    group the row reaches whole; somewhere it is stronger (a row reaching two groups whole
+    has room for one)."""
+    from mcp_geo.solvers.columns.knapsack import lp_bound_rows
+    from mcp_geo.solvers.reference import _pricing
+    from mcp_geo.solvers.reference._master import Duals, StageCosts
+
+    from .test_reference import INTERLEAVED, Road, rule_of, solve
+
+    made = []
+    real = _pricing.LabelledPricer.__init__
+
+    def keep(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(_pricing.LabelledPricer, "__init__", keep)
+    solve(Road.parse(INTERLEAVED), rule=rule_of(max_km=5.0, whole=True))
+    pricer = made[0]
+    assert len(pricer.wholes) >= 2
+    rng = np.random.default_rng(7)
+    stronger = 0
+    for _ in range(30):
+        at = Duals(
+            value=0.0, cover=rng.uniform(0.0, 60_000.0, pricer.n),
+            group=np.zeros(len(pricer.group_codes)), count=0.0, moves=0.0, travel=0.0,
+            whole=float(rng.uniform(0.0, 3.0)), artificial=False,
+        )  # fmt: skip
+        rp = pricer.row_prices(at, StageCosts(alpha=0.0, beta=0.0, gamma=1.0), cuts=None)
+        upper = lp_bound_rows(
+            pricer.w[pricer.pad], rp.profits, pricer.valid, lo=rp.lo_w, hi=rp.hi_w
+        )
+        before = rp.const - (upper + rp.bonus * pricer.row_wholes)
+        for r in range(len(pricer.row_j)):
+            exact, _ = pricer.exact_row(rp, r)
+            assert rp.rc_low[r] <= exact + 1e-6
+            if np.isfinite(rp.rc_low[r]):
+                assert rp.rc_low[r] >= before[r] - 1e-6
+                stronger += rp.rc_low[r] > before[r] + 1e-6
+    assert stronger > 0
