@@ -64,7 +64,7 @@ import pulp
 from numpy.typing import NDArray
 
 from . import progress
-from ._greedy import greedy_plan
+from ._greedy import part_greedy
 from ._instance import Instance, Part
 from ._run import Deadline, Presolve, RunResult, run_mip
 from .certificate import Certificate, ModelSize, Status, relative_gap, within_gap
@@ -564,14 +564,7 @@ class CompactEngine:
         items = part.items
         start = part.start
         if start is None:
-            local = greedy_plan(
-                inst.weights[items],
-                inst.cost[np.ix_(items, items)],
-                inst.allowed[np.ix_(items, items)],
-                lo=part.lo,
-                hi=part.ceiling(inst),
-                count=part.count,
-            )
+            local = part_greedy(inst, part, count=part.count)
             start = None if local is None else items[local]
         result, _, _ = solve_compact(inst, part, options=options, deadline=deadline, start=start)
         return result

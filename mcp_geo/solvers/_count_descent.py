@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._compact import solve_compact
-from ._greedy import greedy_plan
+from ._greedy import part_greedy
 from ._instance import Instance, Part
 from ._replan import replan
 from ._run import Deadline
@@ -63,16 +63,11 @@ def fewest_greedy(inst: Instance, part: Part, *, least: int, most: int) -> NDArr
         stuck at every count.
     """
     items = part.items
-    args = (
-        inst.weights[items],
-        inst.cost[np.ix_(items, items)],
-        inst.allowed[np.ix_(items, items)],
-    )
-    free = greedy_plan(*args, lo=part.lo, hi=part.ceiling(inst))
+    free = part_greedy(inst, part)
     if free is not None:
         most = min(most, len(set(free.tolist())) - 1)
     for count in range(least, most + 1):
-        local = greedy_plan(*args, lo=part.lo, hi=part.ceiling(inst), count=count)
+        local = part_greedy(inst, part, count=count)
         if local is not None:
             return items[local]
     return None if free is None else items[free]

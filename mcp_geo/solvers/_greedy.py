@@ -86,6 +86,36 @@ def greedy_plan(
 FILLS = (1.0, 0.99, 0.97, 0.94, 0.9, 0.85, 0.8)  # of the mean group size: the greedy's floors
 
 
+def part_greedy(
+    inst: Instance, part: Part, *, count: int | None = None, undersized: bool = False
+) -> NDArray[np.int64] | None:
+    """:func:`greedy_plan` over a part of an instance, in the part's window.
+
+    Parameters
+    ----------
+    inst, part
+        The instance and the part (its own ``count`` is not read: ``count`` is).
+    count, undersized
+        As :func:`greedy_plan`'s.
+
+    Returns
+    -------
+    NDArray[np.int64] | None
+        The local base index of every part item, or None if the greedy rules get stuck.
+    """
+    items = part.items
+    sub = np.ix_(items, items)
+    return greedy_plan(
+        inst.weights[items],
+        inst.cost[sub],
+        inst.allowed[sub],
+        lo=part.lo,
+        hi=part.ceiling(inst),
+        count=count,
+        undersized=undersized,
+    )
+
+
 def _for_count(
     w: NDArray[np.int64],
     cost: NDArray[np.float64],

@@ -27,7 +27,7 @@ import pulp
 from numpy.typing import NDArray
 
 from ._compact import build_compact, decode, group_shortfalls, model_size, set_start
-from ._greedy import greedy_plan
+from ._greedy import part_greedy
 from ._instance import Instance, Part
 from ._run import run_mip
 from .rules import SolveOptions
@@ -103,17 +103,8 @@ def greedy_start(inst: Instance, part: Part) -> NDArray[np.int64] | None:
     NDArray[np.int64] | None
         Instance index of each part item's base.
     """
-    items = part.items
-    sub = np.ix_(items, items)
-    local = greedy_plan(
-        inst.weights[items],
-        inst.cost[sub],
-        inst.allowed[sub],
-        lo=part.lo,
-        hi=part.ceiling(inst),
-        undersized=True,
-    )
-    return None if local is None else items[local]
+    local = part_greedy(inst, part, undersized=True)
+    return None if local is None else part.items[local]
 
 
 def values_as_start(prob: pulp.LpProblem, values: dict[str, float]) -> None:

@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 
 from ._compact import solve_compact
 from ._count_descent import descend, fewest_greedy
-from ._greedy import greedy_plan
+from ._greedy import part_greedy
 from ._instance import Instance, Part
 from ._packing import PACKING_SECONDS, packed_plan, packing_seconds
 from ._run import Deadline
@@ -320,15 +320,7 @@ def _greedy_has_plan(inst: Instance, part: Part) -> bool:
     """Whether the greedy rules find a plan of the part with its count free (milliseconds):
     then some count has a plan, and :func:`_any_count` need not look for the proof that none
     has (staffs-shropshire's part: 5.5 s of a 30 s limit spent on it, no plan found)."""
-    items = part.items
-    plan = greedy_plan(
-        inst.weights[items],
-        inst.cost[np.ix_(items, items)],
-        inst.allowed[np.ix_(items, items)],
-        lo=part.lo,
-        hi=part.ceiling(inst),
-    )
-    return plan is not None
+    return part_greedy(inst, part) is not None
 
 
 def _any_count(

@@ -340,7 +340,7 @@ def test_fewest_greedy_tries_no_more_counts_than_the_floor_allows(
     def counted(*args: object, **kwargs: object) -> None:
         calls.append(kwargs.get("count"))
 
-    monkeypatch.setattr(_count_descent, "greedy_plan", counted)
+    monkeypatch.setattr(_count_descent, "part_greedy", counted)
     least, most = least_count(inst, part)
     assert fewest_greedy(inst, part, least=least, most=most) is None
     assert calls == [None, *range(least, most + 1)]

@@ -346,7 +346,7 @@ def test_the_proof_that_no_count_has_a_plan_is_sought_only_without_a_greedy_plan
 
     monkeypatch.setattr(_stages, "_any_count", any_count)
     if not greedy_finds_a_plan:
-        monkeypatch.setattr(_stages, "greedy_plan", lambda *a, **k: None)
+        monkeypatch.setattr(_stages, "part_greedy", lambda *a, **k: None)
 
     def solve(i: Instance, p: Part, d: Deadline) -> PartResult:
         result = CompactEngine().solve(i, p, options=options, deadline=d)
