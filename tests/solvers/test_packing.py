@@ -298,6 +298,7 @@ def test_a_count_local_search_had_longer_for_is_not_searched_again(monkeypatch):
     not the bound again when the search had longer there already (it is deterministic), so the
     next counts get its time."""
     from mcp_geo.solvers import _stages
+    from mcp_geo.solvers.engine import PartResult
 
     inst, part = _road()
     tried: list[tuple[int, float]] = []
@@ -306,19 +307,17 @@ def test_a_count_local_search_had_longer_for_is_not_searched_again(monkeypatch):
         tried.append((count, seconds))
 
     monkeypatch.setattr(_stages, "packed_plan", packing)
+
+    def unused(i: Instance, p: Part, d: Deadline) -> PartResult:
+        raise AssertionError("no plan to solve from")
+
     at = dataclasses.replace(part, count=4)
-    again = _stages._packed_again(
-        inst,
-        at,
-        deadline=Deadline(30),
-        solve=None,
-        searched={4: 7.5},  # type: ignore[arg-type]
-    )
+    again = _stages._packed_again(inst, at, deadline=Deadline(30), solve=unused, searched={4: 7.5})
     assert again is None
     assert [count for count, _ in tried] == [5, 6]
     # shorter than before: searched again, with its share of the time
     tried.clear()
-    _stages._packed_again(inst, at, deadline=Deadline(30), solve=None, searched={4: 0.5})  # type: ignore[arg-type]
+    _stages._packed_again(inst, at, deadline=Deadline(30), solve=unused, searched={4: 0.5})
     assert [count for count, _ in tried] == [4, 5, 6]
 
 
