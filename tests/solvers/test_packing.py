@@ -212,6 +212,12 @@ def test_a_listing_too_long_for_the_time_left_is_not_solved(monkeypatch):
     assert all(n - 23 <= 300 * (left + 1) for n, left in seen)
 
 
+def _fewest_road() -> tuple[Instance, Part]:
+    """The road of :func:`_road` with its count left to ``fewest``."""
+    inst, part = _road()
+    return dataclasses.replace(inst, count="fewest"), dataclasses.replace(part, count=None)
+
+
 def test_fewest_takes_the_count_from_the_packing_when_the_engine_finds_none():
     """The road of :func:`_road` with a part solver that finds no plan at 3 groups from
     scratch (as the engines at staffs-shropshire's fewest count, out of time): the packing's
@@ -220,9 +226,7 @@ def test_fewest_takes_the_count_from_the_packing_when_the_engine_finds_none():
     from mcp_geo.solvers._stages import solve_fewest
     from mcp_geo.solvers.engine import PartResult
 
-    inst, part = _road()
-    inst = dataclasses.replace(inst, count="fewest")
-    part = dataclasses.replace(part, count=None)
+    inst, part = _fewest_road()
     calls: list[tuple[int | None, bool, bool]] = []
     options = SolveOptions(threads=1, gap=0.0)
 
@@ -262,9 +266,7 @@ def test_fewest_without_a_plan_at_its_bound_takes_the_next_count_the_packing_fil
     from mcp_geo.solvers._compact import CompactEngine
     from mcp_geo.solvers.engine import PartResult
 
-    inst, part = _road()
-    inst = dataclasses.replace(inst, count="fewest")
-    part = dataclasses.replace(part, count=None)
+    inst, part = _fewest_road()
     options = SolveOptions(threads=1, gap=0.0)
     tried: list[int] = []
     real = _stages.packed_plan
@@ -332,9 +334,7 @@ def test_the_proof_that_no_count_has_a_plan_is_sought_only_without_a_greedy_plan
     from mcp_geo.solvers._compact import CompactEngine
     from mcp_geo.solvers.engine import PartResult
 
-    inst, part = _road()
-    inst = dataclasses.replace(inst, count="fewest")
-    part = dataclasses.replace(part, count=None)
+    inst, part = _fewest_road()
     options = SolveOptions(threads=1, gap=0.0)
     sought: list[int] = []
     real_any_count = _stages._any_count

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from mcp_geo.boundaries.distances import TravelMatrix
 from mcp_geo.solvers.hubs import HubSolution, solve_hubs
+from mcp_geo.solvers.reference._pricing import LabelledPricer
 from mcp_geo.solvers.rules import HubRule, SolveOptions
 
 OPTIONS = SolveOptions(time_limit=30, threads=1, gap=0.0)
@@ -225,6 +226,23 @@ def solve(road: Road, *, rule: HubRule) -> HubSolution:
         travel=road.travel(),
         reference=road.reference() if rule.reference else None,
     )
+
+
+def pricer_of(monkeypatch: pytest.MonkeyPatch, road: Road, *, rule: HubRule) -> LabelledPricer:
+    """The labelled pricer the solver builds for the road's part (its first), kept by
+    wrapping the class's ``__init__``."""
+    from mcp_geo.solvers.reference import _pricing
+
+    made: list[LabelledPricer] = []
+    real = _pricing.LabelledPricer.__init__
+
+    def keep(self: LabelledPricer, *args: Any, **kwargs: Any) -> None:
+        real(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(_pricing.LabelledPricer, "__init__", keep)
+    solve(road, rule=rule)
+    return made[0]
 
 
 def assert_fewest_moves(road: Road, *, rule: HubRule) -> HubSolution:

@@ -4,6 +4,8 @@ small cases (seeded)."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -21,10 +23,28 @@ def _brute(w, p, *, blocks, bonus, lo, hi) -> float:
     return best
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_block_knapsack_is_the_best_subset(seed: int) -> None:
+@dataclass(frozen=True)
+class Case:
+    """A small block knapsack and its best value by every subset."""
+
+    w: np.ndarray
+    p: np.ndarray
+    blocks: list[np.ndarray]
+    bonus: float
+    lo: int
+    hi: int
+    want: float
+
+    def solve(self, **kwargs: float) -> tuple[float, np.ndarray | None]:
+        return block_knapsack(
+            self.w, self.p, blocks=self.blocks, bonus=self.bonus, lo=self.lo, hi=self.hi, **kwargs
+        )
+
+
+def _cases(seed: int, n: int = 60) -> Iterator[Case]:
+    """Random cases of 1-8 items, some in disjoint blocks of 1-3 (seeded)."""
     rng = np.random.default_rng(seed)
-    for _ in range(60):
+    for _ in range(n):
         m = int(rng.integers(1, 9))
         w = rng.integers(1, 8, m).astype(np.int64)
         p = rng.normal(0.0, 5.0, m)
@@ -38,15 +58,21 @@ def test_block_knapsack_is_the_best_subset(seed: int) -> None:
         lo = int(rng.integers(0, 10))
         hi = lo + int(rng.integers(0, 15))
         want = _brute(w, p, blocks=blocks, bonus=bonus, lo=lo, hi=hi)
-        got, chosen = block_knapsack(w, p, blocks=blocks, bonus=bonus, lo=lo, hi=hi)
-        if not np.isfinite(want):
+        yield Case(w, p, blocks, bonus, lo, hi, want)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_block_knapsack_is_the_best_subset(seed: int) -> None:
+    for case in _cases(seed):
+        got, chosen = case.solve()
+        if not np.isfinite(case.want):
             assert chosen is None or not np.isfinite(got)
             continue
-        assert got == pytest.approx(want, abs=1e-9)
-        x = np.zeros(m, dtype=bool)
+        assert got == pytest.approx(case.want, abs=1e-9)
+        x = np.zeros(len(case.w), dtype=bool)
         x[chosen] = True
-        assert lo <= int(w[x].sum()) <= hi
-        value = float(p[x].sum()) + bonus * sum(bool(x[b].all()) for b in blocks)
+        assert case.lo <= int(case.w[x].sum()) <= case.hi
+        value = float(case.p[x].sum()) + case.bonus * sum(bool(x[b].all()) for b in case.blocks)
         assert value == pytest.approx(got, abs=1e-9)
 
 
@@ -54,25 +80,14 @@ def test_block_knapsack_is_the_best_subset(seed: int) -> None:
 def test_positions_are_read_back_only_for_a_value_at_least_min_value(seed: int) -> None:
     """Pricing asks only whether a row prices out: below ``min_value`` the value alone (the
     same best value, every subset checked), at or above it the same positions as without."""
-    rng = np.random.default_rng(100 + seed)
-    for _ in range(60):
-        m = int(rng.integers(1, 9))
-        w = rng.integers(1, 8, m).astype(np.int64)
-        p = rng.normal(0.0, 5.0, m)
-        blocks = [b for b in np.array_split(rng.permutation(m), 3) if len(b) and rng.random() < 0.7]
-        bonus = float(rng.uniform(0.0, 6.0))
-        lo = int(rng.integers(0, 10))
-        hi = lo + int(rng.integers(0, 15))
-        want = _brute(w, p, blocks=blocks, bonus=bonus, lo=lo, hi=hi)
-        full, chosen = block_knapsack(w, p, blocks=blocks, bonus=bonus, lo=lo, hi=hi)
-        if not np.isfinite(want):
+    for case in _cases(100 + seed):
+        full, chosen = case.solve()
+        if not np.isfinite(case.want):
             continue
-        above, none = block_knapsack(
-            w, p, blocks=blocks, bonus=bonus, lo=lo, hi=hi, min_value=want + 1.0
-        )
+        above, none = case.solve(min_value=case.want + 1.0)
         assert none is None
-        assert above == pytest.approx(want, abs=1e-9)
-        at, same = block_knapsack(w, p, blocks=blocks, bonus=bonus, lo=lo, hi=hi, min_value=full)
+        assert above == pytest.approx(case.want, abs=1e-9)
+        at, same = case.solve(min_value=full)
         assert at == full
         assert same is not None
         assert chosen is not None
@@ -86,21 +101,12 @@ def test_the_rows_bound_with_the_groups_bonus_is_valid_and_tighter(monkeypatch) 
     group the row reaches whole; somewhere it is stronger (a row reaching two groups whole
     has room for one)."""
     from mcp_geo.solvers.columns.knapsack import lp_bound_rows
-    from mcp_geo.solvers.reference import _pricing
     from mcp_geo.solvers.reference._master import Duals, StageCosts
 
-    from .test_reference import INTERLEAVED, Road, rule_of, solve
+    from .test_reference import INTERLEAVED, Road, pricer_of, rule_of
 
-    made = []
-    real = _pricing.LabelledPricer.__init__
-
-    def keep(self, *args, **kwargs):
-        real(self, *args, **kwargs)
-        made.append(self)
-
-    monkeypatch.setattr(_pricing.LabelledPricer, "__init__", keep)
-    solve(Road.parse(INTERLEAVED), rule=rule_of(max_km=5.0, whole=True))
-    pricer = made[0]
+    road = Road.parse(INTERLEAVED)
+    pricer = pricer_of(monkeypatch, road, rule=rule_of(max_km=5.0, whole=True))
     assert len(pricer.wholes) >= 2
     rng = np.random.default_rng(7)
     stronger = 0

@@ -68,21 +68,11 @@ def test_cuts_added_after_the_duals_have_no_dual_there(monkeypatch) -> None:
     (a stage's time running out between the separation and the next LP, seen under load). Those
     cuts have no dual at these duals: they add nothing to a column's reduced cost (it crashed:
     a cut index past the duals)."""
-    from mcp_geo.solvers.reference import _pricing
     from mcp_geo.solvers.reference._master import Duals, StageCosts
 
-    from .test_reference import INTERLEAVED, Road, rule_of, solve
+    from .test_reference import INTERLEAVED, Road, pricer_of, rule_of
 
-    made = []
-    real = _pricing.LabelledPricer.__init__
-
-    def keep(self, *args, **kwargs):
-        real(self, *args, **kwargs)
-        made.append(self)
-
-    monkeypatch.setattr(_pricing.LabelledPricer, "__init__", keep)
-    solve(Road.parse(INTERLEAVED), rule=rule_of(max_km=5.0))
-    pricer = made[0]
+    pricer = pricer_of(monkeypatch, Road.parse(INTERLEAVED), rule=rule_of(max_km=5.0))
     assert pricer.n >= 4
     at = Duals(
         value=0.0, cover=np.zeros(pricer.n), group=np.zeros(len(pricer.group_codes)),
