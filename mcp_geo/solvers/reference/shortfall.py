@@ -50,8 +50,8 @@ group holds more than the ceiling) and tightens the relaxation where a reference
 larger than a group may be (most PCNs). Measured on Shropshire, Telford and Wrekin's part of 49
 practices from today's PCNs (60 s, one thread; shortfall proven in 0.6 s): the moves stage's
 bound after 18 s was 119,563 without (M3b), 164,112 with it and 165,514 with k whole, for
-plans of 167,543; the travel stage's gap after 37 s 11.9% with k continuous, 4.8% whole. By (M6), :math:`\sum_j h_{gj}` is 1 exactly
-when g's items all share a group. The stages minimise :math:`\sum_j s_j`, :math:`\sum_j y_j`,
+plans of 167,543; the travel stage's gap after 37 s 11.9% with k continuous, 4.8% whole.
+By (M6), :math:`\sum_j h_{gj}` is 1 exactly when g's items all share a group. The stages minimise :math:`\sum_j s_j`, :math:`\sum_j y_j`,
 (E1), :math:`-\sum h`, :math:`-\text{kept}` and (E1) in turn, each held by its row of (M7) in
 the later ones (the shortfall's is (E9)): the whole-number values within half a unit, the
 least travel within the travel slack. Each stage starts from the previous stage's plan. The
@@ -299,10 +299,10 @@ def _least(
     last run; or that run alone when no plan was found.
 
     With ``model_first`` (a model of at most MODEL_FIRST_MAX_VARIABLES) the model is solved
-    first, as it always was: when it proves its plan, that plan starts the later stages. Otherwise (a bigger model, or no proof
-    in its share) the stage is a part's without a reference
-    (:func:`mcp_geo.solvers._shortfall.least_shortfall`), and its plan, its travel lowered
-    (START_TRAVEL_SHARE), starts them.
+    first, as it always was: when it proves its plan, that plan starts the later stages.
+    Otherwise (a bigger model, or no proof in its share) the stage is a part's without a
+    reference (:func:`mcp_geo.solvers._shortfall.least_shortfall`), and its plan, its travel
+    lowered (START_TRAVEL_SHARE), starts them.
     """
     if model_first:
         limit = 0.95 * MODEL_FIRST_SHARE * deadline.remaining()
