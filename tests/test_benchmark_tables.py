@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
@@ -16,6 +17,7 @@ def _benchmark(name: str) -> ModuleType:
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # (its dataclasses look their module up there)
     spec.loader.exec_module(module)
     return module
 
@@ -64,3 +66,24 @@ def test_each_part_the_benchmark_switches_off_is_a_setting_of_the_engine(part: s
     with bench._off(part):
         assert getattr(module, name) == value
     assert getattr(module, name) == before
+
+
+def test_a_short_run_is_judged_against_the_best_bound_of_both_runs() -> None:
+    """benchmarks/first_plans.py (issue 23, point 4): the short run's plan against the higher
+    of the two runs' bounds, as a fraction of the plan; no plan or no bound is not within."""
+    bench = _benchmark("first_plans")
+    # Birmingham at 10 s (5 December 2026): a plan, bound 0; at 60 s the bound 957,167
+    qhl = bench.Row("icb:QHL", 177, 1_076_627.0, 0.0, 10.1, 968_172.0, 957_167.0, 60.0)
+    assert qhl.bound == 957_167.0
+    assert qhl.above == pytest.approx((1_076_627 - 957_167) / 1_076_627)  # 11.1%
+    # a short run whose own bound is the better one (both runs end by proof)
+    proven = bench.Row("north-staffs", 66, 1_000.0, 995.0, 1.0, 1_000.0, 990.0, 1.2)
+    assert proven.bound == 995.0
+    assert proven.above == pytest.approx(0.005)
+    lost = bench.Row("icb:QXX", 10, None, None, 10.0, 500.0, 490.0, 60.0)
+    assert lost.above is None
+    lines = bench.table([qhl, proven, lost], within=0.01)
+    assert "| 11.10% | no |" in lines[2]
+    assert "| 0.50% | yes |" in lines[3]
+    assert "| - | no |" in lines[4]
+    assert lines[-1] == "1 of 3 footprints within 1% of the bound"
