@@ -7,14 +7,15 @@ compact model (HiGHS: none in 120 s) all stop without one. Finding *a* plan is a
 which local search solves well: the model below (the compact model's equations without its
 objective) goes to CP-SAT (OR-Tools) with only its violation local search (feasibility jump),
 one worker and no presolve, and stops at the first plan. The travel is then solved at that
-count, starting from it.
+count, starting from it. With the count free, the columns engine asks it for a plan of any count
+where the greedy rules get stuck (see ``columns.driver._Search._packed_any``).
 
 Model, over the part's items i and bases j (``allowed[i, j]``: i may be served by base j):
 
     (1) sum_j x_ij = 1                    every item in one group
     (2) x_ij <= x_jj                      served only by an open base (x_jj: j is a base)
     (3) lo x_jj <= sum_i w_i x_ij <= hi x_jj   each group's weight within its window
-    (4) sum_j x_jj = k                    k groups
+    (4) sum_j x_jj = k                    k groups (left out with the count free)
 
 Measured (2 threads free, one used; April 2025 lists, 30-50k, 15 km): staffs-shropshire's part
 at 35 groups in 1.9-4.8 s, central Sussex at 23 in 0.3-1.0 s, West Yorkshire (QYG, 337
@@ -48,9 +49,10 @@ def packing_seconds(deadline: Deadline) -> float:
 
 
 def packed_plan(
-    inst: Instance, part: Part, *, count: int, seconds: float
+    inst: Instance, part: Part, *, count: int | None, seconds: float
 ) -> NDArray[np.int64] | None:
-    """A plan of the part with exactly ``count`` groups, found within ``seconds``, else None.
+    """A plan of the part with exactly ``count`` groups (any number: None), found within
+    ``seconds``, else None.
 
     Parameters
     ----------
@@ -58,7 +60,7 @@ def packed_plan(
         The instance and the part (its own ``count`` is ignored; its window ``[lo, hi]`` is
         used).
     count
-        The number of groups.
+        The number of groups (None: any).
     seconds
         The wall-clock limit of the search (the model's building is not counted: about 0.1 s
         per 10,000 pairs).
@@ -72,7 +74,7 @@ def packed_plan(
     from ortools.sat.python import cp_model  # heavy: only where a count needs it
 
     n = len(part.items)
-    if seconds <= 0 or not 1 <= count <= n:
+    if seconds <= 0 or (count is not None and not 1 <= count <= n):
         return None
     t0 = time.perf_counter()
     w = inst.weights[part.items].astype(np.int64)
@@ -101,7 +103,8 @@ def packed_plan(
         load = sum(int(w[pairs[k, 0]]) * x[k] for k in by_base[j])
         model.add(load <= hi * y)  # (3)
         model.add(load >= lo * y)
-    model.add(sum(x[open_var[j]] for j in bases) == count)  # (4)
+    if count is not None:
+        model.add(sum(x[open_var[j]] for j in bases) == count)  # (4)
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.max_time_in_seconds = seconds
@@ -111,8 +114,8 @@ def packed_plan(
     status = solver.solve(model)
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     log.info(
-        "packing: %d %ss of %d %ss: %s in %.1fs",
-        count,
+        "packing: %s %ss of %d %ss: %s in %.1fs",
+        "any number of" if count is None else count,
         inst.group,
         n,
         inst.item,

@@ -15,6 +15,7 @@ from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._packing import packed_plan
 from mcp_geo.solvers._run import Deadline
 from mcp_geo.solvers._window import count_window
+from mcp_geo.solvers.columns import driver
 from mcp_geo.solvers.columns import plans as column_plans
 from mcp_geo.solvers.columns.driver import solve_columns
 from mcp_geo.solvers.hubs import solve_hubs
@@ -64,6 +65,16 @@ def test_no_plan_is_none():
     assert time.perf_counter() - t0 < 5
     assert packed_plan(inst, part, count=7, seconds=10) is None  # more groups than items
     assert packed_plan(inst, part, count=3, seconds=0) is None  # no time
+
+
+def test_any_count():
+    """With the count free, a plan of any number of groups; None where no count has one."""
+    inst, part = _road()
+    plan = packed_plan(inst, part, count=None, seconds=10)
+    assert plan is not None
+    assert plan_groups(inst, part, plan) in (3, 4, 5, 6)
+    high = dataclasses.replace(part, lo=70)  # every group over the ceiling of 60
+    assert packed_plan(inst, high, count=None, seconds=0.5) is None
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
@@ -177,6 +188,21 @@ def test_the_columns_engine_seeds_a_fixed_count_from_the_packing(monkeypatch):
     assert plan_groups(inst, at, result.base_of) == 23
     assert result.certificate.objective == pytest.approx(plan_cost(inst, at.items, result.base_of))
     assert result.certificate.objective <= plan_cost(inst, at.items, packed) + 1e-6
+
+
+def test_a_free_count_the_greedy_rules_miss_starts_from_a_plan_of_any_count(monkeypatch):
+    """Birmingham and Solihull (QHL): the greedy rules get stuck on its part of 174 practices,
+    so its master LP started from artificial columns only (at 10 s on a busy machine: no plan
+    at all). The packing's plan of any count seeds the columns, the plan of last resort."""
+    monkeypatch.setattr(driver, "FREE_PACKING_SECONDS", 30.0)  # its speed is not tested here
+    inst, part = largest_part("icb:QHL")
+    s = driver._Search(inst, part, options=SolveOptions(threads=1), deadline=Deadline(200))
+    seeded = s.seed()
+    assert seeded is not None
+    assert s.rough  # after the LP's searches
+    assert plan_groups(inst, part, part.items[seeded]) >= 30
+    s.master.solve()
+    assert not s.master.needs_artificials()
 
 
 def test_a_listing_too_long_for_the_time_left_is_not_solved(monkeypatch):
