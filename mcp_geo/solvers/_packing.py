@@ -18,7 +18,7 @@ Model, over the part's items i and bases j (``allowed[i, j]``: i may be served b
     (4) sum_j x_jj = k                    k groups (left out with the count free)
 
 Measured (2 threads free, one used; April 2025 lists, 30-50k, 15 km): staffs-shropshire's part
-at 35 groups in 1.9-4.8 s, central Sussex at 23 in 0.3-1.0 s, West Yorkshire (QYG, 337
+at 35 groups in 1.9-4.8 s, central Sussex at 23 in 0.3-1.0 s, Cheshire and Merseyside (QYG, 337
 practices) at 56 in 2.3 s where the engines' fewest at 30 s ended with 79; with presolve on,
 QYG spent 14 s in it. The search is deterministic (one worker, the solver's fixed seed): the
 same part and count give the same plan. Local search cannot prove that no plan exists: a count

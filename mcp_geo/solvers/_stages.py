@@ -300,8 +300,8 @@ def _packed_again(
 ) -> PartResult | None:
     """When the engine found no plan at the part's count either (nor proved it impossible):
     local search at that count and the next AGAIN_COUNTS - 1, sharing AGAIN_SHARE of the time
-    left (West Yorkshire, QYG: 56 in 2.3 s where 55, its bound, is neither found nor refused
-    in 30 s), and the travel from its plan at the first it fills (None without one). A count
+    left (Cheshire and Merseyside, QYG: 56 in 2.3 s where 55, its bound, is neither found nor
+    refused in 30 s), and the travel from its plan at the first it fills (None without one). A count
     that ``searched`` says local search already had as long for is skipped: the search is
     deterministic, so a shorter one finds nothing there either."""
     assert part.count is not None

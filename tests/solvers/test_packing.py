@@ -285,7 +285,7 @@ def test_fewest_without_a_plan_at_its_bound_takes_the_next_count_the_packing_fil
     monkeypatch,
 ):
     """The road of :func:`_road`: the engine finds no plan at 3 groups (the bound) nor proves
-    it impossible, and local search finds none at 3 either (as at West Yorkshire's 55 in
+    it impossible, and local search finds none at 3 either (as at Cheshire and Merseyside's 55 in
     30 s); at 4 it does: the plan has 4 groups, stated against the bound 3 (``feasible``),
     before any closing of bases."""
     from mcp_geo.solvers import _stages

@@ -5,7 +5,8 @@ j, weight of S within [L, U]); its cost is ``sum_{i in S} c_ij``. The master pro
 columns covering every item exactly once (and, with a fixed count, exactly p columns).
 
 1. **Initial columns**: for every base its nearest items up to the floor, and the groups of the
-   part's start, else of a greedy plan (:mod:`mcp_geo.solvers._greedy`); artificial columns
+   part's start, else of a greedy plan (:mod:`mcp_geo.solvers._greedy`), else of a plan by local
+   search (:mod:`mcp_geo.solvers._packing`: the plan of last resort); artificial columns
    (cost M) keep the first master feasible.
 2. **Column generation** (:mod:`.generation`, :mod:`.master`): the restricted master LP is solved with HiGHS
    (``highspy``, warm started as columns are added) for its duals. Pricing is one knapsack per
