@@ -10,7 +10,7 @@ import pytest
 
 from mcp_geo.practices import open_data, select_footprint
 from mcp_geo.solvers._compact import plan_cost
-from mcp_geo.solvers._greedy import greedy_plan
+from mcp_geo.solvers._greedy import greedy_plan, local_polish
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._packing import packed_plan
 from mcp_geo.solvers._run import Deadline
@@ -193,7 +193,8 @@ def test_the_columns_engine_seeds_a_fixed_count_from_the_packing(monkeypatch):
 def test_a_free_count_the_greedy_rules_miss_starts_from_a_plan_of_any_count(monkeypatch):
     """Birmingham and Solihull (QHL): the greedy rules get stuck on its part of 174 practices,
     so its master LP started from artificial columns only (at 10 s on a busy machine: no plan
-    at all). The packing's plan of any count seeds the columns, the plan of last resort."""
+    at all). The packing's plan of any count, after local search, seeds the columns, the plan
+    of last resort."""
     monkeypatch.setattr(driver, "FREE_PACKING_SECONDS", 30.0)  # its speed is not tested here
     inst, part = largest_part("icb:QHL")
     s = driver._Search(inst, part, options=SolveOptions(threads=1), deadline=Deadline(200))
@@ -201,6 +202,7 @@ def test_a_free_count_the_greedy_rules_miss_starts_from_a_plan_of_any_count(monk
     assert seeded is not None
     assert s.rough  # after the LP's searches
     assert plan_groups(inst, part, part.items[seeded]) >= 30
+    assert (local_polish(inst, part, seeded) == seeded).all()  # polished (5x less travel)
     s.master.solve()
     assert not s.master.needs_artificials()
 

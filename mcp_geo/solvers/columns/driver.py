@@ -78,7 +78,7 @@ from numpy.typing import NDArray
 from mcp_geo.solvers import progress
 from mcp_geo.solvers._compact import objective_name, solve_compact
 from mcp_geo.solvers._count_descent import descend, fewest_greedy
-from mcp_geo.solvers._greedy import greedy_plan
+from mcp_geo.solvers._greedy import greedy_plan, local_polish
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._packing import packed_plan, packing_seconds
 from mcp_geo.solvers._replan import GROUPS, replan
@@ -331,23 +331,25 @@ class _Search:
         return np.array([self.pos_of[int(g)] for g in packed])
 
     def _packed_any(self) -> NDArray[np.int64] | None:
-        """With the count free and no greedy plan, a plan of any count by local search (local
-        bases, or None), in FREE_PACKING_SHARE of the time, at most FREE_PACKING_SECONDS.
+        """With the count free and no greedy plan, a plan of any count by local search, polished
+        (:func:`~mcp_geo.solvers._greedy.local_polish`; local bases, or None), in
+        FREE_PACKING_SHARE of the time, at most FREE_PACKING_SECONDS.
 
-        Its travel is poor (Birmingham and Solihull, QHL: 1.69M patient-km after local search,
-        where the best plan known travels 0.97M), so it is the plan of last resort, after the
-        LP's searches; but its columns give the master LP a plan from its first solve, without
-        the artificial columns, and with it column generation's bound becomes positive early:
-        QHL at 10 s on 2 threads ended with a plan 2.7% above a bound of 947,615, where it had
-        a bound of 0; on one thread beside two busy processes, with a plan 2.4% above the best
-        known, where it had none. The search finds a plan in about a second on the 27 parts of
-        ICBs the greedy rules get stuck on; where none exists it gives up after its share."""
+        Its travel is poor (Birmingham and Solihull, QHL: 8.5M patient-km, 1.69M polished, where
+        the best plan known travels 0.97M), so it is the plan of last resort, after the LP's
+        searches; but its columns give the master LP a plan from its first solve, without the
+        artificial columns, and column generation's bound becomes positive early: QHL at 10 s
+        ended with a plan 2.1% above its bound, where it had a bound of 0 (and on one thread
+        beside two busy processes, no plan). Unpolished, its columns slowed others (South East
+        London, QKK, 0.95% -> 2.6% at 10 s); polished, QKK is proven within 0.5% in 5.8 s. The
+        search finds a plan in about a second on the 27 parts of ICBs the greedy rules get stuck
+        on; where none exists it gives up after its share."""
         seconds = self.deadline.seconds_for(FREE_PACKING_SHARE, at_most=FREE_PACKING_SECONDS)
         packed = packed_plan(self.inst, self.part, count=None, seconds=seconds)
         if packed is None:
             return None
         self.rough = True
-        return np.array([self.pos_of[int(g)] for g in packed])
+        return local_polish(self.inst, self.part, np.array([self.pos_of[int(g)] for g in packed]))
 
     def _closed_bases(self, *, until: float) -> NDArray[np.int64] | None:
         """The greedy plan with the fewest groups, its bases closed down to the count (local
