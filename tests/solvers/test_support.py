@@ -213,3 +213,55 @@ def test_a_long_time_limit_caps_regrouping_and_re_planning(monkeypatch: pytest.M
     s.first_incumbent(greedy)
     assert 0 < given["regroup"] <= driver.SUPPORT_REGROUP_MAX_SECONDS
     assert 0 < given["replan"] <= driver.REPLAN_MAX_SECONDS
+
+
+@pytest.mark.slow
+def test_a_short_limit_gives_the_support_model_the_time_the_bound_cannot_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Greater Manchester (406 items) at 5 s: column generation stops far from its LP, with no
+    bound above 0, so neither the listing nor branching can run. Pricing every base exactly at
+    its duals took 3.6 s of a 10 s limit (for a bound still below 0) and the support model
+    got 0.5 s: the plan was the greedy one, 32% above the optimum. Now that pricing stops after
+    a tenth of the time left and the support model gets most of the rest."""
+    inst, part = largest_part("icb:QOP")
+    seen: list[tuple[float, float, float]] = []
+
+    def spy(s: _Search, *, seconds: float) -> np.ndarray | None:
+        seen.append((seconds, s.deadline.remaining(), s.bound))
+        return support_plan(s, seconds=seconds)
+
+    monkeypatch.setattr(driver, "support_plan", spy)
+    options = SolveOptions(engine="columns", threads=2, gap=0.005, time_limit=5)
+    result = driver.solve_columns(inst, part, options=options, deadline=Deadline(5))
+    assert result.base_of is not None
+    ((seconds, left, bound),) = seen
+    assert bound <= 0  # the generation's bound said nothing
+    assert left >= 0.4 * 5  # generation had 40% of the time, the exact pricing little
+    assert seconds >= 0.69 * left
+
+
+def test_exact_pricing_stopped_by_a_time_goes_on_where_it_stopped() -> None:
+    """``ReducedCosts.duals_for(..., until=...)``: no base priced after ``until`` (the LP
+    bounds stay, a valid bound); a later call prices them, to the bound of an uncut call."""
+    from mcp_geo.solvers.columns.enumeration import ReducedCosts
+
+    inst, part = scattered_instance(40, 3)
+    options = SolveOptions(engine="columns", time_limit=30, threads=1)
+
+    def reduced_costs() -> ReducedCosts:
+        s = _Search(inst, part, options=options, deadline=Deadline(30))
+        s.seed()
+        gen = ColumnGeneration(s.master, s.pr, add=s.add, count=None, deadline=s.deadline)
+        gen._iterate()  # one master solve and its pricing: duals far from the LP's
+        return ReducedCosts(s.pr, s.master.cuts, gen=gen.out, count=None, deadline=s.deadline)
+
+    rc = reduced_costs()
+    target = rc.best_l
+    lp_only = rc.rcb.copy()
+    stopped = rc.duals_for(target, until=0.0)
+    assert np.array_equal(stopped.rc, lp_only)  # nothing priced
+    resumed = rc.duals_for(target)
+    whole = reduced_costs().duals_for(target)
+    assert resumed.lag == pytest.approx(whole.lag)
+    assert resumed.lag > stopped.lag  # exact pricing raised the bound

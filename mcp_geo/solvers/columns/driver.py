@@ -101,6 +101,9 @@ from .support import support_plan
 log = logging.getLogger(__name__)
 
 CG_SHARE = 0.4  # of the time: column generation and its cuts (a valid bound whenever stopped)
+SHARPEN_SHARE = 0.1  # of the time left, at most, pricing every base exactly at the best duals
+# (0.4 s after a converged generation; after 4 s of Greater Manchester's, far from it, 3.6 s of a
+# 10 s limit, for a bound still below 0)
 REGROUP_SHARE = 0.15  # of the time left: regrouping its plan (see :mod:`.regroup`)
 COUNT_REGROUP_SHARE = 0.5  # the same with a fixed count and no greedy plan (nearly full groups:
 # the listing's MIP finds no plan without a good start, and the regrouping makes one)
@@ -114,6 +117,8 @@ BRANCH_MAX_ITEMS = 120  # and parts up to this size (190 items, 1% gap: not clos
 BRANCH_SHARE = 0.5  # of the time left; the shrunken compact model gets the rest if needed
 DIVE_FIRST_GAP = 0.02  # a greedy plan this far above the bound on a large part: dive first
 SUPPORT_SHARE = 0.25  # of the time left, at most: the compact model over the LP's support
+SUPPORT_SHARE_WITHOUT_BOUND = 0.7  # the same when generation stopped with no bound above 0:
+# the listing and branching need one, so the time left is for plans (Greater Manchester at 10 s)
 SUPPORT_MAX_SECONDS = 15.0  # and at most this (QRV, QOP: 1.8-3.8% above the bound in 10 s)
 SUPPORT_REGROUP_SHARE = 0.05  # of the time left: regrouping the support's plan
 SUPPORT_REGROUP_MAX_SECONDS = 5.0  # and at most this
@@ -157,7 +162,8 @@ def solve_columns(
         )
         return result
     s.rc = ReducedCosts(s.pr, s.master.cuts, gen=gen, count=s.count, deadline=deadline)
-    s.bound = max(gen.best_l, s.rc.duals_for(gen.best_l).lag, 0.0)  # costs are >= 0
+    sharpen = time.perf_counter() + SHARPEN_SHARE * deadline.remaining()
+    s.bound = max(gen.best_l, s.rc.duals_for(gen.best_l, until=sharpen).lag, 0.0)  # costs >= 0
     progress.report("first plan search", best=None, bound=s.bound, deadline=deadline)
     artificial = s.master.needs_artificials()
     if greedy is None and (gen.converged or gen.best_l >= s.big_m) and artificial:
@@ -278,7 +284,8 @@ class _Search:
         plans = [greedy] if greedy is not None and not self.rough else []
         self.inc_base, self.inc_cost = best_polished(self.inst, self.part, plans)
         supported = None
-        seconds = self.deadline.seconds_for(SUPPORT_SHARE, at_most=SUPPORT_MAX_SECONDS)
+        share = SUPPORT_SHARE if self.bound > 0 else SUPPORT_SHARE_WITHOUT_BOUND
+        seconds = self.deadline.seconds_for(share, at_most=SUPPORT_MAX_SECONDS)
         far = self.inc_base is None or (self.n > LARGE_PART and not self._near())
         if far and self.count is None and seconds > 0:
             supported = support_plan(self, seconds=seconds)
@@ -430,7 +437,8 @@ class _Search:
             return None
         if not self.dived and self.deadline.remaining() > 0:
             self._improve(*best_polished(self.inst, self.part, more_plans(self)))
-        duals = self.rc.duals_for(self.inc_cost)
+        sharpen = time.perf_counter() + SHARPEN_SHARE * self.deadline.remaining()
+        duals = self.rc.duals_for(self.inc_cost, until=sharpen)
         self.bound = max(self.bound, duals.lag)
         self.bases, self.pairs = fix_by_reduced_cost(self.pr, duals, self.inc_cost)
         gap_now = relative_gap(self.inc_cost, self.bound)

@@ -300,13 +300,18 @@ class ReducedCosts:
         self.ell = float(self.pi.sum() + (count or 0) * self.mu + sigma.sum())
         self.theta_max = THETA_MAX * abs(gen.best_l) + 1.0
 
-    def duals_for(self, target: float) -> Duals:
-        """The duals with every base's reduced cost exact up to what ``target`` needs.
+    def duals_for(self, target: float, *, until: float = np.inf) -> Duals:
+        """The duals with every base's reduced cost exact up to what ``target`` needs (or as
+        many as are priced by ``until``: the others keep their LP bounds, and a later call goes
+        on where this one stopped).
 
         Parameters
         ----------
         target
             The cost a plan must not exceed (the fixing's and the listing's).
+        until
+            A ``time.perf_counter()`` after which no more bases are priced (the deadline's end
+            stops it too).
 
         Returns
         -------
@@ -319,7 +324,7 @@ class ReducedCosts:
         todo = np.isfinite(rcb) & (rcb < theta) & (rcb >= self.exact_below)
         todo &= self.exact_below < theta
         for j in np.flatnonzero(todo):
-            if self.deadline.remaining() <= 0:
+            if self.deadline.remaining() <= 0 or time.perf_counter() >= until:
                 break  # the bounds so far are valid too
             rcb[j] = max(
                 rcb[j], self.pr.exact(int(j), self.pi, self.mu, theta=theta, cuts=self.cuts)[0]
