@@ -89,7 +89,7 @@ from mcp_geo.solvers.engine import PartResult
 from mcp_geo.solvers.rules import SolveOptions
 
 from .branching import branch_and_price
-from .enumeration import ReducedCosts, fix_by_reduced_cost
+from .enumeration import Duals, ReducedCosts, fix_by_reduced_cost
 from .generation import ColumnGeneration, Generated
 from .incumbent import Column
 from .listing import close_by_listing, columns_of
@@ -162,8 +162,7 @@ def solve_columns(
         )
         return result
     s.rc = ReducedCosts(s.pr, s.master.cuts, gen=gen, count=s.count, deadline=deadline)
-    sharpen = time.perf_counter() + SHARPEN_SHARE * deadline.remaining()
-    s.bound = max(gen.best_l, s.rc.duals_for(gen.best_l, until=sharpen).lag, 0.0)  # costs >= 0
+    s.bound = max(gen.best_l, s.sharpened(gen.best_l).lag, 0.0)  # costs are >= 0
     progress.report("first plan search", best=None, bound=s.bound, deadline=deadline)
     artificial = s.master.needs_artificials()
     if greedy is None and (gen.converged or gen.best_l >= s.big_m) and artificial:
@@ -215,6 +214,17 @@ class _Search:
         self.bases: NDArray[np.bool_] | None = None
         self.pairs: NDArray[np.bool_] | None = None
 
+    def local(self, base_of: NDArray[np.int64]) -> NDArray[np.int64]:
+        """A plan's bases as the part's local indices (from instance indices)."""
+        return np.array([self.pos_of[int(g)] for g in base_of], dtype=np.int64)
+
+    def sharpened(self, target: float) -> Duals:
+        """The best duals with the bases' reduced costs made exact as far as ``target`` needs,
+        for SHARPEN_SHARE of the time left at most (the others keep their LP bounds)."""
+        assert self.rc is not None
+        until = time.perf_counter() + SHARPEN_SHARE * self.deadline.remaining()
+        return self.rc.duals_for(target, until=until)
+
     def add(self, cols: list[tuple[int, NDArray[np.int64]]]) -> int:
         """Add the new columns among ``cols`` to the pool and the master; how many were new."""
         fresh = []
@@ -235,7 +245,7 @@ class _Search:
         self.add(pr.initial_columns())
         greedy: NDArray[np.int64] | None
         if part.start is not None:
-            greedy = np.array([self.pos_of[int(g)] for g in part.start])
+            greedy = self.local(part.start)
             self.rough = part.rough_start and self.count is not None
         else:
             allowed = inst.allowed[np.ix_(part.items, part.items)]
@@ -335,7 +345,7 @@ class _Search:
         if packed is None:
             return None
         self.rough = True
-        return np.array([self.pos_of[int(g)] for g in packed])
+        return self.local(packed)
 
     def _packed_any(self) -> NDArray[np.int64] | None:
         """With the count free and no greedy plan, a plan of any count by local search, polished
@@ -356,7 +366,7 @@ class _Search:
         if packed is None:
             return None
         self.rough = True
-        return local_polish(self.inst, self.part, np.array([self.pos_of[int(g)] for g in packed]))
+        return local_polish(self.inst, self.part, self.local(packed))
 
     def _closed_bases(self, *, until: float) -> NDArray[np.int64] | None:
         """The greedy plan with the fewest groups, its bases closed down to the count (local
@@ -371,7 +381,7 @@ class _Search:
         )
         if len(set(plan.tolist())) != self.count:
             return None
-        return np.array([self.pos_of[int(g)] for g in plan])
+        return self.local(plan)
 
     def _near(self) -> bool:
         """Whether the incumbent is within DIVE_FIRST_GAP of the bound."""
@@ -437,8 +447,7 @@ class _Search:
             return None
         if not self.dived and self.deadline.remaining() > 0:
             self._improve(*best_polished(self.inst, self.part, more_plans(self)))
-        sharpen = time.perf_counter() + SHARPEN_SHARE * self.deadline.remaining()
-        duals = self.rc.duals_for(self.inc_cost, until=sharpen)
+        duals = self.sharpened(self.inc_cost)
         self.bound = max(self.bound, duals.lag)
         self.bases, self.pairs = fix_by_reduced_cost(self.pr, duals, self.inc_cost)
         gap_now = relative_gap(self.inc_cost, self.bound)
@@ -450,7 +459,7 @@ class _Search:
             pairs=self.pairs,
             count=self.count,
             big_m=self.big_m,
-            incumbent=np.array([self.pos_of[int(g)] for g in self.inc_base]),
+            incumbent=self.local(self.inc_base),
             incumbent_cost=self.inc_cost,
             root_bound=self.bound,
             gap=self.options.gap,
@@ -487,7 +496,7 @@ class _Search:
             return
         if within_gap(relative_gap(self.inc_cost, self.bound), self.options.gap):
             return
-        local = np.array([self.pos_of[int(g)] for g in self.inc_base])
+        local = self.local(self.inc_base)
         seconds = self.deadline.seconds_for(REPLAN_SHARE, at_most=REPLAN_MAX_SECONDS)
         until = time.perf_counter() + seconds
         plan, cost = replan(self.inst, self.part, local, options=self.options, until=until)

@@ -115,7 +115,7 @@ def _listing_mip(
     inc_base = s.inc_base
     log.info("columns: %d columns can beat %.1f; set partitioning MIP", len(listed), target)
     progress.report(f"listing {len(listed):,} columns", best=s.inc_cost, bound=s.bound)
-    start = None if inc_base is None else np.array([s.pos_of[int(g)] for g in inc_base])
+    start = None if inc_base is None else s.local(inc_base)
     if start is not None:
         keys = {(j, tuple(m.tolist())) for j, m in listed}
         listed += [(j, m) for j, m in columns_of(start) if (j, tuple(m.tolist())) not in keys]

@@ -95,7 +95,7 @@ def more_plans(s: _Search) -> list[NDArray[np.int64]]:
             time_limit=min(0.1 * deadline.remaining(), 10.0),
         )
         if mip_base is not None:
-            plans.append(np.array([s.pos_of[int(g)] for g in mip_base]))
+            plans.append(s.local(mip_base))
     return plans
 
 

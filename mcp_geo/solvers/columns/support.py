@@ -60,7 +60,7 @@ def support_pairs(s: _Search) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
         j, members, _ = s.order[k]
         pairs[members, j] = True
     if s.inc_base is not None:
-        pairs[np.arange(n), [s.pos_of[int(g)] for g in s.inc_base]] = True
+        pairs[np.arange(n), s.local(s.inc_base)] = True
     bases = pairs.any(axis=0) & pr.base_ok
     for i in range(n):
         cand = np.flatnonzero(bases & allowed[i])
@@ -109,4 +109,4 @@ def support_plan(s: _Search, *, seconds: float) -> NDArray[np.int64] | None:
     )
     if result.base_of is None:
         return None
-    return np.array([s.pos_of[int(g)] for g in result.base_of], dtype=np.int64)
+    return s.local(result.base_of)
