@@ -222,7 +222,7 @@ def test_a_short_limit_gives_the_support_model_the_time_the_bound_cannot_use(
     """Greater Manchester (406 items) at 5 s: column generation stops far from its LP, with no
     bound above 0, so neither the listing nor branching can run. Pricing every base exactly at
     its duals took 3.6 s of a 10 s limit (for a bound still below 0) and the support model
-    got 0.5 s: the plan was the greedy one, 32% above the optimum. Now that pricing stops after
+    got 0.5 s: the plan was the greedy one, 32% above the optimum. Now the pricing stops after
     a tenth of the time left and the support model gets most of the rest."""
     inst, part = largest_part("icb:QOP")
     seen: list[tuple[float, float, float]] = []
