@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import sys
 from pathlib import Path
@@ -82,8 +83,21 @@ def test_a_short_run_is_judged_against_the_best_bound_of_both_runs() -> None:
     assert proven.above == pytest.approx(0.005)
     lost = bench.Row("icb:QXX", 10, None, None, 10.0, 500.0, 490.0, 60.0)
     assert lost.above is None
-    lines = bench.table([qhl, proven, lost], within=0.01)
-    assert "| 11.10% | no |" in lines[2]
-    assert "| 0.50% | yes |" in lines[3]
-    assert "| - | no |" in lines[4]
-    assert lines[-1] == "1 of 3 footprints within 1% of the bound"
+    # North East and North Cumbria at 10 s before the compact model's look (5 December 2026):
+    # 29,919 patients below the floor where the 60 s run proved 18,753; its travel is not judged
+    short, long = (("shortfall", 29_919.0),), (("shortfall", 18_753.0),)
+    qhm = bench.Row(
+        "icb:QHM", 342, 6_251_636.0, 1_989_257.0, 10.3, 5_440_331.0, 5_394_351.0, 58.7, short, long
+    )
+    assert not qhm.comparable
+    assert qhm.above is None
+    same = dataclasses.replace(qhm, short_earlier=long)
+    assert same.comparable
+    assert same.above == pytest.approx((6_251_636 - 5_394_351) / 6_251_636)
+    lines = bench.table([qhl, proven, lost, qhm, same], within=0.01)
+    assert "| - | 11.10% | no |" in lines[2]
+    assert "| - | 0.50% | yes |" in lines[3]
+    assert "| - | - | no |" in lines[4]
+    assert "| shortfall 29,919; shortfall 18,753 | - (earlier stages differ) | no |" in lines[5]
+    assert "| shortfall 18,753; shortfall 18,753 | 13.71% | no |" in lines[6]
+    assert lines[-1] == "1 of 5 footprints within 1% of the bound"
