@@ -8,7 +8,7 @@ which local search solves well: the model below (the compact model's equations w
 objective) goes to CP-SAT (OR-Tools) with only its violation local search (feasibility jump),
 one worker and no presolve, and stops at the first plan. The travel is then solved at that
 count, starting from it. With the count free, the columns engine asks it for a plan of any count
-where the greedy rules get stuck (see ``columns.driver._Search._packed_any``).
+where the greedy rules get stuck (see ``columns.seeding._packed_any``).
 
 Model, over the part's items i and bases j (``allowed[i, j]``: i may be served by base j):
 

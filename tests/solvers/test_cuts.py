@@ -11,6 +11,7 @@ import mcp_geo.solvers.columns.cut_pricing as cuts_module
 import mcp_geo.solvers.columns.driver as columns
 import mcp_geo.solvers.columns.generation as generation
 import mcp_geo.solvers.columns.listing as closing
+import mcp_geo.solvers.columns.seeding as seeding
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import threads_for
 from mcp_geo.solvers.columns.cut_pricing import price_with_cuts
@@ -440,7 +441,7 @@ def test_the_listing_finds_the_plan_when_no_heuristic_does(monkeypatch: pytest.M
     frame = select_footprint(open_data(), "north-staffs").practices
     options = SolveOptions(engine="columns", threads=2, gap=1e-4, time_limit=60)
     reference = solve_hubs(frame, options=options)
-    monkeypatch.setattr(columns, "greedy_plan", lambda *args, **kwargs: None)
+    monkeypatch.setattr(seeding, "greedy_plan", lambda *args, **kwargs: None)
     monkeypatch.setattr(columns, "more_plans", lambda *args, **kwargs: [])
 
     def no_compact(*args: object, **kwargs: object) -> object:

@@ -15,7 +15,7 @@ from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._packing import packed_plan
 from mcp_geo.solvers._run import Deadline
 from mcp_geo.solvers._window import count_window
-from mcp_geo.solvers.columns import driver
+from mcp_geo.solvers.columns import driver, seeding
 from mcp_geo.solvers.columns import plans as column_plans
 from mcp_geo.solvers.columns.driver import solve_columns
 from mcp_geo.solvers.hubs import solve_hubs
@@ -180,7 +180,7 @@ def test_the_columns_engine_seeds_a_fixed_count_from_the_packing(monkeypatch):
     packed = packed_plan(inst, at, count=23, seconds=20)
     assert packed is not None
     monkeypatch.setattr(column_plans, "ROUGH_COMPLETION_SHARE", 0.0)
-    monkeypatch.setattr("mcp_geo.solvers.columns.driver.PACKED_DESCENT_SHARE", 0.0)
+    monkeypatch.setattr(seeding, "PACKED_DESCENT_SHARE", 0.0)
     inst23 = dataclasses.replace(inst, count=23)
     options = SolveOptions(threads=1, time_limit=20)
     result = solve_columns(inst23, at, options=options, deadline=Deadline(20))
@@ -195,7 +195,7 @@ def test_a_free_count_the_greedy_rules_miss_starts_from_a_plan_of_any_count(monk
     so its master LP started from artificial columns only (at 10 s on a busy machine: no plan
     at all). The packing's plan of any count, after local search, seeds the columns, the plan
     of last resort."""
-    monkeypatch.setattr(driver, "FREE_PACKING_SECONDS", 30.0)  # its speed is not tested here
+    monkeypatch.setattr(seeding, "FREE_PACKING_SECONDS", 30.0)  # its speed is not tested here
     inst, part = largest_part("icb:QHL")
     s = driver._Search(inst, part, options=SolveOptions(threads=1), deadline=Deadline(200))
     seeded = s.seed()
@@ -232,7 +232,7 @@ def test_a_plan_the_compact_model_finds_where_the_packing_found_none_is_the_roug
     """Where the packing finds no plan (here made to) on a part that has one, the compact
     model's short look finds one: polished, it is the rough start, and the part is not
     called infeasible."""
-    monkeypatch.setattr(driver, "packed_plan", lambda *args, **kwargs: None)
+    monkeypatch.setattr(seeding, "packed_plan", lambda *args, **kwargs: None)
     inst, part = largest_part("icb:QJM")
     assert part_greedy(inst, part) is None  # the greedy rules are stuck here
     s = driver._Search(inst, part, options=SolveOptions(threads=2), deadline=Deadline(200))

@@ -4,11 +4,11 @@ A column is a base j and the set S of items it serves (j in S, every item within
 j, weight of S within [L, U]); its cost is ``sum_{i in S} c_ij``. The master problem chooses
 columns covering every item exactly once (and, with a fixed count, exactly p columns).
 
-1. **Initial columns**: for every base its nearest items up to the floor, and the groups of the
-   part's start, else of a greedy plan (:mod:`mcp_geo.solvers._greedy`), else of a plan by local
-   search (:mod:`mcp_geo.solvers._packing`: the plan of last resort; where it finds none, the
-   compact model has a short look, which proves such parts infeasible at once); artificial
-   columns (cost M) keep the first master feasible.
+1. **Initial columns** (:mod:`.seeding`): for every base its nearest items up to the floor,
+   and the groups of the part's start, else of a greedy plan (:mod:`mcp_geo.solvers._greedy`),
+   else of a plan by local search (:mod:`mcp_geo.solvers._packing`: the plan of last resort;
+   where it finds none, the compact model has a short look, which proves such parts
+   infeasible at once); artificial columns (cost M) keep the first master feasible.
 2. **Column generation** (:mod:`.generation`, :mod:`.master`): the restricted master LP is solved with HiGHS
    (``highspy``, warm started as columns are added) for its duals. Pricing is one knapsack per
    base (:mod:`.pricing`): first a cheap rounding of its LP relaxation; when that finds no
@@ -78,13 +78,9 @@ from numpy.typing import NDArray
 
 from mcp_geo.solvers import progress
 from mcp_geo.solvers._compact import objective_name, solve_compact
-from mcp_geo.solvers._count_descent import descend, fewest_greedy
-from mcp_geo.solvers._greedy import greedy_plan, local_polish
 from mcp_geo.solvers._instance import Instance, Part
-from mcp_geo.solvers._packing import packed_plan, packing_seconds
 from mcp_geo.solvers._replan import GROUPS, replan
 from mcp_geo.solvers._run import Deadline, cbc_version, highs_version, threads_for
-from mcp_geo.solvers._stages import least_count
 from mcp_geo.solvers.certificate import Certificate, ModelSize, Status, relative_gap, within_gap
 from mcp_geo.solvers.engine import PartResult
 from mcp_geo.solvers.rules import SolveOptions
@@ -93,10 +89,11 @@ from .branching import branch_and_price
 from .enumeration import Duals, ReducedCosts, fix_by_reduced_cost
 from .generation import ColumnGeneration, Generated
 from .incumbent import Column
-from .listing import close_by_listing, columns_of
+from .listing import close_by_listing
 from .master import Master
 from .plans import LARGE_PART, best_polished, lp_hints, more_plans
 from .pricing import Pricer
+from .seeding import seed
 from .support import support_plan
 
 log = logging.getLogger(__name__)
@@ -108,13 +105,6 @@ SHARPEN_SHARE = 0.1  # of the time left, at most, pricing every base exactly at 
 REGROUP_SHARE = 0.15  # of the time left: regrouping its plan (see :mod:`.regroup`)
 COUNT_REGROUP_SHARE = 0.5  # the same with a fixed count and no greedy plan (nearly full groups:
 # the listing's MIP finds no plan without a good start, and the regrouping makes one)
-COUNT_DESCENT_SHARE = 0.5  # of the time, at most, with a fixed count and no greedy plan: closing
-# bases, first (staffs-shropshire at 36 part hubs: no plan from completion, dive or MIP in 60 s)
-FREE_PACKING_SHARE = 0.2  # of the time, at most, with the count free and no greedy plan: a
-FREE_PACKING_SECONDS = 2.0  # plan by local search (see _packed_any), and at most this
-UNPACKED_CHECK_SHARE = 0.1  # of the time left, when that search finds no plan: the compact
-UNPACKED_CHECK_SECONDS = 2.0  # model's look (see _packed_any), and at most this
-PACKED_DESCENT_SHARE = 0.25  # the same with the packing's plan in hand (see _first_at_count)
 BRANCH_MAX_GAP = 0.02  # branch-and-price closes gaps up to this (measured: not 3% on 141 items)
 BRANCH_MAX_ITEMS = 120  # and parts up to this size (190 items, 1% gap: not closed in 60 s)
 BRANCH_SHARE = 0.5  # of the time left; the shrunken compact model gets the rest if needed
@@ -218,7 +208,7 @@ class _Search:
         # start), poor in travel: the plan of last resort, after the LP's searches
         self.bases: NDArray[np.bool_] | None = None
         self.pairs: NDArray[np.bool_] | None = None
-        self.infeasible: PartResult | None = None  # the compact model's proof (_packed_any)
+        self.infeasible: PartResult | None = None  # the compact model's proof (see .seeding)
 
     def local(self, base_of: NDArray[np.int64]) -> NDArray[np.int64]:
         """A plan's bases as the part's local indices (from instance indices)."""
@@ -244,25 +234,9 @@ class _Search:
         return len(fresh)
 
     def seed(self) -> NDArray[np.int64] | None:
-        """Step 1: the initial columns and the part's start's, else the greedy plan's, else
-        (a fixed count) the plan of closing bases, else a plan by local search (its local
+        """Step 1 (:func:`.seeding.seed`): the initial columns and a first plan's (its local
         bases, or None)."""
-        inst, part, pr = self.inst, self.part, self.pr
-        self.add(pr.initial_columns())
-        greedy: NDArray[np.int64] | None
-        if part.start is not None:
-            greedy = self.local(part.start)
-            self.rough = part.rough_start and self.count is not None
-        else:
-            allowed = inst.allowed[np.ix_(part.items, part.items)]
-            greedy = greedy_plan(pr.w, pr.cost, allowed, lo=pr.lo, hi=pr.hi, count=self.count)
-            if greedy is None:
-                greedy = self._first_at_count()
-            if greedy is None and self.count is None:
-                greedy = self._packed_any()
-        if greedy is not None:
-            self.add(columns_of(greedy))
-        return greedy
+        return seed(self)
 
     def log_generation(self, gen: Generated) -> None:
         log.info(
@@ -326,88 +300,6 @@ class _Search:
             self.dived = True
         log.info("columns: bound %.1f, incumbent %.1f", self.bound, self.inc_cost)
         progress.report("first plan", best=self.inc_cost, bound=self.bound, deadline=self.deadline)
-
-    def _first_at_count(self) -> NDArray[np.int64] | None:
-        """With a fixed count and no greedy plan, its first plan (local bases, or None).
-
-        A plan of that count by local search (:mod:`mcp_geo.solvers._packing`, for
-        :func:`~mcp_geo.solvers._packing.packing_seconds`): found in seconds where the others
-        find none, but with poor travel. So the greedy plan with the fewest groups, its bases
-        closed one at a time down to the count (:mod:`mcp_geo.solvers._count_descent`), comes
-        first when it gets there (at most COUNT_DESCENT_SHARE of the time left, or
-        PACKED_DESCENT_SHARE with the packing's plan in hand: staffs-shropshire at 37 hubs,
-        5.5M patient-km at 60 s from it, 6.5M from the packing's). Otherwise the packing's plan
-        seeds the columns and is the plan of last resort, after the searches guided by the LP
-        (step 5). Neither for ``fewest``: its count stage does both itself (and keeps
-        a plan of any count closing reaches)."""
-        if self.count is None or self.inst.count == "fewest":
-            return None
-        seconds = packing_seconds(self.deadline)
-        packed = packed_plan(self.inst, self.part, count=self.count, seconds=seconds)
-        share = COUNT_DESCENT_SHARE if packed is None else PACKED_DESCENT_SHARE
-        closed = self._closed_bases(until=time.perf_counter() + share * self.deadline.remaining())
-        if closed is not None:
-            return closed
-        if packed is None:
-            return None
-        self.rough = True
-        return self.local(packed)
-
-    def _packed_any(self) -> NDArray[np.int64] | None:
-        """With the count free and no greedy plan, a plan of any count by local search, polished
-        (:func:`~mcp_geo.solvers._greedy.local_polish`; local bases, or None), in
-        FREE_PACKING_SHARE of the time, at most FREE_PACKING_SECONDS.
-
-        Its travel is poor (Birmingham and Solihull, QHL: 8.5M patient-km, 1.69M polished, where
-        the best plan known travels 0.97M), so it is the plan of last resort, after the LP's
-        searches; but its columns give the master LP a plan from its first solve, without the
-        artificial columns, and column generation's bound becomes positive early: QHL at 10 s
-        ended with a plan 2.1% above its bound, where it had a bound of 0 (and on one thread
-        beside two busy processes, no plan). Unpolished, its columns slowed others (South East
-        London, QKK, 0.95% -> 2.6% at 10 s); polished, QKK is proven within 0.5% in 5.8 s. The
-        search finds a plan in about a second on the 27 parts of ICBs the greedy rules get stuck
-        on; where none exists it gives up after its share.
-
-        Then the compact model has a short look (UNPACKED_CHECK_SHARE of the time left, at most
-        UNPACKED_CHECK_SECONDS): where the search finds nothing the part most likely has no
-        plan, and HiGHS proves that in 0.01-0.3 s (North East and North Cumbria's part of 301
-        items, Shropshire, Telford and Wrekin's of 49), where column generation spent 4-5 s
-        before its artificial columns sent the part there (:attr:`infeasible`); a plan it finds
-        is the rough start instead."""
-        seconds = self.deadline.seconds_for(FREE_PACKING_SHARE, at_most=FREE_PACKING_SECONDS)
-        packed = packed_plan(self.inst, self.part, count=None, seconds=seconds)
-        if packed is None:
-            look = self.deadline.seconds_for(UNPACKED_CHECK_SHARE, at_most=UNPACKED_CHECK_SECONDS)
-            result, _, _ = solve_compact(
-                self.inst,
-                self.part,
-                options=self.options,
-                deadline=self.deadline,
-                time_limit=look,
-                engine="columns",
-            )
-            if result.certificate.status == "infeasible":
-                self.infeasible = result
-            if result.base_of is None:
-                return None
-            packed = result.base_of
-        self.rough = True
-        return local_polish(self.inst, self.part, self.local(packed))
-
-    def _closed_bases(self, *, until: float) -> NDArray[np.int64] | None:
-        """The greedy plan with the fewest groups, its bases closed down to the count (local
-        bases; None when it stops short)."""
-        assert self.count is not None
-        most = least_count(self.inst, self.part)[1]
-        start = fewest_greedy(self.inst, self.part, least=self.count, most=most)
-        if start is None:
-            return None
-        plan = descend(
-            self.inst, self.part, start, count=self.count, options=self.options, until=until
-        )
-        if len(set(plan.tolist())) != self.count:
-            return None
-        return self.local(plan)
 
     def _near(self) -> bool:
         """Whether the incumbent is within DIVE_FIRST_GAP of the bound."""
