@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 Column = tuple[int, NDArray[np.int64], float]
 
 PRESOLVE_MAX_COLUMNS = 60_000  # the set-partitioning MIP is presolved up to this many columns
+FULL_PRESOLVE_MAX_COLUMNS = 10_000  # and fully up to this many, else lightly (see column_mip)
 
 
 def dive(
@@ -207,12 +208,18 @@ def column_mip(
         limit = min(limit, time_limit)
     # HiGHS's presolve ignores the time limit and takes minutes on the largest listings
     # (measured: 158,000 columns, 47 s in presolve against a 12 s limit; 30,000 columns: quick,
-    # and twice as fast to the proof as without presolve). Light: its full presolve spent 7 of
-    # 15 s on Greater Manchester's first listing (27,000 columns; light: 0.6 of 9 s). With a
+    # and twice as fast to the proof as without presolve). Light above FULL_PRESOLVE_MAX_COLUMNS:
+    # its full presolve spent 7 of 15 s on Greater Manchester's first listing (27,000 columns;
+    # light: 0.6 of 9 s; 26,874 columns on 5 December: 21.4 s full, 16.1 s light). Full below:
+    # it removes dominated columns (Birmingham and Solihull's first listing, 6,843 columns:
+    # 3,680 removed, 2.7-3.6 s to the listing's optimum, 970,552, where light took 16.5-19.3 s
+    # and stopped at 972,668-973,389 within its gap, three seeds each). With a
     # start, no presolve: HiGHS 1.16 misvalues starts after presolve (see
     # :func:`mcp_geo.solvers._run.run_mip`), and the start prunes more than presolve does (staffs-stoke's last
     # listing: 0.25 s against 1.2 s)
     presolve: Presolve = "light" if len(cols) <= PRESOLVE_MAX_COLUMNS and not warm else "off"
+    if presolve == "light" and len(cols) <= FULL_PRESOLVE_MAX_COLUMNS:
+        presolve = "on"
     run = run_mip(prob, options=options, time_limit=limit, warm=warm, presolve=presolve)
     inc_base, inc_cost = None, np.inf
     if run.status in ("optimal", "feasible"):
