@@ -325,6 +325,7 @@ def test_large_listings_are_solved_without_presolve(monkeypatch: pytest.MonkeyPa
         return real(*args, presolve=presolve, **kwargs)
 
     monkeypatch.setattr(incumbent, "run_mip", spy)
+    monkeypatch.setattr(incumbent, "FULL_PRESOLVE_MAX_COLUMNS", 0)  # light up to the limit
     options = SolveOptions(threads=1)
     for limit in (len(cols), len(cols) - 1):
         monkeypatch.setattr(incumbent, "PRESOLVE_MAX_COLUMNS", limit)
