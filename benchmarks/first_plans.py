@@ -28,7 +28,10 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mcp_geo.solvers.certificate import Certificate
 
 if __package__ is None or __package__ == "":  # run as a script from the checkout
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -56,10 +59,10 @@ class Row:
         """Whether the short run's earlier stages have the long run's values (a travel bound
         holds given them)."""
         short, long = dict(self.short_earlier), dict(self.long_earlier)
-        return short.keys() == long.keys() and all(
-            short[k] is not None and long[k] is not None and abs(short[k] - long[k]) <= 1e-6
-            for k in short
-        )
+        if short.keys() != long.keys():
+            return False
+        pairs = [(short[k], long[k]) for k in short]
+        return all(a is not None and b is not None and abs(a - b) <= 1e-6 for a, b in pairs)
 
     @property
     def bound(self) -> float | None:
@@ -104,7 +107,7 @@ def _earlier(stages: tuple[tuple[str, float | None], ...]) -> str:
     return ", ".join(f"{name} {_number(value)}" for name, value in stages)
 
 
-def _stages_before_travel(c: Any) -> tuple[tuple[str, float | None], ...]:
+def _stages_before_travel(c: Certificate) -> tuple[tuple[str, float | None], ...]:
     """The certificate's stages before its last (the travel), as (name, value)."""
     return tuple((st.name, st.objective) for st in c.stages[:-1])
 

@@ -113,10 +113,10 @@ def _packed_any(s: _Search) -> NDArray[np.int64] | None:
 
     Then the compact model has a short look (UNPACKED_CHECK_SHARE of the time left, at most
     UNPACKED_CHECK_SECONDS): where the search finds nothing the part most likely has no
-    plan, and HiGHS proves that in 0.01-0.3 s (North East and North Cumbria's part of 301
-    items, Shropshire, Telford and Wrekin's of 49), where column generation spent 4-5 s
-    before its artificial columns sent the part there (``s.infeasible``); a plan it finds
-    is the rough start instead."""
+    plan, and HiGHS proves that at once (``s.infeasible``): North East and North Cumbria's
+    part of 301 items in 0.3 s, where column generation spent 4-5 s before its artificial
+    columns sent the part there (Shropshire, Telford and Wrekin's of 49: 0.01 s). A plan it
+    finds is the rough start instead."""
     seconds = s.deadline.seconds_for(FREE_PACKING_SHARE, at_most=FREE_PACKING_SECONDS)
     packed = packed_plan(s.inst, s.part, count=None, seconds=seconds)
     if packed is None:
