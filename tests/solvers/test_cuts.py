@@ -1,4 +1,5 @@
-"""Subset-row cuts: separation, pricing with their duals, and what they do on real footprints."""
+"""Rank-1 cuts (subset rows on triples, and on four and five items): validity, separation,
+pricing with their duals, and what they do on real footprints."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 import mcp_geo.solvers.columns.cut_pricing as cuts_module
 import mcp_geo.solvers.columns.driver as columns
@@ -15,12 +17,24 @@ import mcp_geo.solvers.columns.seeding as seeding
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import threads_for
 from mcp_geo.solvers.columns.cut_pricing import price_with_cuts
-from mcp_geo.solvers.columns.cuts import separate_sr3
+from mcp_geo.solvers.columns.cuts import FAMILIES, SLOTS, Cuts, separate_rank1, separate_sr3
 from mcp_geo.solvers.columns.enumeration import subsets_within
 from mcp_geo.solvers.hubs import solve_hubs
 from mcp_geo.solvers.rules import SolveOptions
 
 from ._helpers import scattered_instance
+
+
+def _coefficient(cuts: Cuts, c: int, held: set[int]) -> int:
+    """A column's coefficient in cut c: its slots the column holds, over the divisor, rounded
+    down (computed slot by slot)."""
+    return sum(1 for item in cuts.slots[c].tolist() if item >= 0 and item in held) // int(
+        cuts.den[c]
+    )
+
+
+def _penalty(cuts: Cuts, sigma, held: set[int]) -> float:
+    return sum(sigma[c] * _coefficient(cuts, c, held) for c in range(len(cuts)))
 
 
 def _brute_force(w, p, items, base, lo, hi, cuts, sigma) -> float:
@@ -31,9 +45,21 @@ def _brute_force(w, p, items, base, lo, hi, cuts, sigma) -> float:
             if not lo <= w[s].sum() <= hi:
                 continue
             held = set(items[s].tolist()) | {base}
-            penalty = sum(sigma[c] for c in range(len(cuts)) if len(held & set(cuts[c])) >= 2)
-            best = max(best, p[s].sum() + penalty)
+            best = max(best, p[s].sum() + _penalty(cuts, sigma, held))
     return best
+
+
+def _random_cuts(rng: np.random.Generator, pool: NDArray[np.int64], k: int) -> Cuts:
+    """k cuts of every family (triples and the larger ones) on items of the pool."""
+    kinds = [((1, 1, 1), 2), *FAMILIES]
+    slots = np.full((k, SLOTS), -1, dtype=np.int64)
+    den = np.zeros(k, dtype=np.int64)
+    for c in range(k):
+        mult, d = kinds[int(rng.integers(len(kinds)))]
+        chosen = rng.choice(pool, len(mult), replace=False)
+        slots[c, : sum(mult)] = np.repeat(chosen, mult)
+        den[c] = d
+    return Cuts(slots, den)
 
 
 def _random_pricing(rng: np.random.Generator):
@@ -46,9 +72,10 @@ def _random_pricing(rng: np.random.Generator):
     hi = lo + int(rng.integers(0, 20_000))
     k = int(rng.integers(0, 6))
     pool = np.append(items, [base, 40, 41])  # cuts may hold the base and items out of reach
-    cuts = np.array([np.sort(rng.choice(pool, 3, replace=False)) for _ in range(k)])
+    if len(pool) < 5:
+        pool = np.append(pool, [42, 43])
     sigma = -rng.exponential(3, k) * (rng.random(k) < 0.8)
-    return w, p, items, base, lo, hi, cuts.reshape(-1, 3).astype(np.int64), sigma
+    return w, p, items, base, lo, hi, _random_cuts(rng, pool, k), sigma
 
 
 @pytest.mark.parametrize(
@@ -105,8 +132,7 @@ def test_pricing_with_cuts_is_exact(
         assert chosen is not None
         assert lo <= w[chosen].sum() <= hi
         held = set(items[chosen].tolist()) | {base}
-        penalty = sum(sigma[c] for c in range(len(cuts)) if len(held & set(cuts[c])) >= 2)
-        assert p[chosen].sum() + penalty == pytest.approx(value, abs=1e-6)
+        assert p[chosen].sum() + _penalty(cuts, sigma, held) == pytest.approx(value, abs=1e-6)
 
 
 def test_lazy_pricing_decides_without_a_mip_and_is_exact(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -124,8 +150,8 @@ def test_lazy_pricing_decides_without_a_mip_and_is_exact(monkeypatch: pytest.Mon
     decided = many = 0
     for _ in range(300):
         w, p, items, base, lo, hi, cuts, sigma = _random_pricing(rng)
-        where, _, _ = cuts_module.cuts_within_reach(items, base=base, cuts=cuts, sigma=sigma)
-        if len({int(k) for k in where.ravel() if k >= 0}) <= 3:
+        reach = cuts_module.cuts_within_reach(items, base=base, cuts=cuts, sigma=sigma)
+        if len({int(k) for k in reach.where.ravel() if k >= 0}) <= 3:
             continue  # the plain subsets decide
         many += 1
         priced = price_with_cuts(
@@ -142,8 +168,7 @@ def test_lazy_pricing_decides_without_a_mip_and_is_exact(monkeypatch: pytest.Mon
         assert value == pytest.approx(expected, abs=1e-6)
         assert chosen is not None
         held = set(items[chosen].tolist()) | {base}
-        penalty = sum(sigma[c] for c in range(len(cuts)) if len(held & set(cuts[c])) >= 2)
-        assert p[chosen].sum() + penalty == pytest.approx(value, abs=1e-6)
+        assert p[chosen].sum() + _penalty(cuts, sigma, held) == pytest.approx(value, abs=1e-6)
     assert many >= 30
     assert decided >= many // 2
 
@@ -156,9 +181,7 @@ def test_penalised_knapsack_finds_plans_not_bounds() -> None:
 
     def true_value(w, p, items, base, cuts, sigma, chosen) -> float:
         held = set(items[chosen].tolist()) | {base}
-        return p[chosen].sum() + sum(
-            sigma[c] for c in range(len(cuts)) if len(held & set(cuts[c])) >= 2
-        )
+        return p[chosen].sum() + _penalty(cuts, sigma, held)
 
     rng = np.random.default_rng(11)
     for _ in range(150):
@@ -178,7 +201,7 @@ def test_penalised_knapsack_finds_plans_not_bounds() -> None:
     # three items of 10 in a window of [20, 20]: the knapsack takes the two best, {0, 1}, but a
     # cut on them costs 5; {0, 2} is worth 4 + 2 = 6 against 4 + 3 - 5 = 2
     w, p, items = np.array([10, 10, 10]), np.array([4.0, 3.0, 2.0]), np.array([0, 1, 2])
-    cut = (np.array([[0, 1, 9]]), np.array([-5.0]))
+    cut = (Cuts.subset_rows(np.array([[0, 1, 9]])), np.array([-5.0]))
     value, chosen = penalised_knapsack(w, p, items, base=8, lo=20, hi=20, cuts=cut[0], sigma=cut[1])
     assert chosen is not None
     assert (chosen.tolist(), value) == ([0, 2], 6.0)
@@ -197,10 +220,11 @@ def test_listing_with_cuts_is_every_column_within_reach_of_the_target(
     pr = Pricer(inst, part)
     rng = np.random.default_rng(5)
     pi = rng.uniform(0, 30, pr.n)
-    triples = np.array([np.sort(rng.choice(pr.n, 3, replace=False)) for _ in range(6)])
-    cuts = (triples.astype(np.int64), -rng.uniform(1, 20, 6))
+    cuts = (_random_cuts(rng, np.arange(pr.n), 8), -rng.uniform(1, 20, 8))
+    assert set(cuts[0].den.tolist()) != {2}  # larger cuts too
     rc = np.array([pr.exact(j, pi, 0.0)[0] for j in range(pr.n)])  # without the cuts: bounds
-    duals = Duals(pi, 0.0, cuts, rc, float(pi.sum() + cuts[1].sum() + np.minimum(rc, 0).sum()))
+    ell = pi.sum() + cuts[1] @ cuts[0].rhs
+    duals = Duals(pi, 0.0, cuts, rc, float(ell + np.minimum(rc, 0).sum()))
     target = duals.lag + 40.0
     bases = np.ones(pr.n, dtype=bool)
     pairs = np.zeros((pr.n, pr.n), dtype=bool)
@@ -364,7 +388,7 @@ def test_a_base_needing_a_pricing_mip_waits_when_asked(monkeypatch: pytest.Monke
     rc_plain, column = pr.exact(0, pi, 0.0)
     assert column is not None
     triples = np.array([column[:3], column[-3:]], dtype=np.int64)
-    cuts = (triples, np.array([-50.0, -50.0]))
+    cuts = (Cuts.subset_rows(triples), np.array([-50.0, -50.0]))
     monkeypatch.setattr(cuts_module, "ENUMERATE_MAX", 0)
     monkeypatch.setattr(cuts_module, "MAX_CUT_ITEMS", 0)
     waiting: list[int] = []
@@ -483,16 +507,113 @@ def test_an_infeasible_part_is_not_listed_for_ever(monkeypatch: pytest.MonkeyPat
     assert not targets or max(targets) <= min(targets) * 1.03
 
 
-def test_cuts_held_by_many_columns_match_one_at_a_time() -> None:
-    from mcp_geo.solvers.columns.cuts import held, held_rows
+def test_coefficients_of_many_columns_match_one_at_a_time() -> None:
+    """Cuts.coefficients (many columns), Cuts.of (one) and the slot-by-slot count agree; for
+    triples, the coefficient is 1 where the column holds two of them (:func:`held`)."""
+    from mcp_geo.solvers.columns.cuts import held
 
     rng = np.random.default_rng(8)
     n = 12
-    cuts = np.array([np.sort(rng.choice(n, 3, replace=False)) for _ in range(9)])
-    holds = rng.random((40, n)) < 0.3
-    together = held_rows(cuts, holds)
+    cuts = _random_cuts(rng, np.arange(n), 20)
+    holds = rng.random((40, n)) < 0.4
+    together = cuts.coefficients(holds)
     for row, column in zip(together, holds, strict=True):
-        assert np.flatnonzero(row).tolist() == held(cuts, np.flatnonzero(column), n).tolist()
+        members = np.flatnonzero(column)
+        rows, coef = cuts.of(members, n)
+        assert np.flatnonzero(row).tolist() == rows.tolist()
+        assert row[rows].tolist() == coef.tolist()
+        assert row.tolist() == [_coefficient(cuts, c, set(members.tolist())) for c in range(20)]
+    triples = np.array([np.sort(rng.choice(n, 3, replace=False)) for _ in range(9)])
+    for column in holds:
+        members = np.flatnonzero(column)
+        rows, coef = Cuts.subset_rows(triples).of(members, n)
+        assert rows.tolist() == held(triples, members, n).tolist()
+        assert set(coef.tolist()) <= {1}
+
+
+def _partitions(items: list[int]):
+    """Every partition of ``items`` into groups."""
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for part in _partitions(rest):
+        for k in range(len(part)):
+            yield [*part[:k], [first, *part[k]], *part[k + 1 :]]
+        yield [[first], *part]
+
+
+def test_every_family_of_cuts_is_valid_for_every_plan() -> None:
+    """Each family's cut, on every set of its size among seven items, holds for every partition
+    of them (877 plans): its multipliers and right-hand side make a valid inequality."""
+    plans = list(_partitions(list(range(7))))
+    assert len(plans) == 877
+    for mult, den in [((1, 1, 1), 2), *FAMILIES]:
+        for chosen in itertools.permutations(range(7), len(mult)):
+            row = np.full(SLOTS, -1, dtype=np.int64)
+            row[: sum(mult)] = np.repeat(chosen, mult)
+            cut = Cuts(row[None, :], np.array([den]))
+            rhs = float(cut.rhs[0])
+            assert rhs == sum(mult) // den
+            for plan in plans:
+                assert sum(_coefficient(cut, 0, set(g)) for g in plan) <= rhs
+
+
+def test_rank1_separation_finds_violated_cuts() -> None:
+    """Ten items, every triple of the first five at 1/6 and the other five whole: each cut
+    found is violated by that point (checked slot by slot), on the first five items only,
+    each item in at most MAX_CUTS_PER_ITEM of them, the same on a second call."""
+    from mcp_geo.solvers.columns.cuts import MAX_CUTS_PER_ITEM
+
+    triples = [np.array(t) for t in itertools.combinations(range(5), 3)]
+    members = [*triples, *[np.array([i]) for i in range(5, 10)]]
+    x = np.array([1 / 6] * len(triples) + [1.0] * 5)
+    found = separate_rank1(members, x, n=10, max_cuts=20)
+    assert len(found) > 0
+    for c in range(len(found)):
+        lhs = sum(
+            v * _coefficient(found, c, set(m.tolist())) for m, v in zip(members, x, strict=True)
+        )
+        assert lhs > found.rhs[c] + 1e-3
+        assert {int(i) for i in found.slots[c] if i >= 0} <= set(range(5))
+    per_item = np.zeros(10, dtype=np.int64)
+    for row in found.slots:
+        per_item[np.unique(row[row >= 0])] += 1
+    assert per_item.max() <= MAX_CUTS_PER_ITEM
+    again = separate_rank1(members, x, n=10, max_cuts=20)
+    assert again.slots.tolist() == found.slots.tolist()
+    assert len(separate_rank1(members, x, n=10, max_cuts=0)) == 0
+    whole = np.array([0.0] * len(triples) + [1.0] * 5)
+    assert len(separate_rank1(members, whole, n=10, max_cuts=20)) == 0
+
+
+@pytest.mark.parametrize("footprint", ["central-sussex-east-surrey", "north-staffs"])
+def test_larger_cuts_raise_the_bound_past_the_triples(
+    monkeypatch: pytest.MonkeyPatch, footprint: str
+) -> None:
+    """Column generation to convergence, with the triples' cuts alone and then with the rank-1
+    cuts on four and five items once those stall: the latter's LP is higher and still a bound
+    (at most the optimum the engine proves, 1,366,838.2 and 660,886.6)."""
+    from mcp_geo.solvers._run import Deadline
+    from mcp_geo.solvers.columns.generation import ColumnGeneration
+
+    from ._helpers import largest_part
+
+    optimum = {"central-sussex-east-surrey": 1_366_838.2, "north-staffs": 660_886.6}[footprint]
+    inst, part = largest_part(footprint)
+    roots = {}
+    for rank1 in (False, True):
+        monkeypatch.setattr(generation, "RANK1", rank1)
+        options = SolveOptions(engine="columns", threads=1, time_limit=120)
+        s = columns._Search(inst, part, options=options, deadline=Deadline(120))
+        s.seed()
+        gen = ColumnGeneration(s.master, s.pr, add=s.add, count=None, deadline=s.deadline)
+        out = gen.run(budget=120)
+        assert out.converged
+        larger = (s.master.cuts.slots >= 0).sum(axis=1) > 3
+        assert larger.any() == rank1
+        roots[rank1] = out.best_l
+    assert roots[False] * 1.0002 < roots[True] <= optimum * (1 + 1e-9)
 
 
 @pytest.mark.parametrize(("extra", "expected"), [(0, "on"), (20_000, "light")])

@@ -6,8 +6,8 @@ module each:
 - :mod:`.master`: the restricted master LP (highspy) that gives the duals;
 - :mod:`.pricing` and :mod:`.knapsack`: one bounded knapsack per candidate base;
 - :mod:`.generation`: the column generation loop, with dual smoothing;
-- :mod:`.cuts`: subset-row cuts on triples of items; :mod:`.cut_pricing`: pricing that
-  respects them;
+- :mod:`.cuts`: rank-1 cuts (subset rows on triples, and on four and five items);
+  :mod:`.cut_pricing`: pricing that respects them;
 - :mod:`.incumbent`: plans (greedy, price-and-dive, the master MIP over the columns, local search);
 - :mod:`.support`: a plan of a large part from the compact model over the master LP's support;
 - :mod:`.completion` and :mod:`.regroup`: plans for a fixed count with nearly full groups (bin

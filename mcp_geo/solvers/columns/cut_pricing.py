@@ -1,7 +1,8 @@
-"""Pricing that respects the subset-row cuts (:mod:`.cuts`) of the columns engine's master.
+"""Pricing that respects the rank-1 cuts (:mod:`.cuts`) of the columns engine's master.
 
-With cut duals sigma <= 0 a column's reduced cost gains ``-sigma_c`` for every cut it holds two
-items of; pricing is then no longer a plain knapsack. The plain knapsack's value still bounds it
+With cut duals sigma <= 0 a column's reduced cost gains ``-sigma_c a_c`` for every cut it has a
+coefficient ``a_c > 0`` in (a subset-row cut on a triple: 1 when it holds two of its items);
+pricing is then no longer a plain knapsack. The plain knapsack's value still bounds it
 from below (the penalties are >= 0), so: a base whose plain best column meets no cut is priced
 exactly by the dynamic programme; otherwise the subsets of the items the cuts touch, each
 completed by the knapsack of the others (the cuts of largest duals first when they touch many
@@ -13,6 +14,7 @@ profits (:func:`penalised_knapsack`) find columns without proof.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
@@ -20,6 +22,7 @@ from numpy.typing import NDArray
 
 from mcp_geo._errors import SolverError
 
+from .cuts import Cuts
 from .knapsack import (
     ENUMERATE_MAX,
     best_subset,
@@ -45,13 +48,14 @@ def price_with_cuts(
     base: int,
     lo: int,
     hi: int,
-    cuts: NDArray[np.int64],
+    cuts: Cuts,
     sigma: NDArray[np.float64],
     threads: int,
     mip: bool = True,
     min_value: float = -np.inf,
 ) -> tuple[float, NDArray[np.int64] | None] | None:
-    """Best ``profit(S) + sum sigma_c [S + base holds two of cut c]`` over S within the window.
+    """Best ``profit(S) + sum sigma_c a_c(S + base)`` over S within the window (``a_c``: the
+    column's coefficient in cut c).
 
     ``items``: the candidate items (ids as in ``cuts``) with weights ``w`` and profits; the base
     is always in. Only cuts with ``sigma < 0`` matter. Returns an upper bound on the value, exact
@@ -91,11 +95,7 @@ def price_with_cuts(
     tuple | None
         (value, positions or None), or None when a MIP was needed and not allowed.
     """
-    where, with_base, active = cuts_within_reach(items, base=base, cuts=cuts, sigma=sigma)
-    relevant: list[tuple[int, list[int], bool]] = [
-        (int(active[r]), [int(k) for k in where[r] if k >= 0], bool(with_base[r]))
-        for r in range(len(active))
-    ]
+    relevant = cuts_within_reach(items, base=base, cuts=cuts, sigma=sigma).relevant()
     touched = _touched(relevant)
     if len(items) <= ENUMERATE_MAX:  # every subset, penalties and all
         subs = subset_matrix(len(items))
@@ -116,12 +116,19 @@ def price_with_cuts(
     return _price_mip(w, profits, lo=lo, hi=hi, relevant=relevant, sigma=sigma, threads=threads)
 
 
-_Relevant = list[tuple[int, list[int], bool]]  # (cut, its items' positions, holds the base)
+_Relevant = list[tuple[int, list[int], int, int]]  # (cut, the positions of its slots' items,
+# the base's slots, the divisor)
+
+
+def _coefficient(relevant: _Relevant, r: int, held: set[int]) -> int:
+    """A column's coefficient in the r-th relevant cut, given the positions it holds."""
+    _, inside, base_slots, den = relevant[r]
+    return (sum(k in held for k in inside) + base_slots) // den
 
 
 def _touched(relevant: _Relevant) -> list[int]:
     """The positions of the items the cuts touch, sorted."""
-    return sorted({k for _, inside, _ in relevant for k in inside})
+    return sorted({k for _, inside, _, _ in relevant for k in inside})
 
 
 def _penalties(
@@ -132,14 +139,15 @@ def _penalties(
     sigma: NDArray[np.float64],
 ) -> NDArray[np.float64]:
     """The cuts' duals each subset (rows of ``subs``, over ``positions``) takes on."""
-    holds = np.zeros((len(positions), len(relevant)))
+    slots = np.zeros((len(positions), len(relevant)))  # [position, cut]: the cut's slots there
     col_of = {k: r for r, k in enumerate(positions)}
-    for q, (_, inside, _) in enumerate(relevant):
-        holds[[col_of[k] for k in inside], q] = 1.0
-    has_base = np.array([hb for _, _, hb in relevant], dtype=float)
-    duals = np.array([sigma[c] for c, _, _ in relevant])
-    held = (subs @ holds + has_base) >= 2  # (whole counts: exact in any order)
-    return row_sums(np.where(held, duals, 0.0))
+    for q, (_, inside, _, _) in enumerate(relevant):
+        np.add.at(slots[:, q], [col_of[k] for k in inside], 1.0)
+    base_slots = np.array([b for _, _, b, _ in relevant], dtype=float)
+    den = np.array([d for _, _, _, d in relevant], dtype=float)
+    duals = np.array([sigma[c] for c, _, _, _ in relevant])
+    coef = np.floor((subs @ slots + base_slots) / den + 1e-9)  # whole counts: exact
+    return row_sums(coef * duals)
 
 
 def _price_by_subsets(
@@ -230,7 +238,7 @@ def _price_lazily(
         missed = [
             r
             for r in range(len(relevant))
-            if r not in taken and len(held & set(relevant[r][1])) + relevant[r][2] >= 2
+            if r not in taken and _coefficient(relevant, r, held) > 0
         ]
         if not missed:
             return value, chosen
@@ -240,12 +248,58 @@ def _price_lazily(
             return None
 
 
+@dataclass(frozen=True)
+class Reach:
+    """The cuts (with ``sigma < 0``) a column of one base can have a coefficient in.
+
+    Attributes
+    ----------
+    where : NDArray[np.int64]
+        Per cut, the positions of its slots' items among the candidate items (-1: not a
+        candidate, or a pad).
+    base_slots : NDArray[np.int64]
+        Per cut, its slots holding the base.
+    den : NDArray[np.int64]
+        Per cut, its divisor.
+    cut : NDArray[np.int64]
+        Per cut, its index among the master's cuts.
+    """
+
+    where: NDArray[np.int64]
+    base_slots: NDArray[np.int64]
+    den: NDArray[np.int64]
+    cut: NDArray[np.int64]
+
+    def coefficients(self, holds: NDArray[np.bool_] | NDArray[np.int8]) -> NDArray[np.int64]:
+        """Every column's coefficient in every cut of reach.
+
+        Parameters
+        ----------
+        holds
+            ``holds[c, k]``: column c holds the candidate at position k.
+
+        Returns
+        -------
+        NDArray[np.int64]
+            ``[c, r]``: column c's coefficient in the r-th cut of reach.
+        """
+        padded = np.zeros((len(holds), holds.shape[1] + 1), dtype=np.int64)  # last: -1
+        padded[:, :-1] = holds
+        slots = padded[:, self.where].sum(axis=2) + self.base_slots
+        return slots // self.den  # type: ignore[no-any-return]
+
+    def relevant(self) -> _Relevant:
+        """The cuts as (cut, positions of their slots' items, the base's slots, the divisor)."""
+        return [
+            (int(c), [int(k) for k in where if k >= 0], int(b), int(d))
+            for c, where, b, d in zip(self.cut, self.where, self.base_slots, self.den, strict=True)
+        ]
+
+
 def cuts_within_reach(
-    items: NDArray[np.int64], *, base: int, cuts: NDArray[np.int64], sigma: NDArray[np.float64]
-) -> tuple[NDArray[np.int64], NDArray[np.bool_], NDArray[np.int64]]:
-    """The cuts (with ``sigma < 0``) a column of this base and these items can hold: their items'
-    positions among ``items`` (-1: not a candidate), whether the base is one of them, and the
-    cuts' indices.
+    items: NDArray[np.int64], *, base: int, cuts: Cuts, sigma: NDArray[np.float64]
+) -> Reach:
+    """The cuts (with ``sigma < 0``) a column of this base and these items can hold.
 
     Parameters
     ----------
@@ -254,21 +308,22 @@ def cuts_within_reach(
     base
         The base's id.
     cuts, sigma
-        The cuts' triples and their duals.
+        The cuts and their duals.
 
     Returns
     -------
-    tuple
-        Per cut that a column can hold: the positions of its items among ``items`` (k x 3,
-        -1 elsewhere), whether the base is one of them, and the cut's index.
+    Reach
+        The cuts in which some such column has a coefficient above 0.
     """
     active = np.flatnonzero(sigma < 0)
-    pos = np.full(max(int(cuts.max(initial=0)), int(items.max(initial=0)), base) + 1, -1)
-    pos[items] = np.arange(len(items))
-    where = pos[cuts[active]]
-    with_base = (cuts[active] == base).any(axis=1)
-    can = (where >= 0).sum(axis=1) + with_base >= 2
-    return where[can], with_base[can], active[can]
+    slots = cuts.slots[active]
+    pos = np.full(max(int(slots.max(initial=0)), int(items.max(initial=0)), base) + 2, -1)
+    pos[items] = np.arange(len(items))  # pos[-1] (a pad) stays -1
+    where = pos[slots]
+    base_slots = (slots == base).sum(axis=1)
+    den = cuts.den[active]
+    can = (where >= 0).sum(axis=1) + base_slots >= den
+    return Reach(where[can], base_slots[can], den[can], active[can])
 
 
 def penalised_knapsack(
@@ -279,15 +334,16 @@ def penalised_knapsack(
     base: int,
     lo: int,
     hi: int,
-    cuts: NDArray[np.int64],
+    cuts: Cuts,
     sigma: NDArray[np.float64],
     rounds: int = HEURISTIC_ROUNDS,
 ) -> tuple[float, NDArray[np.int64] | None]:
     """A good column for :func:`price_with_cuts`'s problem, cheaply: no bound, a plan.
 
-    The knapsack is solved, and each cut its column holds spreads its dual over the cut's items
-    in the column, as a lower profit; solved again, up to ``rounds`` times. Returns the best
-    true value (profits plus the duals of the cuts held) and its positions, or ``(-inf, None)``.
+    The knapsack is solved, and each cut its column holds spreads its dual (times the column's
+    coefficient) over the cut's items in the column, as a lower profit; solved again, up to
+    ``rounds`` times. Returns the best true value (profits plus the duals of the cuts held, times
+    the coefficients) and its positions, or ``(-inf, None)``.
     Measured on Greater Manchester's pricing MIPs: a column as good as the MIP needs is found
     for 289 of 348 bases (the best one for 247) in about a tenth of the MIP's time.
 
@@ -303,26 +359,26 @@ def penalised_knapsack(
     tuple
         The best true value found and its positions, or ``(-inf, None)``.
     """
-    where, with_base, active = cuts_within_reach(items, base=base, cuts=cuts, sigma=sigma)
-    duals = sigma[active]
+    reach = cuts_within_reach(items, base=base, cuts=cuts, sigma=sigma)
+    duals = sigma[reach.cut]
     adjusted = profits.astype(float)
     best, best_s = -np.inf, None
     for _ in range(rounds):
         _, chosen = knapsack_window(w, adjusted, lo=lo, hi=hi)
         if chosen is None:
             break
-        holds = np.zeros(len(w) + 1, dtype=bool)  # the last entry: "not a candidate" (-1)
-        holds[chosen] = True
-        inside = holds[where]
-        hit = inside.sum(axis=1) + with_base >= 2
-        value = float(profits[chosen].sum() + duals[hit].sum())
+        holds = np.zeros((1, len(w)), dtype=bool)
+        holds[0, chosen] = True
+        coef = reach.coefficients(holds)[0]
+        value = float(profits[chosen].sum() + duals @ coef)
         if value > best:
             best, best_s = value, chosen
-        if not hit.any():
+        if not coef.any():
             break  # the knapsack's column holds no cut: exact for these profits
-        for r in np.flatnonzero(hit):
-            members = where[r][inside[r]]
-            adjusted[members] += duals[r] / len(members)
+        for r in np.flatnonzero(coef):
+            members = np.unique(reach.where[r][reach.where[r] >= 0])
+            members = members[holds[0, members]]
+            adjusted[members] += duals[r] * coef[r] / len(members)
     return best, best_s
 
 
@@ -362,10 +418,13 @@ def _price_mip(
     *,
     lo: int,
     hi: int,
-    relevant: list[tuple[int, list[int], bool]],
+    relevant: _Relevant,
     sigma: NDArray[np.float64],
     threads: int,
 ) -> tuple[float, NDArray[np.int64] | None]:
+    """:func:`price_with_cuts` by a MIP: one variable per item and per cut (its coefficient,
+    integer: ``d y >= slots held - d + 1``; a triple's, ``y >= z_a + z_b - 1`` per pair, which
+    HiGHS's relaxation finds tighter)."""
     m = len(w)
     h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
@@ -376,14 +435,26 @@ def _price_mip(
     # and Rochdale's pricing MIPs, 31-33 items and 35-41 cuts: 0.33 s with it, 0.14 s without)
     h.setOptionValue("presolve", "off")
     nvar = m + len(relevant)
-    cost = np.concatenate([-profits, [-sigma[c] for c, _, _ in relevant]])  # minimise -value
-    h.addVars(nvar, np.zeros(nvar), np.ones(nvar))
+    cost = np.concatenate([-profits, [-sigma[c] for c, _, _, _ in relevant]])  # minimise -value
+    upper = [(len(inside) + b) // d for _, inside, b, d in relevant]
+    h.addVars(nvar, np.zeros(nvar), np.concatenate([np.ones(m), upper]))
     h.changeColsCost(nvar, np.arange(nvar, dtype=np.int32), cost)
     h.changeColsIntegrality(nvar, np.arange(nvar, dtype=np.int32), np.ones(nvar, dtype=np.uint8))
     h.addRow(float(lo), float(hi), m, np.arange(m, dtype=np.int32), w.astype(float))
-    for r, (_, inside, has_base) in enumerate(relevant):
+    for r, (_, inside, base_slots, den) in enumerate(relevant):
         y = m + r
-        if has_base:  # the base is in: y >= z_a for each other item a of the cut
+        if den != 2 or len(inside) + base_slots != 3 or len(set(inside)) != len(inside):
+            idx = np.array([y, *sorted(set(inside))], np.int32)
+            slots = [float(inside.count(k)) for k in sorted(set(inside))]
+            h.addRow(
+                float(base_slots - den + 1),
+                highspy.kHighsInf,
+                len(idx),
+                idx,
+                np.array([den, *[-v for v in slots]], dtype=float),
+            )
+            continue
+        if base_slots:  # the base is in: y >= z_a for each other item a of the cut
             for a in inside:
                 h.addRow(
                     0.0, highspy.kHighsInf, 2, np.array([y, a], np.int32), np.array([1.0, -1.0])

@@ -18,13 +18,13 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    in rules out. Duals are smoothed (Wentges: price at a convex combination of the best-bound
    duals and the master's; on a mis-price, the master's). Convergence = exact pricing of every
    base finds nothing.
-3. **Subset-row cuts** (:mod:`.cuts`): at convergence, violated cuts on triples of items are
-   added to the master and the columns re-priced exactly with their duals (the knapsack first;
-   where its column meets a cut, a dynamic programme over the cut items' subsets, or a small MIP
-   for the bases that need one, once neither the others nor knapsacks with penalised profits
-   find a column), for up to :data:`MAX_CUT_ROUNDS`
-   rounds while a round raises the LP by :data:`CUT_MIN_GAIN`.
-4. **Lower bound**: at any duals (pi, mu, sigma <= 0), ``L = sum pi + p mu + sum sigma +
+3. **Rank-1 cuts** (:mod:`.cuts`): at convergence, violated subset-row cuts on triples of items
+   are added to the master and the columns re-priced exactly with their duals (the knapsack
+   first; where its column meets a cut, a dynamic programme over the cut items' subsets, or a
+   small MIP for the bases that need one, once neither the others nor knapsacks with penalised
+   profits find a column), for up to :data:`MAX_CUT_ROUNDS` rounds while a round raises the LP
+   by :data:`CUT_MIN_GAIN`; once the triples stall, rank-1 cuts on four and five items too.
+4. **Lower bound**: at any duals (pi, mu, sigma <= 0), ``L = sum pi + p mu + sigma rhs +
    sum_j min(0, r_j)`` is a valid bound when ``r_j`` is a lower bound on the best reduced cost of
    a column based at j (the knapsack without the cuts' penalties is one); at convergence it is
    the LP bound of the master with its cuts (with a fixed count p, ``mu`` is the count's best

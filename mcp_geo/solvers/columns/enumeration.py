@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .cut_pricing import cuts_within_reach
+from .cuts import Cuts
 from .knapsack import lp_bounds, subset_matrix
 
 if TYPE_CHECKING:
@@ -135,7 +136,7 @@ class Duals:
 
     pi: NDArray[np.float64]
     mu: float
-    cuts: tuple[NDArray[np.int64], NDArray[np.float64]] | None
+    cuts: tuple[Cuts, NDArray[np.float64]] | None
     rc: NDArray[np.float64]
     lag: float
 
@@ -242,20 +243,18 @@ def _within_with_cuts(
     j: int,
     gain: NDArray[np.float64],
     mu: float,
-    cuts: tuple[NDArray[np.int64], NDArray[np.float64]],
+    cuts: tuple[Cuts, NDArray[np.float64]],
     delta: float,
 ) -> NDArray[np.bool_]:
     """Which columns (base j, items ``nb[row]``) have a reduced cost with the cuts' penalties
     of at most ``delta`` (``gain``: cost to j minus the item's dual). Over the base's reach
     only (costs elsewhere may be infinite), in blocks of rows to bound the memory."""
-    where, with_base, active = cuts_within_reach(nb, base=j, cuts=cuts[0], sigma=cuts[1])
+    reach = cuts_within_reach(nb, base=j, cuts=cuts[0], sigma=cuts[1])
     base_rc = gain[j] - mu
     keep = np.zeros(len(subs), dtype=bool)
     for start in range(0, len(subs), 50_000):
         block = subs[start : start + 50_000]
-        holds = np.hstack([block, np.zeros((len(block), 1), dtype=bool)])  # -1: not in reach
-        held = holds[:, where].sum(axis=2) + with_base >= 2
-        rc = block @ gain[nb] + base_rc + held @ -cuts[1][active]
+        rc = block @ gain[nb] + base_rc + reach.coefficients(block) @ -cuts[1][reach.cut]
         keep[start : start + len(block)] = rc <= delta
     return keep
 
@@ -272,7 +271,7 @@ class ReducedCosts:
     pr
         The part's pricer.
     cuts
-        The master's subset-row cuts (triples).
+        The master's rank-1 cuts.
     gen
         What column generation proved (its best duals).
     count
@@ -284,7 +283,7 @@ class ReducedCosts:
     def __init__(
         self,
         pr: Pricer,
-        cuts: NDArray[np.int64],
+        cuts: Cuts,
         *,
         gen: Generated,
         count: int | None,
@@ -297,7 +296,7 @@ class ReducedCosts:
         self.cuts = (cuts, sigma) if (sigma < 0).any() else None
         self.rcb = pr.lp_rc(self.pi, self.mu)
         self.exact_below = np.full(pr.n, -np.inf)  # rcb[j] is exact where it is below this
-        self.ell = float(self.pi.sum() + (count or 0) * self.mu + sigma.sum())
+        self.ell = float(self.pi.sum() + (count or 0) * self.mu + sigma @ cuts.rhs)
         self.theta_max = THETA_MAX * abs(gen.best_l) + 1.0
 
     def duals_for(self, target: float, *, until: float = np.inf) -> Duals:

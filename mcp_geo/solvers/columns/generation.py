@@ -4,11 +4,12 @@ The restricted master LP (:mod:`.master`) gives duals; each base is priced (:mod
 first a cheap rounding of its LP-relaxed knapsack, then, when that finds no column, exactly, on the
 bases whose LP-relaxed bound still allows a negative reduced cost (in order of that bound). Duals
 are smoothed (Wentges: price at a convex combination of the best-bound duals and the master's; on
-a mis-price, at the master's). At convergence, violated subset-row cuts (:mod:`.cuts`) are added
-and the columns re-priced with their duals, for up to :data:`MAX_CUT_ROUNDS` rounds while a round
-raises the LP by :data:`CUT_MIN_GAIN`.
+a mis-price, at the master's). At convergence, violated subset-row cuts on triples (:mod:`.cuts`)
+are added and the columns re-priced with their duals, for up to :data:`MAX_CUT_ROUNDS` rounds while
+a round raises the LP by :data:`CUT_MIN_GAIN`; once the triples' rounds stall, the rank-1 cuts
+on four and five items join them (:data:`RANK1`), by the same rule.
 
-At any duals ``(pi, mu, sigma <= 0)``, ``L = sum pi + p mu + sum sigma + sum_j min(0, r_j)`` is a
+At any duals ``(pi, mu, sigma <= 0)``, ``L = sum pi + p mu + sigma rhs + sum_j min(0, r_j)`` is a
 valid lower bound when ``r_j`` bounds base j's best reduced cost from below; the best such ``L``
 and its duals are kept (:class:`Generated`). With a fixed count, ``L`` is taken at the count's
 best dual, not the master's (:func:`count_dual`): at the smoothed duals the master's ``mu`` can
@@ -30,13 +31,15 @@ from numpy.typing import NDArray
 from mcp_geo.solvers import progress
 from mcp_geo.solvers._run import Deadline
 
-from .cuts import MAX_CUTS_PER_ITEM, separate_sr3
+from .cuts import Cuts, separate_rank1, separate_sr3
 from .master import Master
 from .pricing import Pricer
 
 log = logging.getLogger(__name__)
 
 MAX_CUT_ROUNDS = 20  # subset-row cut rounds (see :mod:`.cuts`)
+RANK1 = True  # the rank-1 cuts on four and five items too (see :mod:`.cuts`)
+CUTS_PER_ITEM = 4  # cuts in all, at most, per item of the part
 CUT_MIN_GAIN = 5e-4  # another round only while the last one raised the LP by this fraction
 REPORT_EVERY = 25  # master solves between two progress records
 
@@ -50,7 +53,7 @@ class _Prices:
     pi: NDArray[np.float64]  # smoothed
     mu: float
     sigma: NDArray[np.float64]
-    cuts: tuple[NDArray[np.int64], NDArray[np.float64]] | None
+    cuts: tuple[Cuts, NDArray[np.float64]] | None
     ell: float
     rcb: NDArray[np.float64]  # raised in place as bases are priced exactly
     tol: float
@@ -93,7 +96,7 @@ def count_dual(rc: NDArray[np.float64], *, mu: float, count: int) -> float:
     columns, and exactly ``count`` units in all. With ``r_j + mu`` base j's best reduced cost
     without the count row, ``L(m) = ell - count mu + count m + sum_j min(0, r_j + mu - m)``
     is concave in the count's dual ``m`` and largest where ``count`` bases lie below ``m``: at
-    the ``count``-th smallest ``r_j + mu``, where ``L`` is ``sum pi + sum sigma`` plus the
+    the ``count``-th smallest ``r_j + mu``, where ``L`` is ``sum pi + sigma rhs`` plus the
     ``count`` smallest reduced costs (Lagrangian relaxation with the count kept in the
     subproblem). Once the LP has converged, the master's own ``mu`` is such a dual; at the
     smoothed duals, or early on, this one can lift the bound by orders of magnitude.
@@ -127,7 +130,7 @@ def lagrangian_bound(
     Parameters
     ----------
     ell
-        ``sum pi + count mu + sum sigma`` at the duals.
+        ``sum pi + count mu + sigma rhs`` (``rhs``: the cuts' right-hand sides) at the duals.
     rc
         Lower bounds on every base's best reduced cost at those duals.
     mu, count
@@ -181,6 +184,7 @@ class ColumnGeneration:
         self.per_round = max(8, pr.n // 8)
         self.cut_rounds = 0
         self.z_round = -np.inf
+        self.larger = False  # whether the rank-1 cuts on four and five items have begun
         self.pi_stab: NDArray[np.float64] | None = None
         self.alpha = 0.5
         self.budget = 0.0
@@ -224,7 +228,7 @@ class ColumnGeneration:
             mu=mu,
             sigma=sigma,
             cuts=(master.cuts, sigma) if len(sigma) else None,
-            ell=float(pi.sum() + (self.count or 0) * mu + sigma.sum()),
+            ell=float(pi.sum() + (self.count or 0) * mu + sigma @ master.cuts.rhs),
             rcb=rcb,
             tol=tol,
             pi_rmp=pi_rmp,
@@ -319,15 +323,19 @@ class ColumnGeneration:
         gain = z - self.z_round
         self.z_round = z
         n = self.pr.n
-        triples: list[NDArray[np.int64]] = []
-        if self.cut_rounds < MAX_CUT_ROUNDS and gain > CUT_MIN_GAIN * max(1.0, abs(z)):
-            room = MAX_CUTS_PER_ITEM * n - len(master.cuts)
-            triples = separate_sr3(
-                master.members, master.values(), n=n, max_cuts=min(room, n // 2 + 1)
-            )
-        if not triples:
+        new = Cuts.none()
+        gained = gain > CUT_MIN_GAIN * max(1.0, abs(z))
+        if self.cut_rounds < MAX_CUT_ROUNDS and (gained or (RANK1 and not self.larger)):
+            room = min(CUTS_PER_ITEM * n - len(master.cuts), n // 2 + 1)
+            x = master.values()
+            if gained:
+                new = Cuts.subset_rows(separate_sr3(master.members, x, n=n, max_cuts=room))
+            if RANK1 and (self.larger or not len(new)):  # once the triples' rounds stall
+                self.larger = True
+                new = new.join(separate_rank1(master.members, x, n=n, max_cuts=room - len(new)))
+        if not len(new):
             return True
-        master.add_cuts(triples)
+        master.add_cuts(new)
         self.cut_rounds += 1
         progress.report(
             f"column generation, cut round {self.cut_rounds}", best=None, bound=self._bound()
@@ -336,7 +344,7 @@ class ColumnGeneration:
             "columns: LP %.1f after %d rounds of cuts; %d more cuts (%.2fs)",
             z,
             self.cut_rounds - 1,
-            len(triples),
+            len(new),
             self.deadline.elapsed(),
         )
         self.pi_stab, self.alpha = None, 0.0  # re-price at the master's duals with the cuts

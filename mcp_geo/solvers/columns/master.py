@@ -8,7 +8,7 @@ from numpy.typing import NDArray
 
 from mcp_geo.solvers._run import quiet_highs_banner
 
-from .cuts import held
+from .cuts import Cuts
 
 ARTIFICIAL_TOL = 1e-6  # the artificial columns' total value above which the LP needs them
 
@@ -36,7 +36,7 @@ class Master:
         self.h = h
         self.n_art = rows + (count is not None)
         self.cut_row0 = rows
-        self.cuts = np.zeros((0, 3), dtype=np.int64)  # subset-row cuts (see :mod:`.cuts`)
+        self.cuts = Cuts.none()  # rank-1 cuts (see :mod:`.cuts`)
         self.sigma = np.zeros(0)  # their duals at the last solve
         self.members: list[NDArray[np.int64]] = []  # master column n_art + k holds members[k]
 
@@ -58,9 +58,9 @@ class Master:
             starts.append(len(idx))
             self.members.append(members)
             rows = members.tolist() + ([self.n] if self.count is not None else [])
-            rows += (self.cut_row0 + held(self.cuts, members, self.n)).tolist()
-            idx.extend(rows)
-            vals.extend([1.0] * len(rows))
+            held, coef = self.cuts.of(members, self.n)
+            idx.extend(rows + (self.cut_row0 + held).tolist())
+            vals.extend([1.0] * len(rows) + coef.tolist())
             costs.append(cost)
         k = len(columns)
         self.h.addCols(
@@ -74,24 +74,30 @@ class Master:
             np.array(vals),
         )
 
-    def add_cuts(self, triples: list[NDArray[np.int64]]) -> None:
-        """Add subset-row cuts (rows ``<= 1`` over the columns holding two items or more).
+    def add_cuts(self, cuts: Cuts) -> None:
+        """Add rank-1 cuts (rows ``<= rhs`` over the columns with a coefficient in them).
 
         Parameters
         ----------
-        triples
-            The cuts' triples of items.
+        cuts
+            The new cuts.
         """
+        if not len(cuts):
+            return
         holds = np.zeros((len(self.members), self.n), dtype=np.int8)
         for k, members in enumerate(self.members):
             holds[k, members] = 1
-        for t in triples:
-            idx = self.n_art + np.flatnonzero(holds[:, t].sum(axis=1) >= 2)
+        coef = cuts.coefficients(holds)
+        for r, rhs in enumerate(cuts.rhs):
+            idx = np.flatnonzero(coef[:, r])
             self.h.addRow(
-                -highspy.kHighsInf, 1.0, len(idx), np.array(idx, np.int32), np.ones(len(idx))
+                -highspy.kHighsInf,
+                float(rhs),
+                len(idx),
+                (self.n_art + idx).astype(np.int32),
+                coef[idx, r].astype(np.float64),
             )
-        if triples:
-            self.cuts = np.vstack([self.cuts, np.array(triples, dtype=np.int64)])
+        self.cuts = self.cuts.join(cuts)
 
     def values(self) -> NDArray[np.float64]:
         """The columns' values at the last solve (artificials left out).

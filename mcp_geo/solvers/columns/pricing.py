@@ -15,7 +15,7 @@ from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import highs_threads
 
 from .cut_pricing import penalised_knapsack, price_with_cuts
-from .cuts import held
+from .cuts import Cuts
 from .knapsack import knapsack_window, lp_bound_rows, lp_bounds
 
 
@@ -130,7 +130,7 @@ class Pricer:
         mu: float,
         *,
         theta: float = 0.0,
-        cuts: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None,
+        cuts: tuple[Cuts, NDArray[np.float64]] | None = None,
         deferred: list[int] | None = None,
     ) -> tuple[float, NDArray[np.int64] | None]:
         """A lower bound on the best reduced cost of a column with base j, and a best column
@@ -139,7 +139,7 @@ class Pricer:
         Items whose LP bound with the item forced in already gives a reduced cost >= ``theta``
         are left out of the dynamic programme: the value returned is then exact when it is below
         ``theta`` and a valid lower bound (at least ``theta``, or the DP value) otherwise.
-        ``cuts``: subset-row cuts and their duals (:mod:`.cut_pricing`); when the knapsack's best
+        ``cuts``: rank-1 cuts and their duals (:mod:`.cut_pricing`); when the knapsack's best
         column meets a cut with a non-zero dual, the base is priced with the cuts: by dynamic
         programming, or by a small MIP; given a ``deferred`` list, a base that needs the MIP is
         appended to it instead, with the knapsack's bound and the best column that knapsacks with
@@ -154,7 +154,7 @@ class Pricer:
         theta
             Reduced costs from this up need not be exact.
         cuts
-            The cuts' triples and duals, or None.
+            The cuts and their duals, or None.
         deferred
             Where to put a base whose pricing needs a MIP (None: solve the MIP).
 
@@ -277,22 +277,21 @@ class Pricer:
         """
         return float(self.cost[members, j].sum())
 
-    def penalty(
-        self, members: NDArray[np.int64], cuts: tuple[NDArray[np.int64], NDArray[np.float64]]
-    ) -> float:
-        """What the cuts add to a column's reduced cost (``-sum sigma`` over the cuts it holds).
+    def penalty(self, members: NDArray[np.int64], cuts: tuple[Cuts, NDArray[np.float64]]) -> float:
+        """What the cuts add to a column's reduced cost (``-sum sigma a`` over the cuts it holds,
+        ``a`` its coefficient in each).
 
         Parameters
         ----------
         members
             The column's items.
         cuts
-            The cuts' triples and duals.
+            The cuts and their duals.
 
         Returns
         -------
         float
             The penalty (>= 0).
         """
-        triples, sigma = cuts
-        return float(-sigma[held(triples, members, self.n)].sum())
+        rows, coef = cuts[0].of(members, self.n)
+        return float(-cuts[1][rows] @ coef)

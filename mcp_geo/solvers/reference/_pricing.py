@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers.columns.cut_pricing import price_with_cuts
-from mcp_geo.solvers.columns.cuts import held
+from mcp_geo.solvers.columns.cuts import Cuts, held
 from mcp_geo.solvers.columns.knapsack import knapsack_window, lp_bound_rows
 
 from ._blocks import block_knapsack
@@ -363,7 +363,8 @@ class LabelledPricer:
         cuts, sigma = self._cuts
         priced = price_with_cuts(
             self.w[nb], rp.profits[r][self.valid[r]], nb, base=int(self.row_j[r]),
-            lo=int(rp.lo_w[r]), hi=int(rp.hi_w[r]), cuts=cuts, sigma=np.minimum(sigma, 0.0),
+            lo=int(rp.lo_w[r]), hi=int(rp.hi_w[r]), cuts=Cuts.subset_rows(cuts),
+            sigma=np.minimum(sigma, 0.0),
             threads=self.threads,
         )  # fmt: skip
         assert priced is not None  # a MIP is allowed
