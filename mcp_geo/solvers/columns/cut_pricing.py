@@ -283,7 +283,8 @@ class Reach:
         NDArray[np.int64]
             ``[c, r]``: column c's coefficient in the r-th cut of reach.
         """
-        padded = np.zeros((len(holds), holds.shape[1] + 1), dtype=np.int64)  # last: -1
+        padded = np.zeros((len(holds), holds.shape[1] + 1), dtype=np.int8)  # last: -1 (int8:
+        # a listing's block of 50,000 columns gathers a slot matrix per cut of reach)
         padded[:, :-1] = holds
         slots = padded[:, self.where].sum(axis=2) + self.base_slots
         return slots // self.den  # type: ignore[no-any-return]

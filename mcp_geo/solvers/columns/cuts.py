@@ -122,7 +122,7 @@ class Cuts:
         NDArray[np.int64]
             ``[c, r]``: column c's coefficient in cut r.
         """
-        padded = np.zeros((len(holds), holds.shape[1] + 1), dtype=np.int64)  # last: the pad
+        padded = np.zeros((len(holds), holds.shape[1] + 1), dtype=np.int8)  # last: the pad
         padded[:, :-1] = holds
         return padded[:, self.slots].sum(axis=2) // self.den  # type: ignore[no-any-return]
 
