@@ -148,6 +148,21 @@ class Cuts:
         return rows, coef[rows]
 
 
+def _fractional(
+    members: list[NDArray[np.int64]], x: NDArray[np.float64], *, n: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """The fractional columns (a row each: which items they hold), their values, and
+    ``pair[a, b]``: the LP weight of the columns holding both a and b (0 on the diagonal)."""
+    frac = np.flatnonzero((x > 1e-6) & (x < 1 - 1e-6))
+    a_mat = np.zeros((len(frac), n))
+    for r, k in enumerate(frac):
+        a_mat[r, members[k]] = 1.0
+    xf = x[frac]
+    pair = (a_mat * xf[:, None]).T @ a_mat
+    np.fill_diagonal(pair, 0.0)
+    return a_mat, xf, pair
+
+
 def separate_sr3(
     members: list[NDArray[np.int64]], x: NDArray[np.float64], *, n: int, max_cuts: int
 ) -> list[NDArray[np.int64]]:
@@ -172,15 +187,9 @@ def separate_sr3(
     list[NDArray[np.int64]]
         The violated triples, most violated first.
     """
-    frac = np.flatnonzero((x > 1e-6) & (x < 1 - 1e-6))
-    if len(frac) == 0 or max_cuts <= 0:
+    a_mat, xf, pair = _fractional(members, x, n=n)
+    if len(xf) == 0 or max_cuts <= 0:
         return []
-    a_mat = np.zeros((len(frac), n))
-    for r, k in enumerate(frac):
-        a_mat[r, members[k]] = 1.0
-    xf = x[frac]
-    pair = (a_mat * xf[:, None]).T @ a_mat  # pair[a, b]: LP weight of the columns holding a and b
-    np.fill_diagonal(pair, 0.0)
     found: list[tuple[float, int, int, int]] = []
     for a, b in zip(*np.nonzero(np.triu(pair, 1)), strict=True):
         a, b = int(a), int(b)
@@ -234,15 +243,9 @@ def separate_rank1(
     Cuts
         The violated cuts found, each item in at most :data:`MAX_CUTS_PER_ITEM` of them.
     """
-    frac = np.flatnonzero((x > 1e-6) & (x < 1 - 1e-6))
-    if len(frac) == 0 or max_cuts <= 0:
+    a_mat, xf, pair = _fractional(members, x, n=n)
+    if len(xf) == 0 or max_cuts <= 0:
         return Cuts.none()
-    a_mat = np.zeros((len(frac), n))
-    for r, k in enumerate(frac):
-        a_mat[r, members[k]] = 1.0
-    xf = x[frac]
-    pair = (a_mat * xf[:, None]).T @ a_mat
-    np.fill_diagonal(pair, 0.0)
     shared = pair.sum(axis=1)
     starts = np.lexsort((np.arange(n), -shared))[:RANK1_STARTS]
     starts = starts[shared[starts] > 0]
@@ -255,7 +258,7 @@ def separate_rank1(
             if (pair[a, near] <= 0).any():
                 continue
             items = np.concatenate([[a], near])
-            items, value = _climb(a_mat, xf, pair, items, p=p, den=den, rhs=rhs)
+            items, value = _climb(items, a_mat=a_mat, xf=xf, pair=pair, p=p, den=den, rhs=rhs)
             if value > MIN_VIOLATION:
                 key = (f, tuple(sorted(zip(mult, items.tolist(), strict=True))))
                 found[key] = (value, items, f)
@@ -279,11 +282,11 @@ def separate_rank1(
 
 
 def _climb(
+    items: NDArray[np.int64],
+    *,
     a_mat: NDArray[np.float64],
     xf: NDArray[np.float64],
     pair: NDArray[np.float64],
-    items: NDArray[np.int64],
-    *,
     p: NDArray[np.float64],
     den: int,
     rhs: float,
