@@ -250,9 +250,9 @@ def run_mip(
     ``presolve`` (HiGHS): ``light`` leaves out the reductions that cost most (HiGHS's
     ``presolve_mode`` 2); ``root`` is the full presolve without restarts (HiGHS 1.16's presolve
     on a restart, in ``strengthenInequalities``, ignores the time limit: a listing's MIP of
-    8,000 columns with a 23 s limit was still there after 110 s, in the national run). ``stop_at_bound`` (HiGHS): the solve ends (as by its time limit) once
-    its bound reaches this value: a plan known outside the model, too big to hand it as a
-    start, is then proven.
+    8,000 columns with a 23 s limit was still there after 110 s, in the national run).
+    ``stop_at_bound`` (HiGHS): the solve ends (as by its time limit) once its bound reaches this
+    value: a plan known outside the model, too big to hand it as a start, is then proven.
     """
     t0 = time.perf_counter()
     if time_limit < 0.02:  # no time left: do not start a solver that would overrun
