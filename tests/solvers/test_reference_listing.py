@@ -78,7 +78,9 @@ def test_cuts_added_after_the_duals_have_no_dual_there(monkeypatch) -> None:
         value=0.0, cover=np.zeros(pricer.n), group=np.zeros(len(pricer.group_codes)),
         count=0.0, moves=0.0, travel=0.0, whole=0.0, artificial=False, cut=np.array([-5.0]),
     )  # fmt: skip
-    cuts = np.array([[0, 1, 2], [1, 2, 3]], dtype=np.int64)  # the second came after the duals
+    from mcp_geo.solvers.columns.cuts import Cuts
+
+    cuts = Cuts.subset_rows(np.array([[0, 1, 2], [1, 2, 3]]))  # the second came after the duals
     pricer.row_prices(at, StageCosts(alpha=1.0, beta=0.0), cuts=cuts)
     assert pricer.penalty(0, np.array([1])) == 5.0  # two items of the first cut: its dual
     assert pricer.penalty(3, np.array([2])) == 0.0  # two of the later cut only: no dual there

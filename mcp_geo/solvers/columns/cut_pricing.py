@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from mcp_geo._errors import SolverError
 
-from .cuts import Cuts
+from .cuts import Cuts, slots_held
 from .knapsack import (
     ENUMERATE_MAX,
     best_subset,
@@ -283,11 +283,8 @@ class Reach:
         NDArray[np.int64]
             ``[c, r]``: column c's coefficient in the r-th cut of reach.
         """
-        padded = np.zeros((len(holds), holds.shape[1] + 1), dtype=np.int8)  # last: -1 (int8:
-        # a listing's block of 50,000 columns gathers a slot matrix per cut of reach)
-        padded[:, :-1] = holds
-        slots = padded[:, self.where].sum(axis=2) + self.base_slots
-        return slots // self.den  # type: ignore[no-any-return]
+        held = slots_held(holds, self.where) + self.base_slots
+        return held // self.den
 
     def relevant(self) -> _Relevant:
         """The cuts as (cut, positions of their slots' items, the base's slots, the divisor)."""

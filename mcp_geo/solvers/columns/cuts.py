@@ -1,5 +1,5 @@
-"""Rank-1 cuts for the columns engine's master: subset-row cuts on triples and on up to five
-items, their separation, and which columns hold them.
+"""Rank-1 cuts for the columns engine's master (and the reference solver's): subset-row cuts on
+triples and on up to five items, their separation, and which columns hold them.
 
 The set-partitioning LP is weak where it mixes halves of overlapping groups: three practices
 a, b, c and three columns {a, b}, {b, c}, {a, c} at 1/2 each cover every practice once, although
@@ -41,6 +41,29 @@ FAMILIES = (  # (slots per item, the first item first; the divisor d): see the m
 SLOTS = max(sum(p) for p, _ in FAMILIES)  # a cut's slots, -1 padding the unused
 RANK1_STARTS = 100  # separation of the larger cuts: local searches per family, from the items
 # the fractional columns share most
+
+
+def slots_held(
+    holds: NDArray[np.bool_] | NDArray[np.int8], slots: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """How many of each cut's slots every column holds.
+
+    Parameters
+    ----------
+    holds
+        ``holds[c, i]``: column c holds item i.
+    slots
+        One row per cut: item indices into ``holds``'s columns, -1 for a slot that holds
+        nothing (a pad, or an item that is not a candidate).
+
+    Returns
+    -------
+    NDArray[np.int64]
+        ``[c, r]``: the slots of cut r that column c holds.
+    """
+    padded = np.zeros((len(holds), holds.shape[1] + 1), dtype=np.int8)  # the last: -1
+    padded[:, :-1] = holds
+    return padded[:, slots].sum(axis=2)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -109,6 +132,21 @@ class Cuts:
         """
         return Cuts(np.vstack([self.slots, other.slots]), np.concatenate([self.den, other.den]))
 
+    def head(self, k: int) -> Cuts:
+        """The first k cuts.
+
+        Parameters
+        ----------
+        k
+            How many.
+
+        Returns
+        -------
+        Cuts
+            Those cuts, in order.
+        """
+        return Cuts(self.slots[:k], self.den[:k])
+
     def coefficients(self, holds: NDArray[np.bool_] | NDArray[np.int8]) -> NDArray[np.int64]:
         """Every column's coefficient in every cut.
 
@@ -122,9 +160,7 @@ class Cuts:
         NDArray[np.int64]
             ``[c, r]``: column c's coefficient in cut r.
         """
-        padded = np.zeros((len(holds), holds.shape[1] + 1), dtype=np.int8)  # last: the pad
-        padded[:, :-1] = holds
-        return padded[:, self.slots].sum(axis=2) // self.den  # type: ignore[no-any-return]
+        return slots_held(holds, self.slots) // self.den
 
     def of(self, members: NDArray[np.int64], n: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """The cuts a column holds (a coefficient above 0), and their coefficients.
@@ -141,9 +177,9 @@ class Cuts:
         tuple
             The cuts' indices and the column's coefficients in them.
         """
-        mask = np.zeros(n + 1, dtype=np.int64)  # the last entry: the pad (-1)
-        mask[members] = 1
-        coef = mask[self.slots].sum(axis=1) // self.den
+        mask = np.zeros((1, n), dtype=np.int8)
+        mask[0, members] = 1
+        coef = self.coefficients(mask)[0]
         rows = np.flatnonzero(coef)
         return rows, coef[rows]
 
@@ -310,45 +346,3 @@ def _climb(
         items = items.copy()
         items[best[1]] = best[2]
         value = best[0]
-
-
-def held(cuts: NDArray[np.int64], members: NDArray[np.int64], n: int) -> NDArray[np.int64]:
-    """Indices of the cuts (rows of ``cuts``, k x 3) of which the column holds two items or more.
-
-    Parameters
-    ----------
-    cuts
-        The cuts' triples of items (k x 3).
-    members
-        The column's items.
-    n
-        The number of items.
-
-    Returns
-    -------
-    NDArray[np.int64]
-        The rows of ``cuts`` the column holds two items of, or more.
-    """
-    if len(cuts) == 0:
-        return np.zeros(0, dtype=np.int64)
-    mask = np.zeros(n, dtype=bool)
-    mask[members] = True
-    return np.flatnonzero(mask[cuts].sum(axis=1) >= 2)
-
-
-def held_rows(cuts: NDArray[np.int64], holds: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """:func:`held` for many columns: ``holds`` has a row per column (which items it holds).
-
-    Parameters
-    ----------
-    cuts
-        The cuts' triples of items (k x 3).
-    holds
-        ``holds[c, i]``: column c holds item i.
-
-    Returns
-    -------
-    NDArray[np.bool_]
-        ``[c, k]``: column c holds two items of cut k, or more.
-    """
-    return holds[:, cuts].sum(axis=2) >= 2  # type: ignore[no-any-return]

@@ -198,7 +198,7 @@ def _listing_mip(
     )  # fmt: skip
     mip.add(listed)
     mip.add(search.chosen)
-    mip.add_cuts(list(master.cuts))
+    mip.add_cuts(master.cuts)
     log.info("reference: %d columns can beat %.1f; the master's MIP", len(mip.columns), target)
     picked, _, mip_bound, proved = mip.solve_mip(
         time_limit=stop_at - time.perf_counter(),

@@ -54,7 +54,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mcp_geo.solvers._run import quiet_highs_banner
-from mcp_geo.solvers.columns.cuts import held
+from mcp_geo.solvers.columns.cuts import Cuts
 
 INF = highspy.kHighsInf
 
@@ -143,7 +143,7 @@ class LabelledMaster:
         self.n_art = len(art)
         self.h = h
         self.fixed_rows = rows  # the cuts' rows (R8) follow
-        self.cuts = np.zeros((0, 3), dtype=np.int64)
+        self.cuts = Cuts.none()
         self.columns: list[Column] = []
         self._seen: set[tuple[int, int, bytes]] = set()
 
@@ -174,32 +174,35 @@ class LabelledMaster:
                 if r >= 0:
                     rows.append(r)
                     vals.append(v)
-            for k in held(self.cuts, col.members, self.n).tolist():
-                rows.append(self.fixed_rows + k)
-                vals.append(1.0)
+            held, coef = self.cuts.of(col.members, self.n)
+            rows += (self.fixed_rows + held).tolist()
+            vals += coef.astype(np.float64).tolist()
             self.h.addCol(
                 self.cost(col), 0.0, INF, len(rows), np.array(rows, np.int32), np.array(vals)
             )
             self.columns.append(col)
         return len(new)
 
-    def add_cuts(self, triples: list[NDArray[np.int64]]) -> None:
+    def add_cuts(self, cuts: Cuts) -> None:
         """Add subset-row cuts (R8) over the columns holding two of their items or more.
 
         Parameters
         ----------
-        triples
-            The cuts' triples of items (part-local).
+        cuts
+            The cuts (part-local items).
         """
-        if not triples:
+        if not len(cuts):
             return
         holds = np.zeros((len(self.columns), self.n), dtype=np.int8)
         for k, col in enumerate(self.columns):
             holds[k, col.members] = 1
-        for t in triples:
-            idx = self.n_art + np.flatnonzero(holds[:, t].sum(axis=1) >= 2)
-            self.h.addRow(-INF, 1.0, len(idx), idx.astype(np.int32), np.ones(len(idx)))
-        self.cuts = np.vstack([self.cuts, np.array(triples, dtype=np.int64)])
+        coef = cuts.coefficients(holds)
+        for r, rhs in enumerate(cuts.rhs):
+            idx = np.flatnonzero(coef[:, r])
+            self.h.addRow(
+                -INF, float(rhs), len(idx), (self.n_art + idx).astype(np.int32), coef[idx, r] * 1.0
+            )
+        self.cuts = self.cuts.join(cuts)
 
     def allow_columns(self, ok: NDArray[np.bool_]) -> None:
         """Let only the columns marked ``ok`` take a value (a branch of the search).

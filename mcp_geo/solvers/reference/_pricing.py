@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers.columns.cut_pricing import price_with_cuts
-from mcp_geo.solvers.columns.cuts import Cuts, held
+from mcp_geo.solvers.columns.cuts import Cuts
 from mcp_geo.solvers.columns.knapsack import knapsack_window, lp_bound_rows
 
 from ._blocks import block_knapsack
@@ -95,7 +95,7 @@ class LabelledPricer:
         self.pad_same = self.lab[self.pad] == self.row_g[:, None]
         self.pad_moves = self.mw[self.pad]
         self._whole_groups(ref, items=items)
-        self._cuts: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None
+        self._cuts: tuple[Cuts, NDArray[np.float64]] | None = None
 
     def _whole_groups(self, ref: ReferenceGroups, *, items: NDArray[np.int64]) -> None:
         """The groups a column may hold whole (two practices or more, all in the part), how
@@ -197,7 +197,7 @@ class LabelledPricer:
         *,
         most: int,
         tol: float,
-        cuts: NDArray[np.int64] | None = None,
+        cuts: Cuts | None = None,
     ) -> tuple[list[Column], float]:
         """Columns of negative reduced cost, and a lower bound on the best plan's value.
 
@@ -236,9 +236,7 @@ class LabelledPricer:
         np.minimum.at(per_base, self.row_j, np.minimum(rc_best, 0.0))
         return out, at.value + float(per_base.sum())
 
-    def row_prices(
-        self, at: Duals, costs: StageCosts, *, cuts: NDArray[np.int64] | None
-    ) -> RowPrices:
+    def row_prices(self, at: Duals, costs: StageCosts, *, cuts: Cuts | None) -> RowPrices:
         """Every row's knapsack at these duals, and the LP bound on its reduced cost.
 
         Parameters
@@ -264,7 +262,7 @@ class LabelledPricer:
         rc_low = const - upper  # -inf upper: the window cannot be met, rc = +inf
         rc_low = np.where(np.isfinite(upper), rc_low, np.inf)
         # cuts added after these duals were computed have no dual here (0: valid, no penalty)
-        known = None if cuts is None else cuts[: len(at.cut)]
+        known = None if cuts is None else cuts.head(len(at.cut))
         self._cuts = None if known is None or not (at.cut < 0).any() else (known, at.cut)
         return RowPrices(profits, const, lo_w, hi_w, float(bonus), rc_low)
 
@@ -321,8 +319,8 @@ class LabelledPricer:
         if self._cuts is None:
             return 0.0
         cuts, sigma = self._cuts
-        inside = np.unique(np.append(members, j))
-        return float(-np.minimum(sigma[held(cuts, inside, self.n)], 0.0).sum())
+        held, coef = cuts.of(np.unique(np.append(members, j)), self.n)
+        return float(-np.minimum(sigma[held], 0.0) @ coef)
 
     def penalties(
         self, j: int, nb: NDArray[np.int64], subs: NDArray[np.bool_]
@@ -351,8 +349,7 @@ class LabelledPricer:
         holds = np.zeros((len(subs), self.n), dtype=np.int8)
         holds[:, nb] = subs
         holds[:, j] = 1
-        hit = holds[:, cuts[active]].sum(axis=2) >= 2
-        return hit @ -sigma[active]  # type: ignore[no-any-return]
+        return cuts.coefficients(holds)[:, active] @ -sigma[active]
 
     def _with_cuts(
         self, rp: RowPrices, r: int, *, nb: NDArray[np.int64]
@@ -363,8 +360,7 @@ class LabelledPricer:
         cuts, sigma = self._cuts
         priced = price_with_cuts(
             self.w[nb], rp.profits[r][self.valid[r]], nb, base=int(self.row_j[r]),
-            lo=int(rp.lo_w[r]), hi=int(rp.hi_w[r]), cuts=Cuts.subset_rows(cuts),
-            sigma=np.minimum(sigma, 0.0),
+            lo=int(rp.lo_w[r]), hi=int(rp.hi_w[r]), cuts=cuts, sigma=np.minimum(sigma, 0.0),
             threads=self.threads,
         )  # fmt: skip
         assert priced is not None  # a MIP is allowed

@@ -42,7 +42,7 @@ from mcp_geo.solvers.certificate import (
     weakest,
     within_gap,
 )
-from mcp_geo.solvers.columns.cuts import MAX_CUTS_PER_ITEM, separate_sr3
+from mcp_geo.solvers.columns.cuts import MAX_CUTS_PER_ITEM, Cuts, separate_sr3
 from mcp_geo.solvers.columns.generation import CUT_MIN_GAIN
 from mcp_geo.solvers.engine import PartResult
 from mcp_geo.solvers.rules import SolveOptions
@@ -115,7 +115,7 @@ def _cut(master: LabelledMaster, n: int) -> bool:
     room = MAX_CUTS_PER_ITEM * n - len(master.cuts)
     members = [c.members for c in master.columns]
     triples = separate_sr3(members, master.column_values(), n=n, max_cuts=min(room, n // 2 + 1))
-    master.add_cuts(triples)
+    master.add_cuts(Cuts.subset_rows(triples))
     log.info("reference: %d cuts (%d in all)", len(triples), len(master.cuts))
     return bool(triples)
 
