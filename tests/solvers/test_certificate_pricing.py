@@ -130,6 +130,38 @@ def test_knapsack_matches_enumeration(weights: list[int], seed: int, lo: int, wi
     assert np.all(forced >= best_with - 1e-9)
 
 
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(
+    weights=st.lists(st.integers(0, 25), min_size=0, max_size=9),
+    seed=st.integers(0, 1000),
+    cap=st.integers(0, 80),
+    lo=st.integers(0, 90),
+)
+def test_knapsack_table_from_lo_matches_enumeration(
+    weights: list[int], seed: int, cap: int, lo: int
+) -> None:
+    """Every total weight from ``lo`` up to the cap has the best profit of the subsets that
+    weigh exactly that (-inf below ``lo``, and where none does), and the items read back from
+    it are such a subset: the passes cut short above what is reachable and below what can still
+    reach ``lo`` change nothing that is read."""
+    w = np.array(weights, dtype=np.int64)
+    p = np.round(np.random.default_rng(seed).normal(0, 5, len(w)), 1)  # ties happen
+    exact = np.full(cap + 1, -np.inf)
+    for bits in itertools.product([0, 1], repeat=len(w)):
+        x = np.array(bits, dtype=bool)
+        if (total := int(w[x].sum())) <= cap:
+            exact[total] = max(exact[total], p[x].sum())
+    f, take = pricing.knapsack_table(w, p, cap, lo=lo)
+    assert f.shape == (cap + 1,)
+    assert np.all(f[: min(lo, cap + 1)] == -np.inf)
+    for c in range(min(lo, cap + 1), cap + 1):
+        assert f[c] == pytest.approx(exact[c]) if np.isfinite(exact[c]) else f[c] == -np.inf
+        if np.isfinite(f[c]):
+            chosen = pricing.knapsack_items(w, take, c)
+            assert w[chosen].sum() == c
+            assert p[chosen].sum() == pytest.approx(f[c])
+
+
 def test_lp_bounds_of_many_rows_match_one_at_a_time() -> None:
     rng = np.random.default_rng(11)
     for _ in range(200):

@@ -168,7 +168,8 @@ def _price_by_subsets(
     cap = min(int(hi), int(w[rest].sum()))
     if cap < 0:
         return -np.inf, None
-    f, _ = knapsack_table(w[rest], profits[rest], cap, items=False)
+    least = max(0, lo - int(w[touched].sum()))  # the least weight the others may make
+    f, take = knapsack_table(w[rest], profits[rest], cap, lo=least)
     t_pos = np.array(touched, dtype=np.int64)
     subs = subset_matrix(len(t_pos))
     w_t = subs @ w[t_pos].astype(float)
@@ -179,15 +180,13 @@ def _price_by_subsets(
     b = np.minimum(hi - w_t, cap).astype(np.int64)
     fits = a <= b
     value[~fits] = -np.inf
-    value[fits] += _range_max(f, a[fits], b[fits])
+    value[fits] += _range_max(f[least:], a[fits] - least, b[fits] - least)  # a >= least
     k = int(np.argmax(value))
     if not np.isfinite(value[k]):
         return -np.inf, None
     if value[k] < min_value:
         return float(value[k]), None
     c_best = int(a[k] + np.argmax(f[a[k] : b[k] + 1]))
-    _, take = knapsack_table(w[rest], profits[rest], cap)  # again, to read the items back
-    assert take is not None
     chosen = np.concatenate([t_pos[subs[k] > 0], rest[knapsack_items(w[rest], take, c_best)]])
     return float(value[k]), np.sort(chosen)
 
