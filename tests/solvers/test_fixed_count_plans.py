@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
 import pytest
 
 from mcp_geo.solvers._compact import plan_cost
+from mcp_geo.solvers._packing import packed_plan
 from mcp_geo.solvers._run import Deadline
-from mcp_geo.solvers.columns.completion import complete_any
+from mcp_geo.solvers._window import count_window
+from mcp_geo.solvers.columns import generation
+from mcp_geo.solvers.columns.completion import FAIR_SHARE, complete_any, complete_plan
 from mcp_geo.solvers.columns.driver import _Search
 from mcp_geo.solvers.columns.generation import ColumnGeneration
 from mcp_geo.solvers.columns.regroup import best_split, regroup_part
 from mcp_geo.solvers.rules import SolveOptions
 
-from ._helpers import brute_force, scattered_instance
+from ._helpers import brute_force, largest_part, scattered_instance
 
 
 def _feasible(inst, part, base_of, count) -> None:  # type: ignore[no-untyped-def]
@@ -81,3 +85,37 @@ def test_completion_and_regrouping_keep_the_rules_and_the_count(seed: int) -> No
     before = plan_cost(s.inst, s.part.items, s.part.items[plan])
     after = plan_cost(s.inst, s.part.items, s.part.items[better])
     assert after <= before + 1e-9
+
+
+def test_a_fair_search_completes_where_the_plain_ones_strand(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """staffs-shropshire's part of 190 practices at 35 hubs (96.6% full), from the master LP
+    converged without cuts (deterministic): the plain search spends the slack early and finds
+    no plan in its 2,000 nodes; the fair one (groups taking at most FAIR_SHARE shares of the
+    slack first) finds one of exactly 35 groups within the window and the reach, and so does
+    the portfolio."""
+    inst, part = largest_part("staffs-shropshire")
+    count = 35
+    part = count_window(inst, dataclasses.replace(part, count=count))
+    assert len(part.items) == 190
+    start = packed_plan(inst, part, count=count, seconds=10)
+    part = dataclasses.replace(part, start=start, rough_start=True)
+    monkeypatch.setattr(generation, "MAX_CUT_ROUNDS", 0)
+    options = SolveOptions(engine="columns", time_limit=120, threads=2)
+    s = _Search(inst, part, options=options, deadline=Deadline(120))
+    s.seed()
+    gen = ColumnGeneration(s.master, s.pr, add=s.add, count=count, deadline=s.deadline)
+    assert gen.run(budget=120).converged
+    _, pi, mu = s.master.solve()
+    values = s.master.values()
+    plain = complete_plan(s.pr, s.order, values, pi=pi, mu=mu, count=count, until=np.inf)
+    assert plain is None
+    fair = complete_plan(
+        s.pr, s.order, values, pi=pi, mu=mu, count=count, until=np.inf, fair=FAIR_SHARE
+    )
+    assert fair is not None
+    _feasible(s.inst, s.part, fair, count)
+    chosen = complete_any(s.pr, s.order, values, pi=pi, mu=mu, count=count, until=np.inf)
+    assert chosen is not None
+    _feasible(s.inst, s.part, chosen, count)

@@ -16,7 +16,9 @@ group at a time and backtracks:
    ``[max(L, U - slack), U]``. They are the master LP's columns with a positive value that fit
    (largest value first) and, for each base within the item's reach, the best knapsack at the
    LP's duals (:func:`.knapsack.knapsack_window`, the item forced in), smallest reduced cost
-   first: at most :data:`WIDTH` of them, in that order;
+   first: at most :data:`WIDTH` of them, in that order. A *fair* search prefers groups that
+   take at most :data:`FAIR_SHARE` times their share of the slack (``slack / k`` with k groups
+   left: weight at least ``U - FAIR_SHARE slack / k``), and tops up with the others;
 3. the search is a limited discrepancy search (depth first; taking the candidate of rank r
    spends r of the discrepancies allowed: 0, 1, ... up to :data:`MAX_DISCREPANCIES`). It prunes
    a node whose items cannot make the groups left by weight alone, or where an item left cannot
@@ -24,9 +26,15 @@ group at a time and backtracks:
    that some base may serve with it, and stops at the first plan, at :data:`MAX_NODES` nodes
    or at the time given.
 
-Measured on central-sussex-east-surrey at 23 hubs: a plan in 0.05-0.8 s; staffs-shropshire
-at 36 (35 beside Y01929): 20-24 s, where depth first alone found none in 40 s. Deterministic (no decision depends on
-the clock; the time only stops it). It only provides incumbents: bounds come from elsewhere.
+Each search of :data:`PORTFOLIO` runs fair, then plain, and the cheaper plan is kept. The plain
+searches spend their slack early and strand the last items where the LP's groups leave room
+(staffs-shropshire at 36 hubs, 35 beside Y01929, from the master after 20 s of column
+generation: every plain search stuck at 2,000 nodes, the first found a plan only at 20,000
+nodes, after 35 s); the fair one finds a plan in 0.2-0.3 s from the masters after 10, 20 and
+40 s (5.99M-6.30M; regrouped 5.71M-5.86M; the plain plans, where they exist, 5.79M-5.92M). On
+central-sussex-east-surrey at 23 hubs the plain search is the better one (2.62M against
+2.90M; both in 0.1 s). Deterministic (no decision depends on the clock; the time only stops
+it). It only provides incumbents: bounds come from elsewhere.
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ MAX_DISCREPANCIES = 8  # limited discrepancy search: 0, 1, ... up to this many, 
 # the searches tried in turn until one makes a plan: candidates per node, of which the LP's
 # columns, and whether the knapsacks price at the LP's duals (else at zero: the cheapest groups)
 PORTFOLIO = ((3, 1, True), (3, 0, True), (4, 2, False), (2, 1, True), (5, 1, False))
+FAIR_SHARE = 4.0  # a fair search prefers groups taking at most this many shares of the slack
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,7 @@ def complete_plan(
     until: float,
     width: tuple[int, int] = (WIDTH, LP_WIDTH),
     max_nodes: int = MAX_NODES,
+    fair: float | None = None,
 ) -> NDArray[np.int64] | None:
     """A plan of exactly ``count`` groups by bin completion (see the module docstring).
 
@@ -99,6 +109,8 @@ def complete_plan(
         Candidate groups tried per node, and of which at most how many are the LP's columns.
     max_nodes
         Nodes of the search, at most.
+    fair
+        Prefer groups taking at most this many shares of the slack (None: no preference).
 
     Returns
     -------
@@ -121,7 +133,7 @@ def complete_plan(
         rc=cost - holds @ pi - mu,
         value=values[use],
     )
-    search = _Search(pr, guide, until=until, width=width, max_nodes=max_nodes)
+    search = _Search(pr, guide, until=until, width=width, max_nodes=max_nodes, fair=fair)
     groups = None
     for discrepancies in range(MAX_DISCREPANCIES + 1):
         groups = search.dfs(np.arange(n), count, discrepancies)
@@ -145,8 +157,10 @@ def complete_any(
     count: int,
     until: float,
 ) -> NDArray[np.int64] | None:
-    """:func:`complete_plan` with each search of :data:`PORTFOLIO` in turn, until one makes a
-    plan (arguments as there); then each again with ten times the nodes.
+    """:func:`complete_plan` with each search of :data:`PORTFOLIO` in turn, fair and plain,
+    until one makes a plan (the cheaper of the two is kept; arguments as there); then each
+    again with ten times the nodes. When the time given runs out during the plain search, the
+    fair one's plan stands.
 
     One search alone is fragile: on central-sussex-east-surrey at 23 hubs, after column
     generation stopped at 24 s, the first search of the portfolio finds no plan in 2,000 nodes
@@ -163,21 +177,26 @@ def complete_any(
         The local base of every item, or None when no search found a plan.
     """
     for nodes, (width, lp_width, guided) in itertools.product((1, 10), PORTFOLIO):
-        if time.perf_counter() > until:
-            break
-        plan = complete_plan(
-            pr,
-            columns,
-            values,
-            pi=pi if guided else np.zeros_like(pi),
-            mu=mu if guided else 0.0,
-            count=count,
-            until=until,
-            width=(width, lp_width),
-            max_nodes=nodes * MAX_NODES,
-        )
-        if plan is not None:
-            return plan
+        plans = []
+        for fair in (FAIR_SHARE, None):  # fair first: its plans come in a fraction of a second
+            if time.perf_counter() > until:
+                break
+            plan = complete_plan(
+                pr,
+                columns,
+                values,
+                pi=pi if guided else np.zeros_like(pi),
+                mu=mu if guided else 0.0,
+                count=count,
+                until=until,
+                width=(width, lp_width),
+                max_nodes=nodes * MAX_NODES,
+                fair=fair,
+            )
+            if plan is not None:
+                plans.append(plan)
+        if plans:  # the cheaper
+            return min(plans, key=lambda p: float(pr.cost[np.arange(pr.n), p].sum()))
     return None
 
 
@@ -185,10 +204,17 @@ class _Search:
     """The depth-first search over groups (one node: the items left and the groups to make)."""
 
     def __init__(
-        self, pr: Pricer, guide: _Guide, *, until: float, width: tuple[int, int], max_nodes: int
+        self,
+        pr: Pricer,
+        guide: _Guide,
+        *,
+        until: float,
+        width: tuple[int, int],
+        max_nodes: int,
+        fair: float | None,
     ) -> None:
         self.pr, self.guide, self.until = pr, guide, until
-        self.width, self.max_nodes = width, max_nodes
+        self.width, self.max_nodes, self.fair = width, max_nodes, fair
         n = pr.n
         self.reach = np.zeros((n, n), dtype=bool)  # reach[i, j]: base j may serve item i
         for j in range(n):
@@ -227,25 +253,49 @@ class _Search:
         return bool(((share @ self.pr.w[left]) < floor).any())
 
     def _candidates(self, left: NDArray[np.int64], k: int) -> list[tuple[int, NDArray[np.int64]]]:
-        """The groups to try for the most constrained item left, in order (at most WIDTH)."""
-        pr, g = self.pr, self.guide
+        """The groups to try for the most constrained item left, in order (at most WIDTH): a
+        fair search's preferred groups first (see the module docstring)."""
+        pr = self.pr
         is_left = np.zeros(pr.n, dtype=bool)
         is_left[left] = True
         options = self.reach[np.ix_(left, left)].sum(axis=1)
         i = int(left[np.lexsort((left, -pr.w[left], options))[0]])
-        floor = max(pr.lo, pr.hi - (k * pr.hi - int(pr.w[left].sum())))
+        slack = k * pr.hi - int(pr.w[left].sum())
+        floor = max(pr.lo, pr.hi - slack)
+        floors = (
+            [floor]
+            if self.fair is None
+            else [max(floor, pr.hi - int(self.fair * slack / k)), floor]
+        )
+        out: list[tuple[int, NDArray[np.int64]]] = []
+        for least in floors:
+            self._add_candidates(out, i, is_left, least)
+        return out
+
+    def _add_candidates(
+        self,
+        out: list[tuple[int, NDArray[np.int64]]],
+        i: int,
+        is_left: NDArray[np.bool_],
+        floor: int,
+    ) -> None:
+        """Append to ``out`` the LP's columns, then the knapsacks, holding item i with weight
+        in ``[floor, U]``, until it holds WIDTH groups."""
+        pr, g = self.pr, self.guide
+        seen = {(j, tuple(m.tolist())) for j, m in out}
         fits = g.holds[:, i] & ~(g.holds & ~is_left).any(axis=1)
         fits &= (g.weight >= floor) & (g.weight <= pr.hi)
         ks = np.flatnonzero(fits)
         ks = ks[np.lexsort((ks, g.rc[ks], -g.value[ks]))][: self.width[1]]
-        out = [(int(g.base[q]), np.flatnonzero(g.holds[q])) for q in ks.tolist()]
-        seen = {(j, tuple(m.tolist())) for j, m in out}
-        for _, j, members in self._knapsacks(i, is_left, floor):
+        found = [(int(g.base[q]), np.flatnonzero(g.holds[q])) for q in ks.tolist()]
+        if len(out) + len(found) < self.width[0]:
+            found += [(j, members) for _, j, members in self._knapsacks(i, is_left, floor)]
+        for j, members in found:
             if len(out) >= self.width[0]:
-                break
+                return
             if (j, tuple(members.tolist())) not in seen:
+                seen.add((j, tuple(members.tolist())))
                 out.append((j, members))
-        return out
 
     def _knapsacks(
         self, i: int, is_left: NDArray[np.bool_], floor: int
