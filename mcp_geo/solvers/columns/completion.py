@@ -269,12 +269,13 @@ class _Search:
         )
         out: list[tuple[int, NDArray[np.int64]]] = []
         for least in floors:
-            self._add_candidates(out, i, is_left, least)
+            self._add_candidates(out, i=i, is_left=is_left, floor=least)
         return out
 
     def _add_candidates(
         self,
         out: list[tuple[int, NDArray[np.int64]]],
+        *,
         i: int,
         is_left: NDArray[np.bool_],
         floor: int,
