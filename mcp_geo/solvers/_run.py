@@ -250,7 +250,11 @@ def run_mip(
     ``presolve`` (HiGHS): ``light`` leaves out the reductions that cost most (HiGHS's
     ``presolve_mode`` 2); ``root`` is the full presolve without restarts (HiGHS 1.16's presolve
     on a restart, in ``strengthenInequalities``, ignores the time limit: a listing's MIP of
-    8,000 columns with a 23 s limit was still there after 110 s, in the national run).
+    8,000 columns with a 23 s limit was still there after 110 s, in the national run). With
+    any presolve but ``on``, the sub-MIPs of HiGHS's heuristics run without presolve: theirs
+    ignores the time limit in the same place (central-sussex-east-surrey ``--hubs fewest`` at
+    60 s: a listing's MIP stuck there for over 8 minutes, inside a RENS sub-MIP three levels
+    deep).
     ``stop_at_bound`` (HiGHS): the solve ends (as by its time limit) once its bound reaches this
     value: a plan known outside the model, too big to hand it as a start, is then proven.
     """
@@ -300,6 +304,9 @@ def _highs_options(
         "presolve": "off" if presolve == "off" else "on",
         "presolve_mode": 2 if presolve == "light" else 0,
         "mip_allow_restart": presolve != "root",
+        # the sub-MIPs of HiGHS's heuristics (RENS, RINS) presolve too, and that presolve does
+        # not watch the clock either: wherever the presolve is held back, they run without it
+        "mip_root_presolve_only": presolve != "on",
     }
 
 

@@ -624,7 +624,9 @@ def test_a_short_listing_is_fully_presolved(
     columns: 3,680 removed, the listing's optimum 970,552 in 2.7-3.6 s, where the light presolve
     took 16.5-19.3 s to stop at 972,668-973,389), without restarts (whose presolve ignored a
     23 s limit for minutes); a longer one the light presolve (Greater Manchester's 26,874
-    columns: 16.1 s light, 21.4 s full). Either way the plan is optimal."""
+    columns: 16.1 s light, 21.4 s full). Either way the sub-MIPs of HiGHS's heuristics run
+    without presolve (theirs, too, ignored a 60 s limit for minutes), and the plan is
+    optimal."""
     from mcp_geo.solvers._greedy import greedy_plan
     from mcp_geo.solvers._run import Deadline
     from mcp_geo.solvers.columns import incumbent
@@ -641,9 +643,14 @@ def test_a_short_listing_is_fully_presolved(
 
     def spied(prob, **kwargs):  # type: ignore[no-untyped-def]
         result = run_mip(prob, **kwargs)
-        restart = prob.solverModel.getOptionValue("mip_allow_restart")
-        restart = restart[1] if isinstance(restart, tuple) else restart  # highspy's versions
-        seen.append((kwargs["presolve"], restart))
+
+        def option(name: str) -> object:
+            value = prob.solverModel.getOptionValue(name)
+            return value[1] if isinstance(value, tuple) else value  # highspy's versions
+
+        seen.append(
+            (kwargs["presolve"], option("mip_allow_restart"), option("mip_root_presolve_only"))
+        )
         return result
 
     monkeypatch.setattr(incumbent, "run_mip", spied)
@@ -651,7 +658,7 @@ def test_a_short_listing_is_fully_presolved(
     base_of, cost, run = incumbent.column_mip(
         inst, part, useful + dearer, options=options, deadline=Deadline(60)
     )
-    assert seen == [(expected, expected != "root")]
+    assert seen == [(expected, expected != "root", True)]  # sub-MIPs: no presolve
     assert len(useful + dearer) > incumbent.FULL_PRESOLVE_MAX_COLUMNS or expected == "root"
     assert base_of is not None
     assert run.status == "optimal"
