@@ -120,7 +120,7 @@ def knapsack_table(
     from ``lo`` less what the items after it can add (below, no state reaches ``lo``). The
     take table is always kept: pricing reads most columns back, and building the table twice
     (first without it) cost more. Greater Manchester's column generation: the tables 8.4 s ->
-    4.4 s, generation to convergence 32.7 -> 26.7 s (profiled), the same columns.
+    2.7 s, generation to convergence 32.7 -> 26.7 s (profiled), the same columns.
 
     Parameters
     ----------
