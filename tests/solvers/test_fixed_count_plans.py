@@ -16,7 +16,7 @@ from mcp_geo.solvers.columns import generation
 from mcp_geo.solvers.columns.completion import FAIR_SHARE, complete_any, complete_plan
 from mcp_geo.solvers.columns.driver import _Search
 from mcp_geo.solvers.columns.generation import ColumnGeneration
-from mcp_geo.solvers.columns.regroup import best_split, regroup_part
+from mcp_geo.solvers.columns.regroup import best_split, regroup_part, valid_groups
 from mcp_geo.solvers.rules import SolveOptions
 
 from ._helpers import brute_force, largest_part, scattered_instance
@@ -119,3 +119,37 @@ def test_a_fair_search_completes_where_the_plain_ones_strand(
     chosen = complete_any(s.pr, s.order, values, pi=pi, mu=mu, count=count, until=np.inf)
     assert chosen is not None
     _feasible(s.inst, s.part, chosen, count)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_valid_groups_are_every_subset_some_member_serves(seed: int) -> None:
+    """The regrouping's listing of a neighbourhood: exactly the subsets within the window that
+    one of their members can serve whole, each with its cheapest such member (the lowest on a
+    tie) and that cost, as enumeration finds them."""
+    rng = np.random.default_rng(seed)
+    m = 9
+    xy = rng.uniform(0, 10, (m, 2))
+    km = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+    w = rng.integers(5, 20, m).astype(np.int64)
+    cost = w[:, None] * km
+    reach = km <= 6.0
+    lo, hi = 25, 45
+    groups = valid_groups(w, cost, reach, lo=lo, hi=hi)
+    assert groups is not None
+    found = {
+        int(mask): (int(b), float(c))
+        for mask, b, c in zip(groups.masks, groups.bases, groups.costs, strict=True)
+    }
+    expected = {}
+    for mask in range(1, 2**m):
+        members = [i for i in range(m) if mask >> i & 1]
+        if not lo <= w[members].sum() <= hi:
+            continue
+        serving = [j for j in members if reach[members, j].all()]
+        if serving:
+            j = min(serving, key=lambda b: (cost[members, b].sum(), b))
+            expected[mask] = (j, float(cost[members, j].sum()))
+    assert found.keys() == expected.keys()
+    for mask, (j, c) in expected.items():
+        assert found[mask][0] == j
+        assert found[mask][1] == pytest.approx(c)
