@@ -25,6 +25,7 @@ divided by ``d`` and rounded down.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -161,6 +162,32 @@ class Cuts:
             ``[c, r]``: column c's coefficient in cut r.
         """
         return slots_held(holds, self.slots) // self.den
+
+    def rows(
+        self, columns: Sequence[NDArray[np.int64]], n: int
+    ) -> Iterator[tuple[NDArray[np.int64], NDArray[np.float64], float]]:
+        """Each cut as a master row over ``columns`` (their items): the positions of the
+        columns with a coefficient, those coefficients and the right-hand side.
+
+        Parameters
+        ----------
+        columns
+            The items of each column, in the master's order.
+        n
+            The number of items.
+
+        Yields
+        ------
+        tuple
+            (column positions, coefficients, right-hand side), one per cut in order.
+        """
+        holds = np.zeros((len(columns), n), dtype=np.int8)
+        for k, members in enumerate(columns):
+            holds[k, members] = 1
+        coef = self.coefficients(holds)
+        for r, rhs in enumerate(self.rhs):
+            idx = np.flatnonzero(coef[:, r])
+            yield idx, coef[idx, r].astype(np.float64), float(rhs)
 
     def of(self, members: NDArray[np.int64], n: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """The cuts a column holds (a coefficient above 0), and their coefficients.

@@ -84,18 +84,9 @@ class Master:
         """
         if not len(cuts):
             return
-        holds = np.zeros((len(self.members), self.n), dtype=np.int8)
-        for k, members in enumerate(self.members):
-            holds[k, members] = 1
-        coef = cuts.coefficients(holds)
-        for r, rhs in enumerate(cuts.rhs):
-            idx = np.flatnonzero(coef[:, r])
+        for idx, coef, rhs in cuts.rows(self.members, self.n):
             self.h.addRow(
-                -highspy.kHighsInf,
-                float(rhs),
-                len(idx),
-                (self.n_art + idx).astype(np.int32),
-                coef[idx, r].astype(np.float64),
+                -highspy.kHighsInf, rhs, len(idx), (self.n_art + idx).astype(np.int32), coef
             )
         self.cuts = self.cuts.join(cuts)
 

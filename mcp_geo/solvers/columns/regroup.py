@@ -332,8 +332,8 @@ def _grow(
             weights.append(weight[sel] + w[i])
             joints.append(joint[sel] & share[i])
     if not grown:
-        none = np.zeros(0, dtype=np.int64)
-        return np.zeros((0, combos.shape[1] + 1), dtype=np.int64), none, np.zeros((0, len(w)), bool)
+        empty = np.zeros((0, combos.shape[1] + 1), dtype=np.int64)
+        return empty, np.zeros(0, dtype=np.int64), np.zeros((0, len(w)), dtype=bool)
     return np.vstack(grown), np.concatenate(weights), np.vstack(joints)
 
 

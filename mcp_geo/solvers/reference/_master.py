@@ -184,7 +184,8 @@ class LabelledMaster:
         return len(new)
 
     def add_cuts(self, cuts: Cuts) -> None:
-        """Add subset-row cuts (R8) over the columns holding two of their items or more.
+        """Add cuts (R8) over the columns with a coefficient in them (a subset-row cut on a
+        triple: the columns holding two of its items or more).
 
         Parameters
         ----------
@@ -193,15 +194,8 @@ class LabelledMaster:
         """
         if not len(cuts):
             return
-        holds = np.zeros((len(self.columns), self.n), dtype=np.int8)
-        for k, col in enumerate(self.columns):
-            holds[k, col.members] = 1
-        coef = cuts.coefficients(holds)
-        for r, rhs in enumerate(cuts.rhs):
-            idx = np.flatnonzero(coef[:, r])
-            self.h.addRow(
-                -INF, float(rhs), len(idx), (self.n_art + idx).astype(np.int32), coef[idx, r] * 1.0
-            )
+        for idx, coef, rhs in cuts.rows([col.members for col in self.columns], self.n):
+            self.h.addRow(-INF, rhs, len(idx), (self.n_art + idx).astype(np.int32), coef)
         self.cuts = self.cuts.join(cuts)
 
     def allow_columns(self, ok: NDArray[np.bool_]) -> None:
