@@ -612,7 +612,9 @@ def test_larger_cuts_raise_the_bound_past_the_triples(
         larger = (s.master.cuts.slots >= 0).sum(axis=1) > 3
         assert larger.any() == rank1
         roots[rank1] = out.best_l
-    assert roots[False] * 1.0002 < roots[True] <= optimum * (1 + 1e-9)
+    # central Sussex from the polished greedy plan's columns: 1,360,686 -> 1,360,861 (0.013%;
+    # 0.06% from the greedy plan's alone: which cuts the LP's support gives varies)
+    assert roots[False] * 1.0001 < roots[True] <= optimum * (1 + 1e-9)
 
 
 @pytest.mark.parametrize(("extra", "expected"), [(0, "root"), (20_000, "light")])

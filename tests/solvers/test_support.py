@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from mcp_geo.solvers._compact import plan_cost
+from mcp_geo.solvers._greedy import greedy_plan
 from mcp_geo.solvers._run import Deadline
 from mcp_geo.solvers.columns import driver
 from mcp_geo.solvers.columns.driver import _Search
@@ -84,7 +85,9 @@ def test_free_count_regrouping_keeps_the_rules_and_never_costs_more() -> None:
     """A poor plan of a free count (the greedy plan, unpolished): regrouping keeps every group
     within the window and the reach, may change the number of groups, and lowers the cost."""
     s, _ = _searched(60, 3)
-    greedy = s.seed()
+    pr = s.pr
+    allowed = s.inst.allowed[np.ix_(s.part.items, s.part.items)]
+    greedy = greedy_plan(pr.w, pr.cost, allowed, lo=pr.lo, hi=pr.hi, count=None)
     assert greedy is not None
     before = _check_plan(s, greedy)
     after_plan = regroup_part(s.inst, s.part, greedy, until=time.perf_counter() + 2)

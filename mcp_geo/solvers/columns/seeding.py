@@ -1,12 +1,13 @@
 """The columns engine's first plan and initial columns (step 1 of :mod:`.driver`).
 
 The initial columns (each base's nearest items up to the floor), and a first plan, whose
-columns join them: the part's start, else the greedy plan (:mod:`mcp_geo.solvers._greedy`); with
-a fixed count the greedy rules miss, the greedy plan with the fewest groups, its bases closed down
-to the count (:mod:`mcp_geo.solvers._count_descent`), else a plan of the count by local search
-(:mod:`mcp_geo.solvers._packing`); with the count free, a plan of any count by local search,
-else the compact model's short look (which proves most such parts infeasible at once). A plan by
-local search is poor in travel: the plan of last resort (``rough``), after the LP's searches.
+columns join them: the part's start, else the greedy plan (:mod:`mcp_geo.solvers._greedy`)
+polished by local search; with a fixed count the greedy rules miss, the greedy plan with the
+fewest groups, its bases closed down to the count (:mod:`mcp_geo.solvers._count_descent`),
+else a plan of the count by local search (:mod:`mcp_geo.solvers._packing`); with the count
+free, a plan of any count by local search, else the compact model's short look (which proves
+most such parts infeasible at once). A plan by local search is poor in travel: the plan of last
+resort (``rough``), after the LP's searches.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ UNPACKED_CHECK_SECONDS = 2.0  # model's look (see _packed_any), and at most this
 
 
 def seed(s: _Search) -> NDArray[np.int64] | None:
-    """Step 1: the initial columns and the part's start's, else the greedy plan's, else
+    """Step 1: the initial columns and the part's start's, else the polished greedy plan's, else
     (a fixed count) the plan of closing bases, else a plan by local search.
 
     Parameters
@@ -60,13 +61,33 @@ def seed(s: _Search) -> NDArray[np.int64] | None:
     else:
         allowed = inst.allowed[np.ix_(part.items, part.items)]
         greedy = greedy_plan(pr.w, pr.cost, allowed, lo=pr.lo, hi=pr.hi, count=s.count)
-        if greedy is None:
+        if greedy is not None:
+            s.add(columns_of(greedy))
+            greedy = _polished(s, greedy)
+        else:
             greedy = _first_at_count(s)
         if greedy is None and s.count is None:
             greedy = _packed_any(s)
     if greedy is not None:
         s.add(columns_of(greedy))
     return greedy
+
+
+def _polished(s: _Search, plan: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The greedy plan after local search (:func:`~mcp_geo.solvers._greedy.local_polish`), if
+    it keeps the count.
+
+    The greedy plan's travel is poor on large parts (Greater Manchester: 5.44M patient-km, 2.4x
+    the LP bound; 3.37M polished, in 0.14 s). With the columns of both plans in the master,
+    column generation's first LP converged in half the time (one thread, the same session:
+    Greater Manchester 9.1 -> 4.6 s, North West London 12.5 -> 4.8 s, West Yorkshire 6.7 ->
+    2.5 s, Cheshire and Merseyside 5.8 -> 2.6 s; with the polished plan's alone, 8.7, 6.4, 3.8
+    and 4.3 s), and its bound was above 0 from 7.3 -> 3.2 s, 9.7 -> 2.5 s, 5.4 -> 1.4 s and
+    4.8 -> 1.7 s."""
+    polished = local_polish(s.inst, s.part, plan)
+    if s.count is not None and len(set(polished.tolist())) != s.count:
+        return plan  # a group emptied (a floor of 0): not a plan of the count
+    return polished
 
 
 def _first_at_count(s: _Search) -> NDArray[np.int64] | None:
