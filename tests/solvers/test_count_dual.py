@@ -1,4 +1,5 @@
-"""The count row's dual in column generation's Lagrangian bound (``generation.count_dual``)."""
+"""The count row's dual in column generation's Lagrangian bound (``generation.count_dual``,
+and ``generation.range_dual`` for a free count)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from mcp_geo.solvers._packing import packed_plan
 from mcp_geo.solvers._run import Deadline
 from mcp_geo.solvers._window import count_window
 from mcp_geo.solvers.columns.driver import _Search
-from mcp_geo.solvers.columns.generation import ColumnGeneration, count_dual
+from mcp_geo.solvers.columns.generation import (
+    ColumnGeneration,
+    count_dual,
+    lagrangian_bound,
+    range_dual,
+)
 from mcp_geo.solvers.columns.listing import columns_of
 from mcp_geo.solvers.rules import SolveOptions
 
@@ -75,9 +81,9 @@ def test_every_bound_kept_at_a_fixed_count_is_valid(seed: int, monkeypatch):
         kept: list[float] = []
         best = ColumnGeneration._best
 
-        def record(self, value, pi, *, mu, sigma, kept=kept, best=best):  # type: ignore[no-untyped-def]
+        def record(self, value, pi, *, mu, sigma, k, kept=kept, best=best):  # type: ignore[no-untyped-def]
             kept.append(value)
-            best(self, value, pi, mu=mu, sigma=sigma)
+            best(self, value, pi, mu=mu, sigma=sigma, k=k)
 
         monkeypatch.setattr(ColumnGeneration, "_best", record)
         options = SolveOptions(engine="columns", time_limit=30, threads=1)
@@ -88,6 +94,91 @@ def test_every_bound_kept_at_a_fixed_count_is_valid(seed: int, monkeypatch):
         assert out.converged
         assert kept
         assert max(kept) <= optimum + 1e-6 * max(1.0, optimum)
+
+
+def test_the_range_dual_by_hand():
+    """Six bases, one that cannot open; no count row (mu = 0):
+
+        base      0    1    2    3    4    5
+        r_j      -5   -3   -1  inf    2    4
+
+    Three bases price out. With plans of 1-2 groups the bound takes the two smallest, -8, at
+    m = -3 (2 x -3 + (-5 + 3) = -8, where the plain bound is -9); with 4-5 groups the four
+    smallest, -7, at m = 2 (4 x 2 + (-7) + (-5) + (-3) = -7); with 2-4 groups the three
+    negative ones, at m = 0: the plain bound.
+    """
+    rc = np.array([-5.0, -3.0, -1.0, np.inf, 2.0, 4.0])
+    assert range_dual(rc, groups=(1, 2)) == (-3.0, 2)
+    assert range_dual(rc, groups=(4, 5)) == (2.0, 4)
+    assert range_dual(rc, groups=(2, 4)) == (0.0, 3)
+    assert range_dual(rc, groups=(6, 9)) == (0.0, 0)  # five bases can open: no such plan
+    assert lagrangian_bound(10.0, rc, mu=0.0, count=None, groups=(1, 2)) == (2.0, -3.0, 2)
+    assert lagrangian_bound(10.0, rc, mu=0.0, count=None, groups=(4, 5)) == (3.0, 2.0, 4)
+    assert lagrangian_bound(10.0, rc, mu=0.0, count=None, groups=None) == (1.0, 0.0, 0)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_range_bound_is_the_least_sum_over_the_counts_and_no_dual_beats_it(seed: int):
+    """Random reduced costs and count ranges: the bound is the least sum of the k smallest
+    reduced costs over every k in the range, and ``ell + k m + sum min(0, r - m)`` (k the
+    least count for m >= 0, the most for m < 0: each a valid bound) is never larger."""
+    rng = np.random.default_rng(seed)
+    rc = rng.normal(0, 10, 30)
+    rc[rng.random(30) < 0.2] = np.inf
+    kmin = int(rng.integers(1, 15))
+    kmax = kmin + int(rng.integers(0, 15))
+    own = np.sort(rc[np.isfinite(rc)])
+    top, m, k = lagrangian_bound(0.0, rc, mu=0.0, count=None, groups=(kmin, kmax))
+    least = min(own[:j].sum() for j in range(kmin, min(kmax, len(own)) + 1))
+    assert top == pytest.approx(least)
+    assert top == pytest.approx(k * m + float(np.minimum(own - m, 0).sum()))
+    for at in np.linspace(own.min() - 10, own.max() + 10, 201):
+        at_k = kmin if at >= 0 else kmax
+        assert at_k * at + float(np.minimum(own - at, 0).sum()) <= top + 1e-9
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
+def test_every_bound_kept_at_a_free_count_is_valid(seed: int, monkeypatch):
+    """Scattered parts of nine items, the count free: column generation bounds the number of
+    groups (from the weights) and every bound it keeps, converged or not, is at most the
+    optimum brute force finds; at convergence the bound is the LP's."""
+    inst, part = scattered_instance(9, seed, side=12.0)
+    optimum = brute_force(inst.weights, inst.km, 30, 50, inst.max_km)
+    if optimum is None:
+        pytest.skip("no plan of these nine items")
+    kept: list[float] = []
+    best = ColumnGeneration._best
+
+    def record(self, value, pi, *, mu, sigma, k):  # type: ignore[no-untyped-def]
+        kept.append(value)
+        best(self, value, pi, mu=mu, sigma=sigma, k=k)
+
+    monkeypatch.setattr(ColumnGeneration, "_best", record)
+    options = SolveOptions(engine="columns", time_limit=30, threads=1)
+    s = _Search(inst, part, options=options, deadline=Deadline(30))
+    s.seed()
+    gen = ColumnGeneration(s.master, s.pr, add=s.add, count=None, deadline=s.deadline)
+    total = int(inst.weights.sum())
+    assert gen.groups is not None
+    assert gen.groups[0] == -(-total // 50)
+    assert gen.groups[1] <= total // 30
+    out = gen.run(budget=20)
+    assert out.converged
+    assert kept
+    assert max(kept) <= optimum + 1e-6 * max(1.0, optimum)
+    assert out.best_l == pytest.approx(out.z)
+
+
+def test_a_column_outside_the_window_leaves_the_plain_bound():
+    """A column weighing outside [lo, hi] in the master (not a plan of the part's rules):
+    no range of counts is assumed."""
+    inst, part = scattered_instance(9, 1, side=12.0)
+    options = SolveOptions(engine="columns", time_limit=30, threads=1)
+    s = _Search(inst, part, options=options, deadline=Deadline(30))
+    s.seed()
+    assert s.pr.group_range(s.master.members) is not None
+    light = np.array([int(np.argmin(s.pr.w))])
+    assert s.pr.group_range([*s.master.members, light]) is None
 
 
 def test_a_tight_count_converges_sooner():

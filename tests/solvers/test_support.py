@@ -257,7 +257,7 @@ def test_exact_pricing_stopped_by_a_time_goes_on_where_it_stopped() -> None:
         s.seed()
         gen = ColumnGeneration(s.master, s.pr, add=s.add, count=None, deadline=s.deadline)
         gen._iterate()  # one master solve and its pricing: duals far from the LP's
-        return ReducedCosts(s.pr, s.master.cuts, gen=gen.out, count=None, deadline=s.deadline)
+        return ReducedCosts(s.pr, s.master.cuts, gen=gen.out, deadline=s.deadline)
 
     rc = reduced_costs()
     target = rc.best_l

@@ -28,8 +28,9 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    sum_j min(0, r_j)`` is a valid bound when ``r_j`` is a lower bound on the best reduced cost of
    a column based at j (the knapsack without the cuts' penalties is one); at convergence it is
    the LP bound of the master with its cuts (with a fixed count p, ``mu`` is the count's best
-   dual at those ``r_j``: :func:`.generation.count_dual`). The ``r_j`` are made exact only as
-   far as the fixing and the listing of step 6 need (a little above their target).
+   dual at those ``r_j``: :func:`.generation.count_dual`; with a free count, the dual of the
+   number of groups a plan can have: :func:`.generation.range_dual`). The ``r_j`` are made
+   exact only as far as the fixing and the listing of step 6 need (a little above their target).
 5. **Incumbents** (:mod:`.incumbent`): the greedy plan, polished by local search; on a large
    part far from the bound, or without a greedy plan (free count), the compact model over the
    master LP's support (:mod:`.support`), regrouped (:mod:`.regroup`), its neighbourhoods of
@@ -156,7 +157,7 @@ def solve_columns(
             inst, part, options=options, deadline=deadline, start=part.start, engine="columns"
         )
         return result
-    s.rc = ReducedCosts(s.pr, s.master.cuts, gen=gen, count=s.count, deadline=deadline)
+    s.rc = ReducedCosts(s.pr, s.master.cuts, gen=gen, deadline=deadline)
     s.bound = max(gen.best_l, s.sharpened(gen.best_l).lag, 0.0)  # costs are >= 0
     progress.report("first plan search", best=None, bound=s.bound, deadline=deadline)
     artificial = s.master.needs_artificials()

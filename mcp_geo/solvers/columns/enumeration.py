@@ -273,9 +273,8 @@ class ReducedCosts:
     cuts
         The master's rank-1 cuts.
     gen
-        What column generation proved (its best duals).
-    count
-        The part's fixed count, if any.
+        What column generation proved (its best duals, and the number of groups the count's
+        dual multiplies).
     deadline
         The part's budget (exact pricing stops when it has run out; the bounds stay valid).
     """
@@ -286,7 +285,6 @@ class ReducedCosts:
         cuts: Cuts,
         *,
         gen: Generated,
-        count: int | None,
         deadline: Deadline,
     ) -> None:
         assert gen.best_pi is not None
@@ -296,7 +294,7 @@ class ReducedCosts:
         self.cuts = (cuts, sigma) if (sigma < 0).any() else None
         self.rcb = pr.lp_rc(self.pi, self.mu)
         self.exact_below = np.full(pr.n, -np.inf)  # rcb[j] is exact where it is below this
-        self.ell = float(self.pi.sum() + (count or 0) * self.mu + sigma @ cuts.rhs)
+        self.ell = float(self.pi.sum() + gen.best_k * self.mu + sigma @ cuts.rhs)
         self.theta_max = THETA_MAX * abs(gen.best_l) + 1.0
 
     def duals_for(self, target: float, *, until: float = np.inf) -> Duals:

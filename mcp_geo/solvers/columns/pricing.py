@@ -85,6 +85,30 @@ class Pricer:
                 out.append((int(j), np.array(sorted(members), dtype=np.int64)))
         return out
 
+    def group_range(self, columns: list[NDArray[np.int64]]) -> tuple[int, int] | None:
+        """The least and the most number of groups of a plan of the part (free count).
+
+        Every item is covered once and every group weighs ``[lo, hi]``: a plan has between
+        ``ceil(W / hi)`` and ``floor(W / lo)`` groups (W: the part's weight), and at most one
+        per base that can open. None when a column given (the master's) weighs outside the
+        window: a plan may then have other counts.
+
+        Parameters
+        ----------
+        columns
+            The members of every column there is so far.
+
+        Returns
+        -------
+        tuple[int, int] | None
+            ``(kmin, kmax)``, or None.
+        """
+        if any(not self.lo <= self.w[m].sum() <= self.hi for m in columns):
+            return None
+        total = int(self.w.sum())
+        kmax = total // self.lo if self.lo > 0 else self.n
+        return -(-total // self.hi), min(kmax, int(self.openable.sum()))
+
     def window(self, j: int) -> tuple[int, int]:
         """The window left for base j's other items (the group's less the base's weight).
 

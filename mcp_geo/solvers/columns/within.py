@@ -67,7 +67,7 @@ class PartColumns:
         self.rc: ReducedCosts | None = None
         self.bound = -math.inf
         if gen.best_pi is not None:
-            self.rc = ReducedCosts(s.pr, s.master.cuts, gen=gen, count=s.count, deadline=deadline)
+            self.rc = ReducedCosts(s.pr, s.master.cuts, gen=gen, deadline=deadline)
             self.bound = max(gen.best_l, self.rc.duals_for(gen.best_l).lag)
 
     def within(
