@@ -80,8 +80,8 @@ def _polished(s: _Search, plan: NDArray[np.int64]) -> NDArray[np.int64]:
     The greedy plan's travel is poor on large parts (Greater Manchester: 5.44M patient-km, 2.4x
     the LP bound; 3.37M polished, in 0.14 s). With the columns of both plans in the master,
     column generation's first LP converged in half the time (one thread, the same session:
-    Greater Manchester 9.1 -> 4.6 s, North West London 12.5 -> 4.8 s, West Yorkshire 6.7 ->
-    2.5 s, Cheshire and Merseyside 5.8 -> 2.6 s; with the polished plan's alone, 8.7, 6.4, 3.8
+    Greater Manchester 9.1 -> 4.6 s, North West London 12.5 -> 4.8 s, Cheshire and Merseyside
+    6.7 -> 2.5 s, North East London 5.8 -> 2.6 s; with the polished plan's alone, 8.7, 6.4, 3.8
     and 4.3 s), and its bound was above 0 from 7.3 -> 3.2 s, 9.7 -> 2.5 s, 5.4 -> 1.4 s and
     4.8 -> 1.7 s."""
     polished = local_polish(s.inst, s.part, plan)
