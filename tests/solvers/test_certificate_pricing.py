@@ -188,3 +188,35 @@ def test_range_maxima_match_slices() -> None:
         b = np.minimum(a + rng.integers(0, n, len(a)), n - 1)
         expected = [f[x : y + 1].max() for x, y in zip(a, b, strict=True)]
         assert _range_max(f, a, b).tolist() == expected
+
+
+def test_cut_penalties_match_each_subset_counted_by_hand() -> None:
+    """Random cuts over random positions (an item in two slots of a cut, the base's slots,
+    divisors 2-3, none at all): each subset's penalty is the sum over the cuts of its dual
+    times floor((slots held + the base's slots) / divisor)."""
+    from mcp_geo.solvers.columns.cut_pricing import _penalties
+    from mcp_geo.solvers.columns.knapsack import subset_matrix
+
+    rng = np.random.default_rng(8)
+    for _ in range(200):
+        t = int(rng.integers(1, 9))
+        positions = sorted(rng.choice(20, t, replace=False).tolist())
+        sigma = -rng.random(12)
+        relevant = [
+            (
+                int(rng.integers(0, 12)),
+                rng.choice(positions, int(rng.integers(1, 5))).tolist(),
+                int(rng.integers(0, 2)),
+                int(rng.integers(2, 4)),
+            )
+            for _ in range(int(rng.integers(0, 6)))
+        ]
+        subs = subset_matrix(t)
+        got = _penalties(subs, positions, relevant=relevant, sigma=sigma)
+        for row, bits in enumerate(subs):
+            held = {positions[k] for k in np.flatnonzero(bits)}
+            by_hand = sum(
+                sigma[c] * ((sum(k in held for k in inside) + base) // den)
+                for c, inside, base, den in relevant
+            )
+            assert got[row] == pytest.approx(by_hand, abs=1e-12)

@@ -139,13 +139,14 @@ def _penalties(
     sigma: NDArray[np.float64],
 ) -> NDArray[np.float64]:
     """The cuts' duals each subset (rows of ``subs``, over ``positions``) takes on."""
-    slots = np.zeros((len(positions), len(relevant)))  # [position, cut]: the cut's slots there
     col_of = {k: r for r, k in enumerate(positions)}
-    for q, (_, inside, _, _) in enumerate(relevant):
-        np.add.at(slots[:, q], [col_of[k] for k in inside], 1.0)
-    base_slots = np.array([b for _, _, b, _ in relevant], dtype=float)
-    den = np.array([d for _, _, _, d in relevant], dtype=float)
-    duals = np.array([sigma[c] for c, _, _, _ in relevant])
+    rows = [col_of[k] for _, inside, _, _ in relevant for k in inside]
+    cols = [q for q, (_, inside, _, _) in enumerate(relevant) for _ in inside]
+    slots = np.zeros((len(positions), len(relevant)))  # [position, cut]: the cut's slots there
+    np.add.at(slots, (rows, cols), 1.0)
+    base_slots, den, duals = (
+        np.array([(b, d, sigma[c]) for c, _, b, d in relevant]).reshape(-1, 3).T
+    )
     coef = np.floor((subs @ slots + base_slots) / den + 1e-9)  # whole counts: exact
     return row_sums(coef * duals)
 
