@@ -66,6 +66,23 @@ def test_no_other_dual_gives_a_larger_bound(seed: int):
         assert _lagrangian(rc, mu=mu, count=count, at=float(at)) <= top + 1e-9
 
 
+def _recording(inst, part, monkeypatch) -> tuple[ColumnGeneration, list[float]]:  # type: ignore[no-untyped-def]
+    """The part's column generation after seeding, and the list every bound it keeps joins."""
+    kept: list[float] = []
+    best = ColumnGeneration._best
+
+    def record(self, value, pi, *, mu, sigma, k):  # type: ignore[no-untyped-def]
+        kept.append(value)
+        best(self, value, pi, mu=mu, sigma=sigma, k=k)
+
+    monkeypatch.setattr(ColumnGeneration, "_best", record)
+    options = SolveOptions(engine="columns", time_limit=30, threads=1)
+    s = _Search(inst, part, options=options, deadline=Deadline(30))
+    s.seed()
+    gen = ColumnGeneration(s.master, s.pr, add=s.add, count=part.count, deadline=s.deadline)
+    return gen, kept
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_every_bound_kept_at_a_fixed_count_is_valid(seed: int, monkeypatch):
     """Scattered parts of nine items at a fixed count: every bound column generation keeps
@@ -78,18 +95,7 @@ def test_every_bound_kept_at_a_fixed_count_is_valid(seed: int, monkeypatch):
         if optimum is None:
             continue
         inst_k, part = scattered_instance(9, seed, side=12.0, count=count)
-        kept: list[float] = []
-        best = ColumnGeneration._best
-
-        def record(self, value, pi, *, mu, sigma, k, kept=kept, best=best):  # type: ignore[no-untyped-def]
-            kept.append(value)
-            best(self, value, pi, mu=mu, sigma=sigma, k=k)
-
-        monkeypatch.setattr(ColumnGeneration, "_best", record)
-        options = SolveOptions(engine="columns", time_limit=30, threads=1)
-        s = _Search(inst_k, part, options=options, deadline=Deadline(30))
-        s.seed()
-        gen = ColumnGeneration(s.master, s.pr, add=s.add, count=count, deadline=s.deadline)
+        gen, kept = _recording(inst_k, part, monkeypatch)
         out = gen.run(budget=20)
         assert out.converged
         assert kept
@@ -146,18 +152,7 @@ def test_every_bound_kept_at_a_free_count_is_valid(seed: int, monkeypatch):
     optimum = brute_force(inst.weights, inst.km, 30, 50, inst.max_km)
     if optimum is None:
         pytest.skip("no plan of these nine items")
-    kept: list[float] = []
-    best = ColumnGeneration._best
-
-    def record(self, value, pi, *, mu, sigma, k):  # type: ignore[no-untyped-def]
-        kept.append(value)
-        best(self, value, pi, mu=mu, sigma=sigma, k=k)
-
-    monkeypatch.setattr(ColumnGeneration, "_best", record)
-    options = SolveOptions(engine="columns", time_limit=30, threads=1)
-    s = _Search(inst, part, options=options, deadline=Deadline(30))
-    s.seed()
-    gen = ColumnGeneration(s.master, s.pr, add=s.add, count=None, deadline=s.deadline)
+    gen, kept = _recording(inst, part, monkeypatch)
     total = int(inst.weights.sum())
     assert gen.groups is not None
     assert gen.groups[0] == -(-total // 50)
