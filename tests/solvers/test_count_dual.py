@@ -198,3 +198,36 @@ def test_a_tight_count_converges_sooner():
             break
     assert len(s.master.cuts) > 0
     assert gen.out.best_l == pytest.approx(gen.out.z, rel=0.01)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_range_bound_leaves_generation_on_its_path(seed: int, monkeypatch):
+    """Scattered parts of 60 items, the count free: with the range of groups and without it,
+    column generation takes the same path (master solves, columns, LP), every bound it keeps
+    with the range is at least the plain one kept at the same step, and at least one is
+    higher (the smoothing's centre and the convergence test follow the plain bound)."""
+    from mcp_geo.solvers.columns.pricing import Pricer
+
+    runs = []
+    for use_range in (True, False):
+        if not use_range:
+            monkeypatch.setattr(Pricer, "group_range", lambda self, columns: None)
+        inst, part = scattered_instance(60, seed)
+        gen, _ = _recording(inst, part, monkeypatch)
+        trail: list[float] = []
+        keep = gen._keep_bound
+
+        def step(at, keep=keep, gen=gen, trail=trail):  # type: ignore[no-untyped-def]
+            keep(at)
+            trail.append(gen.out.best_l)
+
+        monkeypatch.setattr(gen, "_keep_bound", step)
+        out = gen.run(budget=20)
+        assert out.converged
+        runs.append((out, len(gen.master.members), trail))
+    (with_range, cols_a, trail_a), (plain, cols_b, trail_b) = runs
+    assert (with_range.iterations, cols_a) == (plain.iterations, cols_b)
+    assert with_range.z == plain.z
+    assert len(trail_a) == len(trail_b)
+    assert all(a >= b for a, b in zip(trail_a, trail_b, strict=True))
+    assert any(a > b for a, b in zip(trail_a, trail_b, strict=True))

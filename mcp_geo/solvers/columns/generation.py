@@ -241,6 +241,7 @@ class ColumnGeneration:
         self.z_round = -np.inf
         self.larger = False  # whether the rank-1 cuts on four and five items have begun
         self.pi_stab: NDArray[np.float64] | None = None
+        self.centre_l = -np.inf  # the plain bound's best: what moves the smoothing's centre
         self.alpha = 0.5
         self.budget = 0.0
 
@@ -299,7 +300,7 @@ class ColumnGeneration:
         found, complete = self._exact_columns(at)
         self._keep_bound(at)
         added = self.add(found)
-        at_bound = z - self.out.best_l <= 1e-7 * max(1.0, abs(z))
+        at_bound = z - self.centre_l <= 1e-7 * max(1.0, abs(z))
         if added == 0 and smooth and not at_bound:
             self.alpha = 0.0  # mis-price: next round at the master's duals
             return False
@@ -356,13 +357,23 @@ class ColumnGeneration:
         return found, done == [len(at.queue), len(deferred)]
 
     def _keep_bound(self, at: _Prices) -> None:
-        """Keep the Lagrangian bound at these duals if it is the best so far."""
-        lag, mu, k = lagrangian_bound(
-            at.ell, at.rcb, mu=at.mu, count=self.count, groups=self.groups
-        )
+        """Keep the Lagrangian bound at these duals if it is the best so far.
+
+        The smoothing's centre moves with the plain bound (a free count's range of groups
+        left out), as does the test that the LP is solved: moved by the range's bound,
+        generation took other paths, 15% slower on ten medium ICBs (Black Country, QUA: 130
+        -> 144 master solves, 5.0 -> 7.3 s, to an LP 0.14% higher)
+        """
+        plain, mu, k = lagrangian_bound(at.ell, at.rcb, mu=at.mu, count=self.count)
+        if plain > self.centre_l:
+            self.centre_l = plain
+            self.pi_stab = at.pi.copy()
+        if self.groups is not None:
+            lag, mu, k = lagrangian_bound(at.ell, at.rcb, mu=at.mu, count=None, groups=self.groups)
+        else:
+            lag = plain
         if lag > self.out.best_l:
             self._best(lag, at.pi, mu=mu, sigma=at.sigma, k=k)
-            self.pi_stab = at.pi.copy()
 
     def _best(
         self,
@@ -379,6 +390,7 @@ class ColumnGeneration:
     def _cut_or_stop(self, z: float, at: _Prices) -> bool:
         """The LP over every column is solved: its value is a bound; cut it, or stop (True)."""
         master = self.master
+        self.centre_l = max(self.centre_l, z)
         if z >= self.out.best_l:
             self._best(z, at.pi_rmp, mu=at.mu_rmp, sigma=at.sigma, k=self.count or 0)
         if master.needs_artificials():
