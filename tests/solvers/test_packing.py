@@ -226,6 +226,25 @@ def test_a_part_the_packing_finds_no_plan_for_is_proven_infeasible_before_genera
     assert result.certificate.status == "infeasible"
 
 
+@pytest.mark.parametrize("code", ["QHM", "QOC"])
+def test_a_part_with_no_plan_is_given_up_at_once_with_the_count_free(code: str) -> None:
+    """North East and North Cumbria (301 practices) and Shropshire, Telford and Wrekin (49):
+    no plan keeps the rules on their largest parts. CP-SAT's presolve proves it (0.03 s), so
+    the search for a plan of any count stops at once instead of after its time (30 s here; 2 s
+    in a plan); a part with a plan (South Yorkshire, QF7) still gets one."""
+    for fp, expected in ((f"icb:{code}", None), ("icb:QF7", "plan")):
+        inst, part = largest_part(fp)
+        t0 = time.perf_counter()
+        packed = packed_plan(inst, part, count=None, seconds=30)
+        seconds = time.perf_counter() - t0
+        if expected is None:
+            assert packed is None
+            assert seconds < 5
+        else:
+            assert packed is not None
+            plan_groups(inst, part, packed)
+
+
 def test_a_plan_the_compact_model_finds_where_the_packing_found_none_is_the_rough_start(
     monkeypatch,
 ):
