@@ -22,7 +22,8 @@ at 35 groups in 1.9-4.8 s, central Sussex at 23 in 0.3-1.0 s, Cheshire and Merse
 practices) at 56 in 2.3 s where the engines' fewest at 30 s ended with 79; with presolve on,
 QYG spent 14 s in it. The search is deterministic (one worker, the solver's fixed seed): the
 same part and count give the same plan. Local search cannot prove that no plan exists: a count
-it does not fill in time is left to the engines.
+it does not fill in time is left to the engines. With the count free, CP-SAT with its presolve
+has a short look first (:data:`PROOF_SECONDS`), which proves most parts without a plan so.
 """
 
 from __future__ import annotations
