@@ -30,13 +30,16 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ._instance import Instance, Part
 from ._run import Deadline
+
+if TYPE_CHECKING:
+    from ortools.sat.python.cp_model import CpModel
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +143,7 @@ def packed_plan(
     return part.items[base_local]
 
 
-def _proven_empty(model: Any) -> bool:
+def _proven_empty(model: CpModel) -> bool:
     """Whether CP-SAT, with its presolve, proves within PROOF_SECONDS that the model has no
     solution (the search below, without presolve, cannot prove it)."""
     from ortools.sat.python import cp_model

@@ -17,9 +17,9 @@ leave ``L`` at minus tens of millions for most of the generation, and the smooth
 best-bound duals) then never moves. Measured on staffs-shropshire's part of 190 practices at 35
 hubs (96.6% full): the LP without cuts converged after 117 master solves in 5 s, against 250 in
 62 s; central Sussex at 23: 80 against 110. With a free count, ``L`` counts only as many bases
-as a plan can have groups (:func:`range_dual`): 4 s into Greater Manchester's generation,
-1,391,810 instead of -460,091 (the LP then 2,227,849), North West London's 1,210,011 instead of
-1,179,884; a bound above 0 after 3.5 s instead of 4.1 s, and 1.7 s instead of 3.0 s.
+as a plan can have groups (:func:`range_dual`): 4 s into Greater Manchester's generation (one
+thread), 1,598,885 instead of 1,274,601, above 0 after 3.2 s instead of 3.6 s; the path of the
+generation is the same (see :meth:`ColumnGeneration._keep_bound`).
 """
 
 from __future__ import annotations
@@ -362,7 +362,7 @@ class ColumnGeneration:
         The smoothing's centre moves with the plain bound (a free count's range of groups
         left out), as does the test that the LP is solved: moved by the range's bound,
         generation took other paths, 15% slower on ten medium ICBs (Black Country, QUA: 130
-        -> 144 master solves, 5.0 -> 7.3 s, to an LP 0.14% higher)
+        -> 144 master solves, 5.0 -> 7.3 s, to an LP 0.14% higher).
         """
         plain, mu, k = lagrangian_bound(at.ell, at.rcb, mu=at.mu, count=self.count)
         if plain > self.centre_l:
