@@ -16,8 +16,10 @@ Parts (switched off by the module setting in brackets):
 - ``support``: the compact model over the master LP's support (``driver.SUPPORT_MAX_SECONDS``
   = 0; the dive and the master MIP take its place, as before it existed);
 - ``regroup``: regrouping the plans of free counts (``plans.REGROUP_FREE`` = False);
-- ``replan``: re-planning neighbourhoods of hubs after the support model's plan, on parts of
-  more than 200 practices (``driver.REPLAN_SHARE`` = 0);
+- ``replan``: re-planning neighbourhoods of hubs by column generation, in the order of their
+  reduced costs, after the support model's plan, on parts of more than 200 practices
+  (``driver.REPLAN_SHARE`` = 0: neither before the listing nor after it, where the dive and the
+  master MIP then run as before);
 - ``shortfall``: re-planning neighbourhoods of the hubs under the floor in a least-exception
   part's shortfall stage (``_shortfall.SEARCH_SHARE`` = 0: the whole part's model alone, run in
   the same three turns).

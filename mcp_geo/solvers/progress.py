@@ -117,6 +117,43 @@ class _Level:
 _level: contextvars.ContextVar[_Level | None] = contextvars.ContextVar(
     "mcp_geo_progress_level", default=None
 )
+_muted: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "mcp_geo_progress_muted", default=False
+)
+
+
+class _QuietFilter(logging.Filter):
+    """Drops the solver modules' records below WARNING inside :func:`muted`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or not _muted.get()
+
+
+_QUIET = _QuietFilter()
+
+
+@contextlib.contextmanager
+def muted() -> Iterator[None]:
+    """Inside: no progress records, and no records below WARNING from the solver modules.
+
+    For a sub-problem solved as a part of a larger one (a neighbourhood of a plan): its
+    figures are not the level's, and a hundred of them would bury the level's own records.
+    Only the calling thread's context is muted (a context variable).
+
+    Yields
+    ------
+    None
+    """
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if not isinstance(logger, logging.Logger) or not name.startswith("mcp_geo.solvers"):
+            continue
+        if _QUIET not in logger.filters:
+            logger.addFilter(_QUIET)
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
 
 
 @contextlib.contextmanager
@@ -177,7 +214,7 @@ def report(
     deadline
         The time left outside a level's solve (inside one, the level's deadline is used).
     """
-    if not log.isEnabledFor(logging.INFO):
+    if _muted.get() or not log.isEnabledFor(logging.INFO):
         return
     best = best if best is not None and math.isfinite(best) else None
     bound = bound if bound is not None and math.isfinite(bound) else None

@@ -205,14 +205,14 @@ def test_a_long_time_limit_caps_regrouping_and_re_planning(monkeypatch: pytest.M
             given["regroup"] = until - time.perf_counter()
         return polish(inst, part, plans)
 
-    def replanned(inst, part, plan, *, options, until):  # type: ignore[no-untyped-def]
+    def replanned(s, *, solve, until):  # type: ignore[no-untyped-def]
         given["replan"] = until - time.perf_counter()
-        return plan, plan_cost(inst, part.items, part.items[plan])
 
     monkeypatch.setattr(driver, "LARGE_PART", 10)
+    monkeypatch.setattr(driver, "GROUPS", 2)  # (fewer groups than a neighbourhood: none)
     monkeypatch.setattr(driver, "support_plan", lambda s, *, seconds: greedy)
     monkeypatch.setattr(driver, "best_polished", polished)
-    monkeypatch.setattr(driver, "replan", replanned)
+    monkeypatch.setattr(driver, "replan_by_duals", replanned)
     s.first_incumbent(greedy)
     assert 0 < given["regroup"] <= driver.SUPPORT_REGROUP_MAX_SECONDS
     assert 0 < given["replan"] <= driver.REPLAN_MAX_SECONDS

@@ -34,8 +34,10 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
 5. **Incumbents** (:mod:`.incumbent`): the greedy plan, polished by local search; on a large
    part far from the bound, or without a greedy plan (free count), the compact model over the
    master LP's support (:mod:`.support`), regrouped (:mod:`.regroup`), its neighbourhoods of
-   hubs re-planned by the compact model (:mod:`mcp_geo.solvers._replan`); when step 6 does not
-   close the gap, price-and-dive and the master MIP over the generated columns. A part with no
+   sixteen hubs re-planned by this engine in the order of their reduced costs
+   (:mod:`.neighbourhoods`, before the listing and again when step 6 does not close the gap);
+   on other parts, when step 6 does not close the gap, price-and-dive and the master MIP over
+   the generated columns. A part with no
    greedy plan whose converged LP needs its artificial columns goes to the compact model (7c),
    and so does one whose LP still needs them when generation stopped and no search found a plan.
    With a fixed count the greedy rules miss, first a plan of the count by local search
@@ -80,7 +82,6 @@ from numpy.typing import NDArray
 from mcp_geo.solvers import progress
 from mcp_geo.solvers._compact import objective_name, solve_compact
 from mcp_geo.solvers._instance import Instance, Part
-from mcp_geo.solvers._replan import GROUPS, replan
 from mcp_geo.solvers._run import Deadline, cbc_version, highs_version, threads_for
 from mcp_geo.solvers.certificate import Certificate, ModelSize, Status, relative_gap, within_gap
 from mcp_geo.solvers.engine import PartResult
@@ -92,6 +93,7 @@ from .generation import ColumnGeneration, Generated
 from .incumbent import Column
 from .listing import close_by_listing
 from .master import Master
+from .neighbourhoods import GROUPS, Neighbourhood, replan_by_duals
 from .plans import LARGE_PART, best_polished, lp_hints, more_plans
 from .pricing import Pricer
 from .seeding import seed
@@ -116,11 +118,10 @@ SUPPORT_SHARE_WITHOUT_BOUND = 0.7  # the same when generation stopped with no bo
 SUPPORT_MAX_SECONDS = 15.0  # and at most this (QRV, QOP: 1.8-3.8% above the bound in 10 s)
 SUPPORT_REGROUP_SHARE = 0.05  # of the time left: regrouping the support's plan
 SUPPORT_REGROUP_MAX_SECONDS = 5.0  # and at most this
-REPLAN_SHARE = 0.1  # of the time left, after the support's plan: re-planning neighbourhoods
-# (0.25 left Greater Manchester's listing short of time: 0.553% against 0.408%)
-REPLAN_MAX_SECONDS = 10.0  # and at most this (the two caps are above what a 120 s limit gives;
-# with the default 600 s, Greater Manchester spent 28 s regrouping and 53 s re-planning, which
-# found nothing, before the listing proved it within 0.5%: 146 s in all, 77 s at a 120 s limit)
+REPLAN_SHARE = 0.6  # of the time left, after the support's plan: re-planning neighbourhoods
+REPLAN_MAX_SECONDS = 40.0  # and at most this (then the listing)
+LATE_REPLAN_SHARE = 0.8  # of the time left when the listing has not closed the gap (then the
+# shrunken compact model)
 
 
 def solve_columns(
@@ -205,6 +206,8 @@ class _Search:
         self.inc_base: NDArray[np.int64] | None = None
         self.inc_cost = np.inf
         self.dived = False
+        self.replanned = False  # neighbourhoods re-planned (a large part's plan from its support)
+        self.tried: set[Neighbourhood] = set()  # neighbourhoods re-planned without gain
         self.rough = False  # a plan by local search (the packing's, here or the part's rough
         # start), poor in travel: the plan of last resort, after the LP's searches
         self.bases: NDArray[np.bool_] | None = None
@@ -289,7 +292,7 @@ class _Search:
             self._improve(
                 *best_polished(self.inst, self.part, [supported], until=until, hints=hints)
             )
-            self._replan()
+            self._replan(self.deadline.seconds_for(REPLAN_SHARE, at_most=REPLAN_MAX_SECONDS))
         elif self.inc_base is None or (self.n > LARGE_PART and not self._near()):
             share = REGROUP_SHARE if plans else COUNT_REGROUP_SHARE
             until = time.perf_counter() + share * self.deadline.remaining()
@@ -364,7 +367,9 @@ class _Search:
         assert self.rc is not None
         if self.inc_base is None:
             return None
-        if not self.dived and self.deadline.remaining() > 0:
+        if self.replanned:  # the dive ends 2-2.5x above such a plan: re-plan instead
+            self._replan(LATE_REPLAN_SHARE * self.deadline.remaining())
+        elif not self.dived and self.deadline.remaining() > 0:
             self._improve(*best_polished(self.inst, self.part, more_plans(self)))
         duals = self.sharpened(self.inc_cost)
         self.bound = max(self.bound, duals.lag)
@@ -402,24 +407,19 @@ class _Search:
             size=ModelSize(),
         )
 
-    def _replan(self) -> None:
+    def _replan(self, seconds: float) -> None:
         """On a large part (more than LARGE_PART items), a plan not within the gap of the
-        bound: re-plan neighbourhoods of its groups (:mod:`mcp_geo.solvers._replan`) for
-        REPLAN_SHARE of the time left, at most REPLAN_MAX_SECONDS (the listing's MIP starts
-        from the better plan). Not on smaller parts: Birmingham's
-        Sub-ICBs 72Q and 91Q (191 and 177 items) were proven within the gap in 12.5 and 10.1 s
-        without it, 24.8 and 21.0 s with it (120 s limit, one thread)."""
-        if self.inc_base is None or REPLAN_SHARE <= 0 or self.n <= LARGE_PART:
-            return  # (smaller parts: their listing closes the gap sooner without it)
+        bound: re-plan neighbourhoods of its groups by the columns engine, in the order the
+        duals give (:mod:`.neighbourhoods`), for ``seconds``. Not on smaller parts: their
+        listing closes the gap sooner (Birmingham's Sub-ICBs 72Q and 91Q, 191 and 177 items,
+        were proven within the gap in 12.5 and 10.1 s without re-planning by the compact model,
+        24.8 and 21.0 s with it; 120 s limit, one thread)."""
+        if self.inc_base is None or seconds <= 0 or self.n <= LARGE_PART:
+            return
         if len(set(self.inc_base.tolist())) <= GROUPS:
             return
-        if within_gap(relative_gap(self.inc_cost, self.bound), self.options.gap):
-            return
-        local = self.local(self.inc_base)
-        seconds = self.deadline.seconds_for(REPLAN_SHARE, at_most=REPLAN_MAX_SECONDS)
-        until = time.perf_counter() + seconds
-        plan, cost = replan(self.inst, self.part, local, options=self.options, until=until)
-        self._improve(self.part.items[plan], cost)
+        self.replanned = True
+        replan_by_duals(self, solve=solve_columns, until=time.perf_counter() + seconds)
         progress.report("re-planning neighbourhoods", best=self.inc_cost, bound=self.bound)
 
     def last_compact(self) -> PartResult:

@@ -1,0 +1,230 @@
+"""Re-planning neighbourhoods by the columns engine in the order of the duals
+(solvers/columns/neighbourhoods.py), and the muted sub-problems (solvers/progress.py)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from mcp_geo.solvers import progress
+from mcp_geo.solvers._compact import plan_cost
+from mcp_geo.solvers._instance import Instance, Part
+from mcp_geo.solvers._run import Deadline
+from mcp_geo.solvers.columns import driver, neighbourhoods
+from mcp_geo.solvers.columns.driver import _Search, solve_columns
+from mcp_geo.solvers.columns.enumeration import ReducedCosts
+from mcp_geo.solvers.columns.generation import ColumnGeneration
+from mcp_geo.solvers.columns.listing import columns_of
+from mcp_geo.solvers.columns.neighbourhoods import (
+    _next_neighbourhood,
+    group_reduced_costs,
+    replan_by_duals,
+)
+from mcp_geo.solvers.rules import SolveOptions
+
+from ._helpers import largest_part, scattered_instance
+
+OPTIONS = SolveOptions(engine="columns", threads=1, time_limit=120)
+
+
+def _converged(inst: Instance, part: Part) -> _Search:
+    """A search with its column generation run to convergence and its reduced costs."""
+    s = _Search(inst, part, options=OPTIONS, deadline=Deadline(120))
+    greedy = s.seed()
+    assert greedy is not None
+    gen = ColumnGeneration(s.master, s.pr, add=s.add, count=None, deadline=s.deadline)
+    out = gen.run(budget=100.0)
+    assert out.converged
+    s.rc = ReducedCosts(s.pr, s.master.cuts, gen=out, deadline=s.deadline)
+    s.bound = out.best_l
+    s.inc_base, s.inc_cost = part.items[greedy], plan_cost(inst, part.items, part.items[greedy])
+    return s
+
+
+def _check(inst: Instance, part: Part, local: NDArray[np.int64]) -> float:
+    """Every item in one group within the window and its base's reach; the plan's cost."""
+    for b in set(local.tolist()):
+        members = part.items[local == b]
+        assert local[b] == b
+        assert part.lo <= inst.weights[members].sum() <= inst.hi
+        assert inst.allowed[members, part.items[b]].all()
+    return plan_cost(inst, part.items, part.items[local])
+
+
+def test_a_plan_costs_the_lagrangian_value_plus_its_groups_reduced_costs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without cuts, at the duals (pi, mu) of a converged generation, a plan of k groups costs
+    sum(pi) + k mu plus its groups' reduced costs, each cost - pi(members) - mu >= 0 (no
+    column prices out at convergence): the figures the order of the neighbourhoods is read
+    from."""
+    monkeypatch.setattr("mcp_geo.solvers.columns.generation.MAX_CUT_ROUNDS", 0)
+    inst, part = scattered_instance(60, 4)
+    s = _converged(inst, part)
+    assert s.rc is not None
+    assert s.rc.cuts is None
+    plan = s.local(s.inc_base) if s.inc_base is not None else None
+    assert plan is not None
+    rc = group_reduced_costs(s, plan)
+    assert min(rc.values()) >= -1e-6 * s.inc_cost
+    k = len(rc)
+    by_hand = float(s.rc.pi.sum()) + k * s.rc.mu + sum(rc.values())
+    assert by_hand == pytest.approx(s.inc_cost)
+    for j, members in columns_of(plan):
+        cost = float(inst.cost[part.items[members], part.items[j]].sum())
+        assert rc[j] == pytest.approx(cost - float(s.rc.pi[members].sum()) - s.rc.mu)
+
+
+def test_the_next_neighbourhood_is_the_untried_one_whose_groups_cost_most(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each group's neighbourhood is it and its GROUPS - 1 nearest groups (by base distance);
+    the one chosen has the largest sum of reduced costs among those not yet tried, counted here
+    over every group by hand."""
+    monkeypatch.setattr(neighbourhoods, "GROUPS", 3)
+    inst, part = scattered_instance(80, 6)
+    s = _converged(inst, part)
+    assert s.inc_base is not None
+    plan = s.local(s.inc_base)
+    rc = group_reduced_costs(s, plan)
+    bases = sorted(rc)
+    assert len(bases) > 3
+    km = inst.km[np.ix_(part.items, part.items)]
+
+    def near(j: int) -> list[int]:
+        return sorted(bases, key=lambda b: (km[j, b], b))[:3]
+
+    def key(j: int) -> frozenset[tuple[int, tuple[int, ...]]]:
+        return frozenset((b, tuple(np.flatnonzero(plan == b).tolist())) for b in near(j))
+
+    ranked = sorted(bases, key=lambda j: (-sum(rc[b] for b in near(j)), j))
+    tried: set[frozenset[tuple[int, tuple[int, ...]]]] = set()
+    seen = []
+    for _ in range(len(bases)):
+        chosen = _next_neighbourhood(s, plan, km=km, tried=tried)
+        if chosen is None:
+            break
+        got, local = chosen
+        assert set(local.tolist()) == set(np.flatnonzero(np.isin(plan, list({b for b, _ in got}))))
+        seen.append(got)
+        tried.add(got)
+    expected = []
+    for j in ranked:  # seeds whose neighbourhoods coincide count once
+        if key(j) not in expected:
+            expected.append(key(j))
+    assert seen == expected
+    assert _next_neighbourhood(s, plan, km=km, tried=tried) is None
+
+
+def test_re_planning_keeps_the_rules_and_ends_at_a_local_optimum(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """From the greedy plan of 90 scattered items, neighbourhoods of four groups: the plan
+    keeps every rule, costs less, and the search stops on its own (every neighbourhood tried)
+    well before its time: then the columns engine re-planning any neighbourhood of the final
+    plan finds nothing cheaper."""
+    monkeypatch.setattr(neighbourhoods, "GROUPS", 4)
+    inst, part = scattered_instance(90, 2)
+    s = _converged(inst, part)
+    assert s.inc_base is not None
+    before = s.inc_cost
+    t = time.perf_counter()
+    replan_by_duals(s, solve=solve_columns, until=t + 100)
+    assert time.perf_counter() - t < 60
+    plan = s.local(s.inc_base)
+    assert s.inc_cost == pytest.approx(_check(inst, part, plan))
+    assert s.inc_cost < before - 1e-6
+    km = inst.km[np.ix_(part.items, part.items)]
+    bases = np.array(sorted(set(plan.tolist())))
+    for j in bases.tolist():
+        near = bases[np.lexsort((bases, km[j, bases]))][:4]
+        local = np.flatnonzero(np.isin(plan, near))
+        sub = Part(items=part.items[local], lo=part.lo)
+        best = solve_columns(inst, sub, options=OPTIONS, deadline=Deadline(60))
+        assert best.certificate.status == "optimal"
+        old = plan_cost(inst, sub.items, part.items[plan[local]])
+        assert best.certificate.objective >= old * (1 - 2e-4)
+
+
+def test_the_neighbourhoods_solves_are_muted(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A neighbourhood's solve makes no progress records and no solver records below
+    WARNING (their figures are not the level's); the search's own records remain, each with
+    the part's plan."""
+    monkeypatch.setattr(neighbourhoods, "GROUPS", 4)
+    inst, part = scattered_instance(70, 3)
+    s = _converged(inst, part)
+    caplog.set_level(logging.DEBUG, logger="mcp_geo")
+    replan_by_duals(s, solve=solve_columns, until=time.perf_counter() + 60)
+    solver_records = [r for r in caplog.records if r.name.startswith("mcp_geo.solvers")]
+    assert {r.name for r in solver_records} <= {
+        "mcp_geo.solvers.progress",
+        "mcp_geo.solvers.columns.neighbourhoods",
+    }
+    figures = [
+        getattr(r, progress.ATTRIBUTE) for r in solver_records if r.name.endswith("progress")
+    ]
+    assert figures  # the plan improved at least once
+    assert all(f.phase == "re-planning neighbourhoods" for f in figures)
+    bests = [f.best for f in figures]
+    assert bests == sorted(bests, reverse=True)
+    assert bests[-1] == pytest.approx(s.inc_cost)
+
+
+def test_muted_drops_records_below_warning_in_its_context_only(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Inside ``muted()``: no progress record, no INFO from a solver module, WARNING kept;
+    outside (and after) both again."""
+    caplog.set_level(logging.INFO, logger="mcp_geo")
+    solver_log = logging.getLogger("mcp_geo.solvers.columns.driver")
+    with progress.muted():
+        progress.report("inside", best=2.0, bound=1.0)
+        solver_log.info("inside info")
+        solver_log.warning("inside warning")
+    progress.report("outside", best=2.0, bound=1.0)
+    solver_log.info("outside info")
+    messages = [r.getMessage() for r in caplog.records]
+    assert "inside info" not in messages
+    assert "inside warning" in messages
+    assert "outside info" in messages
+    assert not any("(inside)" in m for m in messages)
+    assert any("(outside)" in m for m in messages)
+
+
+@pytest.mark.slow
+def test_on_greater_manchester_the_duals_order_finds_better_plans_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Greater Manchester (406 practices) converged without cuts, from its polished greedy
+    plan: 8 s of re-planning in the order of the duals lowers the plan more than 8 s in the
+    order of the bases (neighbourhoods of eight groups; with every ordering the plans keep the
+    rules)."""
+    monkeypatch.setattr("mcp_geo.solvers.columns.generation.MAX_CUT_ROUNDS", 0)
+    monkeypatch.setattr(neighbourhoods, "GROUPS", 8)
+    inst, part = largest_part("icb:QOP")
+    s = _converged(inst, part)
+    start = s.inc_base
+    results = {}
+    by_duals = neighbourhoods._next_neighbourhood
+
+    def by_bases(s_, plan, *, km, tried):  # type: ignore[no-untyped-def]
+        bases = np.array(sorted(set(plan.tolist())))
+        for j in bases.tolist():
+            near = bases[np.lexsort((bases, km[j, bases]))][: neighbourhoods.GROUPS].tolist()
+            key = frozenset((b, tuple(np.flatnonzero(plan == b).tolist())) for b in near)
+            if key not in tried:
+                return key, np.flatnonzero(np.isin(plan, near))
+        return None
+
+    for name, order in (("duals", by_duals), ("bases", by_bases)):
+        monkeypatch.setattr(neighbourhoods, "_next_neighbourhood", order)
+        s.inc_base, s.inc_cost = start, plan_cost(inst, part.items, start)
+        replan_by_duals(s, solve=driver.solve_columns, until=time.perf_counter() + 8)
+        results[name] = _check(inst, part, s.local(s.inc_base))
+    assert results["duals"] < results["bases"]
