@@ -33,6 +33,10 @@ MIP_COLUMNS_PER_SECOND = 2_000  # a listing's MIP, at most this many columns per
 # HiGHS overran its limit on a longer one (central Sussex at 23 hubs: 97,780 columns, 22 s
 # given, 42 s taken; 4,122 columns took 7.6 s, Greater Manchester's 23,000-25,000 14-19 s)
 WARM_START_WITHIN = 0.01  # the listing's MIP starts from the incumbent if this close to target
+WARM_START_MAX_COLUMNS = 5_000  # and the listing is no longer than this: a start turns the
+# presolve off (see column_mip), which longer listings need (Birmingham and Solihull's 8,317
+# columns: no proof in 24 s started, the target proven presolved; Greater Manchester's 29,570:
+# the best plan known found presolved, none in 130 s started)
 
 
 def columns_of(base_local: NDArray[np.int64]) -> list[tuple[int, NDArray[np.int64]]]:
@@ -121,7 +125,8 @@ def _listing_mip(
         listed += [(j, m) for j, m in columns_of(start) if (j, tuple(m.tolist())) not in keys]
     cols = [(j, m, s.pr.column_cost(j, m)) for j, m in listed]
     # a start far above the target prunes little: presolve does more (see column_mip)
-    warm = start if s.inc_cost <= target * (1 + WARM_START_WITHIN) else None
+    near = s.inc_cost <= target * (1 + WARM_START_WITHIN)
+    warm = start if near and len(cols) <= WARM_START_MAX_COLUMNS else None
     base_of, cost, run = column_mip(
         s.inst, s.part, cols, options=s.options, deadline=s.deadline, start=warm
     )
