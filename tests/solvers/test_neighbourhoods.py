@@ -26,7 +26,7 @@ from mcp_geo.solvers.columns.neighbourhoods import (
 )
 from mcp_geo.solvers.rules import SolveOptions
 
-from ._helpers import largest_part, scattered_instance
+from ._helpers import largest_part, plan_groups, scattered_instance
 
 OPTIONS = SolveOptions(engine="columns", threads=1, time_limit=120)
 
@@ -46,12 +46,8 @@ def _converged(inst: Instance, part: Part) -> _Search:
 
 
 def _check(inst: Instance, part: Part, local: NDArray[np.int64]) -> float:
-    """Every item in one group within the window and its base's reach; the plan's cost."""
-    for b in set(local.tolist()):
-        members = part.items[local == b]
-        assert local[b] == b
-        assert part.lo <= inst.weights[members].sum() <= inst.hi
-        assert inst.allowed[members, part.items[b]].all()
+    """The plan (local bases) keeps the rules (:func:`plan_groups`); its cost."""
+    plan_groups(inst, part, part.items[local])
     return plan_cost(inst, part.items, part.items[local])
 
 
