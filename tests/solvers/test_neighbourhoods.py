@@ -63,8 +63,8 @@ def test_a_plan_costs_the_lagrangian_value_plus_its_groups_reduced_costs(
     s = _converged(inst, part)
     assert s.rc is not None
     assert s.rc.cuts is None
-    plan = s.local(s.inc_base) if s.inc_base is not None else None
-    assert plan is not None
+    assert s.inc_base is not None
+    plan = s.local(s.inc_base)
     rc = group_reduced_costs(s, plan)
     assert min(rc.values()) >= -1e-6 * s.inc_cost
     k = len(rc)

@@ -123,7 +123,7 @@ def replan_by_duals(s: _Search, *, solve: Solve, until: float) -> None:
         if better is None:
             s.tried.add(key)
             continue
-        plan[local] = better
+        plan[local] = s.local(better)
         gained += 1
         s.inc_base, s.inc_cost = part.items[plan], plan_cost(inst, part.items, part.items[plan])
         progress.report("re-planning neighbourhoods", best=s.inc_cost, bound=s.bound)
@@ -174,7 +174,8 @@ def _replanned(
     solve: Solve,
     seconds: float,
 ) -> NDArray[np.int64] | None:
-    """The neighbourhood's items re-planned (their local bases), if cheaper than now."""
+    """The neighbourhood's items re-planned (their bases, instance indices), if cheaper than
+    now."""
     items = part.items
     start = items[plan[local]]
     sub = Part(items=items[local], lo=part.lo, hi=part.hi, start=start)
@@ -186,5 +187,4 @@ def _replanned(
     old = plan_cost(inst, sub.items, start)
     if plan_cost(inst, sub.items, result.base_of) >= old - 1e-6 * max(1.0, old):
         return None
-    position = {int(g): k for k, g in enumerate(items)}
-    return np.array([position[int(g)] for g in result.base_of], dtype=np.int64)
+    return result.base_of
