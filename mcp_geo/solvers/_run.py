@@ -210,10 +210,11 @@ class _WarmHiGHS(pulp.HiGHS):  # type: ignore[misc]
             mip = highspy.cb.HighsCallbackType.kCallbackMipInterrupt
 
             def interrupt(*callback: Any) -> None:
-                # highspy's callback: (type, message, data out, data in, user data)
-                if time.perf_counter() > stop_at or (
-                    callback[0] == mip and callback[2].mip_dual_bound >= enough
-                ):
+                # highspy's callback: (type, message, data out, data in, user data). A bound
+                # of +inf is a proof that no solution exists: HiGHS ends on its own, and an
+                # interrupt then would turn that proof into a time limit
+                bound = callback[2].mip_dual_bound if callback[0] == mip else -math.inf
+                if time.perf_counter() > stop_at or enough <= bound < math.inf:
                     callback[3].user_interrupt = True
 
             lp.solverModel.setCallback(interrupt, None)
