@@ -103,10 +103,9 @@ def _first_at_count(s: _Search) -> NDArray[np.int64] | None:
     descent stops at its first closure that finds no plan, without re-planning the groups for
     a second try (both footprints' descents stop short of the count either way: central
     Sussex's part at 24 of 23 hubs in 7.7 s instead of 14.8 s, staffs-shropshire's at 37 of 36
-    in 8.5 s instead of 14.8 s; the time goes to column generation: ``--hubs 23`` at 60 s,
-    bound 2,324,866 -> 2,326,000-2,329,632, gap 5.09% in three runs -> 4.90%, 4.90% and, where
-    the searches found a costlier plan, 5.97%; staffs-shropshire ``--hubs 37`` 3.82% -> 3.64%).
-    Otherwise the packing's plan
+    in 8.5 s instead of 14.8 s; the time goes to column generation and the searches, and at
+    60 s the plans came 4.90-5.05% above their bounds instead of 5.09%, and 3.64% instead of
+    6.75%). Otherwise the packing's plan
     seeds the columns and is the plan of last resort, after the searches guided by the LP
     (step 5). Neither for ``fewest``: its count stage does both itself (and keeps
     a plan of any count closing reaches)."""
