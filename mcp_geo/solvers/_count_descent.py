@@ -81,7 +81,6 @@ def descend(
     count: int,
     options: SolveOptions,
     until: float,
-    reshape: bool = True,
 ) -> NDArray[np.int64]:
     """Close bases of a plan one at a time while a plan with one group fewer is found.
 
@@ -97,9 +96,6 @@ def descend(
         Solver options (threads).
     until
         A ``time.perf_counter()`` at which to stop.
-    reshape
-        Whether a closure that finds no plan is followed by re-planning the groups and one
-        more try (else the descent stops there).
 
     Returns
     -------
@@ -126,7 +122,7 @@ def descend(
         )
         if result.base_of is not None:
             plan, groups, reshaped = result.base_of, groups - 1, False
-        elif reshaped or not reshape:
+        elif reshaped:
             break
         else:  # other bases at this count, then one more closure
             plan = _reshaped(

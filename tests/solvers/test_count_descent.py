@@ -8,7 +8,6 @@ import time
 import numpy as np
 import pytest
 
-from mcp_geo.solvers import _count_descent as count_descent
 from mcp_geo.solvers import _stages
 from mcp_geo.solvers._compact import CompactEngine, plan_cost
 from mcp_geo.solvers._count_descent import descend, fewest_greedy
@@ -345,25 +344,3 @@ def test_fewest_greedy_tries_no_more_counts_than_the_floor_allows(
     least, most = least_count(inst, part)
     assert fewest_greedy(inst, part, least=least, most=most) is None
     assert calls == [None, *range(least, most + 1)]
-
-
-@pytest.mark.parametrize("reshape", [True, False])
-def test_descent_without_reshaping_stops_at_the_first_closure_without_a_plan(
-    monkeypatch: pytest.MonkeyPatch, reshape: bool
-) -> None:
-    """Two groups of 60 cannot become one: with reshaping, the groups are re-planned and the
-    closure tried once more; without, the descent stops at the first closure (the same plan)."""
-    calls: list[int] = []
-    reshaped = count_descent._reshaped
-
-    def counting(*args: object, **kwargs: object) -> np.ndarray:
-        calls.append(1)
-        return reshaped(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(count_descent, "_reshaped", counting)
-    inst, part = _line()
-    two = np.array([1, 1, 1, 4, 4, 4])
-    until = time.perf_counter() + 30
-    plan = descend(inst, part, two, count=1, options=OPTIONS, until=until, reshape=reshape)
-    assert plan_groups(inst, part, plan) == 2
-    assert len(calls) == int(reshape)

@@ -190,33 +190,6 @@ def test_the_columns_engine_seeds_a_fixed_count_from_the_packing(monkeypatch):
     assert result.certificate.objective <= plan_cost(inst, at.items, packed) + 1e-6
 
 
-@pytest.mark.parametrize("packs", [True, False])
-def test_a_fixed_count_reshapes_in_its_descent_only_without_the_packings_plan(monkeypatch, packs):
-    """Central Sussex at 23 hubs: the greedy plan's descent stops short of the count (24) in
-    any case; with the packing's plan of 23 in hand it stops at its first closure without a
-    plan (no re-planning of the groups, 7 s of 15 saved for column generation), without one
-    it re-plans and tries again."""
-    inst, part = largest_part("central-sussex-east-surrey")
-    at = count_window(inst, dataclasses.replace(part, count=23))
-    if not packs:
-        monkeypatch.setattr(seeding, "packed_plan", lambda *a, **k: None)
-    calls = []
-    descend = seeding.descend
-
-    def recording(*args, **kwargs):
-        calls.append(kwargs["reshape"])
-        return descend(*args, **kwargs)
-
-    monkeypatch.setattr(seeding, "descend", recording)
-    inst23 = dataclasses.replace(inst, count=23)
-    s = driver._Search(inst23, at, options=SolveOptions(threads=1), deadline=Deadline(60))
-    first = seeding._first_at_count(s)
-    assert calls == [not packs]
-    if packs:
-        assert first is not None
-        assert plan_groups(inst, at, at.items[first]) == 23
-
-
 def test_a_free_count_the_greedy_rules_miss_starts_from_a_plan_of_any_count(monkeypatch):
     """Birmingham and Solihull (QHL): the greedy rules get stuck on its part of 174 practices,
     so its master LP started from artificial columns only (at 10 s on a busy machine: no plan

@@ -99,13 +99,7 @@ def _first_at_count(s: _Search) -> NDArray[np.int64] | None:
     closed one at a time down to the count (:mod:`mcp_geo.solvers._count_descent`), comes
     first when it gets there (at most COUNT_DESCENT_SHARE of the time left, or
     PACKED_DESCENT_SHARE with the packing's plan in hand: staffs-shropshire at 37 hubs,
-    5.5M patient-km at 60 s from it, 6.5M from the packing's); with that plan in hand, the
-    descent stops at its first closure that finds no plan, without re-planning the groups for
-    a second try (both footprints' descents stop short of the count either way: central
-    Sussex's part at 24 of 23 hubs in 7.7 s instead of 14.8 s, staffs-shropshire's at 37 of 36
-    in 8.5 s instead of 14.8 s; the time goes to column generation and the searches, and at
-    60 s the plans came 4.90-5.05% above their bounds instead of 5.09%, and 3.64% instead of
-    6.75%). Otherwise the packing's plan
+    5.5M patient-km at 60 s from it, 6.5M from the packing's). Otherwise the packing's plan
     seeds the columns and is the plan of last resort, after the searches guided by the LP
     (step 5). Neither for ``fewest``: its count stage does both itself (and keeps
     a plan of any count closing reaches)."""
@@ -114,8 +108,7 @@ def _first_at_count(s: _Search) -> NDArray[np.int64] | None:
     seconds = packing_seconds(s.deadline)
     packed = packed_plan(s.inst, s.part, count=s.count, seconds=seconds)
     share = COUNT_DESCENT_SHARE if packed is None else PACKED_DESCENT_SHARE
-    until = time.perf_counter() + share * s.deadline.remaining()
-    closed = _closed_bases(s, until=until, reshape=packed is None)
+    closed = _closed_bases(s, until=time.perf_counter() + share * s.deadline.remaining())
     if closed is not None:
         return closed
     if packed is None:
@@ -166,7 +159,7 @@ def _packed_any(s: _Search) -> NDArray[np.int64] | None:
     return local_polish(s.inst, s.part, s.local(packed))
 
 
-def _closed_bases(s: _Search, *, until: float, reshape: bool) -> NDArray[np.int64] | None:
+def _closed_bases(s: _Search, *, until: float) -> NDArray[np.int64] | None:
     """The greedy plan with the fewest groups, its bases closed down to the count (local
     bases; None when it stops short)."""
     assert s.count is not None
@@ -174,9 +167,7 @@ def _closed_bases(s: _Search, *, until: float, reshape: bool) -> NDArray[np.int6
     start = fewest_greedy(s.inst, s.part, least=s.count, most=most)
     if start is None:
         return None
-    plan = descend(
-        s.inst, s.part, start, count=s.count, options=s.options, until=until, reshape=reshape
-    )
+    plan = descend(s.inst, s.part, start, count=s.count, options=s.options, until=until)
     if len(set(plan.tolist())) != s.count:
         return None
     return s.local(plan)
