@@ -38,6 +38,32 @@ GROUPS = 8  # groups re-planned together
 SECONDS = 2.0  # per neighbourhood, at most
 
 
+def nearest_groups(
+    plan: NDArray[np.int64], km: NDArray[np.float64], *, seed: int, size: int
+) -> NDArray[np.int64]:
+    """The bases of group ``seed`` and of the ``size - 1`` groups nearest it, nearest first (by
+    the distance between bases; ties: the lower base).
+
+    Parameters
+    ----------
+    plan
+        The base of every item (``km``'s indices).
+    km
+        Distances between items.
+    seed
+        A base of the plan.
+    size
+        How many groups.
+
+    Returns
+    -------
+    NDArray[np.int64]
+        The bases, ``seed`` first.
+    """
+    bases = np.unique(plan)
+    return bases[np.lexsort((bases, km[seed, bases]))][:size]
+
+
 def replan(
     inst: Instance,
     part: Part,
@@ -77,10 +103,9 @@ def replan(
             left = until - time.perf_counter()
             if left <= 0.1:
                 break
-            bases = np.array(sorted(set(plan.tolist())))
-            if seed not in bases:
+            if seed not in plan:
                 continue  # merged into another group in this pass
-            near = bases[np.lexsort((bases, km[seed, bases]))][:GROUPS]
+            near = nearest_groups(plan, km, seed=seed, size=GROUPS)
             local = np.flatnonzero(np.isin(plan, near))
             sub = Part(
                 items=items[local],

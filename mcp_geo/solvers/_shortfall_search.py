@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from ._compact import build_compact, decode, group_shortfalls, model_size, set_start
 from ._greedy import part_greedy
 from ._instance import Instance, Part
+from ._replan import nearest_groups
 from ._run import run_mip
 from .rules import SolveOptions
 
@@ -187,10 +188,9 @@ def lower_shortfall(
 def neighbourhood(inst: Instance, plan: NDArray[np.int64], seed: int) -> NDArray[np.int64] | None:
     """The positions in ``plan`` of the items of group ``seed`` and its :data:`GROUPS` - 1
     nearest groups (by the distance between bases); None once ``seed`` is no base."""
-    bases = np.unique(plan)
-    if seed not in bases:
+    if seed not in plan:
         return None
-    near = bases[np.lexsort((bases, inst.km[seed, bases]))][:GROUPS]
+    near = nearest_groups(plan, inst.km, seed=seed, size=GROUPS)
     return np.flatnonzero(np.isin(plan, near))
 
 

@@ -40,6 +40,7 @@ from numpy.typing import NDArray
 from mcp_geo.solvers import progress
 from mcp_geo.solvers._compact import plan_cost
 from mcp_geo.solvers._instance import Instance, Part
+from mcp_geo.solvers._replan import nearest_groups
 from mcp_geo.solvers._run import Deadline
 from mcp_geo.solvers.certificate import relative_gap, within_gap
 from mcp_geo.solvers.rules import SolveOptions
@@ -146,12 +147,11 @@ def _next_neighbourhood(
     """The untried neighbourhood whose groups' reduced costs sum highest (ties: the lowest
     base): its key (its groups) and its items (local), or None."""
     rc = group_reduced_costs(s, plan)
-    bases = np.array(sorted(rc))
     members = {j: tuple(np.flatnonzero(plan == j).tolist()) for j in rc}
     best: tuple[float, int] | None = None
     chosen = None
-    for j in bases.tolist():
-        near = bases[np.lexsort((bases, km[j, bases]))][:GROUPS].tolist()
+    for j in sorted(rc):
+        near = nearest_groups(plan, km, seed=j, size=GROUPS).tolist()
         key = frozenset((b, members[b]) for b in near)
         if key in tried:
             continue
