@@ -1,11 +1,16 @@
-"""What ended a MIP run: a proof that no solution exists is reported as such."""
+"""What ended a MIP run: a proof that no solution exists is reported as such; CBC dying on its
+start runs again without it."""
 
 from __future__ import annotations
 
 import itertools
+import subprocess
 
 import pulp
+import pytest
+from pulp.apis import coin_api
 
+from mcp_geo._errors import SolverError
 from mcp_geo.solvers._run import run_mip
 from mcp_geo.solvers.rules import SolveOptions
 
@@ -13,6 +18,7 @@ from mcp_geo.solvers.rules import SolveOptions
 # tree proves it
 WEIGHTS = (3_731, 2_788, 3_552, 3_822, 2_860, 2_082, 2_530, 3_976, 3_046, 2_994)
 TARGET = 15_690
+CBC = SolveOptions(threads=1, solver="cbc")
 
 
 def _subset_of_weight() -> pulp.LpProblem:
@@ -37,3 +43,44 @@ def test_a_proof_of_no_solution_in_the_tree_is_infeasible_not_a_time_limit() -> 
         _subset_of_weight(), options=SolveOptions(threads=1), time_limit=30, stop_at_bound=11.0
     )
     assert (stopping.status, stopping.ended_by) == ("infeasible", "proof")
+
+
+def _knapsack() -> pulp.LpProblem:
+    """Most weight up to 20,000 from the ten weights (3,822 + 3,976 + 3,731 + 3,552 + 2,860 +
+    2,082 = 20,023 is over; the optimum is below)."""
+    prob = pulp.LpProblem("knapsack", pulp.LpMaximize)
+    x = [prob.add_variable(f"x{k}", 0, 1, cat=pulp.LpInteger) for k in range(len(WEIGHTS))]
+    prob += pulp.lpSum(w * v for w, v in zip(WEIGHTS, x, strict=True))
+    prob += pulp.lpSum(w * v for w, v in zip(WEIGHTS, x, strict=True)) <= 20_000, "room"
+    for v in x:
+        v.setInitialValue(0)  # a start: nothing taken
+    return prob
+
+
+def _crashing_cbc(monkeypatch: pytest.MonkeyPatch, *, on_a_start_only: bool) -> None:
+    """CBC 2.10.3 dies (SIGSEGV, no output) when its time limit falls while it reads a MIP start
+    (a 0.1 s limit on a compact model of 4,700 variables): runs die so here (those given a
+    start, or every run)."""
+    popen = subprocess.Popen
+
+    def crashing(args: list[str], **kw: object) -> subprocess.Popen[bytes]:
+        if "-mips" in args or not on_a_start_only:
+            args = ["sh", "-c", "kill -SEGV $$"]
+        return popen(args, **kw)  # type: ignore[call-overload,no-any-return]
+
+    monkeypatch.setattr(coin_api.subprocess, "Popen", crashing)
+
+
+def test_cbc_dying_on_its_start_runs_again_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    _crashing_cbc(monkeypatch, on_a_start_only=True)
+    run = run_mip(_knapsack(), options=CBC, time_limit=30, warm=True)
+    sums = {sum(c) for r in range(len(WEIGHTS) + 1) for c in itertools.combinations(WEIGHTS, r)}
+    assert run.status == "optimal"
+    assert run.objective == pytest.approx(max(s for s in sums if s <= 20_000))
+
+
+def test_cbc_dying_without_a_start_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    _crashing_cbc(monkeypatch, on_a_start_only=False)
+    for warm in (False, True):
+        with pytest.raises(SolverError, match="CBC failed"):
+            run_mip(_knapsack(), options=CBC, time_limit=30, warm=warm)
