@@ -160,6 +160,7 @@ def solve_part(
                 if inst.sites
                 else (lambda i, p, d: solve_part(i, p, options=options, deadline=d))
             ),
+            columns=engine == "columns",
         )
         return with_count_stage(inst, part, result) if inst.count == "fewest" else result
     if inst.count == "fewest" and part.count is None:

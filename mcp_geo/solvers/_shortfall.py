@@ -36,10 +36,11 @@ from numpy.typing import NDArray
 from . import progress
 from ._compact import build_compact, decode, model_size, objective_name, plan_cost
 from ._instance import Instance, Part, PlanException
-from ._run import Deadline, RunResult, run_mip
+from ._run import Deadline, RunResult, run_mip, threads_for
 from ._shortfall_search import greedy_start, lower_shortfall, plan_shortfall, warm_start
 from ._shortfall_travel import SolveGroups, full_groups_replanned, lower_travel, plan_order
 from .certificate import Certificate, ModelSize, Stage, Status, relative_gap, weakest, within_gap
+from .columns.held import held_travel_bound
 from .engine import PartResult
 from .rules import SolveOptions
 
@@ -51,6 +52,7 @@ MODEL_SHARES = (0.2, 1.0)  # of the shortfall stage's time left: the whole part'
 SEARCH_SHARE = 0.5
 TRAVEL_SEARCH_SHARE = 0.5  # of the travel stage's time: lowered before its model runs
 COUNT_SHARE = 0.5  # of the time the shortfall stage left: the count stage (``fewest``)
+COLUMNS_BOUND_SHARE = 0.5  # of the travel stage's time after its search: the bound by columns
 
 
 def _limit_words(inst: Instance) -> str:
@@ -100,6 +102,7 @@ def solve_shortfall(
     options: SolveOptions,
     deadline: Deadline,
     solve_groups: SolveGroups | None = None,
+    columns: bool = False,
 ) -> PartResult:
     """The least-exception plan of a part: least shortfall below the floor, then least travel.
 
@@ -115,12 +118,16 @@ def solve_shortfall(
         The engine, for the groups that keep the floor (:mod:`._shortfall_travel`): under the
         count ``fewest`` the count stage (their fewest groups, then their travel), else a step
         of the travel stage; None leaves that out.
+    columns
+        Whether the travel stage's bound comes first from column generation
+        (:mod:`.columns.held`; the part's engine is the columns engine): the compact model then
+        runs only while the plan is not within the gap of it.
 
     Returns
     -------
     PartResult
         The plan and its certificate with the stages ``shortfall`` and ``travel`` (engine
-        ``compact``); under ``fewest`` the travel stage holds the plan's count (the caller
+        ``compact``, or ``columns`` with ``columns``); under ``fewest`` the travel stage holds the plan's count (the caller
         adds its stage: :func:`._stages.with_count_stage`).
     """
     stage_end = time.perf_counter() + SHORTFALL_SHARE * deadline.remaining()
@@ -139,15 +146,24 @@ def solve_shortfall(
     start = lower_travel(inst, part, start, solve_groups=solve_groups, options=options, until=until)
     count = len(np.unique(start)) if inst.count == "fewest" else None
     held = dataclasses.replace(part, count=count)  # the count stage's count held
-    prob2, y2, x2 = build_compact(inst, held, shortfall=float(least))
-    warm = warm_start(prob2, held, start, y=y2, x=x2, weights=inst.weights)
-    second = run_mip(prob2, options=options, time_limit=0.95 * deadline.remaining(), warm=warm)
-    base_of = start
-    if second.status in ("optimal", "feasible"):
-        found = decode(part, y=y2, x=x2, values=second.values)
-        if plan_order(inst, part.items, found) < plan_order(inst, part.items, start):
-            base_of = found  # else the start stays (a model too big to be handed it)
-    travel_bound = second.bound if second.bound is not None else 0.0  # (with or without a plan)
+    columns_bound = 0.0
+    if columns:
+        seconds = COLUMNS_BOUND_SHARE * deadline.remaining()
+        threads = threads_for(options)
+        columns_bound = held_travel_bound(
+            inst, held, start, held=least, threads=threads, seconds=seconds
+        )
+    base_of, travel_bound = start, columns_bound
+    second: RunResult | None = None
+    if not within_gap(relative_gap(plan_cost(inst, part.items, start), columns_bound), options.gap):
+        prob2, y2, x2 = build_compact(inst, held, shortfall=float(least))
+        warm = warm_start(prob2, held, start, y=y2, x=x2, weights=inst.weights)
+        second = run_mip(prob2, options=options, time_limit=0.95 * deadline.remaining(), warm=warm)
+        if second.status in ("optimal", "feasible"):
+            found = decode(part, y=y2, x=x2, values=second.values)
+            if plan_order(inst, part.items, found) < plan_order(inst, part.items, start):
+                base_of = found  # else the start stays (a model too big to be handed it)
+        travel_bound = max(travel_bound, second.bound or 0.0)  # (with or without a plan)
     objective = plan_cost(inst, part.items, base_of)
     progress.report("travel, shortfall held", best=objective, bound=travel_bound)
     short_status: Status = "optimal" if least <= bound else "feasible"
@@ -160,8 +176,15 @@ def solve_shortfall(
         f"patients below the {inst.group} floor",
     )
     cert = _certificate(
-        inst, options, second, objective=objective, travel_bound=travel_bound, stages=(shortfall,)
+        inst,
+        options,
+        run if second is None else second,
+        objective=objective,
+        travel_bound=travel_bound,
+        stages=(shortfall,),
     )
+    if columns:
+        cert = dataclasses.replace(cert, engine="columns")
     return PartResult(base_of=base_of, certificate=dataclasses.replace(cert, model_size=size))
 
 

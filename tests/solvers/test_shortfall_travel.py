@@ -138,7 +138,7 @@ def test_the_engine_is_given_to_a_least_exception_part(
     )
     seen: list[object] = []
 
-    def spy(inst, part, *, options, deadline, solve_groups=None):  # type: ignore[no-untyped-def]
+    def spy(inst, part, *, options, deadline, solve_groups=None, columns=False):  # type: ignore[no-untyped-def]
         seen.append(solve_groups)
         raise RuntimeError("seen")
 

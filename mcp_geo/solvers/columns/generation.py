@@ -177,7 +177,8 @@ def lagrangian_bound(
     Parameters
     ----------
     ell
-        ``sum pi + count mu + sigma rhs`` (``rhs``: the cuts' right-hand sides) at the duals.
+        ``sum pi + count mu + sigma rhs`` (``rhs``: the cuts' right-hand sides; with a floor
+        row, its dual times the patients held: :meth:`.master.Master.side_value`) at the duals.
     rc
         Lower bounds on every base's best reduced cost at those duals.
     mu, count
@@ -284,12 +285,14 @@ class ColumnGeneration:
             mu=mu,
             sigma=sigma,
             cuts=(master.cuts, sigma) if len(sigma) else None,
-            ell=float(pi.sum() + (self.count or 0) * mu + sigma @ master.cuts.rhs),
+            ell=float(
+                pi.sum() + (self.count or 0) * mu + sigma @ master.cuts.rhs + master.side_value()
+            ),
             rcb=rcb,
             tol=tol,
             pi_rmp=pi_rmp,
             mu_rmp=mu_rmp,
-            queue=[int(j) for j in np.lexsort((np.arange(pr.n), rcb)) if rcb[j] < -tol],
+            queue=[int(j) for j in np.lexsort((np.arange(len(rcb)), rcb)) if rcb[j] < -tol],
         )
         found = self._cheap_columns(at)
         if found:

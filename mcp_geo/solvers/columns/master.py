@@ -14,9 +14,22 @@ ARTIFICIAL_TOL = 1e-6  # the artificial columns' total value above which the LP 
 
 
 class Master:
-    """The restricted master LP in highspy, with artificial columns."""
+    """The restricted master LP in highspy, with artificial columns.
 
-    def __init__(self, n: int, *, count: int | None, big_m: float, threads: int) -> None:
+    With ``floor=(weights, lo, held)`` (a least-exception part's travel stage), columns may
+    weigh less than the floor ``lo`` and one more row holds the patients below it:
+    ``sum_k max(0, lo - w_k) lambda_k <= held`` (its dual, <= 0, in :attr:`floor_dual`).
+    """
+
+    def __init__(
+        self,
+        n: int,
+        *,
+        count: int | None,
+        big_m: float,
+        threads: int,
+        floor: tuple[NDArray[np.int64], int, float] | None = None,
+    ) -> None:
         self.n = n
         self.count = count
         self.big_m = big_m  # an artificial column's cost: above any plan's
@@ -35,7 +48,11 @@ class Master:
             h.addCol(big_m, 0.0, highspy.kHighsInf, 1, np.array([n], np.int32), np.array([-1.0]))
         self.h = h
         self.n_art = rows + (count is not None)
-        self.cut_row0 = rows
+        self.floor = floor
+        self.floor_dual = 0.0
+        if floor is not None:  # the patients below the floor, held (no artificial: 0 keeps it)
+            h.addRow(-highspy.kHighsInf, floor[2], 0, np.zeros(0, np.int32), np.zeros(0))
+        self.cut_row0 = rows + (floor is not None)
         self.cuts = Cuts.none()  # rank-1 cuts (see :mod:`.cuts`)
         self.sigma = np.zeros(0)  # their duals at the last solve
         self.members: list[NDArray[np.int64]] = []  # master column n_art + k holds members[k]
@@ -58,9 +75,13 @@ class Master:
             starts.append(len(idx))
             self.members.append(members)
             rows = members.tolist() + ([self.n] if self.count is not None else [])
+            ones = [1.0] * len(rows)
+            if self.floor is not None and (short := self.shortfall(members)) > 0:
+                rows.append(self.cut_row0 - 1)
+                ones.append(short)
             held, coef = self.cuts.of(members, self.n)
             idx.extend(rows + (self.cut_row0 + held).tolist())
-            vals.extend([1.0] * len(rows) + coef.tolist())
+            vals.extend(ones + coef.tolist())
             costs.append(cost)
         k = len(columns)
         self.h.addCols(
@@ -73,6 +94,35 @@ class Master:
             np.array(idx, np.int32),
             np.array(vals),
         )
+
+    def shortfall(self, members: NDArray[np.int64]) -> float:
+        """A column's patients below the floor (0 without a floor row).
+
+        Parameters
+        ----------
+        members
+            The column's items.
+
+        Returns
+        -------
+        float
+            ``max(0, lo - weight)``.
+        """
+        if self.floor is None:
+            return 0.0
+        weights, lo, _ = self.floor
+        return float(max(0, lo - int(weights[members].sum())))
+
+    def side_value(self) -> float:
+        """What the floor row adds to a Lagrangian bound at the last solve's duals
+        (``floor_dual * held``; 0 without one).
+
+        Returns
+        -------
+        float
+            The term.
+        """
+        return 0.0 if self.floor is None else self.floor_dual * self.floor[2]
 
     def add_cuts(self, cuts: Cuts) -> None:
         """Add rank-1 cuts (rows ``<= rhs`` over the columns with a coefficient in them).
@@ -130,4 +180,6 @@ class Master:
         z = float(self.h.getInfo().objective_function_value)
         mu = float(duals[self.n]) if self.count is not None else 0.0
         self.sigma = np.minimum(duals[self.cut_row0 :], 0.0)
+        if self.floor is not None:
+            self.floor_dual = min(float(duals[self.cut_row0 - 1]), 0.0)
         return z, duals[: self.n], mu
