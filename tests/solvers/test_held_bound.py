@@ -28,7 +28,7 @@ import pytest
 from mcp_geo.solvers import _core
 from mcp_geo.solvers._compact import build_compact
 from mcp_geo.solvers._instance import Instance, Part
-from mcp_geo.solvers._run import Deadline
+from mcp_geo.solvers._run import Deadline, highs_threads
 from mcp_geo.solvers.columns.held import held_travel_bound
 from mcp_geo.solvers.rules import SolveOptions
 
@@ -99,7 +99,7 @@ def _compact_relaxation(inst: Instance, part: Part, *, held: int) -> float:
     prob, _, _ = build_compact(inst, part, shortfall=float(held))
     for v in prob.variables():
         v.cat = pulp.LpContinuous
-    assert prob.solve(pulp.HiGHS(msg=False)) == pulp.LpStatusOptimal
+    assert prob.solve(pulp.HiGHS(msg=False, threads=highs_threads(1))) == pulp.LpStatusOptimal
     return float(pulp.value(prob.objective))
 
 

@@ -27,6 +27,8 @@ import time
 import numpy as np
 from numpy.typing import NDArray
 
+from mcp_geo.solvers import progress
+from mcp_geo.solvers._compact import plan_cost
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import Deadline
 
@@ -165,7 +167,10 @@ def held_travel_bound(
     add(columns_of(np.array([position[int(b)] for b in start], dtype=np.int64)))
     add(full.initial_columns())
     generation = ColumnGeneration(master, pricer, add=add, count=part.count, deadline=deadline)  # type: ignore[arg-type]
-    gen = generation.run(budget=seconds)
+    travel = plan_cost(inst, part.items, start)
+    progress.report("travel, shortfall held: bound by columns", best=travel, bound=None)
+    with progress.muted():  # its records would say "no plan yet": the stage has one
+        gen = generation.run(budget=seconds)
     bound = max(gen.best_l, 0.0)
     log.info(
         "shortfall held: columns bound %.1f (%s, %d iterations, %d columns, %d cuts) in %.2fs",
