@@ -33,6 +33,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
+from . import progress
 from ._compact import group_shortfalls, plan_cost
 from ._greedy import local_polish
 from ._instance import Instance, Part
@@ -136,9 +137,16 @@ def full_groups_replanned(
     full = np.array([short[int(b)] == 0 for b in base_of])
     if seconds <= 0.1 or not full.any():
         return base_of
-    start = None if inst.count == "fewest" else base_of[full]  # (a start keeps its count)
+    fewest = inst.count == "fewest"  # (then this is the count stage: its value is the count)
+    start = None if fewest else base_of[full]  # (a start keeps its count)
     kept = Part(items=items[full], lo=part.lo, hi=part.hi, start=start)
-    result = solve_groups(inst, kept, Deadline(seconds))
+    progress.report(
+        f"shortfall held: the {inst.group}s that keep the floor planned again",
+        best=len(np.unique(base_of)) if fewest else plan_cost(inst, items, base_of),
+        bound=None,
+    )
+    with progress.muted():  # its figures are its items', not the part's
+        result = solve_groups(inst, kept, Deadline(seconds))
     plan = base_of.copy()
     if result.base_of is not None and _better(inst, kept.items, result.base_of, than=base_of[full]):
         plan[full] = result.base_of

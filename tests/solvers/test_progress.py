@@ -142,3 +142,34 @@ def test_a_plan_from_today_s_pcns_reports_each_stage(caplog):
     assert math.ceil(ends["moves"] - 1e-6) == stages["moves"].bound  # moves: whole ones
     assert ends["travel"] == pytest.approx(stages["travel"].bound, rel=1e-9)
     assert f"best {stages['moves'].objective:,.0f}, bound " in caplog.text
+
+
+def test_a_least_exception_part_reports_its_own_travel(caplog):
+    """Practices on a road (thousands of patients above their km), hubs of 30,000-50,000 within
+    12 km::
+
+        A 20 ... B 20 ...... C1 10  C2 10 ....... X 45
+        0        9           20     21            30
+
+    No plan keeps the floor everywhere: the least shortfall is 10,000 (A, or C1 and C2, short).
+    The shortfall stage's plan, {B, C1, C2} at C1 (230,000 patient-km) and A alone, is re-planned
+    for travel: {A, B} at A (180,000) and {C1, C2} at C1 (10,000). The engine plans the hubs
+    that keep the floor again as a part of their own; its figures are not the part's (its
+    "bound" of 230,000 is above the part's optimum, 190,000): no record after the shortfall
+    stage shows a bound above the part's plan, nor a plan below its bound."""
+    at = {"A": 0.0, "B": 9.0, "C1": 20.0, "C2": 21.0, "X": 30.0}
+    size = {"A": 20_000, "B": 20_000, "C1": 10_000, "C2": 10_000, "X": 45_000}
+    frame, travel = line_instance(at, size)
+    rule = HubRule(max_km=12.0)
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        options = SolveOptions(time_limit=20, engine="columns")
+        sol = solve_hubs(frame, rule=rule, options=options, travel=travel)
+    stages = {s.name: s for s in sol.certificate.stages}
+    assert stages["shortfall"].objective == 10_000
+    assert stages["travel"].objective == pytest.approx(190_000)
+    figures = _figures(caplog)
+    shortfall = [f for f in figures if f.phase == "least shortfall"]
+    later = figures[figures.index(shortfall[-1]) + 1 :]
+    assert later
+    assert all(f.bound is None or f.bound <= 190_000 + 1e-6 for f in later)
+    assert all(f.best is None or f.best >= 190_000 - 1e-6 for f in later)
