@@ -131,8 +131,8 @@ def solve_shortfall(
     -------
     PartResult
         The plan and its certificate with the stages ``shortfall`` and ``travel`` (engine
-        ``compact``, or ``columns`` with ``columns``); under ``fewest`` the travel stage holds the plan's count (the caller
-        adds its stage: :func:`._stages.with_count_stage`).
+        ``compact``, or ``columns`` with ``columns``); under ``fewest`` the travel stage holds
+        the plan's count (the caller adds its stage: :func:`._stages.with_count_stage`).
     """
     stage_end = time.perf_counter() + SHORTFALL_SHARE * deadline.remaining()
     start, bound, run, size = least_shortfall(inst, part, options=options, until=stage_end)
