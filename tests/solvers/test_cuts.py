@@ -15,7 +15,7 @@ import mcp_geo.solvers.columns.generation as generation
 import mcp_geo.solvers.columns.listing as closing
 import mcp_geo.solvers.columns.seeding as seeding
 from mcp_geo.solvers._instance import Instance, Part
-from mcp_geo.solvers._run import threads_for
+from mcp_geo.solvers._run import Deadline, threads_for
 from mcp_geo.solvers.columns.cut_pricing import price_with_cuts
 from mcp_geo.solvers.columns.cuts import FAMILIES, SLOTS, Cuts, separate_rank1, separate_sr3
 from mcp_geo.solvers.columns.enumeration import subsets_within
@@ -708,3 +708,28 @@ def test_a_long_listing_is_presolved_even_near_the_incumbent(
         costs.append(s.inc_cost)
     assert seen == [True, False]
     assert costs[0] == pytest.approx(costs[1])
+
+
+def test_a_listing_s_mip_looks_for_its_best_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a gap of 0.5%, a listing's MIP would stop at any plan within 0.5% of its own bound, a
+    bound that says nothing above the target: it is solved to 0.01% instead, so that the best
+    plan its columns make comes out (Birmingham and Solihull with a 0.5% gap: 969,466 -> its
+    listing's best, 968,172, which the next listing proves within 0.5% at 120 s; 0.69% before).
+    A smaller gap of the options' stays."""
+    seen: list[float] = []
+    real = closing.column_mip
+
+    def spy(*args, options, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(options.gap)
+        return real(*args, options=options, **kwargs)
+
+    monkeypatch.setattr(closing, "column_mip", spy)
+    monkeypatch.setattr(closing, "FIRST_TARGET_STEP", 0.0005)
+    inst, part = scattered_instance(40, seed=3)
+    for gap, expected in ((0.005, closing.LISTING_MIP_GAP), (1e-6, 1e-6)):
+        seen.clear()
+        columns.solve_columns(
+            inst, part, options=SolveOptions(threads=1, gap=gap), deadline=Deadline(30)
+        )
+        assert seen
+        assert all(g == expected for g in seen)

@@ -5,6 +5,7 @@ plan meets it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -32,6 +33,8 @@ MAX_STEP_WITHOUT_PLAN = 0.02  # no plan yet: listings up to this far above the b
 MIP_COLUMNS_PER_SECOND = 2_000  # a listing's MIP, at most this many columns per second left:
 # HiGHS overran its limit on a longer one (central Sussex at 23 hubs: 97,780 columns, 22 s
 # given, 42 s taken; 4,122 columns took 7.6 s, Greater Manchester's 23,000-25,000 14-19 s)
+LISTING_MIP_GAP = 1e-4  # a listing's MIP looks for its best plan to this gap, whatever the
+# options' (see _listing_mip)
 WARM_START_WITHIN = 0.01  # the listing's MIP starts from the incumbent if this close to target
 WARM_START_MAX_COLUMNS = 5_000  # and the listing is no longer than this: a start turns the
 # presolve off (see column_mip), which longer listings need (Birmingham and Solihull's 8,317
@@ -127,8 +130,9 @@ def _listing_mip(
     # a start far above the target prunes little: presolve does more (see column_mip)
     near = s.inc_cost <= target * (1 + WARM_START_WITHIN)
     warm = start if near and len(cols) <= WARM_START_MAX_COLUMNS else None
+    options = dataclasses.replace(s.options, gap=min(s.options.gap, LISTING_MIP_GAP))
     base_of, cost, run = column_mip(
-        s.inst, s.part, cols, options=s.options, deadline=s.deadline, start=warm
+        s.inst, s.part, cols, options=options, deadline=s.deadline, start=warm
     )
     msize = ModelSize(variables=len(cols), constraints=s.n + (s.count is not None))
     if base_of is not None and cost < s.inc_cost:
