@@ -117,7 +117,9 @@ def _listing_mip(
 
     With the incumbent's columns (its warm start): the MIP always has a plan, and any plan up
     to the target is still made of listed columns (once each: a column listed twice would
-    make the warm start cover its items twice).
+    make the warm start cover its items twice). The MIP is solved to :data:`LISTING_MIP_GAP`
+    at most: its own bound says nothing above the target, so a wider gap (the options') would
+    stop it at any plan near that bound, where its best plan is what closes the part's gap.
     """
     inc_base = s.inc_base
     log.info("columns: %d columns can beat %.1f; set partitioning MIP", len(listed), target)
