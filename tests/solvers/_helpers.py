@@ -33,6 +33,21 @@ def plane_instance(
     return frame, TravelMatrix(codes=tuple(codes), km=d, source="test plane km")
 
 
+def small_instance(km: np.ndarray, weights: np.ndarray | list[int], *, max_km: float) -> Instance:
+    """Hubs of 30-50 units over these distances (km) and weights: a hand-drawn case."""
+    return Instance(
+        codes=tuple(f"P{k:02d}" for k in range(len(weights))),
+        weights=np.asarray(weights, dtype=np.int64),
+        km=km,
+        lo=30,
+        hi=50,
+        max_km=max_km,
+        count=None,
+        objective="weighted",
+        strict=False,
+    )
+
+
 def scattered_instance(
     n: int, seed: int, *, count: int | None = None, side: float = 20.0, max_km: float = 12.0
 ) -> tuple[Instance, Part]:

@@ -32,23 +32,13 @@ from mcp_geo.solvers._run import Deadline, highs_threads
 from mcp_geo.solvers.columns.held import held_travel_bound
 from mcp_geo.solvers.rules import SolveOptions
 
-from ._helpers import largest_part
+from ._helpers import largest_part, small_instance
 
 X = [0.0, 1.0, 2.0, 20.0, 21.0, 22.0, 23.0, 50.0]
 
 
 def _instance(weights: np.ndarray, km: np.ndarray, *, max_km: float) -> tuple[Instance, Part]:
-    inst = Instance(
-        codes=tuple(f"P{k:02d}" for k in range(len(weights))),
-        weights=weights.astype(np.int64),
-        km=km,
-        lo=30,
-        hi=50,
-        max_km=max_km,
-        count=None,
-        objective="weighted",
-        strict=False,
-    )
+    inst = small_instance(km, weights, max_km=max_km)
     return inst, Part(items=np.arange(len(weights), dtype=np.int64), lo=30, shortfall=True)
 
 

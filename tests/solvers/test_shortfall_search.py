@@ -22,7 +22,7 @@ from mcp_geo.solvers.certificate import Certificate
 from mcp_geo.solvers.engine import PartResult
 from mcp_geo.solvers.rules import SolveOptions
 
-from ._helpers import largest_part
+from ._helpers import largest_part, small_instance
 
 OPTIONS = SolveOptions(threads=1, gap=0.0)
 
@@ -59,17 +59,7 @@ def _least_shortfall(inst: Instance) -> int:
 
 def _instance(km: np.ndarray, weights: list[int], *, max_km: float) -> Instance:
     """Hubs of 30-50 units over these distances (km) and weights."""
-    return Instance(
-        codes=tuple(f"P{k:02d}" for k in range(len(weights))),
-        weights=np.array(weights, dtype=np.int64),
-        km=km,
-        lo=30,
-        hi=50,
-        max_km=max_km,
-        count=None,
-        objective="weighted",
-        strict=False,
-    )
+    return small_instance(km, weights, max_km=max_km)
 
 
 def _road(x: list[float], weights: list[int]) -> Instance:
