@@ -242,12 +242,14 @@ def test_a_short_limit_gives_the_support_model_the_time_the_bound_cannot_use(
         return support_plan(s, seconds=seconds)
 
     monkeypatch.setattr(driver, "support_plan", spy)
+    # generation gets 0.5 s, not 2 s: on a quiet machine 2 s once gave a bound above 0 (184,175)
+    monkeypatch.setattr(driver, "CG_SHARE", 0.1)
     options = SolveOptions(engine="columns", threads=2, gap=0.005, time_limit=5)
     result = driver.solve_columns(inst, part, options=options, deadline=Deadline(5))
     assert result.base_of is not None
     ((seconds, left, bound),) = seen
     assert bound <= 0  # the generation's bound said nothing
-    assert left >= 0.4 * 5  # generation had 40% of the time, the exact pricing little
+    assert left >= 0.6 * 5  # generation had 10% of the time, the exact pricing little
     assert seconds >= 0.69 * left
 
 
