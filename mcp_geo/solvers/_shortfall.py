@@ -152,10 +152,13 @@ def solve_shortfall(
     held = dataclasses.replace(part, count=count)  # the count stage's count held
     columns_bound = 0.0
     if columns:
-        seconds = COLUMNS_BOUND_SHARE * deadline.remaining()
-        threads = threads_for(options)
         columns_bound = held_travel_bound(
-            inst, held, start, held=least, threads=threads, seconds=seconds
+            inst,
+            held,
+            start,
+            held=least,
+            threads=threads_for(options),
+            seconds=COLUMNS_BOUND_SHARE * deadline.remaining(),
         )
     base_of, travel_bound = start, columns_bound
     second: RunResult | None = None

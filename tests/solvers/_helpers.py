@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,18 @@ def plane_instance(
     d = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
     frame = pd.DataFrame({"practice_code": codes, "patients": patients.astype(int)})
     return frame, TravelMatrix(codes=tuple(codes), km=d, source="test plane km")
+
+
+def set_partitions(items: list[int]) -> Iterator[list[list[int]]]:
+    """Every set partition of ``items`` (Bell numbers of them: 1, 2, 5, 15, 52, ...)."""
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for sub in set_partitions(rest):
+        for k in range(len(sub)):
+            yield [*sub[:k], [first, *sub[k]], *sub[k + 1 :]]
+        yield [[first], *sub]
 
 
 def small_instance(km: np.ndarray, weights: np.ndarray | list[int], *, max_km: float) -> Instance:

@@ -22,7 +22,7 @@ from mcp_geo.solvers.columns.enumeration import subsets_within
 from mcp_geo.solvers.hubs import solve_hubs
 from mcp_geo.solvers.rules import SolveOptions
 
-from ._helpers import scattered_instance
+from ._helpers import scattered_instance, set_partitions
 
 
 def _coefficient(cuts: Cuts, c: int, held: set[int]) -> int:
@@ -530,22 +530,10 @@ def test_coefficients_of_many_columns_match_one_at_a_time() -> None:
         assert set(coef.tolist()) <= {1}
 
 
-def _partitions(items: list[int]):
-    """Every partition of ``items`` into groups."""
-    if not items:
-        yield []
-        return
-    first, rest = items[0], items[1:]
-    for part in _partitions(rest):
-        for k in range(len(part)):
-            yield [*part[:k], [first, *part[k]], *part[k + 1 :]]
-        yield [[first], *part]
-
-
 def test_every_family_of_cuts_is_valid_for_every_plan() -> None:
     """Each family's cut, on every set of its size among seven items, holds for every partition
     of them (877 plans): its multipliers and right-hand side make a valid inequality."""
-    plans = list(_partitions(list(range(7))))
+    plans = list(set_partitions(list(range(7))))
     assert len(plans) == 877
     for mult, den in [((1, 1, 1), 2), *FAMILIES]:
         for chosen in itertools.permutations(range(7), len(mult)):

@@ -32,7 +32,7 @@ from mcp_geo.solvers._run import Deadline, highs_threads
 from mcp_geo.solvers.columns.held import held_travel_bound
 from mcp_geo.solvers.rules import SolveOptions
 
-from ._helpers import largest_part, small_instance
+from ._helpers import largest_part, set_partitions, small_instance
 
 X = [0.0, 1.0, 2.0, 20.0, 21.0, 22.0, 23.0, 50.0]
 
@@ -53,21 +53,10 @@ def test_the_road_bound_is_its_least_travel() -> None:
     assert held_travel_bound(inst, part, start, held=20, threads=1, seconds=10) == pytest.approx(60)
 
 
-def _partitions(items: list[int]) -> Iterator[list[list[int]]]:
-    if not items:
-        yield []
-        return
-    first, rest = items[0], items[1:]
-    for smaller in _partitions(rest):
-        yield [[first], *smaller]
-        for k in range(len(smaller)):
-            yield [*smaller[:k], [first, *smaller[k]], *smaller[k + 1 :]]
-
-
 def _plans(inst: Instance) -> Iterator[tuple[int, float, np.ndarray]]:
     """Every plan (patients short, travel, each item's base), each group at its best base."""
     n = len(inst.weights)
-    for blocks in _partitions(list(range(n))):
+    for blocks in set_partitions(list(range(n))):
         short, travel, base_of = 0, 0.0, np.zeros(n, dtype=np.int64)
         for block in blocks:
             load = int(inst.weights[block].sum())

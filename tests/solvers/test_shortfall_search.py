@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -22,28 +21,16 @@ from mcp_geo.solvers.certificate import Certificate
 from mcp_geo.solvers.engine import PartResult
 from mcp_geo.solvers.rules import SolveOptions
 
-from ._helpers import largest_part, small_instance
+from ._helpers import largest_part, set_partitions, small_instance
 
 OPTIONS = SolveOptions(threads=1, gap=0.0)
-
-
-def _partitions(items: list[int]) -> Iterator[list[list[int]]]:
-    """Every set partition of ``items``."""
-    if not items:
-        yield []
-        return
-    first, rest = items[0], items[1:]
-    for sub in _partitions(rest):
-        for k in range(len(sub)):
-            yield [*sub[:k], [first, *sub[k]], *sub[k + 1 :]]
-        yield [[first], *sub]
 
 
 def _least_shortfall(inst: Instance) -> int:
     """The least shortfall over every plan, by enumeration (each block needs a base within
     ``max_km`` of all its items and at most the ceiling)."""
     best = None
-    for blocks in _partitions(list(range(len(inst.weights)))):
+    for blocks in set_partitions(list(range(len(inst.weights)))):
         total = 0
         for block in blocks:
             load = int(inst.weights[block].sum())
@@ -245,8 +232,14 @@ def test_a_least_exception_part_gets_half_the_time_left_again(
 
 def test_partitions_helper_counts() -> None:
     """The enumeration helper gives Bell numbers of partitions."""
-    assert [sum(1 for _ in _partitions(list(range(k)))) for k in range(1, 6)] == [1, 2, 5, 15, 52]
-    assert list(_partitions([])) == [[]]
+    assert [sum(1 for _ in set_partitions(list(range(k)))) for k in range(1, 6)] == [
+        1,
+        2,
+        5,
+        15,
+        52,
+    ]
+    assert list(set_partitions([])) == [[]]
 
 
 @pytest.mark.slow

@@ -194,8 +194,7 @@ class _Search:
         self.pr = pr = Pricer(inst, part, threads_for(options))
         self.n = pr.n
         self.count = part.count
-        allowed = inst.allowed[np.ix_(part.items, part.items)]
-        self.big_m = float(np.where(allowed, pr.cost, 0).max(axis=1).sum()) + 1.0
+        self.big_m = pr.most_cost + 1.0
         self.master = Master(
             self.n, count=self.count, big_m=self.big_m, threads=threads_for(options)
         )

@@ -140,11 +140,10 @@ def held_travel_bound(
     deadline = Deadline(seconds)
     full = Pricer(inst, part, threads)
     under = Pricer(inst, dataclasses.replace(part, lo=0, hi=part.lo - 1), threads)
-    allowed = inst.allowed[np.ix_(part.items, part.items)]
     # an artificial column's cost, far above any plan's: the floor row's dual prices a patient
     # short at thousands of patient-km (1,714-5,749 on North East and North Cumbria), and at
     # the usual cost covering an item artificially beat an undersized column in the LP
-    big_m = 100 * (float(np.where(allowed, full.cost, 0).max(axis=1).sum()) + 1.0)
+    big_m = 100 * (full.most_cost + 1.0)
     master = Master(
         full.n,
         count=part.count,

@@ -29,6 +29,8 @@ class Pricer:
         self.w = inst.weights[items].astype(np.int64)
         self.cost = inst.cost[np.ix_(items, items)]
         allowed = inst.allowed[np.ix_(items, items)]
+        # the most a plan can cost: every item served by its farthest allowed base
+        self.most_cost = float(np.where(allowed, self.cost, 0).max(axis=1).sum())
         self.lo, self.hi = part.lo, part.ceiling(inst)
         self.nbr: list[NDArray[np.int64]] = []
         self.openable = np.zeros(n, dtype=bool)
