@@ -141,7 +141,7 @@ def full_groups_replanned(
     start = None if fewest else base_of[full]  # (a start keeps its count)
     kept = Part(items=items[full], lo=part.lo, hi=part.hi, start=start)
     progress.report(
-        f"shortfall held: the {inst.group}s that keep the floor planned again",
+        f"re-planning the full {inst.group}s",  # (short: the live line is a terminal's width)
         best=len(np.unique(base_of)) if fewest else plan_cost(inst, items, base_of),
         bound=None,
     )

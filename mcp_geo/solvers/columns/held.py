@@ -170,7 +170,7 @@ def held_travel_bound(
     add(full.initial_columns())
     generation = ColumnGeneration(master, pricer, add=add, count=part.count, deadline=deadline)  # type: ignore[arg-type]
     travel = plan_cost(inst, part.items, start)
-    progress.report("travel, shortfall held: bound by columns", best=travel, bound=None)
+    progress.report("travel bound by columns", best=travel, bound=None)
     with progress.muted():  # its records would say "no plan yet": the stage has one
         gen = generation.run(budget=seconds)
     bound = max(gen.best_l, 0.0)
