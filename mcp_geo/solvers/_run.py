@@ -246,6 +246,7 @@ def run_mip(
     warm: bool = False,
     presolve: Presolve = "on",
     stop_at_bound: float | None = None,
+    cutoff: float | None = None,
 ) -> RunResult:
     """Solve ``prob`` with the chosen solver and report the solver's own findings.
 
@@ -260,6 +261,9 @@ def run_mip(
     deep).
     ``stop_at_bound`` (HiGHS): the solve ends (as by its time limit) once its bound reaches this
     value: a plan known outside the model, too big to hand it as a start, is then proven.
+    ``cutoff`` (HiGHS; CBC solves without it): only solutions costing less count (HiGHS's
+    ``objective_bound``), so every branch whose bound reaches it is pruned at once; none found
+    is reported ``infeasible``: no solution costs less than the cutoff.
     """
     t0 = time.perf_counter()
     if time_limit < MIN_SOLVER_SECONDS:  # no time left: do not start a solver that would overrun
@@ -274,6 +278,7 @@ def run_mip(
             t0=t0,
             presolve=presolve,
             stop_at_bound=stop_at_bound,
+            cutoff=cutoff,
         )
     return _run_cbc(prob, options=options, time_limit=time_limit, warm=warm, t0=t0)
 
@@ -327,6 +332,7 @@ def _run_highs(
     t0: float,
     presolve: Presolve = "on",
     stop_at_bound: float | None = None,
+    cutoff: float | None = None,
 ) -> RunResult:
     import highspy
 
@@ -335,6 +341,7 @@ def _run_highs(
         stop_at=time.perf_counter() + time_limit,
         stop_at_bound=stop_at_bound,
         **_highs_options(options, time_limit=time_limit, presolve=presolve),
+        **({} if cutoff is None else {"objective_bound": cutoff}),
     )
     try:
         prob.solve(solver)
@@ -367,6 +374,7 @@ def _run_highs(
                 t0=t0,
                 presolve="off",
                 stop_at_bound=stop_at_bound,
+                cutoff=cutoff,
             )
     dual_bound = float(info.mip_dual_bound)
     bound: float | None = dual_bound if math.isfinite(dual_bound) else None
@@ -379,6 +387,20 @@ def _run_highs(
         status = _status(
             has_solution=has_solution, objective=objective, bound=bound, gap=options.gap
         )
+    if cutoff is not None and status != "infeasible" and (objective is None or objective >= cutoff):
+        # HiGHS may return a solution its heuristics found above the cutoff, and with a proof
+        # call it optimal, its bound that solution's cost (measured: 15,706 "optimal" for a
+        # least cost of 15,695, cutoff 15,694.5): the proof is that none costs less than the
+        # cutoff, and the bound is the cutoff
+        bound = (
+            cutoff if ended == "proof" else min(bound if bound is not None else -math.inf, cutoff)
+        )
+        if objective is None and ended == "proof":
+            status, bound = "infeasible", None
+        else:
+            status = _status(
+                has_solution=has_solution, objective=objective, bound=bound, gap=options.gap
+            )
     if bound is not None and objective is not None:
         bound = min(bound, objective)
     return RunResult(

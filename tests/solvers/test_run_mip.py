@@ -1,5 +1,5 @@
-"""What ended a MIP run: a proof that no solution exists is reported as such; CBC dying on its
-start runs again without it."""
+"""What ended a MIP run: a proof that no solution exists is reported as such, a cutoff too;
+CBC dying on its start runs again without it."""
 
 from __future__ import annotations
 
@@ -43,6 +43,36 @@ def test_a_proof_of_no_solution_in_the_tree_is_infeasible_not_a_time_limit() -> 
         _subset_of_weight(), options=SolveOptions(threads=1), time_limit=30, stop_at_bound=11.0
     )
     assert (stopping.status, stopping.ended_by) == ("infeasible", "proof")
+
+
+def test_a_cutoff_counts_only_solutions_that_cost_less() -> None:
+    """With a cutoff (HiGHS's ``objective_bound``) the least weight of at least TARGET, found by
+    enumeration, comes out when it costs less than the cutoff; when it does not, the run proves
+    that no solution costs less: ``infeasible``, or a solution above the cutoff that HiGHS's
+    heuristics found, with the cutoff as its bound (HiGHS itself calls such a solution optimal,
+    its cost the bound: 15,706 for a least weight of 15,695)."""
+    sums = {sum(c) for r in range(len(WEIGHTS) + 1) for c in itertools.combinations(WEIGHTS, r)}
+    least = min(w for w in sums if w >= TARGET)
+    options = SolveOptions(threads=1, gap=0.0)
+
+    def run(cutoff: float) -> tuple[str, str, float | None, float | None]:
+        prob = pulp.LpProblem("least_weight", pulp.LpMinimize)
+        x = [prob.add_variable(f"x{k}", 0, 1, cat=pulp.LpInteger) for k in range(len(WEIGHTS))]
+        weight = pulp.lpSum(w * v for w, v in zip(WEIGHTS, x, strict=True))
+        prob += weight
+        prob += weight >= TARGET, "weight"
+        r = run_mip(prob, options=options, time_limit=30, cutoff=cutoff)
+        return r.status, r.ended_by, r.objective, r.bound
+
+    assert run(least + 0.5) == ("optimal", "proof", pytest.approx(least), pytest.approx(least))
+    for below in (0.5, 5.0, 20.0):  # 20: below the LP bound (15,690)
+        status, ended_by, objective, bound = run(least - below)
+        assert ended_by == "proof"
+        if objective is None:
+            assert (status, bound) == ("infeasible", None)
+        else:
+            assert (status, bound) == ("feasible", least - below)
+            assert objective > least  # not the least: the cutoff pruned it
 
 
 def _knapsack() -> pulp.LpProblem:

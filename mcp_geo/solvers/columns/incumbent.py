@@ -156,6 +156,7 @@ def column_mip(
     deadline: Deadline,
     time_limit: float | None = None,
     start: NDArray[np.int64] | None = None,
+    cutoff: float | None = None,
 ) -> tuple[NDArray[np.int64] | None, float, RunResult]:
     """The set-partitioning master as a MIP over ``cols`` (PuLP); ``start``: local bases.
 
@@ -175,6 +176,8 @@ def column_mip(
         A tighter limit than the deadline's, if given.
     start
         A plan (local bases) made of the columns, as a warm start.
+    cutoff
+        Only plans costing less count (see :func:`mcp_geo.solvers._run.run_mip`).
     """
     n = len(part.items)
     t_build = time.perf_counter()
@@ -216,12 +219,16 @@ def column_mip(
     # and stopped at 972,668-973,389 within its gap, three seeds each). With a
     # start, no presolve: HiGHS 1.16 misvalues starts after presolve (see
     # :func:`mcp_geo.solvers._run.run_mip`), and the start prunes more than presolve does (staffs-stoke's last
-    # listing: 0.25 s against 1.2 s)
+    # listing: 0.25 s against 1.2 s). With a cutoff, full at any length: the cutoff lets it
+    # remove far more (Birmingham and Solihull's closing listings, 12,037 columns: 17-18 s to
+    # the proof, light 25-27 s, three seeds; 27,180 columns: 40 s, light not in 90 s)
     presolve: Presolve = "light" if len(cols) <= PRESOLVE_MAX_COLUMNS and not warm else "off"
-    if presolve == "light" and len(cols) <= FULL_PRESOLVE_MAX_COLUMNS:
+    if presolve == "light" and (len(cols) <= FULL_PRESOLVE_MAX_COLUMNS or cutoff is not None):
         presolve = "root"  # without restarts (see run_mip); none happened on 25 listings
         # of 256-8,255 columns replayed, each as fast
-    run = run_mip(prob, options=options, time_limit=limit, warm=warm, presolve=presolve)
+    run = run_mip(
+        prob, options=options, time_limit=limit, warm=warm, presolve=presolve, cutoff=cutoff
+    )
     inc_base, inc_cost = None, np.inf
     if run.status in ("optimal", "feasible"):
         base_local = np.full(n, -1)

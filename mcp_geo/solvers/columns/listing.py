@@ -129,12 +129,22 @@ def _listing_mip(
         keys = {(j, tuple(m.tolist())) for j, m in listed}
         listed += [(j, m) for j, m in columns_of(start) if (j, tuple(m.tolist())) not in keys]
     cols = [(j, m, s.pr.column_cost(j, m)) for j, m in listed]
+    # the last listing the gap needs: a plan under its target is optimal, and none proves the
+    # incumbent, so only plans under the target count (a cutoff), and the incumbent, above
+    # it, is no start
+    closing = target >= s.inc_cost * (1 - s.options.gap)
     # a start far above the target prunes little: presolve does more (see column_mip)
     near = s.inc_cost <= target * (1 + WARM_START_WITHIN)
-    warm = start if near and len(cols) <= WARM_START_MAX_COLUMNS else None
+    warm = start if near and not closing and len(cols) <= WARM_START_MAX_COLUMNS else None
     options = dataclasses.replace(s.options, gap=min(s.options.gap, LISTING_MIP_GAP))
     base_of, cost, run = column_mip(
-        s.inst, s.part, cols, options=options, deadline=s.deadline, start=warm
+        s.inst,
+        s.part,
+        cols,
+        options=options,
+        deadline=s.deadline,
+        start=warm,
+        cutoff=target if closing else None,
     )
     msize = ModelSize(variables=len(cols), constraints=s.n + (s.count is not None))
     if base_of is not None and cost < s.inc_cost:
