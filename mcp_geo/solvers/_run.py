@@ -334,8 +334,6 @@ def _run_highs(
     stop_at_bound: float | None = None,
     cutoff: float | None = None,
 ) -> RunResult:
-    import highspy
-
     solver = _WarmHiGHS(
         warm=warm,
         stop_at=time.perf_counter() + time_limit,
@@ -348,9 +346,7 @@ def _run_highs(
     except pulp.PulpSolverError as exc:  # pragma: no cover - depends on the installation
         raise SolverError(f"HiGHS failed: {exc}") from exc
     h = prob.solverModel
-    ms = h.getModelStatus()
     info = h.getInfo()
-    MS = highspy.HighsModelStatus
     has_solution = int(info.primal_solution_status) == 2
     objective = float(info.objective_function_value) if has_solution else None
     if warm and objective is not None and presolve != "off":
@@ -376,33 +372,9 @@ def _run_highs(
                 stop_at_bound=stop_at_bound,
                 cutoff=cutoff,
             )
-    dual_bound = float(info.mip_dual_bound)
-    bound: float | None = dual_bound if math.isfinite(dual_bound) else None
-    if ms == MS.kInfeasible:
-        status, ended, objective, bound = "infeasible", "proof", None, None
-    else:
-        ended = _highs_ended(h, ms)
-        if ended == "proof" and bound is None and objective is not None:
-            bound = objective
-        status = _status(
-            has_solution=has_solution, objective=objective, bound=bound, gap=options.gap
-        )
-    if cutoff is not None and status != "infeasible" and (objective is None or objective >= cutoff):
-        # HiGHS may return a solution its heuristics found above the cutoff, and with a proof
-        # call it optimal, its bound that solution's cost (measured: 15,706 "optimal" for a
-        # least cost of 15,695, cutoff 15,694.5): the proof is that none costs less than the
-        # cutoff, and the bound is the cutoff
-        bound = (
-            cutoff if ended == "proof" else min(bound if bound is not None else -math.inf, cutoff)
-        )
-        if objective is None and ended == "proof":
-            status, bound = "infeasible", None
-        else:
-            status = _status(
-                has_solution=has_solution, objective=objective, bound=bound, gap=options.gap
-            )
-    if bound is not None and objective is not None:
-        bound = min(bound, objective)
+    status, ended, objective, bound = _highs_outcome(
+        h, objective, bound=float(info.mip_dual_bound), gap=options.gap, cutoff=cutoff
+    )
     return RunResult(
         status=status,
         objective=objective,
@@ -413,6 +385,32 @@ def _run_highs(
         version=highs_version(),
         seconds=time.perf_counter() - t0,
     )
+
+
+def _highs_outcome(
+    h: Any, objective: float | None, *, bound: float, gap: float, cutoff: float | None
+) -> tuple[str, str, float | None, float | None]:
+    """A HiGHS run's status, what ended it, its objective and its bound (``bound``: HiGHS's)."""
+    import highspy
+
+    if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+        return "infeasible", "proof", None, None
+    ended = _highs_ended(h, h.getModelStatus())
+    best: float | None = bound if math.isfinite(bound) else None
+    if ended == "proof" and best is None and objective is not None:
+        best = objective
+    if cutoff is not None and (objective is None or objective >= cutoff):
+        # HiGHS may return a solution its heuristics found above the cutoff, and with a proof
+        # call it optimal, its bound that solution's cost (measured: 15,706 "optimal" for a
+        # least cost of 15,695, cutoff 15,694.5): the proof is that none costs less than the
+        # cutoff, and the bound is the cutoff
+        if ended == "proof" and objective is None:
+            return "infeasible", "proof", None, None
+        best = cutoff if ended == "proof" else (None if best is None else min(best, cutoff))
+    status = _status(has_solution=objective is not None, objective=objective, bound=best, gap=gap)
+    if best is not None and objective is not None:
+        best = min(best, objective)
+    return status, ended, objective, best
 
 
 def _highs_ended(h: Any, ms: Any) -> str:
