@@ -190,6 +190,28 @@ def test_range_maxima_match_slices() -> None:
         assert _range_max(f, a, b).tolist() == expected
 
 
+def test_subset_sums_bits_and_items_follow_the_subset_matrix() -> None:
+    """The subsets' sums (by doubling), bits and items are those of the rows of
+    :func:`subset_matrix`, for weights (exact integers) and profits."""
+    from mcp_geo.solvers.columns.knapsack import (
+        subset_bits,
+        subset_items,
+        subset_matrix,
+        subset_sums,
+    )
+
+    rng = np.random.default_rng(4)
+    for k in range(9):
+        subs = subset_matrix(k)
+        w = rng.integers(0, 60_000, k)
+        p = rng.normal(0, 1_000, k)
+        assert subset_sums(w).tolist() == (subs @ w).astype(np.int64).tolist()
+        assert subset_sums(p) == pytest.approx(subs @ p, abs=1e-9)
+        assert (subset_bits(k) == subs.T).all()
+        for s in range(2**k):
+            assert subset_items(s, k).tolist() == np.flatnonzero(subs[s]).tolist()
+
+
 def test_cut_penalties_match_each_subset_counted_by_hand() -> None:
     """Random cuts over random positions (an item in two slots of a cut, the base's slots,
     divisors 2-3, none at all): each subset's penalty is the sum over the cuts of its dual
@@ -212,7 +234,7 @@ def test_cut_penalties_match_each_subset_counted_by_hand() -> None:
             for _ in range(int(rng.integers(0, 6)))
         ]
         subs = subset_matrix(t)
-        got = _penalties(subs, positions, relevant=relevant, sigma=sigma)
+        got = _penalties(t, positions, relevant=relevant, sigma=sigma)
         for row, bits in enumerate(subs):
             held = {positions[k] for k in np.flatnonzero(bits)}
             by_hand = sum(

@@ -29,8 +29,9 @@ from .knapsack import (
     knapsack_items,
     knapsack_table,
     knapsack_window,
-    row_sums,
-    subset_matrix,
+    subset_bits,
+    subset_items,
+    subset_sums,
 )
 
 MAX_CUT_ITEMS = 16  # pricing by subsets of the items the cuts touch (2^16), else a MIP
@@ -98,8 +99,7 @@ def price_with_cuts(
     relevant = cuts_within_reach(items, base=base, cuts=cuts, sigma=sigma).relevant()
     touched = _touched(relevant)
     if len(items) <= ENUMERATE_MAX:  # every subset, penalties and all
-        subs = subset_matrix(len(items))
-        extra = _penalties(subs, list(range(len(items))), relevant=relevant, sigma=sigma)
+        extra = _penalties(len(items), list(range(len(items))), relevant=relevant, sigma=sigma)
         best, chosen = best_subset(w, profits, lo=max(0, int(lo)), hi=int(hi), extra=extra)
         return best, chosen if best >= min_value else None
     if len(touched) <= MAX_CUT_ITEMS:
@@ -132,23 +132,34 @@ def _touched(relevant: _Relevant) -> list[int]:
 
 
 def _penalties(
-    subs: NDArray[np.float64],
+    k: int,
     positions: list[int],
     *,
     relevant: _Relevant,
     sigma: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """The cuts' duals each subset (rows of ``subs``, over ``positions``) takes on."""
-    col_of = {k: r for r, k in enumerate(positions)}
-    rows = [col_of[k] for _, inside, _, _ in relevant for k in inside]
-    cols = [q for q, (_, inside, _, _) in enumerate(relevant) for _ in inside]
-    slots = np.zeros((len(positions), len(relevant)))  # [position, cut]: the cut's slots there
-    np.add.at(slots, (rows, cols), 1.0)
-    base_slots, den, duals = (
-        np.array([(b, d, sigma[c]) for c, _, b, d in relevant]).reshape(-1, 3).T
-    )
-    coef = np.floor((subs @ slots + base_slots) / den + 1e-9)  # whole counts: exact
-    return row_sums(coef * duals)
+    """The cuts' duals each subset of the ``k`` items at ``positions`` takes on (the subsets in
+    :func:`~.knapsack.subset_matrix`'s order: bit r of a subset's row number holds
+    ``positions[r]``).
+
+    A cut's coefficient depends only on how many of its slots the subset holds: the counts are
+    sums of the subsets' bits (bytes), and each count's dual comes from a table of a few
+    entries. (The matrix product of every subset with every cut's slots took a third of
+    column generation's time on Birmingham and Solihull.) The cuts are added in their order,
+    the same on every machine.
+    """
+    bit_of = {p: r for r, p in enumerate(positions)}
+    bits = subset_bits(k)
+    total = np.zeros(2**k)
+    for c, inside, base_slots, den in relevant:
+        table = sigma[c] * ((np.arange(len(inside) + 1) + base_slots) // den)
+        if not table.any():
+            continue
+        held = np.zeros(2**k, dtype=np.uint8)
+        for p in inside:
+            held += bits[bit_of[p]]
+        total += table[held]
+    return total
 
 
 def _price_by_subsets(
@@ -172,10 +183,9 @@ def _price_by_subsets(
     least = max(0, lo - int(w[touched].sum()))  # the least weight the others may make
     f, take = knapsack_table(w[rest], profits[rest], cap, lo=least)
     t_pos = np.array(touched, dtype=np.int64)
-    subs = subset_matrix(len(t_pos))
-    w_t = subs @ w[t_pos].astype(float)
-    value = row_sums(subs * profits[t_pos]) + _penalties(
-        subs, touched, relevant=relevant, sigma=sigma
+    w_t = subset_sums(w[t_pos])
+    value = subset_sums(profits[t_pos]) + _penalties(
+        len(t_pos), touched, relevant=relevant, sigma=sigma
     )
     a = np.maximum(lo - w_t, 0).astype(np.int64)
     b = np.minimum(hi - w_t, cap).astype(np.int64)
@@ -188,7 +198,9 @@ def _price_by_subsets(
     if value[k] < min_value:
         return float(value[k]), None
     c_best = int(a[k] + np.argmax(f[a[k] : b[k] + 1]))
-    chosen = np.concatenate([t_pos[subs[k] > 0], rest[knapsack_items(w[rest], take, c_best)]])
+    chosen = np.concatenate(
+        [t_pos[subset_items(k, len(t_pos))], rest[knapsack_items(w[rest], take, c_best)]]
+    )
     return float(value[k]), np.sort(chosen)
 
 

@@ -18,7 +18,7 @@ within reach of j: maximise ``sum p_i x_i`` with ``p_i = pi_i - c_ij`` subject t
 from __future__ import annotations
 
 from functools import cache
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -46,23 +46,63 @@ def subset_matrix(k: int) -> NDArray[np.float64]:
     return rows
 
 
-def row_sums(a: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Each row's sum in numpy's own order, whatever the BLAS threads: a matrix product's order
-    of addition may follow them (a Dask worker runs BLAS on one thread, a plain process on every
-    core), and a last-bit difference between two subsets' values changes which of two tied
-    columns is priced, and so the plan among equally good ones.
+def subset_sums(values: NDArray[np.float64] | NDArray[np.int64]) -> NDArray[Any]:
+    """Every subset's sum of ``values``, in :func:`subset_matrix`'s order (subset s holds item r
+    when bit r of s is set), by doubling: 2^k additions in all where a product with the subset
+    matrix takes k 2^k. Each sum adds its items in their order, the same on every machine.
 
     Parameters
     ----------
-    a
-        The matrix.
+    values
+        One value per item.
 
     Returns
     -------
-    NDArray[np.float64]
-        The sum of each row.
+    NDArray
+        The 2^k sums (of the values' type).
     """
-    return a.sum(axis=1)  # type: ignore[no-any-return]
+    sums = np.zeros(1, dtype=values.dtype)
+    for v in values:
+        sums = np.concatenate([sums, sums + v])
+    return sums
+
+
+def subset_items(s: int, k: int) -> NDArray[np.int64]:
+    """The items (positions, sorted) of a subset of ``k`` items.
+
+    Parameters
+    ----------
+    s
+        The subset's number (:func:`subset_matrix`'s row: item r is in when bit r is set).
+    k
+        The number of items.
+
+    Returns
+    -------
+    NDArray[np.int64]
+        The positions of the subset's items.
+    """
+    return np.flatnonzero((s >> np.arange(k)) & 1).astype(np.int64)
+
+
+@cache
+def subset_bits(k: int) -> NDArray[np.uint8]:
+    """Every subset of k items as bytes (k x 2^k): ``[r, s]`` is 1 when subset s (the row
+    number of :func:`subset_matrix`) holds item r; read-only.
+
+    Parameters
+    ----------
+    k
+        The number of items.
+
+    Returns
+    -------
+    NDArray[np.uint8]
+        The k x 2^k matrix (cached; do not write to it).
+    """
+    bits = ((np.arange(2**k)[None, :] >> np.arange(k)[:, None]) & 1).astype(np.uint8)
+    bits.flags.writeable = False
+    return bits
 
 
 def best_subset(
@@ -90,9 +130,8 @@ def best_subset(
     tuple
         As for :func:`knapsack_window`.
     """
-    subs = subset_matrix(len(weights))
-    total = subs @ weights.astype(float)
-    value = row_sums(subs * profits)
+    total = subset_sums(weights)
+    value = subset_sums(profits)
     if extra is not None:
         value = value + extra
     value = np.where((total >= lo) & (total <= hi), value, -np.inf)
@@ -101,7 +140,7 @@ def best_subset(
         return -np.inf, None
     ties = np.flatnonzero(value == best)
     k = int(ties[np.argmin(total[ties])])  # the lightest, then the first in binary order
-    return best, np.flatnonzero(subs[k]).astype(np.int64)
+    return best, subset_items(k, len(weights))
 
 
 def knapsack_table(
