@@ -261,9 +261,9 @@ def run_mip(
     deep).
     ``stop_at_bound`` (HiGHS): the solve ends (as by its time limit) once its bound reaches this
     value: a plan known outside the model, too big to hand it as a start, is then proven.
-    ``cutoff`` (HiGHS; CBC solves without it): only solutions costing less count (HiGHS's
-    ``objective_bound``), so every branch whose bound reaches it is pruned at once; none found
-    is reported ``infeasible``: no solution costs less than the cutoff.
+    ``cutoff``: only solutions costing less count (HiGHS's ``objective_bound``, CBC's
+    ``cutoff``), so every branch whose bound reaches it is pruned at once; none found is
+    reported ``infeasible``: no solution costs less than the cutoff.
     """
     t0 = time.perf_counter()
     if time_limit < MIN_SOLVER_SECONDS:  # no time left: do not start a solver that would overrun
@@ -280,7 +280,7 @@ def run_mip(
             stop_at_bound=stop_at_bound,
             cutoff=cutoff,
         )
-    return _run_cbc(prob, options=options, time_limit=time_limit, warm=warm, t0=t0)
+    return _run_cbc(prob, options=options, time_limit=time_limit, warm=warm, t0=t0, cutoff=cutoff)
 
 
 def _no_time(options: SolveOptions, seconds: float = 0.0) -> RunResult:
@@ -431,7 +431,13 @@ _NUM = r"(-?[0-9.eE+-]+|inf|-inf|nan)"
 
 
 def _run_cbc(
-    prob: pulp.LpProblem, *, options: SolveOptions, time_limit: float, warm: bool, t0: float
+    prob: pulp.LpProblem,
+    *,
+    options: SolveOptions,
+    time_limit: float,
+    warm: bool,
+    t0: float,
+    cutoff: float | None = None,
 ) -> RunResult:
     with tempfile.TemporaryDirectory(prefix="mcp-geo-cbc-") as tmp:
         log_path = os.path.join(tmp, "cbc.log")
@@ -444,7 +450,8 @@ def _run_cbc(
             logPath=log_path,
             warmStart=warm,
             keepFiles=False,
-            options=[f"randomCbcSeed {options.seed + 1}"],
+            options=[f"randomCbcSeed {options.seed + 1}"]
+            + ([] if cutoff is None else [f"cutoff {cutoff!r}"]),
         )
         try:
             prob.solve(solver)
@@ -458,7 +465,9 @@ def _run_cbc(
             log.warning("CBC stopped while reading its start (%.2fs); again without it", left)
             if left < MIN_SOLVER_SECONDS:
                 return _no_time(options, time.perf_counter() - t0)
-            return _run_cbc(prob, options=options, time_limit=left, warm=False, t0=t0)
+            return _run_cbc(
+                prob, options=options, time_limit=left, warm=False, t0=t0, cutoff=cutoff
+            )
         with open(log_path, encoding="utf-8", errors="replace") as fh:
             text = fh.read()
     status, ended, objective, bound = read_cbc_log(text, options=options, time_limit=time_limit)

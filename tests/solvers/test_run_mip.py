@@ -45,15 +45,16 @@ def test_a_proof_of_no_solution_in_the_tree_is_infeasible_not_a_time_limit() -> 
     assert (stopping.status, stopping.ended_by) == ("infeasible", "proof")
 
 
-def test_a_cutoff_counts_only_solutions_that_cost_less() -> None:
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_a_cutoff_counts_only_solutions_that_cost_less(solver: str) -> None:
     """With a cutoff (HiGHS's ``objective_bound``) the least weight of at least TARGET, found by
     enumeration, comes out when it costs less than the cutoff; when it does not, the run proves
     that no solution costs less: ``infeasible``, or a solution above the cutoff that HiGHS's
     heuristics found, with the cutoff as its bound (HiGHS itself calls such a solution optimal,
-    its cost the bound: 15,706 for a least weight of 15,695)."""
+    its cost the bound: 15,706 for a least weight of 15,695). CBC's cutoff says ``infeasible``."""
     sums = {sum(c) for r in range(len(WEIGHTS) + 1) for c in itertools.combinations(WEIGHTS, r)}
     least = min(w for w in sums if w >= TARGET)
-    options = SolveOptions(threads=1, gap=0.0)
+    options = SolveOptions(threads=1, gap=0.0, solver=solver)
 
     def run(cutoff: float) -> tuple[str, str, float | None, float | None]:
         prob = pulp.LpProblem("least_weight", pulp.LpMinimize)
