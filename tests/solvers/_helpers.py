@@ -46,16 +46,24 @@ def set_partitions(items: list[int]) -> Iterator[list[list[int]]]:
         yield [[first], *sub]
 
 
-def small_instance(km: np.ndarray, weights: np.ndarray | list[int], *, max_km: float) -> Instance:
-    """Hubs of 30-50 units over these distances (km) and weights: a hand-drawn case."""
+def small_instance(
+    km: np.ndarray,
+    weights: np.ndarray | list[int],
+    *,
+    max_km: float,
+    count: int | None = None,
+    digits: int = 2,
+) -> Instance:
+    """Hubs of 30-50 units over these distances (km) and weights (codes P00, P01, ... with
+    ``digits`` digits): a hand-drawn case."""
     return Instance(
-        codes=tuple(f"P{k:02d}" for k in range(len(weights))),
+        codes=tuple(f"P{k:0{digits}d}" for k in range(len(weights))),
         weights=np.asarray(weights, dtype=np.int64),
         km=km,
         lo=30,
         hi=50,
         max_km=max_km,
-        count=None,
+        count=count,
         objective="weighted",
         strict=False,
     )
@@ -68,17 +76,8 @@ def scattered_instance(
     rng = np.random.default_rng(seed)
     xy = rng.uniform(0, side, (n, 2))
     km = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
-    inst = Instance(
-        codes=tuple(f"P{k:03d}" for k in range(n)),
-        weights=rng.integers(2, 17, n).astype(np.int64),
-        km=km,
-        lo=30,
-        hi=50,
-        max_km=max_km,
-        count=count,
-        objective="weighted",
-        strict=False,
-    )
+    weights = rng.integers(2, 17, n)
+    inst = small_instance(km, weights, max_km=max_km, count=count, digits=3)
     return inst, Part(items=np.arange(n, dtype=np.int64), lo=30, count=count)
 
 

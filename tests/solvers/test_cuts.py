@@ -739,7 +739,7 @@ def test_the_closing_listing_counts_only_plans_under_its_target(
     """The listing whose target is the incumbent less the gap closes the part either way: its MIP
     only needs plans under the target, so it gets the target as a cutoff (HiGHS prunes every
     branch that reaches it; Birmingham and Solihull's closing listing of 12,037 columns: 65 s
-    to the proof before, 27 s with the cutoff) and no start (the incumbent is above the cutoff).
+    to the proof before, 17-18 s with the cutoff) and no start (the incumbent is above the cutoff).
     Earlier listings get neither. The bound stays valid: never above the optimum, proven here
     with a gap of 0."""
     calls: list[tuple[float | None, bool]] = []

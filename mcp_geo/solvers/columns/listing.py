@@ -58,10 +58,26 @@ def columns_of(base_local: NDArray[np.int64]) -> list[tuple[int, NDArray[np.int6
     return [(int(j), np.flatnonzero(base_local == j)) for j in sorted(set(base_local.tolist()))]
 
 
+def closing_target(s: _Search) -> float:
+    """The least bound that proves the incumbent within the gap: no plan under it, and the
+    part is closed (inf without an incumbent).
+
+    Parameters
+    ----------
+    s
+        The part's search.
+
+    Returns
+    -------
+    float
+        The incumbent's cost less the options' gap.
+    """
+    return float(s.inc_cost * (1 - s.options.gap))
+
+
 def _next_target(s: _Search, step: float, too_long: float) -> float | None:
     """The listing's next target, or None when listing should stop."""
-    # no plan under inc_cost * (1 - gap) proves the incumbent: no need to list further
-    target = min(s.inc_cost * (1 - s.options.gap), s.bound * (1 + step))
+    target = min(closing_target(s), s.bound * (1 + step))  # no need to list beyond it
     if target >= too_long:  # halfway to the last target that was too long
         target = s.bound + 0.5 * (too_long - s.bound)
         if target - s.bound <= MIN_TARGET_STEP * s.bound:
@@ -132,7 +148,7 @@ def _listing_mip(
     # the last listing the gap needs: a plan under its target is optimal, and none proves the
     # incumbent, so only plans under the target count (a cutoff), and the incumbent, above
     # it, is no start
-    closing = target >= s.inc_cost * (1 - s.options.gap)
+    closing = target >= closing_target(s)
     # a start far above the target prunes little: presolve does more (see column_mip)
     near = s.inc_cost <= target * (1 + WARM_START_WITHIN)
     warm = start if near and not closing and len(cols) <= WARM_START_MAX_COLUMNS else None

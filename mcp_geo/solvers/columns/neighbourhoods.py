@@ -44,7 +44,7 @@ from mcp_geo.solvers._replan import nearest_groups
 from mcp_geo.solvers._run import Deadline
 from mcp_geo.solvers.rules import SolveOptions
 
-from .listing import columns_of
+from .listing import closing_target, columns_of
 
 if TYPE_CHECKING:
     from mcp_geo.solvers.engine import PartResult
@@ -93,8 +93,9 @@ def group_reduced_costs(s: _Search, plan: NDArray[np.int64]) -> dict[int, float]
 def replan_by_duals(s: _Search, *, solve: Solve, until: float) -> None:
     """Re-plan neighbourhoods of the incumbent's groups (module docstring) until ``until``
     (a ``time.perf_counter()``), until none is left to try or until the plan is within the gap
-    of the bound raised by CLOSE_STEP (a short listing proves it); keeps ``s``'s incumbent, and in ``s.tried`` the neighbourhoods re-planned
-    without gain (a later call goes on from there).
+    of the bound raised by CLOSE_STEP (a short listing proves it); keeps ``s``'s incumbent,
+    and in ``s.tried`` the neighbourhoods re-planned without gain (a later call goes on from
+    there).
 
     Parameters
     ----------
@@ -112,7 +113,7 @@ def replan_by_duals(s: _Search, *, solve: Solve, until: float) -> None:
     km = inst.km[np.ix_(part.items, part.items)]
     before, solved, gained = s.inc_cost, 0, 0
     while time.perf_counter() < until - 0.1:
-        if s.inc_cost * (1 - s.options.gap) <= s.bound * (1 + CLOSE_STEP):
+        if closing_target(s) <= s.bound * (1 + CLOSE_STEP):
             break  # within the gap, or nearly: the listing's turn
         chosen = _next_neighbourhood(s, plan, km=km, tried=s.tried)
         if chosen is None:
