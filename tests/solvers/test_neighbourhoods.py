@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
@@ -13,7 +14,9 @@ from numpy.typing import NDArray
 from mcp_geo.solvers import progress
 from mcp_geo.solvers._compact import plan_cost
 from mcp_geo.solvers._instance import Instance, Part
+from mcp_geo.solvers._packing import packed_plan
 from mcp_geo.solvers._run import Deadline
+from mcp_geo.solvers._window import count_window
 from mcp_geo.solvers.columns import driver, neighbourhoods
 from mcp_geo.solvers.columns.driver import _Search, solve_columns
 from mcp_geo.solvers.columns.enumeration import ReducedCosts
@@ -250,3 +253,91 @@ def test_on_greater_manchester_the_duals_order_finds_better_plans_first(
         replan_by_duals(s, solve=driver.solve_columns, until=time.perf_counter() + 8)
         results[name] = _check(inst, part, s.local(s.inc_base))
     assert results["duals"] < results["bases"]
+
+
+def _tight(seed: int) -> tuple[Instance, Part, NDArray[np.int64]]:
+    """90 scattered items, a fixed count one above the fewest the ceiling allows (nearly full
+    groups), and a plan of that count by the packing's search (rules kept, travel poor)."""
+    inst, part = scattered_instance(90, seed)
+    count = -(-int(inst.weights.sum()) // inst.hi) + 1
+    inst = dataclasses.replace(inst, count=count)
+    part = count_window(inst, dataclasses.replace(part, count=count))
+    start = packed_plan(inst, part, count=count, seconds=10)
+    assert start is not None
+    return inst, part, start
+
+
+def _converged_at(inst: Instance, part: Part, start: NDArray[np.int64]) -> _Search:
+    """A search of a fixed count, its column generation converged, its incumbent ``start``."""
+    s = _Search(inst, part, options=OPTIONS, deadline=Deadline(120))
+    s.seed()
+    gen = ColumnGeneration(s.master, s.pr, add=s.add, count=part.count, deadline=s.deadline)
+    out = gen.run(budget=100.0)
+    assert out.converged
+    s.rc = ReducedCosts(s.pr, s.master.cuts, gen=out, deadline=s.deadline)
+    s.bound = out.best_l
+    s.inc_base, s.inc_cost = start, plan_cost(inst, part.items, start)
+    return s
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_with_a_fixed_count_each_neighbourhood_keeps_its_number_of_groups(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """From a plan of a fixed count with nearly full groups, neighbourhoods of three groups are
+    re-planned into three groups each (in the window that count implies for their items): the
+    plan keeps the count and every rule, and costs less."""
+    monkeypatch.setattr(neighbourhoods, "COUNT_GROUPS", 3)
+    inst, part, start = _tight(seed)
+    s = _converged_at(inst, part, start)
+    before = s.inc_cost
+    subs = []
+
+    def solve(inst_, sub, **kwargs):  # type: ignore[no-untyped-def]
+        result = solve_columns(inst_, sub, **kwargs)
+        subs.append((sub, result.base_of))
+        return result
+
+    replan_by_duals(s, solve=solve, until=time.perf_counter() + 60)
+    assert s.inc_base is not None
+    assert plan_groups(inst, part, s.inc_base) == part.count
+    assert s.inc_cost == pytest.approx(plan_cost(inst, part.items, s.inc_base))
+    assert s.inc_cost < before * (1 - 1e-3)
+    assert subs
+    for sub, base_of in subs:
+        assert sub.start is not None
+        assert sub.count == len(set(sub.start.tolist())) == 3
+        weight = int(inst.weights[sub.items].sum())
+        assert sub.lo == max(part.lo, weight - 2 * inst.hi)  # (W1) for three groups
+        if base_of is not None:
+            assert len(set(base_of.tolist())) == 3
+            plan_groups(inst, sub, base_of)
+
+
+@pytest.mark.parametrize(("far", "replans"), [(0.005, True), (10.0, False)])
+def test_a_fixed_counts_plan_far_from_the_bound_is_re_planned_first(
+    monkeypatch: pytest.MonkeyPatch, far: float, replans: bool
+) -> None:
+    """The columns engine on a fixed count with nearly full groups and a rough start: its
+    first plan (here 1% above the bound) is re-planned by neighbourhoods before the listing
+    when it is more than DIVE_FIRST_GAP above the bound (lowered to 0.5%), and the plan keeps
+    the count; with DIVE_FIRST_GAP raised to 1000%, the listing comes first."""
+    monkeypatch.setattr(neighbourhoods, "COUNT_GROUPS", 3)
+    monkeypatch.setattr(driver, "DIVE_FIRST_GAP", far)
+    inst, part, start = _tight(1)
+    part = dataclasses.replace(part, start=start, rough_start=True)
+    calls = []
+    real = driver.replan_by_duals
+
+    def spy(s, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append((s.count, s.inc_cost, s.bound))
+        return real(s, **kwargs)
+
+    monkeypatch.setattr(driver, "replan_by_duals", spy)
+    result = solve_columns(inst, part, options=OPTIONS, deadline=Deadline(60))
+    assert bool(calls) == replans
+    for count, cost, bound in calls:
+        assert count == part.count
+        assert cost > bound * (1 + far)
+    assert result.base_of is not None
+    assert plan_groups(inst, part, result.base_of) == part.count

@@ -35,7 +35,10 @@ columns covering every item exactly once (and, with a fixed count, exactly p col
    part far from the bound, or without a greedy plan (free count), the compact model over the
    master LP's support (:mod:`.support`), regrouped (:mod:`.regroup`), its neighbourhoods of
    sixteen hubs re-planned by this engine in the order of their reduced costs
-   (:mod:`.neighbourhoods`, before the listing and again when step 6 does not close the gap);
+   (:mod:`.neighbourhoods`, before the listing and again when step 6 does not close the gap;
+   with a fixed count, on a part of any size, neighbourhoods of eight groups, each into as
+   many, whenever a plan more than DIVE_FIRST_GAP above the bound comes: the first, or a
+   listing's);
    on other parts, when step 6 does not close the gap, price-and-dive and the master MIP over
    the generated columns. A part with no
    greedy plan whose converged LP needs its artificial columns goes to the compact model (7c),
@@ -93,7 +96,7 @@ from .generation import ColumnGeneration, Generated
 from .incumbent import Column
 from .listing import close_by_listing
 from .master import Master
-from .neighbourhoods import GROUPS, Neighbourhood, replan_by_duals
+from .neighbourhoods import COUNT_GROUPS, GROUPS, Neighbourhood, replan_by_duals
 from .plans import LARGE_PART, best_polished, lp_hints, more_plans
 from .pricing import Pricer
 from .seeding import seed
@@ -122,6 +125,7 @@ SUPPORT_REGROUP_SHARE = 0.05  # of the time left: regrouping the support's plan
 SUPPORT_REGROUP_MAX_SECONDS = 5.0  # and at most this
 REPLAN_SHARE = 0.6  # of the time left, after the support's plan: re-planning neighbourhoods
 REPLAN_MAX_SECONDS = 40.0  # and at most this (then the listing)
+COUNT_REPLAN_SHARE = 0.25  # of the time left, at most: re-planning a fixed count's new plan
 LATE_REPLAN_SHARE = 0.8  # of the time left when the listing has not closed the gap (then the
 # shrunken compact model)
 
@@ -303,6 +307,7 @@ class _Search:
             hints = lp_hints(self) if self.count is not None else []
             self._improve(*best_polished(self.inst, self.part, found, until=until, hints=hints))
             self.dived = True
+        self.replan_count()
         log.info("columns: bound %.1f, incumbent %.1f", self.bound, self.inc_cost)
         progress.report("first plan", best=self.inc_cost, bound=self.bound, deadline=self.deadline)
 
@@ -420,6 +425,22 @@ class _Search:
         if len(set(self.inc_base.tolist())) <= GROUPS:
             return
         self.replanned = True
+        replan_by_duals(self, solve=solve_columns, until=time.perf_counter() + seconds)
+        progress.report("re-planning neighbourhoods", best=self.inc_cost, bound=self.bound)
+
+    def replan_count(self) -> None:
+        """With a fixed count, a plan more than DIVE_FIRST_GAP above the bound (the first one,
+        or one a listing's MIP found above its target): re-plan neighbourhoods of COUNT_GROUPS
+        of its groups, each into as many groups (:mod:`.neighbourhoods`), for
+        COUNT_REPLAN_SHARE of the time left at most. Nearer the bound the listing's turn comes
+        first. The groups of a fixed count are nearly full (central Sussex at 23 hubs: 97%),
+        where the listing's MIP finds plans only by chance: 3,000,460 -> 2,417,695 in 7 s
+        (60 s limit, 2 threads)."""
+        if self.count is None or self.inc_base is None or self._near():
+            return
+        if len(set(self.inc_base.tolist())) <= COUNT_GROUPS:
+            return
+        seconds = self.deadline.seconds_for(COUNT_REPLAN_SHARE)
         replan_by_duals(self, solve=solve_columns, until=time.perf_counter() + seconds)
         progress.report("re-planning neighbourhoods", best=self.inc_cost, bound=self.bound)
 
