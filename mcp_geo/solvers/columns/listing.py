@@ -118,11 +118,9 @@ def close_by_listing(s: _Search) -> PartResult | None:
         if listed is None or len(listed) > MIP_COLUMNS_PER_SECOND * deadline.remaining():
             too_long = target
             continue
-        before = s.inc_cost
         result, raised = _listing_mip(s, listed, target)
-        if raised:
-            if s.inc_cost < before:  # a plan above the target
-                s.replan_count()
+        if raised:  # no plan under the target: with a fixed count, re-plan first
+            s.replan_count()
             step *= TARGET_GROWTH
             continue
         return result  # a plan, or None: the MIP ran out of time without one

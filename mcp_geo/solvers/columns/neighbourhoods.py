@@ -26,9 +26,8 @@ neighbourhoods (12 groups) or larger ones (20-24) did worse in the same time.
 With a fixed count the groups are nearly full, and a neighbourhood (:data:`COUNT_GROUPS`
 groups) is re-planned into as many groups as it holds, so that the plan keeps the count.
 Measured on central Sussex and East Surrey at 23 hubs (97% full), from the plan a listing's
-MIP found: 3,000,460 -> 2,417,695 in 7 s; the plans at 60 s (2 threads, two runs each)
-2,418,723 against 2,424,677 and 2,440,549, and under ``fewest`` 2,424,677 and 2,417,695
-against 2,430,895 twice.
+MIP found: 3,000,460 -> 2,417,695 in 7 s; the plans at 30 s (2 threads) 2,434,870 against
+3,000,460, at 60 s 2,418,723 twice against 2,424,677 and 2,440,549.
 
 Every plan stays a plan of the part: incumbents only, never bounds.
 """
