@@ -125,7 +125,7 @@ SUPPORT_REGROUP_SHARE = 0.05  # of the time left: regrouping the support's plan
 SUPPORT_REGROUP_MAX_SECONDS = 5.0  # and at most this
 REPLAN_SHARE = 0.6  # of the time left, after the support's plan: re-planning neighbourhoods
 REPLAN_MAX_SECONDS = 40.0  # and at most this (then the listing)
-COUNT_REPLAN_SHARE = 0.25  # of the time left, at most: re-planning a fixed count's new plan
+COUNT_REPLAN_SHARE = 0.25  # of the time left, at most: a fixed count's re-planning after a listing
 LATE_REPLAN_SHARE = 0.8  # of the time left when the listing has not closed the gap (then the
 # shrunken compact model)
 
