@@ -34,17 +34,20 @@ from ._helpers import largest_part, plan_groups, scattered_instance
 OPTIONS = SolveOptions(engine="columns", threads=1, time_limit=120)
 
 
-def _converged(inst: Instance, part: Part) -> _Search:
-    """A search with its column generation run to convergence and its reduced costs."""
+def _converged(inst: Instance, part: Part, start: NDArray[np.int64] | None = None) -> _Search:
+    """A search with its column generation run to convergence (at the part's count) and its
+    reduced costs; its incumbent ``start`` (instance indices), else the greedy plan."""
     s = _Search(inst, part, options=OPTIONS, deadline=Deadline(120))
     greedy = s.seed()
-    assert greedy is not None
-    gen = ColumnGeneration(s.master, s.pr, add=s.add, count=None, deadline=s.deadline)
+    if start is None:
+        assert greedy is not None
+        start = part.items[greedy]
+    gen = ColumnGeneration(s.master, s.pr, add=s.add, count=part.count, deadline=s.deadline)
     out = gen.run(budget=100.0)
     assert out.converged
     s.rc = ReducedCosts(s.pr, s.master.cuts, gen=out, deadline=s.deadline)
     s.bound = out.best_l
-    s.inc_base, s.inc_cost = part.items[greedy], plan_cost(inst, part.items, part.items[greedy])
+    s.inc_base, s.inc_cost = start, plan_cost(inst, part.items, start)
     return s
 
 
@@ -267,19 +270,6 @@ def _tight(seed: int) -> tuple[Instance, Part, NDArray[np.int64]]:
     return inst, part, start
 
 
-def _converged_at(inst: Instance, part: Part, start: NDArray[np.int64]) -> _Search:
-    """A search of a fixed count, its column generation converged, its incumbent ``start``."""
-    s = _Search(inst, part, options=OPTIONS, deadline=Deadline(120))
-    s.seed()
-    gen = ColumnGeneration(s.master, s.pr, add=s.add, count=part.count, deadline=s.deadline)
-    out = gen.run(budget=100.0)
-    assert out.converged
-    s.rc = ReducedCosts(s.pr, s.master.cuts, gen=out, deadline=s.deadline)
-    s.bound = out.best_l
-    s.inc_base, s.inc_cost = start, plan_cost(inst, part.items, start)
-    return s
-
-
 @pytest.mark.parametrize("seed", [1, 2])
 def test_with_a_fixed_count_each_neighbourhood_keeps_its_number_of_groups(
     monkeypatch: pytest.MonkeyPatch, seed: int
@@ -289,7 +279,7 @@ def test_with_a_fixed_count_each_neighbourhood_keeps_its_number_of_groups(
     plan keeps the count and every rule, and costs less."""
     monkeypatch.setattr(neighbourhoods, "COUNT_GROUPS", 3)
     inst, part, start = _tight(seed)
-    s = _converged_at(inst, part, start)
+    s = _converged(inst, part, start)
     before = s.inc_cost
     subs = []
 
