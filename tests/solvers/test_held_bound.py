@@ -105,11 +105,13 @@ def test_random_bounds_never_pass_the_least_travel_nor_fall_below_the_compact_on
 def test_north_east_travel_stage_is_proven_within_half_a_percent() -> None:
     """The least-exception part of North East and North Cumbria (April 2025: 18,753 patients
     short): its travel stage was 1.3-1.4% above the compact model's bound after a minute; the
-    columns' bound with its cuts comes within 0.5% of the plan (0.34-0.42% in 24 s)."""
+    columns' bound with its cuts comes within 0.5% of the plan (0.34-0.42% in 24 s). The limit is
+    generous because the suite runs two solves at once on two cores: the shortfall stage, proven in
+    7 s alone, gets half the limit, and 30 s of a shared machine once fell short."""
     inst, part = largest_part("icb:QHM")
     part = Part(items=part.items, lo=part.lo, shortfall=True)
-    options = SolveOptions(threads=2, gap=0.005, time_limit=60)
-    result = _core.solve_part(inst, part, options=options, deadline=Deadline(60))
+    options = SolveOptions(threads=2, gap=0.005, time_limit=120)
+    result = _core.solve_part(inst, part, options=options, deadline=Deadline(120))
     cert = result.certificate
     assert [s.name for s in cert.stages] == ["shortfall", "travel"]
     shortfall, travel = cert.stages
