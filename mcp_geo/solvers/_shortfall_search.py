@@ -26,6 +26,8 @@ import numpy as np
 import pulp
 from numpy.typing import NDArray
 
+from mcp_geo._errors import SolverError
+
 from ._compact import build_compact, decode, group_shortfalls, model_size, set_start
 from ._greedy import part_greedy
 from ._instance import Instance, Part
@@ -204,10 +206,15 @@ def replanned(
     held: int | None = None,
 ) -> NDArray[np.int64] | None:
     """The least-shortfall plan of a neighbourhood found within ``seconds`` (None if none);
-    with ``held``, its least-travel plan at most that many patients short."""
+    with ``held``, its least-travel plan at most that many patients short. A run HiGHS fails on
+    finds none (the neighbourhood stays as it is)."""
     prob, y, x = build_compact(inst, sub, shortfall="min" if held is None else float(held))
     warm = warm_start(prob, sub, start, y=y, x=x, weights=inst.weights)
-    run = run_mip(prob, options=options, time_limit=seconds, warm=warm)
+    try:
+        run = run_mip(prob, options=options, time_limit=seconds, warm=warm)
+    except SolverError as exc:
+        log.warning("a neighbourhood of %d items left as it is: %s", len(sub.items), exc)
+        return None
     if run.status not in ("optimal", "feasible"):
         return None
     return decode(sub, y=y, x=x, values=run.values)

@@ -11,12 +11,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mcp_geo.solvers import _core, _shortfall
+from mcp_geo._errors import SolverError
+from mcp_geo.solvers import _core, _shortfall, _shortfall_search
 from mcp_geo.solvers._compact import build_compact, group_shortfalls
 from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._run import Deadline, run_mip
 from mcp_geo.solvers._shortfall import solve_shortfall, under_floor
-from mcp_geo.solvers._shortfall_search import greedy_start, lower_shortfall, plan_shortfall
+from mcp_geo.solvers._shortfall_search import (
+    greedy_start,
+    lower_shortfall,
+    plan_shortfall,
+    replanned,
+)
 from mcp_geo.solvers.certificate import Certificate
 from mcp_geo.solvers.engine import PartResult
 from mcp_geo.solvers.rules import SolveOptions
@@ -101,6 +107,24 @@ def test_stops_at_the_bound_and_when_time_is_up() -> None:
         inst, part, alone, options=OPTIONS, bound=0, until=time.perf_counter() + 30
     )
     assert plan_shortfall(inst, part, lowered) == 0  # all four in one hub of 40
+
+
+def test_a_neighbourhood_highs_fails_on_is_left_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model HiGHS fails on ("Solve error") finds no plan for its neighbourhood instead of
+    raising through the whole plan: the plan comes back as it was."""
+    inst = _road([0.0, 2.0, 4.0, 6.0], [10, 10, 10, 10])
+    part = Part(items=np.arange(4, dtype=np.int64), lo=30, shortfall=True)
+    alone = np.arange(4, dtype=np.int64)
+
+    def fails(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise SolverError("HiGHS ended with model status 'Solve error'")
+
+    monkeypatch.setattr(_shortfall_search, "run_mip", fails)
+    assert replanned(inst, part, alone, options=OPTIONS, seconds=5) is None
+    same = lower_shortfall(
+        inst, part, alone, options=OPTIONS, bound=0, until=time.perf_counter() + 5
+    )
+    assert same.tolist() == alone.tolist()
 
 
 def test_the_greedy_start_keeps_groups_under_the_floor() -> None:
