@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 
 from . import progress
 from ._compact import group_shortfalls, plan_cost
-from ._greedy import local_polish
+from ._greedy import local_polish, part_greedy
 from ._instance import Instance, Part
 from ._run import Deadline
 from ._shortfall_search import SECONDS, neighbourhood, plan_shortfall, replanned
@@ -138,8 +138,9 @@ def full_groups_replanned(
     if seconds <= 0.1 or not full.any():
         return base_of
     fewest = inst.count == "fewest"  # (then this is the count stage: its value is the count)
-    start = None if fewest else base_of[full]  # (a start keeps its count)
-    kept = Part(items=items[full], lo=part.lo, hi=part.hi, start=start)
+    kept = Part(items=items[full], lo=part.lo, hi=part.hi)
+    if not fewest:  # (a start keeps its count)
+        kept = dataclasses.replace(kept, start=_cheaper_start(inst, kept, base_of[full]))
     progress.report(
         f"re-planning the full {inst.group}s",  # (short: the live line is a terminal's width)
         best=len(np.unique(base_of)) if fewest else plan_cost(inst, items, base_of),
@@ -159,6 +160,19 @@ def full_groups_replanned(
         plan_cost(inst, items, plan),
     )
     return plan
+
+
+def _cheaper_start(inst: Instance, part: Part, base_of: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The cheaper of the groups ``base_of`` (instance indices of bases) and the part's polished
+    greedy plan, where the greedy rules get one: the shortfall stage's groups travel far, and
+    the engine, started from them, keeps their shape when its time is short (North East and
+    North Cumbria's full groups at 10 s: 6.1M patient-km -> 4.8M in 1.8 s from them, 3.2M from
+    its greedy plan)."""
+    greedy = part_greedy(inst, part)
+    if greedy is None:
+        return base_of
+    plan = part.items[local_polish(inst, part, greedy)]
+    return plan if _cheaper(inst, part.items, plan, than=base_of) else base_of
 
 
 def _around_undersized(

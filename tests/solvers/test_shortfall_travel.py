@@ -74,6 +74,34 @@ def test_a_road_re_based_with_its_shortfall_held() -> None:
     assert plan_shortfall(inst, part, plan) == 20
 
 
+@pytest.mark.parametrize(
+    ("given", "started"),
+    [([0, 0, 0, 6, 6, 6, 6, 7], 60.0), ([1, 1, 1, 4, 4, 4, 4, 7], 60.0)],
+)
+def test_the_engine_starts_from_the_cheaper_of_the_groups_and_its_greedy_plan(
+    given: list[int], started: float
+) -> None:
+    """The groups that keep the floor, based at P00 and P06 (travel 30 + 60), are a poor start
+    for the engine when its time is short; the greedy plan of P00-P06, polished (bases P01 and
+    P04, travel 60), is cheaper and is its start. Groups as cheap as that plan stay its start."""
+    inst, part = _road()
+    starts: list[np.ndarray] = []
+
+    def spy(inst: Instance, part: Part, deadline: Deadline) -> PartResult:
+        assert part.start is not None
+        starts.append(part.start)
+        return _solve(inst, part, deadline)
+
+    plan = full_groups_replanned(
+        inst, part, np.array(given), solve_groups=spy, until=time.perf_counter() + 30
+    )
+    kept = part.items[:7]
+    assert plan_cost(inst, kept, starts[0]) == pytest.approx(started)
+    if plan_cost(inst, kept, np.array(given[:7])) == pytest.approx(started):
+        assert starts[0].tolist() == given[:7]
+    assert plan_cost(inst, part.items, plan) == pytest.approx(60.0)
+
+
 @pytest.fixture(scope="module")
 def north_east() -> tuple[Instance, Part, np.ndarray]:
     inst, part = largest_part("icb:QHM")
