@@ -283,6 +283,55 @@ def run_mip(
     return _run_cbc(prob, options=options, time_limit=time_limit, warm=warm, t0=t0, cutoff=cutoff)
 
 
+def run_lp(prob: pulp.LpProblem, *, options: SolveOptions, time_limit: float) -> RunResult:
+    """Solve the LP relaxation of ``prob`` (its integer variables continuous) with the chosen
+    solver: status ``optimal`` with its value as objective and bound, ``infeasible``, or
+    ``no_solution`` (not solved to the end within ``time_limit``). The variables keep the LP's
+    values; their categories are not changed.
+
+    Parameters
+    ----------
+    prob
+        The model.
+    options
+        Solver and threads.
+    time_limit
+        Seconds.
+
+    Returns
+    -------
+    RunResult
+        The relaxation's value (``values`` left empty).
+    """
+    t0 = time.perf_counter()
+    if time_limit < MIN_SOLVER_SECONDS:
+        return _no_time(options)
+    quiet_highs_banner()
+    common = {"mip": False, "msg": False, "timeLimit": time_limit, "threads": threads_for(options)}
+    if options.solver == "highs":
+        import highspy
+
+        prob.solve(pulp.HiGHS(**common))
+        model_status = prob.solverModel.getModelStatus()
+        optimal = model_status == highspy.HighsModelStatus.kOptimal
+        infeasible = model_status == highspy.HighsModelStatus.kInfeasible
+    else:
+        prob.solve(pulp.COIN_CMD(path=_cbc_path(), keepFiles=False, **common))
+        optimal = prob.status == pulp.LpStatusOptimal
+        infeasible = prob.status == pulp.LpStatusInfeasible
+    value = float(pulp.value(prob.objective) or 0.0) if optimal else None
+    return RunResult(
+        status="optimal" if optimal else ("infeasible" if infeasible else "no_solution"),
+        objective=value,
+        bound=value,
+        ended_by="proof" if optimal or infeasible else "time_limit",
+        values={},
+        solver=options.solver,
+        version=highs_version() if options.solver == "highs" else cbc_version(),
+        seconds=time.perf_counter() - t0,
+    )
+
+
 def _no_time(options: SolveOptions, seconds: float = 0.0) -> RunResult:
     """The result of a run that had no time to start (or to finish its start)."""
     name = options.solver

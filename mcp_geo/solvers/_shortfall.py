@@ -35,12 +35,13 @@ import math
 import time
 
 import numpy as np
+import pulp
 from numpy.typing import NDArray
 
 from . import progress
 from ._compact import build_compact, decode, model_size, objective_name, plan_cost
 from ._instance import Instance, Part, PlanException
-from ._run import Deadline, RunResult, run_mip, threads_for
+from ._run import Deadline, RunResult, run_lp, run_mip, threads_for
 from ._shortfall_search import greedy_start, lower_shortfall, plan_shortfall, warm_start
 from ._shortfall_travel import SolveGroups, full_groups_replanned, lower_travel, plan_order
 from .certificate import Certificate, ModelSize, Stage, Status, relative_gap, weakest, within_gap
@@ -54,6 +55,7 @@ MODEL_SHARES = (0.2, 1.0)  # of the shortfall stage's time left: the whole part'
 # Two runs, not three: North East and North Cumbria's model (301 practices) takes 2-3 s to
 # start and about 5 s to its bound, which a 10 s stage cut in three never gave it
 SEARCH_SHARE = 0.5
+RELAXATION_SHARE = 0.2  # of the shortfall stage's time, at most: the model's LP relaxation first
 TRAVEL_SEARCH_SHARE = 0.5  # of the travel stage's time: lowered before its model runs
 COUNT_SHARE = 0.5  # of the time the shortfall stage left: the count stage (``fewest``)
 COLUMNS_BOUND_SHARE = 0.5  # of the travel stage's time after its search: the bound by columns
@@ -225,8 +227,9 @@ def least_shortfall(
     def least(plan: NDArray[np.int64]) -> int:
         return plan_shortfall(inst, part, plan)
 
-    start: NDArray[np.int64] | None = None
-    bound = 0
+    start, bound, relaxed = _by_relaxation(inst, part, prob, options=exact, until=until)
+    if start is not None and least(start) <= bound:
+        return start, bound, relaxed, model_size(prob)
     for share in MODEL_SHARES:
         warm = start is not None and warm_start(prob, part, start, y=y, x=x, weights=inst.weights)
         run = run_mip(
@@ -260,6 +263,33 @@ def least_shortfall(
 
 def _left(end: float) -> float:
     return max(0.0, end - time.perf_counter())
+
+
+def _by_relaxation(
+    inst: Instance, part: Part, prob: pulp.LpProblem, *, options: SolveOptions, until: float
+) -> tuple[NDArray[np.int64] | None, int, RunResult]:
+    """The shortfall stage's first try: the bound of the model's LP relaxation (rounded up: a
+    plan is whole patients short), and the greedy's plan lowered towards it by re-planning
+    neighbourhoods (SEARCH_SHARE of the time left). Where the relaxation is tight, that plan
+    is proven with no model solved as a MIP: North East and North Cumbria's part of 301
+    practices, whose relaxation gives 18,753 in 0.5 s, where the model took 1.4 s to a first
+    plan (48,414 short, bound 0) and 1.6 s more, after the re-planning, to prove 18,753.
+
+    Returns
+    -------
+    tuple
+        The plan (None when the greedy rules found none), the bound (0 when the relaxation
+        was not solved in its time) and the relaxation's run.
+    """
+    relaxed = run_lp(prob, options=options, time_limit=RELAXATION_SHARE * _left(until))
+    if relaxed.bound is None:
+        return None, 0, relaxed
+    bound = math.ceil(relaxed.bound - 1e-6)
+    start = greedy_start(inst, part)
+    if start is not None and plan_shortfall(inst, part, start) > bound:
+        end = time.perf_counter() + SEARCH_SHARE * _left(until)
+        start = lower_shortfall(inst, part, start, options=options, bound=bound, until=end)
+    return start, bound, relaxed
 
 
 def _certificate(

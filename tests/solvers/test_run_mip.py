@@ -11,7 +11,7 @@ import pytest
 from pulp.apis import coin_api
 
 from mcp_geo._errors import SolverError
-from mcp_geo.solvers._run import run_mip
+from mcp_geo.solvers._run import run_lp, run_mip
 from mcp_geo.solvers.rules import SolveOptions
 
 # Ten weights (one odd) and a weight no subset makes: HiGHS's presolve does not see it, its
@@ -115,3 +115,25 @@ def test_cbc_dying_without_a_start_is_an_error(monkeypatch: pytest.MonkeyPatch) 
     for warm in (False, True):
         with pytest.raises(SolverError, match="CBC failed"):
             run_mip(_knapsack(), options=CBC, time_limit=30, warm=warm)
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_the_lp_relaxation_is_solved_and_the_model_left_a_mip(solver: str) -> None:
+    """min -x - y with 2x + 2y <= 3, x and y binary: the relaxation's value is -1.5, the MIP's
+    -1; the variables stay integer. With x + y >= 3 the relaxation is infeasible."""
+    options = SolveOptions(threads=1, solver=solver)  # type: ignore[arg-type]
+    prob = pulp.LpProblem("half", pulp.LpMinimize)
+    x = prob.add_variable("x", 0, 1, cat=pulp.LpInteger)
+    y = prob.add_variable("y", 0, 1, cat=pulp.LpInteger)
+    prob += -x - y
+    prob += 2 * x + 2 * y <= 3, "room"
+    relaxed = run_lp(prob, options=options, time_limit=30)
+    assert (relaxed.status, relaxed.ended_by) == ("optimal", "proof")
+    assert relaxed.objective == pytest.approx(-1.5)
+    assert relaxed.bound == pytest.approx(-1.5)
+    assert relaxed.solver == solver
+    assert x.cat == y.cat == pulp.LpInteger
+    assert run_mip(prob, options=options, time_limit=30).objective == pytest.approx(-1.0)
+
+    prob += x + y >= 3, "too_much"
+    assert run_lp(prob, options=options, time_limit=30).status == "infeasible"

@@ -127,6 +127,27 @@ def test_a_neighbourhood_highs_fails_on_is_left_as_it_is(monkeypatch: pytest.Mon
     assert same.tolist() == alone.tolist()
 
 
+def test_a_tight_relaxation_proves_the_searched_plan_with_no_mip(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Practices of 10 on a road at 0, 1, 2, 20, 21, 22, 23 and 50 km (12 km reach, hubs of
+    30-50): the one at 50 km is 20 short whatever the plan, and the model's LP relaxation
+    says 20 too. The shortfall stage starts from the greedy's plan and the relaxation's bound,
+    and ends there: no MIP is solved."""
+    inst = _road([0.0, 1.0, 2.0, 20.0, 21.0, 22.0, 23.0, 50.0], [10] * 8)
+    part = Part(items=np.arange(8, dtype=np.int64), lo=30, shortfall=True)
+
+    def no_mip(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("a MIP was solved")
+
+    monkeypatch.setattr(_shortfall, "run_mip", no_mip)
+    until = time.perf_counter() + 30
+    plan, bound, run, _ = _shortfall.least_shortfall(inst, part, options=OPTIONS, until=until)
+    assert plan is not None
+    assert plan_shortfall(inst, part, plan) == bound == 20
+    assert (run.status, run.bound) == ("optimal", pytest.approx(20.0))
+
+
 def test_the_greedy_start_keeps_groups_under_the_floor() -> None:
     """Road at 0, 2 | 40, 42, 44 (10 each, 12 km reach): the first two cannot make 30 with
     anyone, so the plain greedy gets stuck; the least-exception start keeps them as a group of
