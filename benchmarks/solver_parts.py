@@ -1,4 +1,4 @@
-"""Benchmark: what each part of the columns engine's primal side contributes.
+"""Benchmark: what each part of the columns engine contributes (its plans and its bound).
 
 Each footprint's hub level is solved with every part on (``all``), then with one part switched
 off at a time, in the same process (the machine is shared: compare ratios within one run, not
@@ -7,7 +7,7 @@ across runs): status, objective, bound, gap, seconds, and the gap against ``all`
     .venv/bin/python benchmarks/solver_parts.py                        # QOP and QRV, 60 s
     .venv/bin/python benchmarks/solver_parts.py -f icb:QOP --time-limit 30 --gap 0.005
     .venv/bin/python benchmarks/solver_parts.py -f icb:QRV,icb:QHL --parts support
-    .venv/bin/python benchmarks/solver_parts.py -f icb:QHM,icb:QE1 --parts shortfall
+    .venv/bin/python benchmarks/solver_parts.py -f icb:QHM,icb:QE1 --parts shortfall,relaxation
     .venv/bin/python benchmarks/solver_parts.py -f central-sussex-east-surrey --hubs 23 \
         --parts regroup --gap 0.0001
 
@@ -20,9 +20,19 @@ Parts (switched off by the module setting in brackets):
   reduced costs, after the support model's plan, on parts of more than 200 practices
   (``driver.REPLAN_SHARE`` = 0: neither before the listing nor after it, where the dive and the
   master MIP then run as before);
+- ``count-replan``: with a fixed count, re-planning neighbourhoods of eight hubs after each
+  listing that proves no plan under its target (``driver.COUNT_REPLAN_SHARE`` = 0);
 - ``shortfall``: re-planning neighbourhoods of the hubs under the floor in a least-exception
   part's shortfall stage (``_shortfall.SEARCH_SHARE`` = 0: the whole part's model alone, run in
-  the same three turns).
+  the same three turns);
+- ``relaxation``: that stage's start from its model's LP relaxation and the greedy's plan
+  (``_shortfall.RELAXATION_SHARE`` = 0: the model's first run comes first, as before);
+- ``cuts``: the subset-row and rank-1 cuts of column generation (``generation.MAX_CUT_ROUNDS``
+  = 0: the bound is the set-partitioning LP's alone);
+- ``branch``: branch-and-price on small parts with a small gap (``driver.BRANCH_MAX_GAP`` = 0).
+
+Without ``--parts`` the free count's four (support, regroup, replan, cuts) are switched off in
+turn.
 
 The gap is the certificate's (its last stage's, the travel); a level with earlier stages (a
 least-exception part's shortfall) gets a line for each of them below its row.
@@ -48,14 +58,19 @@ PARTS = {  # part: (module, setting, value when off)
     "support": ("mcp_geo.solvers.columns.driver", "SUPPORT_MAX_SECONDS", 0.0),
     "regroup": ("mcp_geo.solvers.columns.plans", "REGROUP_FREE", False),
     "replan": ("mcp_geo.solvers.columns.driver", "REPLAN_SHARE", 0.0),
+    "count-replan": ("mcp_geo.solvers.columns.driver", "COUNT_REPLAN_SHARE", 0.0),
     "shortfall": ("mcp_geo.solvers._shortfall", "SEARCH_SHARE", 0.0),
+    "relaxation": ("mcp_geo.solvers._shortfall", "RELAXATION_SHARE", 0.0),
+    "cuts": ("mcp_geo.solvers.columns.generation", "MAX_CUT_ROUNDS", 0),
+    "branch": ("mcp_geo.solvers.columns.driver", "BRANCH_MAX_GAP", 0.0),
 }
+DEFAULT_PARTS = "support,regroup,replan,cuts"  # the free count's parts
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     p.add_argument("-f", "--footprints", default="icb:QOP,icb:QRV")
-    p.add_argument("--parts", default=",".join(PARTS), help="parts to switch off, one at a time")
+    p.add_argument("--parts", default=DEFAULT_PARTS, help="parts to switch off, one at a time")
     p.add_argument("--time-limit", type=float, default=60.0, help="seconds per level")
     p.add_argument("--gap", type=float, default=0.005)
     p.add_argument("--threads", type=int, default=2)

@@ -55,7 +55,10 @@ def test_the_widest_stage_is_shown_and_counted() -> None:
     assert "2.004%" not in lines[1]
 
 
-@pytest.mark.parametrize("part", ["support", "regroup", "replan", "shortfall"])
+@pytest.mark.parametrize(
+    "part",
+    ["support", "regroup", "replan", "count-replan", "shortfall", "relaxation", "cuts", "branch"],
+)
 def test_each_part_the_benchmark_switches_off_is_a_setting_of_the_engine(part: str) -> None:
     """benchmarks/solver_parts.py switches a part off by a module setting: the setting exists,
     is switched to the value that stops it, and is put back afterwards."""
