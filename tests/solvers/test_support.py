@@ -8,10 +8,11 @@ import time
 import numpy as np
 import pytest
 
+from mcp_geo._errors import SolverError
 from mcp_geo.solvers._compact import plan_cost
 from mcp_geo.solvers._greedy import greedy_plan
 from mcp_geo.solvers._run import Deadline
-from mcp_geo.solvers.columns import driver
+from mcp_geo.solvers.columns import driver, listing
 from mcp_geo.solvers.columns.driver import _Search
 from mcp_geo.solvers.columns.generation import ColumnGeneration
 from mcp_geo.solvers.columns.regroup import regroup_part
@@ -20,7 +21,7 @@ from mcp_geo.solvers.hubs import solve_hubs
 from mcp_geo.solvers.progress import ATTRIBUTE
 from mcp_geo.solvers.rules import SolveOptions
 
-from ._helpers import largest_part, scattered_instance
+from ._helpers import largest_part, plan_groups, scattered_instance
 
 
 def _searched(n: int, seed: int) -> tuple[_Search, float]:
@@ -307,3 +308,27 @@ def test_the_compact_model_is_not_built_when_the_time_left_would_not_start_it(
     if not built:
         assert result.certificate.objective == pytest.approx(s.inc_cost)
         assert result.certificate.ended_by in ("time_limit", "proof")
+
+
+def test_a_listing_mip_highs_fails_on_leaves_the_plan_and_the_bound_to_the_next_steps(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """HiGHS failing on a listing's MIP (its rare "Solve error") raised through the whole plan;
+    now the listing gives way to the next steps with a warning, and the part still gets a
+    plan that keeps the rules, with a bound no higher than it."""
+    inst, part = scattered_instance(60, 4)
+
+    def fails(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise SolverError("HiGHS ended with model status 'Solve error'")
+
+    monkeypatch.setattr(listing, "column_mip", fails)
+    caplog.set_level(logging.WARNING, logger="mcp_geo")
+    options = SolveOptions(engine="columns", time_limit=30, threads=1, gap=1e-6)
+    result = driver.solve_columns(inst, part, options=options, deadline=Deadline(30))
+    assert any("listing's MIP failed" in r.getMessage() for r in caplog.records)
+    c = result.certificate
+    assert result.base_of is not None
+    assert c.objective is not None
+    plan_groups(inst, part, result.base_of)
+    assert plan_cost(inst, part.items, result.base_of) == pytest.approx(c.objective)
+    assert c.bound is None or c.bound <= c.objective * (1 + 1e-9)
