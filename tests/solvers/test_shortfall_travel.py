@@ -87,10 +87,10 @@ def test_the_engine_starts_from_the_cheaper_of_the_groups_and_its_greedy_plan(
     inst, part = _road()
     starts: list[np.ndarray] = []
 
-    def spy(inst: Instance, part: Part, deadline: Deadline) -> PartResult:
-        assert part.start is not None
-        starts.append(part.start)
-        return _solve(inst, part, deadline)
+    def spy(i: Instance, kept: Part, deadline: Deadline) -> PartResult:
+        assert kept.start is not None
+        starts.append(kept.start)
+        return _solve(i, kept, deadline)
 
     plan = full_groups_replanned(
         inst, part, np.array(given), solve_groups=spy, until=time.perf_counter() + 30

@@ -123,9 +123,10 @@ def close_by_listing(s: _Search) -> PartResult | None:
             continue
         try:
             result, raised = _listing_mip(s, listed, target)
-        except SolverError as exc:  # (HiGHS 1.16's rare "Solve error"): the plan and bound
+        except SolverError as exc:  # HiGHS 1.16's rare "Solve error": the plan and the bound
+            # stand as they were
             log.warning("columns: the listing's MIP failed, the next steps take over: %s", exc)
-            return None  # stand as they were
+            return None
         if raised:  # no plan under the target: with a fixed count, re-plan first
             s.replan_count()
             step *= TARGET_GROWTH
