@@ -18,7 +18,7 @@ from mcp_geo.solvers._instance import Instance, Part
 from mcp_geo.solvers._packing import packed_plan
 from mcp_geo.solvers._run import Deadline
 from mcp_geo.solvers._window import count_window
-from mcp_geo.solvers.columns import driver, neighbourhoods
+from mcp_geo.solvers.columns import driver, listing, neighbourhoods
 from mcp_geo.solvers.columns.driver import _Search, solve_columns
 from mcp_geo.solvers.columns.enumeration import ReducedCosts
 from mcp_geo.solvers.columns.generation import ColumnGeneration
@@ -153,18 +153,24 @@ def test_re_planning_keeps_the_rules_and_ends_at_a_local_optimum(
         assert best.certificate.objective >= old * (1 - 2e-4)
 
 
-@pytest.mark.parametrize(("step", "solves"), [(0.5, False), (2.0, True)])
+@pytest.mark.parametrize(
+    ("step", "too_long", "solves"), [(0.5, False, False), (2.0, False, True), (0.5, True, True)]
+)
 def test_re_planning_stops_when_a_short_listing_would_close_the_gap(
-    monkeypatch: pytest.MonkeyPatch, step: float, solves: bool
+    monkeypatch: pytest.MonkeyPatch, step: float, too_long: bool, solves: bool
 ) -> None:
     """A plan not within the gap of the bound, but within the gap of the bound raised by
     CLOSE_STEP, is left to the listing, which proves such a target at once (Greater Manchester
     at 120 s: re-planned 16 s beyond 2,286,166 for 0.01%, where a listing of 1,712 columns
     proved it in 0.04 s): no neighbourhood is solved. With the gap a little smaller, the
-    re-planning goes on."""
+    re-planning goes on; and so it does once a listing was too long to close the gap (North
+    West London at 60 s: its plan 0.044% above that target, the listing too long, and the
+    re-planning after it stopped at once for the same reason: the compact model had the last
+    31 s and the plan ended 0.544% above the bound, against 0.401% in 33 s re-planned)."""
     monkeypatch.setattr(neighbourhoods, "GROUPS", 4)
     inst, part = scattered_instance(90, 2)
     s = _converged(inst, part)
+    s.listed_too_long = too_long
     # the greedy plan's cost less the gap is the bound raised by step x CLOSE_STEP
     gap = 1 - s.bound * (1 + step * neighbourhoods.CLOSE_STEP) / s.inc_cost
     assert 0 < gap < (s.inc_cost - s.bound) / s.inc_cost  # not within the gap of the bound
@@ -377,3 +383,47 @@ def test_a_fixed_count_the_first_listing_proves_is_not_re_planned(
     assert result.base_of is not None
     assert plan_groups(inst, part, result.base_of) == 12
     assert not calls
+
+
+@pytest.mark.parametrize("too_long", [True, False])
+def test_a_listing_too_long_to_close_the_gap_is_recorded(
+    monkeypatch: pytest.MonkeyPatch, too_long: bool
+) -> None:
+    """Every listing too long for its MIP (none allowed per second): the listing gives up and
+    says so on the search (the re-planning after it then goes on to the gap itself); a listing
+    that closes the gap returns the part's result and leaves the flag down."""
+    inst, part = scattered_instance(90, 2)
+    s = _converged(inst, part)
+    if too_long:
+        monkeypatch.setattr(listing, "MIP_COLUMNS_PER_SECOND", 0)
+    result = listing.close_by_listing(s)
+    assert s.listed_too_long == too_long
+    assert (result is None) == too_long
+    if result is not None:
+        assert result.certificate.status == "optimal"
+
+
+def test_a_plan_within_the_gap_after_re_planning_ends_the_part_without_the_compact_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A plan that the re-planning after the listing brought within the gap (North West London
+    at 60 s: 0.401%) is the part's result, proven, at once: before, a plan more than
+    BRANCH_MAX_GAP above the bound went on to the shrunken compact model for the rest of the
+    time (which never lowers the bound)."""
+    inst, part = scattered_instance(90, 2)
+    s = _converged(inst, part)
+    gap = (s.inc_cost - s.bound) / s.inc_cost
+    assert gap > driver.BRANCH_MAX_GAP
+    s.options = dataclasses.replace(OPTIONS, gap=1.01 * gap)
+    s.dived = True  # (its searches ran: the plan is the one to prove)
+
+    def compact(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the compact model ran")
+
+    monkeypatch.setattr(driver, "solve_compact", compact)
+    result = s.branch()
+    assert result is not None
+    assert result.certificate.status == "optimal"
+    assert result.certificate.objective == pytest.approx(s.inc_cost)
+    assert result.base_of is not None
+    assert (result.base_of == s.inc_base).all()

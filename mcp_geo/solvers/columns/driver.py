@@ -216,6 +216,8 @@ class _Search:
         self.dived = False
         self.replanned = False  # neighbourhoods re-planned (a large part's plan from its support)
         self.tried: set[Neighbourhood] = set()  # neighbourhoods re-planned without gain
+        self.listed_too_long = False  # a listing stopped, too long to close the gap: the
+        # re-planning after it goes on to the gap itself (see .neighbourhoods.CLOSE_STEP)
         self.rough = False  # a plan by local search (the packing's, here or the part's rough
         # start), poor in travel: the plan of last resort, after the LP's searches
         self.bases: NDArray[np.bool_] | None = None
@@ -371,7 +373,7 @@ class _Search:
     def branch(self) -> PartResult | None:
         """Step 7b: with a plan, fix by reduced costs against it; on a small gap, branch-and-price
         on the pairs that fixing kept (see :mod:`.branching`). The result when the tree proves
-        the plan, else None."""
+        the plan (or the re-planning before it brought the plan within the gap), else None."""
         assert self.rc is not None
         if self.inc_base is None:
             return None
@@ -383,6 +385,8 @@ class _Search:
         self.bound = max(self.bound, duals.lag)
         self.bases, self.pairs = fix_by_reduced_cost(self.pr, duals, self.inc_cost)
         gap_now = relative_gap(self.inc_cost, self.bound)
+        if within_gap(gap_now, self.options.gap):  # the re-planning closed it
+            return self.finish_with_solver("proof")
         if gap_now is None or gap_now > BRANCH_MAX_GAP or self.n > BRANCH_MAX_ITEMS:
             return None
         res = branch_and_price(

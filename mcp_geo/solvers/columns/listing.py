@@ -132,6 +132,7 @@ def close_by_listing(s: _Search) -> PartResult | None:
             step *= TARGET_GROWTH
             continue
         return result  # a plan, or None: the MIP ran out of time without one
+    s.listed_too_long = bool(np.isfinite(too_long))
     return None
 
 
