@@ -104,3 +104,12 @@ def test_a_short_run_is_judged_against_the_best_bound_of_both_runs() -> None:
     assert "| shortfall 29,919; shortfall 18,753 | - (earlier stages differ) | no |" in lines[5]
     assert "| shortfall 18,753; shortfall 18,753 | 13.71% | no |" in lines[6]
     assert lines[-1] == "1 of 5 footprints within 1% of the bound"
+
+
+def test_the_long_run_may_have_its_own_gap() -> None:
+    """benchmarks/first_plans.py: ``--long-gap`` lets the long run go on raising its bound
+    after its plan is within ``--gap``; without it the long run has the short run's gap."""
+    bench = _benchmark("first_plans")
+    assert bench._long_gap(bench._parse([])) == 0.005
+    assert bench._long_gap(bench._parse(["--gap", "0.01"])) == 0.01
+    assert bench._long_gap(bench._parse(["--long-gap", "0.0001"])) == 0.0001
