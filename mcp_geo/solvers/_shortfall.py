@@ -258,7 +258,7 @@ def least_shortfall(
         if least(start) <= bound:
             break
         end = time.perf_counter() + SEARCH_SHARE * _left(until)
-        start = lower_shortfall(inst, part, start, options=options, bound=bound, until=end)
+        start = lower_shortfall(inst, part, start, options=exact, bound=bound, until=end)
         if least(start) <= bound:
             break
     return start, bound, run, model_size(prob)
