@@ -35,8 +35,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import os
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +49,7 @@ from mcp_geo._errors import (
     cli_name,
     words,
 )
+from mcp_geo._scenario_files import PCN_REFERENCE, absolute_paths, load_toml, relative_paths
 from mcp_geo.boundaries.travel import TravelOptions
 from mcp_geo.solvers.rules import HubRule, McpRule, SolveOptions
 
@@ -89,8 +88,6 @@ REFERENCE_KEYS = ("reference", "minimise", "whole", "travel_slack")
 """Planning from a reference grouping (DESIGN.md "Reference grouping and moves"): a plan without
 a reference leaves these keys out of its files (as before they existed), and one with a
 reference leaves out ``travel_slack`` when unset."""
-PCN_REFERENCE = "pcn"
-"""The ``reference`` that means today's Primary Care Networks (anything else is a plan folder)."""
 
 _PARTS: tuple[tuple[str, type], ...] = (
     ("hub_rule", HubRule),
@@ -278,7 +275,7 @@ class Scenario:
             elif value is not None:
                 values[key] = value
         if relative_to is not None:
-            values.update(_map_paths(values, lambda p: _relative(p, Path(relative_to))))
+            values.update(relative_paths(values, folder=Path(relative_to)))
         return (
             "# mcp-geo scenario: run it again with `mcp-geo plan scenario.toml --out DIR`\n"
             + tomli_w.dumps(values)
@@ -482,46 +479,6 @@ def _raise(values: Mapping[str, Any], bad: list[Check], where: Callable[[str], P
         )
 
 
-# ---------------------------------------------------------------- paths
-
-
-def _path_keys(values: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
-    """The path-like values: key -> (prefix, path), for a sites file, polygon:, roads, bases
-    and a reference plan's folder."""
-    out: dict[str, tuple[str, str]] = {}
-    footprint = values.get("footprint")
-    if isinstance(footprint, str):
-        text = footprint.strip()
-        prefix, sep, rest = text.partition(":")
-        if sep and prefix.strip().lower() == "polygon" and rest.strip():
-            out["footprint"] = ("polygon:", rest.strip())
-        elif text.lower().endswith((".csv", ".toml")):
-            out["footprint"] = ("", text)
-    for key in ("roads", "bases", "reference"):
-        path = values.get(key)
-        if isinstance(path, str) and path.strip():
-            if key == "reference" and path.strip().lower() == PCN_REFERENCE:
-                continue
-            out[key] = ("", path.strip())
-    return out
-
-
-def _map_paths(values: Mapping[str, Any], change: Callable[[str], str]) -> dict[str, str]:
-    return {key: prefix + change(path) for key, (prefix, path) in _path_keys(values).items()}
-
-
-def _absolute(path: str, folder: Path) -> str:
-    return os.path.normpath(os.path.join(folder, os.path.expanduser(path)))
-
-
-def _relative(path: str, folder: Path) -> str:
-    full = os.path.abspath(os.path.expanduser(path))
-    try:
-        return Path(os.path.relpath(full, os.path.abspath(folder))).as_posix()
-    except ValueError:  # another drive (Windows): no relative path exists
-        return full
-
-
 # ---------------------------------------------------------------- files
 
 
@@ -587,89 +544,5 @@ def scenario_from_values(values: dict[str, Any], *, folder: Path, source: str) -
     ValidationError
         Every unknown key and bad value, each named.
     """
-    values.update(_map_paths(values, lambda p: _absolute(p, folder)))
+    values.update(absolute_paths(values, folder=folder))
     return _from_file_values(values, source=source)
-
-
-def absolute_paths(values: Mapping[str, Any], *, folder: Path) -> dict[str, str]:
-    """The path-like values of ``values`` (footprint files, roads, bases, a reference plan),
-    made absolute from ``folder``; the others left out.
-
-    Parameters
-    ----------
-    values
-        Scenario keys and values.
-    folder
-        The folder relative paths are relative to.
-
-    Returns
-    -------
-    dict of str to str
-        key -> the absolute path (a ``polygon:`` footprint keeps its prefix).
-    """
-    return _map_paths(values, lambda p: _absolute(p, folder))
-
-
-def relative_paths(values: Mapping[str, Any], *, folder: Path) -> dict[str, str]:
-    """The path-like values of ``values`` written relative to ``folder`` (as :meth:`Scenario.to_toml`
-    writes them).
-
-    Parameters
-    ----------
-    values
-        Scenario keys and values.
-    folder
-        The folder the file is written to.
-
-    Returns
-    -------
-    dict of str to str
-        key -> the relative path.
-    """
-    return _map_paths(values, lambda p: _relative(p, folder))
-
-
-def load_toml(path: str | Path) -> dict[str, Any]:
-    """The keys and values of a TOML file (UTF-8 or UTF-16), every failure a ValidationError
-    naming the file.
-
-    Parameters
-    ----------
-    path
-        The file.
-
-    Returns
-    -------
-    dict
-        The parsed values.
-
-    Raises
-    ------
-    ValidationError
-        The file is missing, a folder, unreadable, not text or not TOML.
-    """
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ValidationError([Problem("scenario file not found", source=str(path))]) from None
-    except IsADirectoryError:
-        raise ValidationError(
-            [Problem("is a folder, not a scenario file", source=str(path))]
-        ) from None
-    except OSError as exc:
-        raise ValidationError(
-            [Problem(f"cannot be read: {exc.strerror}", source=str(path))]
-        ) from None
-    try:
-        text = data.decode("utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else None
-        values = tomllib.loads(text if text is not None else data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise ValidationError(
-            [Problem("is not a text file (not UTF-8 or UTF-16)", source=str(path))]
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ValidationError(
-            [Problem(f"not a valid TOML file: {exc}", source=str(path))]
-        ) from None
-    return values

@@ -34,14 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from mcp_geo._errors import Problem, ValidationError
+from mcp_geo._scenario_files import absolute_paths, load_toml, relative_paths
 from mcp_geo.scenario import (
     NO_LIMIT,
     OPTION_KEYS,
     UNLIMITED_KEYS,
     Scenario,
-    absolute_paths,
-    load_toml,
-    relative_paths,
     scenario_from_values,
 )
 

@@ -25,13 +25,12 @@ from mcp_geo.boundaries.tiling import territory_facts
 from mcp_geo.plans.alternatives import Alternatives
 from mcp_geo.plans.by_area import AreaBreakdown, area_breakdown
 from mcp_geo.plans.exceptions import NamedException
+from mcp_geo.plans.grouping import GroupingMetrics, pcn_grouping_metrics
 from mcp_geo.plans.metrics import (
     DistanceStats,
-    GroupingMetrics,
     SizeStats,
     adjusted_rand_index,
     area_crossings,
-    pcn_grouping_metrics,
     size_stats,
     weighted_distance_stats,
 )

@@ -31,6 +31,7 @@ import pandas as pd
 import pyogrio
 
 from mcp_geo._errors import Problem, ValidationError
+from mcp_geo._scenario_files import load_toml
 from mcp_geo.boundaries.territories import Outline
 from mcp_geo.plans.alternatives import read_alternatives
 from mcp_geo.plans.by_area import AreaBreakdown
@@ -39,11 +40,11 @@ from mcp_geo.plans.exceptions import (
     sorted_exceptions,
     with_exception_columns,
 )
+from mcp_geo.plans.grouping import pcn_grouping_metrics
 from mcp_geo.plans.metrics import (
     DistanceStats,
     SizeStats,
     adjusted_rand_index,
-    pcn_grouping_metrics,
 )
 from mcp_geo.plans.plan import (
     AreaCrossings,
@@ -55,7 +56,7 @@ from mcp_geo.plans.plan import (
     Timings,
 )
 from mcp_geo.plans.write import TEXT_COLUMNS, from_spreadsheet_text
-from mcp_geo.scenario import REMOVED_MODES, Scenario, load_toml, scenario_from_values
+from mcp_geo.scenario import REMOVED_MODES, Scenario, scenario_from_values
 from mcp_geo.solvers.certificate import Certificate, ModelSize, Stage
 
 log = logging.getLogger(__name__)

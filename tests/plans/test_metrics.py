@@ -12,11 +12,10 @@ import pytest
 
 from mcp_geo._errors import ValidationError
 from mcp_geo.boundaries.distances import EARTH_RADIUS_KM, TravelMatrix
+from mcp_geo.plans.grouping import grouping_metrics, pcn_grouping_metrics
 from mcp_geo.plans.metrics import (
     adjusted_rand_index,
     group_spans_km,
-    grouping_metrics,
-    pcn_grouping_metrics,
     size_stats,
     weighted_distance_stats,
     weighted_quantile,

@@ -16,7 +16,8 @@ import pandas as pd
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.pipeline.compare._model import ComparisonRow, Kind
 from mcp_geo.pipeline.footprint import is_sites_file
-from mcp_geo.plans.metrics import pcn_grouping_metrics, weighted_distance_stats
+from mcp_geo.plans.grouping import pcn_grouping_metrics
+from mcp_geo.plans.metrics import weighted_distance_stats
 from mcp_geo.plans.plan import Plan
 
 PCN_LABEL = "today's PCNs"
