@@ -6,7 +6,8 @@ functions count too (a lazy import is still a dependency). ``mcp_geo._errors`` a
 ``mcp_geo._folders`` are the bottom, beneath every layer, and ``mcp_geo.data`` is package data,
 open to all. ``mcp_geo.scenario`` is composed of the solvers' rules (``solvers.rules``), the
 travel options (``boundaries.travel``) and the snapshots' names (``practices.snapshots``), so it
-sits just above ``solvers`` and below ``plans``: nothing beneath ``plans`` may import it.
+sits just above ``solvers`` and below ``plans``: nothing beneath ``plans`` may import it (nor
+``mcp_geo._scenario_files``, the scenario file's paths and TOML, which is in its layer).
 ``mcp_geo/__init__``, ``mcp_geo.__main__`` and ``mcp_geo._api`` are the package's face, above
 every layer. Nothing imports ``cli`` but the face.
 """
@@ -32,6 +33,7 @@ LAYERS = (
     "cli",
 )
 BOTTOM = ("_errors", "_folders", "data")
+LAYER_OF = {"_scenario_files": "scenario"}  # top-level internals that belong to a layer
 FACE = ("__init__", "__main__", "_api")
 ROOT_CONSTANTS = {"__version__", "ATTRIBUTION"}
 """Set in ``mcp_geo/__init__`` before it imports anything (see the comment there), so any module
@@ -46,7 +48,7 @@ def _rank(module: str) -> int:
         return len(LAYERS) + 1
     if parts[1] in BOTTOM:
         return 0
-    return LAYERS.index(parts[1]) + 1
+    return LAYERS.index(LAYER_OF.get(parts[1], parts[1])) + 1
 
 
 def _module_name(path: Path) -> str:
