@@ -17,7 +17,8 @@ from . import progress
 from ._canonical import canonical_bases
 from ._compact import CompactEngine, objective_name, plan_cost
 from ._elastic import relaxation_advice
-from ._instance import Instance, Part, PlanException, Prepared, prepare
+from ._instance import Instance, Part, PlanException, Prepared
+from ._prechecks import prepare
 from ._run import Deadline
 from ._shortfall import solve_shortfall, under_floor
 from ._stages import fixed_stages, solve_fewest, with_count_stage

@@ -10,7 +10,7 @@ holds
 Both are implied by the rules: a plan of k groups meets ``[L_k, U_k]`` exactly when it meets
 ``[L, U]``, so the count stage and the travel stage at that count may use the tighter window
 (pricing generates fewer, fuller columns; the models' bounds are the same or stronger). And the
-island pre-check (:func:`mcp_geo.solvers._instance.prepare`, step 2) can be run again with the
+island pre-check (:func:`mcp_geo.solvers._prechecks.prepare`, step 2) can be run again with the
 floor ``L_k``: an item that cannot be in a group of ``L_k`` with items that may share a base
 with it makes ``k`` impossible before any model is built. Measured: staffs-shropshire's 190
 practices (1,691,111 patients) in 34 hubs need hubs of at least 41,111, and five practices

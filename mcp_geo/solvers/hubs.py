@@ -21,7 +21,8 @@ from mcp_geo.boundaries.distances import SiteTravel, TravelMatrix
 
 from ._core import solve_instance
 from ._frames import group_ids, validated_items
-from ._instance import Instance, PlanException, no_base, site_matrix
+from ._instance import Instance, PlanException, site_matrix
+from ._prechecks import no_base
 from .areas import area_labels
 from .certificate import Certificate
 from .reference import ReferenceGroups

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import mcp_geo
-from mcp_geo.cli.main import _print_summary, _stages_lines
+from mcp_geo.cli._print import _print_summary, _stages_lines
 from mcp_geo.solvers.certificate import Certificate, Stage
 
 

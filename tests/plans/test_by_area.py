@@ -101,7 +101,7 @@ def test_the_panel_gives_the_areas(ns_plan):
 
 
 def test_the_printed_summary_counts_areas_and_exclusions(ns_plan, capsys):
-    from mcp_geo.cli.main import _print_summary
+    from mcp_geo.cli._print import _print_summary
 
     _print_summary(ns_plan, "out")
     out = capsys.readouterr().out

@@ -124,7 +124,7 @@ def largest_part(footprint: str) -> tuple[Instance, Part]:
     """The hub instance of a footprint of the real data (30,000-50,000 patients, 15 km) and its
     largest part after the pre-checks."""
     from mcp_geo.practices import open_data, select_footprint
-    from mcp_geo.solvers._instance import prepare
+    from mcp_geo.solvers._prechecks import prepare
     from mcp_geo.solvers.hubs import hub_instance
     from mcp_geo.solvers.rules import HubRule
 

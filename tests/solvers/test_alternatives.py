@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from mcp_geo._errors import ValidationError
-from mcp_geo.solvers._instance import prepare
+from mcp_geo.solvers._prechecks import prepare
 from mcp_geo.solvers.alternatives import _pricing, alternative_hubs
 from mcp_geo.solvers.alternatives._listed import listed_within
 from mcp_geo.solvers.alternatives.search import WITHIN

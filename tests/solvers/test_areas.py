@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from mcp_geo._errors import InfeasibleError, ValidationError
-from mcp_geo.solvers._instance import Instance, prepare
+from mcp_geo.solvers._instance import Instance
+from mcp_geo.solvers._prechecks import prepare
 from mcp_geo.solvers.hubs import solve_hubs
 from mcp_geo.solvers.mcps import solve_mcps
 from mcp_geo.solvers.rules import HubRule, McpRule, SolveOptions

@@ -14,7 +14,8 @@ from mcp_geo.boundaries.distances import SiteTravel, TravelMatrix
 from mcp_geo.solvers._core import ENGINES as ENGINE_TABLE
 from mcp_geo.solvers._core import solve_instance
 from mcp_geo.solvers._greedy import greedy_plan, local_search
-from mcp_geo.solvers._instance import Instance, no_base
+from mcp_geo.solvers._instance import Instance
+from mcp_geo.solvers._prechecks import no_base
 from mcp_geo.solvers.hubs import practices_without_base, solve_hubs
 from mcp_geo.solvers.mcps import solve_mcps
 from mcp_geo.solvers.rules import HubRule, McpRule, SolveOptions

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from mcp_geo.boundaries.distances import great_circle_matrix
-from mcp_geo.solvers._instance import Instance, prepare
+from mcp_geo.solvers._instance import Instance
+from mcp_geo.solvers._prechecks import prepare
 from mcp_geo.solvers.hubs import solve_hubs
 from mcp_geo.solvers.rules import HubRule, SolveOptions
 

@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from mcp_geo.solvers._instance import Instance, Part, prepare
+from mcp_geo.solvers._instance import Instance, Part
+from mcp_geo.solvers._prechecks import prepare
 from mcp_geo.solvers._run import threads_for
 from mcp_geo.solvers.certificate import Certificate, Status
 from mcp_geo.solvers.rules import SolveOptions
