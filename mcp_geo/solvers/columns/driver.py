@@ -125,7 +125,7 @@ SUPPORT_REGROUP_SHARE = 0.05  # of the time left: regrouping the support's plan
 SUPPORT_REGROUP_MAX_SECONDS = 0.3  # and at most this: it matters where the support's plan is
 # poor (Greater Manchester at 10 s: 2,330,980 -> 2,314,261 in 0.28 s); given more, it takes
 # time and a start from the re-planning that does better (Greater Manchester at 30 s: within
-# 0.5% in 27.3-27.5 s in two runs of three and 0.535% in the third, against 0.60-0.72% in
+# 0.5% in 27.2-27.9 s in four runs of six and 0.535% in the other two, against 0.60-0.72% in
 # four runs with 0.95 s of regrouping; North West London at 30 s 19.4 -> 17.7 s)
 REPLAN_SHARE = 0.9  # of the time left, after the support's plan: re-planning neighbourhoods
 # (it stops by itself once the plan is near enough for the listing, see .neighbourhoods; a plan
