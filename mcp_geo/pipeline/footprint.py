@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,8 +47,6 @@ from mcp_geo.practices.readers.sites import read_sites
 from mcp_geo.scenario import Scenario
 from mcp_geo.solvers.areas import ERA_LEVELS
 from mcp_geo.solvers.hubs import HubSolution
-
-log = logging.getLogger(__name__)
 
 Step = Callable[[str], None]
 

@@ -12,7 +12,6 @@ The functions take arrays and Series rather than a Plan so that they can be used
 
 from __future__ import annotations
 
-import logging
 import math
 from dataclasses import dataclass
 
@@ -22,8 +21,6 @@ from numpy.typing import ArrayLike, NDArray
 
 from mcp_geo._errors import Problem, ValidationError
 from mcp_geo.boundaries.distances import haversine_km
-
-log = logging.getLogger(__name__)
 
 __all__ = [
     "DistanceStats",
